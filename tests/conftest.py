@@ -1,0 +1,44 @@
+"""Shared fixtures: where the repository and the public reference files are."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _public_dir() -> Path:
+    env = os.environ.get("IEKG_PUBLIC_DIR")
+    return Path(env) if env else REPO.parent / "shared" / "data" / "public"
+
+
+def _seed_dir() -> Path:
+    return REPO.parent / "shared" / "seed"
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def public_dir() -> Path:
+    d = _public_dir()
+    if not d.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"public reference files not found at {d} (set IEKG_PUBLIC_DIR)")
+        pytest.skip(f"public reference files not found at {d}")
+    return d
+
+
+@pytest.fixture(scope="session")
+def seed_notice() -> Path:
+    p = _seed_dir() / "000_f5d06498539f6ee6.txt"
+    if not p.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"seed notice not found at {p}")
+        pytest.skip(f"seed notice not found at {p}")
+    return p
