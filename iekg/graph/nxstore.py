@@ -1,0 +1,213 @@
+"""The embedded default store: a networkx MultiDiGraph persisted as JSON in the home folder.
+
+The file ``graph.json`` is written atomically (temp file + rename), so a crash never leaves half a
+graph; JSON, not pickle, so the file is safe to open and readable by other tools.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from iekg.graph.schema import NODE_TYPES, split_uid
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store
+
+FORMAT = "iekg-graph"
+VERSION = 1
+
+
+class NetworkxStore(Store):
+    name = "networkx"
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        """``path`` is the JSON file; None keeps the graph in memory only."""
+        self.path = Path(path) if path is not None else None
+        self.g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}
+        if self.path is not None and self.path.exists():
+            self._load()
+
+    # ------------------------------------------------------------------------------- persistence
+    def _load(self) -> None:
+        assert self.path is not None
+        with open(self.path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("format") != FORMAT:
+            raise ValueError(f"{self.path} is not an iekg graph file")
+        g = nx.MultiDiGraph()
+        for n in data["nodes"]:
+            g.add_node(n["uid"], label=n["label"], props=n["props"])
+        for e in data["rels"]:
+            g.add_edge(e["src"], e["dst"], key=e["key"], type=e["type"], props=e["props"])
+        self.g = g
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "format": FORMAT, "version": VERSION,
+            "nodes": [{"uid": u, "label": d["label"], "props": d["props"]} for u, d in self.g.nodes(data=True)],
+            "rels": [{"key": k, "type": d["type"], "src": a, "dst": b, "props": d["props"]}
+                     for a, b, k, d in self.g.edges(keys=True, data=True)],
+        }
+        fd, tmp = tempfile.mkstemp(prefix=".graph-", suffix=".json", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    # -------------------------------------------------------------------------------------- writes
+    def apply(self, changes: ChangeSet, *, fresh: bool = False) -> ApplyResult:
+        g = nx.MultiDiGraph() if fresh else self.g.copy()  # all or nothing: work on a copy, swap at the end
+        res = ApplyResult()
+        for n in changes.nodes.values():
+            if g.has_node(n.uid):
+                props = g.nodes[n.uid]["props"]
+                new = {**props, **n.props}
+                if new != props:
+                    g.nodes[n.uid]["props"] = new
+                    res.nodes_updated += 1
+            else:
+                g.add_node(n.uid, label=n.label, props=dict(n.props))
+                res.nodes_created += 1
+        keep = {r.key for r in changes.rels.values()}
+        for src, rel_type in changes.replace:
+            if g.has_node(src):
+                doomed = [(src, b, k) for _, b, k, d in g.out_edges(src, keys=True, data=True)
+                          if d["type"] == rel_type and k not in keep]
+                for e in doomed:
+                    g.remove_edge(*e)
+                res.rels_deleted += len(doomed)
+        for r in changes.rels.values():
+            for end in (r.src, r.dst):
+                if not g.has_node(end):
+                    raise KeyError(f"relationship {r.key} refers to a missing node {end}")
+            if g.has_edge(r.src, r.dst, key=r.key):
+                d = g.edges[r.src, r.dst, r.key]
+                if d["props"] != r.props:
+                    d["props"] = dict(r.props)
+                    res.rels_updated += 1
+            else:
+                g.add_edge(r.src, r.dst, key=r.key, type=r.type, props=dict(r.props))
+                res.rels_created += 1
+        old = self.g
+        self.g = g
+        try:
+            self._save()
+        except BaseException:
+            self.g = old
+            raise
+        self._frames.clear()
+        return res
+
+    def clear(self) -> None:
+        self.g = nx.MultiDiGraph()
+        self._frames.clear()
+        self._save()
+
+    # --------------------------------------------------------------------------------------- reads
+    def _node(self, u: str) -> Node:
+        d = self.g.nodes[u]
+        return Node(u, d["label"], dict(d["props"]))
+
+    def get(self, uid: str) -> Node | None:
+        return self._node(uid) if self.g.has_node(uid) else None
+
+    def existing(self, label: str, ids: Iterable[str]) -> set[str]:
+        return {i for i in ids if self.g.has_node(f"{label}:{i}")}
+
+    def nodes(self, label: str) -> list[Node]:
+        return [self._node(u) for u, d in self.g.nodes(data=True) if d["label"] == label]
+
+    def neighbours(self, uid: str, rel_types: Iterable[str] | None = None, direction: str = "both",
+                   labels: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[Rel, Node]]:
+        if not self.g.has_node(uid):
+            return []
+        types = set(rel_types) if rel_types else None
+        labs = set(labels) if labels else None
+        out: list[tuple[Rel, Node]] = []
+        edges: list[tuple[str, str, dict[str, Any]]] = []
+        if direction in ("out", "both"):
+            edges += [(a, b, d) for a, b, d in self.g.out_edges(uid, data=True)]
+        if direction in ("in", "both"):
+            edges += [(a, b, d) for a, b, d in self.g.in_edges(uid, data=True)]
+        for a, b, d in edges:
+            if types is not None and d["type"] not in types:
+                continue
+            other = b if a == uid else a
+            if labs is not None and self.g.nodes[other]["label"] not in labs:
+                continue
+            out.append((Rel(d["type"], a, b, dict(d["props"])), self._node(other)))
+        out.sort(key=lambda rn: (rn[0].type, rn[1].uid, rn[0].key))
+        return out[:limit] if limit is not None else out
+
+    def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[Node]:
+        q = text.strip().lower()
+        if not q:
+            return []
+        labs = set(labels) if labels else None
+        hits: list[tuple[int, int, str]] = []
+        for u, d in self.g.nodes(data=True):
+            label = d["label"]
+            if labs is not None and label not in labs:
+                continue
+            p = d["props"]
+            ident = str(p.get("id", "")).lower()
+            fields = [p.get(f) for f in NODE_TYPES[label].search]
+            texts = [str(x).lower() for f in fields for x in (f if isinstance(f, list) else [f]) if x]
+            if ident == q or q in texts:
+                hits.append((0, len(texts[0]) if texts else 0, u))
+            elif any(q in t for t in texts) or q in ident:
+                hits.append((1, len(texts[0]) if texts else 0, u))
+        hits.sort()
+        return [self._node(u) for _, _, u in hits[:limit]]
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        labels: dict[str, int] = {}
+        for _, d in self.g.nodes(data=True):
+            labels[d["label"]] = labels.get(d["label"], 0) + 1
+        types: dict[str, int] = {}
+        for _, _, d in self.g.edges(data=True):
+            types[d["type"]] = types.get(d["type"], 0) + 1
+        return dict(sorted(labels.items())), dict(sorted(types.items()))
+
+    def node_frame(self, label: str, props: Iterable[str] = ()) -> pd.DataFrame:
+        props = tuple(props)
+        key = ("n", label, props)
+        if key not in self._frames:
+            rows = [d["props"] for _, d in self.g.nodes(data=True) if d["label"] == label]
+            cols = ["id", *props]
+            self._frames[key] = pd.DataFrame([[r.get(c) for c in cols] for r in rows], columns=cols)
+        return self._frames[key].copy()
+
+    def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
+                  dst_label: str | None = None) -> pd.DataFrame:
+        props = tuple(props)
+        key = ("r", rel_type, props, src_label, dst_label)
+        if key not in self._frames:
+            rows = []
+            for a, b, d in self.g.edges(data=True):
+                if d["type"] != rel_type:
+                    continue
+                la, ia = split_uid(a)
+                lb, ib = split_uid(b)
+                if (src_label and la != src_label) or (dst_label and lb != dst_label):
+                    continue
+                p = d["props"]
+                rows.append([ia, ib, *(p.get(c) for c in props)])
+            self._frames[key] = pd.DataFrame(rows, columns=["src", "dst", *props])
+        return self._frames[key].copy()

@@ -1,0 +1,163 @@
+"""The Store interface every backend implements, and the change sets loaders hand to it.
+
+Queries, the CLI and the API talk only to :class:`Store`.  A loader validates everything first and
+builds a :class:`ChangeSet`; ``Store.apply`` then writes it all or nothing.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from iekg.graph.schema import NODE_TYPES, REL_TYPES, rel_key, split_uid
+
+
+@dataclass
+class Node:
+    uid: str
+    label: str
+    props: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.props["id"])
+
+    @property
+    def name(self) -> str:
+        p = self.props
+        return str(p.get("name") or p.get("title") or p.get("problem") or p.get("content") or p["id"])
+
+
+@dataclass
+class Rel:
+    type: str
+    src: str
+    dst: str
+    props: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return rel_key(self.type, self.src, self.dst, self.props)
+
+
+@dataclass
+class ChangeSet:
+    """Nodes and relationships to upsert, and (start node, type) pairs whose relationships are replaced."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    rels: dict[str, Rel] = field(default_factory=dict)
+    replace: set[tuple[str, str]] = field(default_factory=set)
+
+    def add_node(self, label: str, ident: str, props: dict[str, Any]) -> str:
+        assert label in NODE_TYPES, label
+        u = f"{label}:{ident}"
+        clean = {k: v for k, v in props.items() if v is not None and v != ""}
+        clean["id"] = ident
+        old = self.nodes.get(u)
+        if old is None:
+            self.nodes[u] = Node(u, label, clean)
+        else:
+            old.props.update(clean)
+        return u
+
+    def add_rel(self, rel_type: str, src: str, dst: str, props: dict[str, Any] | None = None) -> None:
+        spec = REL_TYPES[rel_type]
+        pair = (split_uid(src)[0], split_uid(dst)[0])
+        assert pair in spec.pairs, (rel_type, pair)
+        clean = {k: v for k, v in (props or {}).items() if v is not None and v != ""}
+        if spec.single:
+            # a single-valued relationship: the newest one wins, within the import and in the graph
+            for k in [k for k, r in self.rels.items() if r.type == rel_type and r.src == src]:
+                del self.rels[k]
+            self.replace.add((src, rel_type))
+        r = Rel(rel_type, src, dst, clean)
+        self.rels[r.key] = r
+
+    def __len__(self) -> int:
+        return len(self.nodes) + len(self.rels)
+
+
+@dataclass
+class ApplyResult:
+    nodes_created: int = 0
+    nodes_updated: int = 0
+    rels_created: int = 0
+    rels_updated: int = 0
+    rels_deleted: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+class StoreError(RuntimeError):
+    """A store cannot be reached or used; the message says what to do."""
+
+
+class Store(ABC):
+    """What every backend offers.  ``uid`` is ``"<Label>:<id>"``."""
+
+    name: str = "abstract"
+
+    # ------------------------------------------------------------------------------------- writes
+    @abstractmethod
+    def apply(self, changes: ChangeSet, *, fresh: bool = False) -> ApplyResult:
+        """Write every node and relationship of ``changes``, all or nothing.
+
+        ``fresh`` replaces the whole graph by ``changes`` (``iekg build``)."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove everything."""
+
+    # -------------------------------------------------------------------------------------- reads
+    @abstractmethod
+    def get(self, uid: str) -> Node | None: ...
+
+    @abstractmethod
+    def existing(self, label: str, ids: Iterable[str]) -> set[str]:
+        """The subset of ``ids`` that exist as nodes of ``label``."""
+
+    @abstractmethod
+    def nodes(self, label: str) -> list[Node]: ...
+
+    @abstractmethod
+    def neighbours(self, uid: str, rel_types: Iterable[str] | None = None, direction: str = "both",
+                   labels: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[Rel, Node]]:
+        """Relationships at ``uid`` (direction ``out``, ``in`` or ``both``) and the node at the other end."""
+
+    @abstractmethod
+    def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[Node]:
+        """Nodes whose name (or id) contains ``text``; exact id matches first."""
+
+    @abstractmethod
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Node counts per label and relationship counts per type (zero counts omitted)."""
+
+    @abstractmethod
+    def node_frame(self, label: str, props: Iterable[str] = ()) -> pd.DataFrame:
+        """One row per node of ``label``: column ``id`` and the requested properties (missing → NA)."""
+
+    @abstractmethod
+    def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
+                  dst_label: str | None = None) -> pd.DataFrame:
+        """One row per relationship: columns ``src``, ``dst`` (ids, not uids) and the requested properties."""
+
+    def close(self) -> None:  # noqa: B027 — optional hook
+        """Release resources (connections, files)."""
+
+    # ------------------------------------------------------------------------------ conveniences
+    def snapshot(self) -> dict[str, Any]:
+        """A canonical, comparable picture of the whole graph (for tests and sync checks)."""
+        nodes = {}
+        for label in NODE_TYPES:
+            for n in self.nodes(label):
+                nodes[n.uid] = dict(sorted(n.props.items()))
+        rels = {}
+        for u in sorted(nodes):
+            for r, _ in self.neighbours(u, direction="out"):
+                rels[r.key] = dict(sorted(r.props.items()))
+        return {"nodes": dict(sorted(nodes.items())), "rels": dict(sorted(rels.items()))}

@@ -1,0 +1,219 @@
+"""Read import-template files (a folder of CSVs or one XLSX workbook) into :class:`SourceTable` objects.
+
+Handles what Excel and Chinese offices produce: UTF-8 with or without BOM, GB18030/GBK, UTF-16 "Unicode
+text" exports, Chinese or English (or bilingual) headers with asterisks and notes, a title row or a
+merged group-header row above the real header, numbers where codes were typed, and blank rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from iekg.loaders.report import ERROR, WARNING, Issue, Report
+from iekg.loaders.source import USER, SourceRow, SourceTable
+from iekg.loaders.tables import PROVENANCE_COLUMNS, TABLES, Table
+from iekg.loaders.values import to_halfwidth
+
+HEADER_SCAN_ROWS = 6
+IGNORED_SHEETS = {"说明", "填写说明", "instructions", "readme", "使用说明", "目录"}
+EXAMPLE_MARKERS = ("示例", "example", "例:", "例：")
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes without being told the encoding: UTF-8 (BOM or not), UTF-16 (BOM), else GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("gb18030"), "gb18030"
+
+
+def _norm_header(text: str) -> str:
+    s = to_halfwidth(str(text)).lower()
+    s = re.sub(r"[\s*＊※:]", "", s)
+    s = re.sub(r"\((必填|选填|可选|required|optional)\)", "", s)
+    return s
+
+
+def _header_parts(text: str) -> list[str]:
+    """A bilingual header such as "学校标识码 / id" or "学校标识码\\nid" is recognised by either part."""
+    raw = to_halfwidth(str(text))
+    parts = [raw] + re.split(r"[/|\n]|\s{1,}", raw)
+    return [p for p in (_norm_header(x) for x in parts) if p]
+
+
+def _header_index(table: Table) -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for c in (*table.columns, *PROVENANCE_COLUMNS):
+        for name in (c.key, c.zh, *c.aliases):
+            idx[_norm_header(name)] = c.key
+    return idx
+
+
+def match_headers(table: Table, cells: list[Any]) -> tuple[dict[int, str], dict[str, str], list[tuple[int, str]]]:
+    """Map column positions to canonical keys: (position → key, key → header text, unknown columns)."""
+    idx = _header_index(table)
+    pos: dict[int, str] = {}
+    texts: dict[str, str] = {}
+    extra: list[tuple[int, str]] = []
+    for i, cell in enumerate(cells):
+        if cell is None or str(cell).strip() == "":
+            continue
+        key = next((idx[p] for p in _header_parts(str(cell)) if p in idx), None)
+        if key is not None and key not in texts:
+            pos[i] = key
+            texts[key] = str(cell).strip()
+        else:
+            extra.append((i, str(cell).strip()))
+    return pos, texts, extra
+
+
+def table_for_name(name: str) -> Table | None:
+    """Which template table a file or sheet name stands for: ``programs``, ``专业开设``, ``notice_policies``."""
+    s = _norm_header(Path(name).stem if "." in name else name)
+    for t in TABLES.values():
+        if s in (t.name, _norm_header(t.zh)):
+            return t
+    for t in sorted(TABLES.values(), key=lambda t: -len(t.name)):
+        if s.endswith("_" + t.name) or s.endswith(t.name) and len(s) > len(t.name) and not s[-len(t.name) - 1].isalpha():
+            return t
+    return None
+
+
+def _cell_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str | None, kind: str,
+                  report: Report, cite: str | None = None) -> SourceTable | None:
+    """Find the header row in the first rows of ``grid`` and turn the rest into SourceRows."""
+    best: tuple[int, int] = (-1, -1)
+    required = {c.key for c in table.columns if c.required}
+    for i, cells in enumerate(grid[:HEADER_SCAN_ROWS]):
+        pos, _, _ = match_headers(table, cells)
+        score = len(pos) + 2 * len(required & set(pos.values()))
+        if score > best[1]:
+            best = (i, score)
+    hi = best[0]
+    if hi < 0 or best[1] <= 0:
+        report.add(Issue(ERROR, "no_header", file, 1, None, None,
+                         f"找不到表「{table.zh}」({table.name}) 的表头",
+                         "第一行应为表头，可用中文或英文列名：" + "、".join(f"{c.zh}({c.key})" for c in table.columns),
+                         sheet, table.name))
+        return None
+    pos, texts, extra = match_headers(table, grid[hi])
+    st = SourceTable(table.name, file, sheet=sheet, headers=texts, extra=[t for _, t in extra], kind=kind,
+                     cite=cite)
+    missing = [c for c in table.columns if c.required and c.key not in texts]
+    for c in missing:
+        report.add(Issue(ERROR, "missing_column", file, hi + 1, c.zh, None,
+                         f"缺少必填列「{c.zh}」({c.key})", f"在表头中添加列「{c.zh}」", sheet, table.name))
+    for n, cells in enumerate(grid[hi + 1:], start=hi + 2):
+        if all(_cell_text(v).strip() == "" for v in cells):
+            continue
+        values: dict[str, str] = {}
+        for i, v in enumerate(cells):
+            if i in pos:
+                values[pos[i]] = _cell_text(v)
+        for i, name in extra:
+            if i < len(cells) and _cell_text(cells[i]).strip():
+                values[name] = _cell_text(cells[i])
+        first = _cell_text(cells[0]).strip().lower() if cells else ""
+        if any(first.startswith(m) for m in EXAMPLE_MARKERS):
+            continue  # the template's own example row
+        st.rows.append(SourceRow(n, values))
+    report.tables[table.name] = report.tables.get(table.name, 0) + len(st.rows)
+    return st
+
+
+def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | None = None) -> list[SourceTable]:
+    table = table or table_for_name(path.name)
+    if table is None:
+        report.add(Issue(ERROR, "unknown_table", str(path), None, None, path.name,
+                         f"无法从文件名「{path.name}」判断是哪张表",
+                         "文件名应为表名，如 programs.csv 或 专业开设.csv；可用的表：" + "、".join(TABLES)))
+        return []
+    text, _enc = decode(path.read_bytes())
+    sample = text[:4096]
+    delim = "\t" if sample.count("\t") > sample.count(",") else ","
+    grid = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delim)]
+    st = rows_to_table(table, grid, file=str(path), sheet=None, kind=kind, report=report)
+    return [st] if st else []
+
+
+def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTable]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # corrupt or not an xlsx
+        report.add(Issue(ERROR, "unreadable", str(path), None, None, None, f"无法读取工作簿：{exc}",
+                         "确认文件是 Excel .xlsx 工作簿 (旧版 .xls 请另存为 .xlsx)"))
+        return []
+    out: list[SourceTable] = []
+    try:
+        for ws in wb.worksheets:
+            if _norm_header(ws.title) in IGNORED_SHEETS:
+                continue
+            table = table_for_name(ws.title)
+            if table is None:
+                report.add(Issue(WARNING, "unknown_sheet", str(path), None, None, ws.title,
+                                 f"工作表「{ws.title}」不是模板中的表，已忽略",
+                                 "如需导入，请把工作表改名为表名，如 programs 或 专业开设", ws.title))
+                continue
+            grid = [list(r) for r in ws.iter_rows(values_only=True)]
+            st = rows_to_table(table, grid, file=str(path), sheet=ws.title, kind=kind, report=report)
+            if st:
+                out.append(st)
+    finally:
+        wb.close()
+    return out
+
+
+def read_paths(paths: Iterable[str | Path], report: Report, *, kind: str = USER) -> list[SourceTable]:
+    """Read files and folders of templates; official public lists are recognised and read too."""
+    from iekg.loaders import official
+
+    out: list[SourceTable] = []
+    for p in map(Path, paths):
+        if not p.exists():
+            report.add(Issue(ERROR, "not_found", str(p), None, None, None, f"找不到文件或文件夹「{p}」",
+                             "检查路径是否正确"))
+            continue
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".xlsx", ".xls", ".txt")) \
+            if p.is_dir() else [p]
+        for f in files:
+            if f.name.startswith((".", "~$")):
+                continue
+            fmt = official.detect_official(f)
+            if fmt is not None:
+                out.extend(official.read_official(f))
+                continue
+            suffix = f.suffix.lower()
+            if suffix == ".csv" or suffix == ".txt" and table_for_name(f.name):
+                out.extend(read_csv(f, report, kind=kind))
+            elif suffix == ".xlsx":
+                out.extend(read_xlsx(f, report, kind=kind))
+            elif not p.is_dir():
+                report.add(Issue(ERROR, "unsupported", str(f), None, None, None,
+                                 f"不支持的文件类型「{f.suffix}」", "请使用 .csv 或 .xlsx 文件"))
+    return out

@@ -1,0 +1,131 @@
+"""Service functions: what the CLI and the API both call.  No printing here."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.schema import NODE_TYPES
+from iekg.graph.store import ApplyResult, Node, Store, StoreError
+from iekg.loaders import pipeline
+from iekg.loaders.readers import read_paths
+from iekg.loaders.report import Report
+from iekg.loaders.source import ILLUSTRATIVE, REFERENCE, USER, SourceTable
+from iekg.settings import Settings
+
+Progress = Callable[[str], None]
+
+
+def open_store(settings: Settings) -> Store:
+    if settings.store == "networkx":
+        return NetworkxStore(settings.graph_file)
+    if settings.store == "neo4j":
+        from iekg.graph.neo4jstore import Neo4jStore  # type: ignore[import-not-found]
+
+        return Neo4jStore.from_settings(settings)  # type: ignore[no-any-return]
+    raise StoreError(f"unknown store {settings.store!r}: use networkx or neo4j")
+
+
+@dataclass
+class LoadOutcome:
+    report: Report
+    result: ApplyResult | None = None
+    seconds: float = 0.0
+    sources: list[str] = field(default_factory=list)
+
+
+def read_sources(settings: Settings, data: Sequence[str | Path], *, demo: bool, public: Path | None,
+                 report: Report) -> list[SourceTable]:
+    """The inputs of ``iekg build``: shipped reference, optional official lists, the demo, the user's data."""
+    tables = read_paths([settings.reference_dir], report, kind=REFERENCE)
+    if public is not None:
+        from iekg.loaders import official
+
+        tables += official.read_public_dir(public)
+    if demo:
+        tables += read_paths([settings.demo_dir], report, kind=ILLUSTRATIVE)
+    tables += read_paths(data, report, kind=USER)
+    return tables
+
+
+def build(store: Store, settings: Settings, data: Sequence[str | Path] = (), *, demo: bool = True,
+          public: Path | None = None, progress: Progress | None = None) -> LoadOutcome:
+    """A fresh graph from the shipped reference (+ official lists) + the demo (+ the given data)."""
+    t0 = time.perf_counter()
+    report = Report()
+    say = progress or (lambda _m: None)
+    say("read")
+    tables = read_sources(settings, data, demo=demo, public=public, report=report)
+    say("validate")
+    if not report.ok:
+        raise pipeline.ImportFailed(report)
+    report, result = pipeline.load(store, tables, report, fresh=True)
+    say("done")
+    return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
+
+
+def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = False) -> LoadOutcome:
+    """Validate the files and, when there is no error, add them to the graph (all or nothing)."""
+    t0 = time.perf_counter()
+    report = Report()
+    tables = read_paths(paths, report, kind=USER)
+    if not report.ok:
+        changes, report = pipeline.prepare(store, tables, report)  # collect the rest of the errors too
+        raise pipeline.ImportFailed(report)
+    report, result = pipeline.load(store, tables, report, dry_run=dry_run)
+    return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
+
+
+def info(store: Store) -> dict[str, Any]:
+    labels, types = store.counts()
+    kinds: dict[str, int] = {}
+    for label in labels:
+        frame = store.node_frame(label, ["source_kind"])
+        for k, n in frame["source_kind"].fillna("unknown").value_counts().items():
+            kinds[str(k)] = kinds.get(str(k), 0) + int(n)
+    return {"store": store.name, "nodes": labels, "relationships": types,
+            "total_nodes": sum(labels.values()), "total_relationships": sum(types.values()),
+            "nodes_by_source_kind": dict(sorted(kinds.items()))}
+
+
+def resolve(store: Store, ident: str) -> Node | None:
+    """``Label:id``, a bare id (any label; cities and institutions first), or an exact name."""
+    ident = ident.strip()
+    if ":" in ident and ident.split(":", 1)[0] in NODE_TYPES:
+        return store.get(ident)
+    for label in NODE_TYPES:
+        n = store.get(f"{label}:{ident}")
+        if n is not None:
+            return n
+    hits = store.search(ident, limit=1)
+    if hits and ident in (hits[0].name, hits[0].id):
+        return hits[0]
+    return None
+
+
+def show(store: Store, ident: str, limit: int = 200) -> dict[str, Any] | None:
+    node = resolve(store, ident)
+    if node is None:
+        return None
+    rels = store.neighbours(node.uid, limit=limit)
+    return {
+        "uid": node.uid, "label": node.label, "props": node.props,
+        "relationships": [
+            {"type": r.type, "direction": "out" if r.src == node.uid else "in", "other": other.uid,
+             "other_label": other.label, "other_name": other.name, "props": r.props}
+            for r, other in rels
+        ],
+    }
+
+
+def search(store: Store, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    return [{"uid": n.uid, "label": n.label, "id": n.id, "name": n.name,
+             "source_kind": n.props.get("source_kind")} for n in store.search(text, labels, limit)]
+
+
+def is_illustrative(props: dict[str, Any]) -> bool:
+    return props.get("source_kind") == ILLUSTRATIVE

@@ -1,0 +1,29 @@
+"""Settings from the environment (``IEKG_*``) and the command line, in one place (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IEKG_", extra="ignore")
+
+    home: Path = Path.home() / ".iekg"  # IEKG_HOME: where the embedded graph lives
+    store: str = "networkx"  # IEKG_STORE: networkx | neo4j
+    lang: str = "zh"  # IEKG_LANG: zh | en (messages and table headers)
+    public_dir: Path | None = None  # IEKG_PUBLIC_DIR: folder of official public lists to load on build
+    reference_dir: Path = PACKAGE_DATA / "reference"
+    demo_dir: Path = PACKAGE_DATA / "demo"
+
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str = "neo4j"
+
+    @property
+    def graph_file(self) -> Path:
+        return self.home / "graph.json"
