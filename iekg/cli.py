@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from iekg import __version__, service
-from iekg.graph.schema import NODE_TYPES, REL_TYPES, mermaid
+from iekg.graph.schema import NODE_TYPES, REL_TYPES, markdown, mermaid
 from iekg.graph.store import StoreError
 from iekg.loaders.report import ImportFailed, Report
 from iekg.settings import Settings
@@ -251,14 +251,16 @@ def search(text: str = typer.Argument(...), label: list[str] = typer.Option([], 
 
 
 @app.command()
-def schema(fmt: str = typer.Option("mermaid", "--format", help="mermaid or json")) -> None:
-    """Print the graph schema (Mermaid diagram or JSON)."""
+def schema(fmt: str = typer.Option("mermaid", "--format", help="mermaid, markdown or json")) -> None:
+    """Print the graph schema (Mermaid diagram, Markdown tables or JSON)."""
     if fmt == "json":
         _print_json({"nodes": {k: v.__dict__ for k, v in NODE_TYPES.items()},
                      "relationships": {k: {**v.__dict__, "pairs": [list(p) for p in v.pairs]}
                                        for k, v in REL_TYPES.items()}})
     elif fmt == "mermaid":
         sys.stdout.write(mermaid())
+    elif fmt == "markdown":
+        sys.stdout.write(markdown())
     else:
         raise typer.BadParameter("use mermaid or json", param_hint="--format")
 

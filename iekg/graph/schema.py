@@ -104,8 +104,8 @@ REL_TYPES: dict[str, RelType] = {r.type: r for r in (
     RelType("MEMBER_OF", "成员", (("Institution", "Alliance"), ("Enterprise", "Alliance")), {"role": "str"}),
     RelType("DEMANDS", "人才需求", (("City", "Industry"), ("City", "Major"), ("Enterprise", "Industry"),
                                 ("Enterprise", "Major")),
-            {"year": "int", "headcount": "int", "education_level": "str", "city_code": "str"},
-            key=("year", "education_level", "city_code")),
+            {"year": "int", "headcount": "int", "education_level": "str", "city_code": "str", "major_code": "str"},
+            key=("year", "education_level", "city_code", "major_code")),
     RelType("GRADUATES_TO", "毕业去向", (("Institution", "Industry"), ("Institution", "City")),
             {"year": "int", "count": "int", "major_code": "str", "city_code": "str"},
             key=("year", "major_code", "city_code")),
@@ -149,3 +149,20 @@ def mermaid() -> str:
         for a, b in r.pairs:
             lines.append(f"    {a} -->|{r.type}| {b}")
     return "\n".join(lines) + "\n"
+
+
+def markdown() -> str:
+    """The generated part of ``docs/schema.md``: the diagram and one table per kind of element."""
+    out = ["```mermaid", mermaid().rstrip(), "```", "", "| label | 中文 | `id` holds | properties (besides id and provenance) |",
+           "| --- | --- | --- | --- |"]
+    for n in NODE_TYPES.values():
+        props = ", ".join(f"{k}: {t}" for k, t in n.props.items())
+        out.append(f"| {n.label} | {n.zh} | {n.identity} | {props} |")
+    out += ["", "| relationship | 中文 | from → to | properties | identity key | single |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in REL_TYPES.values():
+        pairs = "<br>".join(f"{a} → {b}" for a, b in r.pairs)
+        props = ", ".join(f"{k}: {t}" for k, t in r.props.items())
+        key = ", ".join(r.key) or "(ends only)"
+        out.append(f"| {r.type} | {r.zh} | {pairs} | {props} | {key} | {'yes' if r.single else ''} |")
+    out += ["", "Provenance on every node and relationship: " + "; ".join(f"`{k}` ({v})" for k, v in PROVENANCE.items())]
+    return "\n".join(out) + "\n"

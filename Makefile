@@ -1,0 +1,31 @@
+# iekg — the two commands of the README:
+#   make demo   set up (a local .venv) and build the Henan demo graph on the embedded store
+#   make test   set up and run lint, type checks and the whole test suite
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint clean
+
+$(BIN)/iekg: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/iekg
+
+demo: setup
+	$(BIN)/iekg build
+	$(BIN)/iekg show 410200 --limit 15
+	$(BIN)/iekg search 开封
+
+lint: setup
+	$(BIN)/ruff check iekg tests scripts
+	$(BIN)/mypy iekg
+
+test: lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) .iekg-home .pytest_cache .mypy_cache .ruff_cache
