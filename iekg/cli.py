@@ -250,6 +250,180 @@ def search(text: str = typer.Argument(...), label: list[str] = typer.Option([], 
     out.print(t)
 
 
+def _scope(city: list[str], province: str | None, year: int | None, chain: str | None) -> tuple[Any, Any]:
+    from iekg.queries.alignment import resolve_scope
+
+    store = _store()
+    if not city and not province:
+        raise typer.BadParameter("give --city CODE (repeatable) or --province CODE", param_hint="--city")
+    try:
+        if chain is not None and store.get(f"IndustryChain:{chain}") is None:
+            raise LookupError(f"chain {chain} is not in the graph")
+        return store, resolve_scope(store, cities=city or None, province=province, year=year, chain=chain)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+
+
+def _f(x: Any, nd: int = 4) -> str:
+    return "" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
+
+
+STATUS_ZH = {"unmet": "无供给", "shortage": "短缺", "balanced": "平衡", "surplus": "过剩", "no_demand": "无需求"}
+
+
+@app.command()
+def align(
+    city: list[str] = typer.Option([], "--city", help="city code (repeat for several cities)"),
+    province: str | None = typer.Option(None, "--province", help="a province code: all its cities"),
+    year: int | None = typer.Option(None, "--year", min=2000, max=2100, help="default: latest year with programs"),
+    chain: str | None = typer.Option(None, "--chain", help="restrict to one industry chain id"),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Chain alignment of a scope: supply, demand, ratio, status, deviation per industry; S, D, SAI, coverage."""
+    from iekg.queries.alignment import alignment
+
+    store, scope = _scope(city, province, year, chain)
+    a = alignment(store, scope)
+    if fmt is Fmt.json:
+        _print_json(a)
+        return
+    t = RichTable(title=f"{a['scope_name']} {a['year']} 产教匹配 alignment" + (f" · {chain}" if chain else ""))
+    for c in ("行业 code", "名称 name", "供给 supply", "需求 demand", "供需比 ratio", "状态 status",
+              "结构偏离度 deviation", "合作密度 coop."):
+        t.add_column(c, justify="right" if c[0] in "供需结合" else "left")
+    for i in a["industries"]:
+        st = i["status"]
+        colour = {"unmet": "red", "shortage": "yellow", "surplus": "cyan"}.get(st, "white")
+        t.add_row(i["code"], i["name"], _f(i["supply"], 1), _f(i["demand"], 1), _f(i["ratio"]),
+                  f"[{colour}]{STATUS_ZH.get(st, st)} {st}[/{colour}]", _f(i["deviation"]), _f(i["cooperation_density"]))
+    out.print(t)
+    out.print(f"S = {a['S']:.1f}  D = {a['D']:.1f}  SAI = {_f(a['sai'])}  覆盖率 coverage = {_f(a['coverage'])} "
+              f"({a['segments']['covered']}/{a['segments']['total']} segments)")
+    if a["estimates"]:
+        out.print(f"[yellow]估算 estimate: {a['estimated_programs']} 个专业点缺毕业生数，按在校生/学制估算[/yellow]")
+    _illustrative_note(store, scope.cities)
+
+
+def _illustrative_note(store: Any, cities: Any) -> None:
+    from iekg.service import scope_is_illustrative
+
+    if scope_is_illustrative(store, cities):
+        out.print("[bold yellow]示意数据：以上结果基于示意（演示）数据，不是真实情况 (illustrative demo data)[/bold yellow]")
+
+
+@app.command()
+def gaps(
+    city: list[str] = typer.Option([], "--city"), province: str | None = typer.Option(None, "--province"),
+    year: int | None = typer.Option(None, "--year", min=2000, max=2100), chain: str | None = typer.Option(None, "--chain"),
+    gap_type: list[str] = typer.Option([], "--type", help="only these gap types"),
+    limit: int = typer.Option(50, "--limit", min=1), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Gaps of a scope, ranked, each with its evidence (node and relationship ids)."""
+    from iekg.queries.gaps import GAP_TYPES
+    from iekg.queries.gaps import gaps as find_gaps
+
+    bad = [g for g in gap_type if g not in GAP_TYPES]
+    if bad:
+        raise typer.BadParameter(f"unknown gap type {bad[0]}; use {', '.join(GAP_TYPES)}", param_hint="--type")
+    store, scope = _scope(city, province, year, chain)
+    g = find_gaps(store, scope, types=tuple(gap_type) or None)
+    g["gaps"] = g["gaps"][:limit]
+    if fmt is Fmt.json:
+        _print_json(g)
+        return
+    t = RichTable(title=f"{g['scope_name']} {g['year']} 缺口 gaps")
+    for c in ("#", "type", "对象 entity", "严重度 severity", "幅度 magnitude", "说明", "evidence"):
+        t.add_column(c, overflow="fold")
+    for x in g["gaps"]:
+        t.add_row(str(x["rank"]), x["type"], x["name"], f"{x['severity']:.3f}", _f(x["magnitude"], 1), x["message"],
+                  f"{x['evidence_total']} ({x['evidence'][0] if x['evidence'] else ''} …)")
+    out.print(t)
+    out.print(" ".join(f"{k}={v}" for k, v in g["counts"].items()))
+    _illustrative_note(store, scope.cities)
+
+
+@app.command()
+def readiness(
+    city: str | None = typer.Option(None, "--city"), all_: bool = typer.Option(False, "--all", help="rank all cities"),
+    year: int | None = typer.Option(None, "--year", min=2000, max=2100), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Readiness against the notice's targets and conditions (one city, or all cities ranked)."""
+    from iekg.queries.readiness import readiness as ready_one
+    from iekg.queries.readiness import readiness_all
+
+    if bool(city) == bool(all_):
+        raise typer.BadParameter("give either --city CODE or --all", param_hint="--city")
+    store = _store()
+    try:
+        if all_:
+            ranked = readiness_all(store, year)
+            if fmt is Fmt.json:
+                _print_json(ranked)
+                return
+            t = RichTable(title="试点准备度排名 readiness ranking")
+            for c in ("#", "城市", "目标达成 targets met", "条件 conditions", "无法衡量 unmeasurable", "相对差距 rel. shortfall"):
+                t.add_column(c)
+            for r in ranked:
+                t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", f"{r['targets_met']}/{r['targets_total']}",
+                          f"{r['conditions_met']}/{r['conditions_total']}", str(r["targets_unmeasurable"]),
+                          f"{r['relative_shortfall']:.3f}")
+            out.print(t)
+            _illustrative_note(store, [r["city"] for r in ranked])
+            return
+        r = ready_one(store, str(city), year)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    if fmt is Fmt.json:
+        _print_json(r)
+        return
+    t = RichTable(title=f"{r['name']} 试点准备度 readiness ({r['policy']})")
+    for c in ("目标/条件", "指标", "现值 value", "要求", "达成 met", "差距 shortfall", "说明"):
+        t.add_column(c, overflow="fold")
+    for i in r["items"]:
+        met = i.get("group_met", i["met"]) if i["any_of"] else i["met"]
+        mark = "—" if met is None else ("[green]✓[/green]" if met else "[red]✗[/red]")
+        t.add_row(("条件 " if i["kind"] == "condition" else "目标 ") + i["target"], str(i["name"]),
+                  "无法衡量" if not i["measurable"] else _f(i["value"]), f"{i['comparison']} {i['threshold']:g} {i['unit'] or ''}",
+                  mark + (" (二选一)" if i["any_of"] else ""), _f(i["shortfall"]), i["note"])
+    out.print(t)
+    out.print(f"目标达成 {r['targets_met']}/{r['targets_total']}，无法衡量 {r['targets_unmeasurable']}；"
+              f"条件满足 {r['conditions_met']}/{r['conditions_total']}")
+    _illustrative_note(store, [r["city"]])
+
+
+@app.command()
+def coupling(
+    city: list[str] = typer.Option([], "--city", help="cities to compare (default: all cities)"),
+    year: int | None = typer.Option(None, "--year", min=2000, max=2100), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Coupling coordination degree (耦合协调度) of the education and industry systems across cities."""
+    from iekg.queries.coupling import coupling as ccd
+
+    store = _store()
+    cities = city or sorted(n.id for n in store.nodes("City"))
+    try:
+        res = ccd(store, cities, year)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    if fmt is Fmt.json:
+        _print_json(res)
+        return
+    t = RichTable(title=f"耦合协调度 coupling coordination {res['year']}")
+    for c in ("城市", "U1 教育", "U2 产业", "C", "T", "CCD", "等级 grade"):
+        t.add_column(c)
+    names = {n.id: n.name for n in store.nodes("City")}
+    for r in res["scopes"]:
+        t.add_row(f"{names.get(r['city'], r['city'])} {r['city']}", _f(r["u1"]), _f(r["u2"]), _f(r["c"]), _f(r["t"]),
+                  _f(r["ccd"]), r["grade"])
+    out.print(t)
+    if res["excluded"]:
+        out.print("未纳入的指标 excluded: " + ", ".join(f"{k} ({v})" for k, v in res["excluded"].items()))
+    _illustrative_note(store, cities)
+
+
 @app.command()
 def schema(fmt: str = typer.Option("mermaid", "--format", help="mermaid, markdown or json")) -> None:
     """Print the graph schema (Mermaid diagram, Markdown tables or JSON)."""

@@ -41,11 +41,16 @@ class LoadOutcome:
 def read_sources(settings: Settings, data: Sequence[str | Path], *, demo: bool, public: Path | None,
                  report: Report) -> list[SourceTable]:
     """The inputs of ``iekg build``: shipped reference, optional official lists, the demo, the user's data."""
-    tables = read_paths([settings.reference_dir], report, kind=REFERENCE)
-    if public is not None:
+    from iekg.loaders import notice
+
+    tables: list[SourceTable] = []
+    if public is not None:  # first, so that the reference tables' corrected names win
         from iekg.loaders import official
 
         tables += official.read_public_dir(public)
+    ref_files = [f for f in sorted(settings.reference_dir.glob("*.csv")) if not f.name.startswith("notice_")]
+    tables += read_paths(ref_files, report, kind=REFERENCE)
+    tables += notice.read_notice_csvs(settings.reference_dir)  # the seed notice, kind "document"
     if demo:
         tables += read_paths([settings.demo_dir], report, kind=ILLUSTRATIVE)
     tables += read_paths(data, report, kind=USER)
@@ -129,3 +134,17 @@ def search(store: Store, text: str, labels: Iterable[str] | None = None, limit: 
 
 def is_illustrative(props: dict[str, Any]) -> bool:
     return props.get("source_kind") == ILLUSTRATIVE
+
+
+def scope_is_illustrative(store: Store, cities: Iterable[str]) -> bool:
+    """True when any program, demand row or enterprise behind a scope's figures is illustrative."""
+    cities = set(cities)
+    loc = store.rel_frame("LOCATED_IN", ["source_kind"], dst_label="City")
+    here = loc[loc["dst"].isin(cities)]
+    if (here["source_kind"] == ILLUSTRATIVE).any():
+        return True
+    offers = store.rel_frame("OFFERS", ["source_kind"])
+    if (offers[offers["src"].isin(set(here["src"]))]["source_kind"] == ILLUSTRATIVE).any():
+        return True
+    dem = store.rel_frame("DEMANDS", ["source_kind", "city_code"])
+    return bool((dem[dem["city_code"].isin(cities)]["source_kind"] == ILLUSTRATIVE).any())

@@ -1032,3 +1032,25 @@ def read_official(path: PathLike, **options: Any) -> list[SourceTable]:
     if fmt is None:
         raise ValueError(f"{path}: 不是可识别的官方格式（教育部高校名单、专业目录、GB/T 4754、区划代码）")
     return _READERS[fmt](path, **options)
+
+
+def read_public_dir(public_dir: PathLike, *, province: str | None = "河南省") -> list[SourceTable]:
+    """The official lists of a folder laid out like ``shared/data/public`` (``iekg build --public DIR``).
+
+    Reads, when present: the Henan division codes, the full GB/T 4754-2017 table, both major catalogues
+    and the MOE institution list (2025 edition, with former names from the 2024 edition as aliases).
+    """
+    d = Path(public_dir)
+    out: list[SourceTable] = []
+    for name, reader in (("henan_admin_divisions.csv", read_divisions), ("gbt4754_2017_industry_1d.csv", read_gbt4754),
+                         ("vocational_major_catalog_2021_upd2025.csv", read_vocational_catalog),
+                         ("undergraduate_major_catalog_2024.csv", read_undergraduate_catalog)):
+        if (d / name).is_file():
+            out += reader(d / name)
+    newer = next((d / n for n in ("moe_hei_list_2025.xls", "moe_hei_list_2025.csv") if (d / n).is_file()), None)
+    older = d / "moe_hei_list_2024.csv"
+    if newer is not None and older.is_file():
+        out += read_moe_renames(older, newer, province=province)
+    elif newer is not None:
+        out += read_moe_hei_list(newer, province=province)
+    return out

@@ -22,7 +22,8 @@ from iekg.loaders.values import to_halfwidth
 
 HEADER_SCAN_ROWS = 6
 IGNORED_SHEETS = {"说明", "填写说明", "instructions", "readme", "使用说明", "目录"}
-EXAMPLE_MARKERS = ("示例", "example", "例:", "例：")
+# A template's example row is marked in its first cell, e.g. "【示例】4141010459" or "示例: …".
+EXAMPLE_MARKERS = ("【示例】", "[示例]", "示例:", "示例：", "[example]", "example:")
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -139,7 +140,9 @@ def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str 
                 values[name] = _cell_text(cells[i])
         first = _cell_text(cells[0]).strip().lower() if cells else ""
         if any(first.startswith(m) for m in EXAMPLE_MARKERS):
-            continue  # the template's own example row
+            report.add(Issue(WARNING, "example_row", file, n, None, _cell_text(cells[0]),
+                             "模板示例行，已跳过", "如需导入此行，请删除首格中的示例标记", sheet, table.name))
+            continue
         st.rows.append(SourceRow(n, values))
     report.tables[table.name] = report.tables.get(table.name, 0) + len(st.rows)
     return st

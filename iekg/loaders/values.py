@@ -69,7 +69,7 @@ def inst_id(raw: str) -> str:
     raise Invalid(f"学校标识码应为 10 位数字，实为 '{raw}'", "填写教育部学校标识码 (10 位数字)，如 4141010459")
 
 
-MAJOR_RE = re.compile(r"\d{6}(T|K|TK)?")
+MAJOR_RE = re.compile(r"\d{6}(T|K|TK)?|\d{7}(T|K|TK)")  # 0502100T: the catalogue's 7-digit codes
 
 
 def major_code(raw: str) -> str:
@@ -105,6 +105,9 @@ def industry_code(raw: str) -> str:
     s = _digits(raw).upper()
     if re.fullmatch(r"[A-T]|\d{2}|\d{3}|\d{4}", s):
         return s
+    if re.fullmatch(r"\d", s):  # 大类 01–05 lose their zero in Excel: 05 → 5
+        raise Invalid(f"行业代码应为 GB/T 4754-2017 门类字母或 2/3/4 位数字，实为 '{raw}'，像是丢失了前导零",
+                      f"改为 0{s}，并将该列设为文本格式", "leading_zero")
     raise Invalid(f"行业代码应为 GB/T 4754-2017 门类字母或 2/3/4 位数字，实为 '{raw}'",
                   "填写国民经济行业分类代码，如 C、36、367 或 3670；编码列请设为文本格式")
 
@@ -281,16 +284,16 @@ def parser_for(kind: str) -> Callable[[str], Any]:
 
         def parse_list(raw: str) -> Any:
             out: list[Any] = []
-            warnings: list[str] = []
+            repairs: list[Repaired] = []
             for part in LIST_SEPARATORS.split(raw):
                 if part.strip():
                     v = inner(part)
                     if isinstance(v, Repaired):
-                        warnings.append(v.warning)
+                        repairs.append(v)
                         v = v.value
                     out.append(v)
-            if warnings:
-                return Repaired(out, "；".join(warnings))
+            if repairs:
+                return Repaired(out, "；".join(r.warning for r in repairs), repairs[0].code)
             return out
 
         return parse_list

@@ -1,0 +1,193 @@
+"""Coupling coordination degree (耦合协调度) between the education and the industry system of several scopes.
+
+For each scope an education index U1 and an industry index U2 in [0, 1] come from min–max normalised
+indicators weighted by the entropy method over the compared scopes; then
+
+    C = 2·√(U1·U2) / (U1 + U2),  T = α·U1 + β·U2,  CCD = √(C·T)
+
+with α = β = 0.5 by default, graded in steps of 0.1 (metrics.md).  The indicator lists are settings
+(:class:`CouplingSettings`); an indicator that the data does not give for every compared scope is left
+out and listed in the result, never read as zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from iekg.graph.store import Store
+from iekg.queries.alignment import DURATION
+
+GRADES = ("极度失调", "严重失调", "中度失调", "轻度失调", "濒临失调", "勉强协调", "初级协调", "中级协调", "良好协调", "优质协调")
+GRADES_EN = ("extreme imbalance", "serious imbalance", "moderate imbalance", "mild imbalance", "on the verge of imbalance",
+             "barely coordinated", "primary coordination", "intermediate coordination", "good coordination",
+             "high-quality coordination")
+
+# Indicator name → what it measures (all are "larger is better").
+EDUCATION_INDICATORS: dict[str, str] = {
+    "graduates": "毕业生数 (或按在校生/学制估算) graduates (or enrollment / duration)",
+    "institutions": "院校数 institutions",
+    "programs": "专业点数 programs offered",
+    "leading_programs": "省级领先专业点数 leading programs",
+    "employment_rate": "毕业生加权就业率 graduate-weighted employment rate",
+    "training_bases": "实训基地数 training bases",
+}
+INDUSTRY_INDICATORS: dict[str, str] = {
+    "demand": "人才需求人数 talent demand (headcount)",
+    "enterprises": "企业数 enterprises",
+    "employees": "企业从业人数 enterprise employees",
+    "iei_enterprises": "产教融合型企业数 (含培育) integration enterprises",
+    "focus_chains": "重点产业链数 focus chains",
+    "gdp": "地区生产总值 GDP",
+}
+
+
+@dataclass(frozen=True)
+class CouplingSettings:
+    education: tuple[str, ...] = tuple(EDUCATION_INDICATORS)
+    industry: tuple[str, ...] = tuple(INDUSTRY_INDICATORS)
+    alpha: float = 0.5
+    beta: float = 0.5
+    shift: float = 1e-4  # added after min–max normalisation so that ln(0) never occurs (common practice)
+
+
+@dataclass
+class Degree:
+    u1: float
+    u2: float
+    c: float
+    t: float
+    ccd: float
+    grade: str
+    grade_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def grade_of(ccd: float) -> tuple[str, str]:
+    k = min(int(math.floor(ccd * 10 + 1e-12)), 9) if ccd > 0 else 0
+    return GRADES[k], GRADES_EN[k]
+
+
+def degree(u1: float, u2: float, alpha: float = 0.5, beta: float = 0.5) -> Degree:
+    """C, T and CCD for one scope's indices (metrics.md)."""
+    c = 2 * math.sqrt(u1 * u2) / (u1 + u2) if u1 + u2 > 0 else 0.0
+    t = alpha * u1 + beta * u2
+    ccd = math.sqrt(c * t)
+    g, ge = grade_of(ccd)
+    return Degree(u1, u2, c, t, ccd, g, ge)
+
+
+def entropy_weights(x: pd.DataFrame, shift: float = 1e-4) -> tuple[pd.DataFrame, pd.Series]:
+    """Min–max normalise each column and weight the columns by the entropy method.
+
+    Returns the normalised matrix (in [0, 1]) and the weights (summing to 1).  A column that does not
+    vary gets weight 0; if no column varies the weights are equal.
+    """
+    v = x.to_numpy(dtype=float)
+    lo, hi = v.min(axis=0), v.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    norm = np.where(hi > lo, (v - lo) / span, 0.0)
+    n = v.shape[0]
+    p = (norm + shift) / (norm + shift).sum(axis=0)
+    e = -(p * np.log(p)).sum(axis=0) / math.log(n) if n > 1 else np.ones(v.shape[1])
+    d = np.where(hi > lo, 1 - e, 0.0)
+    w = d / d.sum() if d.sum() > 0 else np.full(v.shape[1], 1 / v.shape[1])
+    return pd.DataFrame(norm, index=x.index, columns=x.columns), pd.Series(w, index=x.columns)
+
+
+@dataclass
+class IndicatorTable:
+    values: pd.DataFrame  # one row per city, one column per indicator (NaN where the data has nothing)
+    year: int | None
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> IndicatorTable:
+    """All default indicators for every city at once (group-bys over whole tables)."""
+    idx = pd.Index(sorted(cities), name="city")
+    cities_set = set(idx)
+    iloc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City")
+    iloc = iloc[iloc["dst"].isin(cities_set)].rename(columns={"src": "institution", "dst": "city"})
+    offers = store.rel_frame("OFFERS", ["year", "graduates", "enrollment", "employment_rate", "leading"]).rename(
+        columns={"src": "institution", "dst": "major"}).merge(iloc, on="institution")
+    if year is None and len(offers):
+        year = int(offers["year"].max())
+    offers = offers[offers["year"] == year]
+    majors = store.node_frame("Major", ["level"]).rename(columns={"id": "major"})
+    offers = offers.merge(majors, on="major", how="left")
+    grads = pd.to_numeric(offers["graduates"], errors="coerce")
+    est = pd.to_numeric(offers["enrollment"], errors="coerce") / offers["level"].map(DURATION)
+    offers = offers.assign(volume=grads.fillna(est).fillna(0.0))
+    rate = pd.to_numeric(offers["employment_rate"], errors="coerce")
+    offers = offers.assign(rate_w=rate * offers["volume"], rate_n=offers["volume"].where(rate.notna(), 0.0))
+    g = offers.groupby("city")
+    out = pd.DataFrame(index=idx)
+    out["graduates"] = g["volume"].sum()
+    out["institutions"] = iloc.groupby("city")["institution"].nunique()
+    out["programs"] = g.size()
+    out["leading_programs"] = offers[offers["leading"].fillna(False).astype(bool)].groupby("city").size()
+    rate_sum = g["rate_w"].sum()
+    rate_n = g["rate_n"].sum()
+    out["employment_rate"] = (rate_sum / rate_n.where(rate_n > 0))
+    tloc = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City")
+    out["training_bases"] = tloc[tloc["dst"].isin(cities_set)].groupby("dst").size()
+
+    dem = store.rel_frame("DEMANDS", ["year", "headcount", "city_code"])
+    dem = dem[(dem["year"] == year) & dem["city_code"].isin(cities_set)]
+    out["demand"] = dem.groupby("city_code")["headcount"].sum()
+    eloc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City").rename(
+        columns={"src": "enterprise", "dst": "city"})
+    eloc = eloc[eloc["city"].isin(cities_set)]
+    ents = store.node_frame("Enterprise", ["employees", "iei_level"]).rename(columns={"id": "enterprise"})
+    ents = eloc.merge(ents, on="enterprise", how="left")
+    ge = ents.groupby("city")
+    out["enterprises"] = ge.size()
+    out["employees"] = ge["employees"].sum(min_count=1)
+    out["iei_enterprises"] = ents[ents["iei_level"].notna()].groupby("city").size()
+    focus = store.rel_frame("FOCUSES_ON")
+    out["focus_chains"] = focus[focus["src"].isin(cities_set)].groupby("src").size()
+    gdp = store.node_frame("City", ["gdp"]).set_index("id")["gdp"]
+    out["gdp"] = pd.to_numeric(gdp.reindex(idx), errors="coerce")
+    # Counts are zero where a city simply has none; measured values (rates, GDP) stay missing.
+    counts = [c for c in out.columns if c not in ("employment_rate", "gdp", "employees")]
+    out[counts] = out[counts].fillna(0)
+    if out["employees"].notna().any():
+        out["employees"] = out["employees"].fillna(0)
+    return IndicatorTable(out.astype(float), year)
+
+
+def coupling(store: Store, cities: Sequence[str], year: int | None = None,
+             settings: CouplingSettings | None = None, table: IndicatorTable | None = None) -> dict[str, Any]:
+    """U1, U2, C, T, CCD and grade for each city, with the indicators and entropy weights used."""
+    st = settings or CouplingSettings()
+    if len(cities) < 2:
+        raise ValueError("coupling coordination compares scopes: give at least two cities")
+    table = table or indicators(store, cities, year)
+    result: dict[str, Any] = {"year": table.year, "alpha": st.alpha, "beta": st.beta, "excluded": {}}
+    indices = {}
+    for system, names in (("education", st.education), ("industry", st.industry)):
+        x = table.values[list(names)]
+        bad = [c for c in x.columns if x[c].isna().any()]
+        for c in bad:
+            result["excluded"][c] = "数据不全 (not given for every compared city)"
+        x = x.drop(columns=bad)
+        if x.shape[1] == 0:
+            raise ValueError(f"no {system} indicator has data for every compared city")
+        norm, w = entropy_weights(x, st.shift)
+        indices[system] = norm.to_numpy() @ w.to_numpy()
+        result[f"{system}_weights"] = {k: float(v) for k, v in w.items()}
+    rows = []
+    for k, city in enumerate(table.values.index):
+        d = degree(float(indices["education"][k]), float(indices["industry"][k]), st.alpha, st.beta)
+        rows.append({"city": city, **d.as_dict(),
+                     "indicators": {c: (None if pd.isna(v) else float(v)) for c, v in table.values.loc[city].items()}})
+    rows.sort(key=lambda r: (-r["ccd"], r["city"]))
+    result["scopes"] = rows
+    return result

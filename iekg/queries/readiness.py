@@ -1,0 +1,271 @@
+"""Pilot readiness: a city's values against the notice's targets and conditions, read from the graph.
+
+The targets are Target nodes of the notice's Policy (``SETS_TARGET``), not constants here: this module
+only knows how to *measure* each metric.  A metric the data cannot support is reported as such
+(``measurable: false`` with the reason), never as zero.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from iekg.graph.schema import rel_key
+from iekg.graph.store import Store
+from iekg.queries.alignment import Scope, ScopeData, alignment
+
+NOTICE = "豫发改社会〔2022〕646号"
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+
+
+@dataclass
+class Measured:
+    value: float | None
+    evidence: list[str]
+    note: str = ""
+
+
+class Context:
+    """What the metric functions share for one city: the store, the year, cached frames."""
+
+    def __init__(self, store: Store, city: str, year: int | None, *, data: ScopeData | None = None,
+                 align: dict[str, Any] | None = None) -> None:
+        self.store = store
+        self.city = city
+        self.scope = Scope((city,), year)
+        self._data = data
+        self._align = align
+
+    @property
+    def data(self) -> ScopeData:
+        if self._data is None:
+            self._data = ScopeData.gather(self.store, self.scope)
+        return self._data
+
+    @property
+    def align(self) -> dict[str, Any]:
+        if self._align is None:
+            self._align = alignment(self.store, self.scope, data=self.data)
+        return self._align
+
+    def located(self, label: str) -> pd.DataFrame:
+        f = self.store.rel_frame("LOCATED_IN", src_label=label, dst_label="City")
+        return f[f["dst"] == self.city]
+
+    def nodes_here(self, label: str, props: list[str]) -> pd.DataFrame:
+        here = set(self.located(label)["src"])
+        f = self.store.node_frame(label, props)
+        return f[f["id"].isin(here)].sort_values("id")
+
+
+def _uids(label: str, ids: pd.Series) -> list[str]:
+    return [f"{label}:{i}" for i in ids]
+
+
+def m_policy_framework(ctx: Context) -> Measured:
+    ap = ctx.store.rel_frame("APPLIES_TO")
+    docs = ap.loc[ap["dst"] == ctx.city, "src"]
+    pol = ctx.store.node_frame("Policy", ["status", "level"])
+    pol = pol[pol["id"].isin(set(docs)) & (pol["status"].fillna("有效") == "有效")]
+    return Measured(float(len(pol)), _uids("Policy", pol["id"]), "有效的、适用于本市的政策文件数")
+
+
+def m_key_zones(ctx: Context) -> Measured:
+    part = ctx.store.rel_frame("PART_OF", src_label="Zone", dst_label="City")
+    zones = ctx.store.node_frame("Zone", ["kind"])
+    z = zones[zones["id"].isin(set(part.loc[part["dst"] == ctx.city, "src"])) & (zones["kind"] == "产教融合重点区域")]
+    return Measured(float(len(z)), _uids("Zone", z["id"]))
+
+
+def m_integration_industries(ctx: Context) -> Measured:
+    f = ctx.store.rel_frame("FOCUSES_ON", ["integration_industry"])
+    f = f[(f["src"] == ctx.city) & f["integration_industry"].fillna(False).astype(bool)].sort_values("dst")
+    return Measured(float(len(f)), [rel_key("FOCUSES_ON", f"City:{ctx.city}", f"IndustryChain:{c}", {})
+                                    for c in f["dst"]], "标为产教融合型行业的重点产业链数")
+
+
+def _enterprises_at(ctx: Context, levels: set[str], note: str) -> Measured:
+    e = ctx.nodes_here("Enterprise", ["iei_level"])
+    e = e[e["iei_level"].isin(levels)]
+    return Measured(float(len(e)), _uids("Enterprise", e["id"]), note)
+
+
+def m_provincial_iei(ctx: Context) -> Measured:
+    return _enterprises_at(ctx, {"省级", "国家级"}, "认定为省级 (或国家级) 产教融合型企业的企业数")
+
+
+def m_iei_cultivation(ctx: Context) -> Measured:
+    return _enterprises_at(ctx, {"省级培育", "省级", "国家级"}, "进入省级培育名单或已认定的企业数")
+
+
+def m_high_level_bases(ctx: Context) -> Measured:
+    b = ctx.nodes_here("TrainingBase", ["level"])
+    b = b[b["level"].isin({"省级", "国家级"})]
+    return Measured(float(len(b)), _uids("TrainingBase", b["id"]), "省级及以上实训基地数 (高水平按省级及以上理解)")
+
+
+def m_training_platforms(ctx: Context) -> Measured:
+    b = ctx.nodes_here("TrainingBase", [])
+    p = ctx.nodes_here("Platform", [])
+    return Measured(float(len(b) + len(p)), _uids("TrainingBase", b["id"]) + _uids("Platform", p["id"]),
+                    "实训基地与平台载体数")
+
+
+def m_leading_institutions(ctx: Context) -> Measured:
+    f = ctx.store.node_frame("Institution", ["leading"])
+    if f["leading"].isna().all():
+        return Measured(None, [], "图中没有院校「全省领先」的数据 (institutions 表可加 leading 列)")
+    here = ctx.nodes_here("Institution", ["leading"])
+    here = here[here["leading"].map(lambda v: v in (True, "是", "true", "True"))]
+    return Measured(float(len(here)), _uids("Institution", here["id"]))
+
+
+def m_leading_majors(ctx: Context) -> Measured:
+    offers = ctx.store.rel_frame("OFFERS", ["year", "leading"])
+    if offers["leading"].isna().all():
+        return Measured(None, [], "图中没有专业「省级领先」的数据 (programs 表的 leading 列)")
+    insts = set(ctx.located("Institution")["src"])
+    year = ctx.data.year
+    f = offers[offers["src"].isin(insts) & (offers["year"] == year) & offers["leading"].fillna(False).astype(bool)]
+    f = f.sort_values(["src", "dst"])
+    return Measured(float(len(f)), [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
+                                    for a, b in zip(f["src"], f["dst"], strict=True)], f"{year} 年省级领先专业点数")
+
+
+def m_relevance(ctx: Context) -> Measured:
+    sai = ctx.align["sai"]
+    if sai is None:
+        return Measured(None, [], "没有本市的供给或需求数据，无法计算结构匹配指数 SAI")
+    return Measured(float(sai), [f"City:{ctx.city}"], "专业结构与产业需求的结构匹配指数 SAI")
+
+
+def m_graduate_employment(ctx: Context) -> Measured:
+    offers = ctx.store.rel_frame("OFFERS", ["year", "graduates", "employment_rate"])
+    insts = set(ctx.located("Institution")["src"])
+    f = offers[offers["src"].isin(insts) & (offers["year"] == ctx.data.year)]
+    rate = pd.to_numeric(f["employment_rate"], errors="coerce")
+    grads = pd.to_numeric(f["graduates"], errors="coerce")
+    ok = rate.notna() & grads.notna() & (grads > 0)
+    if not ok.any():
+        return Measured(None, [], "没有毕业生就业率数据")
+    value = float((rate[ok] * grads[ok]).sum() / grads[ok].sum())
+    return Measured(value, [f"City:{ctx.city}"], f"{ctx.data.year} 年按毕业生数加权的就业率 ({int(ok.sum())} 个专业点)")
+
+
+def m_policies_since_2016(ctx: Context) -> Measured:
+    ap = ctx.store.rel_frame("APPLIES_TO")
+    pol = ctx.store.node_frame("Policy", ["date"])
+    pol = pol[pol["id"].isin(set(ap.loc[ap["dst"] == ctx.city, "src"]))]
+    if len(pol) and pol["date"].isna().all():
+        return Measured(None, _uids("Policy", pol["id"]), "本市政策没有发布日期，无法判断是否为“十三五”以来")
+    pol = pol[pol["date"].fillna("") >= "2016"]
+    return Measured(float(len(pol)), _uids("Policy", pol["id"]), "2016 年以来适用于本市的政策数")
+
+
+METRICS: dict[str, Callable[[Context], Measured]] = {
+    "policy_framework": m_policy_framework,
+    "key_zones": m_key_zones,
+    "integration_industries": m_integration_industries,
+    "provincial_iei_enterprises": m_provincial_iei,
+    "high_level_training_bases": m_high_level_bases,
+    "leading_institutions": m_leading_institutions,
+    "leading_majors": m_leading_majors,
+    "condition_major_industry_relevance": m_relevance,
+    "condition_graduate_employment": m_graduate_employment,
+    "condition_iei_cultivation_list": m_iei_cultivation,
+    "condition_training_platforms": m_training_platforms,
+    "condition_policies_since_2016": m_policies_since_2016,
+}
+
+
+def targets(store: Store, policy: str = NOTICE) -> list[dict[str, Any]]:
+    """The Target nodes the policy sets, in id order."""
+    out = [n.props for r, n in store.neighbours(f"Policy:{policy}", ["SETS_TARGET"], "out")]
+    if not out:
+        raise LookupError(f"policy {policy} sets no targets in the graph (build the graph first)")
+    return sorted(out, key=lambda p: str(p["id"]))
+
+
+def readiness(store: Store, city: str, year: int | None = None, policy: str = NOTICE,
+              ctx: Context | None = None) -> dict[str, Any]:
+    """Every target and condition with the city's value, threshold, met, shortfall and evidence."""
+    node = store.get(f"City:{city}")
+    if node is None:
+        raise LookupError(f"city {city} is not in the graph")
+    ctx = ctx or Context(store, city, year)
+    rows = []
+    for t in targets(store, policy):
+        fn = METRICS.get(str(t.get("metric")))
+        threshold = float(t["value"])
+        row = {"target": t["id"], "metric": t.get("metric"), "name": t.get("name"),
+               "kind": t.get("kind", "target"), "comparison": t.get("comparison"), "threshold": threshold,
+               "unit": t.get("unit"), "deadline": t.get("deadline"), "any_of": t.get("any_of"),
+               "text": t.get("text"), "interpretation": t.get("note")}
+        if fn is None:
+            row.update(measurable=False, value=None, met=None, shortfall=None, evidence=[],
+                       note=f"iekg 还不会计算指标 {t.get('metric')}")
+        else:
+            m = fn(ctx)
+            if m.value is None:
+                row.update(measurable=False, value=None, met=None, shortfall=None, evidence=m.evidence, note=m.note)
+            else:
+                ok = COMPARE[str(t["comparison"])](m.value, threshold)
+                short = max(0.0, threshold - m.value) if str(t["comparison"]).startswith(">") else \
+                    max(0.0, m.value - threshold)
+                row.update(measurable=True, value=m.value, met=ok, shortfall=0.0 if ok else short,
+                           evidence=m.evidence, note=m.note)
+        rows.append(row)
+    # either/or groups: met when any member is met
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["any_of"]:
+            groups.setdefault(str(r["any_of"]), []).append(r)
+    for members in groups.values():
+        measured = [x for x in members if x["measurable"]]
+        group_met = any(x["met"] for x in measured) if measured else None
+        for x in members:
+            x["group_met"] = group_met
+
+    def effective(r: dict[str, Any]) -> bool | None:
+        return r.get("group_met", r["met"]) if r["any_of"] else r["met"]
+
+    tgt = [r for r in rows if r["kind"] != "condition"]
+    seen_groups: set[str] = set()
+    n_met = total = unmeasurable = 0
+    for r in tgt:
+        if r["any_of"]:
+            if r["any_of"] in seen_groups:
+                continue
+            seen_groups.add(str(r["any_of"]))
+        total += 1
+        status = effective(r)
+        if status is None:
+            unmeasurable += 1
+        elif status:
+            n_met += 1
+    return {"city": city, "name": node.name, "year": ctx.data.year, "policy": policy,
+            "targets_met": n_met, "targets_total": total, "targets_unmeasurable": unmeasurable,
+            "conditions_met": sum(1 for r in rows if r["kind"] == "condition" and effective(r)),
+            "conditions_total": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition"}),
+            "items": rows}
+
+
+def readiness_all(store: Store, year: int | None = None, policy: str = NOTICE) -> list[dict[str, Any]]:
+    """Every city, ranked: most targets met, then most conditions met, then smallest relative shortfall."""
+    cities = sorted(n.id for n in store.nodes("City"))
+    out = [readiness(store, c, year, policy) for c in cities]
+
+    def rel_short(r: dict[str, Any]) -> float:
+        return sum((i["shortfall"] or 0) / i["threshold"] for i in r["items"]
+                   if i["measurable"] and i["threshold"] and i["kind"] != "condition")
+
+    out.sort(key=lambda r: (-r["targets_met"], -r["conditions_met"], rel_short(r), r["city"]))
+    for rank, r in enumerate(out, 1):
+        r["rank"] = rank
+        r["relative_shortfall"] = rel_short(r)
+    return out
