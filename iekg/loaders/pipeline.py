@@ -36,6 +36,9 @@ TABLE_OF_LABEL = {
     "Policy": "policies", "Problem": "problems",
 }
 LIST_EXTRAS = {"aliases", "outline"}
+# Tables whose row is one relationship (no node): their unknown extra columns go on that relationship.
+RELATIONSHIP_TABLES = {"programs", "cooperations", "alliance_members", "talent_demand", "employment", "crosswalk",
+                       "city_focus"}
 WEIGHT_TOLERANCE = 1e-6
 
 
@@ -102,7 +105,8 @@ class Builder:
         return Ref(labs, ident, p.origin(column))
 
     def rel(self, p: Parsed, rel_type: str, src: str | Ref, dst: str | Ref, props: dict[str, Any] | None = None) -> None:
-        self.pending.append(PendingRel(rel_type, src, dst, {**(props or {}), **p.prov}))
+        extra = p.extra if p.st.table in RELATIONSHIP_TABLES else {}
+        self.pending.append(PendingRel(rel_type, src, dst, {**extra, **(props or {}), **p.prov}))
 
     def need(self, r: Ref) -> None:
         self.checks.append(r)

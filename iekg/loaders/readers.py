@@ -207,8 +207,8 @@ def read_paths(paths: Iterable[str | Path], report: Report, *, kind: str = USER)
         for f in files:
             if f.name.startswith((".", "~$")):
                 continue
-            fmt = official.detect_official(f)
-            if fmt is not None:
+            # A file named like a template table is a template; otherwise it may be an official list.
+            if table_for_name(f.name) is None and official.detect_official(f) is not None:
                 out.extend(official.read_official(f))
                 continue
             suffix = f.suffix.lower()

@@ -27,7 +27,7 @@ import pandas as pd
 from iekg.graph.schema import rel_key
 from iekg.graph.store import Store
 from iekg.queries.alignment import Scope, ScopeData, Thresholds, alignment, focus_segments, rollup
-from iekg.queries.readiness import Context, readiness
+from iekg.queries.readiness import NOTICE, Context, readiness
 
 GAP_TYPES = ("unmet_demand", "shortage", "surplus", "uncovered_segment", "no_cooperation", "no_training_base",
              "target_shortfall")
@@ -161,14 +161,17 @@ def target_gaps(ready: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
-         types: tuple[str, ...] | None = None, with_targets: bool = True) -> dict[str, Any]:
+         types: tuple[str, ...] | None = None, with_targets: bool = True, policy: str = NOTICE) -> dict[str, Any]:
     """All gaps of a scope, ranked by severity then magnitude (then type and entity, for stable order)."""
     data = ScopeData.gather(store, scope)
     align = alignment(store, scope, thresholds, data)
     found = supply_gaps(align, data) + chain_gaps(store, scope, align)
     if with_targets and scope.kind == "city":
         ctx = Context(store, scope.cities[0], data.year, data=data, align=align)
-        found += target_gaps(readiness(store, scope.cities[0], data.year, ctx=ctx))
+        try:
+            found += target_gaps(readiness(store, scope.cities[0], data.year, policy, ctx=ctx))
+        except LookupError:
+            pass  # the graph holds no targets of that policy: no target gaps to report
     if types:
         found = [g for g in found if g["type"] in types]
     found.sort(key=lambda g: (-g["severity"], -g["magnitude"], g["type"], g["entity"]))
