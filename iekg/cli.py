@@ -198,7 +198,7 @@ def info(fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
 
 @app.command()
 def show(ident: str = typer.Argument(..., help="an id (410200, 4141010459), Label:id, or an exact name"),
-         limit: int = typer.Option(200, "--limit", min=1),
+         limit: int = typer.Option(20, "--limit", min=1, help="relationships shown per type and direction"),
          fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
     """One entity with its properties and relationships."""
     data = service.show(_store(), ident, limit)
@@ -228,6 +228,9 @@ def show(ident: str = typer.Argument(..., help="an id (410200, 4141010459), Labe
         r.add_row(rel["type"], "→" if rel["direction"] == "out" else "←", rel["other_label"],
                   f"{rel['other_name']} ({rel['other'].split(':', 1)[1]})", json.dumps(props, ensure_ascii=False))
     out.print(r)
+    cut = {g: n for g, n in data["relationship_counts"].items() if n > limit}
+    if cut:
+        out.print("(" + "; ".join(f"{g}: {limit}/{n}" for g, n in cut.items()) + " — --limit N for more)")
 
 
 @app.command()

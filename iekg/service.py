@@ -112,19 +112,23 @@ def resolve(store: Store, ident: str) -> Node | None:
     return None
 
 
-def show(store: Store, ident: str, limit: int = 200) -> dict[str, Any] | None:
+def show(store: Store, ident: str, limit: int = 20) -> dict[str, Any] | None:
+    """A node, its properties, and its relationships: at most ``limit`` of each type and direction,
+    with the full count of each in ``relationship_counts``."""
     node = resolve(store, ident)
     if node is None:
         return None
-    rels = store.neighbours(node.uid, limit=limit)
-    return {
-        "uid": node.uid, "label": node.label, "props": node.props,
-        "relationships": [
-            {"type": r.type, "direction": "out" if r.src == node.uid else "in", "other": other.uid,
-             "other_label": other.label, "other_name": other.name, "props": r.props}
-            for r, other in rels
-        ],
-    }
+    counts: dict[str, int] = {}
+    shown = []
+    for r, other in store.neighbours(node.uid):
+        direction = "out" if r.src == node.uid else "in"
+        group = f"{r.type} {direction}"
+        counts[group] = counts.get(group, 0) + 1
+        if counts[group] <= limit:
+            shown.append({"type": r.type, "direction": direction, "other": other.uid, "other_label": other.label,
+                          "other_name": other.name, "props": r.props})
+    return {"uid": node.uid, "label": node.label, "props": node.props, "relationship_counts": counts,
+            "relationships": shown}
 
 
 def search(store: Store, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
