@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -272,3 +273,31 @@ def test_unknown_city_is_a_clear_error(worked: Path) -> None:
     store = _store_from(worked)
     with pytest.raises(LookupError, match="city 999999"):
         resolve_scope(store, city="999999")
+
+
+def test_alignment_table_gives_the_per_city_numbers(worked: Path) -> None:
+    from iekg.queries.alignment import alignment_table
+
+    with open(worked / "cities.csv", "a", encoding="utf-8") as fh:
+        fh.write("410100,郑州市\n410300,洛阳市\n")
+    with open(worked / "institutions.csv", "a", encoding="utf-8") as fh:
+        fh.write("4141099998,郑州测试学院,410100,高职专科\n")
+    with open(worked / "programs.csv", "a", encoding="utf-8") as fh:
+        fh.write("4141099998,460301,2024,90\n4141099998,460201,2024,10\n")
+    with open(worked / "talent_demand.csv", "a", encoding="utf-8") as fh:
+        fh.write("410100,2024,60,38\n")
+    store = _store_from(worked)
+    table, totals = alignment_table(store, ["410200", "410100", "410300"])
+    assert list(totals.index) == ["410100", "410200"]  # 洛阳 has neither supply nor demand
+    for city in ("410200", "410100"):
+        a = alignment(store, resolve_scope(store, city=city))
+        assert (totals.loc[city, "S"], totals.loc[city, "D"]) == (a["S"], a["D"])
+        assert totals.loc[city, "sai"] == pytest.approx(a["sai"], abs=1e-12)
+        rows = table.loc[city]
+        assert list(rows.index) == [i["code"] for i in a["industries"]]
+        for i in a["industries"]:
+            r = rows.loc[i["code"]]
+            assert (r["supply"], r["demand"], r["status"]) == (i["supply"], i["demand"], i["status"])
+            for key in ("ratio", "deviation"):
+                assert (pd.isna(r[key]) and i[key] is None) or r[key] == pytest.approx(i[key], abs=1e-12)
+    assert totals.loc["410100", "sai"] == pytest.approx(1 - 0.5 * (abs(45 / 100 - 1) + abs(10 / 100) + abs(45 / 100)))

@@ -112,11 +112,13 @@ class NetworkxStore(Store):
             self.g = old
             raise
         self._frames.clear()
+        self.forget()
         return res
 
     def clear(self) -> None:
         self.g = nx.MultiDiGraph()
         self._frames.clear()
+        self.forget()
         self._save()
 
     # --------------------------------------------------------------------------------------- reads

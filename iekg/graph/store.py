@@ -7,7 +7,7 @@ builds a :class:`ChangeSet`; ``Store.apply`` then writes it all or nothing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +148,18 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 — optional hook
         """Release resources (connections, files)."""
+
+    # ------------------------------------------------------------------------------------ memo
+    def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """Results derived from the whole graph (e.g. alignment's joined tables), kept until the next write."""
+        cache: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+    def forget(self) -> None:
+        """Drop memoised results; every write calls this."""
+        self.__dict__.get("_memo", {}).clear()
 
     # ------------------------------------------------------------------------------ conveniences
     def snapshot(self) -> dict[str, Any]:

@@ -97,64 +97,67 @@ class Weights:
         return cls(summed)
 
 
-@dataclass
-class ScopeData:
-    """The scope's programs (with volume), demand rows and the weights joining them to industries."""
+def all_programs(store: Store) -> pd.DataFrame:
+    """Every OFFERS relationship with its institution's city and its volume (memoised until the next write).
 
-    scope: Scope
-    year: int | None
-    programs: pd.DataFrame  # institution, major, city, graduates, enrollment, volume, estimate
-    weights: Weights
-    supply_rows: pd.DataFrame  # institution, major, industry, weight, volume, supply, estimate
-    demand_rows: pd.DataFrame  # src, src_label, target, target_label, industry, weight, headcount, demand
-    unmapped: pd.DataFrame  # programs with volume but no crosswalk weights
-    industry_names: dict[str, str] = field(default_factory=dict)
+    volume = graduates, or enrollment / duration (3 for 高职专科 and 中职, 4 for 本科 and 职业本科) with
+    ``estimate`` true when graduates are missing.
+    """
 
-    @classmethod
-    def gather(cls, store: Store, scope: Scope) -> ScopeData:
-        cities = set(scope.cities)
+    def compute() -> pd.DataFrame:
         loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City").rename(
             columns={"src": "institution", "dst": "city"})
-        loc = loc[loc["city"].isin(cities)]
         offers = store.rel_frame("OFFERS", ["year", "graduates", "enrollment"]).rename(
-            columns={"src": "institution", "dst": "major"})
-        offers = offers.merge(loc, on="institution")
-        year = scope.year
-        if year is None and len(offers):
-            year = int(offers["year"].max())
-        offers = offers[offers["year"] == year].copy()
+            columns={"src": "institution", "dst": "major"}).merge(loc, on="institution")
         majors = store.node_frame("Major", ["level"]).rename(columns={"id": "major", "level": "major_level"})
         insts = store.node_frame("Institution", ["level"]).rename(columns={"id": "institution", "level": "inst_level"})
         offers = offers.merge(majors, on="major", how="left").merge(insts, on="institution", how="left")
-        level = offers["major_level"].fillna(offers["inst_level"])
-        duration = level.map(DURATION).astype(float)
+        duration = offers["major_level"].fillna(offers["inst_level"]).map(DURATION).astype(float)
         grads = pd.to_numeric(offers["graduates"], errors="coerce")
         enrol = pd.to_numeric(offers["enrollment"], errors="coerce")
         estimate = grads.isna() & enrol.notna() & duration.notna()
         offers["volume"] = np.where(grads.notna(), grads, np.where(estimate, enrol / duration, 0.0))
         offers["estimate"] = estimate.to_numpy()
-        programs = offers[["institution", "major", "city", "year", "graduates", "enrollment", "volume", "estimate"]]
+        offers["year"] = pd.to_numeric(offers["year"]).astype("Int64")
+        return offers[["institution", "major", "city", "year", "graduates", "enrollment", "volume", "estimate"]]
 
+    return store.memo(("programs",), compute)  # type: ignore[no-any-return]
+
+
+@dataclass
+class YearBase:
+    """Supply and demand rows of one year for every city, joined once (memoised until the next write)."""
+
+    year: int | None
+    programs: pd.DataFrame
+    weights: Weights
+    supply_rows: pd.DataFrame
+    demand_rows: pd.DataFrame
+    industry_names: dict[str, str]
+
+    @classmethod
+    def of(cls, store: Store, year: int | None) -> YearBase:
+        return store.memo(("year-base", year), lambda: cls._compute(store, year))  # type: ignore[no-any-return]
+
+    @classmethod
+    def _compute(cls, store: Store, year: int | None) -> YearBase:
+        progs = all_programs(store)
+        programs = progs[progs["year"] == year].reset_index(drop=True)
         weights = Weights.load(store)
-        w = weights.frame[["major", "industry", "weight"]]
-        supply_rows = programs.merge(w, on="major")
+        supply_rows = programs.merge(weights.frame[["major", "industry", "weight"]], on="major")
         supply_rows["supply"] = supply_rows["volume"] * supply_rows["weight"]
-        unmapped = programs[~programs["major"].isin(set(w["major"])) & (programs["volume"] > 0)]
-
-        demand_rows = cls._demand(store, cities, year, weights)
         names = store.node_frame("Industry", ["name"])
-        return cls(scope, year, programs.reset_index(drop=True), weights, supply_rows, demand_rows, unmapped,
+        return cls(year, programs, weights, supply_rows, cls._demand(store, year, weights),
                    dict(zip(names["id"], names["name"], strict=True)))
 
     @staticmethod
-    def _demand(store: Store, cities: set[str], year: int | None, weights: Weights) -> pd.DataFrame:
+    def _demand(store: Store, year: int | None, weights: Weights) -> pd.DataFrame:
         parts = []
         for target_label in ("Industry", "Major"):
             for src_label in ("City", "Enterprise"):
                 f = store.rel_frame("DEMANDS", ["year", "headcount", "city_code", "education_level", "major_code"],
                                     src_label=src_label, dst_label=target_label)
-                f = f[f["city_code"].isin(cities) & (f["year"] == year)]
-                parts.append(f.assign(src_label=src_label, target_label=target_label))
+                parts.append(f[f["year"] == year].assign(src_label=src_label, target_label=target_label))
         d = pd.concat(parts, ignore_index=True).rename(columns={"dst": "target"})
         d["headcount"] = pd.to_numeric(d["headcount"]).astype(float)
         by_ind = d[d["target_label"] == "Industry"].assign(industry=lambda x: rollup(x["target"]), weight=1.0)
@@ -163,6 +166,36 @@ class ScopeData:
         out = pd.concat([by_ind, by_major.drop(columns=["major"])], ignore_index=True)
         out["demand"] = out["headcount"] * out["weight"]
         return out
+
+
+@dataclass
+class ScopeData:
+    """The scope's programs (with volume), demand rows and the weights joining them to industries."""
+
+    scope: Scope
+    year: int | None
+    programs: pd.DataFrame  # institution, major, city, year, graduates, enrollment, volume, estimate
+    weights: Weights
+    supply_rows: pd.DataFrame  # … + industry, weight, supply
+    demand_rows: pd.DataFrame  # src, src_label, target, target_label, industry, weight, headcount, demand
+    unmapped: pd.DataFrame  # programs with volume but no crosswalk weights
+    industry_names: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def gather(cls, store: Store, scope: Scope) -> ScopeData:
+        cities = set(scope.cities)
+        year = scope.year
+        if year is None:
+            progs = all_programs(store)
+            years = progs.loc[progs["city"].isin(cities), "year"].dropna()
+            year = int(years.max()) if len(years) else None
+        base = YearBase.of(store, year)
+        programs = base.programs[base.programs["city"].isin(cities)]
+        supply_rows = base.supply_rows[base.supply_rows["city"].isin(cities)]
+        mapped = set(base.weights.frame["major"])
+        unmapped = programs[~programs["major"].isin(mapped) & (programs["volume"] > 0)]
+        demand_rows = base.demand_rows[base.demand_rows["city_code"].isin(cities)]
+        return cls(scope, year, programs, base.weights, supply_rows, demand_rows, unmapped, base.industry_names)
 
     # ----------------------------------------------------------------------------- aggregates
     def supply(self) -> pd.Series:
@@ -220,15 +253,25 @@ def focus_segments(store: Store, scope: Scope) -> pd.DataFrame:
     return out
 
 
+def enterprise_industries(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(enterprise, city, industry rolled up) and the COOPERATES_WITH pairs (memoised until the next write)."""
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        loc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City").rename(
+            columns={"src": "enterprise", "dst": "city"})
+        ind = store.rel_frame("IN_INDUSTRY").rename(columns={"src": "enterprise", "dst": "industry"})
+        ents = loc.merge(ind, on="enterprise")
+        ents["industry"] = rollup(ents["industry"])
+        coop = store.rel_frame("COOPERATES_WITH").rename(columns={"src": "institution", "dst": "enterprise"})
+        return ents, coop[["institution", "enterprise"]].drop_duplicates()
+
+    return store.memo(("enterprise-industries",), compute)  # type: ignore[no-any-return]
+
+
 def cooperation_density(store: Store, data: ScopeData) -> pd.DataFrame:
     """Per industry: the scope's enterprises in it, and how many cooperate with an aligned institution."""
-    cities = set(data.scope.cities)
-    loc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City")
-    ents = set(loc.loc[loc["dst"].isin(cities), "src"])
-    ind = store.rel_frame("IN_INDUSTRY").rename(columns={"src": "enterprise", "dst": "industry"})
-    ind = ind[ind["enterprise"].isin(ents)]
-    ind["industry"] = rollup(ind["industry"])
-    coop = store.rel_frame("COOPERATES_WITH").rename(columns={"src": "institution", "dst": "enterprise"})
+    ents, coop = enterprise_industries(store)
+    ind = ents[ents["city"].isin(set(data.scope.cities))]
     aligned = data.supply_rows.loc[data.supply_rows["weight"] > 0, ["institution", "industry"]].drop_duplicates()
     hits = coop.merge(ind, on="enterprise").merge(aligned, on=["institution", "industry"])
     total = ind.groupby("industry")["enterprise"].nunique()
@@ -286,3 +329,68 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
         "thresholds": {"shortage_below": t.shortage_below, "surplus_above": t.surplus_above},
         "industries": industries,
     }
+
+
+@dataclass
+class Coded:
+    """A year's supply and demand rows coded as integers (city × industry), for bincount aggregation."""
+
+    cities: pd.Index
+    industries: pd.Index
+    s_cell: np.ndarray  # city_index * n_industries + industry_index, one per supply row
+    s_val: np.ndarray
+    d_cell: np.ndarray
+    d_val: np.ndarray
+
+    @classmethod
+    def of(cls, store: Store, year: int | None) -> Coded:
+        def compute() -> Coded:
+            base = YearBase.of(store, year)
+            dem = base.demand_rows.dropna(subset=["industry"])
+            cities = pd.Index(sorted(set(base.supply_rows["city"]) | set(dem["city_code"])))
+            inds = pd.Index(sorted(set(base.supply_rows["industry"]) | set(dem["industry"])))
+            n = len(inds)
+            s_cell = cities.get_indexer(base.supply_rows["city"]) * n + inds.get_indexer(base.supply_rows["industry"])
+            d_cell = cities.get_indexer(dem["city_code"]) * n + inds.get_indexer(dem["industry"])
+            return cls(cities, inds, s_cell, base.supply_rows["supply"].to_numpy(float), d_cell,
+                       dem["demand"].to_numpy(float))
+
+        return store.memo(("coded", year), compute)  # type: ignore[no-any-return]
+
+
+def alignment_table(store: Store, cities: Sequence[str], year: int | None = None,
+                    thresholds: Thresholds | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-industry and per-city alignment of many cities in one vectorised pass (each city its own scope).
+
+    Returns (per city × industry: supply, demand, ratio, status, deviation) and (per city: S, D, sai).
+    Gives the same numbers as :func:`alignment` called city by city; ``year`` None means the latest year
+    with programs in any of the cities.
+    """
+    t = thresholds or Thresholds()
+    cities = sorted(set(cities))
+    if year is None:
+        progs = all_programs(store)
+        years = progs.loc[progs["city"].isin(set(cities)), "year"].dropna()
+        year = int(years.max()) if len(years) else None
+    c = Coded.of(store, year)
+    n_c, n_i = len(c.cities), len(c.industries)
+    s = np.bincount(c.s_cell, weights=c.s_val, minlength=n_c * n_i).reshape(n_c, n_i)
+    d = np.bincount(c.d_cell, weights=c.d_val, minlength=n_c * n_i).reshape(n_c, n_i)
+    rows = c.cities.get_indexer(cities)
+    present = rows >= 0
+    s, d = s[rows[present]], d[rows[present]]
+    names = np.asarray(cities)[present]
+    S, D = s.sum(axis=1), d.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_s = s / S[:, None]
+        share_d = d / D[:, None]
+        ratio = np.where(d > 0, s / np.where(d > 0, d, 1), np.nan)
+        deviation = np.where(d > 0, share_s / np.where(share_d > 0, share_d, 1) - 1, np.nan)
+        sai = np.where((S > 0) & (D > 0), 1 - 0.5 * np.abs(share_s - share_d).sum(axis=1), np.nan)
+    status = _statuses(s, d, t)
+    ci, ii = np.nonzero((s > 0) | (d > 0))
+    idx = pd.MultiIndex.from_arrays([names[ci], c.industries.to_numpy()[ii]], names=["city", "industry"])
+    table = pd.DataFrame({"supply": s[ci, ii], "demand": d[ci, ii], "ratio": ratio[ci, ii], "status": status[ci, ii],
+                          "deviation": deviation[ci, ii]}, index=idx)
+    totals = pd.DataFrame({"S": S, "D": D, "sai": sai, "year": year}, index=pd.Index(names, name="city"))
+    return table, totals
