@@ -86,6 +86,8 @@ class Weights:
         aw = store.rel_frame("ALIGNS_WITH", ["weight"])
         own = store.rel_frame("ALIGNS_WITH", ["weight"], src_label="Major").rename(
             columns={"src": "major", "dst": "industry"})
+        if majors is not None:
+            own = own[own["major"].isin(set(majors))]
         cat = aw.merge(sub, left_on="src", right_on="category").rename(columns={"dst": "industry"})
         cat = cat[~cat["major"].isin(set(own["major"]))]
         own = own.merge(sub, on="major", how="left")
