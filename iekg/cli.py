@@ -427,6 +427,168 @@ def coupling(
     _illustrative_note(store, cities)
 
 
+def _resolve(store: Any, ident: str) -> Any:
+    node = service.resolve(store, ident)
+    if node is None:
+        err.print(f"[red]{tr('notfound')}: {ident}[/red]")
+        raise typer.Exit(1)
+    return node
+
+
+def _rel_types(types: list[str]) -> tuple[str, ...] | None:
+    bad = [x for x in types if x not in REL_TYPES]
+    if bad:
+        raise typer.BadParameter(f"unknown relationship type {bad[0]}; use {', '.join(REL_TYPES)}", param_hint="--type")
+    return tuple(types) or None
+
+
+@app.command()
+def neighbours(ident: str = typer.Argument(..., help="an id, Label:id or exact name"),
+               label: list[str] = typer.Option([], "--label"), rel_type: list[str] = typer.Option([], "--type"),
+               direction: str = typer.Option("both", "--direction", help="out, in or both"),
+               year: int | None = typer.Option(None, "--year", min=2000, max=2100),
+               limit: int = typer.Option(100, "--limit", min=1), fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Neighbours of an entity, filtered by label, relationship type, direction and year."""
+    from iekg.queries.relations import neighbours as nb
+
+    if direction not in ("out", "in", "both"):
+        raise typer.BadParameter("use out, in or both", param_hint="--direction")
+    bad = [x for x in label if x not in NODE_TYPES]
+    if bad:
+        raise typer.BadParameter(f"unknown label {bad[0]}", param_hint="--label")
+    store = _store()
+    node = _resolve(store, ident)
+    rows = nb(store, node.uid, labels=label or None, rel_types=_rel_types(rel_type), direction=direction, year=year,
+              limit=limit)
+    if fmt is Fmt.json:
+        _print_json(rows)
+        return
+    t = RichTable(title=f"{node.name} ({node.uid})")
+    for c in (tr("rel"), "", tr("label"), tr("name"), "props"):
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        props = {k: v for k, v in r["props"].items() if not k.startswith("source")}
+        t.add_row(r["type"], "→" if r["direction"] == "out" else "←", r["other_label"],
+                  f"{r['other_name']} ({r['other_id']})", json.dumps(props, ensure_ascii=False))
+    out.print(t)
+
+
+@app.command()
+def path(a: str = typer.Argument(..., help="start: id, Label:id or exact name"),
+         b: str = typer.Argument(..., help="end: id, Label:id or exact name"),
+         k: int = typer.Option(6, "--k", min=1, max=8, help="at most k hops"),
+         all_: bool = typer.Option(False, "--all", help="all simple paths up to k hops (shortest first)"),
+         rel_type: list[str] = typer.Option([], "--type", help="only these relationship types"),
+         limit: int = typer.Option(20, "--limit", min=1), fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """How two entities are connected: the shortest path, or all simple paths up to k hops."""
+    from iekg.queries.relations import all_paths, shortest_path
+
+    store = _store()
+    na, nb_ = _resolve(store, a), _resolve(store, b)
+    types = _rel_types(rel_type)
+    paths = all_paths(store, na.uid, nb_.uid, k=k, limit=limit, rel_types=types) if all_ else \
+        [p for p in [shortest_path(store, na.uid, nb_.uid, max_hops=k, rel_types=types)] if p]
+    if fmt is Fmt.json:
+        _print_json(paths)
+    else:
+        for p in paths:
+            out.print(f"[{p['length']}] {p['text']}")
+        if not paths:
+            out.print(f"{na.name} → {nb_.name}: 在 {k} 步内没有路径 (no path within {k} hops)")
+    if not paths:
+        raise typer.Exit(1)
+
+
+@app.command()
+def partners(ident: str = typer.Argument(..., help="an enterprise or institution id (or exact name)"),
+             limit: int = typer.Option(10, "--limit", min=1), year: int | None = typer.Option(None, "--year"),
+             fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Recommended partners: institutions for an enterprise, enterprises for an institution, each explained."""
+    from iekg.queries.relations import partners_for_enterprise, partners_for_institution
+
+    store = _store()
+    node = _resolve(store, ident)
+    if node.label == "Enterprise":
+        res = partners_for_enterprise(store, node.id, limit=limit, year=year)
+    elif node.label == "Institution":
+        res = partners_for_institution(store, node.id, limit=limit, year=year)
+    else:
+        err.print(f"[red]{node.uid} is neither an enterprise nor an institution[/red]")
+        raise typer.Exit(1)
+    if fmt is Fmt.json:
+        _print_json(res)
+        return
+    t = RichTable(title=f"{node.name} 的合作伙伴推荐 partners")
+    for c in ("#", tr("name"), "score", "对口 align", "距离 dist.", "容量 cap.", "已合作", "说明 explanation"):
+        t.add_column(c, overflow="fold")
+    for n, r in enumerate(res["results"], 1):
+        c = r["components"]
+        t.add_row(str(n), f"{r['name']} ({r['id']})", f"{r['score']:.3f}", f"{c['alignment']:.2f}", f"{c['distance']:.2f}",
+                  f"{c['capacity']:.2f}", "✓" if r["existing"] else "", r["explanation"])
+    out.print(t)
+
+
+@app.command()
+def trains(industry: str | None = typer.Option(None, "--industry"), segment: str | None = typer.Option(None, "--segment"),
+           chain: str | None = typer.Option(None, "--chain"), city: list[str] = typer.Option([], "--city"),
+           year: int | None = typer.Option(None, "--year"), limit: int = typer.Option(30, "--limit", min=1),
+           fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Who trains for an industry, a chain segment or a chain: institutions and majors with graduates."""
+    from iekg.queries.relations import who_trains_for
+
+    if sum(x is not None for x in (industry, segment, chain)) != 1:
+        raise typer.BadParameter("give exactly one of --industry, --segment, --chain", param_hint="--industry")
+    store = _store()
+    try:
+        res = who_trains_for(store, industry=industry, segment=segment, chain=chain, cities=city or None, year=year)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    if fmt is Fmt.json:
+        _print_json(res)
+        return
+    t = RichTable(title=f"谁在培养 who trains for {res['target'].get('name', '')} ({res['year']})")
+    for c in ("院校 institution", "城市", "专业 major", "毕业生 volume", "权重 w", "贡献 supply"):
+        t.add_column(c, overflow="fold")
+    for r in res["rows"][:limit]:
+        t.add_row(r["institution_name"], r["city_name"], f"{r['major_name']} {r['major']}",
+                  f"{r['volume']:.0f}{'*' if r['estimate'] else ''}", f"{r['weight']:g}", f"{r['contribution']:.1f}")
+    out.print(t)
+    out.print(f"合计 total {res['total']:.1f}" + ("  (* 按在校生估算 estimated)" if res["estimates"] else ""))
+
+
+@app.command()
+def hires(major: str = typer.Argument(..., help="a major code"), city: list[str] = typer.Option([], "--city"),
+          year: int | None = typer.Option(None, "--year"), limit: int = typer.Option(30, "--limit", min=1),
+          fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Who hires a major: the industries it aligns with, their enterprises and the talent demand."""
+    from iekg.queries.relations import who_hires
+
+    store = _store()
+    try:
+        res = who_hires(store, major, cities=city or None, year=year)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    if fmt is Fmt.json:
+        _print_json(res)
+        return
+    t = RichTable(title=f"谁需要 who hires {res['major'].get('name', major)} {major}")
+    for c in ("行业 industry", "权重 w", "企业数", "需求 demand"):
+        t.add_column(c)
+    for r in res["industries"]:
+        t.add_row(f"{r.get('code')} {r.get('name', '')}", f"{r.get('weight', 0):g}", str(r.get("enterprises", "")),
+                  _f(r.get("demand"), 1))
+    out.print(t)
+    e = RichTable(title="企业 enterprises")
+    for c in ("企业", "城市", "行业", "从业人数"):
+        e.add_column(c, overflow="fold")
+    for r in res["enterprises"][:limit]:
+        e.add_row(f"{r.get('name')} ({r.get('id')})", str(r.get("city_name", r.get("city", ""))), str(r.get("industry", "")),
+                  str(r.get("employees", "")))
+    out.print(e)
+
+
 @app.command()
 def schema(fmt: str = typer.Option("mermaid", "--format", help="mermaid, markdown or json")) -> None:
     """Print the graph schema (Mermaid diagram, Markdown tables or JSON)."""

@@ -127,10 +127,11 @@ class Builder:
                     return f"{lab}:{r.id}"
             return None
 
-        reported: set[tuple[str, int, str | None]] = set()
+        reported: set[tuple[str, str | None, str, int, str | None, str]] = set()
 
         def missing(r: Ref) -> None:
-            key = (r.origin.st.file, r.origin.row.line, r.origin.column)
+            o = r.origin
+            key = (o.st.file, o.st.sheet, o.st.table, o.row.line, o.column, r.id)
             if key in reported:
                 return
             reported.add(key)

@@ -163,6 +163,14 @@ def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | Non
     return [st] if st else []
 
 
+def _xlsx_value(cell: Any) -> Any:
+    """A cell's value; a number shown as a percentage (format ``0%``) is read as the user sees it: ``120%``."""
+    v = cell.value
+    if isinstance(v, int | float) and not isinstance(v, bool) and "%" in (cell.number_format or ""):
+        return f"{round(v * 100, 10):.10g}%"
+    return v
+
+
 def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTable]:
     import openpyxl
 
@@ -183,7 +191,7 @@ def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTab
                                  f"工作表「{ws.title}」不是模板中的表，已忽略",
                                  "如需导入，请把工作表改名为表名，如 programs 或 专业开设", ws.title))
                 continue
-            grid = [list(r) for r in ws.iter_rows(values_only=True)]
+            grid = [[_xlsx_value(c) for c in r] for r in ws.iter_rows()]
             st = rows_to_table(table, grid, file=str(path), sheet=ws.title, kind=kind, report=report)
             if st:
                 out.append(st)

@@ -135,7 +135,12 @@ def ent_id(raw: str) -> str:
                           "核对营业执照上的代码 (常见为抄错一位)；没有信用代码的单位请使用不是 18 位的自编编号",
                           "check_char")
         return s
-    return own_id(raw)
+    ident = own_id(raw)
+    if len(s) in (17, 19) and s[:1] in "123456789ANY" and all(c in USCC_CHARS for c in s) \
+            and sum(c.isdigit() for c in s) >= 12:
+        return Repaired(ident, f"'{s}' 有 {len(s)} 位，像是{'少' if len(s) == 17 else '多'}了一位的统一社会信用代码；"  # type: ignore[return-value]
+                               "已按自编编号处理", "uscc_length")
+    return ident
 
 
 def own_id(raw: str) -> str:
@@ -178,7 +183,7 @@ def rate(raw: str) -> float:
     s = clean(raw).replace(" ", "")
     pct = s.endswith("%")
     try:
-        v = float(s.rstrip("%"))
+        v = float(s[:-1] if pct else s)
     except ValueError:
         raise Invalid(f"比率应为 0–1 之间的小数或百分数，实为 '{raw}'", "填写如 0.85 或 85%") from None
     if pct or v > 1:
@@ -189,7 +194,14 @@ def rate(raw: str) -> float:
 
 
 def weight(raw: str) -> float:
-    v = number(raw)
+    s = clean(raw).replace(" ", "")
+    if s.endswith("%"):  # a cell formatted as a percentage: 60%
+        try:
+            v = number(s[:-1]) / 100
+        except Invalid:
+            raise Invalid(f"应为数字，实为 '{raw}'", "填写数字，不带单位") from None
+    else:
+        v = number(raw)
     if not 0 < v <= 1:
         raise Invalid(f"权重应在 (0, 1] 之间，实为 '{raw}'", "填写大于 0、不超过 1 的小数，同一专业类的权重合计为 1")
     return v

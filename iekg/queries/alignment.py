@@ -378,7 +378,7 @@ def alignment_table(store: Store, cities: Sequence[str], year: int | None = None
     n_c, n_i = len(c.cities), len(c.industries)
     s = np.bincount(c.s_cell, weights=c.s_val, minlength=n_c * n_i).reshape(n_c, n_i)
     d = np.bincount(c.d_cell, weights=c.d_val, minlength=n_c * n_i).reshape(n_c, n_i)
-    rows = c.cities.get_indexer(cities)
+    rows = c.cities.get_indexer(pd.Index(cities))
     present = rows >= 0
     s, d = s[rows[present]], d[rows[present]]
     names = np.asarray(cities)[present]
