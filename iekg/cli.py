@@ -589,6 +589,61 @@ def hires(major: str = typer.Argument(..., help="a major code"), city: list[str]
     out.print(e)
 
 
+export_app = typer.Typer(help="Drafts for the pilot application: Attachment 1 + 2 workbook, pilot plan",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("attachments")
+def export_attachments(city: str = typer.Option(..., "--city", help="city code"),
+                       output: Path = typer.Option(..., "-o", "--output", help="the .xlsx file to write"),
+                       year: int | None = typer.Option(None, "--year", min=2000, max=2100),
+                       max_generated: int = typer.Option(10, "--max-generated", min=0,
+                                                         help="at most this many rows drafted from gaps"),
+                       fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Attachment 1 (问题清单) and 2 (政策清单) as one workbook: the city's own rows, then drafts from its gaps."""
+    from iekg.queries import drafts
+
+    if output.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("the output must be an .xlsx file", param_hint="-o")
+    store = _store()
+    try:
+        res = drafts.export_attachments(store, city, output, year=year, max_generated=max_generated)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    if fmt is Fmt.json:
+        _print_json(res)
+        return
+    out.print(f"[green]{res['path']}[/green]: {res['city_name']} 附件1 {res['problems']} 行 (自报 {res['own_problems']}，"
+              f"起草 {res['drafted_problems']})；附件2 {res['measures']} 行 (自报 {res['own_measures']}，起草 {res['drafted_measures']})")
+    if res["illustrative"]:
+        out.print("[bold yellow]示意数据：本稿基于示意（演示）数据生成，不是真实情况 (illustrative demo data)[/bold yellow]")
+
+
+@export_app.command("plan")
+def export_plan(city: str = typer.Option(..., "--city", help="city code"),
+                output: Path = typer.Option(..., "-o", "--output", help="the .md (or .docx) file to write"),
+                year: int | None = typer.Option(None, "--year", min=2000, max=2100),
+                fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """A draft pilot plan following the notice's 8-section outline, filled with the city's figures."""
+    from iekg.queries import drafts
+
+    if output.suffix.lower() not in (".md", ".docx"):
+        raise typer.BadParameter("the output must be a .md or .docx file", param_hint="-o")
+    store = _store()
+    try:
+        files = drafts.write_plan(store, city, output, year=year)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    if fmt is Fmt.json:
+        _print_json({"files": [str(f) for f in files]})
+        return
+    for f in files:
+        out.print(f"[green]{f}[/green]")
+
+
 @app.command()
 def schema(fmt: str = typer.Option("mermaid", "--format", help="mermaid, markdown or json")) -> None:
     """Print the graph schema (Mermaid diagram, Markdown tables or JSON)."""

@@ -122,3 +122,23 @@ def test_query_errors(home: str, tmp_path: Path) -> None:
     run(home, "path", "410200", "no-such-node", code=1)
     run(home, "trains", code=2)
     run(str(tmp_path / "empty"), "readiness", "--city", "410200", code=1)
+
+
+def test_export_attachments_and_plan(home: str, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = tmp_path / "kaifeng.xlsx"
+    res = js(home, "export", "attachments", "--city", "410200", "-o", str(book))
+    assert res["illustrative"] is True and res["own_problems"] >= 1
+    wb = openpyxl.load_workbook(book)
+    s1, s2 = wb["附件1 问题清单"], wb["附件2 政策清单"]
+    assert [c.value for c in s1[2]][:3] == ["序号", "主要问题", "解决时限"]
+    assert [c.value for c in s2[2]][:4] == ["序号", "政策内容", "责任部门", "完成时限"]
+    seqs = [r[0].value for r in s1.iter_rows(min_row=3) if isinstance(r[0].value, int)]
+    assert seqs == list(range(1, res["problems"] + 1))
+    plan = tmp_path / "kaifeng.md"
+    files = js(home, "export", "plan", "--city", "410200", "-o", str(plan))["files"]
+    text = plan.read_text(encoding="utf-8")
+    assert str(plan) in files and "## 八、加强组织实施的主要举措" in text and "示意数据" in text
+    run(home, "export", "attachments", "--city", "410200", "-o", str(tmp_path / "x.csv"), code=2)
+    run(home, "export", "plan", "--city", "999999", "-o", str(plan), code=1)

@@ -73,7 +73,8 @@ NODE_TYPES: dict[str, NodeType] = {n.label: n for n in (
     NodeType("Task", "试点任务", "own id", {"seq": "int", "title": "str", "text": "str"}, ("title",)),
     NodeType("Problem", "问题", "city code + '-' + 序号", {"seq": "int", "problem": "str", "deadline": "str"},
              ("problem",)),
-    NodeType("Measure", "举措", "city code + '-' + 序号", {"seq": "int", "content": "str", "deadline": "str"},
+    NodeType("Measure", "举措", "city code + '-' + 序号",
+             {"seq": "int", "content": "str", "agency": "str", "deadline": "str"},
              ("content",)),
 )}
 

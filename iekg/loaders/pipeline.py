@@ -444,7 +444,8 @@ def _problems(b: Builder, p: Parsed) -> None:
 
 def _measures(b: Builder, p: Parsed) -> None:
     v = p.v
-    u = b.node(p, "Measure", f"{v['city_code']}-{v['seq']}", _pick(v, "seq", "content", "deadline"))
+    u = b.node(p, "Measure", f"{v['city_code']}-{v['seq']}",
+               {**_pick(v, "seq", "content", "deadline"), "agency": "、".join(v["agency"])})  # the cell as written
     b.rel(p, "PROPOSES", b.ref(p, "city_code", v["city_code"]), u)
     for name in v["agency"]:
         b.rel(p, "RESPONSIBLE", u, _agency(b, p, name))
