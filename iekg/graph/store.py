@@ -51,6 +51,7 @@ class ChangeSet:
     nodes: dict[str, Node] = field(default_factory=dict)
     rels: dict[str, Rel] = field(default_factory=dict)
     replace: set[tuple[str, str]] = field(default_factory=set)
+    _single: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)  # (start, type) -> rel key
 
     def add_node(self, label: str, ident: str, props: dict[str, Any]) -> str:
         assert label in NODE_TYPES, label
@@ -69,12 +70,14 @@ class ChangeSet:
         pair = (split_uid(src)[0], split_uid(dst)[0])
         assert pair in spec.pairs, (rel_type, pair)
         clean = {k: v for k, v in (props or {}).items() if v is not None and v != ""}
+        r = Rel(rel_type, src, dst, clean)
         if spec.single:
             # a single-valued relationship: the newest one wins, within the import and in the graph
-            for k in [k for k, r in self.rels.items() if r.type == rel_type and r.src == src]:
-                del self.rels[k]
+            old = self._single.get((src, rel_type))
+            if old is not None:
+                del self.rels[old]
+            self._single[(src, rel_type)] = r.key
             self.replace.add((src, rel_type))
-        r = Rel(rel_type, src, dst, clean)
         self.rels[r.key] = r
 
     def __len__(self) -> int:

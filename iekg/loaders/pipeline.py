@@ -8,6 +8,7 @@ identity), so the second load changes nothing.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -36,6 +37,9 @@ TABLE_OF_LABEL = {
     "Policy": "policies", "Problem": "problems",
 }
 LIST_EXTRAS = {"aliases", "outline"}
+# table -> column -> the labels a reference in that column may point to
+REF_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    t.name: {c.key: tuple(REF_LABELS[r] for r in c.ref) for c in t.columns if c.ref} for t in TABLES.values()}
 # Tables whose row is one relationship (no node): their unknown extra columns go on that relationship.
 RELATIONSHIP_TABLES = {"programs", "cooperations", "alliance_members", "talent_demand", "employment", "crosswalk",
                        "city_focus"}
@@ -100,9 +104,7 @@ class Builder:
         return self.changes.add_node(label, ident, {**props, **p.extra, **p.prov})
 
     def ref(self, p: Parsed, column: str, ident: str, *labels: str) -> Ref:
-        col = TABLES[p.st.table].column(column) if column in {c.key for c in TABLES[p.st.table].columns} else None
-        labs = labels or tuple(REF_LABELS[r] for r in (col.ref if col else ()))
-        return Ref(labs, ident, p.origin(column))
+        return Ref(labels or REF_COLUMNS[p.st.table].get(column, ()), ident, p.origin(column))
 
     def rel(self, p: Parsed, rel_type: str, src: str | Ref, dst: str | Ref, props: dict[str, Any] | None = None) -> None:
         extra = p.extra if p.st.table in RELATIONSHIP_TABLES else {}
@@ -166,13 +168,18 @@ class Builder:
 
 
 # ------------------------------------------------------------------------------------ row parsing
+@functools.lru_cache(maxsize=1024)
+def _where(file: str, sheet: str | None) -> str:
+    return Path(file).name + (f"#{sheet}" if sheet else "")
+
+
 def _provenance(st: SourceTable, row: SourceRow, illustrative: bool | None, cite: str | None) -> dict[str, Any]:
     kind = st.kind
     if illustrative:
         kind = ILLUSTRATIVE
     elif illustrative is False and kind == ILLUSTRATIVE and cite:
         kind = PUBLIC  # a demo row that cites a public list (a real institution or major)
-    where = Path(st.file).name + (f"#{st.sheet}" if st.sheet else "")
+    where = _where(st.file, st.sheet)
     return {
         "source": cite or st.cite or f"{where} 第{row.line}行",
         "source_kind": kind,
