@@ -23,7 +23,8 @@ from iekg.settings import Settings
 
 app = typer.Typer(help="iekg — 产教融合知识图谱 (industry–education integration knowledge graph)",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-out = Console(soft_wrap=True)
+# Piped output (a file, another program) gets wide tables instead of 80 folded columns.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 

@@ -628,7 +628,7 @@ def test_crosswalk_weights_must_sum_to_1(tmp_path: Path, store: NetworkxStore):
     before = store.snapshot()
     errors = failing(store, write(tmp_path / "in", {
         "crosswalk.csv": "专业类代码,行业代码,权重\n4607,36,1\n5102,65,0.5\n5102,651,0.3\n"}))
-    assert [brief(i) for i in errors] == [("crosswalk.csv", None, 3, "权重", "5102", "weights_sum")]
+    assert [brief(i) for i in errors] == [("crosswalk.csv", None, 3, "权重", "0.5+0.3=0.8", "weights_sum")]
     assert errors[0].message == "5102 的权重合计为 0.8，应为 1 (第 3、4 行)"
     assert store.snapshot() == before
 
@@ -767,7 +767,7 @@ TWENTY_EXPECTED = [
     ("enterprises.csv", 6, "industry_code", "C36", "invalid"),
     ("cooperations.csv", 3, "学校标识码", "4141099999", "missing_ref"),
     ("crosswalk.csv", 2, "权重", "1.5", "invalid"),
-    ("crosswalk.csv", 3, "权重", "5102", "weights_sum"),
+    ("crosswalk.csv", 3, "权重", "0.6+0.3=0.9", "weights_sum"),
     ("talent_demand.csv", 3, "行业代码", "", "one_of"),
     ("talent_demand.csv", 4, "需求人数", "约100", "invalid"),
     ("policies.csv", 3, "文号", "关于开展试点的通知", "invalid"),

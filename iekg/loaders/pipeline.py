@@ -497,7 +497,8 @@ def _check_crosswalk(rows: list[Parsed], b: Builder) -> None:
             col = "major_code" if label == "Major" else "category_code"
             b.report.add(ps[0].origin(col).issue(
                 ERROR, "weights_sum", f"{code} 的权重合计为 {total:g}，应为 1 (第 {lines} 行)",
-                "调整这些行的权重，使同一专业类 (或专业) 的权重合计为 1", code, "weight"))
+                "调整这些行的权重，使同一专业类 (或专业) 的权重合计为 1",
+                "+".join(f"{p.v['weight']:g}" for p in ps) + f"={total:g}", "weight"))
         b.changes.replace.add((f"{label}:{code}", "ALIGNS_WITH"))
 
 
