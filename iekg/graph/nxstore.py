@@ -17,7 +17,7 @@ import networkx as nx
 import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES, split_uid
-from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, search_rank
 
 FORMAT = "iekg-graph"
 VERSION = 1
@@ -30,7 +30,7 @@ class NetworkxStore(Store):
         """``path`` is the JSON file; None keeps the graph in memory only."""
         self.path = Path(path) if path is not None else None
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
-        self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._frames: dict[tuple[Any, ...], Any] = {}
         if self.path is not None and self.path.exists():
             self._load()
 
@@ -167,14 +167,9 @@ class NetworkxStore(Store):
             label = d["label"]
             if labs is not None and label not in labs:
                 continue
-            p = d["props"]
-            ident = str(p.get("id", "")).lower()
-            fields = [p.get(f) for f in NODE_TYPES[label].search]
-            texts = [str(x).lower() for f in fields for x in (f if isinstance(f, list) else [f]) if x]
-            if ident == q or q in texts:
-                hits.append((0, len(texts[0]) if texts else 0, u))
-            elif any(q in t for t in texts) or q in ident:
-                hits.append((1, len(texts[0]) if texts else 0, u))
+            rank = search_rank(q, d["props"], NODE_TYPES[label].search)
+            if rank is not None:
+                hits.append((*rank, u))
         hits.sort()
         return [self._node(u) for _, _, u in hits[:limit]]
 
@@ -186,6 +181,15 @@ class NetworkxStore(Store):
         for _, _, d in self.g.edges(data=True):
             types[d["type"]] = types.get(d["type"], 0) + 1
         return dict(sorted(labels.items())), dict(sorted(types.items()))
+
+    def _edges_of(self, rel_type: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """The edges of one type, grouped in one pass over the graph (kept until the next write)."""
+        if ("by-type",) not in self._frames:
+            groups: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+            for a, b, d in self.g.edges(data=True):
+                groups.setdefault(d["type"], []).append((a, b, d))
+            self._frames[("by-type",)] = groups
+        return self._frames[("by-type",)].get(rel_type, [])  # type: ignore[no-any-return]
 
     def node_frame(self, label: str, props: Iterable[str] = ()) -> pd.DataFrame:
         props = tuple(props)
@@ -202,9 +206,7 @@ class NetworkxStore(Store):
         key = ("r", rel_type, props, src_label, dst_label)
         if key not in self._frames:
             rows = []
-            for a, b, d in self.g.edges(data=True):
-                if d["type"] != rel_type:
-                    continue
+            for a, b, d in self._edges_of(rel_type):
                 la, ia = split_uid(a)
                 lb, ib = split_uid(b)
                 if (src_label and la != src_label) or (dst_label and lb != dst_label):

@@ -84,6 +84,20 @@ class ChangeSet:
         return len(self.nodes) + len(self.rels)
 
 
+def search_rank(q: str, props: dict[str, Any], fields: Iterable[str]) -> tuple[int, int] | None:
+    """How well a node matches the lower-cased query ``q``: (0 exact id or name, 1 contains; name length),
+    or None.  Every store ranks with this, so searches give the same order everywhere."""
+    ident = str(props.get("id", "")).lower()
+    values = [props.get(f) for f in fields]
+    texts = [str(x).lower() for v in values for x in (v if isinstance(v, list) else [v]) if x]
+    first = len(texts[0]) if texts else 0
+    if ident == q or q in texts:
+        return (0, first)
+    if q in ident or any(q in t for t in texts):
+        return (1, first)
+    return None
+
+
 @dataclass
 class ApplyResult:
     nodes_created: int = 0

@@ -1,0 +1,268 @@
+"""The Neo4j store (5.26 LTS) through the official ``neo4j`` Python driver.
+
+- Labels and relationship types in Cypher come only from the schema's fixed names (checked against
+  :data:`NODE_TYPES` / :data:`REL_TYPES` before they are put in a query); every value is a parameter.
+- Writes are batched: ``UNWIND $rows AS row MERGE …`` behind uniqueness constraints on ``id`` per label
+  and an index on the relationship identity ``_key`` per type, in transactions of ``batch_size`` rows,
+  each retried on transient errors by the driver's managed transactions.
+- The driver is created once (``Neo4jStore.from_settings``) and passed in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pandas as pd
+
+from iekg.graph.schema import NODE_TYPES, REL_TYPES, split_uid
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, search_rank
+
+KEY = "_key"  # relationship identity property (type|start|end|key props), indexed per type
+
+
+def _label(label: str) -> str:
+    if label not in NODE_TYPES:
+        raise ValueError(f"not a schema label: {label!r}")
+    return f"`{label}`"
+
+
+def _type(rel_type: str) -> str:
+    if rel_type not in REL_TYPES:
+        raise ValueError(f"not a schema relationship type: {rel_type!r}")
+    return f"`{rel_type}`"
+
+
+def _chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def _clean(v: Any) -> Any:
+    """Neo4j has no NaN-free guarantee for pandas values; keep plain Python types."""
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+class Neo4jStore(Store):
+    name = "neo4j"
+
+    def __init__(self, driver: Any, database: str = "neo4j", *, batch_size: int = 5000) -> None:
+        self.driver = driver
+        self.database = database
+        self.batch_size = batch_size
+        self._schema_ready = False
+
+    # ------------------------------------------------------------------------------- connection
+    @classmethod
+    def from_settings(cls, settings: Any) -> Neo4jStore:
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import AuthError, ServiceUnavailable
+
+        driver = GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))
+        try:
+            driver.verify_connectivity()
+        except AuthError:
+            driver.close()
+            raise StoreError(f"Neo4j at {settings.neo4j_uri} refused the user name or password "
+                             f"(check IEKG_NEO4J_USER / IEKG_NEO4J_PASSWORD)") from None
+        except (ServiceUnavailable, OSError, ValueError) as exc:
+            driver.close()
+            raise StoreError(f"cannot reach Neo4j at {settings.neo4j_uri}: {exc}. Is it running? "
+                             f"(scripts/neo4j-local/neo4j-local start, or set IEKG_NEO4J_URI)") from None
+        return cls(driver, settings.neo4j_database)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def _read(self, query: str, **params: Any) -> list[Any]:
+        records, _, _ = self.driver.execute_query(query, params, database_=self.database, routing_="r")
+        return list(records)
+
+    def _write(self, query: str, **params: Any) -> list[Any]:
+        records, _, _ = self.driver.execute_query(query, params, database_=self.database)
+        return list(records)
+
+    def _write_batches(self, query: str, rows: list[dict[str, Any]]) -> list[Any]:
+        """Run ``query`` (``UNWIND $rows …``) over ``rows`` in managed transactions of ``batch_size``."""
+        out: list[Any] = []
+
+        def work(tx: Any, chunk: list[dict[str, Any]]) -> list[Any]:
+            return list(tx.run(query, rows=chunk))
+
+        with self.driver.session(database=self.database) as session:
+            for chunk in _chunks(rows, self.batch_size):
+                out += session.execute_write(work, chunk)
+        return out
+
+    # ------------------------------------------------------------------------------------ schema
+    def ensure_schema(self) -> None:
+        """Uniqueness constraints on ``id`` per label and an index on ``_key`` per relationship type."""
+        if self._schema_ready:
+            return
+        for label in NODE_TYPES:
+            self._write(f"CREATE CONSTRAINT `iekg_{label}_id` IF NOT EXISTS FOR (n:{_label(label)}) "
+                        f"REQUIRE n.id IS UNIQUE")
+        for rel_type in REL_TYPES:
+            self._write(f"CREATE INDEX `iekg_{rel_type}_key` IF NOT EXISTS FOR ()-[r:{_type(rel_type)}]-() "
+                        f"ON (r.{KEY})")
+        self._write("CALL db.awaitIndexes(300)")
+        self._schema_ready = True
+
+    # ------------------------------------------------------------------------------------ writes
+    def apply(self, changes: ChangeSet, *, fresh: bool = False) -> ApplyResult:
+        """Batched MERGE of every node and relationship.
+
+        Validation happened before (nothing invalid reaches here); batches are separate transactions, so
+        a failure part way leaves a partial load that running the same load again completes (every
+        statement is an idempotent MERGE).
+        """
+        self.ensure_schema()
+        res = ApplyResult()
+        if fresh:
+            self.clear()
+        by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for n in changes.nodes.values():
+            by_label[n.label].append({"id": n.props["id"], "props": {k: _clean(v) for k, v in n.props.items()}})
+        for label, rows in sorted(by_label.items()):
+            q = (f"UNWIND $rows AS row OPTIONAL MATCH (old:{_label(label)} {{id: row.id}}) "
+                 f"WITH row, properties(old) AS before "
+                 f"MERGE (n:{_label(label)} {{id: row.id}}) SET n += row.props "
+                 f"RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created, "
+                 f"sum(CASE WHEN before IS NOT NULL AND before <> properties(n) THEN 1 ELSE 0 END) AS updated")
+            for rec in self._write_batches(q, rows):
+                res.nodes_created += rec["created"]
+                res.nodes_updated += rec["updated"]
+        keep = {r.key for r in changes.rels.values()}
+        replace: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for src, rel_type in changes.replace:
+            label, ident = split_uid(src)
+            kept = [k for k in keep if k.startswith(f"{rel_type}|{src}|")]
+            replace[(label, rel_type)].append({"id": ident, "keep": kept})
+        for (label, rel_type), rows in sorted(replace.items()):
+            q = (f"UNWIND $rows AS row MATCH (a:{_label(label)} {{id: row.id}})-[r:{_type(rel_type)}]->() "
+                 f"WHERE NOT r.{KEY} IN row.keep DELETE r RETURN count(*) AS deleted")
+            for rec in self._write_batches(q, rows):
+                res.rels_deleted += rec["deleted"]
+        by_type: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in changes.rels.values():
+            sl, si = split_uid(r.src)
+            dl, di = split_uid(r.dst)
+            by_type[(r.type, sl, dl)].append({"src": si, "dst": di, "key": r.key,
+                                               "props": {k: _clean(v) for k, v in r.props.items()}})
+        for (rel_type, sl, dl), rows in sorted(by_type.items()):
+            q = (f"UNWIND $rows AS row MATCH (a:{_label(sl)} {{id: row.src}}) MATCH (b:{_label(dl)} {{id: row.dst}}) "
+                 f"OPTIONAL MATCH (a)-[old:{_type(rel_type)} {{{KEY}: row.key}}]->(b) "
+                 f"WITH a, b, row, properties(old) AS before "
+                 f"MERGE (a)-[r:{_type(rel_type)} {{{KEY}: row.key}}]->(b) "
+                 f"SET r = row.props, r.{KEY} = row.key "
+                 f"RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created, "
+                 f"sum(CASE WHEN before IS NOT NULL AND before <> properties(r) THEN 1 ELSE 0 END) AS updated, "
+                 f"count(*) AS seen")
+            seen = 0
+            for rec in self._write_batches(q, rows):
+                res.rels_created += rec["created"]
+                res.rels_updated += rec["updated"]
+                seen += rec["seen"]
+            if seen != len(rows):
+                raise StoreError(f"{len(rows) - seen} {rel_type} relationships refer to missing nodes")
+        self.forget()
+        return res
+
+    def clear(self) -> None:
+        self.ensure_schema()
+        with self.driver.session(database=self.database) as session:
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        self.forget()
+
+    # ------------------------------------------------------------------------------------- reads
+    @staticmethod
+    def _node(label: str, props: dict[str, Any]) -> Node:
+        return Node(f"{label}:{props['id']}", label, dict(props))
+
+    def get(self, uid: str) -> Node | None:
+        label, ident = split_uid(uid)
+        if label not in NODE_TYPES:
+            return None
+        recs = self._read(f"MATCH (n:{_label(label)} {{id: $id}}) RETURN properties(n) AS p", id=ident)
+        return self._node(label, recs[0]["p"]) if recs else None
+
+    def existing(self, label: str, ids: Iterable[str]) -> set[str]:
+        ids = list(ids)
+        if not ids:
+            return set()
+        recs = self._read(f"UNWIND $ids AS id MATCH (n:{_label(label)} {{id: id}}) RETURN n.id AS id", ids=ids)
+        return {r["id"] for r in recs}
+
+    def nodes(self, label: str) -> list[Node]:
+        recs = self._read(f"MATCH (n:{_label(label)}) RETURN properties(n) AS p ORDER BY n.id")
+        return [self._node(label, r["p"]) for r in recs]
+
+    def neighbours(self, uid: str, rel_types: Iterable[str] | None = None, direction: str = "both",
+                   labels: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[Rel, Node]]:
+        label, ident = split_uid(uid)
+        if label not in NODE_TYPES:
+            return []
+        types = sorted(set(rel_types)) if rel_types else None
+        labs = sorted(set(labels)) if labels else None
+        for t in types or ():
+            _type(t)
+        pattern = {"out": "-[r]->", "in": "<-[r]-", "both": "-[r]-"}[direction]
+        recs = self._read(
+            f"MATCH (n:{_label(label)} {{id: $id}}){pattern}(m) "
+            "WHERE ($types IS NULL OR type(r) IN $types) AND ($labels IS NULL OR labels(m)[0] IN $labels) "
+            "RETURN type(r) AS type, startNode(r) = n AS out, properties(r) AS rp, labels(m)[0] AS ml, "
+            "properties(m) AS mp", id=ident, types=types, labels=labs)
+        out: list[tuple[Rel, Node]] = []
+        for r in recs:
+            other = self._node(r["ml"], r["mp"])
+            if other.uid == uid and direction == "both" and not r["out"]:
+                continue  # a self-loop is seen twice undirected; networkx lists it once per direction
+            props = {k: v for k, v in r["rp"].items() if k != KEY}
+            src, dst = (uid, other.uid) if r["out"] else (other.uid, uid)
+            out.append((Rel(r["type"], src, dst, props), other))
+        out.sort(key=lambda rn: (rn[0].type, rn[1].uid, rn[0].key))
+        return out[:limit] if limit is not None else out
+
+    def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[Node]:
+        q = text.strip().lower()
+        if not q:
+            return []
+        hits: list[tuple[int, int, str, Node]] = []
+        for label in sorted(set(labels) if labels else NODE_TYPES):
+            fields = list(NODE_TYPES[label].search)
+            recs = self._read(
+                f"MATCH (n:{_label(label)}) WITH n, [f IN $fields | n[f]] AS vals "
+                "WHERE toLower(n.id) CONTAINS $q OR any(v IN vals WHERE "
+                "  (v IS :: STRING AND toLower(v) CONTAINS $q) OR "
+                "  (v IS :: LIST<ANY> AND any(x IN v WHERE toLower(toString(x)) CONTAINS $q))) "
+                "RETURN properties(n) AS p", q=q, fields=fields)
+            for r in recs:
+                node = self._node(label, r["p"])
+                rank = search_rank(q, node.props, fields)
+                if rank is not None:
+                    hits.append((*rank, node.uid, node))
+        hits.sort(key=lambda h: h[:3])
+        return [h[3] for h in hits[:limit]]
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        labels = {r["l"]: r["n"] for r in self._read("MATCH (n) RETURN labels(n)[0] AS l, count(*) AS n")}
+        types = {r["t"]: r["n"] for r in self._read("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n")}
+        return dict(sorted(labels.items())), dict(sorted(types.items()))
+
+    def node_frame(self, label: str, props: Iterable[str] = ()) -> pd.DataFrame:
+        props = tuple(props)
+        recs = self._read(f"MATCH (n:{_label(label)}) RETURN n.id AS id, [p IN $props | n[p]] AS vals", props=list(props))
+        return pd.DataFrame([[r["id"], *r["vals"]] for r in recs], columns=["id", *props])
+
+    def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
+                  dst_label: str | None = None) -> pd.DataFrame:
+        props = tuple(props)
+        a = f"(a:{_label(src_label)})" if src_label else "(a)"
+        b = f"(b:{_label(dst_label)})" if dst_label else "(b)"
+        recs = self._read(f"MATCH {a}-[r:{_type(rel_type)}]->{b} RETURN a.id AS src, b.id AS dst, "
+                          "[p IN $props | r[p]] AS vals", props=list(props))
+        return pd.DataFrame([[r["src"], r["dst"], *r["vals"]] for r in recs], columns=["src", "dst", *props])
