@@ -201,8 +201,25 @@ def info(fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
 def show(ident: str = typer.Argument(..., help="an id (410200, 4141010459), Label:id, or an exact name"),
          limit: int = typer.Option(20, "--limit", min=1, help="relationships shown per type and direction"),
          fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
-    """One entity with its properties and relationships."""
-    data = service.show(_store(), ident, limit)
+    """One entity with its properties and relationships (or one relationship, by its evidence key)."""
+    store = _store()
+    if "|" in ident:
+        rel = service.show_relationship(store, ident)
+        if rel is None:
+            if fmt is Fmt.json:
+                _print_json({"error": "not_found", "id": ident})
+            else:
+                out.print(f"[red]{tr('notfound')}: {ident}[/red]")
+            raise typer.Exit(1)
+        if fmt is Fmt.json:
+            _print_json(rel)
+        else:
+            out.print(f"{rel['start']['name']} ({rel['start']['uid']}) -[{rel['type']}]-> "
+                      f"{rel['end']['name']} ({rel['end']['uid']})")
+            for k, v in sorted(rel["props"].items()):
+                out.print(f"  {k}: {v}")
+        return
+    data = service.show(store, ident, limit)
     if data is None:
         if fmt is Fmt.json:
             _print_json({"error": "not_found", "id": ident})

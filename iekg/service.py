@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from iekg.graph.nxstore import NetworkxStore
-from iekg.graph.schema import NODE_TYPES
+from iekg.graph.schema import NODE_TYPES, REL_TYPES
 from iekg.graph.store import ApplyResult, Node, Store, StoreError
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
@@ -109,6 +109,20 @@ def resolve(store: Store, ident: str) -> Node | None:
     hits = store.search(ident, limit=1)
     if hits and ident in (hits[0].name, hits[0].id):
         return hits[0]
+    return None
+
+
+def show_relationship(store: Store, key: str) -> dict[str, Any] | None:
+    """A relationship by its identity key ``TYPE|start uid|end uid|k=v…`` (as gaps cite it as evidence)."""
+    parts = key.split("|")
+    if len(parts) < 3 or parts[0] not in REL_TYPES:
+        return None
+    for r, other in store.neighbours(parts[1], [parts[0]], "out"):
+        if r.key == key:
+            start = store.get(r.src)
+            return {"key": key, "type": r.type, "props": r.props,
+                    "start": {"uid": r.src, "name": start.name if start else None},
+                    "end": {"uid": other.uid, "name": other.name}}
     return None
 
 

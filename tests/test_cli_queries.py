@@ -72,6 +72,12 @@ def test_gaps_ranked_with_evidence_that_opens(home: str) -> None:
     node_evidence = next(e for x in gaps for e in x["evidence"] if "|" not in e)
     shown = js(home, "show", node_evidence)
     assert shown["uid"] == node_evidence
+    for x in gaps[:8]:  # every cited relationship opens too
+        for e in x["evidence"]:
+            if "|" in e:
+                rel = js(home, "show", e)
+                assert rel["key"] == e and rel["type"] == e.split("|")[0]
+    run(home, "show", "OFFERS|Institution:0000000000|Major:000000|year=2024", code=1)
     only = js(home, "gaps", "--city", "410200", "--type", "target_shortfall")
     assert {x["type"] for x in only["gaps"]} == {"target_shortfall"}
 

@@ -81,7 +81,7 @@ def supply_gaps(align: dict[str, Any], data: ScopeData) -> list[dict[str, Any]]:
                             f"{ind['name']} 供给 {s:.0f} 人，需求 {d:.0f} 人，缺口 {d - s:.0f} 人", len(dem) + n_sup))
         else:
             out.append(_gap("surplus", f"Industry:{code}", name, s - d, 1 - d / s, sup + dem, detail,
-                            f"{ind['name']} 供给 {s:.0f} 人，超出需求 {d:.0f} 人 {s - d:.0f} 人", len(dem) + n_sup))
+                            f"{ind['name']} 供给 {s:.0f} 人，需求 {d:.0f} 人，过剩 {s - d:.0f} 人", len(dem) + n_sup))
     return out
 
 
