@@ -205,13 +205,18 @@ class NetworkxStore(Store):
         props = tuple(props)
         key = ("r", rel_type, props, src_label, dst_label)
         if key not in self._frames:
-            rows = []
-            for a, b, d in self._edges_of(rel_type):
-                la, ia = split_uid(a)
-                lb, ib = split_uid(b)
-                if (src_label and la != src_label) or (dst_label and lb != dst_label):
-                    continue
-                p = d["props"]
-                rows.append([ia, ib, *(p.get(c) for c in props)])
-            self._frames[key] = pd.DataFrame(rows, columns=["src", "dst", *props])
+            edges = self._edges_of(rel_type)
+            sp, dp = (src_label or "") + ":", (dst_label or "") + ":"
+            if src_label or dst_label:
+                edges = [e for e in edges if (not src_label or e[0].startswith(sp)) and
+                         (not dst_label or e[1].startswith(dp))]
+            frame = pd.DataFrame([e[2]["props"] for e in edges], columns=list(props)) if props else \
+                pd.DataFrame(index=range(len(edges)))
+            for c in props:  # missing text stays None (as a list of rows would give), numbers stay NaN
+                col = frame[c]
+                if col.dtype == object or col.isna().all():
+                    frame[c] = col.astype(object).where(col.notna(), None)
+            frame.insert(0, "src", [e[0].partition(":")[2] for e in edges])
+            frame.insert(1, "dst", [e[1].partition(":")[2] for e in edges])
+            self._frames[key] = frame
         return self._frames[key].copy()
