@@ -155,14 +155,14 @@ def is_illustrative(props: dict[str, Any]) -> bool:
 
 
 def scope_is_illustrative(store: Store, cities: Iterable[str]) -> bool:
-    """True when any program, demand row or enterprise behind a scope's figures is illustrative."""
-    cities = set(cities)
-    loc = store.rel_frame("LOCATED_IN", ["source_kind"], dst_label="City")
-    here = loc[loc["dst"].isin(cities)]
-    if (here["source_kind"] == ILLUSTRATIVE).any():
+    """True when any program, demand row or located entity behind a scope's figures is illustrative."""
+    cities = sorted(set(cities))
+    loc = store.rel_frame("LOCATED_IN", ["source_kind"], dst_label="City", dst_ids=cities)
+    if (loc["source_kind"] == ILLUSTRATIVE).any():
         return True
-    offers = store.rel_frame("OFFERS", ["source_kind"])
-    if (offers[offers["src"].isin(set(here["src"]))]["source_kind"] == ILLUSTRATIVE).any():
+    offers = store.rel_frame("OFFERS", ["source_kind"], src_label="Institution", src_ids=loc["src"],
+                             where={"source_kind": ILLUSTRATIVE})
+    if len(offers):
         return True
-    dem = store.rel_frame("DEMANDS", ["source_kind", "city_code"])
-    return bool((dem[dem["city_code"].isin(cities)]["source_kind"] == ILLUSTRATIVE).any())
+    dem = store.rel_frame("DEMANDS", ["source_kind"], where={"city_code": cities, "source_kind": ILLUSTRATIVE})
+    return bool(len(dem))

@@ -66,10 +66,10 @@ def bare_numpy(prog_city: np.ndarray, prog_major: np.ndarray, volume: np.ndarray
 
 def encode(store: NetworkxStore, cities: list[str], year: int) -> tuple[tuple, list[str], list[str]]:  # type: ignore[type-arg]
     """Integer-coded arrays for the bare computation (extraction is not timed)."""
-    base = al.YearBase.of(store, year)
-    progs = base.programs[base.programs["city"].isin(set(cities))]
+    base = al.ScopeData.gather(store, al.Scope(tuple(cities), year))
+    progs = base.programs
     w = base.weights.frame.sort_values("major")
-    dem = base.demand_rows[base.demand_rows["city_code"].isin(set(cities))].dropna(subset=["industry"])
+    dem = base.demand_rows.dropna(subset=["industry"])
     industries = sorted(set(w["industry"]) | set(dem["industry"]))
     majors = sorted(set(w["major"]) | set(progs["major"]))
     ci = {c: k for k, c in enumerate(cities)}
@@ -110,7 +110,7 @@ def bench(label: str, store: NetworkxStore, load_s: float, repeat: int) -> list[
             assert row["status"] == ref["status"][k, j]
         if not pd.isna(totals.loc[c, "sai"]):
             assert abs(totals.loc[c, "sai"] - ref["sai"][k]) < 1e-9
-    n_prog = len(al.YearBase.of(store, year).programs)
+    n_prog = len(al.ScopeData.gather(store, al.Scope(tuple(cities), year)).programs)
     return [f"| {label} | {len(cities)} | {n_prog} | {load_s:.1f} | {cold * 1e3:.1f} | {warm * 1e3:.2f} | "
             f"{full * 1e3:.1f} | {bare * 1e3:.2f} | {warm / bare:.1f}× |"]
 

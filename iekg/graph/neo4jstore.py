@@ -253,16 +253,47 @@ class Neo4jStore(Store):
         types = {r["t"]: r["n"] for r in self._read("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n")}
         return dict(sorted(labels.items())), dict(sorted(types.items()))
 
-    def node_frame(self, label: str, props: Iterable[str] = ()) -> pd.DataFrame:
+    def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
         props = tuple(props)
-        recs = self._read(f"MATCH (n:{_label(label)}) RETURN n.id AS id, [p IN $props | n[p]] AS vals", props=list(props))
+        if ids is None:
+            q = f"MATCH (n:{_label(label)}) RETURN n.id AS id, [p IN $props | n[p]] AS vals"
+        else:
+            q = f"UNWIND $ids AS i MATCH (n:{_label(label)} {{id: i}}) RETURN n.id AS id, [p IN $props | n[p]] AS vals"
+        recs = self._read(q, props=list(props), ids=None if ids is None else sorted(set(ids)))
         return pd.DataFrame([[r["id"], *r["vals"]] for r in recs], columns=["id", *props])
 
     def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
-                  dst_label: str | None = None) -> pd.DataFrame:
+                  dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
+                  dst_ids: Iterable[str] | None = None, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Filters run on the server; an id list anchors the match on the indexed ``id`` of that end."""
         props = tuple(props)
-        a = f"(a:{_label(src_label)})" if src_label else "(a)"
-        b = f"(b:{_label(dst_label)})" if dst_label else "(b)"
-        recs = self._read(f"MATCH {a}-[r:{_type(rel_type)}]->{b} RETURN a.id AS src, b.id AS dst, "
-                          "[p IN $props | r[p]] AS vals", props=list(props))
+        a = f"(a:{_label(src_label)}" if src_label else "(a"
+        b = f"(b:{_label(dst_label)}" if dst_label else "(b"
+        params: dict[str, Any] = {"props": list(props)}
+        conds = []
+        if src_ids is not None and src_label:
+            head, a = "UNWIND $src AS sid ", a + " {id: sid})"
+        elif dst_ids is not None and dst_label:
+            head, b = "UNWIND $dst AS did ", b + " {id: did})"
+        else:
+            head = ""
+        a = a if a.endswith(")") else a + ")"
+        b = b if b.endswith(")") else b + ")"
+        if src_ids is not None:
+            params["src"] = sorted(set(src_ids))
+            conds.append("a.id IN $src")
+        if dst_ids is not None:
+            params["dst"] = sorted(set(dst_ids))
+            conds.append("b.id IN $dst")
+        eq = {k: v for k, v in (where or {}).items() if not isinstance(v, (list, tuple, set, frozenset))}
+        inn = {k: sorted(v) for k, v in (where or {}).items() if isinstance(v, (list, tuple, set, frozenset))}
+        if eq:
+            params["eq"] = eq
+            conds.append("all(k IN keys($eq) WHERE r[k] = $eq[k])")
+        if inn:
+            params["inn"] = inn
+            conds.append("all(k IN keys($inn) WHERE r[k] IN $inn[k])")
+        where_clause = (" WHERE " + " AND ".join(conds)) if conds else ""
+        recs = self._read(f"{head}MATCH {a}-[r:{_type(rel_type)}]->{b}{where_clause} "
+                          "RETURN a.id AS src, b.id AS dst, [p IN $props | r[p]] AS vals", **params)
         return pd.DataFrame([[r["src"], r["dst"], *r["vals"]] for r in recs], columns=["src", "dst", *props])

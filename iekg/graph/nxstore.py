@@ -16,8 +16,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from iekg.graph.schema import NODE_TYPES, split_uid
-from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, search_rank
+from iekg.graph.schema import NODE_TYPES
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, filter_rels, search_rank
 
 FORMAT = "iekg-graph"
 VERSION = 1
@@ -191,18 +191,26 @@ class NetworkxStore(Store):
             self._frames[("by-type",)] = groups
         return self._frames[("by-type",)].get(rel_type, [])  # type: ignore[no-any-return]
 
-    def node_frame(self, label: str, props: Iterable[str] = ()) -> pd.DataFrame:
+    def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
         props = tuple(props)
         key = ("n", label, props)
         if key not in self._frames:
             rows = [d["props"] for _, d in self.g.nodes(data=True) if d["label"] == label]
             cols = ["id", *props]
             self._frames[key] = pd.DataFrame([[r.get(c) for c in cols] for r in rows], columns=cols)
-        return self._frames[key].copy()
+        frame = self._frames[key]
+        if ids is not None:
+            return frame[frame["id"].isin(set(ids))].reset_index(drop=True)
+        return frame.copy()
 
     def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
-                  dst_label: str | None = None) -> pd.DataFrame:
+                  dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
+                  dst_ids: Iterable[str] | None = None, where: dict[str, Any] | None = None) -> pd.DataFrame:
         props = tuple(props)
+        extra = tuple(k for k in (where or {}) if k not in props)
+        if src_ids is not None or dst_ids is not None or where:
+            full = self.rel_frame(rel_type, props + extra, src_label, dst_label)
+            return filter_rels(full, src_ids, dst_ids, where).drop(columns=list(extra))
         key = ("r", rel_type, props, src_label, dst_label)
         if key not in self._frames:
             edges = self._edges_of(rel_type)

@@ -84,6 +84,19 @@ class ChangeSet:
         return len(self.nodes) + len(self.rels)
 
 
+def filter_rels(frame: pd.DataFrame, src_ids: Iterable[str] | None, dst_ids: Iterable[str] | None,
+                where: dict[str, Any] | None) -> pd.DataFrame:
+    """The in-memory meaning of ``rel_frame``'s filters (shared by stores that filter in Python)."""
+    mask = pd.Series(True, index=frame.index)
+    if src_ids is not None:
+        mask &= frame["src"].isin(set(src_ids))
+    if dst_ids is not None:
+        mask &= frame["dst"].isin(set(dst_ids))
+    for k, v in (where or {}).items():
+        mask &= frame[k].isin(list(v)) if isinstance(v, (list, tuple, set, frozenset)) else frame[k] == v
+    return frame[mask].reset_index(drop=True)
+
+
 def search_rank(q: str, props: dict[str, Any], fields: Iterable[str]) -> tuple[int, int] | None:
     """How well a node matches the lower-cased query ``q``: (0 exact id or name, 1 contains; name length),
     or None.  Every store ranks with this, so searches give the same order everywhere."""
@@ -155,13 +168,20 @@ class Store(ABC):
         """Node counts per label and relationship counts per type (zero counts omitted)."""
 
     @abstractmethod
-    def node_frame(self, label: str, props: Iterable[str] = ()) -> pd.DataFrame:
-        """One row per node of ``label``: column ``id`` and the requested properties (missing → NA)."""
+    def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """One row per node of ``label`` (only those in ``ids`` when given): column ``id`` and the requested
+        properties (missing → None/NaN)."""
 
     @abstractmethod
     def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
-                  dst_label: str | None = None) -> pd.DataFrame:
-        """One row per relationship: columns ``src``, ``dst`` (ids, not uids) and the requested properties."""
+                  dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
+                  dst_ids: Iterable[str] | None = None, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        """One row per relationship: columns ``src``, ``dst`` (ids, not uids) and the requested properties.
+
+        The filters are applied by the store (in Neo4j, on the server): ``src_ids`` / ``dst_ids`` keep
+        relationships whose start / end node id is listed; ``where`` keeps those whose property equals a
+        value, or is one of a list of values (``{"year": 2024, "city_code": ["410100", "410200"]}``).
+        """
 
     def close(self) -> None:  # noqa: B027 — optional hook
         """Release resources (connections, files)."""

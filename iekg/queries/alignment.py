@@ -79,15 +79,14 @@ class Weights:
 
     @classmethod
     def load(cls, store: Store, majors: Iterable[str] | None = None) -> Weights:
-        sub = store.rel_frame("SUBCLASS_OF", src_label="Major", dst_label="MajorCategory").rename(
+        """The weights of ``majors`` (all majors when None), read with the filters pushed to the store."""
+        wanted = None if majors is None else sorted(set(majors))
+        sub = store.rel_frame("SUBCLASS_OF", src_label="Major", dst_label="MajorCategory", src_ids=wanted).rename(
             columns={"src": "major", "dst": "category"})
-        if majors is not None:
-            sub = sub[sub["major"].isin(set(majors))]
-        aw = store.rel_frame("ALIGNS_WITH", ["weight"])
-        own = store.rel_frame("ALIGNS_WITH", ["weight"], src_label="Major").rename(
+        cats = None if wanted is None else sorted(set(sub["category"]))
+        aw = store.rel_frame("ALIGNS_WITH", ["weight"], src_label="MajorCategory", src_ids=cats)
+        own = store.rel_frame("ALIGNS_WITH", ["weight"], src_label="Major", src_ids=wanted).rename(
             columns={"src": "major", "dst": "industry"})
-        if majors is not None:
-            own = own[own["major"].isin(set(majors))]
         cat = aw.merge(sub, left_on="src", right_on="category").rename(columns={"dst": "industry"})
         cat = cat[~cat["major"].isin(set(own["major"]))]
         own = own.merge(sub, on="major", how="left")
@@ -99,75 +98,50 @@ class Weights:
         return cls(summed)
 
 
-def all_programs(store: Store) -> pd.DataFrame:
-    """Every OFFERS relationship with its institution's city and its volume (memoised until the next write).
-
-    volume = graduates, or enrollment / duration (3 for 高职专科 and 中职, 4 for 本科 and 职业本科) with
-    ``estimate`` true when graduates are missing.
-    """
-
-    def compute() -> pd.DataFrame:
-        loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City").rename(
-            columns={"src": "institution", "dst": "city"})
-        offers = store.rel_frame("OFFERS", ["year", "graduates", "enrollment"]).rename(
-            columns={"src": "institution", "dst": "major"}).merge(loc, on="institution")
-        majors = store.node_frame("Major", ["level"]).rename(columns={"id": "major", "level": "major_level"})
-        insts = store.node_frame("Institution", ["level"]).rename(columns={"id": "institution", "level": "inst_level"})
-        offers = offers.merge(majors, on="major", how="left").merge(insts, on="institution", how="left")
-        duration = offers["major_level"].fillna(offers["inst_level"]).map(DURATION).astype(float)
-        grads = pd.to_numeric(offers["graduates"], errors="coerce")
-        enrol = pd.to_numeric(offers["enrollment"], errors="coerce")
-        estimate = grads.isna() & enrol.notna() & duration.notna()
-        offers["volume"] = np.where(grads.notna(), grads, np.where(estimate, enrol / duration, 0.0))
-        offers["estimate"] = estimate.to_numpy()
-        offers["year"] = pd.to_numeric(offers["year"]).astype("Int64")
-        return offers[["institution", "major", "city", "year", "graduates", "enrollment", "volume", "estimate"]]
-
-    return store.memo(("programs",), compute)  # type: ignore[no-any-return]
+DEMAND_PROPS = ["year", "headcount", "city_code", "education_level", "major_code"]
 
 
-@dataclass
-class YearBase:
-    """Supply and demand rows of one year for every city, joined once (memoised until the next write)."""
+def scope_programs(store: Store, cities: Sequence[str], year: int | None,
+                   extra: Sequence[str] = ()) -> tuple[pd.DataFrame, int | None]:
+    """The programs of the scope's institutions in ``year`` (default: the latest year they have), with
+    their city and volume = graduates, or enrollment / duration (3 for 高职专科 and 中职, 4 for 本科 and
+    职业本科) flagged ``estimate`` when graduates are missing.  Every read is filtered by the store."""
+    loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=cities).rename(
+        columns={"src": "institution", "dst": "city"})
+    insts = sorted(set(loc["institution"]))
+    if year is None:
+        years = pd.to_numeric(store.rel_frame("OFFERS", ["year"], src_label="Institution", src_ids=insts)["year"])
+        year = int(years.max()) if len(years.dropna()) else None
+    offers = store.rel_frame("OFFERS", ["year", "graduates", "enrollment", *extra], src_label="Institution",
+                             dst_label="Major", src_ids=insts, where={"year": year}).rename(
+        columns={"src": "institution", "dst": "major"})
+    offers = offers.merge(loc, on="institution")
+    majors = store.node_frame("Major", ["level"], ids=set(offers["major"])).rename(
+        columns={"id": "major", "level": "major_level"})
+    levels = store.node_frame("Institution", ["level"], ids=insts).rename(
+        columns={"id": "institution", "level": "inst_level"})
+    offers = offers.merge(majors, on="major", how="left").merge(levels, on="institution", how="left")
+    duration = offers["major_level"].fillna(offers["inst_level"]).map(DURATION).astype(float)
+    grads = pd.to_numeric(offers["graduates"], errors="coerce")
+    enrol = pd.to_numeric(offers["enrollment"], errors="coerce")
+    estimate = grads.isna() & enrol.notna() & duration.notna()
+    offers["volume"] = np.where(grads.notna(), grads, np.where(estimate, enrol / duration, 0.0))
+    offers["estimate"] = estimate.to_numpy()
+    cols = ["institution", "major", "city", "year", "graduates", "enrollment", "volume", "estimate", *extra]
+    return offers[cols].sort_values(["city", "institution", "major"]).reset_index(drop=True), year
 
-    year: int | None
-    programs: pd.DataFrame
-    weights: Weights
-    supply_rows: pd.DataFrame
-    demand_rows: pd.DataFrame
-    industry_names: dict[str, str]
 
-    @classmethod
-    def of(cls, store: Store, year: int | None) -> YearBase:
-        return store.memo(("year-base", year), lambda: cls._compute(store, year))  # type: ignore[no-any-return]
-
-    @classmethod
-    def _compute(cls, store: Store, year: int | None) -> YearBase:
-        progs = all_programs(store)
-        programs = progs[progs["year"] == year].reset_index(drop=True)
-        weights = Weights.load(store)
-        supply_rows = programs.merge(weights.frame[["major", "industry", "weight"]], on="major")
-        supply_rows["supply"] = supply_rows["volume"] * supply_rows["weight"]
-        names = store.node_frame("Industry", ["name"])
-        return cls(year, programs, weights, supply_rows, cls._demand(store, year, weights),
-                   dict(zip(names["id"], names["name"], strict=True)))
-
-    @staticmethod
-    def _demand(store: Store, year: int | None, weights: Weights) -> pd.DataFrame:
-        parts = []
-        for target_label in ("Industry", "Major"):
-            for src_label in ("City", "Enterprise"):
-                f = store.rel_frame("DEMANDS", ["year", "headcount", "city_code", "education_level", "major_code"],
-                                    src_label=src_label, dst_label=target_label)
-                parts.append(f[f["year"] == year].assign(src_label=src_label, target_label=target_label))
-        d = pd.concat(parts, ignore_index=True).rename(columns={"dst": "target"})
-        d["headcount"] = pd.to_numeric(d["headcount"]).astype(float)
-        by_ind = d[d["target_label"] == "Industry"].assign(industry=lambda x: rollup(x["target"]), weight=1.0)
-        by_major = d[d["target_label"] == "Major"].merge(
-            weights.frame[["major", "industry", "weight"]], left_on="target", right_on="major", how="left")
-        out = pd.concat([by_ind, by_major.drop(columns=["major"])], ignore_index=True)
-        out["demand"] = out["headcount"] * out["weight"]
-        return out
+def scope_demand(store: Store, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+    """DEMANDS rows of the year whose city_code is in scope (from cities or their enterprises)."""
+    parts = []
+    for target_label in ("Industry", "Major"):
+        for src_label in ("City", "Enterprise"):
+            f = store.rel_frame("DEMANDS", DEMAND_PROPS, src_label=src_label, dst_label=target_label,
+                                where={"year": year, "city_code": list(cities)})
+            parts.append(f.assign(src_label=src_label, target_label=target_label))
+    d = pd.concat(parts, ignore_index=True).rename(columns={"dst": "target"})
+    d["headcount"] = pd.to_numeric(d["headcount"]).astype(float)
+    return d
 
 
 @dataclass
@@ -185,19 +159,33 @@ class ScopeData:
 
     @classmethod
     def gather(cls, store: Store, scope: Scope) -> ScopeData:
-        cities = set(scope.cities)
-        year = scope.year
-        if year is None:
-            progs = all_programs(store)
-            years = progs.loc[progs["city"].isin(cities), "year"].dropna()
-            year = int(years.max()) if len(years) else None
-        base = YearBase.of(store, year)
-        programs = base.programs[base.programs["city"].isin(cities)]
-        supply_rows = base.supply_rows[base.supply_rows["city"].isin(cities)]
-        mapped = set(base.weights.frame["major"])
-        unmapped = programs[~programs["major"].isin(mapped) & (programs["volume"] > 0)]
-        demand_rows = base.demand_rows[base.demand_rows["city_code"].isin(cities)]
-        return cls(scope, year, programs, base.weights, supply_rows, demand_rows, unmapped, base.industry_names)
+        """Read the scope's facts (memoised per scope and year until the store's next write)."""
+        key = ("scope-data", tuple(sorted(scope.cities)), scope.year)
+        data: ScopeData = store.memo(key, lambda: cls._gather(store, scope))
+        if data.scope != scope:  # same cities and year, another name or chain: share the rows
+            data = ScopeData(scope, data.year, data.programs, data.weights, data.supply_rows, data.demand_rows,
+                             data.unmapped, data.industry_names)
+        return data
+
+    @classmethod
+    def _gather(cls, store: Store, scope: Scope) -> ScopeData:
+        cities = sorted(scope.cities)
+        programs, year = scope_programs(store, cities, scope.year)
+        dem = scope_demand(store, cities, year)
+        majors = set(programs["major"]) | set(dem.loc[dem["target_label"] == "Major", "target"])
+        weights = Weights.load(store, majors)
+        w = weights.frame[["major", "industry", "weight"]]
+        supply_rows = programs.merge(w, on="major")
+        supply_rows["supply"] = supply_rows["volume"] * supply_rows["weight"]
+        unmapped = programs[~programs["major"].isin(set(w["major"])) & (programs["volume"] > 0)]
+        by_ind = dem[dem["target_label"] == "Industry"].assign(industry=lambda x: rollup(x["target"]), weight=1.0)
+        by_major = dem[dem["target_label"] == "Major"].merge(w, left_on="target", right_on="major", how="left")
+        demand_rows = pd.concat([by_ind, by_major.drop(columns=["major"])], ignore_index=True)
+        demand_rows["demand"] = demand_rows["headcount"] * demand_rows["weight"]
+        codes = set(supply_rows["industry"]) | set(demand_rows["industry"].dropna())
+        names = store.node_frame("Industry", ["name"], ids=codes)
+        return cls(scope, year, programs, weights, supply_rows, demand_rows, unmapped,
+                   dict(zip(names["id"], names["name"], strict=True)))
 
     # ----------------------------------------------------------------------------- aggregates
     def supply(self) -> pd.Series:
@@ -231,49 +219,45 @@ def _statuses(s: np.ndarray, d: np.ndarray, t: Thresholds) -> np.ndarray:
 
 
 def chain_industries(store: Store, chain: str) -> set[str]:
-    seg = store.rel_frame("PART_OF", src_label="ChainSegment", dst_label="IndustryChain")
-    maps = store.rel_frame("MAPS_TO")
-    segs = set(seg.loc[seg["dst"] == chain, "src"])
-    if not segs:
+    seg = store.rel_frame("PART_OF", src_label="ChainSegment", dst_label="IndustryChain", dst_ids=[chain])
+    if seg.empty:
         raise LookupError(f"chain {chain} is not in the graph (or has no segments)")
-    return set(rollup(maps.loc[maps["src"].isin(segs), "dst"]))
+    maps = store.rel_frame("MAPS_TO", src_label="ChainSegment", src_ids=seg["src"])
+    return set(rollup(maps["dst"]))
 
 
 def focus_segments(store: Store, scope: Scope) -> pd.DataFrame:
     """The scope's focus-chain segments (or the one chain's): segment, chain, industry (rolled up)."""
-    seg = store.rel_frame("PART_OF", src_label="ChainSegment", dst_label="IndustryChain").rename(
-        columns={"src": "segment", "dst": "chain"})
     if scope.chain:
-        chains = {scope.chain}
+        chains = [scope.chain]
     else:
-        focus = store.rel_frame("FOCUSES_ON")
-        chains = set(focus.loc[focus["src"].isin(set(scope.cities)), "dst"])
-    seg = seg[seg["chain"].isin(chains)]
-    maps = store.rel_frame("MAPS_TO").rename(columns={"src": "segment", "dst": "industry"})
+        chains = sorted(set(store.rel_frame("FOCUSES_ON", src_label="City", src_ids=scope.cities)["dst"]))
+    seg = store.rel_frame("PART_OF", src_label="ChainSegment", dst_label="IndustryChain", dst_ids=chains).rename(
+        columns={"src": "segment", "dst": "chain"})
+    maps = store.rel_frame("MAPS_TO", src_label="ChainSegment", src_ids=seg["segment"]).rename(
+        columns={"src": "segment", "dst": "industry"})
     out = seg.merge(maps, on="segment", how="left")
     out["industry"] = rollup(out["industry"].fillna(""))
-    return out
+    return out.sort_values(["chain", "segment", "industry"]).reset_index(drop=True)
 
 
-def enterprise_industries(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(enterprise, city, industry rolled up) and the COOPERATES_WITH pairs (memoised until the next write)."""
-
-    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
-        loc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City").rename(
-            columns={"src": "enterprise", "dst": "city"})
-        ind = store.rel_frame("IN_INDUSTRY").rename(columns={"src": "enterprise", "dst": "industry"})
-        ents = loc.merge(ind, on="enterprise")
-        ents["industry"] = rollup(ents["industry"])
-        coop = store.rel_frame("COOPERATES_WITH").rename(columns={"src": "institution", "dst": "enterprise"})
-        return ents, coop[["institution", "enterprise"]].drop_duplicates()
-
-    return store.memo(("enterprise-industries",), compute)  # type: ignore[no-any-return]
+def scope_enterprises(store: Store, cities: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scope's enterprises (enterprise, city, industry rolled up) and their COOPERATES_WITH pairs."""
+    loc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=cities).rename(
+        columns={"src": "enterprise", "dst": "city"})
+    ents_ids = sorted(set(loc["enterprise"]))
+    ind = store.rel_frame("IN_INDUSTRY", src_label="Enterprise", src_ids=ents_ids).rename(
+        columns={"src": "enterprise", "dst": "industry"})
+    ents = loc.merge(ind, on="enterprise")
+    ents["industry"] = rollup(ents["industry"])
+    coop = store.rel_frame("COOPERATES_WITH", dst_label="Enterprise", dst_ids=ents_ids).rename(
+        columns={"src": "institution", "dst": "enterprise"})
+    return ents, coop[["institution", "enterprise"]].drop_duplicates()
 
 
 def cooperation_density(store: Store, data: ScopeData) -> pd.DataFrame:
     """Per industry: the scope's enterprises in it, and how many cooperate with an aligned institution."""
-    ents, coop = enterprise_industries(store)
-    ind = ents[ents["city"].isin(set(data.scope.cities))]
+    ind, coop = scope_enterprises(store, data.scope.cities)
     aligned = data.supply_rows.loc[data.supply_rows["weight"] > 0, ["institution", "industry"]].drop_duplicates()
     hits = coop.merge(ind, on="enterprise").merge(aligned, on=["institution", "industry"])
     total = ind.groupby("industry")["enterprise"].nunique()
@@ -333,55 +317,23 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
     }
 
 
-@dataclass
-class Coded:
-    """A year's supply and demand rows coded as integers (city × industry), for bincount aggregation."""
-
-    cities: pd.Index
-    industries: pd.Index
-    s_cell: np.ndarray  # city_index * n_industries + industry_index, one per supply row
-    s_val: np.ndarray
-    d_cell: np.ndarray
-    d_val: np.ndarray
-
-    @classmethod
-    def of(cls, store: Store, year: int | None) -> Coded:
-        def compute() -> Coded:
-            base = YearBase.of(store, year)
-            dem = base.demand_rows.dropna(subset=["industry"])
-            cities = pd.Index(sorted(set(base.supply_rows["city"]) | set(dem["city_code"])))
-            inds = pd.Index(sorted(set(base.supply_rows["industry"]) | set(dem["industry"])))
-            n = len(inds)
-            s_cell = cities.get_indexer(base.supply_rows["city"]) * n + inds.get_indexer(base.supply_rows["industry"])
-            d_cell = cities.get_indexer(dem["city_code"]) * n + inds.get_indexer(dem["industry"])
-            return cls(cities, inds, s_cell, base.supply_rows["supply"].to_numpy(float), d_cell,
-                       dem["demand"].to_numpy(float))
-
-        return store.memo(("coded", year), compute)  # type: ignore[no-any-return]
-
-
 def alignment_table(store: Store, cities: Sequence[str], year: int | None = None,
                     thresholds: Thresholds | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-industry and per-city alignment of many cities in one vectorised pass (each city its own scope).
 
     Returns (per city × industry: supply, demand, ratio, status, deviation) and (per city: S, D, sai).
     Gives the same numbers as :func:`alignment` called city by city; ``year`` None means the latest year
-    with programs in any of the cities.
+    with programs in any of the cities.  The rows are read once for all the cities and aggregated with
+    ``np.bincount`` over integer codes (memoised with the rows).
     """
     t = thresholds or Thresholds()
-    cities = sorted(set(cities))
-    if year is None:
-        progs = all_programs(store)
-        years = progs.loc[progs["city"].isin(set(cities)), "year"].dropna()
-        year = int(years.max()) if len(years) else None
-    c = Coded.of(store, year)
-    n_c, n_i = len(c.cities), len(c.industries)
-    s = np.bincount(c.s_cell, weights=c.s_val, minlength=n_c * n_i).reshape(n_c, n_i)
-    d = np.bincount(c.d_cell, weights=c.d_val, minlength=n_c * n_i).reshape(n_c, n_i)
-    rows = c.cities.get_indexer(pd.Index(cities))
-    present = rows >= 0
-    s, d = s[rows[present]], d[rows[present]]
-    names = np.asarray(cities)[present]
+    wanted = sorted(set(cities))
+    data = ScopeData.gather(store, Scope(tuple(wanted), year))
+    c = store.memo(("coded", tuple(wanted), data.year), lambda: _code(data))
+    n_c, n_i = len(c["cities"]), len(c["industries"])
+    s = np.bincount(c["s_cell"], weights=c["s_val"], minlength=n_c * n_i).reshape(n_c, n_i)
+    d = np.bincount(c["d_cell"], weights=c["d_val"], minlength=n_c * n_i).reshape(n_c, n_i)
+    names = c["cities"].to_numpy()
     S, D = s.sum(axis=1), d.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         share_s = s / S[:, None]
@@ -391,8 +343,22 @@ def alignment_table(store: Store, cities: Sequence[str], year: int | None = None
         sai = np.where((S > 0) & (D > 0), 1 - 0.5 * np.abs(share_s - share_d).sum(axis=1), np.nan)
     status = _statuses(s, d, t)
     ci, ii = np.nonzero((s > 0) | (d > 0))
-    idx = pd.MultiIndex.from_arrays([names[ci], c.industries.to_numpy()[ii]], names=["city", "industry"])
+    idx = pd.MultiIndex.from_arrays([names[ci], c["industries"].to_numpy()[ii]], names=["city", "industry"])
     table = pd.DataFrame({"supply": s[ci, ii], "demand": d[ci, ii], "ratio": ratio[ci, ii], "status": status[ci, ii],
                           "deviation": deviation[ci, ii]}, index=idx)
-    totals = pd.DataFrame({"S": S, "D": D, "sai": sai, "year": year}, index=pd.Index(names, name="city"))
-    return table, totals
+    totals = pd.DataFrame({"S": S, "D": D, "sai": sai, "year": data.year}, index=pd.Index(names, name="city"))
+    present = (S > 0) | (D > 0)
+    return table, totals[present]
+
+
+def _code(data: ScopeData) -> dict[str, Any]:
+    """The scope's supply and demand rows as integer cells city × industry, for bincount."""
+    dem = data.demand_rows.dropna(subset=["industry"])
+    cities = pd.Index(sorted(set(data.supply_rows["city"]) | set(dem["city_code"])))
+    inds = pd.Index(sorted(set(data.supply_rows["industry"]) | set(dem["industry"])))
+    n = len(inds)
+    return {"cities": cities, "industries": inds,
+            "s_cell": cities.get_indexer(data.supply_rows["city"]) * n + inds.get_indexer(data.supply_rows["industry"]),
+            "s_val": data.supply_rows["supply"].to_numpy(float),
+            "d_cell": cities.get_indexer(dem["city_code"]) * n + inds.get_indexer(dem["industry"]),
+            "d_val": dem["demand"].to_numpy(float)}

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from iekg.graph.store import Store
-from iekg.queries.alignment import DURATION
+from iekg.queries.alignment import scope_programs
 
 GRADES = ("极度失调", "严重失调", "中度失调", "轻度失调", "濒临失调", "勉强协调", "初级协调", "中级协调", "良好协调", "优质协调")
 GRADES_EN = ("extreme imbalance", "serious imbalance", "moderate imbalance", "mild imbalance", "on the verge of imbalance",
@@ -110,50 +110,39 @@ class IndicatorTable:
 
 
 def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> IndicatorTable:
-    """All default indicators for every city at once (group-bys over whole tables)."""
+    """All default indicators for every city at once (reads filtered to the cities, then group-bys)."""
     idx = pd.Index(sorted(cities), name="city")
-    cities_set = set(idx)
-    iloc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City")
-    iloc = iloc[iloc["dst"].isin(cities_set)].rename(columns={"src": "institution", "dst": "city"})
-    offers = store.rel_frame("OFFERS", ["year", "graduates", "enrollment", "employment_rate", "leading"]).rename(
-        columns={"src": "institution", "dst": "major"}).merge(iloc, on="institution")
-    if year is None and len(offers):
-        year = int(offers["year"].max())
-    offers = offers[offers["year"] == year]
-    majors = store.node_frame("Major", ["level"]).rename(columns={"id": "major"})
-    offers = offers.merge(majors, on="major", how="left")
-    grads = pd.to_numeric(offers["graduates"], errors="coerce")
-    est = pd.to_numeric(offers["enrollment"], errors="coerce") / offers["level"].map(DURATION)
-    offers = offers.assign(volume=grads.fillna(est).fillna(0.0))
+    wanted = list(idx)
+    offers, year = scope_programs(store, wanted, year, extra=("employment_rate", "leading"))
     rate = pd.to_numeric(offers["employment_rate"], errors="coerce")
     offers = offers.assign(rate_w=rate * offers["volume"], rate_n=offers["volume"].where(rate.notna(), 0.0))
     g = offers.groupby("city")
     out = pd.DataFrame(index=idx)
     out["graduates"] = g["volume"].sum()
-    out["institutions"] = iloc.groupby("city")["institution"].nunique()
+    iloc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=wanted)
+    out["institutions"] = iloc.groupby("dst")["src"].nunique()
     out["programs"] = g.size()
     out["leading_programs"] = offers[offers["leading"].fillna(False).astype(bool)].groupby("city").size()
     rate_sum = g["rate_w"].sum()
     rate_n = g["rate_n"].sum()
     out["employment_rate"] = (rate_sum / rate_n.where(rate_n > 0))
-    tloc = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City")
-    out["training_bases"] = tloc[tloc["dst"].isin(cities_set)].groupby("dst").size()
+    tloc = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City", dst_ids=wanted)
+    out["training_bases"] = tloc.groupby("dst").size()
 
-    dem = store.rel_frame("DEMANDS", ["year", "headcount", "city_code"])
-    dem = dem[(dem["year"] == year) & dem["city_code"].isin(cities_set)]
+    dem = store.rel_frame("DEMANDS", ["headcount", "city_code"], where={"year": year, "city_code": wanted})
     out["demand"] = dem.groupby("city_code")["headcount"].sum()
-    eloc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City").rename(
+    eloc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=wanted).rename(
         columns={"src": "enterprise", "dst": "city"})
-    eloc = eloc[eloc["city"].isin(cities_set)]
-    ents = store.node_frame("Enterprise", ["employees", "iei_level"]).rename(columns={"id": "enterprise"})
+    ents = store.node_frame("Enterprise", ["employees", "iei_level"], ids=eloc["enterprise"]).rename(
+        columns={"id": "enterprise"})
     ents = eloc.merge(ents, on="enterprise", how="left")
     ge = ents.groupby("city")
     out["enterprises"] = ge.size()
     out["employees"] = ge["employees"].sum(min_count=1)
     out["iei_enterprises"] = ents[ents["iei_level"].notna()].groupby("city").size()
-    focus = store.rel_frame("FOCUSES_ON")
-    out["focus_chains"] = focus[focus["src"].isin(cities_set)].groupby("src").size()
-    gdp = store.node_frame("City", ["gdp"]).set_index("id")["gdp"]
+    focus = store.rel_frame("FOCUSES_ON", src_label="City", src_ids=wanted)
+    out["focus_chains"] = focus.groupby("src").size()
+    gdp = store.node_frame("City", ["gdp"], ids=wanted).set_index("id")["gdp"]
     out["gdp"] = pd.to_numeric(gdp.reindex(idx), errors="coerce")
     # Counts are zero where a city simply has none; measured values (rates, GDP) stay missing.
     counts = [c for c in out.columns if c not in ("employment_rate", "gdp", "employees")]

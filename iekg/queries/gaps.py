@@ -90,8 +90,8 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any]) -> list[dict[s
     segs = focus_segments(store, scope)
     if segs.empty:
         return out
-    seg_names = store.node_frame("ChainSegment", ["name"]).set_index("id")["name"]
-    chain_names = store.node_frame("IndustryChain", ["name"]).set_index("id")["name"]
+    seg_names = store.node_frame("ChainSegment", ["name"], ids=segs["segment"]).set_index("id")["name"]
+    chain_names = store.node_frame("IndustryChain", ["name"], ids=segs["chain"]).set_index("id")["name"]
     for seg in align["segments"]["uncovered"]:
         inds = sorted(set(segs.loc[segs["segment"] == seg, "industry"]) - {""})
         chain = segs.loc[segs["segment"] == seg, "chain"].iloc[0]
@@ -101,15 +101,15 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any]) -> list[dict[s
                         {"chain": chain, "industries": inds},
                         f"重点产业链「{chain_names.get(chain, chain)}」的环节「{seg_names.get(seg, seg)}」没有本地专业供给"))
 
-    cities = set(scope.cities)
+    cities = sorted(scope.cities)
     # enterprises of focus-chain segments in scope with no school partner at all
-    ins = store.rel_frame("IN_SEGMENT", ["role"]).rename(columns={"src": "enterprise", "dst": "segment"})
-    eloc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City")
-    local = set(eloc.loc[eloc["dst"].isin(cities), "src"])
-    ins = ins[ins["enterprise"].isin(local) & ins["segment"].isin(set(segs["segment"]))]
-    coop = store.rel_frame("COOPERATES_WITH")
+    ins = store.rel_frame("IN_SEGMENT", ["role"], dst_label="ChainSegment", dst_ids=segs["segment"]).rename(
+        columns={"src": "enterprise", "dst": "segment"})
+    local = set(store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=cities)["src"])
+    ins = ins[ins["enterprise"].isin(local)]
+    coop = store.rel_frame("COOPERATES_WITH", dst_label="Enterprise", dst_ids=ins["enterprise"])
     lonely = ins[~ins["enterprise"].isin(set(coop["dst"]))]
-    ents = store.node_frame("Enterprise", ["name", "employees"]).set_index("id")
+    ents = store.node_frame("Enterprise", ["name", "employees"], ids=ins["enterprise"]).set_index("id")
     employees = pd.to_numeric(ents["employees"], errors="coerce").fillna(0.0)
     emp = employees.reindex(ins["enterprise"]).fillna(0.0)
     biggest = float(emp.max()) if len(emp) and emp.max() > 0 else 1.0
@@ -122,10 +122,8 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any]) -> list[dict[s
                         f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}) 没有任何院校合作伙伴"))
 
     # focus chains that no training base in scope serves (through a segment or a mapped industry)
-    bloc = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City")
-    bases = set(bloc.loc[bloc["dst"].isin(cities), "src"])
-    serves = store.rel_frame("SERVES", src_label="TrainingBase")
-    serves = serves[serves["src"].isin(bases)]
+    bases = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City", dst_ids=cities)["src"]
+    serves = store.rel_frame("SERVES", src_label="TrainingBase", src_ids=bases)
     served_inds = set(rollup(serves["dst"])) if len(serves) else set()
     served_segs = set(serves["dst"])
     for chain_key, g in segs.groupby("chain"):

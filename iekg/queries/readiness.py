@@ -54,13 +54,11 @@ class Context:
         return self._align
 
     def located(self, label: str) -> pd.DataFrame:
-        f = self.store.rel_frame("LOCATED_IN", src_label=label, dst_label="City")
-        return f[f["dst"] == self.city]
+        return self.store.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=[self.city])
 
     def nodes_here(self, label: str, props: list[str]) -> pd.DataFrame:
-        here = set(self.located(label)["src"])
-        f = self.store.node_frame(label, props)
-        return f[f["id"].isin(here)].sort_values("id")
+        here = self.located(label)["src"]
+        return self.store.node_frame(label, props, ids=here).sort_values("id")
 
 
 def _uids(label: str, ids: pd.Series) -> list[str]:
@@ -68,23 +66,22 @@ def _uids(label: str, ids: pd.Series) -> list[str]:
 
 
 def m_policy_framework(ctx: Context) -> Measured:
-    ap = ctx.store.rel_frame("APPLIES_TO")
-    docs = ap.loc[ap["dst"] == ctx.city, "src"]
-    pol = ctx.store.node_frame("Policy", ["status", "level"])
-    pol = pol[pol["id"].isin(set(docs)) & (pol["status"].fillna("有效") == "有效")]
+    docs = ctx.store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[ctx.city])["src"]
+    pol = ctx.store.node_frame("Policy", ["status", "level"], ids=docs).sort_values("id")
+    pol = pol[pol["status"].fillna("有效") == "有效"]
     return Measured(float(len(pol)), _uids("Policy", pol["id"]), "有效的、适用于本市的政策文件数")
 
 
 def m_key_zones(ctx: Context) -> Measured:
-    part = ctx.store.rel_frame("PART_OF", src_label="Zone", dst_label="City")
-    zones = ctx.store.node_frame("Zone", ["kind"])
-    z = zones[zones["id"].isin(set(part.loc[part["dst"] == ctx.city, "src"])) & (zones["kind"] == "产教融合重点区域")]
+    part = ctx.store.rel_frame("PART_OF", src_label="Zone", dst_label="City", dst_ids=[ctx.city])
+    zones = ctx.store.node_frame("Zone", ["kind"], ids=part["src"]).sort_values("id")
+    z = zones[zones["kind"] == "产教融合重点区域"]
     return Measured(float(len(z)), _uids("Zone", z["id"]))
 
 
 def m_integration_industries(ctx: Context) -> Measured:
-    f = ctx.store.rel_frame("FOCUSES_ON", ["integration_industry"])
-    f = f[(f["src"] == ctx.city) & f["integration_industry"].fillna(False).astype(bool)].sort_values("dst")
+    f = ctx.store.rel_frame("FOCUSES_ON", ["integration_industry"], src_label="City", src_ids=[ctx.city])
+    f = f[f["integration_industry"].fillna(False).astype(bool)].sort_values("dst")
     return Measured(float(len(f)), [rel_key("FOCUSES_ON", f"City:{ctx.city}", f"IndustryChain:{c}", {})
                                     for c in f["dst"]], "标为产教融合型行业的重点产业链数")
 
@@ -117,22 +114,20 @@ def m_training_platforms(ctx: Context) -> Measured:
 
 
 def m_leading_institutions(ctx: Context) -> Measured:
-    f = ctx.store.node_frame("Institution", ["leading"])
-    if f["leading"].isna().all():
-        return Measured(None, [], "图中没有院校「全省领先」的数据 (institutions 表可加 leading 列)")
     here = ctx.nodes_here("Institution", ["leading"])
+    if here["leading"].isna().all():
+        return Measured(None, [], "本市院校没有「全省领先」的数据 (institutions 表可加 leading 列)")
     here = here[here["leading"].map(lambda v: v in (True, "是", "true", "True"))]
     return Measured(float(len(here)), _uids("Institution", here["id"]))
 
 
 def m_leading_majors(ctx: Context) -> Measured:
-    offers = ctx.store.rel_frame("OFFERS", ["year", "leading"])
-    if offers["leading"].isna().all():
-        return Measured(None, [], "图中没有专业「省级领先」的数据 (programs 表的 leading 列)")
-    insts = set(ctx.located("Institution")["src"])
     year = ctx.data.year
-    f = offers[offers["src"].isin(insts) & (offers["year"] == year) & offers["leading"].fillna(False).astype(bool)]
-    f = f.sort_values(["src", "dst"])
+    offers = ctx.store.rel_frame("OFFERS", ["leading"], src_label="Institution",
+                                 src_ids=ctx.located("Institution")["src"], where={"year": year})
+    if offers["leading"].isna().all():
+        return Measured(None, [], f"本市院校 {year} 年的专业点没有「省级领先」的数据 (programs 表的 leading 列)")
+    f = offers[offers["leading"].fillna(False).astype(bool)].sort_values(["src", "dst"])
     return Measured(float(len(f)), [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
                                     for a, b in zip(f["src"], f["dst"], strict=True)], f"{year} 年省级领先专业点数")
 
@@ -145,9 +140,8 @@ def m_relevance(ctx: Context) -> Measured:
 
 
 def m_graduate_employment(ctx: Context) -> Measured:
-    offers = ctx.store.rel_frame("OFFERS", ["year", "graduates", "employment_rate"])
-    insts = set(ctx.located("Institution")["src"])
-    f = offers[offers["src"].isin(insts) & (offers["year"] == ctx.data.year)]
+    f = ctx.store.rel_frame("OFFERS", ["graduates", "employment_rate"], src_label="Institution",
+                            src_ids=ctx.located("Institution")["src"], where={"year": ctx.data.year})
     rate = pd.to_numeric(f["employment_rate"], errors="coerce")
     grads = pd.to_numeric(f["graduates"], errors="coerce")
     ok = rate.notna() & grads.notna() & (grads > 0)
@@ -158,9 +152,8 @@ def m_graduate_employment(ctx: Context) -> Measured:
 
 
 def m_policies_since_2016(ctx: Context) -> Measured:
-    ap = ctx.store.rel_frame("APPLIES_TO")
-    pol = ctx.store.node_frame("Policy", ["date"])
-    pol = pol[pol["id"].isin(set(ap.loc[ap["dst"] == ctx.city, "src"]))]
+    docs = ctx.store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[ctx.city])["src"]
+    pol = ctx.store.node_frame("Policy", ["date"], ids=docs).sort_values("id")
     if len(pol) and pol["date"].isna().all():
         return Measured(None, _uids("Policy", pol["id"]), "本市政策没有发布日期，无法判断是否为“十三五”以来")
     pol = pol[pol["date"].fillna("") >= "2016"]
