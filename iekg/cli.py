@@ -174,6 +174,34 @@ def validate(paths: list[Path] = typer.Argument(..., help="template CSV files, f
     _do_import(paths, fmt, dry_run=True)
 
 
+@app.command()
+def sync(to: str = typer.Option("neo4j", "--to", help="the store to copy the embedded graph into (neo4j)"),
+         fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Copy the embedded graph (in --home) into Neo4j, replacing what Neo4j held."""
+    if to != "neo4j":
+        raise typer.BadParameter("only --to neo4j is supported", param_hint="--to")
+    src = service.open_store(State.settings.model_copy(update={"store": "networkx"}))
+    if not State.settings.graph_file.exists():
+        err.print(f"[red]no embedded graph at {State.settings.graph_file}: run iekg build first[/red]")
+        raise typer.Exit(1)
+    try:
+        dst = service.open_store(State.settings.model_copy(update={"store": "neo4j"}))
+    except StoreError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    try:
+        res = service.sync(src, dst)
+        summary = service.info(dst)
+    finally:
+        dst.close()
+    if fmt is Fmt.json:
+        _print_json({"result": res.as_dict(), **summary})
+    else:
+        _print_counts(summary)
+        out.print(f"[green]synced[/green] {State.settings.graph_file} → {State.settings.neo4j_uri}: " +
+                  ", ".join(f"{k}={v}" for k, v in res.as_dict().items()))
+
+
 def _print_counts(summary: dict[str, Any]) -> None:
     t = RichTable(title=f"{State.settings.home} ({summary['store']})")
     t.add_column(tr("label"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from iekg.graph.nxstore import NetworkxStore
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
-from iekg.graph.store import ApplyResult, Node, Store, StoreError
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Store, StoreError
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
 from iekg.loaders.report import Report
@@ -83,6 +83,23 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = F
         raise pipeline.ImportFailed(report)
     report, result = pipeline.load(store, tables, report, dry_run=dry_run)
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
+
+
+def copy_graph(src: Store) -> ChangeSet:
+    """Everything in ``src`` as one change set (nodes with all properties, relationships with theirs)."""
+    changes = ChangeSet()
+    for label in NODE_TYPES:
+        for n in src.nodes(label):
+            changes.nodes[n.uid] = n
+    for u in list(changes.nodes):
+        for r, _ in src.neighbours(u, direction="out"):
+            changes.rels[r.key] = r
+    return changes
+
+
+def sync(src: Store, dst: Store) -> ApplyResult:
+    """Replace ``dst``'s graph by ``src``'s (``iekg sync --to neo4j``: the embedded graph into Neo4j)."""
+    return dst.apply(copy_graph(src), fresh=True)
 
 
 def info(store: Store) -> dict[str, Any]:

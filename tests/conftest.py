@@ -42,3 +42,14 @@ def seed_notice() -> Path:
             pytest.fail(f"seed notice not found at {p}")
         pytest.skip(f"seed notice not found at {p}")
     return p
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One real Neo4j for the whole session (see tests/neo4j_server.py)."""
+    from neo4j_server import launch, stop
+
+    server = launch(tmp_path_factory.mktemp("neo4j"))
+    yield server
+    if server.data is not None:
+        stop(server.data)

@@ -181,7 +181,7 @@ class Neo4jStore(Store):
     # ------------------------------------------------------------------------------------- reads
     @staticmethod
     def _node(label: str, props: dict[str, Any]) -> Node:
-        return Node(f"{label}:{props['id']}", label, dict(props))
+        return Node(f"{label}:{props['id']}", label, dict(sorted(props.items())))  # canonical key order
 
     def get(self, uid: str) -> Node | None:
         label, ident = split_uid(uid)
@@ -221,7 +221,7 @@ class Neo4jStore(Store):
             other = self._node(r["ml"], r["mp"])
             if other.uid == uid and direction == "both" and not r["out"]:
                 continue  # a self-loop is seen twice undirected; networkx lists it once per direction
-            props = {k: v for k, v in r["rp"].items() if k != KEY}
+            props = {k: v for k, v in sorted(r["rp"].items()) if k != KEY}
             src, dst = (uid, other.uid) if r["out"] else (other.uid, uid)
             out.append((Rel(r["type"], src, dst, props), other))
         out.sort(key=lambda rn: (rn[0].type, rn[1].uid, rn[0].key))

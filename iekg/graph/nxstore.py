@@ -124,7 +124,7 @@ class NetworkxStore(Store):
     # --------------------------------------------------------------------------------------- reads
     def _node(self, u: str) -> Node:
         d = self.g.nodes[u]
-        return Node(u, d["label"], dict(d["props"]))
+        return Node(u, d["label"], dict(sorted(d["props"].items())))  # canonical key order in every store
 
     def get(self, uid: str) -> Node | None:
         return self._node(uid) if self.g.has_node(uid) else None
@@ -153,7 +153,7 @@ class NetworkxStore(Store):
             other = b if a == uid else a
             if labs is not None and self.g.nodes[other]["label"] not in labs:
                 continue
-            out.append((Rel(d["type"], a, b, dict(d["props"])), self._node(other)))
+            out.append((Rel(d["type"], a, b, dict(sorted(d["props"].items()))), self._node(other)))
         out.sort(key=lambda rn: (rn[0].type, rn[1].uid, rn[0].key))
         return out[:limit] if limit is not None else out
 

@@ -51,11 +51,14 @@ def _supply_evidence(data: ScopeData, industry: str) -> tuple[list[str], int]:
 
 
 def _demand_evidence(data: ScopeData, industry: str) -> list[str]:
-    rows = data.demand_rows[data.demand_rows["industry"] == industry].sort_values(["demand", "src"], ascending=[False, True])
-    return [rel_key("DEMANDS", f"{sl}:{s}", f"{tl}:{t}", {"year": y, "education_level": e, "city_code": c, "major_code": m})
+    rows = data.demand_rows[data.demand_rows["industry"] == industry]
+    keys = [rel_key("DEMANDS", f"{sl}:{s}", f"{tl}:{t}", {"year": y, "education_level": _clean(e), "city_code": c,
+                                                          "major_code": _clean(m)})
             for sl, s, tl, t, y, e, c, m in zip(rows["src_label"], rows["src"], rows["target_label"], rows["target"],
                                                  rows["year"], rows["education_level"], rows["city_code"],
                                                  rows["major_code"], strict=True)]
+    # largest demand first; the key breaks ties, so every store gives the same order
+    return [k for _, k in sorted(zip(-rows["demand"].to_numpy(), keys, strict=True))]
 
 
 def _clean(v: Any) -> Any:

@@ -1,0 +1,130 @@
+"""Every query gives the same answer on the embedded store and on a real Neo4j 5.26 (numbers to 1e-9,
+lists in order), after both were built from the same reference + demo data through the same pipeline."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iekg import service
+from iekg.graph.neo4jstore import Neo4jStore
+from iekg.graph.nxstore import NetworkxStore
+from iekg.queries import alignment as al
+from iekg.queries import coupling, drafts, gaps, readiness, relations
+from iekg.settings import Settings
+
+pytestmark = pytest.mark.neo4j
+CITIES = ("410200", "410100", "419001")
+
+
+def same(a: Any, b: Any, path: str = "") -> None:
+    """Equal, with floats to 1e-9 (relative for large values) and NaN equal to NaN / None."""
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
+            assert (a is None or math.isnan(a)) and (b is None or math.isnan(b)), f"{path}: {a!r} != {b!r}"
+            return
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), f"{path}: {a!r} != {b!r}"
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), f"{path}: keys {list(a)} != {list(b)}"
+        for k in a:
+            same(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), f"{path}: {len(a)} items != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+@pytest.fixture(scope="module")
+def stores(neo4j_server, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from neo4j import GraphDatabase
+
+    home = tmp_path_factory.mktemp("parity")
+    nx_store = NetworkxStore(home / "graph.json")
+    service.build(nx_store, Settings(home=home))
+    driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
+    neo = Neo4jStore(driver)
+    service.build(neo, Settings(home=home))
+    yield nx_store, neo
+    driver.close()
+
+
+def both(stores: tuple[Any, Any], fn: Any) -> None:
+    a, b = (fn(s) for s in stores)
+    same(a, b)
+
+
+def test_same_graph(stores: tuple[Any, Any]) -> None:
+    nx_store, neo = stores
+    assert nx_store.counts() == neo.counts()
+    same(nx_store.snapshot(), neo.snapshot())
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_alignment_per_city(stores: tuple[Any, Any], city: str) -> None:
+    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, city=city)))
+    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, city=city, year=2023)))
+
+
+def test_alignment_other_scopes(stores: tuple[Any, Any]) -> None:
+    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, province="410000")))
+    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, cities=list(CITIES))))
+    chain = sorted(stores[0].rel_frame("FOCUSES_ON", src_ids=["410200"])["dst"])[0]
+    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, city="410200", chain=chain)))
+
+    def table(s: Any) -> Any:
+        t, totals = al.alignment_table(s, sorted(n.id for n in s.nodes("City")))
+        return t.reset_index().to_dict("records"), totals.reset_index().to_dict("records")
+
+    both(stores, table)
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_gaps_and_readiness(stores: tuple[Any, Any], city: str) -> None:
+    both(stores, lambda s: gaps.gaps(s, al.resolve_scope(s, city=city)))
+    both(stores, lambda s: readiness.readiness(s, city))
+
+
+def test_readiness_all_and_coupling(stores: tuple[Any, Any]) -> None:
+    both(stores, lambda s: readiness.readiness_all(s))
+    both(stores, lambda s: coupling.coupling(s, sorted(n.id for n in s.nodes("City"))))
+
+
+def test_relations(stores: tuple[Any, Any]) -> None:
+    both(stores, lambda s: relations.neighbours(s, "City:410200", limit=None))
+    both(stores, lambda s: relations.neighbours(s, "Institution:4141010475", rel_types=["OFFERS"], year=2024))
+    both(stores, lambda s: relations.shortest_path(s, "Institution:4141012058", "IndustryChain:HN-AE-01"))
+    both(stores, lambda s: relations.all_paths(s, "City:410200", "City:410100", k=2, limit=20))
+    both(stores, lambda s: relations.who_trains_for(s, industry="36", cities=["410200"]))
+    both(stores, lambda s: relations.who_trains_for(s, chain="HN-AE-01"))
+    both(stores, lambda s: relations.who_hires(s, "460701"))
+    both(stores, lambda s: relations.partners_for_enterprise(s, "DEMO-410200-E0001"))
+    both(stores, lambda s: relations.partners_for_institution(s, "4141010475"))
+
+
+def test_search_show_info(stores: tuple[Any, Any]) -> None:
+    for q in ("开封", "河南大学", "4141010475", "汽车", "黄河"):
+        both(stores, lambda s, q=q: service.search(s, q, limit=15))
+    both(stores, lambda s: service.show(s, "410200"))
+    both(stores, lambda s: {k: v for k, v in service.info(s).items() if k != "store"})
+    both(stores, lambda s: service.scope_is_illustrative(s, ["410200"]))
+
+
+def test_drafts(stores: tuple[Any, Any], tmp_path: Path) -> None:
+    both(stores, lambda s: drafts.attachments(s, "410200"))
+    both(stores, lambda s: drafts.plan_markdown(s, "410200"))
+
+
+def test_import_twice_changes_nothing_on_neo4j(stores: tuple[Any, Any]) -> None:
+    _, neo = stores
+    before = neo.counts()
+    res = service.import_paths(neo, [Settings().demo_dir])
+    assert res.result is not None
+    again = service.import_paths(neo, [Settings().demo_dir]).result
+    assert again is not None and again.as_dict() == {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0,
+                                                     "rels_updated": 0, "rels_deleted": 0}
+    assert neo.counts() == before
