@@ -301,3 +301,13 @@ def test_alignment_table_gives_the_per_city_numbers(worked: Path) -> None:
             for key in ("ratio", "deviation"):
                 assert (pd.isna(r[key]) and i[key] is None) or r[key] == pytest.approx(i[key], abs=1e-12)
     assert totals.loc["410100", "sai"] == pytest.approx(1 - 0.5 * (abs(45 / 100 - 1) + abs(10 / 100) + abs(45 / 100)))
+
+
+def test_a_city_without_programs_has_an_empty_alignment(tmp_path: Path) -> None:
+    from iekg import service
+    from iekg.settings import Settings
+
+    store = NetworkxStore()
+    service.build(store, Settings(home=tmp_path), demo=False)
+    a = alignment(store, resolve_scope(store, city="410200"))
+    assert (a["S"], a["D"], a["sai"], a["industries"], a["year"]) == (0.0, 0.0, None, [], None)

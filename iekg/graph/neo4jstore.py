@@ -50,7 +50,7 @@ def _clean(v: Any) -> Any:
 class Neo4jStore(Store):
     name = "neo4j"
 
-    def __init__(self, driver: Any, database: str = "neo4j", *, batch_size: int = 5000) -> None:
+    def __init__(self, driver: Any, database: str = "neo4j", *, batch_size: int = 10000) -> None:
         self.driver = driver
         self.database = database
         self.batch_size = batch_size
@@ -100,15 +100,16 @@ class Neo4jStore(Store):
 
     # ------------------------------------------------------------------------------------ schema
     def ensure_schema(self) -> None:
-        """Uniqueness constraints on ``id`` per label and an index on ``_key`` per relationship type."""
+        """Uniqueness constraints on ``id`` per label and on ``_key`` per relationship type."""
         if self._schema_ready:
             return
         for label in NODE_TYPES:
             self._write(f"CREATE CONSTRAINT `iekg_{label}_id` IF NOT EXISTS FOR (n:{_label(label)}) "
                         f"REQUIRE n.id IS UNIQUE")
         for rel_type in REL_TYPES:
-            self._write(f"CREATE INDEX `iekg_{rel_type}_key` IF NOT EXISTS FOR ()-[r:{_type(rel_type)}]-() "
-                        f"ON (r.{KEY})")
+            self._write(f"DROP INDEX `iekg_{rel_type}_key` IF EXISTS")  # a plain index of earlier versions
+            self._write(f"CREATE CONSTRAINT `iekg_{rel_type}_key_unique` IF NOT EXISTS "
+                        f"FOR ()-[r:{_type(rel_type)}]-() REQUIRE r.{KEY} IS UNIQUE")
         self._write("CALL db.awaitIndexes(300)")
         self._schema_ready = True
 
@@ -154,21 +155,29 @@ class Neo4jStore(Store):
             by_type[(r.type, sl, dl)].append({"src": si, "dst": di, "key": r.key,
                                                "props": {k: _clean(v) for k, v in r.props.items()}})
         for (rel_type, sl, dl), rows in sorted(by_type.items()):
-            q = (f"UNWIND $rows AS row MATCH (a:{_label(sl)} {{id: row.src}}) MATCH (b:{_label(dl)} {{id: row.dst}}) "
-                 f"OPTIONAL MATCH (a)-[old:{_type(rel_type)} {{{KEY}: row.key}}]->(b) "
-                 f"WITH a, b, row, properties(old) AS before "
-                 f"MERGE (a)-[r:{_type(rel_type)} {{{KEY}: row.key}}]->(b) "
-                 f"SET r = row.props, r.{KEY} = row.key "
-                 f"RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created, "
-                 f"sum(CASE WHEN before IS NOT NULL AND before <> properties(r) THEN 1 ELSE 0 END) AS updated, "
-                 f"count(*) AS seen")
-            seen = 0
-            for rec in self._write_batches(q, rows):
-                res.rels_created += rec["created"]
-                res.rels_updated += rec["updated"]
-                seen += rec["seen"]
-            if seen != len(rows):
-                raise StoreError(f"{len(rows) - seen} {rel_type} relationships refer to missing nodes")
+            # Existing relationships are found through the unique index on _key (never by expanding a
+            # dense node), updated in place; the others are created between their two ends.
+            update = (f"UNWIND $rows AS row MATCH ()-[r:{_type(rel_type)} {{{KEY}: row.key}}]->() "
+                      f"WITH row, r, properties(r) AS before SET r = row.props, r.{KEY} = row.key "
+                      f"RETURN row.key AS key, before <> properties(r) AS changed")
+            create = (f"UNWIND $rows AS row MATCH (a:{_label(sl)} {{id: row.src}}) MATCH (b:{_label(dl)} {{id: row.dst}}) "
+                      f"CREATE (a)-[r:{_type(rel_type)}]->(b) SET r = row.props, r.{KEY} = row.key "
+                      f"RETURN count(*) AS created")
+
+            def work(tx: Any, chunk: list[dict[str, Any]], update: str = update, create: str = create,
+                     rel_type: str = rel_type) -> tuple[int, int]:
+                found = {rec["key"]: rec["changed"] for rec in tx.run(update, rows=chunk)}
+                new = [row for row in chunk if row["key"] not in found]
+                made = tx.run(create, rows=new).single()["created"] if new else 0
+                if made != len(new):
+                    raise StoreError(f"{len(new) - made} {rel_type} relationships refer to missing nodes")
+                return made, sum(1 for c in found.values() if c)
+
+            with self.driver.session(database=self.database) as session:
+                for chunk in _chunks(rows, self.batch_size):
+                    made, changed = session.execute_write(work, chunk)
+                    res.rels_created += made
+                    res.rels_updated += changed
         self.forget()
         return res
 

@@ -224,7 +224,7 @@ class NetworkxStore(Store):
                 col = frame[c]
                 if col.dtype == object or col.isna().all():
                     frame[c] = col.astype(object).where(col.notna(), None)
-            frame.insert(0, "src", [e[0].partition(":")[2] for e in edges])
-            frame.insert(1, "dst", [e[1].partition(":")[2] for e in edges])
+            frame.insert(0, "src", pd.Series([e[0].partition(":")[2] for e in edges], dtype=object))
+            frame.insert(1, "dst", pd.Series([e[1].partition(":")[2] for e in edges], dtype=object))
             self._frames[key] = frame
         return self._frames[key].copy()
