@@ -115,11 +115,12 @@ class Neo4jStore(Store):
 
     # ------------------------------------------------------------------------------------ writes
     def apply(self, changes: ChangeSet, *, fresh: bool = False) -> ApplyResult:
-        """Batched MERGE of every node and relationship.
+        """Batched upsert of every node and relationship.
 
         Validation happened before (nothing invalid reaches here); batches are separate transactions, so
         a failure part way leaves a partial load that running the same load again completes (every
-        statement is an idempotent MERGE).
+        statement is an idempotent upsert).  ``fresh`` empties the database first and then only creates
+        (nothing can exist yet), which is what ``iekg build`` and ``iekg sync`` do.
         """
         self.ensure_schema()
         res = ApplyResult()
@@ -129,7 +130,9 @@ class Neo4jStore(Store):
         for n in changes.nodes.values():
             by_label[n.label].append({"id": n.props["id"], "props": {k: _clean(v) for k, v in n.props.items()}})
         for label, rows in sorted(by_label.items()):
-            q = (f"UNWIND $rows AS row OPTIONAL MATCH (old:{_label(label)} {{id: row.id}}) "
+            q = (f"UNWIND $rows AS row CREATE (n:{_label(label)}) SET n = row.props "
+                 f"RETURN count(*) AS created, 0 AS updated") if fresh else (
+                 f"UNWIND $rows AS row OPTIONAL MATCH (old:{_label(label)} {{id: row.id}}) "
                  f"WITH row, properties(old) AS before "
                  f"MERGE (n:{_label(label)} {{id: row.id}}) SET n += row.props "
                  f"RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created, "
@@ -137,22 +140,23 @@ class Neo4jStore(Store):
             for rec in self._write_batches(q, rows):
                 res.nodes_created += rec["created"]
                 res.nodes_updated += rec["updated"]
-        keep = {r.key for r in changes.rels.values()}
+        kept: dict[tuple[str, str], list[str]] = defaultdict(list)  # (start uid, type) -> keys this load keeps
+        for key, r in changes.rels.items():
+            kept[(r.src, r.type)].append(key)
         replace: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for src, rel_type in changes.replace:
+        for src, rel_type in ([] if fresh else changes.replace):  # a fresh database has nothing to replace
             label, ident = split_uid(src)
-            kept = [k for k in keep if k.startswith(f"{rel_type}|{src}|")]
-            replace[(label, rel_type)].append({"id": ident, "keep": kept})
+            replace[(label, rel_type)].append({"id": ident, "keep": kept.get((src, rel_type), [])})
         for (label, rel_type), rows in sorted(replace.items()):
             q = (f"UNWIND $rows AS row MATCH (a:{_label(label)} {{id: row.id}})-[r:{_type(rel_type)}]->() "
                  f"WHERE NOT r.{KEY} IN row.keep DELETE r RETURN count(*) AS deleted")
             for rec in self._write_batches(q, rows):
                 res.rels_deleted += rec["deleted"]
         by_type: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-        for r in changes.rels.values():
+        for key, r in changes.rels.items():
             sl, si = split_uid(r.src)
             dl, di = split_uid(r.dst)
-            by_type[(r.type, sl, dl)].append({"src": si, "dst": di, "key": r.key,
+            by_type[(r.type, sl, dl)].append({"src": si, "dst": di, "key": key,
                                                "props": {k: _clean(v) for k, v in r.props.items()}})
         for (rel_type, sl, dl), rows in sorted(by_type.items()):
             # Existing relationships are found through the unique index on _key (never by expanding a
@@ -166,7 +170,7 @@ class Neo4jStore(Store):
 
             def work(tx: Any, chunk: list[dict[str, Any]], update: str = update, create: str = create,
                      rel_type: str = rel_type) -> tuple[int, int]:
-                found = {rec["key"]: rec["changed"] for rec in tx.run(update, rows=chunk)}
+                found = {} if fresh else {rec["key"]: rec["changed"] for rec in tx.run(update, rows=chunk)}
                 new = [row for row in chunk if row["key"] not in found]
                 made = tx.run(create, rows=new).single()["created"] if new else 0
                 if made != len(new):
