@@ -3,7 +3,9 @@ lists in order), after both were built from the same reference + demo data throu
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -114,9 +116,49 @@ def test_search_show_info(stores: tuple[Any, Any]) -> None:
     both(stores, lambda s: service.scope_is_illustrative(s, ["410200"]))
 
 
+def test_relations_filtered_reads(stores: tuple[Any, Any]) -> None:
+    """The paths that read only what the question needs: by segment, by 门类 (its 大类 through SUBCLASS_OF),
+    demand of some cities and a year, every partner candidate."""
+    both(stores, lambda s: relations.who_trains_for(s, segment="HN-AE-01-S2"))
+    both(stores, lambda s: relations.who_trains_for(s, industry="C", cities=["410200", "410100"], year=2023))
+    both(stores, lambda s: relations.who_hires(s, "460701", cities=["410200", "410100"]))
+    both(stores, lambda s: relations.who_hires(s, "460701", year=2023))
+    both(stores, lambda s: relations.partners_for_enterprise(s, "DEMO-410200-E0001", limit=None, year=2023))
+    both(stores, lambda s: relations.partners_for_institution(s, "4141010475", limit=None))
+
+
 def test_drafts(stores: tuple[Any, Any], tmp_path: Path) -> None:
     both(stores, lambda s: drafts.attachments(s, "410200"))
     both(stores, lambda s: drafts.plan_markdown(s, "410200"))
+    both(stores, lambda s: drafts.plan_markdown(s, "410100", year=2023))
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_illustrative_data(stores: tuple[Any, Any], city: str) -> None:
+    both(stores, lambda s: drafts.uses_illustrative_data(s, city))
+
+
+def drawn(page: Any) -> dict[str, Any]:
+    """What a network page shows: its meta, nodes and edges (not the HTML: it carries the time)."""
+    m = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', page, re.S)
+    assert m, "the page carries its graph as JSON"
+    data = json.loads(m.group(1))
+    return {"meta": page.meta, "nodes": data["nodes"], "edges": data["edges"]}
+
+
+def test_viz(stores: tuple[Any, Any]) -> None:
+    from iekg.viz import alliance_view, chain_view, city_network, dashboard_html, ego_network
+
+    both(stores, lambda s: drawn(city_network(s, "410200")))
+    both(stores, lambda s: drawn(city_network(s, "410100", max_nodes=60)))
+    chain = sorted(stores[0].rel_frame("FOCUSES_ON", src_label="City", src_ids=["410200"])["dst"])[0]
+    both(stores, lambda s: drawn(chain_view(s, chain)))
+    both(stores, lambda s: drawn(chain_view(s, chain, cities=["410200"])))
+    alliance = sorted(stores[0].rel_frame("LOCATED_IN", src_label="Alliance", dst_label="City",
+                                          dst_ids=["410200"])["src"])[0]
+    both(stores, lambda s: drawn(alliance_view(s, alliance)))
+    both(stores, lambda s: drawn(ego_network(s, "City:410200", hops=2)))
+    both(stores, lambda s: dashboard_html(s).meta)
 
 
 def test_import_twice_changes_nothing_on_neo4j(stores: tuple[Any, Any]) -> None:

@@ -163,18 +163,41 @@ def _rule_index(rules: Sequence[Rule] | str | Path | None) -> dict[tuple[str, st
 
 # ------------------------------------------------------------------------------------- lookups
 class _Names:
-    """Names of industries, chains and segments, and which chain a segment belongs to."""
+    """Names of the industries, chains and segments a draft mentions, and which chain a segment belongs to.
 
-    def __init__(self, store: Store) -> None:
-        def names(label: str) -> dict[str, str]:
-            f = store.node_frame(label, ["name"])
+    Only what is asked is read: the given industries, the given chains with all their segments, and the
+    given segments with their chains."""
+
+    def __init__(self, store: Store, *, industries: Iterable[Any] = (), chains: Iterable[Any] = (),
+                 segments: Iterable[Any] = ()) -> None:
+        def ids(values: Iterable[Any]) -> list[str]:
+            return sorted({str(v) for v in values if v is not None and v == v})
+
+        def names(label: str, wanted: Iterable[Any]) -> dict[str, str]:
+            f = store.node_frame(label, ["name"], ids=ids(wanted))
             return {str(i): str(n) for i, n in zip(f["id"], f["name"].fillna(f["id"]), strict=True)}
 
-        self.industry = names("Industry")
-        self.chain = names("IndustryChain")
-        self.segment = names("ChainSegment")
-        part = store.rel_frame("PART_OF", src_label="ChainSegment", dst_label="IndustryChain")
+        part = pd.concat([
+            store.rel_frame("PART_OF", src_label="ChainSegment", dst_label="IndustryChain", dst_ids=ids(chains)),
+            store.rel_frame("PART_OF", src_label="ChainSegment", dst_label="IndustryChain", src_ids=ids(segments))])
+        part = part.drop_duplicates().sort_values(["src", "dst"])
+        self.industry = names("Industry", industries)
+        self.chain = names("IndustryChain", [*chains, *part["dst"]])
+        self.segment = names("ChainSegment", [*segments, *part["src"]])
         self.segment_chain = {str(a): str(b) for a, b in zip(part["src"], part["dst"], strict=True)}
+
+    @classmethod
+    def of_gaps(cls, store: Store, found: Iterable[dict[str, Any]], *, industries: Iterable[Any] = (),
+                chains: Iterable[Any] = (), segments: Iterable[Any] = ()) -> _Names:
+        """The names the drafting of ``found`` needs (its industries, chains and segments), and more."""
+        inds, chs, segs = set(industries), set(chains), set(segments)
+        for g in found:
+            d = g.get("detail") or {}
+            label, _, ident = str(g["entity"]).partition(":")
+            inds.add(d.get("industry"))
+            chs |= {d.get("chain"), ident if label == "IndustryChain" else None}
+            segs |= {d.get("segment"), ident if label == "ChainSegment" else None}
+        return cls(store, industries=inds - {None}, chains=chs - {None}, segments=segs - {None})
 
     def chain_of_segment(self, seg: str) -> str:
         c = self.segment_chain.get(seg, "")
@@ -372,7 +395,7 @@ def compose(store: Store, city: str, *, year: int | None = None, max_generated: 
     city_name = node.name
     found = gaps(store, Scope((city,), year, name=city_name))
     index = _rule_index(rules)
-    cands = draft_candidates(found["gaps"], index, _Names(store), city_name, found["year"])
+    cands = draft_candidates(found["gaps"], index, _Names.of_gaps(store, found["gaps"]), city_name, found["year"])
     rows1, rows2 = own_rows(store, city)
     texts1 = {_norm(r["主要问题"]): r["序号"] for r in rows1}
     texts2 = {_norm(r["政策内容"]) for r in rows2}
@@ -415,29 +438,31 @@ def attachments(store: Store, city: str, *, year: int | None = None, max_generat
 
 
 # -------------------------------------------------------------------------- illustrative data?
+def _located(store: Store, label: str, city: str) -> set[str]:
+    """The ids of the nodes of ``label`` located directly in ``city``."""
+    return set(store.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=[city])["src"])
+
+
 def uses_illustrative_data(store: Store, city: str) -> bool:
     """True when the city's figures come (at least in part) from illustrative data (the demo).
 
     Looks at the city's institutions' OFFERS edges, its enterprises, its talent demand, focus chains,
     training bases and its own Attachment rows: any ``source_kind == "illustrative"`` counts."""
-    def located(label: str) -> set[str]:
-        f = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City")
-        return set(f.loc[f["dst"] == city, "src"])
+    illustrative = {"source_kind": "illustrative"}
 
-    insts = located("Institution")
-    offers = store.rel_frame("OFFERS", ["source_kind"], src_label="Institution")
-    if (offers.loc[offers["src"].isin(insts), "source_kind"] == "illustrative").any():
+    def located(label: str) -> list[str]:
+        return sorted(_located(store, label, city))
+
+    if len(store.rel_frame("OFFERS", src_label="Institution", src_ids=located("Institution"), where=illustrative)):
         return True
     for label in ("Enterprise", "TrainingBase"):
-        nodes = store.node_frame(label, ["source_kind"])
-        if (nodes.loc[nodes["id"].isin(located(label)), "source_kind"] == "illustrative").any():
+        nodes = store.node_frame(label, ["source_kind"], ids=located(label))
+        if (nodes["source_kind"] == "illustrative").any():
             return True
     for src_label in ("City", "Enterprise"):
-        dem = store.rel_frame("DEMANDS", ["city_code", "source_kind"], src_label=src_label)
-        if (dem.loc[dem["city_code"] == city, "source_kind"] == "illustrative").any():
+        if len(store.rel_frame("DEMANDS", src_label=src_label, where={"city_code": city, **illustrative})):
             return True
-    focus = store.rel_frame("FOCUSES_ON", ["source_kind"])
-    if (focus.loc[focus["src"] == city, "source_kind"] == "illustrative").any():
+    if len(store.rel_frame("FOCUSES_ON", src_label="City", src_ids=[city], where=illustrative)):
         return True
     own = store.neighbours(f"City:{city}", ["RAISES", "PROPOSES"], "out")
     return any(n.props.get("source_kind") == "illustrative" for _, n in own)
@@ -593,7 +618,8 @@ def _status(item: dict[str, Any]) -> str:
 
 
 class _Facts:
-    """The city's figures the plan quotes, read from the graph once."""
+    """The city's figures the plan quotes, read from the graph once (only the city's: every read is
+    filtered by the store to the city, its institutions, enterprises and training bases)."""
 
     def __init__(self, store: Store, city: str, year: int | None) -> None:
         self.store = store
@@ -604,51 +630,57 @@ class _Facts:
         self.node = node
         self.scope = Scope((city,), year, name=node.name)
 
-        def here(label: str) -> set[str]:
-            f = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City")
-            return set(f.loc[f["dst"] == city, "src"])
+        def here(label: str, props: list[str]) -> pd.DataFrame:
+            return store.node_frame(label, props, ids=sorted(_located(store, label, city))).sort_values("id")
 
-        inst = store.node_frame("Institution", ["name", "level", "ownership"])
-        self.institutions = inst[inst["id"].isin(here("Institution"))].sort_values("id")
-        ent = store.node_frame("Enterprise", ["name", "employees", "iei_level"])
-        self.enterprises = ent[ent["id"].isin(here("Enterprise"))].sort_values("id").copy()
+        self.institutions = here("Institution", ["name", "level", "ownership"])
+        self.enterprises = here("Enterprise", ["name", "employees", "iei_level"]).copy()
         self.enterprises["employees"] = pd.to_numeric(self.enterprises["employees"], errors="coerce")
-        tb = store.node_frame("TrainingBase", ["name", "kind", "level", "stations"])
-        self.bases = tb[tb["id"].isin(here("TrainingBase"))].sort_values("id")
-        pf = store.node_frame("Platform", ["name", "kind"])
-        self.platforms = pf[pf["id"].isin(here("Platform"))]
-        al = store.node_frame("Alliance", ["name", "kind"])
-        members = store.rel_frame("MEMBER_OF")
-        orgs = set(self.institutions["id"]) | set(self.enterprises["id"])
-        self.alliances = al[al["id"].isin(here("Alliance")) | al["id"].isin(set(members.loc[members["src"].isin(orgs), "dst"]))]
-        part = store.rel_frame("PART_OF", src_label="Zone", dst_label="City")
-        zones = store.node_frame("Zone", ["name", "kind"])
-        self.zones = zones[zones["id"].isin(set(part.loc[part["dst"] == city, "src"]))]
-        coop = store.rel_frame("COOPERATES_WITH", ["type", "students", "status"])
-        self.coop = coop[coop["src"].isin(set(self.institutions["id"])) | coop["dst"].isin(set(self.enterprises["id"]))]
-        focus = store.rel_frame("FOCUSES_ON", ["level", "integration_industry"])
-        self.focus = focus[focus["src"] == city].sort_values("dst")
-        ap = store.rel_frame("APPLIES_TO")
-        pol = store.node_frame("Policy", ["title", "date", "status"])
-        self.policies = pol[pol["id"].isin(set(ap.loc[ap["dst"] == city, "src"]))]
+        self.bases = here("TrainingBase", ["name", "kind", "level", "stations"])
+        self.platforms = here("Platform", ["name", "kind"])
+        insts, ents = sorted(self.institutions["id"]), sorted(self.enterprises["id"])
+        joined = {str(a) for label, orgs in (("Institution", insts), ("Enterprise", ents))
+                  for a in store.rel_frame("MEMBER_OF", src_label=label, src_ids=orgs)["dst"]}
+        self.alliances = store.node_frame("Alliance", ["name", "kind"],
+                                          ids=sorted(_located(store, "Alliance", city) | joined)).sort_values("id")
+        part = store.rel_frame("PART_OF", src_label="Zone", dst_label="City", dst_ids=[city])
+        self.zones = store.node_frame("Zone", ["name", "kind"], ids=sorted(part["src"])).sort_values("id")
+        coop_props = ["type", "students", "status"]
+        coop = pd.concat([  # the cooperation of the city's institutions, and with the city's enterprises
+            store.rel_frame("COOPERATES_WITH", coop_props, src_label="Institution", src_ids=insts),
+            store.rel_frame("COOPERATES_WITH", coop_props, dst_label="Enterprise", dst_ids=ents)], ignore_index=True)
+        coop["_type"] = coop["type"].fillna("")
+        self.coop = coop.drop_duplicates(["src", "dst", "_type"]).sort_values(["src", "dst", "_type"]).drop(
+            columns="_type")
+        focus = store.rel_frame("FOCUSES_ON", ["level", "integration_industry"], src_label="City", src_ids=[city])
+        self.focus = focus.sort_values("dst")
+        ap = store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[city])
+        self.policies = store.node_frame("Policy", ["title", "date", "status"], ids=sorted(ap["src"])).sort_values("id")
         self.align = alignment(store, self.scope)
         self.ready = readiness(store, city, year)
         self.year = self.align["year"]
         self.year_text = f"{self.year}年" if self.year is not None else ""
-        offers = store.rel_frame("OFFERS", ["year", "graduates", "enrollment"])
-        self.programs = offers[offers["src"].isin(set(self.institutions["id"])) & (offers["year"] == self.year)]
-        ins = store.rel_frame("IN_INDUSTRY")
+        self.programs = store.rel_frame("OFFERS", ["year", "graduates", "enrollment"], src_label="Institution",
+                                        src_ids=insts, where={"year": self.year})
+        ins = store.rel_frame("IN_INDUSTRY", src_label="Enterprise", src_ids=ents)
         self.ent_industry = dict(zip(ins["src"], ins["dst"], strict=True))
-        seg = store.rel_frame("IN_SEGMENT", ["role"])
+        seg = store.rel_frame("IN_SEGMENT", ["role"], src_label="Enterprise", src_ids=ents)
         self.ent_segment = {a: (b, r) for a, b, r in zip(seg["src"], seg["dst"], seg["role"], strict=True)}
-        serves = store.rel_frame("SERVES", src_label="TrainingBase")
-        self.serves = serves[serves["src"].isin(set(self.bases["id"]))]
-        op = store.rel_frame("OPERATED_BY", src_label="TrainingBase")
+        bases = sorted(self.bases["id"])
+        self.serves = store.rel_frame("SERVES", src_label="TrainingBase", src_ids=bases).sort_values(["src", "dst"])
+        op = store.rel_frame("OPERATED_BY", src_label="TrainingBase", src_ids=bases).sort_values(["src", "dst"])
         org_names: dict[str, str] = {}
         for label in ("Institution", "Enterprise"):
-            nf = store.node_frame(label, ["name"])
+            nf = store.node_frame(label, ["name"], ids=sorted(set(op["dst"])))
             org_names.update(zip(nf["id"].astype(str), nf["name"].fillna(nf["id"]).astype(str), strict=True))
         self.operator = {str(a): org_names.get(str(b), str(b)) for a, b in zip(op["src"], op["dst"], strict=True)}
+
+    def names(self, found: Iterable[dict[str, Any]]) -> _Names:
+        """The names the plan quotes: of the gaps, the focus chains (and their segments), the enterprises'
+        industries and segments, and what the training bases serve (an industry or a segment)."""
+        served = list(self.serves["dst"])
+        return _Names.of_gaps(self.store, found, industries=[*self.ent_industry.values(), *served],
+                              chains=self.focus["dst"], segments=[*(s for s, _ in self.ent_segment.values()), *served])
 
     def item(self, metric: str) -> dict[str, Any] | None:
         return next((i for i in self.ready["items"] if i["metric"] == metric), None)
@@ -659,7 +691,8 @@ def _chain_stats(f: _Facts, names: _Names) -> list[dict[str, Any]]:
     coop_ents = set(f.coop["dst"])
     served = set(f.serves["dst"])
     served_inds = set(rollup(f.serves["dst"])) if len(f.serves) else set()
-    maps = f.store.rel_frame("MAPS_TO")
+    focus_segs = sorted(s for s, c in names.segment_chain.items() if c in set(f.focus["dst"]))
+    maps = f.store.rel_frame("MAPS_TO", src_label="ChainSegment", src_ids=focus_segs)
     seg_inds: dict[str, set[str]] = {}
     for seg, ind in zip(maps["src"], rollup(maps["dst"]) if len(maps) else [], strict=True):
         seg_inds.setdefault(str(seg), set()).add(str(ind))
@@ -718,7 +751,7 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
     out += [line + "。", ""]
 
     out += ["### （四）产教融合、校企合作工作推进情况", ""]
-    types = f.coop["type"].fillna("其他").value_counts()
+    types = f.coop["type"].fillna("其他").value_counts()  # ties: deterministic, the rows are sorted
     coop_text = "、".join(f"{k}{int(v)}项" for k, v in types.items())
     high = f.bases["level"].isin({"省级", "国家级"}).sum()
     since = f.policies[f.policies["date"].fillna("") >= "2016"]
@@ -1011,7 +1044,7 @@ def plan_markdown(store: Store, city: str, *, year: int | None = None, max_gener
     """A draft pilot plan (Markdown) following the notice's 8-section outline, filled with the city's figures."""
     f = _Facts(store, city, year)
     d = compose(store, city, year=year, max_generated=max_generated, rules=rules)
-    names = _Names(store)
+    names = f.names(d.gaps["gaps"])
     city_name = f.node.name
     out = [f"# {city_name}建设省级产教融合型城市试点方案（草稿）", ""]
     if uses_illustrative_data(store, city):

@@ -18,8 +18,11 @@ Neo4j store gives the same answers as the embedded one:
 * :func:`partners_for_enterprise` and :func:`partners_for_institution` — ranked recommendations with a
   documented score (:class:`PartnerWeights`) and a Chinese explanation.
 
-Aggregations are pandas merges and group-bys on ``rel_frame`` / ``node_frame``; Python loops only run
-over the handful of rows a caller gets back.  Every list has a deterministic order (ties broken by id),
+Aggregations are pandas merges and group-bys on ``rel_frame`` / ``node_frame``, read with the filters
+pushed to the store (ids, cities, year) so that only what a question needs is read; questions without
+cities (who trains for, partner candidates) span every city and read them through the same filtered
+helpers (:class:`~iekg.queries.alignment.ScopeData`).  Python loops only run over the handful of rows a
+caller gets back.  Every list has a deterministic order (ties broken by id),
 so two stores holding the same graph return identical lists.  Unknown ids raise :class:`LookupError`
 with a message naming what was not found; bad arguments raise :class:`ValueError`.
 """
@@ -97,30 +100,40 @@ def _check_labels(labels: Iterable[str] | None) -> tuple[str, ...] | None:
     return labs
 
 
-def _names(store: Store, label: str) -> dict[str, str]:
-    f = store.node_frame(label, ["name"])
+def _ids(values: Iterable[Any]) -> list[str]:
+    """Distinct ids as sorted strings (None / NaN dropped), for the stores' id filters."""
+    return sorted({str(v) for v in values if _py(v) is not None})
+
+
+def _names(store: Store, label: str, ids: Iterable[Any]) -> dict[str, str]:
+    """Name (else id) of the nodes of ``label`` among ``ids``."""
+    f = store.node_frame(label, ["name"], ids=_ids(ids))
     return dict(zip(f["id"].astype(str), f["name"].fillna(f["id"]).astype(str), strict=True))
 
 
-def _locations(store: Store, label: str) -> pd.DataFrame:
-    """``id``, ``city`` of every node of ``label`` located in a city (directly or through a zone)."""
-    direct = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City").rename(
+def _locations(store: Store, label: str, ids: Iterable[Any]) -> pd.DataFrame:
+    """``id``, ``city`` of the nodes of ``label`` among ``ids`` located in a city (directly or through a zone)."""
+    wanted = _ids(ids)
+    direct = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City", src_ids=wanted).rename(
         columns={"src": "id", "dst": "city"})
-    zoned = store.rel_frame("LOCATED_IN", src_label=label, dst_label="Zone").rename(columns={"src": "id", "dst": "zone"})
-    zone_city = store.rel_frame("PART_OF", src_label="Zone", dst_label="City").rename(
+    zoned = store.rel_frame("LOCATED_IN", src_label=label, dst_label="Zone", src_ids=wanted).rename(
+        columns={"src": "id", "dst": "zone"})
+    zone_city = store.rel_frame("PART_OF", src_label="Zone", dst_label="City", src_ids=_ids(zoned["zone"])).rename(
         columns={"src": "zone", "dst": "city"})
     via_zone = zoned.merge(zone_city, on="zone")[["id", "city"]]
     out = pd.concat([direct[["id", "city"]], via_zone], ignore_index=True)
     return out.drop_duplicates("id").reset_index(drop=True)
 
 
-def _provinces(store: Store) -> dict[str, str]:
-    f = store.rel_frame("PART_OF", src_label="City", dst_label="Province")
+def _provinces(store: Store, cities: Iterable[Any]) -> dict[str, str]:
+    """The province of each of ``cities`` (City PART_OF Province)."""
+    f = store.rel_frame("PART_OF", src_label="City", dst_label="Province", src_ids=_ids(cities))
     return dict(zip(f["src"], f["dst"], strict=True))
 
 
 def _scope(store: Store, cities: Sequence[str] | None, year: int | None) -> Scope:
-    """The given cities, or every city in the graph."""
+    """The given cities, or every city in the graph (a province-wide question: only the City nodes' ids
+    are read here; ScopeData then reads the scope's facts filtered to those cities)."""
     if cities:
         return resolve_scope(store, cities=list(cities), year=year)
     all_cities = tuple(sorted(store.node_frame("City")["id"].astype(str)))
@@ -132,10 +145,27 @@ def _industry_codes(store: Store, code: str) -> list[str]:
 
     A 3- or 4-digit code rolls up to its 大类; a 门类 letter expands to its 大类 children."""
     if code.isalpha():
-        sub = store.rel_frame("SUBCLASS_OF", src_label="Industry", dst_label="Industry")
-        kids = sorted(sub.loc[sub["dst"] == code, "src"].astype(str))
+        sub = store.rel_frame("SUBCLASS_OF", src_label="Industry", dst_label="Industry", dst_ids=[code])
+        kids = sorted(sub["src"].astype(str))
         return [k for k in kids if len(k) == 2]
     return [str(rollup(pd.Series([code])).iloc[0])]
+
+
+def _industry_ids(store: Store, codes: Iterable[str]) -> list[str]:
+    """The Industry ids that roll up to one of ``codes`` (大类 or 门类): the codes themselves and their
+    3- and 4-digit descendants, found by walking SUBCLASS_OF down from the codes (every finer code is
+    loaded with its parent)."""
+    wanted = set(codes)
+    found = set(wanted)
+    frontier = sorted(c for c in wanted if c.isdigit())
+    for _ in range(2):  # 大类 → 中类 → 小类
+        if not frontier:
+            break
+        kids = store.rel_frame("SUBCLASS_OF", src_label="Industry", dst_label="Industry", dst_ids=frontier)["src"]
+        frontier = sorted(set(kids.astype(str)) - found)
+        found |= set(frontier)
+    ids = sorted(found)
+    return [i for i, r in zip(ids, rollup(pd.Series(ids, dtype=object)), strict=True) if r in wanted]
 
 
 # --------------------------------------------------------------------------------------- neighbours
@@ -353,12 +383,12 @@ def _target(store: Store, industry: str | None, segment: str | None, chain: str 
         codes = _industry_codes(store, n.id)
     elif kind == "segment":
         n = _entity(store, "ChainSegment", str(ident), "chain segment")
-        maps = store.rel_frame("MAPS_TO", src_label="ChainSegment")
-        codes = sorted(set(rollup(maps.loc[maps["src"] == n.id, "dst"])))
+        maps = store.rel_frame("MAPS_TO", src_label="ChainSegment", src_ids=[n.id])
+        codes = sorted(set(rollup(maps["dst"])))
     else:
         n = _entity(store, "IndustryChain", str(ident), "industry chain")
         codes = sorted(chain_industries(store, n.id))
-    names = _names(store, "Industry")
+    names = _names(store, "Industry", codes)
     info = {"kind": kind, "id": n.id, "name": n.name,
             "industries": [{"code": c, "name": names.get(c, "")} for c in codes]}
     return info, codes
@@ -381,6 +411,8 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
     contribution descending, then institution id, then major code.  ``institutions`` sums them per
     institution, ``total`` over all."""
     target, codes = _target(store, industry, segment, chain)
+    # without cities the question spans every city: the scope's facts are read through ScopeData's
+    # filtered helpers (memoised), never as whole relationship tables
     scope = _scope(store, cities, year)
     data = ScopeData.gather(store, scope)
     sr = data.supply_rows
@@ -392,7 +424,9 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
         volume=("volume", "first"), estimate=("estimate", "first"), weight=("weight", "sum"),
         contribution=("supply", "sum"))
     rows = rows.merge(per_ind.reset_index(), on=keys, how="left")
-    inst, major, city = _names(store, "Institution"), _names(store, "Major"), _names(store, "City")
+    inst = _names(store, "Institution", rows["institution"])
+    major = _names(store, "Major", rows["major"])
+    city = _names(store, "City", rows["city"])
     rows["institution_name"] = rows["institution"].map(inst)
     rows["major_name"] = rows["major"].map(major)
     rows["city_name"] = rows["city"].map(city)
@@ -423,12 +457,23 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
 _DEMAND_PROPS = ["year", "headcount", "education_level", "city_code", "major_code"]
 
 
-def _demand_frame(store: Store) -> pd.DataFrame:
+def _demand_frame(store: Store, major: str, industries: Sequence[str], cities: Sequence[str] | None) -> pd.DataFrame:
+    """The DEMANDS rows that can concern ``major``, read with the filters pushed to the store: those
+    addressed to the major, industry rows naming it as ``major_code``, and industry rows without a
+    ``major_code`` addressed to one of ``industries`` (Industry ids); only those of ``cities`` (by the
+    row's ``city_code``) when given."""
+    in_cities: dict[str, Any] = {} if cities is None else {"city_code": list(cities)}
     parts = []
     for src_label in ("City", "Enterprise"):
-        for dst_label in ("Industry", "Major"):
-            f = store.rel_frame("DEMANDS", _DEMAND_PROPS, src_label=src_label, dst_label=dst_label)
-            parts.append(f.assign(src_label=src_label, target_label=dst_label))
+        to_major = store.rel_frame("DEMANDS", _DEMAND_PROPS, src_label=src_label, dst_label="Major", dst_ids=[major],
+                                   where=in_cities)
+        naming = store.rel_frame("DEMANDS", _DEMAND_PROPS, src_label=src_label, dst_label="Industry",
+                                 where={**in_cities, "major_code": major})
+        to_inds = store.rel_frame("DEMANDS", _DEMAND_PROPS, src_label=src_label, dst_label="Industry",
+                                  dst_ids=industries, where=in_cities)
+        to_inds = to_inds[to_inds["major_code"].isna()]  # the rows naming the major are in ``naming``
+        parts += [pd.concat([naming, to_inds]).assign(src_label=src_label, target_label="Industry"),
+                  to_major.assign(src_label=src_label, target_label="Major")]
     d = pd.concat(parts, ignore_index=True).rename(columns={"dst": "target"})
     d["headcount"] = pd.to_numeric(d["headcount"], errors="coerce").fillna(0.0).astype(float)
     return d
@@ -449,7 +494,7 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
       without a different major named; ``weight`` is 1 for rows naming the major, else the crosswalk
       weight, and ``weighted`` = headcount × weight.  ``year`` filters them (default: the latest year
       among them); ``cities`` filters by the row's city.  Sorted by headcount descending, then source,
-      target and education level."""
+      target, education level, year, city code and major code."""
     m = _entity(store, "Major", major_code, "major")
     code = m.id
     city_list = list(_scope(store, cities, year).cities) if cities else None
@@ -458,11 +503,11 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
     inds = w.groupby("industry", as_index=False).agg(weight=("weight", "sum"), via=("via", "first"))
     inds["weight"] = inds["weight"].round(9)
     inds = inds.sort_values(["weight", "industry"], ascending=[False, True], kind="mergesort")
-    ind_names = _names(store, "Industry")
     weight_of = dict(zip(inds["industry"], inds["weight"], strict=True))
+    ind_ids = _industry_ids(store, weight_of)  # the industries (and finer codes) the weights point to
 
     # demand rows
-    d = _demand_frame(store)
+    d = _demand_frame(store, code, ind_ids, city_list)
     for_major = ((d["target_label"] == "Major") & (d["target"] == code)) | (
         (d["target_label"] == "Industry") & (d["major_code"] == code))
     d["industry"] = rollup(d["target"]).where(d["target_label"] == "Industry")
@@ -477,34 +522,38 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
     if yr is not None:
         d = d[pd.to_numeric(d["year"], errors="coerce") == yr]
     d["weighted"] = d["headcount"] * d["weight"]
-    src_names = {"City": _names(store, "City"), "Enterprise": _names(store, "Enterprise")}
-    tgt_names = {"Industry": ind_names, "Major": _names(store, "Major")}
+    ind_names = _names(store, "Industry", [*weight_of, *d.loc[d["target_label"] == "Industry", "target"]])
+    src_names = {lab: _names(store, lab, d.loc[d["src_label"] == lab, "src"]) for lab in ("City", "Enterprise")}
+    tgt_names = {"Industry": ind_names, "Major": _names(store, "Major", d.loc[d["target_label"] == "Major", "target"])}
     d["src_name"] = [src_names[lab].get(s, s) for lab, s in zip(d["src_label"], d["src"], strict=True)]
     d["target_name"] = [tgt_names[lab].get(t, t) for lab, t in zip(d["target_label"], d["target"], strict=True)]
     d["_edu"] = d["education_level"].fillna("").astype(str)
-    d = d.sort_values(["headcount", "src_label", "src", "target_label", "target", "_edu"],
-                      ascending=[False, True, True, True, True, True], kind="mergesort")
+    d["_city"] = d["city_code"].fillna("").astype(str)
+    d["_major"] = d["major_code"].fillna("").astype(str)
+    # the relationship's identity breaks every tie, so the order does not depend on the store's
+    d = d.sort_values(["headcount", "src_label", "src", "target_label", "target", "_edu", "year", "_city", "_major"],
+                      ascending=[False, True, True, True, True, True, True, True, True], kind="mergesort")
     demand_cols = ["src_label", "src", "src_name", "target_label", "target", "target_name", "industry", "year",
                    "headcount", "education_level", "city_code", "major_code", "weight", "weighted"]
 
     # enterprises in those industries
-    ent = store.rel_frame("IN_INDUSTRY", src_label="Enterprise").rename(columns={"src": "id", "dst": "industry_code"})
+    ent = store.rel_frame("IN_INDUSTRY", src_label="Enterprise", dst_label="Industry", dst_ids=ind_ids).rename(
+        columns={"src": "id", "dst": "industry_code"})
     ent["industry"] = rollup(ent["industry_code"])
     ent = ent[ent["industry"].isin(set(weight_of))]
-    ent = ent.merge(_locations(store, "Enterprise"), on="id", how="left")
+    ent = ent.merge(_locations(store, "Enterprise", ent["id"]), on="id", how="left")
     if city_list is not None:
         ent = ent[ent["city"].isin(set(city_list))]
-    props = store.node_frame("Enterprise", ["name", "employees", "iei_level"])
+    props = store.node_frame("Enterprise", ["name", "employees", "iei_level"], ids=_ids(ent["id"]))
     ent = ent.merge(props, on="id", how="left")
     ent["weight"] = ent["industry"].map(weight_of)
-    ent["city_name"] = ent["city"].map(_names(store, "City"))
+    ent["city_name"] = ent["city"].map(_names(store, "City", ent["city"]))
     ent["industry_name"] = ent["industry"].map(ind_names)
     by_ent = d[d["src_label"] == "Enterprise"].groupby("src")["headcount"].sum()
     ent["demand"] = ent["id"].map(by_ent).fillna(0.0)
-    offers = store.rel_frame("OFFERS")
-    teaching = set(offers.loc[offers["dst"] == code, "src"])
-    coop = store.rel_frame("COOPERATES_WITH")
-    coop = coop[coop["src"].isin(teaching)].drop_duplicates(["src", "dst"])
+    teaching = store.rel_frame("OFFERS", src_label="Institution", dst_label="Major", dst_ids=[code])["src"]
+    coop = store.rel_frame("COOPERATES_WITH", src_label="Institution", dst_label="Enterprise", src_ids=_ids(teaching),
+                           dst_ids=_ids(ent["id"])).drop_duplicates(["src", "dst"])
     ent["partners"] = ent["id"].map(coop.groupby("dst")["src"].count()).fillna(0).astype(int)
     ent["employees"] = pd.to_numeric(ent["employees"], errors="coerce")
     ent = ent.sort_values(["weight", "demand", "employees", "id"], ascending=[False, False, False, True],
@@ -559,6 +608,8 @@ DEFAULT_PARTNER_WEIGHTS = PartnerWeights()
 
 
 def _all_supply(store: Store, year: int | None) -> ScopeData:
+    """Every city's programs and supply: partner candidates come from the whole province, so this is read
+    through ScopeData's filtered helpers for the scope of all cities (memoised until the next write)."""
     return ScopeData.gather(store, _scope(store, None, year))
 
 
@@ -582,9 +633,11 @@ def _place(d: float, city_name: str | None, w: PartnerWeights) -> str:
 def _coop(store: Store, side: str, ident: str) -> dict[str, list[str]]:
     """The cooperation types joining ``ident`` (an institution when ``side`` is ``src``, else an
     enterprise) to each partner at the other end."""
-    c = store.rel_frame("COOPERATES_WITH", ["type"])
+    if side == "src":
+        c = store.rel_frame("COOPERATES_WITH", ["type"], src_label="Institution", src_ids=[ident])
+    else:
+        c = store.rel_frame("COOPERATES_WITH", ["type"], dst_label="Enterprise", dst_ids=[ident])
     other = "dst" if side == "src" else "src"
-    c = c[c[side] == ident]
     out: dict[str, set[str]] = {}
     for o, t in zip(c[other], c["type"], strict=True):
         out.setdefault(str(o), set()).add(str(t) if _py(t) is not None else "合作")
@@ -640,34 +693,35 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
     ``volume`` (graduates in aligned majors), ``estimate`` and a Chinese ``explanation``."""
     w = weights or DEFAULT_PARTNER_WEIGHTS
     e = _entity(store, "Enterprise", enterprise_id, "enterprise")
-    ind = store.rel_frame("IN_INDUSTRY", src_label="Enterprise")
-    codes = sorted(set(rollup(ind.loc[ind["src"] == e.id, "dst"])))
-    locs = _locations(store, "Enterprise")
-    own_city = locs.loc[locs["id"] == e.id, "city"]
+    ind = store.rel_frame("IN_INDUSTRY", src_label="Enterprise", src_ids=[e.id])
+    codes = sorted(set(rollup(ind["dst"])))
+    own_city = _locations(store, "Enterprise", [e.id])["city"]
     city = str(own_city.iloc[0]) if len(own_city) else None
-    city_names, ind_names = _names(store, "City"), _names(store, "Industry")
+    ind_names = _names(store, "Industry", codes[:1])
     data = _all_supply(store, year)
+    sr = data.supply_rows
+    sr = sr[(sr["industry"] == codes[0]) & (sr["weight"] > 0)] if codes else sr.iloc[:0]
+    city_names = _names(store, "City", [city, *sr["city"]])
     head = {"enterprise": {"id": e.id, "name": e.name, "city": city, "city_name": city_names.get(city or "")},
             "industry": {"code": codes[0], "name": ind_names.get(codes[0], "")} if codes else None,
             "year": _py(data.year), "weights": asdict(w)}
     if not codes:
         return {**head, "candidates": 0, "results": [], "note": "企业未登记所属行业，无法计算对口度"}
-    sr = data.supply_rows
-    sr = sr[(sr["industry"] == codes[0]) & (sr["weight"] > 0)]
     f = sr.groupby("institution", as_index=False).agg(
         city=("city", "first"), supply=("supply", "sum"), volume=("volume", "sum"), estimate=("estimate", "any"))
     f = f[f["supply"] > 0].rename(columns={"institution": "id"})
     f[["supply", "volume"]] = f[["supply", "volume"]].round(9)  # independent of the stores' row order
     coop = _coop(store, "dst", e.id)
     f["alignment"] = _norm(f["supply"])
-    f["distance"] = _distance(city, f["city"], _provinces(store), w)
+    f["distance"] = _distance(city, f["city"], _provinces(store, [city, *f["city"]]), w)
     f["capacity"] = _norm(np.log1p(f["volume"]))
     f["existing_score"] = f["id"].isin(set(coop)).astype(float)
     f = _score(f, w)
     n = len(f)
     top = f.head(limit) if limit is not None else f
-    majors = _majors_list(sr[sr["institution"].isin(set(top["id"]))], "institution", _names(store, "Major"))
-    inst_names = _names(store, "Institution")
+    top_rows = sr[sr["institution"].isin(set(top["id"]))]
+    majors = _majors_list(top_rows, "institution", _names(store, "Major", top_rows["major"]))
+    inst_names = _names(store, "Institution", top["id"])
     results = []
     for r in _records(top):
         types = coop.get(r["id"], [])
@@ -695,13 +749,11 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
     candidates; capacity = log(1 + employees) normalised over the candidates (0 when unknown)."""
     w = weights or DEFAULT_PARTNER_WEIGHTS
     inst = _entity(store, "Institution", institution_id, "institution")
-    locs = _locations(store, "Institution")
-    own_city = locs.loc[locs["id"] == inst.id, "city"]
+    own_city = _locations(store, "Institution", [inst.id])["city"]
     city = str(own_city.iloc[0]) if len(own_city) else None
-    city_names, ind_names = _names(store, "City"), _names(store, "Industry")
     data = _all_supply(store, year)
     head = {"institution": {"id": inst.id, "name": inst.name, "city": city,
-                            "city_name": city_names.get(city or "")},
+                            "city_name": _names(store, "City", [city]).get(city or "")},
             "year": _py(data.year), "weights": asdict(w)}
     sr = data.supply_rows
     sr = sr[(sr["institution"] == inst.id) & (sr["weight"] > 0)]
@@ -711,22 +763,29 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
     by_ind = by_ind[by_ind["supply"] > 0]
     by_ind[["supply", "volume"]] = by_ind[["supply", "volume"]].round(9)  # independent of the stores' row order
     by_ind["share"] = by_ind["supply"] / total if total > 0 else 0.0
-    ent = store.rel_frame("IN_INDUSTRY", src_label="Enterprise").rename(columns={"src": "id", "dst": "industry_code"})
+    # candidates: the enterprises of every city in those industries (the question spans the province),
+    # read through the industries' IN_INDUSTRY relationships
+    ent = store.rel_frame("IN_INDUSTRY", src_label="Enterprise", dst_label="Industry",
+                          dst_ids=_industry_ids(store, by_ind["industry"])).rename(
+        columns={"src": "id", "dst": "industry_code"})
     ent["industry"] = rollup(ent["industry_code"])
     f = ent.merge(by_ind, on="industry")
-    f = f.merge(_locations(store, "Enterprise"), on="id", how="left")
-    f = f.merge(store.node_frame("Enterprise", ["employees"]), on="id", how="left")
+    f = f.merge(_locations(store, "Enterprise", f["id"]), on="id", how="left")
+    f = f.merge(store.node_frame("Enterprise", ["employees"], ids=_ids(f["id"])), on="id", how="left")
     f["employees"] = pd.to_numeric(f["employees"], errors="coerce")
     coop = _coop(store, "src", inst.id)
     f["alignment"] = _norm(f["share"])
-    f["distance"] = _distance(city, f["city"], _provinces(store), w)
+    f["distance"] = _distance(city, f["city"], _provinces(store, [city, *f["city"]]), w)
     f["capacity"] = _norm(np.log1p(f["employees"].fillna(0.0)))
     f["existing_score"] = f["id"].isin(set(coop)).astype(float)
     f = _score(f, w)
     n = len(f)
     top = f.head(limit) if limit is not None else f
-    majors = _majors_list(sr[sr["industry"].isin(set(top["industry"]))], "industry", _names(store, "Major"))
-    ent_names = _names(store, "Enterprise")
+    top_rows = sr[sr["industry"].isin(set(top["industry"]))]
+    majors = _majors_list(top_rows, "industry", _names(store, "Major", top_rows["major"]))
+    ent_names = _names(store, "Enterprise", top["id"])
+    city_names = _names(store, "City", [city, *top["city"]])
+    ind_names = _names(store, "Industry", top["industry"])
     results = []
     for r in _records(top):
         types = coop.get(r["id"], [])
