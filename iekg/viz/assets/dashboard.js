@@ -1,0 +1,290 @@
+/* iekg dashboard: plain JavaScript, no library, no external load.
+   The routes it calls are in ROUTES (set from Python: iekg.viz.dashboard.DASHBOARD_ROUTES). */
+(function () {
+  "use strict";
+  var CONFIG = JSON.parse(document.getElementById("dashboard-config").textContent);
+  var ROUTES = CONFIG.routes;  // {cities, alignment, readiness, gaps, attachments, plan, vizCity, vizChain, vizEgo}
+
+  var STATUS = {
+    unmet: ["无供给", "unmet demand"], shortage: ["短缺", "shortage"], balanced: ["平衡", "balanced"],
+    surplus: ["过剩", "surplus"], no_demand: ["无需求", "no demand"], none: ["—", "no data"]
+  };
+  var STATUS_COLOUR = { unmet: "#b71c1c", shortage: "#d32f2f", balanced: "#2e7d32", surplus: "#c68400",
+    no_demand: "#78909c", none: "#b0bec5" };
+  var GAP_TYPES = {
+    unmet_demand: ["无供给", "unmet demand"], shortage: ["短缺", "shortage"], surplus: ["过剩", "surplus"],
+    uncovered_segment: ["链条环节无供给", "uncovered segment"], no_cooperation: ["企业无合作院校", "no school partner"],
+    no_training_base: ["无实训基地", "no training base"], target_shortfall: ["目标差距", "target shortfall"]
+  };
+  var CMP = { ">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=" };
+  var NF = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 0 });
+  var NF2 = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  var NF3 = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+
+  var state = { city: null, align: null, showAll: false, sort: "gap", seq: 0 };
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, attrs, children) {
+    var n = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        if (k === "text") { n.textContent = attrs[k]; } else if (k === "cls") { n.className = attrs[k]; } else { n.setAttribute(k, attrs[k]); }
+      });
+    }
+    (children || []).forEach(function (c) { if (c) { n.appendChild(typeof c === "string" ? document.createTextNode(c) : c); } });
+    return n;
+  }
+  function svg(tag, attrs, text) {
+    var n = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    Object.keys(attrs || {}).forEach(function (k) { n.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { n.textContent = text; }
+    return n;
+  }
+  function url(path, params) {
+    var q = Object.keys(params || {}).map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]); });
+    return path + (q.length ? "?" + q.join("&") : "");
+  }
+  function num(x, f) { return (x === null || x === undefined || isNaN(x)) ? "—" : (f || NF).format(x); }
+  function pct(x) { return (x === null || x === undefined) ? "—" : Math.round(x * 100) + "%"; }
+  function getJSON(u) {
+    return fetch(u, { headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) {
+        return r.text().then(function (t) {
+          var detail = t;
+          try { var j = JSON.parse(t); detail = j.detail || j.title || t; } catch (e) { /* not JSON */ }
+          throw new Error(r.status + " " + u + ": " + detail);
+        });
+      }
+      return r.json();
+    });
+  }
+  function showError(msg) {
+    var e = $("error");
+    if (!msg) { e.hidden = true; e.textContent = ""; return; }
+    e.hidden = false;
+    e.textContent = "无法读取数据 could not load: " + msg;
+  }
+
+  // ------------------------------------------------------------------------------ cities
+  function loadCities() {
+    if (CONFIG.cities && CONFIG.cities.length) { return Promise.resolve(CONFIG.cities); }
+    return getJSON(url(ROUTES.cities, { limit: 100 })).then(function (r) { return r.items || r; });
+  }
+  function fillCities(cities) {
+    var sel = $("city");
+    sel.textContent = "";
+    cities.forEach(function (c) { sel.appendChild(el("option", { value: c.id, text: c.name + " " + c.id })); });
+    var wanted = new URLSearchParams(window.location.search).get("city") || CONFIG.default_city;
+    if (wanted && cities.some(function (c) { return c.id === wanted; })) { sel.value = wanted; }
+    sel.addEventListener("change", function () { select(sel.value); });
+    select(sel.value);
+  }
+
+  // ------------------------------------------------------------------------------ one city
+  function select(code) {
+    state.city = code;
+    var seq = ++state.seq;
+    try { history.replaceState(null, "", url(window.location.pathname, { city: code })); } catch (e) { /* file:// */ }
+    $("link-network").href = ROUTES.vizCity + encodeURIComponent(code);
+    $("dl-attachments").href = url(ROUTES.attachments, { city: code });
+    $("dl-attachments").setAttribute("download", "附件1-2_" + code + ".xlsx");
+    $("dl-plan").href = url(ROUTES.plan, { city: code });
+    document.body.setAttribute("data-loading", "1");
+    $("chart").textContent = "";
+    $("chart").appendChild(el("div", { cls: "loading-state", text: "读取中 loading…" }));
+    Promise.all([
+      getJSON(url(ROUTES.alignment, { city: code })),
+      getJSON(url(ROUTES.readiness, { city: code })),
+      getJSON(url(ROUTES.gaps, { city: code, limit: 100 }))
+    ]).then(function (res) {
+      if (seq !== state.seq) { return; }  // a newer choice is on its way
+      showError(null);
+      state.align = res[0];
+      renderHead(res[0], res[1], res[2]);
+      renderChart();
+      renderReadiness(res[1]);
+      renderGaps(res[2], code);
+      document.body.setAttribute("data-loading", "0");
+      document.body.setAttribute("data-city", code);
+    }).catch(function (err) {
+      if (seq !== state.seq) { return; }
+      showError(String(err.message || err));
+      document.body.setAttribute("data-loading", "0");
+    });
+  }
+
+  function renderHead(a, r, g) {
+    var illustrative = !!(a.illustrative || r.illustrative || g.illustrative);
+    $("illustrative-banner").hidden = !illustrative;
+    $("city-name").textContent = (a.scope_name || r.name || state.city) + " · " + (a.year || "");
+    $("city-meta").textContent = "城市代码 city code " + state.city + " · 数据年份 year " + (a.year || "—") +
+      (a.estimates ? " · 含 " + a.estimated_programs + " 个专业点按在校生估算 (estimates)" : "");
+    $("kpi-sai").textContent = a.sai === null || a.sai === undefined ? "—" : NF3.format(a.sai);
+    var req = (r.items || []).filter(function (i) { return i.metric === "condition_major_industry_relevance"; })[0];
+    $("kpi-sai-note").textContent = req ? "试点条件 requirement ≥ " + req.threshold + (a.sai !== null && a.sai >= req.threshold ? "，已满足 met" : "，未满足 not met")
+      : "0–1，越高越匹配 higher is better";
+    $("kpi-coverage").textContent = pct(a.coverage);
+    var seg = a.segments || { covered: 0, total: 0 };
+    $("kpi-coverage-note").textContent = seg.total ? seg.covered + " / " + seg.total + " 个环节有本地专业供给 segments supplied"
+      : "本市无重点产业链 no focus chain";
+    $("kpi-sd").textContent = num(a.S) + " / " + num(a.D);
+    $("kpi-sd-note").textContent = "行业 industries " + (a.industries || []).length + " · 年份 year " + (a.year || "—");
+    $("kpi-targets").textContent = r.targets_met + " / " + r.targets_total;
+    $("kpi-targets-note").textContent = "条件 conditions " + r.conditions_met + " / " + r.conditions_total +
+      (r.targets_unmeasurable ? " · 无法衡量 unmeasurable " + r.targets_unmeasurable : "");
+    var counts = g.counts || {};
+    var total = Object.keys(counts).reduce(function (s, k) { return s + counts[k]; }, 0);
+    $("kpi-gaps").textContent = num(total);
+    $("kpi-gaps-note").textContent = "短缺 " + ((counts.shortage || 0) + (counts.unmet_demand || 0)) + " · 过剩 " + (counts.surplus || 0) +
+      " · 链条 " + ((counts.uncovered_segment || 0) + (counts.no_training_base || 0)) + " · 目标 " + (counts.target_shortfall || 0);
+    var t = a.thresholds || {};
+    $("thresholds").textContent = "< " + t.shortage_below + " 短缺，> " + t.surplus_above + " 过剩";
+  }
+
+  // ------------------------------------------------------------------------------ chart
+  function sorted(rows) {
+    var by = {
+      gap: function (x, y) { return Math.abs(y.demand - y.supply) - Math.abs(x.demand - x.supply); },
+      demand: function (x, y) { return y.demand - x.demand; },
+      supply: function (x, y) { return y.supply - x.supply; },
+      code: function (x, y) { return x.code < y.code ? -1 : (x.code > y.code ? 1 : 0); }
+    }[state.sort];
+    return rows.slice().sort(function (x, y) { return by(x, y) || (x.code < y.code ? -1 : 1); });
+  }
+
+  function renderChart() {
+    var a = state.align;
+    var box = $("chart");
+    box.textContent = "";
+    if (!a) { return; }
+    var all = sorted(a.industries || []);
+    var rows = state.showAll ? all : all.slice(0, 20);
+    $("toggle-all").textContent = state.showAll ? "只看前 20 top 20" : "显示全部 show all (" + all.length + ")";
+    $("toggle-all").hidden = all.length <= 20;
+    if (!rows.length) { box.appendChild(el("div", { cls: "loading-state", text: "无供需数据 no supply or demand data" })); return; }
+    var W = Math.max(640, box.clientWidth || 900);
+    var labelW = Math.min(300, Math.round(W * 0.27)), statusW = 150, rowH = 30, top = 22;
+    var plotW = W - labelW - statusW - 20;
+    var max = rows.reduce(function (m, r) { return Math.max(m, r.supply, r.demand); }, 0) || 1;
+    var H = top + rows.length * rowH + 8;
+    var s = svg("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img" });
+    // axis ticks
+    var step = niceStep(max / 5);
+    for (var v = 0; v <= max * 1.0001; v += step) {
+      var x = labelW + v / max * plotW;
+      s.appendChild(svg("line", { x1: x, x2: x, y1: top - 4, y2: H - 6, stroke: "#e3e7eb", "stroke-width": 1 }));
+      s.appendChild(svg("text", { x: x, y: top - 8, "text-anchor": "middle", "font-size": 11, fill: "#5d6b78" }, NF.format(v)));
+    }
+    rows.forEach(function (r, i) {
+      var y = top + i * rowH;
+      var g = svg("g", { "class": "row" });
+      g.appendChild(svg("rect", { "class": "bg", x: 0, y: y, width: W, height: rowH, fill: i % 2 ? "#ffffff" : "#fafbfc" }));
+      var name = r.code + " " + r.name;
+      g.appendChild(svg("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", "font-size": 12.5, fill: "#1f2a33" },
+        name.length > 17 ? name.slice(0, 16) + "…" : name));
+      var ws = r.supply / max * plotW, wd = r.demand / max * plotW;
+      g.appendChild(svg("rect", { x: labelW, y: y + 5, width: Math.max(ws, r.supply > 0 ? 1 : 0), height: 9, fill: "#2f6690" }));
+      g.appendChild(svg("rect", { x: labelW, y: y + 15, width: Math.max(wd, r.demand > 0 ? 1 : 0), height: 9, fill: "#9aa5b1" }));
+      var st = STATUS[r.status] || STATUS.none;
+      var cx = W - statusW + 6;
+      g.appendChild(svg("rect", { x: cx, y: y + 7, width: 46, height: 16, rx: 2, fill: STATUS_COLOUR[r.status] || "#b0bec5" }));
+      g.appendChild(svg("text", { x: cx + 23, y: y + 19, "text-anchor": "middle", "font-size": 11.5, fill: "#fff" }, st[0]));
+      g.appendChild(svg("text", { x: cx + 54, y: y + 19, "font-size": 11.5, fill: "#1f2a33" },
+        r.ratio === null ? "s/d —" : "s/d " + NF2.format(r.ratio)));
+      g.appendChild(svg("title", {}, name + "\n供给 supply " + num(r.supply) + "\n需求 demand " + num(r.demand) +
+        "\n供需比 ratio " + (r.ratio === null ? "—" : NF2.format(r.ratio)) + "\n状态 " + st[0] + " " + st[1] +
+        (r.enterprises ? "\n本市企业 enterprises " + r.enterprises : "") +
+        (r.cooperation_density !== null && r.cooperation_density !== undefined ? "\n合作密度 cooperation density " + NF2.format(r.cooperation_density) : "")));
+      s.appendChild(g);
+    });
+    box.appendChild(s);
+    $("chart-note").textContent = "供给 = 毕业生 × 专业—行业对应权重；需求 = 人才需求人数。S = " + num(a.S) + "，D = " + num(a.D) +
+      "。Supply = graduates × crosswalk weight; demand = headcount asked for." + (a.unmapped_programs ? " 另有 " + a.unmapped_programs + " 个专业点缺对应权重 (unmapped)。" : "");
+  }
+  function niceStep(x) {
+    var p = Math.pow(10, Math.floor(Math.log10(Math.max(x, 1))));
+    var m = x / p;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  }
+
+  // ------------------------------------------------------------------------------ readiness
+  function renderReadiness(r) {
+    var tb = document.querySelector("#readiness tbody");
+    tb.textContent = "";
+    var kinds = [["target", "目标", "targets by 2025"], ["condition", "条件", "conditions to apply"]];
+    kinds.forEach(function (k) {
+      var items = (r.items || []).filter(function (i) { return (i.kind || "target") === k[0]; });
+      if (!items.length) { return; }
+      tb.appendChild(el("tr", { cls: "group" }, [el("td", { colspan: "5", text: k[1] + " " + k[2] })]));
+      items.forEach(function (i) {
+        var met = i.met;
+        var mark = met === null || met === undefined ? el("span", { cls: "na", text: "— 无法衡量" })
+          : (met ? el("span", { cls: "met", text: "✓ 达成" }) : el("span", { cls: "unmet-mark", text: "✗ 未达成" }));
+        var value = i.measurable ? (i.unit === "SAI" || i.unit === "比率" ? NF3.format(i.value) : num(i.value)) : "—";
+        var group = i.any_of ? "二选一 either/or：" + (i.group_met ? "组内已达成 group met" : (i.group_met === false ? "组内未达成 group not met" : "无法衡量")) : null;
+        var nameCell = el("td", null, [i.name || i.target, group ? el("span", { cls: "note", text: group }) : null,
+          i.note ? el("span", { cls: "note", text: i.note }) : null]);
+        tb.appendChild(el("tr", null, [
+          nameCell, el("td", { cls: "num", text: value }),
+          el("td", { cls: "num", text: (CMP[i.comparison] || i.comparison || "") + " " + (i.threshold === null ? "" : i.threshold) + " " + (i.unit || "") }),
+          el("td", null, [mark]),
+          el("td", { cls: "num", text: i.measurable && i.shortfall ? (i.unit === "SAI" || i.unit === "比率" ? NF3.format(i.shortfall) : num(i.shortfall)) : "" })
+        ]));
+      });
+    });
+  }
+
+  // ------------------------------------------------------------------------------ gaps
+  function gapLinks(g, city) {
+    var links = [];
+    var ent = String(g.entity || "");
+    var d = g.detail || {};
+    if (g.type === "unmet_demand" || g.type === "shortage" || g.type === "surplus") {
+      links.push(["城市网络 network", ROUTES.vizCity + encodeURIComponent(city)]);
+      links.push(["行业关系 industry links", ROUTES.vizEgo + encodeURIComponent(ent)]);
+    } else if (g.type === "uncovered_segment" && d.chain) {
+      links.push(["产业链 chain", url(ROUTES.vizChain + encodeURIComponent(d.chain), { city: city })]);
+    } else if (g.type === "no_training_base") {
+      links.push(["产业链 chain", url(ROUTES.vizChain + encodeURIComponent(ent.replace(/^IndustryChain:/, "")), { city: city })]);
+    } else if (g.type === "no_cooperation") {
+      links.push(["企业关系 enterprise links", ROUTES.vizEgo + encodeURIComponent(ent)]);
+      if (d.segment) { links.push(["城市网络 network", ROUTES.vizCity + encodeURIComponent(city)]); }
+    }
+    return links;
+  }
+
+  function renderGaps(g, city) {
+    var ol = $("gaps");
+    ol.textContent = "";
+    var list = g.gaps || [];
+    var counts = g.counts || {};
+    var total = Math.max(list.length, g.total || 0, Object.keys(counts).reduce(function (s, k) { return s + counts[k]; }, 0));
+    var shown = list.slice(0, 40);
+    shown.forEach(function (x) {
+      var t = GAP_TYPES[x.type] || [x.type, x.type];
+      var meta = el("div", { cls: "g-meta" }, [
+        el("span", null, ["严重度 severity " + NF2.format(x.severity), el("span", { cls: "sev" }, [el("i", { style: "width:" + Math.round(100 * Math.min(1, x.severity)) + "%" })])]),
+        el("span", { text: "证据 evidence " + x.evidence_total })
+      ]);
+      gapLinks(x, city).forEach(function (l) { meta.appendChild(el("a", { href: l[1], target: "_blank", rel: "noopener", text: l[0] + " →" })); });
+      ol.appendChild(el("li", null, [
+        el("span", { cls: "g-rank", text: String(x.rank) }),
+        el("div", null, [
+          el("div", { cls: "g-title" }, [el("span", { cls: "g-type " + x.type, text: t[0] }), x.name]),
+          el("div", { cls: "g-msg", text: x.message }),
+          meta
+        ])
+      ]));
+    });
+    $("gaps-note").textContent = total > shown.length ? "显示最严重的 " + shown.length + " 项，共 " + total + " 项 (showing " + shown.length + " of " + total + "; all in the attachments workbook)" : "共 " + total + " 项 gaps";
+    if (!list.length) { ol.appendChild(el("li", null, [el("span"), el("div", { text: "未发现缺口 no gaps found" })])); }
+  }
+
+  // ------------------------------------------------------------------------------ wiring
+  $("sort").addEventListener("change", function (e) { state.sort = e.target.value; renderChart(); });
+  $("toggle-all").addEventListener("click", function () { state.showAll = !state.showAll; renderChart(); });
+  var resizeTimer = null;
+  window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(renderChart, 150); });
+  window.addEventListener("beforeprint", function () { state.showAll = true; renderChart(); });
+  loadCities().then(fillCities).catch(function (err) { showError(String(err.message || err)); });
+})();

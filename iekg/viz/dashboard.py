@@ -1,0 +1,47 @@
+"""The planners' dashboard: one static page (inline CSS and JavaScript, no library, no external load) that
+talks to the API's JSON routes.  The routes are :data:`DASHBOARD_ROUTES`; the API can pass others."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from iekg import __version__
+from iekg.graph.store import Store
+from iekg.viz.page import Page, asset, render, script_json
+
+# The routes the page calls (the API serves them; adjust here if the API mounts them elsewhere).
+# ``viz*`` are prefixes the page appends a code or uid to.
+DASHBOARD_ROUTES: dict[str, str] = {
+    "cities": "/api/cities",
+    "alignment": "/api/analysis/alignment",
+    "readiness": "/api/analysis/readiness",
+    "gaps": "/api/analysis/gaps",
+    "attachments": "/api/exports/attachments",
+    "plan": "/api/exports/plan",
+    "vizCity": "/viz/city/",
+    "vizChain": "/viz/chain/",
+    "vizEgo": "/viz/ego/",
+    "vizAlliance": "/viz/alliance/",
+}
+
+
+def dashboard_html(store: Store | None = None, *, routes: Mapping[str, str] | None = None,
+                   default_city: str | None = None) -> Page:
+    """The dashboard page.  With a store, the city list is written into the page (no round trip);
+    without one, the page asks ``GET /api/cities``.  ``default_city`` is chosen first (else the
+    first city; a ``?city=`` in the address wins)."""
+    cities: list[dict[str, str]] = []
+    if store is not None:
+        f = store.node_frame("City", ["name"])  # the city picker lists every city: only City nodes are read
+        cities = [{"id": str(i), "name": str(n) if n == n and n is not None else str(i)}
+                  for i, n in sorted(zip(f["id"], f["name"], strict=True))]
+    config: dict[str, Any] = {"routes": {**DASHBOARD_ROUTES, **(routes or {})}, "cities": cities,
+                              "default_city": default_city, "version": __version__}
+    text = render(asset("dashboard.html"), {
+        "CSS": asset("dashboard.css"),
+        "JS": asset("dashboard.js").replace("</script", "<\\/script"),
+        "CONFIG": script_json(config),
+        "VERSION": __version__,
+    })
+    return Page(text, {"cities": len(cities), "routes": config["routes"]})

@@ -1,0 +1,135 @@
+"""The pictures as web pages: ``viz_router()`` serves the dashboard and the network pages as HTML.
+
+The store comes from the app: ``request.app.state.holder`` (the API's store holder, read-locked for the
+request) or, failing that, ``request.app.state.store``.  The dashboard's JSON routes are found in the
+app itself (``/api/analysis/alignment`` or ``/analysis/alignment``), so the page works however the API
+is mounted; pass ``api_prefix`` to fix them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse
+
+from iekg.graph.store import Store
+from iekg.viz.dashboard import DASHBOARD_ROUTES, dashboard_html
+from iekg.viz.networks import alliance_view, chain_view, city_network, ego_network
+from iekg.viz.page import error_page
+
+VIZ_PREFIX = "/viz"
+DASHBOARD_PATH = "/dashboard"
+HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "a self-contained HTML page (no external load)"}}
+
+
+@contextmanager
+def _store(request: Request) -> Iterator[Store]:
+    holder = getattr(request.app.state, "holder", None)
+    if holder is not None:
+        with holder.reading() as store:
+            yield store
+        return
+    store = getattr(request.app.state, "store", None)
+    if store is None:
+        raise LookupError("the app has no graph store (app.state.holder or app.state.store)")
+    yield store
+
+
+def _root(request: Request) -> str:
+    return str(request.scope.get("root_path", "") or "")
+
+
+def _api_prefix(request: Request, fixed: str | None) -> str:
+    if fixed is not None:
+        return fixed
+    paths = {getattr(r, "path", "") for r in request.app.routes}
+    try:  # included routers may not list their routes in app.routes: the OpenAPI document does (cached)
+        paths |= set(request.app.openapi().get("paths", {}))
+    except Exception:  # noqa: BLE001 — a broken schema must not break the dashboard
+        pass
+    for prefix in ("/api", ""):
+        if f"{prefix}/analysis/alignment" in paths:
+            return prefix
+    return "/api"
+
+
+def _page(request: Request, title: str, build: Callable[[Store], str]) -> HTMLResponse:
+    try:
+        with _store(request) as store:
+            html = build(store)
+    except LookupError as exc:
+        return HTMLResponse(error_page(f"{title}：找不到 not found", str(exc), 404), status_code=404)
+    except ValueError as exc:
+        return HTMLResponse(error_page(f"{title}：参数有误 invalid request", str(exc), 422), status_code=422)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+def viz_router(api_prefix: str | None = None) -> APIRouter:
+    """``/dashboard`` and ``/viz/city/{code}``, ``/viz/chain/{id}``, ``/viz/ego/{uid}``, ``/viz/alliance/{id}``."""
+    router = APIRouter(tags=["pictures"])
+
+    @router.get(DASHBOARD_PATH, response_class=HTMLResponse, summary="Dashboard 分析看板", responses=HTML)
+    async def dashboard(request: Request,
+                        city: Annotated[str | None, Query(pattern=r"^\d{6}$", description="city chosen first")] = None,
+                        ) -> HTMLResponse:
+        """The planners' dashboard: choose a city; supply vs demand per industry, SAI and coverage,
+        readiness, gaps with links to the network pages, downloads of the attachments and plan."""
+        root = _root(request)
+        api = root + _api_prefix(request, api_prefix)
+        routes = {k: (api + v[len("/api"):] if v.startswith("/api") else root + v) for k, v in DASHBOARD_ROUTES.items()}
+
+        def build(store: Store) -> str:
+            return dashboard_html(store, routes=routes, default_city=city)
+
+        return await asyncio.to_thread(_page, request, "分析看板", build)
+
+    @router.get(VIZ_PREFIX + "/city/{code}", response_class=HTMLResponse, summary="City network 城市产教网络",
+                responses=HTML)
+    async def city_page(request: Request,
+                        code: Annotated[str, Path(pattern=r"^\d{6}$", description="city code", examples=["410200"])],
+                        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                        max_nodes: Annotated[int, Query(ge=20, le=1000)] = 300) -> HTMLResponse:
+        """Institutions → majors → industries ← enterprises of a city, gap industries highlighted."""
+        link = _root(request) + VIZ_PREFIX
+        return await asyncio.to_thread(_page, request, "城市网络", lambda s: city_network(
+            s, code, year=year, max_nodes=max_nodes, link_prefix=link))
+
+    @router.get(VIZ_PREFIX + "/chain/{chain}", response_class=HTMLResponse, summary="Chain view 产业链供需",
+                responses=HTML)
+    async def chain_page(request: Request,
+                         chain: Annotated[str, Path(min_length=1, max_length=100, examples=["HN-NEV-01"])],
+                         city: Annotated[list[str] | None, Query(description="cities for supply and demand "
+                                                                 "(default: those focusing on the chain)")] = None,
+                         year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> HTMLResponse:
+        """A chain's segments upstream → downstream, coloured by supply–demand status, with the
+        institutions that train for each segment."""
+        link = _root(request) + VIZ_PREFIX
+        return await asyncio.to_thread(_page, request, "产业链", lambda s: chain_view(
+            s, chain, cities=city or None, year=year, link_prefix=link))
+
+    @router.get(VIZ_PREFIX + "/ego/{uid:path}", response_class=HTMLResponse, summary="Ego network 关系网络",
+                responses=HTML)
+    async def ego_page(request: Request, uid: str,
+                       hops: Annotated[int, Query(ge=1, le=2)] = 1,
+                       cap: Annotated[int, Query(ge=10, le=500)] = 150) -> HTMLResponse:
+        """The neighbourhood of one entity (``Label:id``, e.g. ``Institution:4141010459``), 1 or 2 hops."""
+        link = _root(request) + VIZ_PREFIX
+        return await asyncio.to_thread(_page, request, "关系网络", lambda s: ego_network(
+            s, uid, hops=hops, cap=cap, link_prefix=link))
+
+    @router.get(VIZ_PREFIX + "/alliance/{alliance}", response_class=HTMLResponse, summary="Alliance 产教联盟",
+                responses=HTML)
+    async def alliance_page(request: Request,
+                            alliance: Annotated[str, Path(min_length=1, max_length=200)]) -> HTMLResponse:
+        """An alliance, its lead and members, their cities and industries."""
+        link = _root(request) + VIZ_PREFIX
+        return await asyncio.to_thread(_page, request, "产教联盟", lambda s: alliance_view(
+            s, alliance, link_prefix=link))
+
+    return router
+

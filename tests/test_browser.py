@@ -1,0 +1,308 @@
+"""The dashboard and the network pages in headless Chromium (Debian's ``chromium`` driven by Playwright's
+Python package; no browser download).  The pages are served over HTTP on 127.0.0.1 by the API (or a small
+stand-in app when the API is not there).  Every page must load with no console error, no request may
+leave 127.0.0.1, the network canvas must show nodes, and choosing another city must update the figures.
+Screenshots go to ``test-artifacts/browser/``.
+
+Skipped when Chromium or Playwright is missing, unless ``CI`` is set: then those are failures.
+Install them with ``scripts/install-browser`` and ``pip install playwright`` (never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from iekg import service
+from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.store import Store
+from iekg.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+CHROMIUM = os.environ.get("IEKG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CITY, OTHER_CITY = "410200", "410300"  # 开封市, 洛阳市
+CHAIN = "HN-NEV-01"
+ALLIANCE = "DEMO-AL-410200-01"
+TIMEOUT_MS = 60_000
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run under CI: {reason} (run scripts/install-browser; pip install playwright)")
+    pytest.skip(reason)
+
+
+# ------------------------------------------------------------------------------------------ the server
+def _stub_app(store: Store) -> Any:
+    """Stand-in for the API when iekg.api is missing: the dashboard's JSON routes over the query functions."""
+    from fastapi import FastAPI, HTTPException
+    from fastapi.responses import Response
+
+    from iekg.queries import drafts
+    from iekg.queries.alignment import alignment, resolve_scope
+    from iekg.queries.gaps import gaps
+    from iekg.queries.readiness import readiness
+
+    app = FastAPI()
+    app.state.store = store
+
+    def scope(city: str) -> Any:
+        try:
+            return resolve_scope(store, city=city)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    @app.get("/api/cities")
+    def cities() -> dict[str, Any]:
+        items = [{"id": n.id, "name": n.name} for n in sorted(store.nodes("City"), key=lambda n: n.id)]
+        return {"items": items, "total": len(items)}
+
+    @app.get("/api/analysis/alignment")
+    def align(city: str) -> dict[str, Any]:
+        return {**alignment(store, scope(city)), "illustrative": service.scope_is_illustrative(store, [city])}
+
+    @app.get("/api/analysis/readiness")
+    def ready(city: str) -> dict[str, Any]:
+        return {**readiness(store, city), "illustrative": service.scope_is_illustrative(store, [city])}
+
+    @app.get("/api/analysis/gaps")
+    def gap_list(city: str, limit: int = 50) -> dict[str, Any]:
+        g = gaps(store, scope(city))
+        g["gaps"] = g["gaps"][:limit]
+        return {**g, "illustrative": service.scope_is_illustrative(store, [city])}
+
+    @app.get("/api/exports/attachments")
+    def attachments(city: str) -> Response:
+        with tempfile.TemporaryDirectory() as tmp:
+            res = drafts.export_attachments(store, city, Path(tmp) / "a.xlsx")
+            data = Path(res["path"]).read_bytes()
+        return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="attachments-{city}.xlsx"'})
+
+    @app.get("/api/exports/plan")
+    def plan(city: str) -> Response:
+        return Response(drafts.plan_markdown(store, city).encode("utf-8"), media_type="text/markdown",
+                        headers={"Content-Disposition": f'attachment; filename="plan-{city}.md"'})
+
+    return app
+
+
+def _app(home: Path) -> Any:
+    from iekg.viz.routes import viz_router
+
+    try:
+        from iekg.api.main import create_app
+    except ImportError:
+        app = _stub_app(NetworkxStore(home / "graph.json"))
+    else:
+        app = create_app(Settings(home=home))
+    paths = {getattr(r, "path", "") for r in app.routes} | set(app.openapi().get("paths", {}))
+    if "/dashboard" not in paths:
+        app.include_router(viz_router())
+    return app
+
+
+@pytest.fixture(scope="module")
+def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo graph served on 127.0.0.1 (after the browser check, so that a skip costs nothing)."""
+    import uvicorn
+
+    home = tmp_path_factory.mktemp("browser_demo")
+    service.build(NetworkxStore(home / "graph.json"), Settings(home=home))
+    config = uvicorn.Config(_app(home), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    port = srv.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+# ----------------------------------------------------------------------------------------- the browser
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright's Python package is not installed (pip install playwright)")
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Watched:
+    """A page with its console errors and every URL it requested."""
+
+    page: Any
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def offsite(self) -> list[str]:
+        out = []
+        for u in self.requests:
+            parts = urlsplit(u)
+            if parts.scheme in ("data", "blob", "about"):
+                continue
+            if parts.hostname not in ("127.0.0.1",):
+                out.append(u)
+        return out
+
+    def check(self) -> None:
+        assert self.errors == [], self.errors
+        assert self.offsite() == [], self.offsite()
+
+
+@pytest.fixture
+def watched(browser: Any) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    w = Watched(page)
+    page.on("console", lambda m: w.errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: w.errors.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: w.errors.append(f"request failed: {r.url} {r.failure}"))
+    page.on("request", lambda r: w.requests.append(r.url))
+    page.set_default_timeout(TIMEOUT_MS)
+    yield w
+    context.close()
+
+
+def shot(w: Watched, name: str, *, full_page: bool = False) -> Path:
+    path = ARTIFACTS / f"{name}.png"
+    w.page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def open_network(w: Watched, url: str) -> dict[str, Any]:
+    w.page.goto(url)
+    w.page.wait_for_function("document.body.dataset.settled === '1'", timeout=TIMEOUT_MS)
+    return w.page.evaluate("""() => ({
+        nodes: network.body.data.nodes.length,
+        edges: network.body.data.edges.length,
+        visible: Object.keys(network.body.nodes).length,
+        physics: network.physics.options.enabled,
+        banner: !!document.getElementById('illustrative-banner'),
+        legend: document.querySelectorAll('#legend li').length,
+        canvas: !!document.querySelector('#network canvas'),
+        title: document.querySelector('h1').textContent,
+    })""")
+
+
+# ------------------------------------------------------------------------------------------ the tests
+def test_dashboard_loads_and_follows_the_chosen_city(server: str, watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{server}/dashboard?city={CITY}")
+    page.wait_for_function(f"document.body.dataset.city === '{CITY}'")
+    sai = page.inner_text("#kpi-sai")
+    assert sai not in ("", "—")
+    assert page.inner_text("#city-name").startswith("开封市")
+    assert page.is_visible("#illustrative-banner")
+    assert page.locator("#chart svg g.row").count() >= 5
+    assert page.locator("#readiness tbody tr").count() >= 10
+    assert page.locator("#gaps li").count() >= 5
+    assert page.locator("#gaps a[href*='/viz/']").count() >= 1
+    shot(watched, "dashboard-kaifeng", full_page=True)
+
+    page.select_option("#city", OTHER_CITY)
+    page.wait_for_function(f"document.body.dataset.city === '{OTHER_CITY}'")
+    assert page.inner_text("#city-name").startswith("洛阳市")
+    assert page.inner_text("#kpi-sai") != sai
+    assert f"city={OTHER_CITY}" in (page.get_attribute("#dl-attachments", "href") or "")
+    shot(watched, "dashboard-luoyang")
+
+    with page.expect_download() as dl:
+        page.click("#dl-attachments")
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    watched.check()
+
+
+def test_dashboard_chart_sort_and_show_all(server: str, watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{server}/dashboard?city={CITY}")
+    page.wait_for_function(f"document.body.dataset.city === '{CITY}'")
+    assert page.locator("#chart svg g.row").count() == 20
+    page.click("#toggle-all")
+    n_all = page.locator("#chart svg g.row").count()
+    assert n_all > 20
+    page.select_option("#sort", "code")
+    first = page.locator("#chart svg g.row text").first.text_content() or ""
+    assert first.startswith("0")  # GB/T 4754 大类 codes start at 01
+    watched.check()
+
+
+def test_gap_link_opens_a_working_network_page(server: str, watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{server}/dashboard?city={CITY}")
+    page.wait_for_function(f"document.body.dataset.city === '{CITY}'")
+    href = page.get_attribute("#gaps a[href*='/viz/']", "href")
+    assert href
+    info = open_network(watched, href if href.startswith("http") else server + href)
+    assert info["nodes"] > 0 and info["canvas"]
+    watched.check()
+
+
+@pytest.mark.parametrize("name, path, min_nodes", [
+    ("city-kaifeng", f"/viz/city/{CITY}", 50),
+    ("chain-nev", f"/viz/chain/{CHAIN}?city={CITY}", 5),
+    ("ego-kaifeng", f"/viz/ego/City:{CITY}", 20),
+    ("ego-2hops", "/viz/ego/Institution:4141010459?hops=2&cap=120", 50),
+    ("alliance", f"/viz/alliance/{ALLIANCE}", 5),
+])
+def test_network_pages_draw_settle_and_stay_offline(server: str, watched: Watched, name: str, path: str,
+                                                    min_nodes: int) -> None:
+    t0 = time.perf_counter()
+    info = open_network(watched, server + path)
+    seconds = time.perf_counter() - t0
+    assert info["canvas"], "vis-network drew its canvas"
+    assert info["nodes"] >= min_nodes and info["visible"] == info["nodes"]
+    assert info["physics"] is False, "physics is off once the layout has settled"
+    assert info["banner"] and info["legend"] >= 4
+    shot(watched, name)
+    # hovering a node shows its tooltip with the figures
+    box = watched.page.evaluate("""() => {
+        const id = network.body.data.nodes.getIds()[0];
+        const p = network.canvasToDOM(network.getPosition(id));
+        const r = document.getElementById('network').getBoundingClientRect();
+        return {x: r.left + p.x, y: r.top + p.y};
+    }""")
+    watched.page.mouse.move(box["x"], box["y"])
+    watched.page.wait_for_selector("div.vis-tooltip", state="visible", timeout=5000)
+    assert watched.page.inner_text("div.vis-tooltip").strip()
+    # clicking shows the same figures in the details panel
+    watched.page.mouse.click(box["x"], box["y"])
+    assert watched.page.inner_text("#details-body").strip() != ""
+    shot(watched, f"{name}-details")
+    watched.check()
+    assert seconds < 30, f"{name} took {seconds:.1f} s to settle"
+
+
+def test_unknown_entity_page_is_a_plain_404(server: str, watched: Watched) -> None:
+    resp = watched.page.goto(f"{server}/viz/city/999999")
+    assert resp is not None and resp.status == 404
+    assert "找不到" in watched.page.inner_text("h1")
+    assert watched.offsite() == []
