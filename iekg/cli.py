@@ -635,6 +635,14 @@ def hires(major: str = typer.Argument(..., help="a major code"), city: list[str]
     out.print(e)
 
 
+def _add_viz() -> None:
+    from iekg.viz.cli import viz_app
+
+    app.add_typer(viz_app, name="viz", help="Interactive network pages (offline HTML): city, chain, ego, alliance")
+
+
+_add_viz()
+
 export_app = typer.Typer(help="Drafts for the pilot application: Attachment 1 + 2 workbook, pilot plan",
                          no_args_is_help=True)
 app.add_typer(export_app, name="export")
@@ -688,6 +696,16 @@ def export_plan(city: str = typer.Option(..., "--city", help="city code"),
         return
     for f in files:
         out.print(f"[green]{f}[/green]")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (127.0.0.1: this machine only)"),
+          port: int = typer.Option(8000, "--port", min=1, max=65535)) -> None:
+    """Run the planners' API, the dashboard and the network pages (uvicorn) on the configured store."""
+    from iekg.api.main import serve as run
+
+    out.print(f"iekg API on http://{host}:{port}/  (dashboard /dashboard, API docs /docs) — store {State.settings.store}")
+    run(host, port, State.settings)
 
 
 @app.command()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
@@ -23,6 +25,18 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+
+    # the API (``iekg serve``)
+    api_key: str | None = None  # IEKG_API_KEY: writes (imports) need header X-API-Key with this value; unset → writes off
+    cors_origins: Annotated[list[str], NoDecode] = []  # IEKG_CORS_ORIGINS: comma-separated origins; empty → no CORS
+    max_upload_bytes: int = 20 * 1024 * 1024  # IEKG_MAX_UPLOAD_BYTES: largest accepted import upload
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return [o.strip() for o in v.split(",") if o.strip()]
+        return v
 
     @property
     def graph_file(self) -> Path:

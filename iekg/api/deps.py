@@ -1,0 +1,280 @@
+"""Dependencies: the store (opened once, shared by all requests), settings, the API key check, and the
+validated parameter types every router uses."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import os
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import APIKeyHeader
+from pydantic import StringConstraints
+
+from iekg import service
+from iekg.api.errors import ProblemError
+from iekg.graph.schema import NODE_TYPES, REL_TYPES
+from iekg.graph.store import Store, StoreError
+from iekg.queries.gaps import GAP_TYPES
+from iekg.settings import Settings
+
+
+# ------------------------------------------------------------------------------------------ the store
+class RWLock:
+    """Many readers or one writer; a waiting writer goes before new readers."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._waiting = 0
+
+    def acquire_read(self) -> None:
+        with self._cond:
+            while self._writer or self._waiting:
+                self._cond.wait()
+            self._readers += 1
+
+    def release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
+
+    def acquire_write(self) -> None:
+        with self._cond:
+            self._waiting += 1
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._waiting -= 1
+            self._writer = True
+
+    def release_write(self) -> None:
+        with self._cond:
+            self._writer = False
+            self._cond.notify_all()
+
+
+class StoreHolder:
+    """The one store of the app.  Requests read under a shared lock, imports write under an exclusive one.
+
+    Waiting for the lock happens on a small executor of its own, never on the threads that run the
+    endpoints: requests queued behind an import cannot starve the requests that hold the lock.
+    The embedded store keeps the graph in memory: when ``graph.json`` is changed by someone else (an
+    ``iekg import`` or ``iekg build`` in a terminal), the next request reloads it, so the API never
+    serves — or overwrites — a stale graph."""
+
+    def __init__(self, settings: Settings, store: Store | None = None,
+                 opener: Callable[[Settings], Store] | None = None) -> None:
+        self.settings = settings
+        self.lock = RWLock()
+        self._opener = opener or service.open_store
+        self._own = store is None
+        self.store: Store | None = store
+        self.error: str | None = None
+        self._mtime = self._file_mtime()
+        self._waiters: ThreadPoolExecutor | None = None
+
+    def _path(self) -> os.PathLike[str] | None:
+        return getattr(self.store, "path", None)
+
+    def _file_mtime(self) -> int | None:
+        p = self._path()
+        try:
+            return os.stat(p).st_mtime_ns if p is not None else None
+        except OSError:
+            return None
+
+    def open(self) -> None:
+        if self.store is not None:
+            return
+        try:
+            self.store = self._opener(self.settings)
+            self.error = None
+        except (StoreError, OSError, ValueError) as exc:
+            self.error = str(exc)
+        self._mtime = self._file_mtime()
+
+    def close(self) -> None:
+        if self._waiters is not None:
+            self._waiters.shutdown(wait=False)
+            self._waiters = None
+        if self.store is not None and self._own:
+            self.store.close()
+            self.store = None
+
+    def _stale(self) -> bool:
+        return self._path() is not None and self._file_mtime() != self._mtime
+
+    def _ready(self) -> Store:
+        if self.store is None:
+            self.open()
+        if self.store is None:
+            raise ProblemError("store-unavailable", self.error or "the graph store is not open")
+        if self._stale():
+            self.lock.acquire_write()
+            try:
+                if self._stale():
+                    try:
+                        self.store = type(self.store)(self._path())  # type: ignore[call-arg]
+                    except (OSError, ValueError) as exc:  # a half-written file: keep what we have
+                        self.error = str(exc)
+                    self._mtime = self._file_mtime()
+            finally:
+                self.lock.release_write()
+        return self.store
+
+    # blocking acquire / release (the acquire methods return the store to use)
+    def acquire_read(self) -> Store:
+        self._ready()
+        self.lock.acquire_read()
+        assert self.store is not None
+        return self.store
+
+    def acquire_write(self) -> Store:
+        self._ready()
+        self.lock.acquire_write()
+        assert self.store is not None
+        return self.store
+
+    def release_write(self) -> None:
+        self._mtime = self._file_mtime()
+        self.lock.release_write()
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        store = self.acquire_read()
+        try:
+            yield store
+        finally:
+            self.lock.release_read()
+
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        store = self.acquire_write()
+        try:
+            yield store
+        finally:
+            self.release_write()
+
+    async def _acquire(self, acquire: Callable[[], Store], release: Callable[[], None]) -> Store:
+        if self._waiters is None:
+            self._waiters = ThreadPoolExecutor(max_workers=16, thread_name_prefix="iekg-lock")
+        future = asyncio.get_running_loop().run_in_executor(self._waiters, acquire)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:  # the client went away: release once the lock is ours
+            future.add_done_callback(lambda f: None if f.cancelled() or f.exception() else release())
+            raise
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Store]:
+        store = await self._acquire(self.acquire_read, self.lock.release_read)
+        try:
+            yield store
+        finally:
+            self.lock.release_read()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Store]:
+        store = await self._acquire(self.acquire_write, self.release_write)
+        try:
+            yield store
+        finally:
+            self.release_write()
+
+
+def get_holder(request: Request) -> StoreHolder:
+    return request.app.state.holder  # type: ignore[no-any-return]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+async def get_store(holder: Annotated[StoreHolder, Depends(get_holder)]) -> AsyncIterator[Store]:
+    """The graph, read-locked for the duration of the request."""
+    async with holder.read() as store:
+        yield store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HolderDep = Annotated[StoreHolder, Depends(get_holder)]
+
+# ---------------------------------------------------------------------------------------- the API key
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="ApiKey",
+                              description="the key configured as IEKG_API_KEY; needed for imports")
+
+
+def require_api_key(settings: SettingsDep, key: Annotated[str | None, Security(api_key_header)]) -> None:
+    """Writes need ``X-API-Key`` equal to ``IEKG_API_KEY``; with no key configured, writes are off."""
+    if not settings.api_key:
+        raise ProblemError("writes-disabled", "imports are disabled: no API key is configured. Set IEKG_API_KEY "
+                                              "in the environment of `iekg serve` and send it as header X-API-Key")
+    if not key:
+        raise ProblemError("unauthorized", "header X-API-Key is missing", headers={"WWW-Authenticate": "ApiKey"})
+    if not hmac.compare_digest(key.encode("utf-8"), settings.api_key.encode("utf-8")):
+        raise ProblemError("forbidden", "the X-API-Key header does not match the configured key")
+
+
+# ------------------------------------------------------------------------------------------ parameters
+LabelName = StrEnum("LabelName", {k: k for k in NODE_TYPES})  # type: ignore[misc]
+RelTypeName = StrEnum("RelTypeName", {k: k for k in REL_TYPES})  # type: ignore[misc]
+GapType = StrEnum("GapType", {k: k for k in GAP_TYPES})  # type: ignore[misc]
+
+
+class Direction(StrEnum):
+    out = "out"
+    in_ = "in"
+    both = "both"
+
+
+CITY_PATTERN = r"^\d{6}$"
+CityCodeStr = Annotated[str, StringConstraints(pattern=CITY_PATTERN)]
+
+CityQuery = Annotated[CityCodeStr | None, Query(description="city code (GB/T 2260, 6 digits)", examples=["410200"])]
+CitiesQuery = Annotated[list[CityCodeStr] | None, Query(description="city codes (6 digits; repeat for several)",
+                                                        examples=[["410200"]])]
+YearQuery = Annotated[int | None, Query(ge=2000, le=2100, description="year (2000–2100); default: the latest with data",
+                                        examples=[2024])]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="rows to skip")]
+Limit = Annotated[int, Query(ge=1, le=500, description="rows per page (at most 500)")]
+NameQuery = Annotated[str | None, Query(max_length=100, description="name (or id) contains this text",
+                                        examples=["开封"])]
+IdText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+DetailLimit = Annotated[int, Query(ge=1, le=500, description="relationships shown per type and direction")]
+
+
+def _enum(name: str, key: str) -> type[StrEnum]:
+    from iekg.loaders.tables import ENUMS
+
+    return StrEnum(name, {v: v for v in ENUMS[key]})  # type: ignore[return-value]
+
+
+if TYPE_CHECKING:  # enumerations of the data contract, built at run time from loaders.tables.ENUMS
+    InstitutionLevel = StrEnum
+    Ownership = StrEnum
+    MajorLevel = StrEnum
+    IeiLevel = StrEnum
+    BaseKind = StrEnum
+    BaseLevel = StrEnum
+    AllianceKind = StrEnum
+    PolicyLevel = StrEnum
+    PolicyStatus = StrEnum
+else:
+    InstitutionLevel = _enum("InstitutionLevel", "institution_level")
+    Ownership = _enum("Ownership", "ownership")
+    MajorLevel = _enum("MajorLevel", "major_level")
+    IeiLevel = _enum("IeiLevel", "iei_level")
+    BaseKind = _enum("BaseKind", "training_base_kind")
+    BaseLevel = _enum("BaseLevel", "base_level")
+    AllianceKind = _enum("AllianceKind", "alliance_kind")
+    PolicyLevel = _enum("PolicyLevel", "policy_level")
+    PolicyStatus = _enum("PolicyStatus", "policy_status")

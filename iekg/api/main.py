@@ -1,0 +1,217 @@
+"""The iekg web API (FastAPI): ``create_app`` builds it, ``serve`` runs it with uvicorn.
+
+No app is created at import time (that would open the store): run it with ``iekg serve``, or with
+``uvicorn --factory iekg.api.main:create_app`` (settings from ``IEKG_*``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from iekg import __version__
+from iekg.api import errors
+from iekg.api.deps import StoreHolder
+from iekg.api.routers import ALL
+from iekg.graph.store import Store
+from iekg.settings import Settings
+
+DESCRIPTION = """\
+产教融合知识图谱 API — the planners' interface to the industry–education integration knowledge graph of
+Henan's pilot-city selection (豫发改社会〔2022〕646号): look up cities, institutions, enterprises, majors,
+industries, chains, training bases, alliances and policies; measure how well the education chain meets
+the industry chain; download the application's attachments; import data.
+
+* Reads are open; imports need the header `X-API-Key` (the key configured as `IEKG_API_KEY`).
+* Errors are `application/problem+json` (RFC 9457); data errors list every issue with file, sheet, row,
+  column, value and how to fix it.
+* **示意数据**: the bundled demo mixes public facts with illustrative figures. Every analysis answer says
+  `illustrative: true` when its figures rest on illustrative data — do not cite them as real.
+"""
+
+TAGS = [
+    {"name": "meta", "description": "Health, version and problem types"},
+    {"name": "search", "description": "Find entities by name (中文) or pinyin"},
+    {"name": "cities", "description": "城市 — Henan's 17 cities and 济源示范区"},
+    {"name": "institutions", "description": "院校 — by MOE 学校标识码"},
+    {"name": "enterprises", "description": "企业 — by 统一社会信用代码 or own id"},
+    {"name": "majors", "description": "专业 — catalogue codes (strings: leading zeros, T/K)"},
+    {"name": "industries", "description": "行业 — GB/T 4754-2017"},
+    {"name": "chains", "description": "产业链 — clusters, chains, segments"},
+    {"name": "training bases", "description": "实训基地"},
+    {"name": "alliances", "description": "产教联盟 — 集团, 联盟, 职教集团, 市域产教联合体, 共同体"},
+    {"name": "policies", "description": "政策文件 — by normalised 文号"},
+    {"name": "relations", "description": "Neighbours and paths between entities"},
+    {"name": "analysis", "description": "Alignment, gaps, readiness, coupling, partners (docs/measures.md)"},
+    {"name": "exports", "description": "The application's Attachment 1 + 2 workbook and the plan draft"},
+    {"name": "imports", "description": "Upload template files: validated, all or nothing (API key)"},
+]
+
+OFFLINE_STATIC = "/static-docs"
+
+
+class UploadLimit:
+    """Refuse request bodies over ``limit`` bytes on the upload routes with 413, before they are parsed:
+    at once when Content-Length says so, else while the body streams in."""
+
+    def __init__(self, app: ASGIApp, limit: int, prefixes: tuple[str, ...] = ("/imports",)) -> None:
+        self.app = app
+        self.limit = limit
+        self.prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        # multipart framing adds a little: allow 64 KiB over the limit of the files themselves
+        cap = self.limit + 65536
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > cap:
+            await self._refuse(scope, send, f"the upload has {int(length)} bytes; the limit is {self.limit}")
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > cap:
+                    raise _TooLarge(413, f"the upload is larger than the limit of {self.limit} bytes")
+            return msg
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, send, f"the upload is larger than the limit of {self.limit} bytes")
+
+    async def _refuse(self, scope: Scope, send: Send, detail: str) -> None:
+        import json
+
+        body = json.dumps(errors.problem_body("payload-too-large", 413, detail, scope["path"]),
+                          ensure_ascii=False).encode("utf-8")
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", errors.PROBLEM_MEDIA_TYPE.encode()),
+                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(StarletteHTTPException):
+    """Raised from ``receive``: FastAPI lets HTTP exceptions through body parsing, so it becomes a 413 problem."""
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The API over ``store`` (or the store of ``settings``, opened once at startup)."""
+    settings = settings or Settings()
+    holder = StoreHolder(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        holder.open()
+        try:
+            yield
+        finally:
+            holder.close()
+
+    app = FastAPI(title="iekg 产教融合知识图谱 API", version=__version__, description=DESCRIPTION,
+                  openapi_tags=TAGS, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.holder = holder
+    errors.install(app)
+    for module in ALL:
+        app.include_router(module.router)
+    from iekg.viz.routes import viz_router
+
+    app.include_router(viz_router())  # /dashboard and the network pages
+    _offline_docs(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
+    if settings.cors_origins:  # outermost, so that every answer (413 too) carries the CORS headers
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["X-API-Key", "Content-Type"],
+                           expose_headers=["Content-Disposition", "X-IEKG-Illustrative"])
+    return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI and ReDoc served from the package's own copies: no CDN, so they work offline."""
+    try:
+        import fastapi_offline
+    except ImportError:  # pragma: no cover - a dependency; without it there are no doc pages
+        return
+    from fastapi.staticfiles import StaticFiles
+
+    static = Path(fastapi_offline.__file__).parent / "static"
+    app.mount(OFFLINE_STATIC, StaticFiles(directory=static), name="static-docs")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(openapi_url=f"{root}/openapi.json", title=app.title + " — Swagger UI",
+                                   swagger_js_url=f"{root}{OFFLINE_STATIC}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{root}{OFFLINE_STATIC}/swagger-ui.css",
+                                   swagger_favicon_url=f"{root}{OFFLINE_STATIC}/favicon.png",
+                                   swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True})
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(openapi_url=f"{root}/openapi.json", title=app.title + " — ReDoc",
+                              redoc_js_url=f"{root}{OFFLINE_STATIC}/redoc.standalone.js",
+                              redoc_favicon_url=f"{root}{OFFLINE_STATIC}/favicon.png", with_google_fonts=False)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with every error documented as application/problem+json (422 and 503 on every
+    route, the default validation-error schemas replaced by :class:`~iekg.api.errors.Problem`)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
+                         tags=app.openapi_tags)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (errors.Problem, errors.IssueModel, errors.ReportModel):
+        js = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in js.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components[model.__name__] = js
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    invalid = errors.problem_responses(422)[422]
+    unavailable = errors.problem_responses(503)[503]
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            old = responses.get("422")
+            if old is None or "application/json" in old.get("content", {}):
+                responses["422"] = invalid
+            responses.setdefault("503", unavailable)
+    app.openapi_schema = schema
+    return schema
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None, *,
+          log_level: str = "info") -> None:
+    """Run the API with uvicorn (blocking) — what ``iekg serve`` calls."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=False)

@@ -1,0 +1,340 @@
+"""Response models (pydantic): list pages, entities, search hits, health, version, import results, and
+the documented shape of the analysis answers (which carry extra keys as the CLI's JSON does)."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from iekg.api.errors import IssueModel
+
+T = TypeVar("T")
+
+
+def ex(example: Any) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"example": example})
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``total`` rows match the filters; ``items`` holds rows offset … offset + limit."""
+
+    total: int = Field(description="rows matching the filters (all pages)")
+    offset: int
+    limit: int
+    items: list[T]
+
+
+class Item(BaseModel):
+    uid: str = Field(description="graph-wide id: Label:id")
+    id: str
+    name: str
+    source_kind: str | None = Field(None, description="public | document | reference | illustrative | user")
+
+
+class CityItem(Item):
+    model_config = ex({"uid": "City:410200", "id": "410200", "name": "开封市", "source_kind": "reference",
+                       "province": "410000", "gdp": None, "population": None, "institutions": 9, "enterprises": 20,
+                       "training_bases": 3, "focus_chains": 3})
+    province: str | None = None
+    gdp: float | None = Field(None, description="地区生产总值 (亿元)")
+    population: float | None = Field(None, description="常住人口 (万人)")
+    institutions: int = 0
+    enterprises: int = 0
+    training_bases: int = 0
+    focus_chains: int = 0
+
+
+class Located(Item):
+    city: str | None = Field(None, description="city code")
+    city_name: str | None = None
+
+
+class InstitutionItem(Located):
+    model_config = ex({"uid": "Institution:4141010873", "id": "4141010873", "name": "黄河水利职业技术学院",
+                       "source_kind": "public", "level": "高职专科", "ownership": "公办", "city": "410200",
+                       "city_name": "开封市"})
+    level: str | None = None
+    ownership: str | None = None
+
+
+class EnterpriseItem(Located):
+    model_config = ex({"uid": "Enterprise:DEMO-410200-E0001", "id": "DEMO-410200-E0001",
+                       "name": "开封某汽车零部件有限公司（示意）", "source_kind": "illustrative", "city": "410200",
+                       "city_name": "开封市", "industry": "36", "industry_name": "汽车制造业", "employees": 420,
+                       "iei_level": "省级", "iei_year": 2023, "segment": "HN-NEV-01-S2"})
+    industry: str | None = Field(None, description="GB/T 4754 code of its industry")
+    industry_name: str | None = None
+    employees: int | None = None
+    iei_level: str | None = Field(None, description="产教融合型企业级别")
+    iei_year: int | None = None
+    segment: str | None = Field(None, description="chain segment id")
+
+
+class MajorItem(Item):
+    model_config = ex({"uid": "Major:460701", "id": "460701", "name": "汽车制造与试验技术", "source_kind": "public",
+                       "level": "高职专科", "category": "4607", "category_name": "汽车制造类"})
+    level: str | None = None
+    category: str | None = Field(None, description="major category (专业类) code")
+    category_name: str | None = None
+
+
+class IndustryItem(Item):
+    model_config = ex({"uid": "Industry:36", "id": "36", "name": "汽车制造业", "source_kind": "public",
+                       "level": "大类", "parent": "C"})
+    level: str | None = Field(None, description="门类 / 大类 / 中类 / 小类")
+    parent: str | None = None
+
+
+class ChainItem(Item):
+    model_config = ex({"uid": "IndustryChain:HN-NEV-01", "id": "HN-NEV-01", "name": "新能源汽车",
+                       "source_kind": "reference", "cluster": "新能源汽车", "confirmed": "是", "segments": 3})
+    cluster: str | None = None
+    confirmed: str | None = None
+    segments: int = 0
+
+
+class TrainingBaseItem(Located):
+    model_config = ex({"uid": "TrainingBase:DEMO-TB-410200-001", "id": "DEMO-TB-410200-001",
+                       "name": "开封汽车生产性实训基地01（示意）", "source_kind": "illustrative", "city": "410200",
+                       "city_name": "开封市", "kind": "生产性实训基地", "level": "省级", "stations": 180})
+    kind: str | None = None
+    level: str | None = None
+    stations: int | None = None
+
+
+class AllianceItem(Located):
+    model_config = ex({"uid": "Alliance:DEMO-AL-410200-01", "id": "DEMO-AL-410200-01",
+                       "name": "开封市域产教联合体01（示意）", "source_kind": "illustrative", "city": "410200",
+                       "city_name": "开封市", "kind": "市域产教联合体", "members": 12})
+    kind: str | None = None
+    members: int = 0
+
+
+class PolicyItem(Item):
+    model_config = ex({"uid": "Policy:豫发改社会〔2022〕646号", "id": "豫发改社会〔2022〕646号",
+                       "name": "关于开展省级产教融合型城市建设试点遴选工作的通知", "source_kind": "document",
+                       "level": "省级", "date": "2022-07-29", "status": "有效", "kinds": None, "cities": []})
+    level: str | None = None
+    date: str | None = None
+    status: str | None = None
+    kinds: list[str] | None = None
+    cities: list[str] = Field(default_factory=list, description="cities it applies to")
+
+
+class RelationshipOut(BaseModel):
+    type: str
+    direction: str = Field(description="out (from this entity) or in")
+    other: str = Field(description="uid of the node at the other end")
+    other_label: str
+    other_name: str
+    props: dict[str, Any]
+
+
+class EntityDetail(BaseModel):
+    """One entity, its properties, and its relationships grouped by type and direction (at most ``limit``
+    of each group; ``relationship_counts`` gives the full count of each group)."""
+
+    model_config = ex({
+        "uid": "City:410200", "label": "City", "id": "410200", "name": "开封市", "illustrative": False,
+        "props": {"id": "410200", "name": "开封市", "source_kind": "reference"},
+        "relationship_counts": {"LOCATED_IN in": 30, "PART_OF out": 1},
+        "relationships": [{"type": "PART_OF", "direction": "out", "other": "Province:410000", "other_label": "Province",
+                           "other_name": "河南省", "props": {"source_kind": "reference"}}]})
+    uid: str
+    label: str
+    id: str
+    name: str
+    illustrative: bool = Field(description="true when this entity is illustrative (demo) data")
+    props: dict[str, Any]
+    relationship_counts: dict[str, int]
+    relationships: list[RelationshipOut]
+
+
+class SearchHit(BaseModel):
+    uid: str
+    label: str
+    id: str
+    name: str
+    source_kind: str | None = None
+    match: str = Field(description="name (the name or id contains the text) or pinyin (拼音 / initials)")
+
+
+class SearchResult(BaseModel):
+    model_config = ex({"q": "kaifeng", "total": 1, "items": [
+        {"uid": "City:410200", "label": "City", "id": "410200", "name": "开封市", "source_kind": "reference",
+         "match": "pinyin"}]})
+    q: str
+    total: int = Field(description="hits returned")
+    items: list[SearchHit]
+
+
+class Health(BaseModel):
+    model_config = ex({"status": "ok", "store": "networkx", "reachable": True, "empty": False, "nodes": 2690,
+                       "relationships": 33340, "counts": {"City": 18, "Institution": 178},
+                       "writes_enabled": False, "version": "0.1.0"})
+    status: str = Field(description="ok, or empty when the graph has no data yet (run `iekg build`)")
+    store: str
+    reachable: bool
+    empty: bool
+    nodes: int
+    relationships: int
+    counts: dict[str, int] = Field(description="nodes per label")
+    writes_enabled: bool = Field(description="true when an API key is configured (imports possible)")
+    version: str
+
+
+class Version(BaseModel):
+    model_config = ex({"name": "iekg", "version": "0.1.0", "api": "1", "store": "networkx"})
+    name: str
+    version: str
+    api: str
+    store: str
+
+
+class ImportResult(BaseModel):
+    """A successful import or dry run: the validation report (warnings only) and what was written."""
+
+    model_config = ex({"ok": True, "errors": 0, "warnings": 0, "rows": {"enterprises": 2}, "issues": [],
+                       "dry_run": False, "changed": True, "files": ["enterprises.csv"],
+                       "result": {"nodes_created": 2, "nodes_updated": 0, "rels_created": 4, "rels_updated": 0,
+                                  "rels_deleted": 0}})
+    ok: bool
+    errors: int
+    warnings: int
+    rows: dict[str, int]
+    issues: list[IssueModel]
+    dry_run: bool
+    changed: bool = Field(description="whether the graph was changed (false for a dry run or a repeat)")
+    files: list[str]
+    result: dict[str, int] | None = Field(None, description="nodes/relationships created, updated, deleted "
+                                                            "(null for a dry run)")
+
+
+# ---------------------------------------------------------------------------------- analysis (docs)
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class IndustryAlignment(Open):
+    code: str
+    name: str
+    supply: float
+    demand: float
+    ratio: float | None
+    status: str = Field(description="unmet | shortage | balanced | surplus | no_demand")
+    deviation: float | None
+    cooperation_density: float | None
+    enterprises: int
+    estimated_supply: float
+
+
+class Alignment(Open):
+    """``iekg align --format json`` plus ``illustrative`` (see docs/measures.md)."""
+
+    scope: str
+    scope_name: str
+    scope_kind: str
+    cities: list[str]
+    chain: str | None
+    year: int | None
+    S: float
+    D: float
+    sai: float | None
+    coverage: float | None
+    estimates: bool
+    estimated_programs: int
+    unmapped_programs: int
+    segments: dict[str, Any]
+    thresholds: dict[str, float]
+    industries: list[IndustryAlignment]
+    illustrative: bool
+
+
+class Gap(Open):
+    rank: int
+    type: str
+    entity: str
+    name: str
+    magnitude: float
+    severity: float
+    message: str
+    evidence: list[str]
+    evidence_total: int
+
+
+class Gaps(Open):
+    scope: str
+    scope_name: str
+    year: int | None
+    counts: dict[str, int]
+    total: int = Field(description="gaps found (before the limit)")
+    gaps: list[Gap]
+    illustrative: bool
+
+
+class Readiness(Open):
+    city: str
+    name: str
+    year: int | None
+    targets_met: int
+    targets_total: int
+    conditions_met: int
+    conditions_total: int
+    items: list[dict[str, Any]]
+    illustrative: bool
+
+
+class ReadinessRanking(Open):
+    year: int | None
+    cities: list[dict[str, Any]] = Field(description="readiness of every city, ranked (rank, relative_shortfall)")
+    illustrative: bool
+
+
+class Coupling(Open):
+    year: int | None
+    scopes: list[dict[str, Any]]
+    illustrative: bool
+
+
+class Partners(Open):
+    results: list[dict[str, Any]]
+    illustrative: bool
+
+
+class Trains(Open):
+    target: dict[str, Any]
+    rows: list[dict[str, Any]]
+    total: float
+    illustrative: bool
+
+
+class Hires(Open):
+    major: dict[str, Any]
+    industries: list[dict[str, Any]]
+    enterprises: list[dict[str, Any]]
+    illustrative: bool
+
+
+class Neighbours(BaseModel):
+    node: dict[str, Any] = Field(description="uid, label, id and name of the entity")
+    total: int
+    items: list[dict[str, Any]] = Field(description="type, zh, direction, props, other, other_label, other_id, other_name")
+
+
+class PathOut(BaseModel):
+    found: bool
+    path: dict[str, Any] | None = Field(description="length, nodes, relationships, text — or null")
+
+
+class PathsOut(BaseModel):
+    total: int
+    paths: list[dict[str, Any]]
+
+
+def page_example(item: type[BaseModel], total: int = 1) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a list route: one page holding the item model's example."""
+    extra = item.model_config.get("json_schema_extra")
+    example = extra.get("example") if isinstance(extra, dict) else None
+    return {200: {"content": {"application/json": {"example": {
+        "total": total, "offset": 0, "limit": 50, "items": [example] if example else []}}}}}

@@ -1,0 +1,24 @@
+"""One router per resource; :data:`ALL` in the order the OpenAPI document lists them."""
+
+from __future__ import annotations
+
+from iekg.api.routers import (
+    alliances,
+    analysis,
+    chains,
+    cities,
+    enterprises,
+    exports,
+    imports,
+    industries,
+    institutions,
+    majors,
+    meta,
+    policies,
+    relations,
+    search,
+    training_bases,
+)
+
+ALL = (meta, search, cities, institutions, enterprises, majors, industries, chains, training_bases, alliances,
+       policies, relations, analysis, exports, imports)

@@ -1,0 +1,264 @@
+"""The measures of docs/measures.md: alignment, gaps, readiness, coupling coordination, partners, who trains
+for an industry, who hires a major.  Each answer is the CLI's JSON (``--format json``) plus
+``illustrative``: true when the figures rest on illustrative (demo) data."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from iekg import service
+from iekg.api import listing
+from iekg.api.deps import CITY_PATTERN, CitiesQuery, CityCodeStr, GapType, StoreDep, YearQuery
+from iekg.api.errors import ProblemError, problem_responses, query_errors
+from iekg.api.jsonable import DataResponse
+from iekg.api.models import Alignment, Coupling, Gaps, Hires, Partners, Readiness, ReadinessRanking, Trains
+from iekg.graph.store import Store
+from iekg.queries.alignment import Scope, alignment, resolve_scope
+
+router = APIRouter(prefix="/analysis", tags=["analysis"])
+
+Province = Annotated[str | None, Query(pattern=CITY_PATTERN, description="a province code: all its cities",
+                                       examples=["410000"])]
+Chain = Annotated[str | None, Query(min_length=1, max_length=100, description="restrict to one industry chain id",
+                                    examples=["HN-NEV-01"])]
+CityOne = Annotated[CityCodeStr, Query(description="city code (6 digits)", examples=["410200"])]
+
+
+def ok(model: type, example: dict[str, Any], *codes: int) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": model, "content": {"application/json": {"example": example}}}, **problem_responses(*codes)}
+
+
+def all_cities(store: Store) -> list[str]:
+    return sorted(listing.names(store, "City"))
+
+
+def scope_of(store: Store, city: list[str] | None, province: str | None, year: int | None, chain: str | None) -> Scope:
+    if not city and not province:
+        raise ProblemError("invalid-request", "give city=CODE (repeatable) or province=CODE")
+    if city and province:
+        raise ProblemError("invalid-request", "give either city or province, not both")
+    with query_errors():
+        if chain is not None and store.get(f"IndustryChain:{chain}") is None:
+            raise LookupError(f"chain {chain} is not in the graph")
+        scope = resolve_scope(store, cities=city or None, province=province, year=year, chain=chain)
+    listing.require_year(store, year, scope.cities)
+    return scope
+
+
+ALIGN_EXAMPLE = {
+    "scope": "410200", "scope_name": "开封市", "scope_kind": "city", "cities": ["410200"], "chain": None, "year": 2024,
+    "S": 10234.5, "D": 9876.0, "sai": 0.7412, "coverage": 0.6667, "estimates": False, "estimated_programs": 0,
+    "unmapped_programs": 0, "segments": {"total": 9, "covered": 6, "uncovered": ["HN-NEV-01-S1"]},
+    "thresholds": {"shortage_below": 0.8, "surplus_above": 1.25},
+    "industries": [{"code": "36", "name": "汽车制造业", "supply": 812.4, "demand": 1320.0, "ratio": 0.6155,
+                    "status": "shortage", "deviation": -0.4062, "cooperation_density": 0.5, "enterprises": 8,
+                    "estimated_supply": 0.0}],
+    "illustrative": True}
+
+
+@router.get("/alignment", response_class=DataResponse, response_model=None, summary="Chain alignment 产教链条匹配度",
+            responses=ok(Alignment, ALIGN_EXAMPLE, 404))
+def get_alignment(store: StoreDep, city: CitiesQuery = None, province: Province = None, year: YearQuery = None,
+                  chain: Chain = None) -> DataResponse:
+    """Supply, demand, ratio, status and structural deviation per industry; S, D, SAI and chain coverage —
+    exactly ``iekg align --format json`` for the same scope, plus ``illustrative``."""
+    scope = scope_of(store, city, province, year, chain)
+    with query_errors():
+        a = alignment(store, scope)
+    return DataResponse({**a, "illustrative": service.scope_is_illustrative(store, scope.cities)})
+
+
+GAPS_EXAMPLE = {"scope": "410200", "scope_name": "开封市", "year": 2024,
+                "counts": {"unmet_demand": 1, "shortage": 3, "surplus": 2, "uncovered_segment": 3,
+                           "no_cooperation": 5, "no_training_base": 0, "target_shortfall": 4},
+                "total": 18, "illustrative": True,
+                "gaps": [{"rank": 1, "type": "unmet_demand", "entity": "Industry:38", "name": "电气机械和器材制造业",
+                          "magnitude": 420.0, "severity": 1.0, "message": "开封市 电气机械和器材制造业 有需求 420 人，本地无对口专业供给",
+                          "detail": {"supply": 0.0, "demand": 420.0},
+                          "evidence": ["DEMANDS|City:410200|Industry:38|year=2024|education_level=None|city_code=410200|major_code=None"],
+                          "evidence_total": 1}]}
+
+
+@router.get("/gaps", response_class=DataResponse, response_model=None, summary="Gaps 缺口",
+            responses=ok(Gaps, GAPS_EXAMPLE, 404))
+def get_gaps(store: StoreDep, city: CitiesQuery = None, province: Province = None, year: YearQuery = None,
+             chain: Chain = None,
+             type: Annotated[list[GapType] | None, Query(description="only these gap types (repeatable)")] = None,
+             limit: Annotated[int, Query(ge=1, le=500, description="at most this many gaps")] = 50) -> DataResponse:
+    """Gaps of a scope ranked by severity then magnitude, each with its evidence (node and relationship ids
+    to open with GET /{resource}/{id})."""
+    from iekg.queries.gaps import gaps
+
+    scope = scope_of(store, city, province, year, chain)
+    with query_errors():
+        g = gaps(store, scope, types=tuple(t.value for t in type) if type else None)
+    g["total"] = len(g["gaps"])
+    g["gaps"] = g["gaps"][:limit]
+    return DataResponse({**g, "illustrative": service.scope_is_illustrative(store, scope.cities)})
+
+
+READY_EXAMPLE = {"city": "410200", "name": "开封市", "year": 2024, "policy": "豫发改社会〔2022〕646号",
+                 "targets_met": 3, "targets_total": 7, "targets_unmeasurable": 1, "conditions_met": 4,
+                 "conditions_total": 5, "illustrative": True,
+                 "items": [{"target": "T03", "metric": "integration_industries", "name": "产教融合型行业",
+                            "kind": "target", "comparison": ">=", "threshold": 2.0, "unit": "个", "deadline": 2025,
+                            "any_of": None, "measurable": True, "value": 1.0, "met": False, "shortfall": 1.0,
+                            "evidence": ["FOCUSES_ON|City:410200|IndustryChain:HN-NEV-01"], "note": ""}]}
+
+
+@router.get("/readiness", response_class=DataResponse, response_model=None, summary="Readiness of a city 试点准备度",
+            responses=ok(Readiness, READY_EXAMPLE, 404))
+def get_readiness(store: StoreDep, city: CityOne, year: YearQuery = None) -> DataResponse:
+    """Every target and condition of the notice (豫发改社会〔2022〕646号) with the city's value, threshold,
+    met, shortfall and evidence — ``iekg readiness --city``."""
+    from iekg.queries.readiness import readiness
+
+    if store.get(f"City:{city}") is None:
+        raise ProblemError("not-found", f"city {city} is not in the graph")
+    listing.require_year(store, year, [city])
+    with query_errors():
+        r = readiness(store, city, year)
+    return DataResponse({**r, "illustrative": service.scope_is_illustrative(store, [city])})
+
+
+@router.get("/readiness/all", response_class=DataResponse, response_model=None,
+            summary="Readiness ranking 试点准备度排名",
+            responses=ok(ReadinessRanking, {"year": 2024, "illustrative": True,
+                                            "cities": [{**READY_EXAMPLE, "rank": 1, "relative_shortfall": 0.42}]}, 404))
+def get_readiness_all(store: StoreDep, year: YearQuery = None) -> DataResponse:
+    """All cities ranked: most targets met, then most conditions met, then the smallest relative shortfall —
+    ``iekg readiness --all``."""
+    from iekg.queries.readiness import readiness_all
+
+    listing.require_year(store, year)
+    with query_errors():
+        ranked = readiness_all(store, year)
+    cities = [r["city"] for r in ranked]
+    return DataResponse({"year": ranked[0]["year"] if ranked else year, "cities": ranked,
+                         "illustrative": service.scope_is_illustrative(store, cities)})
+
+
+COUPLING_EXAMPLE = {"year": 2024, "alpha": 0.5, "beta": 0.5, "excluded": {"gdp": "not loaded for every city"},
+                    "education_weights": {"graduates": 0.21}, "industry_weights": {"demand": 0.25},
+                    "scopes": [{"city": "410200", "u1": 0.31, "u2": 0.28, "c": 0.998, "t": 0.295, "ccd": 0.543,
+                                "grade": "勉强协调", "grade_en": "barely coordinated",
+                                "indicators": {"graduates": 10234.0}}],
+                    "illustrative": True}
+
+
+@router.get("/coupling", response_class=DataResponse, response_model=None,
+            summary="Coupling coordination 耦合协调度", responses=ok(Coupling, COUPLING_EXAMPLE, 404))
+def get_coupling(store: StoreDep,
+                 city: Annotated[set[CityCodeStr] | None, Query(min_length=2, description="cities to compare "
+                                                                "(at least two; default all)",
+                                                                examples=[["410200", "410100"]])] = None,
+                 year: YearQuery = None) -> DataResponse:
+    """Coupling coordination degree of the education and industry systems across cities (entropy weights)
+    — ``iekg coupling``."""
+    from iekg.queries.coupling import coupling
+
+    cities = sorted(city) if city else all_cities(store)
+    missing = [c for c in cities if store.get(f"City:{c}") is None]
+    if missing:
+        raise ProblemError("not-found", f"city {missing[0]} is not in the graph")
+    with query_errors():
+        res = coupling(store, cities, year)
+    return DataResponse({**res, "illustrative": service.scope_is_illustrative(store, cities)})
+
+
+PARTNERS_EXAMPLE = {"institution": {"id": "4141010459", "name": "郑州大学", "city": "410100", "city_name": "郑州市"},
+                    "year": 2024, "candidates": 244, "illustrative": True,
+                    "results": [{"id": "DEMO-410100-E0036", "name": "郑州新锐软件有限公司（示意）", "city": "410100",
+                                 "score": 0.8416, "components": {"alignment": 1.0, "distance": 1.0,
+                                                                 "capacity": 0.6104, "existing": 0.0},
+                                 "existing": False, "explanation": "同城；对口专业 计算机类 毕业生 941 人"}]}
+
+
+@router.get("/partners", response_class=DataResponse, response_model=None,
+            summary="Partner recommendations 合作伙伴推荐", responses=ok(Partners, PARTNERS_EXAMPLE, 404))
+def get_partners(store: StoreDep,
+                 id: Annotated[str, Query(min_length=1, max_length=200, description="an enterprise or institution "
+                                          "(id, Label:id or exact name)", examples=["4141010459"])],
+                 limit: Annotated[int, Query(ge=1, le=500)] = 10, year: YearQuery = None) -> DataResponse:
+    """Institutions that could partner with an enterprise, or enterprises with an institution, best first,
+    each with its score components and a Chinese explanation — ``iekg partners``."""
+    from iekg.queries.relations import partners_for_enterprise, partners_for_institution
+
+    node = listing.resolve(store, id)
+    listing.require_year(store, year)
+    with query_errors():
+        if node.label == "Enterprise":
+            res = partners_for_enterprise(store, node.id, limit=limit, year=year)
+        elif node.label == "Institution":
+            res = partners_for_institution(store, node.id, limit=limit, year=year)
+        else:
+            raise ProblemError("invalid-request", f"{node.uid} is neither an enterprise nor an institution")
+    cities = {r.get("city") for r in res.get("results", [])} | {listing.located(store, node.label).get(node.id)}
+    illustrative = service.is_illustrative(node.props) or \
+        service.scope_is_illustrative(store, [c for c in cities if c])
+    return DataResponse({**res, "illustrative": illustrative})
+
+
+TRAINS_EXAMPLE = {"target": {"kind": "industry", "id": "36", "name": "汽车制造业", "industries": ["36"]},
+                  "year": 2024, "cities": ["410200"], "scope_name": "开封市", "total": 812.4, "estimates": False,
+                  "rows": [{"institution": "4141011069", "institution_name": "开封大学", "city": "410200",
+                            "city_name": "开封市", "major": "460701", "major_name": "汽车制造与试验技术",
+                            "graduates": 120, "enrollment": 380, "volume": 120.0, "estimate": False, "weight": 0.6,
+                            "contribution": 72.0, "industries": ["36"]}],
+                  "institutions": [], "illustrative": True}
+
+
+@router.get("/who-trains", response_class=DataResponse, response_model=None,
+            summary="Who trains for an industry, segment or chain 谁在培养", responses=ok(Trains, TRAINS_EXAMPLE, 404))
+def get_who_trains(store: StoreDep,
+                   industry: Annotated[str | None, Query(pattern=r"^([A-T]|\d{2,4})$", description="GB/T 4754 code",
+                                                         examples=["36"])] = None,
+                   segment: Annotated[str | None, Query(min_length=1, max_length=100, description="chain segment id",
+                                                        examples=["HN-NEV-01-S1"])] = None,
+                   chain: Chain = None, city: CitiesQuery = None, year: YearQuery = None,
+                   limit: Annotated[int, Query(ge=1, le=500, description="rows returned")] = 100) -> DataResponse:
+    """Institutions and majors whose graduates the crosswalk sends into the target, with their volume,
+    weight and contribution (supply) — ``iekg trains``.  Give exactly one of industry, segment, chain."""
+    from iekg.queries.relations import who_trains_for
+
+    if sum(x is not None for x in (industry, segment, chain)) != 1:
+        raise ProblemError("invalid-request", "give exactly one of industry, segment, chain")
+    listing.require_year(store, year, city)
+    with query_errors():
+        res = who_trains_for(store, industry=industry, segment=segment, chain=chain, cities=city or None, year=year)
+    res["rows_total"] = len(res["rows"])
+    res["rows"] = res["rows"][:limit]
+    return DataResponse({**res, "illustrative": service.scope_is_illustrative(store, city or all_cities(store))})
+
+
+HIRES_EXAMPLE = {"major": {"code": "460701", "name": "汽车制造与试验技术", "level": "高职专科", "category": "4607",
+                           "weights_via": "category"},
+                 "year": 2024, "cities": None, "illustrative": True,
+                 "industries": [{"code": "36", "name": "汽车制造业", "weight": 0.6, "via": "category", "enterprises": 21,
+                                 "demand": 1320.0}],
+                 "enterprises": [{"id": "DEMO-410200-E0001", "name": "开封某汽车零部件有限公司（示意）", "city": "410200",
+                                  "city_name": "开封市", "industry": "36", "weight": 0.6, "employees": 420}],
+                 "demand": [], "total_demand": 1320.0, "total_weighted_demand": 792.0}
+
+
+@router.get("/who-hires", response_class=DataResponse, response_model=None, summary="Who hires a major 谁需要",
+            responses=ok(Hires, HIRES_EXAMPLE, 404))
+def get_who_hires(store: StoreDep,
+                  major: Annotated[str, Query(pattern=r"^\d{6,7}[TK]{0,2}$", description="major code",
+                                              examples=["460701"])],
+                  city: CitiesQuery = None, year: YearQuery = None,
+                  limit: Annotated[int, Query(ge=1, le=500, description="enterprises and demand rows returned")] = 100,
+                  ) -> DataResponse:
+    """The industries a major's crosswalk weights point to, their enterprises and the talent demand —
+    ``iekg hires``."""
+    from iekg.queries.relations import who_hires
+
+    with query_errors():
+        res = who_hires(store, major, cities=city or None, year=year)
+    for key in ("enterprises", "demand"):
+        if isinstance(res.get(key), list):
+            res[f"{key}_total"] = len(res[key])
+            res[key] = res[key][:limit]
+    return DataResponse({**res, "illustrative": service.scope_is_illustrative(store, city or all_cities(store))})

@@ -1,0 +1,96 @@
+"""Drafts for the pilot application as downloads: the Attachment 1 + 2 workbook and the pilot plan."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from iekg.api import listing
+from iekg.api.deps import CityCodeStr, StoreDep, YearQuery
+from iekg.api.errors import ProblemError, problem_responses, query_errors
+from iekg.graph.store import Store
+from iekg.queries import drafts
+
+router = APIRouter(prefix="/exports", tags=["exports"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MARKDOWN = "text/markdown; charset=utf-8"
+CityOne = Annotated[CityCodeStr, Query(description="city code (6 digits)", examples=["410200"])]
+
+
+def content_disposition(filename: str, fallback: str) -> str:
+    """``attachment`` with an ASCII fallback name and the real (Chinese) name per RFC 5987 / RFC 6266."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _city_name(store: Store, city: str) -> str:
+    node = store.get(f"City:{city}")
+    if node is None:
+        raise ProblemError("not-found", f"city {city} is not in the graph")
+    return node.name
+
+
+def download(data: bytes, media_type: str, filename: str, fallback: str, illustrative: bool) -> Response:
+    return Response(data, media_type=media_type, headers={
+        "Content-Disposition": content_disposition(filename, fallback),
+        "X-IEKG-Illustrative": "true" if illustrative else "false"})
+
+
+def _binary(description: str, *media_types: str) -> dict[int | str, dict[str, object]]:
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": description, "content": {m: binary for m in media_types},
+                  "headers": {"Content-Disposition": {"description": "attachment; filename*=UTF-8''… (Chinese name)",
+                                                      "schema": {"type": "string"}},
+                              "X-IEKG-Illustrative": {"description": "true when drafted from illustrative data",
+                                                      "schema": {"type": "string"}}}},
+            **problem_responses(404)}
+
+
+@router.get("/attachments", response_class=Response, summary="Attachment 1 + 2 workbook 附件1、2 (xlsx)",
+            responses=_binary("the workbook: 附件1 问题清单 (序号/主要问题/解决时限), 附件2 政策清单 "
+                                    "(序号/政策内容/责任部门/完成时限), and the evidence sheet; headers in row 2", XLSX))
+def attachments(store: StoreDep, city: CityOne, year: YearQuery = None,
+                max_generated: Annotated[int, Query(ge=0, le=50, description="at most this many rows drafted from "
+                                                    "gaps")] = 10) -> Response:
+    """The city's own Attachment 1 and 2 rows, then rows drafted from its gaps — ``iekg export attachments``.
+    Downloaded as ``{城市}产教融合试点附件1-2.xlsx``."""
+    name = _city_name(store, city)
+    listing.require_year(store, year, [city])
+    with tempfile.TemporaryDirectory(prefix="iekg-export-") as tmp:
+        out = Path(tmp) / "attachments.xlsx"
+        with query_errors():
+            res = drafts.export_attachments(store, city, out, year=year, max_generated=max_generated)
+        data = Path(res["path"]).read_bytes()
+    return download(data, XLSX, f"{name}产教融合试点附件1-2.xlsx", f"iekg-attachments-{city}.xlsx",
+                    bool(res["illustrative"]))
+
+
+@router.get("/plan", response_class=Response, summary="Pilot plan draft 试点方案草稿 (md / docx)",
+            responses={**_binary("the plan as Markdown, or Word with format=docx", MARKDOWN, DOCX),
+                       **problem_responses(404, 501)})
+def plan(store: StoreDep, city: CityOne, year: YearQuery = None,
+         format: Annotated[Literal["md", "docx"], Query(description="md (Markdown) or docx (needs python-docx)")] = "md",
+         ) -> Response:
+    """A draft pilot plan following the notice's 8-section outline, filled with the city's figures —
+    ``iekg export plan``.  Downloaded as ``{城市}产教融合型城市试点方案（草稿）.md``."""
+    name = _city_name(store, city)
+    listing.require_year(store, year, [city])
+    with query_errors():
+        text = drafts.plan_markdown(store, city, year=year)
+    illustrative = drafts.uses_illustrative_data(store, city)
+    base = f"{name}产教融合型城市试点方案（草稿）"
+    if format == "md":
+        return download(text.encode("utf-8"), MARKDOWN, base + ".md", f"iekg-plan-{city}.md", illustrative)
+    with tempfile.TemporaryDirectory(prefix="iekg-export-") as tmp:
+        out = drafts.markdown_to_docx(text, Path(tmp) / "plan.docx")
+        if out is None:
+            raise ProblemError("not-implemented", "python-docx is not installed: ask for format=md, or "
+                                                  "pip install python-docx")
+        data = out.read_bytes()
+    return download(data, DOCX, base + ".docx", f"iekg-plan-{city}.docx", illustrative)

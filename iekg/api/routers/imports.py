@@ -1,0 +1,100 @@
+"""Imports: upload template CSV files (or one XLSX workbook) → the full validation report; all or nothing.
+
+Needs the header ``X-API-Key`` (``IEKG_API_KEY``).  ``dry_run=true`` validates only.  Any error answers
+422 (``application/problem+json``) with every issue located by file, sheet, row and column, and the graph
+unchanged; a file loaded twice changes nothing the second time."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from iekg import service
+from iekg.api.deps import HolderDep, SettingsDep, require_api_key
+from iekg.api.errors import PROBLEM_MEDIA_TYPE, PROBLEM_REF, ProblemError, problem_body, problem_responses
+from iekg.api.models import ImportResult
+from iekg.loaders.report import ImportFailed, Report
+
+router = APIRouter(tags=["imports"])
+CHUNK = 1 << 16
+
+INVALID_EXAMPLE = problem_body(
+    "invalid-data", 422, "1 error(s) in the upload; nothing was changed", "/imports",
+    errors=[{"severity": "error", "code": "missing_ref", "file": "enterprises.csv", "sheet": None,
+             "table": "enterprises", "row": 3, "column": "所在城市代码", "value": "419999",
+             "message": "城市「419999」不在图中", "fix": "检查城市代码，或先导入该城市"}],
+    report={"ok": False, "errors": 1, "warnings": 0, "rows": {"enterprises": 2}, "issues": []}, changed=False)
+
+
+def safe_name(raw: str | None) -> str:
+    """The file name without any folder part (browsers on Windows may send C:\\…\\专业开设.csv)."""
+    name = re.split(r"[\\/]", raw or "")[-1].strip()
+    if not name or name.startswith(".") or len(name) > 200 or "\x00" in name:
+        raise ProblemError("invalid-request", f"unusable file name {raw!r}: name files like the template tables, "
+                                              "e.g. programs.csv or 专业开设.csv")
+    return name
+
+
+def _relocate(report: Report, folder: Path) -> None:
+    """Issues name the uploaded file, not the server's temporary copy."""
+    prefix = str(folder) + "/"
+    for i in report.issues:
+        if i.file and i.file.startswith(prefix):
+            i.file = i.file[len(prefix):]
+
+
+def _save(files: list[UploadFile], folder: Path, limit: int) -> list[Path]:
+    paths, total, seen = [], 0, set()
+    for up in files:
+        name = safe_name(up.filename)
+        if name.lower() in seen:
+            raise ProblemError("invalid-request", f"file {name} is uploaded twice")
+        seen.add(name.lower())
+        p = folder / name
+        with open(p, "wb") as out:
+            while chunk := up.file.read(CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise ProblemError("payload-too-large", f"the upload is larger than the limit of {limit} bytes")
+                out.write(chunk)
+        paths.append(p)
+    return paths
+
+
+@router.post("/imports", response_model=ImportResult, summary="Import data 导入数据 (all or nothing)",
+             dependencies=[Depends(require_api_key)],
+             responses={422: {"description": "invalid data (nothing changed) or invalid request",
+                              "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF, "example": INVALID_EXAMPLE}}},
+                        **problem_responses(401, 403, 413)})
+async def import_files(holder: HolderDep, settings: SettingsDep,
+                 files: Annotated[list[UploadFile], File(description="template CSV files (named like the tables: "
+                                                         "programs.csv, 专业开设.csv …) or one XLSX workbook "
+                                                         "(one sheet per table)")],
+                 dry_run: Annotated[bool, Query(description="validate only, change nothing")] = False,
+                 ) -> dict[str, Any]:
+    """Validate the uploaded files against the data contract and the graph and, when there is no error
+    (and not ``dry_run``), add them to the graph in one all-or-nothing write — ``iekg import`` /
+    ``iekg validate``.  Warnings do not stop an import; they come back in ``issues``."""
+    with tempfile.TemporaryDirectory(prefix="iekg-upload-") as tmp:
+        folder = Path(tmp).resolve()
+        paths = await run_in_threadpool(_save, files, folder, settings.max_upload_bytes)
+        names = [p.name for p in paths]
+        lock = holder.read if dry_run else holder.write
+        try:
+            async with lock() as store:
+                outcome = await run_in_threadpool(service.import_paths, store, paths, dry_run=dry_run)
+        except ImportFailed as exc:
+            _relocate(exc.report, folder)
+            report = exc.report.as_dict()
+            raise ProblemError("invalid-data", f"{len(exc.report.errors)} error(s) in the upload; nothing was changed",
+                               errors=[i.as_dict() for i in exc.report.errors], report=report,
+                               changed=False) from None
+        _relocate(outcome.report, folder)
+    result = outcome.result.as_dict() if outcome.result else None
+    return {**outcome.report.as_dict(), "dry_run": dry_run, "changed": bool(result and any(result.values())),
+            "files": names, "result": result}
