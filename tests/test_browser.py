@@ -5,7 +5,7 @@ leave 127.0.0.1, the network canvas must show nodes, and choosing another city m
 Screenshots go to ``test-artifacts/browser/``.
 
 Skipped when Chromium or Playwright is missing, unless ``CI`` is set: then those are failures.
-Install them with ``scripts/install-browser`` and ``pip install playwright`` (never ``playwright install``).
+Install them with ``scripts/ci-deps`` and ``pip install playwright`` (never ``playwright install``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ TIMEOUT_MS = 60_000
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run under CI: {reason} (run scripts/install-browser; pip install playwright)")
+        pytest.fail(f"browser tests cannot run under CI: {reason} (run scripts/ci-deps; pip install playwright)")
     pytest.skip(reason)
 
 
