@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(module.router)
     from iekg.viz.routes import viz_router
 
-    app.include_router(viz_router())  # /dashboard and the network pages
+    app.include_router(viz_router(), include_in_schema=False)  # /dashboard and the network pages: HTML for people
     _offline_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
