@@ -311,3 +311,19 @@ def test_a_city_without_programs_has_an_empty_alignment(tmp_path: Path) -> None:
     service.build(store, Settings(home=tmp_path), demo=False)
     a = alignment(store, resolve_scope(store, city="410200"))
     assert (a["S"], a["D"], a["sai"], a["industries"], a["year"]) == (0.0, 0.0, None, [], None)
+
+
+def test_an_either_or_group_of_conditions_counts_once(worked: Path) -> None:
+    for name, text in CHAIN_FILES.items():
+        _write(worked, name, text)
+    _write(worked, "policies.csv", "doc_number,title,issuer\n测试〔2022〕1号,测试通知,测试厅")
+    _write(worked, "targets.csv", """
+id,doc_number,metric,name,comparison,value,unit,deadline,kind,any_of
+C-1,测试〔2022〕1号,condition_iei_cultivation_list,培育名单企业,>=,1,家,,condition,G
+C-2,测试〔2022〕1号,condition_training_platforms,实训平台,>=,0,个,,condition,G
+C-3,测试〔2022〕1号,condition_policies_since_2016,政策,>=,1,项,,condition,
+""")
+    store = _store_from(worked)
+    r = readiness(store, "410200", policy="测试〔2022〕1号")
+    assert all(i["met"] for i in r["items"] if i["any_of"] == "G")  # both members of the group are met
+    assert (r["conditions_met"], r["conditions_total"]) == (1, 2)  # the group counts once; C-3 is not met

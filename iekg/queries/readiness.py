@@ -243,7 +243,7 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
             n_met += 1
     return {"city": city, "name": node.name, "year": ctx.data.year, "policy": policy,
             "targets_met": n_met, "targets_total": total, "targets_unmeasurable": unmeasurable,
-            "conditions_met": sum(1 for r in rows if r["kind"] == "condition" and effective(r)),
+            "conditions_met": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition" and effective(r)}),
             "conditions_total": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition"}),
             "items": rows}
 
