@@ -13,13 +13,25 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table as RichTable
+from rich.markup import escape
+from rich.table import Table as _Table
+from rich.text import Text
 
 from iekg import __version__, service
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, markdown, mermaid
 from iekg.graph.store import StoreError
 from iekg.loaders.report import ImportFailed, Report
 from iekg.settings import Settings
+
+
+class RichTable(_Table):
+    """A table whose plain-string cells are shown literally: user data may contain [brackets], which rich
+    would otherwise read as markup (and drop, as it did with "[programs]" sheet names). Styled cells are
+    passed as ``Text``."""
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        super().add_row(*(escape(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
 
 app = typer.Typer(help="iekg — 产教融合知识图谱 (industry–education integration knowledge graph)",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -93,7 +105,7 @@ def _print_report(report: Report, fmt: Fmt, *, extra: dict[str, Any] | None = No
         for key in ("severity", "file", "row", "column", "value", "problem", "fix"):
             t.add_column(tr(key), overflow="fold")
         for i in report.issues:
-            sev = f"[red]{tr('error')}[/red]" if i.severity == "error" else f"[yellow]{tr('warning')}[/yellow]"
+            sev = Text(tr("error"), "red") if i.severity == "error" else Text(tr("warning"), "yellow")
             file = Path(i.file).name + (f" [{i.sheet}]" if i.sheet else "")
             t.add_row(sev, file, "" if i.row is None else str(i.row), i.column or "", i.value or "", i.message, i.fix)
         out.print(t)
@@ -345,7 +357,7 @@ def align(
         st = i["status"]
         colour = {"unmet": "red", "shortage": "yellow", "surplus": "cyan"}.get(st, "white")
         t.add_row(i["code"], i["name"], _f(i["supply"], 1), _f(i["demand"], 1), _f(i["ratio"]),
-                  f"[{colour}]{STATUS_ZH.get(st, st)} {st}[/{colour}]", _f(i["deviation"]), _f(i["cooperation_density"]))
+                  Text(f"{STATUS_ZH.get(st, st)} {st}", colour), _f(i["deviation"]), _f(i["cooperation_density"]))
     out.print(t)
     out.print(f"S = {a['S']:.1f}  D = {a['D']:.1f}  SAI = {_f(a['sai'])}  覆盖率 coverage = {_f(a['coverage'])} "
               f"({a['segments']['covered']}/{a['segments']['total']} segments)")
@@ -432,10 +444,10 @@ def readiness(
         t.add_column(c, overflow="fold")
     for i in r["items"]:
         met = i.get("group_met", i["met"]) if i["any_of"] else i["met"]
-        mark = "—" if met is None else ("[green]✓[/green]" if met else "[red]✗[/red]")
+        mark = Text("—") if met is None else (Text("✓", "green") if met else Text("✗", "red"))
         t.add_row(("条件 " if i["kind"] == "condition" else "目标 ") + i["target"], str(i["name"]),
                   "无法衡量" if not i["measurable"] else _f(i["value"]), f"{i['comparison']} {i['threshold']:g} {i['unit'] or ''}",
-                  mark + (" (二选一)" if i["any_of"] else ""), _f(i["shortfall"]), i["note"])
+                  mark + Text(" (二选一)" if i["any_of"] else ""), _f(i["shortfall"]), i["note"])
     out.print(t)
     out.print(f"目标达成 {r['targets_met']}/{r['targets_total']}，无法衡量 {r['targets_unmeasurable']}；"
               f"条件满足 {r['conditions_met']}/{r['conditions_total']}")
@@ -706,6 +718,28 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to liste
 
     out.print(f"iekg API on http://{host}:{port}/  (dashboard /dashboard, API docs /docs) — store {State.settings.store}")
     run(host, port, State.settings)
+
+
+@app.command()
+def template(output: Path = typer.Option(Path("iekg-导入模板.xlsx"), "-o", "--output", help="the .xlsx file to write"),
+             table: list[str] = typer.Option([], "--table", help="only this table (repeatable; English or Chinese "
+                                             "name, e.g. programs or 专业开设); default: all"),
+             fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Write the import workbook (导入模板): instructions, one sheet per table, drop-downs, an example row each."""
+    from iekg.loaders.template import resolve_tables, write_template
+
+    if output.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("the output must be an .xlsx file", param_hint="-o")
+    try:
+        names = resolve_tables(table or None)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--table") from None
+    path = write_template(output, tables=names, lang=State.settings.lang)
+    if fmt is Fmt.json:
+        _print_json({"path": str(path), "tables": names})
+        return
+    out.print(f"[green]{path}[/green]: 说明 + {len(names)} 张表 sheets ({', '.join(names)})")
+    out.print(f"填写后 then: iekg validate {path.name} ; iekg import {path.name}")
 
 
 @app.command()

@@ -340,3 +340,29 @@ def test_warnings_do_not_block_an_import(home: Path, tmp_path: Path):
         "warning", "docnum_repaired", 2, "文号", "发改社会〔20191558号")
     shown = as_json(iekg(home, "show", "Policy:发改社会〔2019〕1558号", "--format", "json"))
     assert shown["props"]["title"] == "国家产教融合建设试点实施方案"
+
+
+def test_table_output_shows_user_text_with_brackets_literally(tmp_path: Path) -> None:
+    """Rich would read "[programs]" or "[/x]" as markup and drop or choke on it: cells are escaped."""
+    from typer.testing import CliRunner
+
+    from iekg.cli import app
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "institutions.csv").write_text("id,name,city_code,level\n4141099991,[b]学院[/oops],410100,大学\n",
+                                             encoding="utf-8")
+    r = CliRunner().invoke(app, ["--home", str(tmp_path / "h"), "validate", str(folder)])
+    assert r.exit_code == 1
+    assert "大学" in r.stdout and "institutions.csv" in r.stdout
+    book = tmp_path / "t.xlsx"
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "programs"
+    ws.append(["学校标识码", "专业代码", "年份"])
+    ws.append(["4141099991", "80901", 2024])
+    wb.save(book)
+    r = CliRunner().invoke(app, ["--home", str(tmp_path / "h"), "validate", str(book)])
+    assert r.exit_code == 1 and "t.xlsx [programs]" in r.stdout  # the sheet name is shown
