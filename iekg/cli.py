@@ -359,7 +359,7 @@ def align(
         t.add_row(i["code"], i["name"], _f(i["supply"], 1), _f(i["demand"], 1), _f(i["ratio"]),
                   Text(f"{STATUS_ZH.get(st, st)} {st}", colour), _f(i["deviation"]), _f(i["cooperation_density"]))
     out.print(t)
-    out.print(f"S = {a['S']:.1f}  D = {a['D']:.1f}  SAI = {_f(a['sai'])}  覆盖率 coverage = {_f(a['coverage'])} "
+    out.print(f"S = {a['S']:.1f}  D = {a['D']:.1f}  SAI = {_f(a['sai']) or '—'}  覆盖率 coverage = {_f(a['coverage']) or '—'} "
               f"({a['segments']['covered']}/{a['segments']['total']} segments)")
     if a["estimates"]:
         out.print(f"[yellow]估算 estimate: {a['estimated_programs']} 个专业点缺毕业生数，按在校生/学制估算[/yellow]")
