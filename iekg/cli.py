@@ -243,29 +243,23 @@ def show(ident: str = typer.Argument(..., help="an id (410200, 4141010459), Labe
          fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
     """One entity with its properties and relationships (or one relationship, by its evidence key)."""
     store = _store()
-    if "|" in ident:
-        rel = service.show_relationship(store, ident)
-        if rel is None:
-            if fmt is Fmt.json:
-                _print_json({"error": "not_found", "id": ident})
-            else:
-                out.print(f"[red]{tr('notfound')}: {ident}[/red]")
-            raise typer.Exit(1)
-        if fmt is Fmt.json:
-            _print_json(rel)
-        else:
-            out.print(f"{rel['start']['name']} ({rel['start']['uid']}) -[{rel['type']}]-> "
-                      f"{rel['end']['name']} ({rel['end']['uid']})")
-            for k, v in sorted(rel["props"].items()):
-                out.print(f"  {k}: {v}")
-        return
-    data = service.show(store, ident, limit)
-    if data is None:
+    found = service.show_relationship(store, ident) if "|" in ident else service.show(store, ident, limit)
+    if found is None:
         if fmt is Fmt.json:
             _print_json({"error": "not_found", "id": ident})
         else:
-            out.print(f"[red]{tr('notfound')}: {ident}[/red]")
+            out.print(Text(f"{tr('notfound')}: {ident}", "red"))
         raise typer.Exit(1)
+    if "|" in ident:
+        if fmt is Fmt.json:
+            _print_json(found)
+            return
+        out.print(Text(f"{found['start']['name']} ({found['start']['uid']}) -[{found['type']}]-> "
+                       f"{found['end']['name']} ({found['end']['uid']})"))
+        for k, v in sorted(found["props"].items()):
+            out.print(Text(f"  {k}: {v}"))
+        return
+    data = found
     if fmt is Fmt.json:
         _print_json(data)
         return

@@ -1,7 +1,7 @@
 """The embedded default store: a networkx MultiDiGraph persisted as JSON in the home folder.
 
 The file ``graph.json`` is written atomically (temp file + rename), so a crash never leaves half a
-graph; JSON, not pickle, so the file is safe to open and readable by other tools.
+graph; JSON (never a Python object serialisation), so the file is safe to open and readable by other tools.
 """
 
 from __future__ import annotations
