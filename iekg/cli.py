@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,16 @@ def _store() -> Any:
         return service.open_store(State.settings)
     except StoreError as exc:
         err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _data_error() -> Iterator[None]:
+    """A question the data cannot answer (unknown city, chain, id; too few cities): one red line, exit 1."""
+    try:
+        yield
+    except (LookupError, ValueError) as exc:
+        err.print(Text(str(exc).strip("'\""), "red"))
         raise typer.Exit(1) from None
 
 
@@ -311,13 +323,10 @@ def _scope(city: list[str], province: str | None, year: int | None, chain: str |
     store = _store()
     if not city and not province:
         raise typer.BadParameter("give --city CODE (repeatable) or --province CODE", param_hint="--city")
-    try:
+    with _data_error():
         if chain is not None and store.get(f"IndustryChain:{chain}") is None:
             raise LookupError(f"chain {chain} is not in the graph")
         return store, resolve_scope(store, cities=city or None, province=province, year=year, chain=chain)
-    except LookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
 
 
 def _f(x: Any, nd: int = 4) -> str:
@@ -410,7 +419,7 @@ def readiness(
     if bool(city) == bool(all_):
         raise typer.BadParameter("give either --city CODE or --all", param_hint="--city")
     store = _store()
-    try:
+    with _data_error():
         if all_:
             ranked = readiness_all(store, year)
             if fmt is Fmt.json:
@@ -427,9 +436,6 @@ def readiness(
             _illustrative_note(store, [r["city"] for r in ranked])
             return
         r = ready_one(store, str(city), year)
-    except LookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
     if fmt is Fmt.json:
         _print_json(r)
         return
@@ -458,11 +464,8 @@ def coupling(
 
     store = _store()
     cities = city or sorted(n.id for n in store.nodes("City"))
-    try:
+    with _data_error():
         res = ccd(store, cities, year)
-    except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
     if fmt is Fmt.json:
         _print_json(res)
         return
@@ -591,11 +594,8 @@ def trains(industry: str | None = typer.Option(None, "--industry"), segment: str
     if sum(x is not None for x in (industry, segment, chain)) != 1:
         raise typer.BadParameter("give exactly one of --industry, --segment, --chain", param_hint="--industry")
     store = _store()
-    try:
+    with _data_error():
         res = who_trains_for(store, industry=industry, segment=segment, chain=chain, cities=city or None, year=year)
-    except LookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
     if fmt is Fmt.json:
         _print_json(res)
         return
@@ -617,11 +617,8 @@ def hires(major: str = typer.Argument(..., help="a major code"), city: list[str]
     from iekg.queries.relations import who_hires
 
     store = _store()
-    try:
+    with _data_error():
         res = who_hires(store, major, cities=city or None, year=year)
-    except LookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
     if fmt is Fmt.json:
         _print_json(res)
         return
@@ -667,11 +664,8 @@ def export_attachments(city: str = typer.Option(..., "--city", help="city code")
     if output.suffix.lower() != ".xlsx":
         raise typer.BadParameter("the output must be an .xlsx file", param_hint="-o")
     store = _store()
-    try:
+    with _data_error():
         res = drafts.export_attachments(store, city, output, year=year, max_generated=max_generated)
-    except LookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
     if fmt is Fmt.json:
         _print_json(res)
         return
@@ -692,11 +686,8 @@ def export_plan(city: str = typer.Option(..., "--city", help="city code"),
     if output.suffix.lower() not in (".md", ".docx"):
         raise typer.BadParameter("the output must be a .md or .docx file", param_hint="-o")
     store = _store()
-    try:
+    with _data_error():
         files = drafts.write_plan(store, city, output, year=year)
-    except LookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
     if fmt is Fmt.json:
         _print_json({"files": [str(f) for f in files]})
         return
