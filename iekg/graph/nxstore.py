@@ -17,7 +17,7 @@ import networkx as nx
 import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES
-from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, filter_rels, search_rank
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, filter_rels, id_values, search_rank
 
 FORMAT = "iekg-graph"
 VERSION = 1
@@ -186,8 +186,11 @@ class NetworkxStore(Store):
         """The edges of one type, grouped in one pass over the graph (kept until the next write)."""
         if ("by-type",) not in self._frames:
             groups: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
-            for a, b, d in self.g.edges(data=True):
-                groups.setdefault(d["type"], []).append((a, b, d))
+            # the raw adjacency dicts: a third faster than edges(data=True) or the succ view at 1M edges
+            for a, nbrs in self.g._succ.items():
+                for b, parallel in nbrs.items():
+                    for d in parallel.values():
+                        groups.setdefault(d["type"], []).append((a, b, d))
             self._frames[("by-type",)] = groups
         return self._frames[("by-type",)].get(rel_type, [])  # type: ignore[no-any-return]
 
@@ -200,7 +203,7 @@ class NetworkxStore(Store):
             self._frames[key] = pd.DataFrame([[r.get(c) for c in cols] for r in rows], columns=cols)
         frame = self._frames[key]
         if ids is not None:
-            return frame[frame["id"].isin(set(ids))].reset_index(drop=True)
+            return frame[frame["id"].isin(id_values(ids))].reset_index(drop=True)
         return frame.copy()
 
     def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,

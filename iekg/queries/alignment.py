@@ -83,12 +83,12 @@ class Weights:
         wanted = None if majors is None else sorted(set(majors))
         sub = store.rel_frame("SUBCLASS_OF", src_label="Major", dst_label="MajorCategory", src_ids=wanted).rename(
             columns={"src": "major", "dst": "category"})
-        cats = None if wanted is None else sorted(set(sub["category"]))
+        cats = None if wanted is None else sorted(sub["category"].unique())
         aw = store.rel_frame("ALIGNS_WITH", ["weight"], src_label="MajorCategory", src_ids=cats)
         own = store.rel_frame("ALIGNS_WITH", ["weight"], src_label="Major", src_ids=wanted).rename(
             columns={"src": "major", "dst": "industry"})
         cat = aw.merge(sub, left_on="src", right_on="category").rename(columns={"dst": "industry"})
-        cat = cat[~cat["major"].isin(set(own["major"]))]
+        cat = cat[~cat["major"].isin(own["major"].unique())]
         own = own.merge(sub, on="major", how="left")
         frame = pd.concat([own.assign(via="major"), cat.assign(via="category")], ignore_index=True)
         frame = frame[["major", "industry", "weight", "via", "category"]]
@@ -108,7 +108,7 @@ def scope_programs(store: Store, cities: Sequence[str], year: int | None,
     职业本科) flagged ``estimate`` when graduates are missing.  Every read is filtered by the store."""
     loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=cities).rename(
         columns={"src": "institution", "dst": "city"})
-    insts = sorted(set(loc["institution"]))
+    insts = sorted(loc["institution"].unique())
     if year is None:
         years = pd.to_numeric(store.rel_frame("OFFERS", ["year"], src_label="Institution", src_ids=insts)["year"])
         year = int(years.max()) if len(years.dropna()) else None
@@ -116,7 +116,7 @@ def scope_programs(store: Store, cities: Sequence[str], year: int | None,
                              dst_label="Major", src_ids=insts, where={"year": year}).rename(
         columns={"src": "institution", "dst": "major"})
     offers = offers.merge(loc, on="institution")
-    majors = store.node_frame("Major", ["level"], ids=set(offers["major"])).rename(
+    majors = store.node_frame("Major", ["level"], ids=offers["major"].unique()).rename(
         columns={"id": "major", "level": "major_level"})
     levels = store.node_frame("Institution", ["level"], ids=insts).rename(
         columns={"id": "institution", "level": "inst_level"})
@@ -172,17 +172,17 @@ class ScopeData:
         cities = sorted(scope.cities)
         programs, year = scope_programs(store, cities, scope.year)
         dem = scope_demand(store, cities, year)
-        majors = set(programs["major"]) | set(dem.loc[dem["target_label"] == "Major", "target"])
+        majors = set(programs["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
         weights = Weights.load(store, majors)
         w = weights.frame[["major", "industry", "weight"]]
         supply_rows = programs.merge(w, on="major")
         supply_rows["supply"] = supply_rows["volume"] * supply_rows["weight"]
-        unmapped = programs[~programs["major"].isin(set(w["major"])) & (programs["volume"] > 0)]
+        unmapped = programs[~programs["major"].isin(w["major"].unique()) & (programs["volume"] > 0)]
         by_ind = dem[dem["target_label"] == "Industry"].assign(industry=lambda x: rollup(x["target"]), weight=1.0)
         by_major = dem[dem["target_label"] == "Major"].merge(w, left_on="target", right_on="major", how="left")
         demand_rows = pd.concat([by_ind, by_major.drop(columns=["major"])], ignore_index=True)
         demand_rows["demand"] = demand_rows["headcount"] * demand_rows["weight"]
-        codes = set(supply_rows["industry"]) | set(demand_rows["industry"].dropna())
+        codes = set(supply_rows["industry"].unique()) | set(demand_rows["industry"].dropna().unique())
         names = store.node_frame("Industry", ["name"], ids=codes)
         return cls(scope, year, programs, weights, supply_rows, demand_rows, unmapped,
                    dict(zip(names["id"], names["name"], strict=True)))
@@ -245,7 +245,7 @@ def scope_enterprises(store: Store, cities: Sequence[str]) -> tuple[pd.DataFrame
     """The scope's enterprises (enterprise, city, industry rolled up) and their COOPERATES_WITH pairs."""
     loc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=cities).rename(
         columns={"src": "enterprise", "dst": "city"})
-    ents_ids = sorted(set(loc["enterprise"]))
+    ents_ids = sorted(loc["enterprise"].unique())
     ind = store.rel_frame("IN_INDUSTRY", src_label="Enterprise", src_ids=ents_ids).rename(
         columns={"src": "enterprise", "dst": "industry"})
     ents = loc.merge(ind, on="enterprise")
@@ -354,8 +354,8 @@ def alignment_table(store: Store, cities: Sequence[str], year: int | None = None
 def _code(data: ScopeData) -> dict[str, Any]:
     """The scope's supply and demand rows as integer cells city × industry, for bincount."""
     dem = data.demand_rows.dropna(subset=["industry"])
-    cities = pd.Index(sorted(set(data.supply_rows["city"]) | set(dem["city_code"])))
-    inds = pd.Index(sorted(set(data.supply_rows["industry"]) | set(dem["industry"])))
+    cities = pd.Index(sorted(set(data.supply_rows["city"].unique()) | set(dem["city_code"].unique())))
+    inds = pd.Index(sorted(set(data.supply_rows["industry"].unique()) | set(dem["industry"].unique())))
     n = len(inds)
     return {"cities": cities, "industries": inds,
             "s_cell": cities.get_indexer(data.supply_rows["city"]) * n + inds.get_indexer(data.supply_rows["industry"]),
