@@ -110,6 +110,39 @@ def test_cli_build_sync_and_query_on_neo4j(neo: Neo4jStore, neo4j_server: Any, t
     assert r.exit_code == 0 and len(json.loads(r.stdout)["items"]) == 12
 
 
+def test_memoised_answers_follow_another_process_writes(neo: Neo4jStore, neo4j_server: Any, tmp_path: Path) -> None:
+    """An API process keeps its store (and its memoised scope tables) open; a CLI import into the same
+    database through another driver must change the API's next answer, not leave it stale."""
+    from iekg.queries.alignment import alignment, resolve_scope
+
+    worked = Path(__file__).parent / "fixtures" / "worked_example"
+    report = Report()
+    load(neo, read_paths([p for p in sorted(worked.glob("*.csv"))], report), report)
+    assert not report.errors
+    before = alignment(neo, resolve_scope(neo, city="410200", year=2024))
+    assert (before["S"], before["D"]) == (600, 700)
+    assert alignment(neo, resolve_scope(neo, city="410200", year=2024))["S"] == 600  # memoised: same answer
+
+    other_driver = _driver(neo4j_server)  # "another process": its own driver and store object
+    try:
+        other = Neo4jStore(other_driver)
+        extra = tmp_path / "extra"
+        extra.mkdir()
+        (extra / "programs.csv").write_text("学校标识码,专业代码,年份,毕业生数\n4141099999,460102,2024,100\n",
+                                            encoding="utf-8")
+        (extra / "majors.csv").write_text("code,name,category_code,level\n460102,另一专业,4601,高职专科\n",
+                                          encoding="utf-8")
+        r2 = Report()
+        load(other, read_paths([extra], r2), r2)
+        assert not r2.errors, r2.errors
+    finally:
+        other_driver.close()
+    after = alignment(neo, resolve_scope(neo, city="410200", year=2024))
+    assert (after["S"], after["D"]) == (700, 700)  # 100 more graduates of category A → industry 36
+    assert {i["code"]: i["supply"] for i in after["industries"]}["36"] == 450
+    assert neo.counts()[0].get("IekgMeta") is None  # the version node is never counted
+
+
 def test_crash_in_the_middle_of_a_large_load(tmp_path: Path) -> None:
     """kill -9 while the demo is being imported; restart on the same data; import again: same graph as a
     clean load, no duplicates."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,9 @@ from iekg.graph.schema import NODE_TYPES, REL_TYPES, split_uid
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, search_rank
 
 KEY = "_key"  # relationship identity property (type|start|end|key props), indexed per type
+# One node of this fixed internal label (not a schema label, never counted) holds the graph's version: every
+# write changes it, so memoised results of any process on the same database are dropped after anyone's write.
+META = "`IekgMeta`"
 
 
 def _label(label: str) -> str:
@@ -55,6 +58,7 @@ class Neo4jStore(Store):
         self.database = database
         self.batch_size = batch_size
         self._schema_ready = False
+        self._memo_version: str | None = None
 
     # ------------------------------------------------------------------------------- connection
     @classmethod
@@ -113,6 +117,26 @@ class Neo4jStore(Store):
         self._write("CALL db.awaitIndexes(300)")
         self._schema_ready = True
 
+    # ------------------------------------------------------------------------------- the version
+    def _bump(self) -> None:
+        """A new graph version, before and after every write (readers of the half-written graph recompute)."""
+        self._write(f"MERGE (m:{META} {{id: 'graph'}}) SET m.version = randomUUID(), "
+                    "m.source = 'iekg', m.source_kind = 'system'")
+        self.forget()
+
+    def version(self) -> str | None:
+        recs = self._read(f"MATCH (m:{META} {{id: 'graph'}}) RETURN m.version AS v")
+        return recs[0]["v"] if recs else None
+
+    def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """As :meth:`Store.memo`, but valid only while the database's graph version is unchanged: another
+        process's import (a CLI next to the API, a second API instance) drops what this one memoised."""
+        v = self.version()
+        if v != self._memo_version:
+            self.forget()
+            self._memo_version = v
+        return super().memo(key, compute)
+
     # ------------------------------------------------------------------------------------ writes
     def apply(self, changes: ChangeSet, *, fresh: bool = False) -> ApplyResult:
         """Batched upsert of every node and relationship.
@@ -126,6 +150,7 @@ class Neo4jStore(Store):
         res = ApplyResult()
         if fresh:
             self.clear()
+        self._bump()
         by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for n in changes.nodes.values():
             by_label[n.label].append({"id": n.props["id"], "props": {k: _clean(v) for k, v in n.props.items()}})
@@ -182,14 +207,14 @@ class Neo4jStore(Store):
                     made, changed = session.execute_write(work, chunk)
                     res.rels_created += made
                     res.rels_updated += changed
-        self.forget()
+        self._bump()
         return res
 
     def clear(self) -> None:
         self.ensure_schema()
         with self.driver.session(database=self.database) as session:
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-        self.forget()
+        self._bump()
 
     # ------------------------------------------------------------------------------------- reads
     @staticmethod
@@ -262,7 +287,8 @@ class Neo4jStore(Store):
         return [h[3] for h in hits[:limit]]
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
-        labels = {r["l"]: r["n"] for r in self._read("MATCH (n) RETURN labels(n)[0] AS l, count(*) AS n")}
+        labels = {r["l"]: r["n"] for r in self._read(f"MATCH (n) WHERE NOT n:{META} "
+                                                              "RETURN labels(n)[0] AS l, count(*) AS n")}
         types = {r["t"]: r["n"] for r in self._read("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n")}
         return dict(sorted(labels.items())), dict(sorted(types.items()))
 
