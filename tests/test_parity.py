@@ -127,6 +127,18 @@ def test_relations_filtered_reads(stores: tuple[Any, Any]) -> None:
     both(stores, lambda s: relations.partners_for_institution(s, "4141010475", limit=None))
 
 
+def test_rel_max_computed_where_the_data_is(stores: tuple[Any, Any]) -> None:
+    """The latest year of programs: Neo4j answers with one number; both stores agree, with filters too."""
+    nx_store, _ = stores
+    insts = sorted(nx_store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City",
+                                      dst_ids=["410200"])["src"])
+    for kw in ({}, {"src_ids": insts}, {"src_ids": insts, "where": {"year": 2023}}, {"src_ids": ["none"]}):
+        both(stores, lambda s, kw=kw: s.rel_max("OFFERS", "year", "Institution", **kw))
+    assert nx_store.rel_max("OFFERS", "year", "Institution", src_ids=insts, where={"year": 2023}) == 2023.0
+    assert nx_store.rel_max("OFFERS", "year", "Institution", src_ids=["none"]) is None
+    assert nx_store.rel_max("OFFERS", "year", "Institution") == 2024.0
+
+
 def test_drafts(stores: tuple[Any, Any], tmp_path: Path) -> None:
     both(stores, lambda s: drafts.attachments(s, "410200"))
     both(stores, lambda s: drafts.plan_markdown(s, "410200"))

@@ -301,29 +301,32 @@ class Neo4jStore(Store):
         recs = self._read(q, props=list(props), ids=None if ids is None else sorted(set(ids)))
         return pd.DataFrame([[r["id"], *r["vals"]] for r in recs], columns=["id", *props])
 
-    def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
-                  dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
-                  dst_ids: Iterable[str] | None = None, where: dict[str, Any] | None = None) -> pd.DataFrame:
-        """Filters run on the server; an id list anchors the match on the indexed ``id`` of that end."""
-        props = tuple(props)
+    def _rel_match(self, rel_type: str, src_label: str | None, dst_label: str | None,
+                   src_ids: Iterable[str] | None, dst_ids: Iterable[str] | None,
+                   where: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+        """The ``MATCH … WHERE …`` of ``rel_frame``'s filters (relationship ``r`` from ``a`` to ``b``) and its
+        parameters; an id list anchors the match on the indexed ``id`` of that end."""
         a = f"(a:{_label(src_label)}" if src_label else "(a"
         b = f"(b:{_label(dst_label)}" if dst_label else "(b"
-        params: dict[str, Any] = {"props": list(props)}
+        params: dict[str, Any] = {}
         conds = []
+        anchor = ""  # the end matched through its unique id index: no list filter on it
         if src_ids is not None and src_label:
-            head, a = "UNWIND $src AS sid ", a + " {id: sid})"
+            head, a, anchor = "UNWIND $src AS sid ", a + " {id: sid})", "src"
         elif dst_ids is not None and dst_label:
-            head, b = "UNWIND $dst AS did ", b + " {id: did})"
+            head, b, anchor = "UNWIND $dst AS did ", b + " {id: did})", "dst"
         else:
             head = ""
         a = a if a.endswith(")") else a + ")"
         b = b if b.endswith(")") else b + ")"
         if src_ids is not None:
             params["src"] = sorted(set(src_ids))
-            conds.append("a.id IN $src")
+            if anchor != "src":
+                conds.append("a.id IN $src")
         if dst_ids is not None:
             params["dst"] = sorted(set(dst_ids))
-            conds.append("b.id IN $dst")
+            if anchor != "dst":
+                conds.append("b.id IN $dst")
         eq = {k: v for k, v in (where or {}).items() if not isinstance(v, (list, tuple, set, frozenset))}
         inn = {k: sorted(v) for k, v in (where or {}).items() if isinstance(v, (list, tuple, set, frozenset))}
         if eq:
@@ -333,6 +336,24 @@ class Neo4jStore(Store):
             params["inn"] = inn
             conds.append("all(k IN keys($inn) WHERE r[k] IN $inn[k])")
         where_clause = (" WHERE " + " AND ".join(conds)) if conds else ""
-        recs = self._read(f"{head}MATCH {a}-[r:{_type(rel_type)}]->{b}{where_clause} "
-                          "RETURN a.id AS src, b.id AS dst, [p IN $props | r[p]] AS vals", **params)
+        return f"{head}MATCH {a}-[r:{_type(rel_type)}]->{b}{where_clause} ", params
+
+    def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
+                  dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
+                  dst_ids: Iterable[str] | None = None, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Filters run on the server (see :meth:`_rel_match`)."""
+        props = tuple(props)
+        match, params = self._rel_match(rel_type, src_label, dst_label, src_ids, dst_ids, where)
+        recs = self._read(match + "RETURN a.id AS src, b.id AS dst, [p IN $props | r[p]] AS vals",
+                          props=list(props), **params)
         return pd.DataFrame([[r["src"], r["dst"], *r["vals"]] for r in recs], columns=["src", "dst", *props])
+
+    def rel_max(self, rel_type: str, prop: str, src_label: str | None = None, dst_label: str | None = None, *,
+                src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,
+                where: dict[str, Any] | None = None) -> float | None:
+        """Computed on the server: one number comes back, not the relationships."""
+        match, params = self._rel_match(rel_type, src_label, dst_label, src_ids, dst_ids, where)
+        recs = self._read(match + "WITH r[$prop] AS v WHERE v IS :: INTEGER OR v IS :: FLOAT RETURN max(v) AS m",
+                          prop=prop, **params)
+        m = recs[0]["m"] if recs else None
+        return None if m is None else float(m)

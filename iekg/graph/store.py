@@ -190,6 +190,16 @@ class Store(ABC):
         value, or is one of a list of values (``{"year": 2024, "city_code": ["410100", "410200"]}``).
         """
 
+    def rel_max(self, rel_type: str, prop: str, src_label: str | None = None, dst_label: str | None = None, *,
+                src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,
+                where: dict[str, Any] | None = None) -> float | None:
+        """The largest numeric value of ``prop`` over the relationships ``rel_frame`` would return with the
+        same filters (None when there is none).  Stores that can compute it where the data is override this."""
+        col = self.rel_frame(rel_type, [prop], src_label, dst_label, src_ids=src_ids, dst_ids=dst_ids,
+                             where=where)[prop]
+        m = pd.to_numeric(col, errors="coerce").max()
+        return None if pd.isna(m) else float(m)
+
     def close(self) -> None:  # noqa: B027 — optional hook
         """Release resources (connections, files)."""
 

@@ -110,8 +110,8 @@ def scope_programs(store: Store, cities: Sequence[str], year: int | None,
         columns={"src": "institution", "dst": "city"})
     insts = sorted(loc["institution"].unique())
     if year is None:
-        years = pd.to_numeric(store.rel_frame("OFFERS", ["year"], src_label="Institution", src_ids=insts)["year"])
-        year = int(years.max()) if len(years.dropna()) else None
+        latest = store.rel_max("OFFERS", "year", src_label="Institution", src_ids=insts)
+        year = None if latest is None else int(latest)
     offers = store.rel_frame("OFFERS", ["year", "graduates", "enrollment", *extra], src_label="Institution",
                              dst_label="Major", src_ids=insts, where={"year": year}).rename(
         columns={"src": "institution", "dst": "major"})
