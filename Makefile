@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 $(BIN)/iekg: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,speedups]'
 	@touch $@
 
 setup: $(BIN)/iekg
