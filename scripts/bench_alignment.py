@@ -108,7 +108,6 @@ def bench(label: str, store: NetworkxStore, load_s: float, repeat: int) -> list[
         al.alignment_table(store, cities, year)
 
     join = best(joined, max(1, repeat // 2))
-    al.alignment_table(store, cities, year)
     warm = best(lambda: al.alignment_table(store, cities, year), repeat)
     full = best(lambda: [al.alignment(store, al.Scope((c,), year)) for c in cities], max(1, repeat // 3))
     arrays, _, industries = encode(store, cities, year)

@@ -149,8 +149,9 @@ class Neo4jStore(Store):
         self.ensure_schema()
         res = ApplyResult()
         if fresh:
-            self.clear()
-        self._bump()
+            self.clear()  # which changes the version itself
+        else:
+            self._bump()
         by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for n in changes.nodes.values():
             by_label[n.label].append({"id": n.props["id"], "props": {k: _clean(v) for k, v in n.props.items()}})
