@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -327,3 +328,31 @@ C-3,测试〔2022〕1号,condition_policies_since_2016,政策,>=,1,项,,conditio
     r = readiness(store, "410200", policy="测试〔2022〕1号")
     assert all(i["met"] for i in r["items"] if i["any_of"] == "G")  # both members of the group are met
     assert (r["conditions_met"], r["conditions_total"]) == (1, 2)  # the group counts once; C-3 is not met
+
+
+def test_sums_equal_the_rows_they_sum(tmp_path: Path) -> None:
+    """ScopeSums (the store's aggregations, what alignment uses) and ScopeData (the rows, what gaps'
+    evidence and the pages use) give the same supply and demand per industry, for every city of the demo
+    and for the province; and the estimated and unmapped programs agree."""
+    from iekg import service
+    from iekg.queries.alignment import ScopeData, ScopeSums
+    from iekg.settings import Settings
+
+    store = NetworkxStore()
+    service.build(store, Settings(home=tmp_path))
+    cities = sorted(n.id for n in store.nodes("City"))
+    scopes = [resolve_scope(store, city=c) for c in cities] + [resolve_scope(store, province="410000")]
+    checked = 0
+    for scope in scopes:
+        sums, rows = ScopeSums.gather(store, scope), ScopeData.gather(store, scope)
+        assert sums.year == rows.year
+        for mine, theirs in ((sums.supply(), rows.supply()), (sums.demand(), rows.demand())):
+            both = pd.concat([mine.rename("a"), theirs.rename("b")], axis=1).fillna(0.0)
+            assert np.allclose(both["a"], both["b"], rtol=1e-12, atol=1e-9), scope.id
+            checked += int((both["a"] > 0).sum())
+        est = rows.supply_rows[rows.supply_rows["estimate"]].groupby("industry")["supply"].sum()
+        assert np.allclose(sums.estimated_supply().reindex(est.index).fillna(0.0), est, atol=1e-9)
+        assert sums.estimated_programs == int(rows.programs["estimate"].sum())
+        assert sums.unmapped_programs == len(rows.unmapped)
+        assert int(sums.offers["programs"].sum()) == len(rows.programs)
+    assert checked > 500  # the demo's cities supply and demand hundreds of (city, industry) pairs

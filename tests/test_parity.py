@@ -139,6 +139,40 @@ def test_rel_max_computed_where_the_data_is(stores: tuple[Any, Any]) -> None:
     assert nx_store.rel_max("OFFERS", "year", "Institution") == 2024.0
 
 
+def frame_records(df: Any) -> list[dict[str, Any]]:
+    """A frame as records, with pandas' missing values as None (the stores may differ in NaN vs None)."""
+    return [{k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v) for k, v in r.items()}
+            for r in df.to_dict("records")]
+
+
+def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> None:
+    """offer_sums, demand_sums and cooperation_counts: one Cypher aggregation each on Neo4j, pandas on the
+    embedded store; the same groups and numbers, and the totals of the rows they sum."""
+    nx_store, _ = stores
+    cities = sorted(n.id for n in nx_store.nodes("City"))
+    for cs, year in ((["410200"], 2024), (list(CITIES), 2023), (cities, 2024), (["410200"], 1999)):
+        both(stores, lambda s, cs=cs, y=year: frame_records(s.offer_sums(cs, y)))
+        both(stores, lambda s, cs=cs, y=year: frame_records(s.demand_sums(cs, y)))
+        aligned = al.ScopeSums.gather(nx_store, al.Scope(tuple(cs), year)).aligned
+        both(stores, lambda s, cs=cs, y=year, a=aligned: frame_records(s.cooperation_counts(cs, y, a)))
+    majors = ["460701", "460702", "500201"]
+    both(stores, lambda s: frame_records(s.offer_sums(cities, 2024, majors)))
+    # the sums are those of the rows: programs and graduates of 开封's institutions in 2024
+    insts = nx_store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=["410200"])["src"]
+    rows = nx_store.rel_frame("OFFERS", ["graduates", "enrollment"], src_ids=insts, where={"year": 2024})
+    for s in stores:
+        off = s.offer_sums(["410200"], 2024)
+        assert off["programs"].sum() == len(rows) > 0
+        assert off["graduates"].sum() == rows["graduates"].sum()
+        assert off["with_graduates"].sum() == rows["graduates"].notna().sum()
+        assert off["enrollment_only_n"].sum() == (rows["graduates"].isna() & rows["enrollment"].notna()).sum() > 0
+        assert s.offer_sums(["410200"], 1999).empty
+        sub = s.offer_sums(cities, 2024, majors)
+        assert set(sub["major"]) <= set(majors) and len(sub) > 0
+    dem = nx_store.rel_frame("DEMANDS", ["headcount", "city_code"], where={"year": 2024, "city_code": ["410200"]})
+    assert stores[1].demand_sums(["410200"], 2024)["headcount"].sum() == dem["headcount"].sum() > 0
+
+
 def test_drafts(stores: tuple[Any, Any], tmp_path: Path) -> None:
     both(stores, lambda s: drafts.attachments(s, "410200"))
     both(stores, lambda s: drafts.plan_markdown(s, "410200"))

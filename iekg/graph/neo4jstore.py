@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, split_uid
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, search_rank
+from iekg.graph.sums import (
+    COOPERATION_COLUMNS,
+    DEMAND_SUM_COLUMNS,
+    OFFER_KEYS,
+    OFFER_SUM_COLUMNS,
+    ROLLUP_PATTERN,
+)
 
 KEY = "_key"  # relationship identity property (type|start|end|key props), indexed per type
 # One node of this fixed internal label (not a schema label, never counted) holds the graph's version: every
@@ -358,3 +365,82 @@ class Neo4jStore(Store):
                           prop=prop, **params)
         m = recs[0]["m"] if recs else None
         return None if m is None else float(m)
+
+    # ------------------------------------------------------------------------------ aggregations
+    # One Cypher aggregation each (the pandas versions and the columns' meaning: iekg.graph.sums); only the
+    # groups come back over Bolt.  Labels and types are the schema's fixed names, every value a parameter.
+    def offer_sums(self, cities: Sequence[str], year: int | None,
+                   majors: Iterable[str] | None = None) -> pd.DataFrame:
+        recs = self._read(
+            # grouped by the Major node and the institution's level read once per institution; the
+            # groups' properties are read after the aggregation (half the time of grouping by properties)
+            f"UNWIND $cities AS cid "
+            f"MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-(i:{_label('Institution')}) "
+            "WITH cid, i, i.level AS il "
+            f"MATCH (i)-[o:{_type('OFFERS')}]->(m:{_label('Major')}) "
+            "WHERE o.year = $year AND ($majors IS NULL OR m.id IN $majors) "
+            "WITH cid, il, m, toFloatOrNull(o.graduates) AS g, toFloatOrNull(o.enrollment) AS e, "
+            "     toFloatOrNull(o.employment_rate) AS rt, o.leading AS lead "
+            "WITH cid, il, m, g, e, rt, lead, (g IS NULL AND e IS NOT NULL) AS est "
+            "WITH cid, il, m, count(*) AS programs, "
+            "  sum(coalesce(g, 0.0)) AS graduates, count(g) AS with_graduates, "
+            "  count(CASE WHEN g > 0 THEN 1 END) AS positive_graduates, "
+            "  sum(CASE WHEN est THEN e ELSE 0.0 END) AS enrollment_only, "
+            "  count(CASE WHEN est THEN 1 END) AS enrollment_only_n, "
+            "  count(CASE WHEN est AND e > 0 THEN 1 END) AS enrollment_only_positive, "
+            "  sum(CASE WHEN g IS NOT NULL AND rt IS NOT NULL THEN g ELSE 0.0 END) AS rated_graduates, "
+            "  sum(CASE WHEN g IS NOT NULL AND rt IS NOT NULL THEN rt * g ELSE 0.0 END) AS rate_graduates, "
+            "  count(CASE WHEN rt IS NOT NULL AND g > 0 THEN 1 END) AS rated_positive, "
+            "  sum(CASE WHEN est AND rt IS NOT NULL THEN e ELSE 0.0 END) AS rated_enrollment, "
+            "  sum(CASE WHEN est AND rt IS NOT NULL THEN rt * e ELSE 0.0 END) AS rate_enrollment, "
+            "  count(CASE WHEN lead = true THEN 1 END) AS leading, count(lead) AS leading_known "
+            "RETURN cid AS city, m.id AS major, m.level AS major_level, il AS inst_level, programs, graduates, "
+            "  with_graduates, positive_graduates, enrollment_only, enrollment_only_n, enrollment_only_positive, "
+            "  rated_graduates, rate_graduates, rated_positive, rated_enrollment, rate_enrollment, leading, "
+            "  leading_known",
+            cities=sorted(set(cities)), year=year, majors=None if majors is None else sorted(set(majors)))
+        cols = [*OFFER_KEYS, *OFFER_SUM_COLUMNS]
+        out = pd.DataFrame([[r[c] for c in cols] for r in recs], columns=cols)
+        return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
+
+    def offer_years(self, cities: Sequence[str]) -> pd.Series:
+        recs = self._read(
+            f"UNWIND $cities AS cid "
+            f"MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-(:{_label('Institution')})"
+            f"-[o:{_type('OFFERS')}]->(:{_label('Major')}) "
+            "WITH o.year AS y WHERE y IS :: INTEGER RETURN y, count(*) AS n ORDER BY y",
+            cities=sorted(set(cities)))
+        return pd.Series([r["n"] for r in recs], index=pd.Index([r["y"] for r in recs], name="year"), name="programs",
+                         dtype="int64")
+
+    def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+        recs = self._read(
+            f"MATCH (a)-[r:{_type('DEMANDS')}]->(b) "
+            "WHERE r.year = $year AND r.city_code IN $cities "
+            f"  AND (a:{_label('City')} OR a:{_label('Enterprise')}) AND (b:{_label('Industry')} OR b:{_label('Major')}) "
+            f"RETURN r.city_code AS city, CASE WHEN b:{_label('Industry')} THEN 'Industry' ELSE 'Major' END AS target_label, "
+            "  b.id AS target, sum(toFloat(r.headcount)) AS headcount, count(*) AS rows",
+            cities=sorted(set(cities)), year=year)
+        out = pd.DataFrame([[r[c] for c in DEMAND_SUM_COLUMNS] for r in recs], columns=list(DEMAND_SUM_COLUMNS))
+        out["headcount"] = out["headcount"].astype(float)
+        return out.sort_values(["city", "target_label", "target"], kind="mergesort").reset_index(drop=True)
+
+    def cooperation_counts(self, cities: Sequence[str], year: int | None,
+                           aligned: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+        recs = self._read(
+            f"UNWIND $cities AS cid "
+            f"MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-(e:{_label('Enterprise')})"
+            f"-[:{_type('IN_INDUSTRY')}]->(ind) "
+            "WITH DISTINCT e, CASE WHEN ind.id =~ $rollup THEN left(ind.id, 2) ELSE ind.id END AS code "
+            "WITH e, code, coalesce($aligned[code], []) AS majors "
+            "RETURN code AS industry, count(DISTINCT e) AS enterprises, "
+            "  count(DISTINCT CASE WHEN size(majors) > 0 AND EXISTS { "
+            f"    MATCH (c:{_label('City')})<-[:{_type('LOCATED_IN')}]-(i:{_label('Institution')})"
+            f"-[:{_type('COOPERATES_WITH')}]->(e) "
+            f"    MATCH (i)-[o:{_type('OFFERS')}]->(m:{_label('Major')}) "
+            "    WHERE c.id IN $cities AND o.year = $year AND m.id IN majors } THEN e END) AS cooperating",
+            cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
+            aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
+        out = pd.DataFrame([[r[c] for c in COOPERATION_COLUMNS] for r in recs], columns=list(COOPERATION_COLUMNS))
+        out[["enterprises", "cooperating"]] = out[["enterprises", "cooperating"]].astype(int)
+        return out.sort_values("industry", kind="mergesort").reset_index(drop=True)

@@ -7,13 +7,14 @@ builds a :class:`ChangeSet`; ``Store.apply`` then writes it all or nothing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from iekg.graph import sums
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, rel_key, split_uid
 
 
@@ -199,6 +200,36 @@ class Store(ABC):
                              where=where)[prop]
         m = pd.to_numeric(col, errors="coerce").max()
         return None if pd.isna(m) else float(m)
+
+    # ------------------------------------------------------------------------- aggregations
+    # The sums alignment needs (see iekg.graph.sums): pandas over rel_frame here; Neo4j overrides each
+    # with one Cypher aggregation, so province-wide questions fetch sums instead of every program row.
+    def offer_sums(self, cities: Sequence[str], year: int | None,
+                   majors: Iterable[str] | None = None) -> pd.DataFrame:
+        """The ``year``'s OFFERS of the institutions located in ``cities`` (only those to ``majors`` when
+        given), counted and summed per (city, major, major level, institution level): one row per group,
+        columns :data:`~iekg.graph.sums.OFFER_KEYS` and :data:`~iekg.graph.sums.OFFER_SUM_COLUMNS`,
+        sorted by the keys (missing levels are None)."""
+        return sums.offer_sums(self, cities, year, majors)
+
+    def offer_years(self, cities: Sequence[str]) -> pd.Series:
+        """How many OFFERS of the institutions located in ``cities`` each year has: a Series indexed by year
+        (ascending, integer years only), named ``programs``."""
+        return sums.offer_years(self, cities)
+
+    def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+        """The ``year``'s DEMANDS (from a City or an Enterprise to an Industry or a Major) whose
+        ``city_code`` is in ``cities``: headcount summed and rows counted per (city, target label,
+        target id), sorted by those."""
+        return sums.demand_sums(self, cities, year)
+
+    def cooperation_counts(self, cities: Sequence[str], year: int | None,
+                           aligned: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+        """Per industry (GB/T 4754 codes rolled up to 大类): the enterprises located in ``cities`` in that
+        industry, and how many of them cooperate (COOPERATES_WITH) with an institution located in
+        ``cities`` that offers in ``year`` one of the majors ``aligned[industry]``.  Columns industry,
+        enterprises, cooperating; sorted by industry."""
+        return sums.cooperation_counts(self, cities, year, aligned)
 
     def close(self) -> None:  # noqa: B027 — optional hook
         """Release resources (connections, files)."""

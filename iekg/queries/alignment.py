@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iekg.graph.store import Store
+from iekg.graph.store import Store, id_values
+from iekg.graph.sums import rollup
 
 DURATION = {"高职专科": 3, "中职": 3, "本科": 4, "职业本科": 4}
 
@@ -42,12 +43,6 @@ class Scope:
         if self.kind == "province" or len(self.cities) != 1:
             return self.name or ",".join(self.cities)
         return self.cities[0]
-
-
-def rollup(codes: pd.Series) -> pd.Series:
-    """GB/T 4754 codes of 3 or 4 digits roll up to their 2-digit 大类; 门类 letters stay as they are."""
-    codes = codes.astype(str)
-    return codes.where(~codes.str.match(r"^\d{3,4}$"), codes.str[:2])
 
 
 def resolve_scope(store: Store, *, city: str | None = None, cities: Sequence[str] | None = None,
@@ -101,26 +96,44 @@ class Weights:
 DEMAND_PROPS = ["year", "headcount", "city_code", "education_level", "major_code"]
 
 
-def scope_programs(store: Store, cities: Sequence[str], year: int | None,
-                   extra: Sequence[str] = ()) -> tuple[pd.DataFrame, int | None]:
+def latest_year(store: Store, cities: Sequence[str]) -> int | None:
+    """The latest OFFERS year of the institutions located in ``cities`` (counted by the store: one short
+    aggregation on Neo4j), memoised until the next write."""
+    def compute() -> int | None:
+        years = store.offer_years(cities)
+        return int(years.index.max()) if len(years) else None
+
+    out: int | None = store.memo(("latest-year", tuple(sorted(set(cities)))), compute)
+    return out
+
+
+def scope_programs(store: Store, cities: Sequence[str], year: int | None, extra: Sequence[str] = (), *,
+                   majors: Iterable[str] | None = None,
+                   institutions: Iterable[str] | None = None) -> tuple[pd.DataFrame, int | None]:
     """The programs of the scope's institutions in ``year`` (default: the latest year they have), with
     their city and volume = graduates, or enrollment / duration (3 for 高职专科 and 中职, 4 for 本科 and
-    职业本科) flagged ``estimate`` when graduates are missing.  Every read is filtered by the store."""
+    职业本科) flagged ``estimate`` when graduates are missing.  Every read is filtered by the store.
+
+    ``majors`` / ``institutions`` keep only the programs of those majors / institutions (the default
+    year is still the latest of the whole scope): questions about one industry or one institution read
+    those rows only."""
     loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=cities).rename(
         columns={"src": "institution", "dst": "city"})
-    insts = sorted(loc["institution"].unique())
     if year is None:
-        latest = store.rel_max("OFFERS", "year", src_label="Institution", src_ids=insts)
-        year = None if latest is None else int(latest)
+        year = latest_year(store, cities)
+    if institutions is not None:
+        loc = loc[loc["institution"].isin(id_values(institutions))]
+    insts = sorted(loc["institution"].unique())
     offers = store.rel_frame("OFFERS", ["year", "graduates", "enrollment", *extra], src_label="Institution",
-                             dst_label="Major", src_ids=insts, where={"year": year}).rename(
+                             dst_label="Major", src_ids=insts, dst_ids=None if majors is None else sorted(set(majors)),
+                             where={"year": year}).rename(
         columns={"src": "institution", "dst": "major"})
     offers = offers.merge(loc, on="institution")
-    majors = store.node_frame("Major", ["level"], ids=offers["major"].unique()).rename(
+    major_levels = store.node_frame("Major", ["level"], ids=offers["major"].unique()).rename(
         columns={"id": "major", "level": "major_level"})
     levels = store.node_frame("Institution", ["level"], ids=insts).rename(
         columns={"id": "institution", "level": "inst_level"})
-    offers = offers.merge(majors, on="major", how="left").merge(levels, on="institution", how="left")
+    offers = offers.merge(major_levels, on="major", how="left").merge(levels, on="institution", how="left")
     duration = offers["major_level"].fillna(offers["inst_level"]).map(DURATION).astype(float)
     grads = pd.to_numeric(offers["graduates"], errors="coerce")
     enrol = pd.to_numeric(offers["enrollment"], errors="coerce")
@@ -142,6 +155,32 @@ def scope_demand(store: Store, cities: Sequence[str], year: int | None) -> pd.Da
     d = pd.concat(parts, ignore_index=True).rename(columns={"dst": "target"})
     d["headcount"] = pd.to_numeric(d["headcount"]).astype(float)
     return d
+
+
+def aligned_majors(store: Store, industries: Iterable[str]) -> list[str]:
+    """The majors with crosswalk weight > 0 into any of ``industries`` (大类 codes), from every major's
+    weights (memoised until the next write)."""
+    w = store.memo(("weights-all",), lambda: Weights.load(store)).frame
+    return sorted(w.loc[w["industry"].isin(list(industries)) & (w["weight"] > 0), "major"].unique())
+
+
+def program_supply(store: Store, cities: Sequence[str], year: int | None, *, majors: Iterable[str] | None = None,
+                   institutions: Iterable[str] | None = None) -> tuple[pd.DataFrame, int | None]:
+    """:func:`scope_programs` (only the given majors' or institutions' programs when given) joined to their
+    crosswalk weights: one row per program × industry with ``industry``, ``weight`` and ``supply`` =
+    volume × weight, as in :attr:`ScopeData.supply_rows`.  Memoised until the next write."""
+    mj = None if majors is None else tuple(sorted(set(majors)))
+    ins = None if institutions is None else tuple(sorted(set(institutions)))
+
+    def compute() -> tuple[pd.DataFrame, int | None]:
+        programs, y = scope_programs(store, cities, year, majors=mj, institutions=ins)
+        w = Weights.load(store, programs["major"].unique()).frame[["major", "industry", "weight"]]
+        rows = programs.merge(w, on="major")
+        rows["supply"] = rows["volume"] * rows["weight"]
+        return rows, y
+
+    out: tuple[pd.DataFrame, int | None] = store.memo(("program-supply", tuple(sorted(cities)), year, mj, ins), compute)
+    return out
 
 
 @dataclass
@@ -194,6 +233,87 @@ class ScopeData:
     def demand(self) -> pd.Series:
         d = self.demand_rows.dropna(subset=["industry"])
         return d.groupby("industry")["demand"].sum()
+
+
+@dataclass
+class ScopeSums:
+    """The scope's supply and demand as sums per city × industry, from the store's aggregations
+    (:meth:`Store.offer_sums`, :meth:`Store.demand_sums`: on Neo4j they run on the server), with the
+    crosswalk weights applied here.  The numbers are those of :class:`ScopeData`'s rows, summed;
+    questions that need the rows themselves (gaps' evidence, the network pages) use ScopeData."""
+
+    scope: Scope
+    year: int | None
+    offers: pd.DataFrame  # offer_sums + duration, volume, estimated_volume, estimated_programs, positive_programs,
+    #                       rated_volume, rate_volume
+    demands: pd.DataFrame  # demand_sums: city, target_label, target, headcount, rows
+    weights: Weights
+    cells: pd.DataFrame  # city, industry, supply, estimated_supply, demand (rows where any is given)
+    aligned: dict[str, list[str]]  # industry -> the majors with weight > 0 into it
+    industry_names: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def gather(cls, store: Store, scope: Scope) -> ScopeSums:
+        """Read the scope's sums (memoised per cities and year until the store's next write)."""
+        key = ("scope-sums", tuple(sorted(scope.cities)), scope.year)
+        sums: ScopeSums = store.memo(key, lambda: cls._gather(store, scope))
+        if sums.scope != scope:
+            sums = ScopeSums(scope, sums.year, sums.offers, sums.demands, sums.weights, sums.cells, sums.aligned,
+                             sums.industry_names)
+        return sums
+
+    @classmethod
+    def _gather(cls, store: Store, scope: Scope) -> ScopeSums:
+        cities = sorted(scope.cities)
+        year = scope.year if scope.year is not None else latest_year(store, cities)
+        off = store.offer_sums(cities, year)
+        duration = off["major_level"].where(off["major_level"].notna(), off["inst_level"]).map(DURATION).astype(float)
+        known = duration.notna()
+        off["duration"] = duration
+        off["estimated_programs"] = off["enrollment_only_n"].where(known, 0).astype(int)
+        off["estimated_volume"] = (off["enrollment_only"] / duration).where(known, 0.0)
+        off["volume"] = off["graduates"] + off["estimated_volume"]
+        off["positive_programs"] = off["positive_graduates"] + off["enrollment_only_positive"].where(known, 0)
+        off["rated_volume"] = off["rated_graduates"] + (off["rated_enrollment"] / duration).where(known, 0.0)
+        off["rate_volume"] = off["rate_graduates"] + (off["rate_enrollment"] / duration).where(known, 0.0)
+        dem = store.demand_sums(cities, year)
+        majors = set(off["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
+        weights = Weights.load(store, majors)
+        w = weights.frame[["major", "industry", "weight"]]
+        sup = off[["city", "major", "volume", "estimated_volume"]].merge(w, on="major")
+        sup = sup.assign(supply=sup["volume"] * sup["weight"], estimated_supply=sup["estimated_volume"] * sup["weight"])
+        by_ind = dem[dem["target_label"] == "Industry"]
+        by_ind = pd.DataFrame({"city": by_ind["city"], "industry": rollup(by_ind["target"]), "demand": by_ind["headcount"]})
+        by_major = dem[dem["target_label"] == "Major"].merge(w, left_on="target", right_on="major")
+        by_major = pd.DataFrame({"city": by_major["city"], "industry": by_major["industry"],
+                                 "demand": by_major["headcount"] * by_major["weight"]})
+        cells = pd.concat([
+            sup.groupby(["city", "industry"])[["supply", "estimated_supply"]].sum(),
+            pd.concat([by_ind, by_major]).groupby(["city", "industry"])[["demand"]].sum(),
+        ], axis=1).fillna(0.0).sort_index().reset_index()
+        pos = w[w["weight"] > 0]
+        aligned = {str(k): sorted(v.unique()) for k, v in pos.groupby("industry")["major"]}
+        names = store.node_frame("Industry", ["name"], ids=cells["industry"].unique())
+        return cls(scope, year, off, dem, weights, cells, aligned, dict(zip(names["id"], names["name"], strict=True)))
+
+    # ----------------------------------------------------------------------------- aggregates
+    def supply(self) -> pd.Series:
+        return self.cells.groupby("industry")["supply"].sum()
+
+    def demand(self) -> pd.Series:
+        return self.cells.groupby("industry")["demand"].sum()
+
+    def estimated_supply(self) -> pd.Series:
+        return self.cells.groupby("industry")["estimated_supply"].sum()
+
+    @property
+    def estimated_programs(self) -> int:
+        return int(self.offers["estimated_programs"].sum())
+
+    @property
+    def unmapped_programs(self) -> int:
+        mapped = self.offers["major"].isin(self.weights.frame["major"].unique())
+        return int(self.offers.loc[~mapped, "positive_programs"].sum())
 
 
 # -------------------------------------------------------------------------------------- measures
@@ -255,23 +375,20 @@ def scope_enterprises(store: Store, cities: Sequence[str]) -> tuple[pd.DataFrame
     return ents, coop[["institution", "enterprise"]].drop_duplicates()
 
 
-def cooperation_density(store: Store, data: ScopeData) -> pd.DataFrame:
-    """Per industry: the scope's enterprises in it, and how many cooperate with an aligned institution."""
-    ind, coop = scope_enterprises(store, data.scope.cities)
-    aligned = data.supply_rows.loc[data.supply_rows["weight"] > 0, ["institution", "industry"]].drop_duplicates()
-    hits = coop.merge(ind, on="enterprise").merge(aligned, on=["institution", "industry"])
-    total = ind.groupby("industry")["enterprise"].nunique()
-    cooperating = hits.groupby("industry")["enterprise"].nunique()
-    return pd.DataFrame({"enterprises": total, "cooperating": cooperating}).fillna(0).astype(int)
+def cooperation_density(store: Store, sums: ScopeSums) -> pd.DataFrame:
+    """Per industry: the scope's enterprises in it, and how many cooperate with an aligned institution
+    (one in scope offering a major with crosswalk weight > 0 into that industry): counted by the store."""
+    c = store.cooperation_counts(sorted(sums.scope.cities), sums.year, sums.aligned)
+    return c.set_index("industry")[["enterprises", "cooperating"]]
 
 
 def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
-              data: ScopeData | None = None) -> dict[str, Any]:
+              sums: ScopeSums | None = None) -> dict[str, Any]:
     """The alignment of one scope: the JSON object of ``iekg align``."""
     t = thresholds or Thresholds()
-    data = data or ScopeData.gather(store, scope)
-    s = data.supply()
-    d = data.demand()
+    sums = sums or ScopeSums.gather(store, scope)
+    s = sums.supply()
+    d = sums.demand()
     frame = pd.DataFrame({"supply": s, "demand": d}).fillna(0.0)
     if scope.chain:
         frame = frame[frame.index.isin(chain_industries(store, scope.chain))]
@@ -285,9 +402,9 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
         deviation = np.where(dv > 0, share_s / np.where(share_d > 0, share_d, 1) - 1, np.nan)
     sai = float(1 - 0.5 * np.abs(share_s - share_d).sum()) if S > 0 and D > 0 else None
     status = _statuses(sv, dv, t)
-    coop = cooperation_density(store, data)
+    coop = cooperation_density(store, sums)
     dens = (coop["cooperating"] / coop["enterprises"]).reindex(frame.index)
-    est = data.supply_rows[data.supply_rows["estimate"]].groupby("industry")["supply"].sum()
+    est = sums.estimated_supply()
 
     segs = focus_segments(store, scope)
     supplied = set(frame.index[frame["supply"] > 0])
@@ -298,7 +415,7 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
     industries = [
-        {"code": code, "name": data.industry_names.get(code, ""), "supply": float(sv[k]), "demand": float(dv[k]),
+        {"code": code, "name": sums.industry_names.get(code, ""), "supply": float(sv[k]), "demand": float(dv[k]),
          "ratio": num(ratio[k]), "status": str(status[k]), "deviation": num(deviation[k]),
          "cooperation_density": num(dens.iloc[k]),
          "enterprises": int(coop["enterprises"].get(code, 0)), "estimated_supply": float(est.get(code, 0.0))}
@@ -306,10 +423,10 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
     ]
     return {
         "scope": scope.id, "scope_name": scope.name, "scope_kind": scope.kind, "cities": list(scope.cities),
-        "chain": scope.chain, "year": data.year, "S": S, "D": D, "sai": sai, "coverage": coverage,
-        "estimates": bool(data.programs["estimate"].any()),
-        "estimated_programs": int(data.programs["estimate"].sum()),
-        "unmapped_programs": len(data.unmapped),
+        "chain": scope.chain, "year": sums.year, "S": S, "D": D, "sai": sai, "coverage": coverage,
+        "estimates": sums.estimated_programs > 0,
+        "estimated_programs": sums.estimated_programs,
+        "unmapped_programs": sums.unmapped_programs,
         "segments": {"total": len(seg_cov), "covered": int(seg_cov.sum()),
                      "uncovered": sorted(seg_cov.index.get_level_values("segment")[~seg_cov.to_numpy()])},
         "thresholds": {"shortage_below": t.shortage_below, "surplus_above": t.surplus_above},
@@ -323,17 +440,20 @@ def alignment_table(store: Store, cities: Sequence[str], year: int | None = None
 
     Returns (per city × industry: supply, demand, ratio, status, deviation) and (per city: S, D, sai).
     Gives the same numbers as :func:`alignment` called city by city; ``year`` None means the latest year
-    with programs in any of the cities.  The rows are read once for all the cities and aggregated with
-    ``np.bincount`` over integer codes (memoised with the rows).
+    with programs in any of the cities.  The sums per city × industry are read once for all the cities
+    (:class:`ScopeSums`, memoised) and the measures computed on city × industry matrices.
     """
     t = thresholds or Thresholds()
     wanted = sorted(set(cities))
-    data = ScopeData.gather(store, Scope(tuple(wanted), year))
-    c = store.memo(("coded", tuple(wanted), data.year), lambda: _code(data))
-    n_c, n_i = len(c["cities"]), len(c["industries"])
-    s = np.bincount(c["s_cell"], weights=c["s_val"], minlength=n_c * n_i).reshape(n_c, n_i)
-    d = np.bincount(c["d_cell"], weights=c["d_val"], minlength=n_c * n_i).reshape(n_c, n_i)
-    names = c["cities"].to_numpy()
+    sums = ScopeSums.gather(store, Scope(tuple(wanted), year))
+    cells = sums.cells
+    ci, names = pd.factorize(cells["city"], sort=True)
+    ii, inds = pd.factorize(cells["industry"], sort=True)
+    s = np.zeros((len(names), len(inds)))
+    d = np.zeros((len(names), len(inds)))
+    s[ci, ii] = cells["supply"].to_numpy(float)
+    d[ci, ii] = cells["demand"].to_numpy(float)
+    city_ids = np.asarray(names, dtype=object)
     S, D = s.sum(axis=1), d.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         share_s = s / S[:, None]
@@ -343,22 +463,9 @@ def alignment_table(store: Store, cities: Sequence[str], year: int | None = None
         sai = np.where((S > 0) & (D > 0), 1 - 0.5 * np.abs(share_s - share_d).sum(axis=1), np.nan)
     status = _statuses(s, d, t)
     ci, ii = np.nonzero((s > 0) | (d > 0))
-    idx = pd.MultiIndex.from_arrays([names[ci], c["industries"].to_numpy()[ii]], names=["city", "industry"])
+    idx = pd.MultiIndex.from_arrays([city_ids[ci], np.asarray(inds, dtype=object)[ii]], names=["city", "industry"])
     table = pd.DataFrame({"supply": s[ci, ii], "demand": d[ci, ii], "ratio": ratio[ci, ii], "status": status[ci, ii],
                           "deviation": deviation[ci, ii]}, index=idx)
-    totals = pd.DataFrame({"S": S, "D": D, "sai": sai, "year": data.year}, index=pd.Index(names, name="city"))
+    totals = pd.DataFrame({"S": S, "D": D, "sai": sai, "year": sums.year}, index=pd.Index(city_ids, name="city"))
     present = (S > 0) | (D > 0)
     return table, totals[present]
-
-
-def _code(data: ScopeData) -> dict[str, Any]:
-    """The scope's supply and demand rows as integer cells city × industry, for bincount."""
-    dem = data.demand_rows.dropna(subset=["industry"])
-    cities = pd.Index(sorted(set(data.supply_rows["city"].unique()) | set(dem["city_code"].unique())))
-    inds = pd.Index(sorted(set(data.supply_rows["industry"].unique()) | set(dem["industry"].unique())))
-    n = len(inds)
-    return {"cities": cities, "industries": inds,
-            "s_cell": cities.get_indexer(data.supply_rows["city"]) * n + inds.get_indexer(data.supply_rows["industry"]),
-            "s_val": data.supply_rows["supply"].to_numpy(float),
-            "d_cell": cities.get_indexer(dem["city_code"]) * n + inds.get_indexer(dem["industry"]),
-            "d_val": dem["demand"].to_numpy(float)}

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from iekg.graph.store import Store
-from iekg.queries.alignment import scope_programs
+from iekg.queries.alignment import Scope, ScopeSums
 
 GRADES = ("极度失调", "严重失调", "中度失调", "轻度失调", "濒临失调", "勉强协调", "初级协调", "中级协调", "良好协调", "优质协调")
 GRADES_EN = ("extreme imbalance", "serious imbalance", "moderate imbalance", "mild imbalance", "on the verge of imbalance",
@@ -113,24 +113,22 @@ def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> 
     """All default indicators for every city at once (reads filtered to the cities, then group-bys)."""
     idx = pd.Index(sorted(cities), name="city")
     wanted = list(idx)
-    offers, year = scope_programs(store, wanted, year, extra=("employment_rate", "leading"))
-    rate = pd.to_numeric(offers["employment_rate"], errors="coerce")
-    offers = offers.assign(rate_w=rate * offers["volume"], rate_n=offers["volume"].where(rate.notna(), 0.0))
-    g = offers.groupby("city")
+    sums = ScopeSums.gather(store, Scope(tuple(wanted), year))  # sums per city × major (server-side on Neo4j)
+    year = sums.year
+    g = sums.offers.groupby("city")
     out = pd.DataFrame(index=idx)
     out["graduates"] = g["volume"].sum()
     iloc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=wanted)
     out["institutions"] = iloc.groupby("dst")["src"].nunique()
-    out["programs"] = g.size()
-    out["leading_programs"] = offers[offers["leading"].fillna(False).astype(bool)].groupby("city").size()
-    rate_sum = g["rate_w"].sum()
-    rate_n = g["rate_n"].sum()
+    out["programs"] = g["programs"].sum()
+    out["leading_programs"] = g["leading"].sum()
+    rate_sum = g["rate_volume"].sum()
+    rate_n = g["rated_volume"].sum()
     out["employment_rate"] = (rate_sum / rate_n.where(rate_n > 0))
     tloc = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City", dst_ids=wanted)
     out["training_bases"] = tloc.groupby("dst").size()
 
-    dem = store.rel_frame("DEMANDS", ["headcount", "city_code"], where={"year": year, "city_code": wanted})
-    out["demand"] = dem.groupby("city_code")["headcount"].sum()
+    out["demand"] = sums.demands.groupby("city")["headcount"].sum()
     eloc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=wanted).rename(
         columns={"src": "enterprise", "dst": "city"})
     ents = store.node_frame("Enterprise", ["employees", "iei_level"], ids=eloc["enterprise"]).rename(

@@ -164,13 +164,13 @@ def target_gaps(ready: dict[str, Any]) -> list[dict[str, Any]]:
 def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
          types: tuple[str, ...] | None = None, with_targets: bool = True, policy: str = NOTICE) -> dict[str, Any]:
     """All gaps of a scope, ranked by severity then magnitude (then type and entity, for stable order)."""
-    data = ScopeData.gather(store, scope)
-    align = alignment(store, scope, thresholds, data)
+    align = alignment(store, scope, thresholds)
+    data = ScopeData.gather(store, scope)  # the rows behind the numbers: each gap's evidence
     found = supply_gaps(align, data) + chain_gaps(store, scope, align)
     if with_targets and scope.kind == "city":
-        ctx = Context(store, scope.cities[0], data.year, data=data, align=align)
+        ctx = Context(store, scope.cities[0], align["year"], align=align)
         try:
-            found += target_gaps(readiness(store, scope.cities[0], data.year, policy, ctx=ctx))
+            found += target_gaps(readiness(store, scope.cities[0], align["year"], policy, ctx=ctx))
         except LookupError:
             pass  # the graph holds no targets of that policy: no target gaps to report
     if types:
@@ -179,4 +179,4 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     for rank, g in enumerate(found, 1):
         g["rank"] = rank
     counts = {t: sum(1 for g in found if g["type"] == t) for t in GAP_TYPES}
-    return {"scope": scope.id, "scope_name": scope.name, "year": data.year, "counts": counts, "gaps": found}
+    return {"scope": scope.id, "scope_name": scope.name, "year": align["year"], "counts": counts, "gaps": found}

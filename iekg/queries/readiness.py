@@ -16,7 +16,7 @@ import pandas as pd
 
 from iekg.graph.schema import rel_key
 from iekg.graph.store import Store
-from iekg.queries.alignment import Scope, ScopeData, alignment
+from iekg.queries.alignment import Scope, ScopeSums, alignment
 
 NOTICE = "豫发改社会〔2022〕646号"
 COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -33,24 +33,28 @@ class Measured:
 class Context:
     """What the metric functions share for one city: the store, the year, cached frames."""
 
-    def __init__(self, store: Store, city: str, year: int | None, *, data: ScopeData | None = None,
+    def __init__(self, store: Store, city: str, year: int | None, *, sums: ScopeSums | None = None,
                  align: dict[str, Any] | None = None) -> None:
         self.store = store
         self.city = city
         self.scope = Scope((city,), year)
-        self._data = data
+        self._sums = sums
         self._align = align
 
     @property
-    def data(self) -> ScopeData:
-        if self._data is None:
-            self._data = ScopeData.gather(self.store, self.scope)
-        return self._data
+    def sums(self) -> ScopeSums:
+        if self._sums is None:
+            self._sums = ScopeSums.gather(self.store, self.scope)
+        return self._sums
+
+    @property
+    def year(self) -> int | None:
+        return self.sums.year
 
     @property
     def align(self) -> dict[str, Any]:
         if self._align is None:
-            self._align = alignment(self.store, self.scope, data=self.data)
+            self._align = alignment(self.store, self.scope, sums=self.sums)
         return self._align
 
     def located(self, label: str) -> pd.DataFrame:
@@ -122,12 +126,11 @@ def m_leading_institutions(ctx: Context) -> Measured:
 
 
 def m_leading_majors(ctx: Context) -> Measured:
-    year = ctx.data.year
-    offers = ctx.store.rel_frame("OFFERS", ["leading"], src_label="Institution",
-                                 src_ids=ctx.located("Institution")["src"], where={"year": year})
-    if offers["leading"].isna().all():
+    year = ctx.year
+    if not ctx.sums.offers["leading_known"].any():
         return Measured(None, [], f"本市院校 {year} 年的专业点没有「省级领先」的数据 (programs 表的 leading 列)")
-    f = offers[offers["leading"].fillna(False).astype(bool)].sort_values(["src", "dst"])
+    f = ctx.store.rel_frame("OFFERS", src_label="Institution", src_ids=ctx.located("Institution")["src"],
+                            where={"year": year, "leading": True}).sort_values(["src", "dst"])
     return Measured(float(len(f)), [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
                                     for a, b in zip(f["src"], f["dst"], strict=True)], f"{year} 年省级领先专业点数")
 
@@ -140,15 +143,12 @@ def m_relevance(ctx: Context) -> Measured:
 
 
 def m_graduate_employment(ctx: Context) -> Measured:
-    f = ctx.store.rel_frame("OFFERS", ["graduates", "employment_rate"], src_label="Institution",
-                            src_ids=ctx.located("Institution")["src"], where={"year": ctx.data.year})
-    rate = pd.to_numeric(f["employment_rate"], errors="coerce")
-    grads = pd.to_numeric(f["graduates"], errors="coerce")
-    ok = rate.notna() & grads.notna() & (grads > 0)
-    if not ok.any():
+    off = ctx.sums.offers
+    n = int(off["rated_positive"].sum())
+    if n == 0:
         return Measured(None, [], "没有毕业生就业率数据")
-    value = float((rate[ok] * grads[ok]).sum() / grads[ok].sum())
-    return Measured(value, [f"City:{ctx.city}"], f"{ctx.data.year} 年按毕业生数加权的就业率 ({int(ok.sum())} 个专业点)")
+    value = float(off["rate_graduates"].sum() / off["rated_graduates"].sum())
+    return Measured(value, [f"City:{ctx.city}"], f"{ctx.year} 年按毕业生数加权的就业率 ({n} 个专业点)")
 
 
 def m_policies_since_2016(ctx: Context) -> Measured:
@@ -241,7 +241,7 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
             unmeasurable += 1
         elif status:
             n_met += 1
-    return {"city": city, "name": node.name, "year": ctx.data.year, "policy": policy,
+    return {"city": city, "name": node.name, "year": ctx.year, "policy": policy,
             "targets_met": n_met, "targets_total": total, "targets_unmeasurable": unmeasurable,
             "conditions_met": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition" and effective(r)}),
             "conditions_total": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition"}),

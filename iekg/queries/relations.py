@@ -12,7 +12,7 @@ Neo4j store gives the same answers as the embedded one:
   "knowledge" route restrict ``rel_types`` (e.g. OFFERS, SUBCLASS_OF, ALIGNS_WITH, MAPS_TO, PART_OF).
 * :func:`who_trains_for` — institutions and majors supplying an industry, a chain segment or a chain,
   with the supply of ``metrics.md`` (graduates, or enrollment / duration as a flagged estimate, times the
-  crosswalk weight rolled up to the 2-digit 大类), reusing :class:`~iekg.queries.alignment.ScopeData`.
+  crosswalk weight rolled up to the 2-digit 大类), from :func:`~iekg.queries.alignment.program_supply`.
 * :func:`who_hires` — the industries a major's crosswalk weights point to, their enterprises and the
   talent-demand rows for the major or those industries.
 * :func:`partners_for_enterprise` and :func:`partners_for_institution` — ranked recommendations with a
@@ -20,8 +20,9 @@ Neo4j store gives the same answers as the embedded one:
 
 Aggregations are pandas merges and group-bys on ``rel_frame`` / ``node_frame``, read with the filters
 pushed to the store (ids, cities, year) so that only what a question needs is read; questions without
-cities (who trains for, partner candidates) span every city and read them through the same filtered
-helpers (:class:`~iekg.queries.alignment.ScopeData`).  Python loops only run over the handful of rows a
+cities (who trains for, partner candidates) span every city, and read only the programs of the majors
+aligned to the industries asked about, or of the one institution asked about
+(:func:`~iekg.queries.alignment.program_supply`).  Python loops only run over the handful of rows a
 caller gets back.  Every list has a deterministic order (ties broken by id),
 so two stores holding the same graph return identical lists.  Unknown ids raise :class:`LookupError`
 with a message naming what was not found; bad arguments raise :class:`ValueError`.
@@ -39,7 +40,15 @@ import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
 from iekg.graph.store import Node, Rel, Store
-from iekg.queries.alignment import Scope, ScopeData, Weights, chain_industries, resolve_scope, rollup
+from iekg.queries.alignment import (
+    Scope,
+    Weights,
+    aligned_majors,
+    chain_industries,
+    program_supply,
+    resolve_scope,
+    rollup,
+)
 
 DIRECTIONS = ("out", "in", "both")
 
@@ -133,7 +142,7 @@ def _provinces(store: Store, cities: Iterable[Any]) -> dict[str, str]:
 
 def _scope(store: Store, cities: Sequence[str] | None, year: int | None) -> Scope:
     """The given cities, or every city in the graph (a province-wide question: only the City nodes' ids
-    are read here; ScopeData then reads the scope's facts filtered to those cities)."""
+    are read here; the scope's facts are then read filtered to those cities)."""
     if cities:
         return resolve_scope(store, cities=list(cities), year=year)
     all_cities = tuple(sorted(store.node_frame("City")["id"].astype(str)))
@@ -411,11 +420,10 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
     contribution descending, then institution id, then major code.  ``institutions`` sums them per
     institution, ``total`` over all."""
     target, codes = _target(store, industry, segment, chain)
-    # without cities the question spans every city: the scope's facts are read through ScopeData's
-    # filtered helpers (memoised), never as whole relationship tables
+    # without cities the question spans every city; only the programs of the majors the crosswalk sends
+    # into the target industries are read (filtered by the store, memoised)
     scope = _scope(store, cities, year)
-    data = ScopeData.gather(store, scope)
-    sr = data.supply_rows
+    sr, data_year = program_supply(store, scope.cities, year, majors=aligned_majors(store, codes))
     sr = sr[sr["industry"].isin(codes) & (sr["weight"] > 0)]
     keys = ["institution", "major"]
     per_ind = sr.groupby(keys)["industry"].agg(lambda s: ",".join(sorted(set(s)))).rename("industries")
@@ -447,7 +455,7 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
     by_inst["contribution"] = by_inst["contribution"].round(9)
     by_inst = by_inst.sort_values(["contribution", "institution"], ascending=[False, True], kind="mergesort")
     return {
-        "target": target, "year": _py(data.year), "cities": list(scope.cities), "scope_name": scope.name,
+        "target": target, "year": _py(data_year), "cities": list(scope.cities), "scope_name": scope.name,
         "total": float(rows["contribution"].sum()), "estimates": bool(rows["estimate"].any()),
         "rows": _records(rows[cols]), "institutions": _records(by_inst),
     }
@@ -607,10 +615,9 @@ class PartnerWeights:
 DEFAULT_PARTNER_WEIGHTS = PartnerWeights()
 
 
-def _all_supply(store: Store, year: int | None) -> ScopeData:
-    """Every city's programs and supply: partner candidates come from the whole province, so this is read
-    through ScopeData's filtered helpers for the scope of all cities (memoised until the next write)."""
-    return ScopeData.gather(store, _scope(store, None, year))
+def _all_cities(store: Store) -> tuple[str, ...]:
+    """Partner candidates come from every city in the graph (the question spans the province)."""
+    return _scope(store, None, None).cities
 
 
 def _distance(own_city: str | None, cities: pd.Series, provinces: dict[str, str], w: PartnerWeights) -> pd.Series:
@@ -698,13 +705,13 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
     own_city = _locations(store, "Enterprise", [e.id])["city"]
     city = str(own_city.iloc[0]) if len(own_city) else None
     ind_names = _names(store, "Industry", codes[:1])
-    data = _all_supply(store, year)
-    sr = data.supply_rows
+    # only the programs of the majors aligned to the enterprise's industry are read, from every city
+    sr, data_year = program_supply(store, _all_cities(store), year, majors=aligned_majors(store, codes[:1]))
     sr = sr[(sr["industry"] == codes[0]) & (sr["weight"] > 0)] if codes else sr.iloc[:0]
     city_names = _names(store, "City", [city, *sr["city"]])
     head = {"enterprise": {"id": e.id, "name": e.name, "city": city, "city_name": city_names.get(city or "")},
             "industry": {"code": codes[0], "name": ind_names.get(codes[0], "")} if codes else None,
-            "year": _py(data.year), "weights": asdict(w)}
+            "year": _py(data_year), "weights": asdict(w)}
     if not codes:
         return {**head, "candidates": 0, "results": [], "note": "企业未登记所属行业，无法计算对口度"}
     f = sr.groupby("institution", as_index=False).agg(
@@ -751,11 +758,11 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
     inst = _entity(store, "Institution", institution_id, "institution")
     own_city = _locations(store, "Institution", [inst.id])["city"]
     city = str(own_city.iloc[0]) if len(own_city) else None
-    data = _all_supply(store, year)
+    # the year is the latest of every city's programs; only this institution's programs are read
+    sr, data_year = program_supply(store, _all_cities(store), year, institutions=[inst.id])
     head = {"institution": {"id": inst.id, "name": inst.name, "city": city,
                             "city_name": _names(store, "City", [city]).get(city or "")},
-            "year": _py(data.year), "weights": asdict(w)}
-    sr = data.supply_rows
+            "year": _py(data_year), "weights": asdict(w)}
     sr = sr[(sr["institution"] == inst.id) & (sr["weight"] > 0)]
     total = float(sr["supply"].sum())
     by_ind = sr.groupby("industry", as_index=False).agg(

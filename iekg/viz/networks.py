@@ -181,7 +181,7 @@ def city_network(store: Store, city: str, *, year: int | None = None, max_nodes:
         raise ValueError("max_nodes must be at least 10")
     scope = resolve_scope(store, city=city, year=year)
     data = ScopeData.gather(store, scope)
-    align = alignment(store, scope, data=data)
+    align = alignment(store, scope)
     city_name = scope.name
     ind_info = {i["code"]: i for i in align["industries"]}
 
@@ -453,7 +453,7 @@ def chain_view(store: Store, chain: str, *, cities: Sequence[str] | None = None,
             scope_note = "全部城市 all cities (no city focuses on this chain)"
     scope = resolve_scope(store, cities=city_list, year=year, chain=chain)
     data = ScopeData.gather(store, scope)
-    align = alignment(store, scope, data=data)
+    align = alignment(store, scope)
     t = Thresholds(**align["thresholds"])
     ind_fig = {i["code"]: i for i in align["industries"]}
     ind_names = _names(store, "Industry", maps["industry"])

@@ -1,0 +1,148 @@
+"""The sums alignment needs, computed where the data is.
+
+Province-wide questions (a province's alignment, every city's table, coupling, readiness of every
+city) would otherwise read every program row of the year out of the store.  These three reads return
+sums instead: a few thousand numbers where the rows are hundreds of thousands.  :class:`Store` runs the
+pandas versions below over its own ``rel_frame`` / ``node_frame`` reads (the embedded store); the Neo4j
+store overrides them with one parameterised Cypher aggregation each, and ``tests/test_parity.py`` checks
+that both give the same numbers.
+
+The domain rules stay in the queries (durations, crosswalk weights, statuses); a store only counts and
+sums what it holds, grouped so that those rules can be applied to the groups afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from iekg.graph.store import Store
+
+# OFFERS summed per (city, major, major level, institution level): the levels decide a program's duration,
+# so the queries can turn enrolment into estimated graduates per group.  Rates are employment_rate.
+OFFER_SUM_COLUMNS = (
+    "programs",                  # relationships
+    "graduates",                 # Σ graduates (where given)
+    "with_graduates",            # count with graduates
+    "positive_graduates",        # count with graduates > 0
+    "enrollment_only",           # Σ enrollment where graduates are missing
+    "enrollment_only_n",         # count with enrollment but no graduates
+    "enrollment_only_positive",  # … of which enrollment > 0
+    "rated_graduates",           # Σ graduates where a rate is given too
+    "rate_graduates",            # Σ rate × graduates
+    "rated_positive",            # count with a rate and graduates > 0
+    "rated_enrollment",          # Σ enrollment where graduates are missing and a rate is given
+    "rate_enrollment",           # Σ rate × enrollment, same rows
+    "leading",                   # count marked leading (省级领先)
+    "leading_known",             # count with the leading column filled in
+)
+OFFER_KEYS = ("city", "major", "major_level", "inst_level")
+DEMAND_SUM_COLUMNS = ("city", "target_label", "target", "headcount", "rows")
+COOPERATION_COLUMNS = ("industry", "enterprises", "cooperating")
+ROLLUP_PATTERN = "[0-9]{3,4}"  # GB/T 4754 中类 / 小类 codes, rolled up to their first two digits
+
+
+def rollup(codes: pd.Series) -> pd.Series:
+    """GB/T 4754 codes of 3 or 4 digits roll up to their 2-digit 大类; 门类 letters stay as they are."""
+    codes = codes.astype(str)
+    return codes.where(~codes.str.fullmatch(ROLLUP_PATTERN), codes.str[:2])
+
+
+def _num(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").astype(float)
+
+
+def offer_sums(store: Store, cities: Sequence[str], year: int | None,
+               majors: Iterable[str] | None = None) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.offer_sums`."""
+    loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities)).rename(
+        columns={"src": "institution", "dst": "city"})
+    insts = sorted(loc["institution"].unique())
+    o = store.rel_frame("OFFERS", ["graduates", "enrollment", "employment_rate", "leading"], src_label="Institution",
+                        dst_label="Major", src_ids=insts, dst_ids=None if majors is None else sorted(set(majors)),
+                        where={"year": year}).rename(columns={"src": "institution", "dst": "major"})
+    o = o.merge(loc, on="institution")
+    ml = store.node_frame("Major", ["level"], ids=o["major"].unique()).rename(columns={"id": "major", "level": "major_level"})
+    il = store.node_frame("Institution", ["level"], ids=insts).rename(columns={"id": "institution", "level": "inst_level"})
+    o = o.merge(ml, on="major", how="left").merge(il, on="institution", how="left")
+    g, e, rt = _num(o["graduates"]), _num(o["enrollment"]), _num(o["employment_rate"])
+    has_g, est = g.notna(), g.isna() & e.notna()
+    rated = rt.notna()
+    lead = o["leading"]
+    parts = pd.DataFrame({
+        "programs": 1,
+        "graduates": g.fillna(0.0),
+        "with_graduates": has_g.astype(int),
+        "positive_graduates": (g > 0).astype(int),
+        "enrollment_only": e.where(est, 0.0),
+        "enrollment_only_n": est.astype(int),
+        "enrollment_only_positive": (est & (e > 0)).astype(int),
+        "rated_graduates": g.where(has_g & rated, 0.0),
+        "rate_graduates": (rt * g).where(has_g & rated, 0.0),
+        "rated_positive": (rated & (g > 0)).astype(int),
+        "rated_enrollment": e.where(est & rated, 0.0),
+        "rate_enrollment": (rt * e).where(est & rated, 0.0),
+        "leading": lead.map(lambda v: v is True or v is np.True_).astype(int),
+        "leading_known": lead.notna().astype(int),
+    })
+    for k in OFFER_KEYS:
+        parts[k] = o[k].astype(object).where(o[k].notna(), None)
+    out = parts.groupby(list(OFFER_KEYS), dropna=False, sort=True).sum().reset_index()
+    return out[[*OFFER_KEYS, *OFFER_SUM_COLUMNS]]
+
+
+def offer_years(store: Store, cities: Sequence[str]) -> pd.Series:
+    """Pandas version of :meth:`Store.offer_years`."""
+    loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities))
+    o = store.rel_frame("OFFERS", ["year"], src_label="Institution", dst_label="Major", src_ids=loc["src"])
+    o = o.merge(loc[["src"]], on="src")  # an institution in two cities counts twice, as in offer_sums
+    years = o["year"][o["year"].map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool))]
+    counts = years.astype("int64").value_counts().sort_index()
+    return pd.Series(counts.to_numpy(), index=pd.Index(counts.index, name="year"), name="programs", dtype="int64")
+
+
+def demand_sums(store: Store, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.demand_sums`."""
+    parts = []
+    for target_label in ("Industry", "Major"):
+        for src_label in ("City", "Enterprise"):
+            f = store.rel_frame("DEMANDS", ["headcount", "city_code"], src_label=src_label, dst_label=target_label,
+                                where={"year": year, "city_code": list(cities)})
+            parts.append(f.assign(target_label=target_label))
+    d = pd.concat(parts, ignore_index=True).rename(columns={"dst": "target", "city_code": "city"})
+    d["headcount"] = pd.to_numeric(d["headcount"]).astype(float)
+    d["rows"] = 1
+    out = d.groupby(["city", "target_label", "target"], sort=True)[["headcount", "rows"]].sum().reset_index()
+    return out[list(DEMAND_SUM_COLUMNS)]
+
+
+def cooperation_counts(store: Store, cities: Sequence[str], year: int | None,
+                       aligned: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.cooperation_counts`."""
+    loc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=list(cities)).rename(
+        columns={"src": "enterprise", "dst": "city"})
+    ents_ids = sorted(loc["enterprise"].unique())
+    ind = store.rel_frame("IN_INDUSTRY", src_label="Enterprise", src_ids=ents_ids).rename(
+        columns={"src": "enterprise", "dst": "industry"})
+    ents = loc[["enterprise"]].drop_duplicates().merge(ind, on="enterprise")
+    ents["industry"] = rollup(ents["industry"])
+    ents = ents.drop_duplicates()
+    coop = store.rel_frame("COOPERATES_WITH", dst_label="Enterprise", dst_ids=ents_ids).rename(
+        columns={"src": "institution", "dst": "enterprise"})[["institution", "enterprise"]].drop_duplicates()
+    here = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities))["src"]
+    coop = coop[coop["institution"].isin(here.unique())]
+    offers = store.rel_frame("OFFERS", src_label="Institution", dst_label="Major",
+                             src_ids=sorted(coop["institution"].unique()), where={"year": year}).rename(
+        columns={"src": "institution", "dst": "major"})[["institution", "major"]].drop_duplicates()
+    pairs = pd.DataFrame([(i, m) for i, ms in aligned.items() for m in ms], columns=["industry", "major"],
+                         dtype=object)
+    hits = coop.merge(ents, on="enterprise").merge(offers, on="institution").merge(pairs, on=["industry", "major"])
+    total = ents.groupby("industry")["enterprise"].nunique()
+    cooperating = hits.groupby("industry")["enterprise"].nunique()
+    out = pd.DataFrame({"enterprises": total, "cooperating": cooperating}).fillna(0).astype(int)
+    out.index.name = "industry"
+    return out.reset_index().sort_values("industry").reset_index(drop=True)[list(COOPERATION_COLUMNS)]
