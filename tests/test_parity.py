@@ -157,6 +157,13 @@ def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> Non
         both(stores, lambda s, cs=cs, y=year, a=aligned: frame_records(s.cooperation_counts(cs, y, a)))
     majors = ["460701", "460702", "500201"]
     both(stores, lambda s: frame_records(s.offer_sums(cities, 2024, majors)))
+    both(stores, lambda s: s.offer_years(cities).to_dict())
+    for label, props in (("Enterprise", ["employees", "iei_level"]), ("Institution", []), ("TrainingBase", ["level"])):
+        both(stores, lambda s, lb=label, p=props: frame_records(s.located_sums(lb, cities, p)))
+    ents = stores[1].located_sums("Enterprise", ["410200"], ["employees"])
+    kf = nx_store.node_frame("Enterprise", ["employees"], ids=nx_store.rel_frame(
+        "LOCATED_IN", src_label="Enterprise", dst_ids=["410200"])["src"])
+    assert ents["nodes"].tolist() == [len(kf)] and ents["employees_sum"].iloc[0] == kf["employees"].sum() > 0
     # the sums are those of the rows: programs and graduates of 开封's institutions in 2024
     insts = nx_store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=["410200"])["src"]
     rows = nx_store.rel_frame("OFFERS", ["graduates", "enrollment"], src_ids=insts, where={"year": 2024})

@@ -400,7 +400,7 @@ class Neo4jStore(Store):
             "  leading_known",
             cities=sorted(set(cities)), year=year, majors=None if majors is None else sorted(set(majors)))
         cols = [*OFFER_KEYS, *OFFER_SUM_COLUMNS]
-        out = pd.DataFrame([[r[c] for c in cols] for r in recs], columns=cols)
+        out = pd.DataFrame([r.values() for r in recs], columns=cols)
         return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
 
     def offer_years(self, cities: Sequence[str]) -> pd.Series:
@@ -413,6 +413,23 @@ class Neo4jStore(Store):
         return pd.Series([r["n"] for r in recs], index=pd.Index([r["y"] for r in recs], name="year"), name="programs",
                          dtype="int64")
 
+    def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
+        match = (f"UNWIND $cities AS cid MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-"
+                 f"(n:{_label(label)}) ")
+        recs = self._read(match + "RETURN cid AS city, count(*) AS nodes", cities=sorted(set(cities)))
+        out = pd.DataFrame([[r["city"], r["nodes"]] for r in recs], columns=["city", "nodes"]).set_index("city")
+        if props:
+            # property names are values here (n[p]), never query text
+            per = self._read(match + "UNWIND $props AS p WITH cid, p, n[p] AS v "
+                             "RETURN cid AS city, p, sum(CASE WHEN v IS :: INTEGER NOT NULL OR v IS :: FLOAT NOT NULL "
+                             "THEN toFloat(v) ELSE 0.0 END) AS total, count(v) AS given",
+                             cities=sorted(set(cities)), props=list(props))
+            for p in props:
+                got = {r["city"]: (r["total"], r["given"]) for r in per if r["p"] == p}
+                out[f"{p}_sum"] = [float(got.get(c, (0.0, 0))[0]) for c in out.index]
+                out[f"{p}_n"] = [int(got.get(c, (0.0, 0))[1]) for c in out.index]
+        return out.reset_index().sort_values("city").reset_index(drop=True)
+
     def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
         recs = self._read(
             f"MATCH (a)-[r:{_type('DEMANDS')}]->(b) "
@@ -421,7 +438,7 @@ class Neo4jStore(Store):
             f"RETURN r.city_code AS city, CASE WHEN b:{_label('Industry')} THEN 'Industry' ELSE 'Major' END AS target_label, "
             "  b.id AS target, sum(toFloat(r.headcount)) AS headcount, count(*) AS rows",
             cities=sorted(set(cities)), year=year)
-        out = pd.DataFrame([[r[c] for c in DEMAND_SUM_COLUMNS] for r in recs], columns=list(DEMAND_SUM_COLUMNS))
+        out = pd.DataFrame([r.values() for r in recs], columns=list(DEMAND_SUM_COLUMNS))
         out["headcount"] = out["headcount"].astype(float)
         return out.sort_values(["city", "target_label", "target"], kind="mergesort").reset_index(drop=True)
 
@@ -441,6 +458,6 @@ class Neo4jStore(Store):
             "    WHERE c.id IN $cities AND o.year = $year AND m.id IN majors } THEN e END) AS cooperating",
             cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
             aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
-        out = pd.DataFrame([[r[c] for c in COOPERATION_COLUMNS] for r in recs], columns=list(COOPERATION_COLUMNS))
+        out = pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_COLUMNS))
         out[["enterprises", "cooperating"]] = out[["enterprises", "cooperating"]].astype(int)
         return out.sort_values("industry", kind="mergesort").reset_index(drop=True)

@@ -217,6 +217,12 @@ class Store(ABC):
         (ascending, integer years only), named ``programs``."""
         return sums.offer_years(self, cities)
 
+    def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
+        """Per city of ``cities`` with any: how many ``label`` nodes are LOCATED_IN it (``nodes``) and, for
+        each property ``p`` of ``props``, the sum of its numeric values (``p_sum``, 0 when none) and how many
+        nodes give it at all (``p_n``).  Sorted by city."""
+        return sums.located_sums(self, label, cities, props)
+
     def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
         """The ``year``'s DEMANDS (from a City or an Enterprise to an Industry or a Major) whose
         ``city_code`` is in ``cities``: headcount summed and rows counted per (city, target label,

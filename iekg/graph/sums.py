@@ -105,6 +105,23 @@ def offer_years(store: Store, cities: Sequence[str]) -> pd.Series:
     return pd.Series(counts.to_numpy(), index=pd.Index(counts.index, name="year"), name="programs", dtype="int64")
 
 
+def located_sums(store: Store, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.located_sums`."""
+    loc = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=list(cities)).rename(
+        columns={"src": "id", "dst": "city"})
+    nodes = store.node_frame(label, list(props), ids=loc["id"].unique())
+    f = loc.merge(nodes, on="id", how="left")
+    out = pd.DataFrame({"nodes": f.groupby("city").size()})
+    for p in props:
+        v = f[p]
+        num = v.map(lambda x: float(x) if isinstance(x, (int, float, np.integer, np.floating))
+                    and not isinstance(x, bool) else np.nan)
+        out[f"{p}_sum"] = num.groupby(f["city"]).sum()
+        out[f"{p}_n"] = v.notna().groupby(f["city"]).sum()
+    out.index.name = "city"
+    return out.reset_index().sort_values("city").reset_index(drop=True)
+
+
 def demand_sums(store: Store, cities: Sequence[str], year: int | None) -> pd.DataFrame:
     """Pandas version of :meth:`Store.demand_sums`."""
     parts = []

@@ -118,26 +118,18 @@ def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> 
     g = sums.offers.groupby("city")
     out = pd.DataFrame(index=idx)
     out["graduates"] = g["volume"].sum()
-    iloc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=wanted)
-    out["institutions"] = iloc.groupby("dst")["src"].nunique()
+    out["institutions"] = store.located_sums("Institution", wanted).set_index("city")["nodes"]
     out["programs"] = g["programs"].sum()
     out["leading_programs"] = g["leading"].sum()
     rate_sum = g["rate_volume"].sum()
     rate_n = g["rated_volume"].sum()
     out["employment_rate"] = (rate_sum / rate_n.where(rate_n > 0))
-    tloc = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City", dst_ids=wanted)
-    out["training_bases"] = tloc.groupby("dst").size()
-
+    out["training_bases"] = store.located_sums("TrainingBase", wanted).set_index("city")["nodes"]
     out["demand"] = sums.demands.groupby("city")["headcount"].sum()
-    eloc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=wanted).rename(
-        columns={"src": "enterprise", "dst": "city"})
-    ents = store.node_frame("Enterprise", ["employees", "iei_level"], ids=eloc["enterprise"]).rename(
-        columns={"id": "enterprise"})
-    ents = eloc.merge(ents, on="enterprise", how="left")
-    ge = ents.groupby("city")
-    out["enterprises"] = ge.size()
-    out["employees"] = ge["employees"].sum(min_count=1)
-    out["iei_enterprises"] = ents[ents["iei_level"].notna()].groupby("city").size()
+    ents = store.located_sums("Enterprise", wanted, ["employees", "iei_level"]).set_index("city")
+    out["enterprises"] = ents["nodes"]
+    out["employees"] = ents["employees_sum"].where(ents["employees_n"] > 0)
+    out["iei_enterprises"] = ents["iei_level_n"]
     focus = store.rel_frame("FOCUSES_ON", src_label="City", src_ids=wanted)
     out["focus_chains"] = focus.groupby("src").size()
     gdp = store.node_frame("City", ["gdp"], ids=wanted).set_index("id")["gdp"]
