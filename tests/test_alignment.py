@@ -356,3 +356,36 @@ def test_sums_equal_the_rows_they_sum(tmp_path: Path) -> None:
         assert sums.unmapped_programs == len(rows.unmapped)
         assert int(sums.offers["programs"].sum()) == len(rows.programs)
     assert checked > 500  # the demo's cities supply and demand hundreds of (city, industry) pairs
+
+
+def test_gap_evidence_is_the_largest_programs(tmp_path: Path) -> None:
+    """Gaps take their supply evidence from the store's top_offers (ORDER BY … LIMIT on Neo4j): the same
+    programs, in the same order, as sorting the scope's rows by supply, and the same totals."""
+    from iekg import service
+    from iekg.graph.schema import rel_key
+    from iekg.queries.alignment import ScopeData
+    from iekg.queries.gaps import EVIDENCE_CAP
+    from iekg.settings import Settings
+
+    store = NetworkxStore()
+    service.build(store, Settings(home=tmp_path))
+    seen = 0
+    for scope in (resolve_scope(store, city="410200"), resolve_scope(store, city="410100"),
+                  resolve_scope(store, province="410000")):
+        data = ScopeData.gather(store, scope)
+        rows = data.supply_rows
+        for g in gaps(store, scope, with_targets=False)["gaps"]:
+            if g["type"] not in ("shortage", "surplus", "unmet_demand"):
+                continue
+            r = rows[rows["industry"] == g["detail"]["industry"]].sort_values(
+                ["supply", "institution", "major"], ascending=[False, True, True])
+            want = [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": y})
+                    for a, b, y in zip(r["institution"], r["major"], r["year"], strict=True)]
+            got = [k for k in g["evidence"] if k.startswith("OFFERS|")]
+            assert got == want[:len(got)] and len(got) == min(len(want), EVIDENCE_CAP - (len(g["evidence"]) - len(got)))
+            if g["type"] == "surplus":
+                assert got == want[:EVIDENCE_CAP]
+                seen += 1
+            n_dem = int((data.demand_rows["industry"] == g["detail"]["industry"]).sum())
+            assert g["evidence_total"] == len(want) + n_dem
+    assert seen > 0

@@ -25,6 +25,7 @@ from iekg.graph.sums import (
     OFFER_KEYS,
     OFFER_SUM_COLUMNS,
     ROLLUP_PATTERN,
+    TOP_OFFER_COLUMNS,
 )
 
 KEY = "_key"  # relationship identity property (type|start|end|key props), indexed per type
@@ -461,3 +462,25 @@ class Neo4jStore(Store):
         out = pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_COLUMNS))
         out[["enterprises", "cooperating"]] = out[["enterprises", "cooperating"]].astype(int)
         return out.sort_values("industry", kind="mergesort").reset_index(drop=True)
+
+    def top_offers(self, cities: Sequence[str], year: int | None,
+                   weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
+                   limit: int) -> pd.DataFrame:
+        groups = [{"key": str(k), "pairs": [{"major": m, "weight": float(w)} for m, w in ps]}
+                  for k, ps in sorted(weights.items())]
+        recs = self._read(
+            "UNWIND $groups AS grp CALL (grp) { "
+            "  UNWIND grp.pairs AS p "
+            f"  MATCH (m:{_label('Major')} {{id: p.major}})<-[o:{_type('OFFERS')}]-(i:{_label('Institution')})"
+            f"-[:{_type('LOCATED_IN')}]->(c:{_label('City')}) "
+            "  WHERE o.year = $year AND c.id IN $cities "
+            "  WITH p, i, m, o, toFloatOrNull(o.graduates) AS g, toFloatOrNull(o.enrollment) AS e, "
+            "       $durations[coalesce(m.level, i.level, '')] AS dur "
+            "  WITH i, m, o, CASE WHEN g IS NOT NULL THEN g WHEN e IS NOT NULL AND dur IS NOT NULL "
+            "       THEN e / toFloat(dur) ELSE 0.0 END * p.weight AS supply "
+            "  RETURN i.id AS institution, m.id AS major, o.year AS year, supply "
+            "  ORDER BY supply DESC, institution, major LIMIT $limit } "
+            "RETURN grp.key AS key, institution, major, year, supply",
+            groups=groups, year=year, cities=sorted(set(cities)), limit=int(limit),
+            durations={str(k): float(v) for k, v in durations.items()})
+        return pd.DataFrame([r.values() for r in recs], columns=list(TOP_OFFER_COLUMNS))

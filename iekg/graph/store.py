@@ -237,6 +237,16 @@ class Store(ABC):
         enterprises, cooperating; sorted by industry."""
         return sums.cooperation_counts(self, cities, year, aligned)
 
+    def top_offers(self, cities: Sequence[str], year: int | None,
+                   weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
+                   limit: int) -> pd.DataFrame:
+        """For each key of ``weights`` (e.g. an industry, with its (major, weight) pairs): the ``limit``
+        ``year`` OFFERS of institutions located in ``cities`` to those majors with the largest supply =
+        weight × volume, where volume = graduates, else enrollment / ``durations[level]`` (the major's
+        level, else the institution's), else 0.  Ties by institution id, then major id.  Columns key,
+        institution, major, year, supply; sorted by key, then rank."""
+        return sums.top_offers(self, cities, year, weights, durations, limit)
+
     def close(self) -> None:  # noqa: B027 — optional hook
         """Release resources (connections, files)."""
 

@@ -43,6 +43,7 @@ OFFER_SUM_COLUMNS = (
 OFFER_KEYS = ("city", "major", "major_level", "inst_level")
 DEMAND_SUM_COLUMNS = ("city", "target_label", "target", "headcount", "rows")
 COOPERATION_COLUMNS = ("industry", "enterprises", "cooperating")
+TOP_OFFER_COLUMNS = ("key", "institution", "major", "year", "supply")
 ROLLUP_PATTERN = "[0-9]{3,4}"  # GB/T 4754 中类 / 小类 codes, rolled up to their first two digits
 
 
@@ -163,3 +164,29 @@ def cooperation_counts(store: Store, cities: Sequence[str], year: int | None,
     out = pd.DataFrame({"enterprises": total, "cooperating": cooperating}).fillna(0).astype(int)
     out.index.name = "industry"
     return out.reset_index().sort_values("industry").reset_index(drop=True)[list(COOPERATION_COLUMNS)]
+
+
+def top_offers(store: Store, cities: Sequence[str], year: int | None,
+               weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
+               limit: int) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.top_offers`."""
+    pairs = pd.DataFrame([(k, m, float(w)) for k, ps in weights.items() for m, w in ps],
+                         columns=["key", "major", "weight"], dtype=object)
+    loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities)).rename(
+        columns={"src": "institution", "dst": "city"})
+    insts = sorted(loc["institution"].unique())
+    o = store.rel_frame("OFFERS", ["year", "graduates", "enrollment"], src_label="Institution", dst_label="Major",
+                        src_ids=insts, dst_ids=sorted(pairs["major"].unique()), where={"year": year}).rename(
+        columns={"src": "institution", "dst": "major"})
+    o = o.merge(loc, on="institution")
+    ml = store.node_frame("Major", ["level"], ids=o["major"].unique()).rename(columns={"id": "major", "level": "ml"})
+    il = store.node_frame("Institution", ["level"], ids=insts).rename(columns={"id": "institution", "level": "il"})
+    o = o.merge(ml, on="major", how="left").merge(il, on="institution", how="left")
+    duration = o["ml"].where(o["ml"].notna(), o["il"]).map(dict(durations)).astype(float)
+    g, e = _num(o["graduates"]), _num(o["enrollment"])
+    o["volume"] = np.where(g.notna(), g, np.where(e.notna() & duration.notna(), e / duration, 0.0))
+    rows = o.merge(pairs, on="major")
+    rows["supply"] = rows["volume"].astype(float) * rows["weight"].astype(float)
+    rows = rows.sort_values(["key", "supply", "institution", "major"], ascending=[True, False, True, True],
+                            kind="mergesort")
+    return rows.groupby("key", sort=True).head(limit)[list(TOP_OFFER_COLUMNS)].reset_index(drop=True)

@@ -183,6 +183,17 @@ def program_supply(store: Store, cities: Sequence[str], year: int | None, *, maj
     return out
 
 
+def join_demand(dem: pd.DataFrame, weights: Weights) -> pd.DataFrame:
+    """Demand rows (:func:`scope_demand`) per industry: an industry target rolled up with weight 1, a
+    major's spread over its crosswalk weights (no industry when it has none); ``demand`` = headcount × weight."""
+    w = weights.frame[["major", "industry", "weight"]]
+    by_ind = dem[dem["target_label"] == "Industry"].assign(industry=lambda x: rollup(x["target"]), weight=1.0)
+    by_major = dem[dem["target_label"] == "Major"].merge(w, left_on="target", right_on="major", how="left")
+    out = pd.concat([by_ind, by_major.drop(columns=["major"])], ignore_index=True)
+    out["demand"] = out["headcount"] * out["weight"]
+    return out
+
+
 @dataclass
 class ScopeData:
     """The scope's programs (with volume), demand rows and the weights joining them to industries."""
@@ -217,10 +228,7 @@ class ScopeData:
         supply_rows = programs.merge(w, on="major")
         supply_rows["supply"] = supply_rows["volume"] * supply_rows["weight"]
         unmapped = programs[~programs["major"].isin(w["major"].unique()) & (programs["volume"] > 0)]
-        by_ind = dem[dem["target_label"] == "Industry"].assign(industry=lambda x: rollup(x["target"]), weight=1.0)
-        by_major = dem[dem["target_label"] == "Major"].merge(w, left_on="target", right_on="major", how="left")
-        demand_rows = pd.concat([by_ind, by_major.drop(columns=["major"])], ignore_index=True)
-        demand_rows["demand"] = demand_rows["headcount"] * demand_rows["weight"]
+        demand_rows = join_demand(dem, weights)
         codes = set(supply_rows["industry"].unique()) | set(demand_rows["industry"].dropna().unique())
         names = store.node_frame("Industry", ["name"], ids=codes)
         return cls(scope, year, programs, weights, supply_rows, demand_rows, unmapped,

@@ -26,7 +26,17 @@ import pandas as pd
 
 from iekg.graph.schema import rel_key
 from iekg.graph.store import Store
-from iekg.queries.alignment import Scope, ScopeData, Thresholds, alignment, focus_segments, rollup
+from iekg.queries.alignment import (
+    DURATION,
+    Scope,
+    ScopeSums,
+    Thresholds,
+    alignment,
+    focus_segments,
+    join_demand,
+    rollup,
+    scope_demand,
+)
 from iekg.queries.readiness import NOTICE, Context, readiness
 
 GAP_TYPES = ("unmet_demand", "shortage", "surplus", "uncovered_segment", "no_cooperation", "no_training_base",
@@ -42,16 +52,27 @@ def _gap(kind: str, entity: str, name: str, magnitude: float, severity: float, e
             "evidence": evidence[:EVIDENCE_CAP], "evidence_total": total}
 
 
-def _supply_evidence(data: ScopeData, industry: str) -> tuple[list[str], int]:
-    rows = data.supply_rows[data.supply_rows["industry"] == industry].sort_values(
-        ["supply", "institution", "major"], ascending=[False, True, True])
-    keys = [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": y})
-            for a, b, y in zip(rows["institution"], rows["major"], rows["year"], strict=True)]
-    return keys, len(keys)
+def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str]) -> dict[str, tuple[list[str], int]]:
+    """Per industry: the keys of its largest programs (supply = volume × weight, ties by institution and
+    major), at most EVIDENCE_CAP of them, chosen by the store (on Neo4j, ORDER BY … LIMIT on the server),
+    and how many programs feed it in all (from the sums)."""
+    w = sums.weights.frame
+    w = w[w["industry"].isin(industries)]
+    pairs = {str(code): list(zip(g["major"], g["weight"], strict=True)) for code, g in w.groupby("industry")}
+    top = store.top_offers(sorted(sums.scope.cities), sums.year, pairs, DURATION, EVIDENCE_CAP) if pairs else \
+        pd.DataFrame(columns=["key", "institution", "major", "year", "supply"])
+    n = sums.offers[["major", "programs"]].merge(w[["major", "industry"]], on="major").groupby("industry")["programs"].sum()
+    out: dict[str, tuple[list[str], int]] = {}
+    for code in industries:
+        rows = top[top["key"] == code]
+        keys = [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": y})
+                for a, b, y in zip(rows["institution"], rows["major"], rows["year"], strict=True)]
+        out[code] = (keys, int(n.get(code, 0)))
+    return out
 
 
-def _demand_evidence(data: ScopeData, industry: str) -> list[str]:
-    rows = data.demand_rows[data.demand_rows["industry"] == industry]
+def _demand_evidence(demand_rows: pd.DataFrame, industry: str) -> list[str]:
+    rows = demand_rows[demand_rows["industry"] == industry]
     keys = [rel_key("DEMANDS", f"{sl}:{s}", f"{tl}:{t}", {"year": y, "education_level": _clean(e), "city_code": c,
                                                           "major_code": _clean(m)})
             for sl, s, tl, t, y, e, c, m in zip(rows["src_label"], rows["src"], rows["target_label"], rows["target"],
@@ -65,15 +86,18 @@ def _clean(v: Any) -> Any:
     return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
 
 
-def supply_gaps(align: dict[str, Any], data: ScopeData) -> list[dict[str, Any]]:
+def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[dict[str, Any]]:
+    """Unmet demand, shortage and surplus per industry, with the rows behind each (demand rows, then the
+    largest programs; a surplus the other way round)."""
     out = []
-    for ind in align["industries"]:
+    flagged = [i for i in align["industries"] if i["status"] in ("unmet", "shortage", "surplus")]
+    supply_ev = _supply_evidence(store, sums, [i["code"] for i in flagged])
+    demand_rows = join_demand(scope_demand(store, sorted(sums.scope.cities), sums.year), sums.weights)
+    for ind in flagged:
         s, d, code = ind["supply"], ind["demand"], ind["code"]
         status = ind["status"]
-        if status not in ("unmet", "shortage", "surplus"):
-            continue
-        sup, n_sup = _supply_evidence(data, code)
-        dem = _demand_evidence(data, code)
+        sup, n_sup = supply_ev[code]
+        dem = _demand_evidence(demand_rows, code)
         detail = {"industry": code, "supply": s, "demand": d, "ratio": ind["ratio"]}
         name = f"{code} {ind['name']}"
         if status == "unmet":
@@ -164,9 +188,9 @@ def target_gaps(ready: dict[str, Any]) -> list[dict[str, Any]]:
 def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
          types: tuple[str, ...] | None = None, with_targets: bool = True, policy: str = NOTICE) -> dict[str, Any]:
     """All gaps of a scope, ranked by severity then magnitude (then type and entity, for stable order)."""
-    align = alignment(store, scope, thresholds)
-    data = ScopeData.gather(store, scope)  # the rows behind the numbers: each gap's evidence
-    found = supply_gaps(align, data) + chain_gaps(store, scope, align)
+    sums = ScopeSums.gather(store, scope)
+    align = alignment(store, scope, thresholds, sums)
+    found = supply_gaps(store, align, sums) + chain_gaps(store, scope, align)
     if with_targets and scope.kind == "city":
         ctx = Context(store, scope.cities[0], align["year"], align=align)
         try:
