@@ -466,21 +466,28 @@ class Neo4jStore(Store):
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
                    limit: int) -> pd.DataFrame:
-        groups = [{"key": str(k), "pairs": [{"major": m, "weight": float(w)} for m, w in ps]}
-                  for k, ps in sorted(weights.items())]
+        # walked from the cities (as offer_sums), each program's major looked up in a map of its (key, weight)
+        # pairs; ordered, then the first ``limit`` of each key kept (collect keeps the order of the rows)
+        by_major: dict[str, list[list[Any]]] = defaultdict(list)
+        for k, ps in sorted(weights.items()):
+            for m, w in ps:
+                by_major[str(m)].append([str(k), float(w)])
         recs = self._read(
-            "UNWIND $groups AS grp CALL (grp) { "
-            "  UNWIND grp.pairs AS p "
-            f"  MATCH (m:{_label('Major')} {{id: p.major}})<-[o:{_type('OFFERS')}]-(i:{_label('Institution')})"
-            f"-[:{_type('LOCATED_IN')}]->(c:{_label('City')}) "
-            "  WHERE o.year = $year AND c.id IN $cities "
-            "  WITH p, i, m, o, toFloatOrNull(o.graduates) AS g, toFloatOrNull(o.enrollment) AS e, "
-            "       $durations[coalesce(m.level, i.level, '')] AS dur "
-            "  WITH i, m, o, CASE WHEN g IS NOT NULL THEN g WHEN e IS NOT NULL AND dur IS NOT NULL "
-            "       THEN e / toFloat(dur) ELSE 0.0 END * p.weight AS supply "
-            "  RETURN i.id AS institution, m.id AS major, o.year AS year, supply "
-            "  ORDER BY supply DESC, institution, major LIMIT $limit } "
-            "RETURN grp.key AS key, institution, major, year, supply",
-            groups=groups, year=year, cities=sorted(set(cities)), limit=int(limit),
+            f"UNWIND $cities AS cid "
+            f"MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-(i:{_label('Institution')}) "
+            "WITH i, i.level AS il "
+            f"MATCH (i)-[o:{_type('OFFERS')}]->(m:{_label('Major')}) "
+            "WHERE o.year = $year AND $pairs[m.id] IS NOT NULL "
+            "WITH i, il, m, o, $pairs[m.id] AS ps, toFloatOrNull(o.graduates) AS g, "
+            "     toFloatOrNull(o.enrollment) AS e, $durations[coalesce(m.level, il, '')] AS dur "
+            "WITH i, m, o, ps, CASE WHEN g IS NOT NULL THEN g WHEN e IS NOT NULL AND dur IS NOT NULL "
+            "     THEN e / toFloat(dur) ELSE 0.0 END AS volume "
+            "UNWIND ps AS p "
+            "WITH p[0] AS key, i.id AS institution, m.id AS major, o.year AS year, volume * p[1] AS supply "
+            "ORDER BY key, supply DESC, institution, major "
+            "WITH key, collect([institution, major, year, supply])[..$limit] AS top "
+            "UNWIND top AS t RETURN key, t[0] AS institution, t[1] AS major, t[2] AS year, t[3] AS supply",
+            pairs=dict(by_major), year=year, cities=sorted(set(cities)), limit=int(limit),
             durations={str(k): float(v) for k, v in durations.items()})
-        return pd.DataFrame([r.values() for r in recs], columns=list(TOP_OFFER_COLUMNS))
+        out = pd.DataFrame([r.values() for r in recs], columns=list(TOP_OFFER_COLUMNS))
+        return out.sort_values("key", kind="mergesort").reset_index(drop=True)
