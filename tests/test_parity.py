@@ -109,6 +109,23 @@ def test_relations(stores: tuple[Any, Any]) -> None:
     both(stores, lambda s: relations.partners_for_institution(s, "4141010475"))
 
 
+def test_links_and_get_many(stores: tuple[Any, Any]) -> None:
+    """The batched reads of path search: a layer's links (one query per label on Neo4j) and its nodes."""
+    uids = ["City:410200", "Institution:4141012058", "Major:460701", "IndustryChain:HN-AE-01", "City:nowhere"]
+
+    def links(s: Any, types: Any = None) -> Any:
+        return {u: sorted((r.key, r.type, r.src, r.dst, json.dumps(r.props, sort_keys=True, default=str), o)
+                          for r, o in v) for u, v in s.links(uids, types).items()}
+
+    both(stores, links)
+    both(stores, lambda s: links(s, ["OFFERS", "PART_OF"]))
+    got = links(stores[1])
+    assert got["City:nowhere"] == [] and len(got["City:410200"]) > 100
+    assert all(o != u for u, v in got.items() for *_, o in v)  # no self-loops
+    both(stores, lambda s: {u: n.props for u, n in sorted(s.get_many(uids).items())})
+    assert sorted(stores[1].get_many(uids)) == sorted(uids[:4])
+
+
 def test_search_show_info(stores: tuple[Any, Any]) -> None:
     for q in ("开封", "河南大学", "4141010475", "汽车", "黄河"):
         both(stores, lambda s, q=q: service.search(s, q, limit=15))

@@ -274,6 +274,44 @@ class Neo4jStore(Store):
         out.sort(key=lambda rn: (rn[0].type, rn[1].uid, rn[0].key))
         return out[:limit] if limit is not None else out
 
+    @staticmethod
+    def _by_label(uids: Iterable[str]) -> dict[str, list[str]]:
+        """Ids grouped by their (schema) label; uids of other labels cannot exist and are left out."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for u in sorted(set(uids)):
+            label, ident = split_uid(u)
+            if label in NODE_TYPES:
+                out[label].append(ident)
+        return out
+
+    def links(self, uids: Iterable[str], rel_types: Iterable[str] | None = None) -> dict[str, list[tuple[Rel, str]]]:
+        wanted = list(uids)
+        types = sorted(set(rel_types)) if rel_types else None
+        for t in types or ():
+            _type(t)
+        out: dict[str, list[tuple[Rel, str]]] = {u: [] for u in wanted}
+        for label, ids in sorted(self._by_label(wanted).items()):
+            recs = self._read(
+                f"UNWIND $ids AS i MATCH (n:{_label(label)} {{id: i}})-[r]-(m) "
+                "WHERE m <> n AND ($types IS NULL OR type(r) IN $types) "
+                "RETURN n.id AS id, type(r) AS type, startNode(r) = n AS out, properties(r) AS rp, "
+                "labels(m)[0] AS ml, m.id AS mid", ids=ids, types=types)
+            for r in recs:
+                u, other = f"{label}:{r['id']}", f"{r['ml']}:{r['mid']}"
+                props = {k: v for k, v in sorted(r["rp"].items()) if k != KEY}
+                src, dst = (u, other) if r["out"] else (other, u)
+                out[u].append((Rel(r["type"], src, dst, props), other))
+        return out
+
+    def get_many(self, uids: Iterable[str]) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        for label, ids in sorted(self._by_label(uids).items()):
+            recs = self._read(f"UNWIND $ids AS i MATCH (n:{_label(label)} {{id: i}}) RETURN properties(n) AS p", ids=ids)
+            for r in recs:
+                n = self._node(label, r["p"])
+                out[n.uid] = n
+        return out
+
     def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[Node]:
         q = text.strip().lower()
         if not q:

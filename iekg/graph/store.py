@@ -191,6 +191,21 @@ class Store(ABC):
         value, or is one of a list of values (``{"year": 2024, "city_code": ["410100", "410200"]}``).
         """
 
+    def links(self, uids: Iterable[str], rel_types: Iterable[str] | None = None) -> dict[str, list[tuple[Rel, str]]]:
+        """For each of ``uids``: its relationships in both directions (of ``rel_types`` when given; self-loops
+        left out) with the uid of the node at the other end, without that node's properties.  Path search
+        expands a whole layer of nodes with one call (on Neo4j, one query per label, not one per node)."""
+        return {u: [(r, n.uid) for r, n in self.neighbours(u, rel_types, "both") if n.uid != u] for u in uids}
+
+    def get_many(self, uids: Iterable[str]) -> dict[str, Node]:
+        """The nodes of ``uids`` that exist, by uid (Neo4j reads them with one query per label)."""
+        out = {}
+        for u in uids:
+            n = self.get(u)
+            if n is not None:
+                out[u] = n
+        return out
+
     def rel_max(self, rel_type: str, prop: str, src_label: str | None = None, dst_label: str | None = None, *,
                 src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,
                 where: dict[str, Any] | None = None) -> float | None:

@@ -222,19 +222,33 @@ class _Adjacency:
         self._links: dict[str, list[tuple[str, Rel]]] = {}
         self.calls = 0
 
-    def links(self, u: str) -> list[tuple[str, Rel]]:
-        if u not in self._links:
-            self.calls += 1
+    def expand(self, us: Iterable[str]) -> None:
+        """Read the links of every node of ``us`` not read yet, in one store call (a BFS layer at once)."""
+        todo = sorted({u for u in us if u not in self._links})
+        if not todo:
+            return
+        self.calls += 1
+        for u, found in self.store.links(todo, self.rel_types).items():
             best: dict[tuple[str, str], Rel] = {}
-            for r, other in self.store.neighbours(u, self.rel_types, "both"):
-                if other.uid == u:
-                    continue
-                self.nodes.setdefault(other.uid, other)
-                k = (other.uid, r.type)
+            for r, other in found:
+                k = (other, r.type)
                 if k not in best or r.key < best[k].key:
                     best[k] = r
             self._links[u] = [(v, best[(v, t)]) for v, t in sorted(best)]
+
+    def links(self, u: str) -> list[tuple[str, Rel]]:
+        if u not in self._links:
+            self.expand([u])
         return self._links[u]
+
+    def node(self, u: str) -> Node:
+        if u not in self.nodes:
+            self.nodes.update(self.store.get_many([u]))
+        return self.nodes[u]
+
+    def fill(self, uids: Iterable[str]) -> None:
+        """Read the nodes of a result's paths that are not known yet, in one store call."""
+        self.nodes.update(self.store.get_many({u for u in uids if u not in self.nodes}))
 
     def link(self, u: str, v: str) -> Rel:
         """The canonical relationship between two adjacent nodes: smallest (type, identity)."""
@@ -244,8 +258,9 @@ class _Adjacency:
 def _path_dict(adj: _Adjacency, nodes: list[str], rels: list[Rel]) -> dict[str, Any]:
     elements: list[dict[str, Any]] = []
     text: list[str] = []
+    adj.fill(nodes)
     for k, u in enumerate(nodes):
-        n = adj.nodes[u]
+        n = adj.node(u)
         elements.append({"kind": "node", "uid": u, "label": n.label, "id": n.id, "name": n.name})
         text.append(n.name)
         if k < len(rels):
@@ -283,6 +298,7 @@ def shortest_path(store: Store, a_uid: str, b_uid: str, *, max_hops: int = 6,
         side = 0 if len(frontier[0]) <= len(frontier[1]) else 1
         seen, other = dist[side], dist[1 - side]
         layer: list[str] = []
+        adj.expand(frontier[side])
         for u in sorted(frontier[side]):
             for v, _ in adj.links(u):
                 if v not in seen:
@@ -344,6 +360,7 @@ def all_paths(store: Store, a_uid: str, b_uid: str, *, k: int = 3, limit: int | 
     layer = [b.uid]
     for d in range(1, radius + 1):
         nxt = []
+        adj.expand(layer)
         for u in sorted(layer):
             for v, _ in adj.links(u):
                 if v not in db:
@@ -378,6 +395,7 @@ def all_paths(store: Store, a_uid: str, b_uid: str, *, k: int = 3, limit: int | 
     found.sort(key=lambda nr: (len(nr[1]), nr[0], [r.type for r in nr[1]]))
     if limit is not None:
         found = found[:limit]
+    adj.fill(u for ns, _ in found for u in ns)
     return [_path_dict(adj, ns, rs) for ns, rs in found]
 
 
