@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES
@@ -210,10 +211,32 @@ class NetworkxStore(Store):
                   dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
                   dst_ids: Iterable[str] | None = None, where: dict[str, Any] | None = None) -> pd.DataFrame:
         props = tuple(props)
+        if src_ids is None and dst_ids is None and not where:
+            return self._table(rel_type, props, src_label, dst_label).copy()
         extra = tuple(k for k in (where or {}) if k not in props)
-        if src_ids is not None or dst_ids is not None or where:
-            full = self.rel_frame(rel_type, props + extra, src_label, dst_label)
-            return filter_rels(full, src_ids, dst_ids, where).drop(columns=list(extra))
+        full = self._table(rel_type, props + extra, src_label, dst_label)
+        # an id list picks its rows through a cached index of positions per id (no pass over the table)
+        if src_ids is not None:
+            full = full.iloc[self._rows(rel_type, src_label, dst_label, "src", full, src_ids)]
+            src_ids = None
+        elif dst_ids is not None:
+            full = full.iloc[self._rows(rel_type, src_label, dst_label, "dst", full, dst_ids)]
+            dst_ids = None
+        return filter_rels(full, src_ids, dst_ids, where).drop(columns=list(extra))
+
+    def _rows(self, rel_type: str, src_label: str | None, dst_label: str | None, column: str,
+              frame: pd.DataFrame, ids: Iterable[str]) -> np.ndarray:
+        """The positions (ascending, so rows keep the table's order) of the rows whose ``column`` is in ``ids``."""
+        key = ("positions", rel_type, src_label, dst_label, column)
+        if key not in self._frames:  # the same for every property selection of these labels
+            self._frames[key] = frame.groupby(column, sort=False).indices
+        groups: dict[str, np.ndarray] = self._frames[key]  # type: ignore[assignment]
+        parts = [groups[i] for i in set(id_values(ids)) if i in groups]
+        return np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.intp)
+
+    def _table(self, rel_type: str, props: tuple[str, ...], src_label: str | None,
+               dst_label: str | None) -> pd.DataFrame:
+        """The cached table of one relationship type and labels (callers copy or filter, never change it)."""
         key = ("r", rel_type, props, src_label, dst_label)
         if key not in self._frames:
             edges = self._edges_of(rel_type)
@@ -230,4 +253,4 @@ class NetworkxStore(Store):
             frame.insert(0, "src", pd.Series([e[0].partition(":")[2] for e in edges], dtype=object))
             frame.insert(1, "dst", pd.Series([e[1].partition(":")[2] for e in edges], dtype=object))
             self._frames[key] = frame
-        return self._frames[key].copy()
+        return self._frames[key]  # type: ignore[no-any-return]

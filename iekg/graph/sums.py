@@ -87,7 +87,7 @@ def offer_sums(store: Store, cities: Sequence[str], year: int | None,
         "rated_positive": (rated & (g > 0)).astype(int),
         "rated_enrollment": e.where(est & rated, 0.0),
         "rate_enrollment": (rt * e).where(est & rated, 0.0),
-        "leading": lead.map(lambda v: v is True or v is np.True_).astype(int),
+        "leading": lead.astype(object).eq(True).astype(int),  # a bool property (the schema's type)
         "leading_known": lead.notna().astype(int),
     })
     for k in OFFER_KEYS:
@@ -101,8 +101,8 @@ def offer_years(store: Store, cities: Sequence[str]) -> pd.Series:
     loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities))
     o = store.rel_frame("OFFERS", ["year"], src_label="Institution", dst_label="Major", src_ids=loc["src"])
     o = o.merge(loc[["src"]], on="src")  # an institution in two cities counts twice, as in offer_sums
-    years = o["year"][o["year"].map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool))]
-    counts = years.astype("int64").value_counts().sort_index()
+    years = pd.to_numeric(o["year"], errors="coerce").dropna()  # the schema's years are integers
+    counts = years[years == years.round()].astype("int64").value_counts().sort_index()
     return pd.Series(counts.to_numpy(), index=pd.Index(counts.index, name="year"), name="programs", dtype="int64")
 
 
