@@ -358,20 +358,23 @@ class Neo4jStore(Store):
         params: dict[str, Any] = {}
         conds = []
         anchor = ""  # the end matched through its unique id index: no list filter on it
-        if src_ids is not None and src_label:
+        src_list = None if src_ids is None else sorted(set(src_ids))
+        dst_list = None if dst_ids is None else sorted(set(dst_ids))
+        # with both lists, the shorter one anchors (e.g. 30 majors' OFFERS, not 17,800 institutions')
+        if src_list is not None and src_label and (dst_list is None or not dst_label or len(src_list) <= len(dst_list)):
             head, a, anchor = "UNWIND $src AS sid ", a + " {id: sid})", "src"
-        elif dst_ids is not None and dst_label:
+        elif dst_list is not None and dst_label:
             head, b, anchor = "UNWIND $dst AS did ", b + " {id: did})", "dst"
         else:
             head = ""
         a = a if a.endswith(")") else a + ")"
         b = b if b.endswith(")") else b + ")"
-        if src_ids is not None:
-            params["src"] = sorted(set(src_ids))
+        if src_list is not None:
+            params["src"] = src_list
             if anchor != "src":
                 conds.append("a.id IN $src")
-        if dst_ids is not None:
-            params["dst"] = sorted(set(dst_ids))
+        if dst_list is not None:
+            params["dst"] = dst_list
             if anchor != "dst":
                 conds.append("b.id IN $dst")
         eq = {k: v for k, v in (where or {}).items() if not isinstance(v, (list, tuple, set, frozenset))}

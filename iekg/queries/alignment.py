@@ -131,7 +131,7 @@ def scope_programs(store: Store, cities: Sequence[str], year: int | None, extra:
     offers = offers.merge(loc, on="institution")
     major_levels = store.node_frame("Major", ["level"], ids=offers["major"].unique()).rename(
         columns={"id": "major", "level": "major_level"})
-    levels = store.node_frame("Institution", ["level"], ids=insts).rename(
+    levels = store.node_frame("Institution", ["level"], ids=offers["institution"].unique()).rename(
         columns={"id": "institution", "level": "inst_level"})
     offers = offers.merge(major_levels, on="major", how="left").merge(levels, on="institution", how="left")
     duration = offers["major_level"].fillna(offers["inst_level"]).map(DURATION).astype(float)

@@ -192,7 +192,7 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     align = alignment(store, scope, thresholds, sums)
     found = supply_gaps(store, align, sums) + chain_gaps(store, scope, align)
     if with_targets and scope.kind == "city":
-        ctx = Context(store, scope.cities[0], align["year"], align=align)
+        ctx = Context(store, scope.cities[0], align["year"], sums=sums, align=align)
         try:
             found += target_gaps(readiness(store, scope.cities[0], align["year"], policy, ctx=ctx))
         except LookupError:

@@ -40,6 +40,8 @@ class Context:
         self.scope = Scope((city,), year)
         self._sums = sums
         self._align = align
+        self._located: dict[str, pd.DataFrame] = {}
+        self._here: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
 
     @property
     def sums(self) -> ScopeSums:
@@ -58,11 +60,18 @@ class Context:
         return self._align
 
     def located(self, label: str) -> pd.DataFrame:
-        return self.store.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=[self.city])
+        """The LOCATED_IN rows of ``label`` nodes in the city (read once per label for all metrics)."""
+        if label not in self._located:
+            self._located[label] = self.store.rel_frame("LOCATED_IN", src_label=label, dst_label="City",
+                                                        dst_ids=[self.city])
+        return self._located[label]
 
     def nodes_here(self, label: str, props: list[str]) -> pd.DataFrame:
-        here = self.located(label)["src"]
-        return self.store.node_frame(label, props, ids=here).sort_values("id")
+        key = (label, tuple(props))
+        if key not in self._here:
+            here = self.located(label)["src"]
+            self._here[key] = self.store.node_frame(label, props, ids=here).sort_values("id")
+        return self._here[key]
 
 
 def _uids(label: str, ids: pd.Series) -> list[str]:
