@@ -81,6 +81,7 @@ QUERIES: list[tuple[str, Callable[[Store], Any]]] = [
     ("alignment 河南省", lambda s: al.alignment(s, al.resolve_scope(s, province="410000"))),
     ("alignment_table 18 cities", lambda s: al.alignment_table(s, sorted(n.id for n in s.nodes("City")))),
     ("gaps 开封", lambda s: gaps.gaps(s, al.resolve_scope(s, city="410200"))),
+    ("gaps 河南省", lambda s: gaps.gaps(s, al.resolve_scope(s, province="410000"))),
     ("readiness 开封", lambda s: readiness.readiness(s, "410200")),
     ("readiness all", lambda s: readiness.readiness_all(s)),
     ("coupling 18 cities", lambda s: coupling.coupling(s, sorted(n.id for n in s.nodes("City")))),

@@ -180,10 +180,11 @@ def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> Non
         both(stores, lambda s, lb=label, p=props: frame_records(s.located_sums(lb, cities, p)))
     w = al.ScopeSums.gather(nx_store, al.Scope(tuple(cities), 2024)).weights.frame
     pairs = {c: list(zip(g["major"], g["weight"], strict=True)) for c, g in w.groupby("industry") if c in ("36", "65", "83")}
+    pairs["zero"] = [("460701", 0.0), ("460702", 0.5), ("500201", 0.0)]  # weight-0 pairs rank by institution
     for cs, limit in ((cities, 20), (["410200"], 3), (["410200"], 10_000)):
         both(stores, lambda s, cs=cs, n=limit: frame_records(s.top_offers(cs, 2024, pairs, al.DURATION, n)))
     top = stores[1].top_offers(cities, 2024, pairs, al.DURATION, 20)
-    assert sorted(set(top["key"])) == ["36", "65", "83"] and (top.groupby("key").size() == 20).all()
+    assert sorted(set(top["key"])) == ["36", "65", "83", "zero"] and (top.groupby("key").size() == 20).all()
     assert (top.groupby("key")["supply"].apply(lambda x: x.is_monotonic_decreasing)).all()
     ents = stores[1].located_sums("Enterprise", ["410200"], ["employees"])
     kf = nx_store.node_frame("Enterprise", ["employees"], ids=nx_store.rel_frame(

@@ -507,28 +507,49 @@ class Neo4jStore(Store):
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
                    limit: int) -> pd.DataFrame:
-        # walked from the cities (as offer_sums), each program's major looked up in a map of its (key, weight)
-        # pairs; ordered, then the first ``limit`` of each key kept (collect keeps the order of the rows)
-        by_major: dict[str, list[list[Any]]] = defaultdict(list)
-        for k, ps in sorted(weights.items()):
-            for m, w in ps:
-                by_major[str(m)].append([str(k), float(w)])
+        # A key's supply is volume × its weight for the major, so within one major every key with a weight
+        # > 0 ranks the programs alike: by volume, then institution.  The server therefore sorts each
+        # major's programs once (walked from the cities, as offer_sums) and returns its first ``limit``;
+        # each key's ranking is merged here from its majors' lists.  All supplies of a weight-0 pair are 0,
+        # ranked by institution only: those majors' first ``limit`` by institution are read as well.
+        majors = sorted({str(m) for ps in weights.values() for m, _ in ps})
+        zero = sorted({str(m) for ps in weights.values() for m, w in ps if float(w) == 0.0})
+        if not majors:
+            return pd.DataFrame(columns=list(TOP_OFFER_COLUMNS))
         recs = self._read(
             f"UNWIND $cities AS cid "
             f"MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-(i:{_label('Institution')}) "
             "WITH i, i.level AS il "
             f"MATCH (i)-[o:{_type('OFFERS')}]->(m:{_label('Major')}) "
-            "WHERE o.year = $year AND $pairs[m.id] IS NOT NULL "
-            "WITH i, il, m, o, $pairs[m.id] AS ps, toFloatOrNull(o.graduates) AS g, "
-            "     toFloatOrNull(o.enrollment) AS e, $durations[coalesce(m.level, il, '')] AS dur "
-            "WITH i, m, o, ps, CASE WHEN g IS NOT NULL THEN g WHEN e IS NOT NULL AND dur IS NOT NULL "
-            "     THEN e / toFloat(dur) ELSE 0.0 END AS volume "
-            "UNWIND ps AS p "
-            "WITH p[0] AS key, i.id AS institution, m.id AS major, o.year AS year, volume * p[1] AS supply "
-            "ORDER BY key, supply DESC, institution, major "
-            "WITH key, collect([institution, major, year, supply])[..$limit] AS top "
-            "UNWIND top AS t RETURN key, t[0] AS institution, t[1] AS major, t[2] AS year, t[3] AS supply",
-            pairs=dict(by_major), year=year, cities=sorted(set(cities)), limit=int(limit),
-            durations={str(k): float(v) for k, v in durations.items()})
-        out = pd.DataFrame([r.values() for r in recs], columns=list(TOP_OFFER_COLUMNS))
-        return out.sort_values("key", kind="mergesort").reset_index(drop=True)
+            "WHERE o.year = $year AND $wanted[m.id] IS NOT NULL "
+            "WITH i, il, m, o, toFloatOrNull(o.graduates) AS g, toFloatOrNull(o.enrollment) AS e, "
+            "     $durations[coalesce(m.level, il, '')] AS dur "
+            "WITH m.id AS major, i.id AS institution, o.year AS year, CASE WHEN g IS NOT NULL THEN g "
+            "     WHEN e IS NOT NULL AND dur IS NOT NULL THEN e / toFloat(dur) ELSE 0.0 END AS volume "
+            "ORDER BY major, volume DESC, institution "
+            "WITH major, collect([institution, year, volume]) AS rows "
+            "RETURN major, rows[..$limit] AS top",
+            wanted={m: True for m in majors}, year=year,
+            cities=sorted(set(cities)), limit=int(limit), durations={str(k): float(v) for k, v in durations.items()})
+        top = {r["major"]: r["top"] for r in recs}
+        by_inst: dict[str, list[Any]] = {}
+        if zero:  # the rare weight-0 pairs: each major's first programs by institution
+            recs = self._read(
+                f"UNWIND $cities AS cid "
+                f"MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-(i:{_label('Institution')})"
+                f"-[o:{_type('OFFERS')}]->(m:{_label('Major')}) "
+                "WHERE o.year = $year AND $zero[m.id] IS NOT NULL "
+                "WITH m.id AS major, i.id AS institution, o.year AS year ORDER BY major, institution "
+                "WITH major, collect([institution, year, 0.0]) AS rows RETURN major, rows[..$limit] AS top",
+                zero={m: True for m in zero}, year=year, cities=sorted(set(cities)), limit=int(limit))
+            by_inst = {r["major"]: r["top"] for r in recs}
+        rows: list[tuple[str, str, str, Any, float]] = []
+        for key, ps in sorted(weights.items()):
+            cand = []
+            for m, w in ps:
+                w = float(w)
+                for inst, y, vol in (top.get(str(m), []) if w != 0.0 else by_inst.get(str(m), [])):
+                    cand.append((-(vol * w), inst, str(m), y))
+            cand.sort(key=lambda c: (c[0], c[1], c[2]))
+            rows += [(str(key), inst, m, y, -neg) for neg, inst, m, y in cand[:limit]]
+        return pd.DataFrame(rows, columns=list(TOP_OFFER_COLUMNS))
