@@ -385,8 +385,11 @@ def scope_enterprises(store: Store, cities: Sequence[str]) -> tuple[pd.DataFrame
 
 def cooperation_density(store: Store, sums: ScopeSums) -> pd.DataFrame:
     """Per industry: the scope's enterprises in it, and how many cooperate with an aligned institution
-    (one in scope offering a major with crosswalk weight > 0 into that industry): counted by the store."""
-    c = store.cooperation_counts(sorted(sums.scope.cities), sums.year, sums.aligned)
+    (one in scope offering a major with crosswalk weight > 0 into that industry): counted by the store,
+    memoised with the scope's sums."""
+    cities = tuple(sorted(sums.scope.cities))
+    c = store.memo(("cooperation", cities, sums.year),  # the aligned majors follow from cities and year
+                   lambda: store.cooperation_counts(cities, sums.year, sums.aligned))
     return c.set_index("industry")[["enterprises", "cooperating"]]
 
 
