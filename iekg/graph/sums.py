@@ -57,19 +57,42 @@ def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype(float)
 
 
-def offer_sums(store: Store, cities: Sequence[str], year: int | None,
-               majors: Iterable[str] | None = None) -> pd.DataFrame:
-    """Pandas version of :meth:`Store.offer_sums`."""
+def _offers(store: Store, cities: Sequence[str], year: int | None, props: Sequence[str],
+            majors: Iterable[str] | None = None) -> pd.DataFrame:
+    """The ``year``'s OFFERS rows of the institutions located in ``cities`` (to ``majors`` only, when given):
+    institution, major, city, the requested properties, major_level and inst_level (what the pandas
+    aggregations below start from)."""
     loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities)).rename(
         columns={"src": "institution", "dst": "city"})
     insts = sorted(loc["institution"].unique())
-    o = store.rel_frame("OFFERS", ["graduates", "enrollment", "employment_rate", "leading"], src_label="Institution",
-                        dst_label="Major", src_ids=insts, dst_ids=None if majors is None else sorted(set(majors)),
-                        where={"year": year}).rename(columns={"src": "institution", "dst": "major"})
+    o = store.rel_frame("OFFERS", list(props), src_label="Institution", dst_label="Major", src_ids=insts,
+                        dst_ids=None if majors is None else sorted(set(majors)), where={"year": year}).rename(
+        columns={"src": "institution", "dst": "major"})
     o = o.merge(loc, on="institution")
     ml = store.node_frame("Major", ["level"], ids=o["major"].unique()).rename(columns={"id": "major", "level": "major_level"})
     il = store.node_frame("Institution", ["level"], ids=insts).rename(columns={"id": "institution", "level": "inst_level"})
-    o = o.merge(ml, on="major", how="left").merge(il, on="institution", how="left")
+    return o.merge(ml, on="major", how="left").merge(il, on="institution", how="left")
+
+
+def demand_rows(store: Store, cities: Sequence[str], year: int | None, props: Sequence[str]) -> pd.DataFrame:
+    """The ``year``'s DEMANDS rows (from a City or an Enterprise to an Industry or a Major) whose
+    ``city_code`` is in ``cities``: src, target, the requested properties (``headcount`` as a float),
+    src_label and target_label."""
+    parts = []
+    for target_label in ("Industry", "Major"):
+        for src_label in ("City", "Enterprise"):
+            f = store.rel_frame("DEMANDS", list(props), src_label=src_label, dst_label=target_label,
+                                where={"year": year, "city_code": list(cities)})
+            parts.append(f.assign(src_label=src_label, target_label=target_label))
+    d = pd.concat(parts, ignore_index=True).rename(columns={"dst": "target"})
+    d["headcount"] = pd.to_numeric(d["headcount"]).astype(float)
+    return d
+
+
+def offer_sums(store: Store, cities: Sequence[str], year: int | None,
+               majors: Iterable[str] | None = None) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.offer_sums`."""
+    o = _offers(store, cities, year, ["graduates", "enrollment", "employment_rate", "leading"], majors)
     g, e, rt = _num(o["graduates"]), _num(o["enrollment"]), _num(o["employment_rate"])
     has_g, est = g.notna(), g.isna() & e.notna()
     rated = rt.notna()
@@ -125,14 +148,7 @@ def located_sums(store: Store, label: str, cities: Sequence[str], props: Sequenc
 
 def demand_sums(store: Store, cities: Sequence[str], year: int | None) -> pd.DataFrame:
     """Pandas version of :meth:`Store.demand_sums`."""
-    parts = []
-    for target_label in ("Industry", "Major"):
-        for src_label in ("City", "Enterprise"):
-            f = store.rel_frame("DEMANDS", ["headcount", "city_code"], src_label=src_label, dst_label=target_label,
-                                where={"year": year, "city_code": list(cities)})
-            parts.append(f.assign(target_label=target_label))
-    d = pd.concat(parts, ignore_index=True).rename(columns={"dst": "target", "city_code": "city"})
-    d["headcount"] = pd.to_numeric(d["headcount"]).astype(float)
+    d = demand_rows(store, cities, year, ["headcount", "city_code"]).rename(columns={"city_code": "city"})
     d["rows"] = 1
     out = d.groupby(["city", "target_label", "target"], sort=True)[["headcount", "rows"]].sum().reset_index()
     return out[list(DEMAND_SUM_COLUMNS)]
@@ -172,17 +188,8 @@ def top_offers(store: Store, cities: Sequence[str], year: int | None,
     """Pandas version of :meth:`Store.top_offers`."""
     pairs = pd.DataFrame([(k, m, float(w)) for k, ps in weights.items() for m, w in ps],
                          columns=["key", "major", "weight"], dtype=object)
-    loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities)).rename(
-        columns={"src": "institution", "dst": "city"})
-    insts = sorted(loc["institution"].unique())
-    o = store.rel_frame("OFFERS", ["year", "graduates", "enrollment"], src_label="Institution", dst_label="Major",
-                        src_ids=insts, dst_ids=sorted(pairs["major"].unique()), where={"year": year}).rename(
-        columns={"src": "institution", "dst": "major"})
-    o = o.merge(loc, on="institution")
-    ml = store.node_frame("Major", ["level"], ids=o["major"].unique()).rename(columns={"id": "major", "level": "ml"})
-    il = store.node_frame("Institution", ["level"], ids=insts).rename(columns={"id": "institution", "level": "il"})
-    o = o.merge(ml, on="major", how="left").merge(il, on="institution", how="left")
-    duration = o["ml"].where(o["ml"].notna(), o["il"]).map(dict(durations)).astype(float)
+    o = _offers(store, cities, year, ["year", "graduates", "enrollment"], pairs["major"].unique())
+    duration = o["major_level"].where(o["major_level"].notna(), o["inst_level"]).map(dict(durations)).astype(float)
     g, e = _num(o["graduates"]), _num(o["enrollment"])
     o["volume"] = np.where(g.notna(), g, np.where(e.notna() & duration.notna(), e / duration, 0.0))
     rows = o.merge(pairs, on="major")

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from iekg.graph.store import Store, id_values
-from iekg.graph.sums import rollup
+from iekg.graph.sums import demand_rows, rollup
 
 DURATION = {"高职专科": 3, "中职": 3, "本科": 4, "职业本科": 4}
 
@@ -146,15 +146,7 @@ def scope_programs(store: Store, cities: Sequence[str], year: int | None, extra:
 
 def scope_demand(store: Store, cities: Sequence[str], year: int | None) -> pd.DataFrame:
     """DEMANDS rows of the year whose city_code is in scope (from cities or their enterprises)."""
-    parts = []
-    for target_label in ("Industry", "Major"):
-        for src_label in ("City", "Enterprise"):
-            f = store.rel_frame("DEMANDS", DEMAND_PROPS, src_label=src_label, dst_label=target_label,
-                                where={"year": year, "city_code": list(cities)})
-            parts.append(f.assign(src_label=src_label, target_label=target_label))
-    d = pd.concat(parts, ignore_index=True).rename(columns={"dst": "target"})
-    d["headcount"] = pd.to_numeric(d["headcount"]).astype(float)
-    return d
+    return demand_rows(store, cities, year, DEMAND_PROPS)
 
 
 def aligned_majors(store: Store, industries: Iterable[str]) -> list[str]:
@@ -212,10 +204,8 @@ class ScopeData:
         """Read the scope's facts (memoised per scope and year until the store's next write)."""
         key = ("scope-data", tuple(sorted(scope.cities)), scope.year)
         data: ScopeData = store.memo(key, lambda: cls._gather(store, scope))
-        if data.scope != scope:  # same cities and year, another name or chain: share the rows
-            data = ScopeData(scope, data.year, data.programs, data.weights, data.supply_rows, data.demand_rows,
-                             data.unmapped, data.industry_names)
-        return data
+        # same cities and year, another name or chain: share the rows
+        return data if data.scope == scope else replace(data, scope=scope)
 
     @classmethod
     def _gather(cls, store: Store, scope: Scope) -> ScopeData:
@@ -228,10 +218,10 @@ class ScopeData:
         supply_rows = programs.merge(w, on="major")
         supply_rows["supply"] = supply_rows["volume"] * supply_rows["weight"]
         unmapped = programs[~programs["major"].isin(w["major"].unique()) & (programs["volume"] > 0)]
-        demand_rows = join_demand(dem, weights)
-        codes = set(supply_rows["industry"].unique()) | set(demand_rows["industry"].dropna().unique())
+        joined = join_demand(dem, weights)
+        codes = set(supply_rows["industry"].unique()) | set(joined["industry"].dropna().unique())
         names = store.node_frame("Industry", ["name"], ids=codes)
-        return cls(scope, year, programs, weights, supply_rows, demand_rows, unmapped,
+        return cls(scope, year, programs, weights, supply_rows, joined, unmapped,
                    dict(zip(names["id"], names["name"], strict=True)))
 
     # ----------------------------------------------------------------------------- aggregates
@@ -247,12 +237,12 @@ class ScopeData:
 class ScopeSums:
     """The scope's supply and demand as sums per city × industry, from the store's aggregations
     (:meth:`Store.offer_sums`, :meth:`Store.demand_sums`: on Neo4j they run on the server), with the
-    crosswalk weights applied here.  The numbers are those of :class:`ScopeData`'s rows, summed;
-    questions that need the rows themselves (gaps' evidence, the network pages) use ScopeData."""
+    crosswalk weights applied here.  The numbers are those of :class:`ScopeData`'s rows, summed; the
+    network pages, which draw the rows themselves, use ScopeData."""
 
     scope: Scope
     year: int | None
-    offers: pd.DataFrame  # offer_sums + duration, volume, estimated_volume, estimated_programs, positive_programs,
+    offers: pd.DataFrame  # offer_sums + volume, estimated_volume, estimated_programs, positive_programs,
     #                       rated_volume, rate_volume
     demands: pd.DataFrame  # demand_sums: city, target_label, target, headcount, rows
     weights: Weights
@@ -265,10 +255,7 @@ class ScopeSums:
         """Read the scope's sums (memoised per cities and year until the store's next write)."""
         key = ("scope-sums", tuple(sorted(scope.cities)), scope.year)
         sums: ScopeSums = store.memo(key, lambda: cls._gather(store, scope))
-        if sums.scope != scope:
-            sums = ScopeSums(scope, sums.year, sums.offers, sums.demands, sums.weights, sums.cells, sums.aligned,
-                             sums.industry_names)
-        return sums
+        return sums if sums.scope == scope else replace(sums, scope=scope)
 
     @classmethod
     def _gather(cls, store: Store, scope: Scope) -> ScopeSums:
@@ -277,7 +264,6 @@ class ScopeSums:
         off = store.offer_sums(cities, year)
         duration = off["major_level"].where(off["major_level"].notna(), off["inst_level"]).map(DURATION).astype(float)
         known = duration.notna()
-        off["duration"] = duration
         off["estimated_programs"] = off["enrollment_only_n"].where(known, 0).astype(int)
         off["estimated_volume"] = (off["enrollment_only"] / duration).where(known, 0.0)
         off["volume"] = off["graduates"] + off["estimated_volume"]
@@ -290,14 +276,9 @@ class ScopeSums:
         w = weights.frame[["major", "industry", "weight"]]
         sup = off[["city", "major", "volume", "estimated_volume"]].merge(w, on="major")
         sup = sup.assign(supply=sup["volume"] * sup["weight"], estimated_supply=sup["estimated_volume"] * sup["weight"])
-        by_ind = dem[dem["target_label"] == "Industry"]
-        by_ind = pd.DataFrame({"city": by_ind["city"], "industry": rollup(by_ind["target"]), "demand": by_ind["headcount"]})
-        by_major = dem[dem["target_label"] == "Major"].merge(w, left_on="target", right_on="major")
-        by_major = pd.DataFrame({"city": by_major["city"], "industry": by_major["industry"],
-                                 "demand": by_major["headcount"] * by_major["weight"]})
         cells = pd.concat([
             sup.groupby(["city", "industry"])[["supply", "estimated_supply"]].sum(),
-            pd.concat([by_ind, by_major]).groupby(["city", "industry"])[["demand"]].sum(),
+            join_demand(dem, weights).groupby(["city", "industry"])[["demand"]].sum(),  # no industry: dropped
         ], axis=1).fillna(0.0).sort_index().reset_index()
         pos = w[w["weight"] > 0]
         aligned = {str(k): sorted(v.unique()) for k, v in pos.groupby("industry")["major"]}

@@ -59,8 +59,7 @@ def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str]) -> di
     w = sums.weights.frame
     w = w[w["industry"].isin(industries)]
     pairs = {str(code): list(zip(g["major"], g["weight"], strict=True)) for code, g in w.groupby("industry")}
-    top = store.top_offers(sorted(sums.scope.cities), sums.year, pairs, DURATION, EVIDENCE_CAP) if pairs else \
-        pd.DataFrame(columns=["key", "institution", "major", "year", "supply"])
+    top = store.top_offers(sorted(sums.scope.cities), sums.year, pairs, DURATION, EVIDENCE_CAP)
     n = sums.offers[["major", "programs"]].merge(w[["major", "industry"]], on="major").groupby("industry")["programs"].sum()
     out: dict[str, tuple[list[str], int]] = {}
     for code in industries:

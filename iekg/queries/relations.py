@@ -241,11 +241,6 @@ class _Adjacency:
             self.expand([u])
         return self._links[u]
 
-    def node(self, u: str) -> Node:
-        if u not in self.nodes:
-            self.nodes.update(self.store.get_many([u]))
-        return self.nodes[u]
-
     def fill(self, uids: Iterable[str]) -> None:
         """Read the nodes of a result's paths that are not known yet, in one store call."""
         self.nodes.update(self.store.get_many({u for u in uids if u not in self.nodes}))
@@ -260,7 +255,7 @@ def _path_dict(adj: _Adjacency, nodes: list[str], rels: list[Rel]) -> dict[str, 
     text: list[str] = []
     adj.fill(nodes)
     for k, u in enumerate(nodes):
-        n = adj.node(u)
+        n = adj.nodes[u]
         elements.append({"kind": "node", "uid": u, "label": n.label, "id": n.id, "name": n.name})
         text.append(n.name)
         if k < len(rels):
@@ -395,7 +390,7 @@ def all_paths(store: Store, a_uid: str, b_uid: str, *, k: int = 3, limit: int | 
     found.sort(key=lambda nr: (len(nr[1]), nr[0], [r.type for r in nr[1]]))
     if limit is not None:
         found = found[:limit]
-    adj.fill(u for ns, _ in found for u in ns)
+    adj.fill(u for ns, _ in found for u in ns)  # every path's nodes in one read, not path by path
     return [_path_dict(adj, ns, rs) for ns, rs in found]
 
 
