@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []  # IEKG_CORS_ORIGINS: comma-separated origins; empty → no CORS
     max_upload_bytes: int = 20 * 1024 * 1024  # IEKG_MAX_UPLOAD_BYTES: largest accepted import upload
 
+    # bounded work per imported file (iekg.loaders.limits): the error of a file over a limit names the setting
+    max_file_bytes: int = 200 * 1024 * 1024  # IEKG_MAX_FILE_BYTES: one CSV/XLS/XLSX file on disk
+    max_rows: int = 200_000  # IEKG_MAX_ROWS: data rows of one file (and the last used row of a sheet)
+    max_cells: int = 5_000_000  # IEKG_MAX_CELLS: cells of one file
+    max_inflated_bytes: int = 200 * 1024 * 1024  # IEKG_MAX_INFLATED_BYTES: an XLSX archive, inflated
+    max_zip_members: int = 2_000  # IEKG_MAX_ZIP_MEMBERS: members of an XLSX archive
+    max_zip_ratio: int = 200  # IEKG_MAX_ZIP_RATIO: compression ratio of one XLSX member over 1 MB
+    max_parse_seconds: float = 300.0  # IEKG_MAX_PARSE_SECONDS: time to read one file
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, v: Any) -> Any:

@@ -275,10 +275,11 @@ def test_utf16_tab_separated_text_export(tmp_path: Path, store: NetworkxStore):
 
 
 def test_a_header_only_file_imports_nothing(tmp_path: Path, store: NetworkxStore):
+    # An import that would add nothing says so, as an error (docs/guide.md; tests/test_hostile_files.py).
     before = store.snapshot()
-    report, result = load(store, write(tmp_path / "in", {"majors.csv": "专业代码,专业名称,专业类代码\n"}))
-    assert report.issues == []
-    assert not any(result.as_dict().values())
+    with pytest.raises(ImportFailed) as exc:
+        load(store, write(tmp_path / "in", {"majors.csv": "专业代码,专业名称,专业类代码\n"}))
+    assert [i.code for i in exc.value.report.issues] == ["nothing_to_import"]
     assert store.snapshot() == before
 
 

@@ -40,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iekg.loaders.limits import FileGuard
 from iekg.loaders.source import PUBLIC, SourceRow, SourceTable
 
 PathLike = str | os.PathLike[str]
@@ -106,11 +107,13 @@ def _cell(value: Any) -> str:
 
 
 def decode_bytes(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (which covers GBK/GB2312)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
+    """UTF-8 (with or without BOM), GB18030 (which covers GBK/GB2312), UTF-16; see :mod:`iekg.loaders.encoding`.
+
+    Raises :class:`~iekg.loaders.limits.FileRejected` for binary data or an encoding that cannot be told.
+    """
+    from iekg.loaders.encoding import decode
+
+    return decode(data).text
 
 
 def _suffix(path: Path) -> str:
@@ -118,38 +121,43 @@ def _suffix(path: Path) -> str:
 
 
 def _read_sheets(path: Path, max_rows: int | None = None) -> list[_Sheet]:
-    """Every sheet of an xls/xlsx workbook, or the single table of a CSV file."""
+    """Every sheet of an xls/xlsx workbook, or the single table of a CSV file (within the file limits)."""
     ext = _suffix(path)
+    guard = FileGuard(path)
     if ext == ".xls":
         import xlrd
 
+        guard.check_size()
         book = xlrd.open_workbook(str(path), on_demand=True)
         try:
             sheets = []
             for sh in book.sheets():
+                guard.check_xls_sheet(sh)
                 n = sh.nrows if max_rows is None else min(sh.nrows, max_rows)
                 sheets.append(_Sheet(sh.name, [[_cell(v) for v in sh.row_values(r)] for r in range(n)]))
             return sheets
         finally:
             book.release_resources()
     if ext in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        wb = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
+        wb = guard.open_xlsx()
         try:
             sheets = []
             for ws in wb.worksheets:
-                rows = [[_cell(v) for v in row] for row in ws.iter_rows(max_row=max_rows, values_only=True)]
+                rows: list[list[str]] = []
+                for n, row in guard.xlsx_rows(ws, values_only=True):
+                    if max_rows is not None and n > max_rows:
+                        break
+                    rows.append([_cell(v) for v in row])
                 sheets.append(_Sheet(ws.title, rows))
             return sheets
         finally:
             wb.close()
-    text = decode_bytes(path.read_bytes())
+    text = decode_bytes(guard.read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""))
     rows = []
-    for row in reader:
+    for n, row in guard.stream(reader):
         rows.append([c.strip() for c in row])
-        if max_rows is not None and len(rows) >= max_rows:
+        if max_rows is not None and n >= max_rows:
             break
     return [_Sheet(None, rows)]
 
@@ -195,9 +203,13 @@ def _header_text(sheet: _Sheet, header_row: int, cols: Mapping[str, int], name: 
 
 # ================================================================================ city code map
 def _csv_dicts(path: Path) -> list[dict[str, str]]:
-    text = decode_bytes(path.read_bytes())
-    return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in
-            csv.DictReader(io.StringIO(text, newline=""))]
+    guard = FileGuard(path)
+    text = decode_bytes(guard.read_bytes())
+    out = []
+    for n, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
+        guard.row(n, len(row))
+        out.append({k.strip(): (v or "").strip() for k, v in row.items() if k})
+    return out
 
 
 _GROUPING_NAMES = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")

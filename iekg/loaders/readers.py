@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
+import logging
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from iekg.loaders import encoding as _encoding
+from iekg.loaders import textrules
+from iekg.loaders.limits import FileGuard, FileRejected
 from iekg.loaders.report import ERROR, WARNING, Issue, Report
 from iekg.loaders.source import USER, SourceRow, SourceTable
 from iekg.loaders.tables import PROVENANCE_COLUMNS, TABLES, Table
 from iekg.loaders.values import to_halfwidth
+
+log = logging.getLogger(__name__)
 
 HEADER_SCAN_ROWS = 6
 IGNORED_SHEETS = {"说明", "填写说明", "instructions", "readme", "使用说明", "目录"}
@@ -27,15 +35,12 @@ EXAMPLE_MARKERS = ("【示例】", "[示例]", "示例:", "示例：", "[example
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes without being told the encoding: UTF-8 (BOM or not), UTF-16 (BOM), else GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("gb18030"), "gb18030"
+    """Decode bytes without being told the encoding (see :mod:`iekg.loaders.encoding`).
+
+    Raises :class:`~iekg.loaders.limits.FileRejected` for binary data or an encoding that cannot be told.
+    """
+    d = _encoding.decode(data)
+    return d.text, d.encoding
 
 
 def _norm_header(text: str) -> str:
@@ -155,31 +160,44 @@ def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | Non
                          f"无法从文件名「{path.name}」判断是哪张表",
                          "文件名应为表名，如 programs.csv 或 专业开设.csv；可用的表：" + "、".join(TABLES)))
         return []
-    text, _enc = decode(path.read_bytes())
+    guard = FileGuard(path)
+    decoded = _encoding.decode(guard.read_bytes())
+    if decoded.warning:
+        report.add(Issue(WARNING, "encoding", str(path), None, None, decoded.encoding, decoded.warning,
+                         "无需处理；如文字有误，请另存为 UTF-8 后重新导入", None, table.name))
+    text = decoded.text
+    if not text.strip():
+        report.add(Issue(WARNING, "empty_file", str(path), None, None, None, "文件是空的，没有可导入的内容",
+                         "确认选对了文件，或在表头下填写数据", None, table.name))
+        return []
     sample = text[:4096]
     delim = "\t" if sample.count("\t") > sample.count(",") else ","
-    grid = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delim)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    grid: list[list[Any]] = []
+    try:
+        for _n, row in guard.stream(reader):
+            grid.append(row)
+    except csv.Error as exc:
+        raise FileRejected("csv", f"CSV 格式错误：{exc}", "检查此行的引号是否成对；或用 Excel 打开后另存为 CSV UTF-8",
+                           row=reader.line_num) from None
     st = rows_to_table(table, grid, file=str(path), sheet=None, kind=kind, report=report)
     return [st] if st else []
 
 
 def _xlsx_value(cell: Any) -> Any:
     """A cell's value; a number shown as a percentage (format ``0%``) is read as the user sees it: ``120%``."""
-    v = cell.value
-    if isinstance(v, int | float) and not isinstance(v, bool) and "%" in (cell.number_format or ""):
+    v = getattr(cell, "value", None)
+    if isinstance(v, int | float) and not isinstance(v, bool) and "%" in (getattr(cell, "number_format", "") or ""):
         return f"{round(v * 100, 10):.10g}%"
     return v
 
 
-def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTable]:
-    import openpyxl
+_NO_CELLS: list[Any] = []  # shared by every empty row (never modified)
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # corrupt or not an xlsx
-        report.add(Issue(ERROR, "unreadable", str(path), None, None, None, f"无法读取工作簿：{exc}",
-                         "确认文件是 Excel .xlsx 工作簿 (旧版 .xls 请另存为 .xlsx)"))
-        return []
+
+def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTable]:
+    guard = FileGuard(path)
+    wb = guard.open_xlsx()  # the zip directory is checked first; FileRejected goes to read_paths
     out: list[SourceTable] = []
     try:
         for ws in wb.worksheets:
@@ -191,7 +209,15 @@ def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTab
                                  f"工作表「{ws.title}」不是模板中的表，已忽略",
                                  "如需导入，请把工作表改名为表名，如 programs 或 专业开设", ws.title))
                 continue
-            grid = [[_xlsx_value(c) for c in r] for r in ws.iter_rows()]
+            grid: list[list[Any]] = []
+            try:
+                for n, r in guard.xlsx_rows(ws):
+                    while len(grid) < n - 1:  # rows missing from the sheet's XML
+                        grid.append(_NO_CELLS)
+                    grid.append([_xlsx_value(c) for c in r] if r else _NO_CELLS)
+            except FileRejected as exc:
+                exc.sheet = exc.sheet or ws.title
+                raise
             st = rows_to_table(table, grid, file=str(path), sheet=ws.title, kind=kind, report=report)
             if st:
                 out.append(st)
@@ -200,31 +226,103 @@ def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTab
     return out
 
 
-def read_paths(paths: Iterable[str | Path], report: Report, *, kind: str = USER) -> list[SourceTable]:
-    """Read files and folders of templates; official public lists are recognised and read too."""
+def _unreadable(f: Path, exc: BaseException) -> Issue:
+    """An error while reading a file, as a report issue (never a traceback)."""
+    if isinstance(exc, FileRejected):
+        return exc.issue(f)
+    if isinstance(exc, OSError):
+        reason = {errno.ELOOP: "符号链接循环 (symlink loop)", errno.ENOSPC: "磁盘已满",
+                  errno.EACCES: "没有读取权限", errno.EIO: "读写错误 (I/O error)"}.get(exc.errno or 0, "")
+        return Issue(ERROR, "io_error", str(f), None, None, None,
+                     f"读取文件失败：{reason or exc.strerror or exc} ({type(exc).__name__}: {exc.strerror or exc})",
+                     "检查文件能否打开、磁盘空间和权限；符号链接请指向真实文件")
+    if isinstance(exc, MemoryError):
+        return Issue(ERROR, "too_large", str(f), None, None, None, "文件太大，读取时内存不足",
+                     "拆分文件后分批导入；或调低 IEKG_MAX_ROWS / IEKG_MAX_CELLS 使其更早报错")
+    return Issue(ERROR, "unreadable", str(f), None, None, None, f"无法读取文件：{type(exc).__name__}: {exc}",
+                 "确认文件是模板格式的 .csv 或 .xlsx (可在 Excel 中打开后另存)")
+
+
+def _folder_files(p: Path, report: Report) -> list[Path]:
+    """The importable files of a folder (not recursive); broken links and loops are reported."""
+    files: list[Path] = []
+    try:
+        entries = sorted(p.iterdir())
+    except OSError as exc:
+        report.add(_unreadable(p, exc))
+        return []
+    for f in entries:
+        if f.suffix.lower() not in (".csv", ".xlsx", ".xls", ".txt") or f.name.startswith((".", "~$")):
+            continue
+        try:
+            os.stat(f)  # follows links: a loop or a dangling link fails here
+        except OSError as exc:
+            report.add(_unreadable(f, exc) if exc.errno == errno.ELOOP else
+                       Issue(ERROR, "not_found", str(f), None, None, None, f"「{f.name}」指向不存在的文件 (失效的符号链接)",
+                             "删除该链接或让它指向真实文件"))
+            continue
+        files.append(f)
+    return files
+
+
+def _read_file(f: Path, p: Path, report: Report, kind: str) -> list[SourceTable]:
     from iekg.loaders import official
 
+    # A file named like a template table is a template; otherwise it may be an official list.
+    if table_for_name(f.name) is None and official.detect_official(f) is not None:
+        return official.read_official(f)
+    suffix = f.suffix.lower()
+    if suffix == ".csv" or suffix == ".txt" and table_for_name(f.name):
+        return read_csv(f, report, kind=kind)
+    if suffix == ".xlsx":
+        return read_xlsx(f, report, kind=kind)
+    if not p.is_dir():
+        report.add(Issue(ERROR, "unsupported", str(f), None, None, None,
+                         f"不支持的文件类型「{f.suffix}」", "请使用 .csv 或 .xlsx 文件"))
+    return []
+
+
+def read_paths(paths: Iterable[str | Path], report: Report, *, kind: str = USER) -> list[SourceTable]:
+    """Read files and folders of templates; official public lists are recognised and read too.
+
+    Every file is read within the limits of :mod:`iekg.loaders.limits`; a file that cannot be read
+    (broken, binary, over a limit, unreadable on disk) becomes one error in ``report``, never an
+    exception.  Control characters and line breaks are checked (:mod:`iekg.loaders.textrules`).
+    A user's import that would add nothing (no file, or no data row at all) is an error.
+    """
     out: list[SourceTable] = []
-    for p in map(Path, paths):
-        if not p.exists():
+    given = [Path(p) for p in paths]
+    for p in given:
+        try:
+            is_dir = p.is_dir()
+            exists = is_dir or p.exists() or p.is_symlink()
+        except OSError:
+            is_dir, exists = False, True
+        if not exists:
             report.add(Issue(ERROR, "not_found", str(p), None, None, None, f"找不到文件或文件夹「{p}」",
                              "检查路径是否正确"))
             continue
-        files = sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".xlsx", ".xls", ".txt")) \
-            if p.is_dir() else [p]
+        files = _folder_files(p, report) if is_dir else [p]
+        if is_dir and not files and kind == USER:
+            report.add(Issue(ERROR, "empty_folder", str(p), None, None, None,
+                             "文件夹中没有可导入的 .csv、.xlsx 或 .xls 文件", "确认文件夹路径；文件名应为表名，如 programs.csv"))
         for f in files:
             if f.name.startswith((".", "~$")):
                 continue
-            # A file named like a template table is a template; otherwise it may be an official list.
-            if table_for_name(f.name) is None and official.detect_official(f) is not None:
-                out.extend(official.read_official(f))
+            before = len(report.issues)
+            try:
+                tables = _read_file(f, p, report, kind)
+            except Exception as exc:  # noqa: BLE001 — any failure of one file is that file's error
+                del report.issues[before:]  # a half-read file's issues would only confuse
+                if not isinstance(exc, FileRejected):
+                    log.warning("reading %s failed", f, exc_info=True)
+                report.add(_unreadable(f, exc))
                 continue
-            suffix = f.suffix.lower()
-            if suffix == ".csv" or suffix == ".txt" and table_for_name(f.name):
-                out.extend(read_csv(f, report, kind=kind))
-            elif suffix == ".xlsx":
-                out.extend(read_xlsx(f, report, kind=kind))
-            elif not p.is_dir():
-                report.add(Issue(ERROR, "unsupported", str(f), None, None, None,
-                                 f"不支持的文件类型「{f.suffix}」", "请使用 .csv 或 .xlsx 文件"))
+            textrules.check_tables(tables, report)
+            out.extend(tables)
+    if kind == USER and given and report.ok and not any(st.rows for st in out):
+        read = sorted({st.file for st in out})
+        report.add(Issue(ERROR, "nothing_to_import", ", ".join(str(p) for p in given), None, None, None,
+                         "没有可导入的数据行：" + ("文件只有表头或是空的" if read else "没有读到任何表"),
+                         "在表头下填写数据后重新导入；或检查是否选错了文件/文件夹"))
     return out

@@ -1,0 +1,294 @@
+"""Bounded work per input file: the one place every reader (templates, official lists; CLI and API) asks.
+
+A file a user hands us may be hostile or just unlucky: an ``.xlsx`` whose sheet *declares* the full
+Excel range, a zip bomb (a few MB that inflate to GBs), a 3-million-row export, a binary file named
+``.csv``.  Every reader therefore goes through :class:`FileGuard`, which
+
+- checks the file's size before reading it (``IEKG_MAX_FILE_BYTES``);
+- checks an XLSX archive's central directory with :mod:`zipfile` *before* openpyxl opens it: member
+  count (``IEKG_MAX_ZIP_MEMBERS``), total inflated size (``IEKG_MAX_INFLATED_BYTES``) and the
+  compression ratio of each large member (``IEKG_MAX_ZIP_RATIO``).  zipfile never hands out more than
+  a member's declared size (a member whose data inflates further fails its CRC), so the declared sizes
+  are a true upper bound;
+- streams sheets in openpyxl's read-only mode with the declared dimension thrown away
+  (``reset_dimensions``): the real extent is what is read, and reading stops at the row limit
+  (``IEKG_MAX_ROWS``, the last non-empty row of a sheet and the data rows of the whole file) or the
+  cell limit (``IEKG_MAX_CELLS``);
+- checks a deadline (``IEKG_MAX_PARSE_SECONDS``) while streaming, also inside a single huge row (the
+  sheet's XML stream is wrapped).
+
+A limit that is hit raises :class:`LimitExceeded`, which names the limit, the value seen and the setting
+that raises it; readers turn it (and every other :class:`FileRejected`) into a report issue, so nothing
+is written and the CLI exits 1.  Defaults fit a province's real files with room to spare.
+"""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from iekg.loaders.report import ERROR, Issue
+
+# Only members larger than this are held to the compression-ratio limit (small XML parts compress well
+# and cannot do harm).
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+# How often (rows) the deadline is looked at while streaming rows.
+TICK_ROWS = 512
+# Excel's own sheet size; a declared dimension is never trusted, but nothing real exceeds this.
+EXCEL_MAX_ROWS = 1_048_576
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds of one file.  Each field is the setting ``IEKG_<FIELD NAME IN CAPITALS>``."""
+
+    max_file_bytes: int = 200 * 1024 * 1024  # a file on disk (CSV, XLS, XLSX)
+    max_rows: int = 200_000  # data rows of one file, and the last used row of one sheet
+    max_cells: int = 5_000_000  # cells of one file (rows × their real width)
+    max_inflated_bytes: int = 200 * 1024 * 1024  # an XLSX archive's members, inflated
+    max_zip_members: int = 2_000  # members of an XLSX archive (a 100-sheet workbook has ~250)
+    max_zip_ratio: int = 200  # inflated / compressed size of one member larger than 1 MB
+    max_parse_seconds: float = 300.0  # reading one file
+
+    @classmethod
+    def from_settings(cls, settings: Any = None) -> Limits:
+        if settings is None:
+            from iekg.settings import Settings
+
+            settings = Settings()
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls) if hasattr(settings, f.name)})
+
+    @staticmethod
+    def setting(name: str) -> str:
+        return "IEKG_" + name.upper()
+
+
+_CURRENT: ContextVar[Limits | None] = ContextVar("iekg_limits", default=None)
+
+
+def current() -> Limits:
+    """The limits in force: those set with :func:`use`, else the settings (environment ``IEKG_MAX_*``)."""
+    return _CURRENT.get() or Limits.from_settings()
+
+
+def use(limits: Limits | None) -> Any:
+    """Set the limits for this context (returns the token for ``_CURRENT.reset``)."""
+    return _CURRENT.set(limits)
+
+
+# ------------------------------------------------------------------------------------------ errors
+class FileRejected(Exception):
+    """A file that cannot be read as it is: the reader turns it into one report issue (an error)."""
+
+    def __init__(self, code: str, message: str, fix: str, *, row: int | None = None, column: str | None = None,
+                 value: str | None = None, sheet: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.fix = code, message, fix
+        self.row, self.column, self.value, self.sheet = row, column, value, sheet
+
+    def issue(self, file: str | Path, table: str | None = None) -> Issue:
+        return Issue(ERROR, self.code, str(file), self.row, self.column, self.value, self.message, self.fix,
+                     self.sheet, table)
+
+
+class LimitExceeded(FileRejected):
+    """A bound of :class:`Limits` was reached: says which, the value seen, and the setting that raises it."""
+
+    def __init__(self, limit: str, seen: Any, allowed: Any, what: str, *, row: int | None = None,
+                 sheet: str | None = None, more: bool = False) -> None:
+        self.limit, self.seen, self.allowed = limit, seen, allowed
+        env = Limits.setting(limit)
+        over = "超过" if more else ""
+        message = (f"超出上限 {limit}：{what} {over}{_fmt(seen)}，上限为 {_fmt(allowed)} "
+                   f"(limit {limit} exceeded: {_fmt(seen)}{'+' if more else ''} > {_fmt(allowed)})")
+        fix = (f"拆分文件后分批导入；确属正常数据时可调高上限：设置环境变量 {env}，如 {env}={_raise(allowed)} "
+               f"(raise it with {env}=…)")
+        super().__init__("limit", message, fix, row=row, sheet=sheet, value=f"{limit}={_fmt(seen)}")
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, float):
+        return f"{x:g}"
+    return f"{x:,}" if isinstance(x, int) else str(x)
+
+
+def _raise(allowed: Any) -> str:
+    return f"{allowed * 2:g}" if isinstance(allowed, float) else str(allowed * 2)
+
+
+# ------------------------------------------------------------------------------------------- guard
+class FileGuard:
+    """The budget of one file: its size, its rows and cells (all sheets together) and its deadline."""
+
+    def __init__(self, path: str | Path, limits: Limits | None = None) -> None:
+        self.path = Path(path)
+        self.limits = limits or current()
+        self.started = time.monotonic()
+        self.deadline = self.started + self.limits.max_parse_seconds
+        self.rows = 0
+        self.cells = 0
+
+    # -- time
+    def tick(self, row: int | None = None, sheet: str | None = None) -> None:
+        if time.monotonic() > self.deadline:
+            raise LimitExceeded("max_parse_seconds", round(time.monotonic() - self.started, 1),
+                                self.limits.max_parse_seconds, "读取此文件用时 (秒)", row=row, sheet=sheet,
+                                more=True)
+
+    # -- size
+    def check_size(self) -> int:
+        size = self.path.stat().st_size
+        if size > self.limits.max_file_bytes:
+            raise LimitExceeded("max_file_bytes", size, self.limits.max_file_bytes, "文件大小 (字节)")
+        return size
+
+    def read_bytes(self) -> bytes:
+        self.check_size()
+        data = self.path.read_bytes()
+        if len(data) > self.limits.max_file_bytes:  # grew while we looked
+            raise LimitExceeded("max_file_bytes", len(data), self.limits.max_file_bytes, "文件大小 (字节)")
+        return data
+
+    # -- rows and cells
+    def row(self, index: int, width: int, sheet: str | None = None) -> None:
+        """Count one non-empty row: ``index`` is its row number in the sheet/file, ``width`` its cells."""
+        self.rows += 1
+        self.cells += width
+        lim = self.limits
+        if index > lim.max_rows:
+            raise LimitExceeded("max_rows", index, lim.max_rows, "工作表或文件的行数 (最后一个非空行的行号)",
+                                row=index, sheet=sheet)
+        if self.rows > lim.max_rows:
+            raise LimitExceeded("max_rows", self.rows, lim.max_rows, "文件中的数据行数", row=index, sheet=sheet)
+        if self.cells > lim.max_cells:
+            raise LimitExceeded("max_cells", self.cells, lim.max_cells, "文件中的单元格数", row=index, sheet=sheet,
+                                more=True)
+        if self.rows % TICK_ROWS == 0:
+            self.tick(index, sheet)
+
+    def stream(self, rows: Iterator[Any], sheet: str | None = None, *, start: int = 1) -> Iterator[tuple[int, Any]]:
+        """``(row number, row)`` for every row of ``rows``, counted against the limits.
+
+        Empty rows are counted only when a non-empty row follows them (trailing empty rows of a sheet,
+        such as styled but blank ``<row>`` elements, are read but never count against the row limit).
+        """
+        for n, row in enumerate(rows, start=start):
+            if n % (TICK_ROWS * 64) == 0:
+                self.tick(n, sheet)
+            if n > EXCEL_MAX_ROWS + 1:
+                raise LimitExceeded("max_rows", n, self.limits.max_rows, "工作表的行数", row=n, sheet=sheet,
+                                    more=True)
+            if not row or all(_blank(v) for v in row):
+                yield n, row
+                continue
+            self.row(n, len(row), sheet)
+            yield n, row
+
+    # -- xlsx
+    def check_zip(self) -> None:
+        """The archive's central directory, before any XML is parsed: is it an xlsx, and is it bounded?"""
+        self.check_size()
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                infos = zf.infolist()
+        except zipfile.BadZipFile as exc:
+            raise FileRejected("not_xlsx", f"不是有效的 .xlsx 工作簿 (不是 zip 格式或已损坏：{exc})",
+                               "在 Excel 中打开并另存为 .xlsx；旧版 .xls 请另存为 .xlsx") from None
+        lim = self.limits
+        if len(infos) > lim.max_zip_members:
+            raise LimitExceeded("max_zip_members", len(infos), lim.max_zip_members, "xlsx 压缩包中的文件数")
+        names = {i.filename for i in infos}
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names):
+            raise FileRejected("not_xlsx", "这是 zip 压缩包，但不是 Excel 工作簿 (缺少 [Content_Types].xml 或 "
+                               "xl/workbook.xml)", "请上传 Excel 保存的 .xlsx 文件；压缩包请先解压")
+        total = 0
+        for i in infos:
+            if i.flag_bits & 0x1:
+                raise FileRejected("encrypted", f"工作簿已加密 ({i.filename})", "在 Excel 中取消密码保护后另存")
+            total += i.file_size
+            if total > lim.max_inflated_bytes:
+                raise LimitExceeded("max_inflated_bytes", total, lim.max_inflated_bytes,
+                                    "xlsx 解压后的大小 (字节)", more=True)
+            if i.file_size > RATIO_CHECK_MIN_BYTES:
+                ratio = i.file_size / max(i.compress_size, 1)
+                if ratio > lim.max_zip_ratio:
+                    raise LimitExceeded("max_zip_ratio", round(ratio), lim.max_zip_ratio,
+                                        f"xlsx 中 {i.filename} 的压缩比 (疑似压缩炸弹)")
+
+    def open_xlsx(self) -> Any:
+        """The workbook in openpyxl's read-only streaming mode, after :meth:`check_zip`."""
+        import openpyxl
+
+        self.check_zip()
+        try:
+            return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except FileRejected:
+            raise
+        except Exception as exc:  # openpyxl: broken parts, not a workbook inside
+            raise FileRejected("unreadable", f"无法读取工作簿：{type(exc).__name__}: {exc}",
+                               "在 Excel 中打开并另存为 .xlsx 后重试") from None
+
+    def xlsx_rows(self, ws: Any, *, values_only: bool = False) -> Iterator[tuple[int, Any]]:
+        """``(Excel row number, row)`` of a read-only worksheet: real extent, bounded, with a deadline.
+
+        Errors inside the sheet's XML become :class:`FileRejected` naming the sheet and the row after the
+        last good one.
+        """
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # the declared <dimension> is never trusted
+        get_source = getattr(ws, "_get_source", None)
+        if get_source is not None:  # the deadline is checked inside a row too (a row of a million cells)
+            ws._get_source = lambda: _TimedStream(get_source(), self, ws.title)
+        last = 0
+        try:
+            for n, row in self.stream(ws.iter_rows(values_only=values_only), ws.title):
+                last = n
+                yield n, row
+        except FileRejected:
+            raise
+        except MemoryError:
+            raise FileRejected("too_large", "工作表太大，内存不足", "拆分文件后分批导入",
+                               row=last + 1, sheet=ws.title) from None
+        except Exception as exc:  # broken sheet XML, bad cell values
+            raise FileRejected("broken_sheet", f"工作表内容损坏，无法读取 (第 {last} 行之后)：{type(exc).__name__}: {exc}",
+                               "在 Excel 中打开并另存为 .xlsx 后重试；或把数据复制到新工作簿",
+                               row=last + 1, sheet=ws.title) from None
+
+    # -- xls (xlrd reads the whole BIFF file; its real row/column counts are checked before any row is read)
+    def check_xls_sheet(self, sh: Any) -> None:
+        lim = self.limits
+        if sh.nrows > lim.max_rows:
+            raise LimitExceeded("max_rows", sh.nrows, lim.max_rows, "工作表的行数", sheet=sh.name)
+        if sh.nrows * sh.ncols > lim.max_cells:
+            raise LimitExceeded("max_cells", sh.nrows * sh.ncols, lim.max_cells, "工作表的单元格数", sheet=sh.name)
+        self.tick(sheet=sh.name)
+
+
+def _blank(v: Any) -> bool:
+    v = getattr(v, "value", v)
+    return v is None or isinstance(v, str) and v.strip() == ""
+
+
+class _TimedStream:
+    """A sheet's XML stream whose every read checks the file's deadline."""
+
+    def __init__(self, raw: Any, guard: FileGuard, sheet: str | None) -> None:
+        self.raw, self.guard, self.sheet = raw, guard, sheet
+
+    def read(self, n: int = -1) -> bytes:
+        self.guard.tick(sheet=self.sheet)
+        return self.raw.read(n)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> _TimedStream:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,99 @@
+"""Control characters and line breaks in imported cells: one rule, applied to every table a reader returns.
+
+- **Control characters** (C0 ``U+0000–U+001F`` except tab, LF and CR; ``DEL``; C1 ``U+0080–U+009F``) and
+  the bidirectional override/isolate characters (``U+202A–U+202E``, ``U+2066–U+2069``, which make text
+  display in another order than it is stored) are rejected with a row/column error: they have no place in
+  a name or a sentence, and printed to a terminal they are commands (``ESC[…``).
+- **Multi-line fields** (:data:`MULTILINE`, by table and column, plus every extra column a user adds, such
+  as 备注): line breaks and tabs are kept; ``CRLF``/``CR`` and ``U+2028``/``U+2029`` become ``LF``.
+- **One-line text fields** (names, titles, deadlines …): a line break or tab inside the value is folded,
+  with a warning: removed between two Chinese characters (Excel's Alt+Enter in a long name), otherwise
+  replaced by one space.
+- **List fields** (``list:…`` kinds, e.g. 责任部门): a line break separates items, so it is folded into
+  ``；``, with a warning.
+- **Codes, ids, numbers, enumerations, dates**: a line break or tab inside the value is an error.
+
+Line breaks at the start or end of any value are whitespace and are left to the usual stripping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from iekg.loaders.report import ERROR, WARNING, Issue, Report
+from iekg.loaders.source import SourceTable
+from iekg.loaders.tables import PROVENANCE_COLUMNS, TABLES
+
+# table -> the columns whose text may run over several lines (extra columns always may).
+MULTILINE: dict[str, frozenset[str]] = {
+    "problems": frozenset({"problem"}),
+    "measures": frozenset({"content"}),
+    "targets": frozenset({"text"}),
+    "tasks": frozenset({"text"}),
+    "crosswalk": frozenset({"basis"}),
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+_INNER_BREAK = re.compile(r"[ \t]*(?:\r\n|[\r\n\t\u2028\u2029])[ \t\r\n\u2028\u2029]*")
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def _kinds(table: str) -> dict[str, str]:
+    t = TABLES.get(table)
+    cols = (*(t.columns if t else ()), *PROVENANCE_COLUMNS)
+    return {c.key: c.kind for c in cols}
+
+
+def _show(value: str) -> str:
+    """The value with its invisible characters made visible (``\\x1b``, ``\\n``)."""
+    return value.encode("unicode_escape").decode("ascii") if _CONTROL.search(value) or _BREAK.search(value) \
+        else value
+
+
+def fold_line(value: str) -> str:
+    """One line: breaks (and tabs) between two Chinese characters vanish, other breaks become one space."""
+    def repl(m: re.Match[str]) -> str:
+        before = value[m.start() - 1] if m.start() > 0 else ""
+        after = value[m.end()] if m.end() < len(value) else ""
+        return "" if _CJK.match(before) and _CJK.match(after) else " "
+
+    return _INNER_BREAK.sub(repl, value)
+
+
+def check_tables(tables: Iterable[SourceTable], report: Report) -> None:
+    """Apply the rules to every value of ``tables`` in place; problems go to ``report``."""
+    for st in tables:
+        kinds = _kinds(st.table)
+        multi = MULTILINE.get(st.table, frozenset())
+        for row in st.rows:
+            for key, value in row.values.items():
+                if not isinstance(value, str) or not value:
+                    continue
+                if _CONTROL.search(value):
+                    ch = _CONTROL.search(value).group()  # type: ignore[union-attr]
+                    report.add(Issue(ERROR, "control_char", st.file, row.line, st.header(key), _show(value),
+                                     f"含有不可见的控制字符 U+{ord(ch):04X}", "删除该字符 (常见于从网页或终端复制的文字)",
+                                     st.sheet, st.table))
+                    continue
+                inner = value.strip()
+                if not (_BREAK.search(inner) or "\t" in inner):
+                    continue
+                kind = kinds.get(key)
+                if kind is None or key in multi:  # extra columns (备注 …) and multi-line fields keep their lines
+                    row.values[key] = _BREAK.sub("\n", value)
+                elif kind == "text":
+                    row.values[key] = fold_line(inner)
+                    report.add(Issue(WARNING, "newline_folded", st.file, row.line, st.header(key), _show(value),
+                                     f"单行字段中的换行已合并为「{row.values[key]}」", "无需处理；如需避免，请去掉单元格内的换行",
+                                     st.sheet, st.table))
+                elif kind.startswith("list:"):
+                    row.values[key] = "；".join(p.strip() for p in re.split(r"[\r\n\t\u2028\u2029]+", inner))
+                    report.add(Issue(WARNING, "newline_folded", st.file, row.line, st.header(key), _show(value),
+                                     f"换行按列表分隔符处理为「{row.values[key]}」", "无需处理；多项请用 ； 或 、 分隔",
+                                     st.sheet, st.table))
+                else:
+                    report.add(Issue(ERROR, "newline", st.file, row.line, st.header(key), _show(value),
+                                     "代码、编号、数值等单行字段中不能有换行或制表符", "删除单元格内的换行 (Alt+Enter) 或制表符",
+                                     st.sheet, st.table))
