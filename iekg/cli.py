@@ -104,6 +104,18 @@ def _data_error() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+@contextmanager
+def _import_errors() -> Iterator[None]:
+    """An import or build that fails outside the report (the store cannot be written, the disk is full):
+    one red line saying the graph was not changed, exit 1 — never a traceback."""
+    try:
+        yield
+    except (StoreError, OSError, MemoryError) as exc:
+        what = "内存不足 (out of memory)" if isinstance(exc, MemoryError) else f"{type(exc).__name__}: {exc}"
+        err.print(Text(f"{what}\n{tr('nothing')}", "red"))
+        raise typer.Exit(1) from None
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -146,8 +158,9 @@ def build(
 
     stages = {"read": "读取数据 reading", "validate": "校验并写入 validating and writing", "done": "完成 done"}
     try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                      transient=True, disable=fmt is Fmt.json or not err.is_terminal) as bar:
+        with _import_errors(), Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                        console=err, transient=True,
+                                        disable=fmt is Fmt.json or not err.is_terminal) as bar:
             task = bar.add_task("iekg build")
             outcome = service.build(store, State.settings, data, demo=not no_demo, public=public,
                                     progress=lambda s: bar.update(task, description=stages[s]))
@@ -169,7 +182,8 @@ def build(
 def _do_import(paths: list[Path], fmt: Fmt, dry_run: bool) -> None:
     store = _store()
     try:
-        outcome = service.import_paths(store, paths, dry_run=dry_run)
+        with _import_errors():
+            outcome = service.import_paths(store, paths, dry_run=dry_run)
     except ImportFailed as exc:
         _fail(exc, fmt)
         return

@@ -85,7 +85,7 @@ def _nul_text(data: bytes, head: bytes) -> Decoded:
     odd = head[1::2].count(0)
     pairs = max(len(head) // 2, 1)
     for encoding, nuls, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
-        if nuls >= pairs * 0.1 and other == 0 and len(data) % 2 == 0:
+        if nuls >= pairs * 0.1 and other * 4 < nuls and len(data) % 2 == 0:
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError:

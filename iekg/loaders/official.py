@@ -132,7 +132,8 @@ def _read_sheets(path: Path, max_rows: int | None = None) -> list[_Sheet]:
         try:
             sheets = []
             for sh in book.sheets():
-                guard.check_xls_sheet(sh)
+                if max_rows is None or sh.nrows <= max_rows:  # (sniffing the header reads a few rows only)
+                    guard.check_xls_sheet(sh)
                 n = sh.nrows if max_rows is None else min(sh.nrows, max_rows)
                 sheets.append(_Sheet(sh.name, [[_cell(v) for v in sh.row_values(r)] for r in range(n)]))
             return sheets
