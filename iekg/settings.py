@@ -33,7 +33,7 @@ class Settings(BaseSettings):
 
     # bounded work per imported file (iekg.loaders.limits): the error of a file over a limit names the setting
     max_file_bytes: int = 200 * 1024 * 1024  # IEKG_MAX_FILE_BYTES: one CSV/XLS/XLSX file on disk
-    max_rows: int = 200_000  # IEKG_MAX_ROWS: data rows of one file (and the last used row of a sheet)
+    max_rows: int = 200_000  # IEKG_MAX_ROWS: non-empty rows of one file (and a sheet's last used row)
     max_cells: int = 5_000_000  # IEKG_MAX_CELLS: cells of one file
     max_inflated_bytes: int = 200 * 1024 * 1024  # IEKG_MAX_INFLATED_BYTES: an XLSX archive, inflated
     max_zip_members: int = 2_000  # IEKG_MAX_ZIP_MEMBERS: members of an XLSX archive

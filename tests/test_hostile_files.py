@@ -182,7 +182,8 @@ def test_rows_are_bounded_in_a_csv(home: Path, tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("IEKG_MAX_ROWS", "100")  # the 200,000 default, lowered: the same code path
     issues = errors(rejected(home, big_csv(tmp_path / "in", 150)))
     assert [i["code"] for i in issues] == ["limit"]
-    assert issues[0]["row"] == 101 and "max_rows" in issues[0]["message"]
+    assert issues[0]["row"] == 101 and "max_rows" in issues[0]["message"]  # header + 100 rows
+    assert "非空行数 (含表头) 101" in issues[0]["message"] and "上限为 100" in issues[0]["message"]
     assert "IEKG_MAX_ROWS=200" in issues[0]["fix"]
 
 

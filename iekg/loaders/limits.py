@@ -39,6 +39,8 @@ from iekg.loaders.report import ERROR, Issue
 RATIO_CHECK_MIN_BYTES = 1024 * 1024
 # How often (rows) the deadline is looked at while streaming rows.
 TICK_ROWS = 512
+# Rows above the data (title, header, notes) a sheet's extent may have beyond ``max_rows`` data rows.
+EXTENT_SLACK = 10
 # Excel's own sheet size; a declared dimension is never trusted, but nothing real exceeds this.
 EXCEL_MAX_ROWS = 1_048_576
 
@@ -48,7 +50,7 @@ class Limits:
     """The bounds of one file.  Each field is the setting ``IEKG_<FIELD NAME IN CAPITALS>``."""
 
     max_file_bytes: int = 200 * 1024 * 1024  # a file on disk (CSV, XLS, XLSX)
-    max_rows: int = 200_000  # data rows of one file, and the last used row of one sheet
+    max_rows: int = 200_000  # non-empty rows of one file; a sheet's last used row may be 10 more
     max_cells: int = 5_000_000  # cells of one file (rows × their real width)
     max_inflated_bytes: int = 200 * 1024 * 1024  # an XLSX archive's members, inflated
     max_zip_members: int = 2_000  # members of an XLSX archive (a 100-sheet workbook has ~250)
@@ -160,11 +162,11 @@ class FileGuard:
         self.rows += 1
         self.cells += width
         lim = self.limits
-        if index > lim.max_rows:
+        if index > lim.max_rows + EXTENT_SLACK:
             raise LimitExceeded("max_rows", index, lim.max_rows, "工作表或文件的行数 (最后一个非空行的行号)",
                                 row=index, sheet=sheet)
         if self.rows > lim.max_rows:
-            raise LimitExceeded("max_rows", self.rows, lim.max_rows, "文件中的数据行数", row=index, sheet=sheet)
+            raise LimitExceeded("max_rows", self.rows, lim.max_rows, "文件中的非空行数 (含表头)", row=index, sheet=sheet)
         if self.cells > lim.max_cells:
             raise LimitExceeded("max_cells", self.cells, lim.max_cells, "文件中的单元格数", row=index, sheet=sheet,
                                 more=True)
