@@ -22,6 +22,7 @@ from rich.text import Text
 from iekg import __version__, service
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, markdown, mermaid
 from iekg.graph.store import StoreError
+from iekg.loaders.limits import FileRejected
 from iekg.loaders.report import ImportFailed, Report
 from iekg.settings import Settings
 
@@ -110,6 +111,9 @@ def _import_errors() -> Iterator[None]:
     one red line saying the graph was not changed, exit 1 — never a traceback."""
     try:
         yield
+    except FileRejected as exc:  # a file read outside the report (``build --public``): its error and fix
+        err.print(Text(f"{exc.file or ''} {exc.message}\n{exc.fix}\n{tr('nothing')}".strip(), "red"))
+        raise typer.Exit(1) from None
     except (StoreError, OSError, MemoryError) as exc:
         what = "内存不足 (out of memory)" if isinstance(exc, MemoryError) else f"{type(exc).__name__}: {exc}"
         err.print(Text(f"{what}\n{tr('nothing')}", "red"))

@@ -445,3 +445,12 @@ def test_multi_line_fields_keep_their_lines(home: Path, tmp_path: Path):
     assert json.loads(res.stdout)["issues"] == []
     node = service.open_store(Settings(home=home)).get("Problem:410200-1")
     assert node is not None and node.props["problem"] == "校企合作不深。\n实训基地不足。"
+
+
+def test_build_with_official_lists_over_a_limit(tmp_path: Path, public_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """``iekg build --public`` reads the official lists outside an import report: still one error, exit 1."""
+    monkeypatch.setenv("IEKG_MAX_ROWS", "100")
+    res = iekg(tmp_path / "home", "build", "--no-demo", "--public", str(public_dir))
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
+    text = "".join(res.output.split())
+    assert "IEKG_MAX_ROWS" in text and "max_rows" in text and "图未改变" in text

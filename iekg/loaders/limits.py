@@ -90,6 +90,7 @@ class FileRejected(Exception):
     def __init__(self, code: str, message: str, fix: str, *, row: int | None = None, column: str | None = None,
                  value: str | None = None, sheet: str | None = None) -> None:
         super().__init__(message)
+        self.file: str | None = None  # set by whoever knows it (readers that read many files)
         self.code, self.message, self.fix = code, message, fix
         self.row, self.column, self.value, self.sheet = row, column, value, sheet
 
@@ -266,8 +267,9 @@ class FileGuard:
         lim = self.limits
         if sh.nrows > lim.max_rows:
             raise LimitExceeded("max_rows", sh.nrows, lim.max_rows, "工作表的行数", sheet=sh.name)
-        if sh.nrows * sh.ncols > lim.max_cells:
-            raise LimitExceeded("max_cells", sh.nrows * sh.ncols, lim.max_cells, "工作表的单元格数", sheet=sh.name)
+        cells = sum(sh.row_len(r) for r in range(sh.nrows))  # opened with ragged_rows: real widths
+        if cells > lim.max_cells:
+            raise LimitExceeded("max_cells", cells, lim.max_cells, "工作表的单元格数", sheet=sh.name)
         self.tick(sheet=sh.name)
 
 

@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from iekg.loaders.limits import FileGuard
+from iekg.loaders.limits import FileGuard, FileRejected
 from iekg.loaders.source import PUBLIC, SourceRow, SourceTable
 
 PathLike = str | os.PathLike[str]
@@ -122,13 +122,21 @@ def _suffix(path: Path) -> str:
 
 def _read_sheets(path: Path, max_rows: int | None = None) -> list[_Sheet]:
     """Every sheet of an xls/xlsx workbook, or the single table of a CSV file (within the file limits)."""
+    try:
+        return _read_sheets_bounded(path, max_rows)
+    except FileRejected as exc:
+        exc.file = exc.file or str(path)
+        raise
+
+
+def _read_sheets_bounded(path: Path, max_rows: int | None = None) -> list[_Sheet]:
     ext = _suffix(path)
     guard = FileGuard(path)
     if ext == ".xls":
         import xlrd
 
         guard.check_size()
-        book = xlrd.open_workbook(str(path), on_demand=True)
+        book = xlrd.open_workbook(str(path), on_demand=True, ragged_rows=True)  # rows as long as their cells
         try:
             sheets = []
             for sh in book.sheets():
