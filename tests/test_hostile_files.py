@@ -414,6 +414,12 @@ def test_control_characters_are_rejected_with_row_and_column(home: Path, tmp_pat
     assert "\\x" in issues[0]["value"] or "\\u" in issues[0]["value"]  # shown, not executed
 
 
+def test_a_control_character_in_a_code_is_reported_once_and_never_raw(home: Path, tmp_path: Path):
+    issues = errors(rejected(home, write(tmp_path / "in", inst("开封学院", "41410\x1b[2J19999"))))
+    assert issues[0]["code"] == "control_char" and issues[0]["value"] == "41410\\x1b[2J19999"
+    assert not any("\x1b" in str(v) for i in issues for v in i.values())  # also in later checks' issues
+
+
 def test_a_newline_in_a_code_is_rejected(home: Path, tmp_path: Path):
     issues = errors(rejected(home, write(tmp_path / "in", inst("开封学院", "41410\n19999"))))
     assert ("newline", 2, "学校标识码") in [(i["code"], i["row"], i["column"]) for i in issues]

@@ -76,6 +76,8 @@ def check_tables(tables: Iterable[SourceTable], report: Report) -> None:
                     report.add(Issue(ERROR, "control_char", st.file, row.line, st.header(key), _show(value),
                                      f"含有不可见的控制字符 U+{ord(ch):04X}", "删除该字符 (常见于从网页或终端复制的文字)",
                                      st.sheet, st.table))
+                    # the import fails; later checks see the value without them (their messages reach terminals)
+                    row.values[key] = _CONTROL.sub("", value)
                     continue
                 inner = value.strip()
                 if not (_BREAK.search(inner) or "\t" in inner):
