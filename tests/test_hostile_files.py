@@ -460,3 +460,22 @@ def test_build_with_official_lists_over_a_limit(tmp_path: Path, public_dir: Path
     assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
     text = "".join(res.output.split())
     assert "IEKG_MAX_ROWS" in text and "max_rows" in text and "图未改变" in text
+
+
+def test_a_fifo_named_csv_does_not_block(home: Path, tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "institutions.csv")
+    issues = errors(rejected(home, folder))
+    assert [i["code"] for i in issues] == ["not_a_file"]
+
+
+def test_the_service_refuses_a_zip_bomb_as_the_api_does(home: Path, tmp_path: Path):
+    """The API's import route calls service.import_paths: the same error, nothing written."""
+    store = service.open_store(Settings(home=home))
+    before = store.snapshot()
+    with pytest.raises(ImportFailed) as exc:
+        service.import_paths(store, [bomb(tmp_path)])
+    assert [i.code for i in exc.value.report.errors] == ["limit"]
+    assert "IEKG_MAX_ZIP_RATIO" in exc.value.report.errors[0].fix
+    assert store.snapshot() == before

@@ -24,6 +24,7 @@ is written and the CLI exits 1.  Defaults fit a province's real files with room 
 
 from __future__ import annotations
 
+import stat
 import time
 import zipfile
 from collections.abc import Iterator
@@ -145,7 +146,10 @@ class FileGuard:
 
     # -- size
     def check_size(self) -> int:
-        size = self.path.stat().st_size
+        st = self.path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+            raise FileRejected("not_a_file", "不是普通文件 (是文件夹、管道或设备)", "请选择要导入的 .csv 或 .xlsx 文件")
+        size = st.st_size
         if size > self.limits.max_file_bytes:
             raise LimitExceeded("max_file_bytes", size, self.limits.max_file_bytes, "文件大小 (字节)")
         return size
