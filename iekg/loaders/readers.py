@@ -309,13 +309,14 @@ def read_paths(paths: Iterable[str | Path], report: Report, *, kind: str = USER)
         for f in files:
             if f.name.startswith((".", "~$")):
                 continue
-            before = len(report.issues)
+            before, counts = len(report.issues), dict(report.tables)
             try:
                 tables = _read_file(f, p, report, kind)
             except Exception as exc:  # noqa: BLE001 — any failure of one file is that file's error
-                del report.issues[before:]  # a half-read file's issues would only confuse
+                del report.issues[before:]  # a half-read file's issues and counts would only confuse
+                report.tables = counts
                 if not isinstance(exc, FileRejected):
-                    log.warning("reading %s failed", f, exc_info=True)
+                    log.debug("reading %s failed", f, exc_info=True)  # (the user gets the issue, not a traceback)
                 report.add(_unreadable(f, exc))
                 continue
             textrules.check_tables(tables, report)
