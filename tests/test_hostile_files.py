@@ -479,3 +479,45 @@ def test_the_service_refuses_a_zip_bomb_as_the_api_does(home: Path, tmp_path: Pa
     assert [i.code for i in exc.value.report.errors] == ["limit"]
     assert "IEKG_MAX_ZIP_RATIO" in exc.value.report.errors[0].fix
     assert store.snapshot() == before
+
+
+def test_an_unexpected_reader_failure_is_an_issue_not_a_traceback(home: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   caplog: pytest.LogCaptureFixture):
+    import logging
+
+    from iekg.loaders import readers
+
+    caplog.set_level(logging.DEBUG, logger="iekg")
+
+    def broken(*_a: Any, **_k: Any) -> Any:
+        raise KeyError("xl/sharedStrings.xml")
+
+    monkeypatch.setattr(readers, "read_csv", broken)
+    issues = errors(rejected(home, big_csv(tmp_path / "in", 3)))
+    assert [i["code"] for i in issues] == ["unreadable"] and "KeyError" in issues[0]["message"]
+    # the traceback goes to the debug log only: an unconfigured logging prints WARNING and above to stderr
+    logged = [r for r in caplog.records if r.name == "iekg.loaders.readers"]
+    assert logged and all(r.levelno < logging.WARNING for r in logged)
+
+
+def test_a_real_process_prints_the_report_and_exits_1(home: Path, tmp_path: Path):
+    """The installed CLI in its own process (real stderr, no test logging): the crafted xlsx and a binary csv."""
+    import subprocess
+    import sys
+
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    xlsx = replace_member(institutions_xlsx(tmp_path / "institutions.xlsx", []), SHEET,
+                          sheet_xml("A1:XFD1048576", HEADER_ROW + DATA_ROW + far))
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "programs.csv").write_bytes(bytes(range(256)) * 8)
+    env = {**os.environ, "IEKG_HOME": str(home)}
+    env.pop("IEKG_MAX_ROWS", None)
+    for target, words in ((xlsx, ("IEKG_MAX_ROWS", "max_rows")), (folder, ("binary",))):
+        proc = subprocess.run([sys.executable, "-c", "from iekg.cli import main; main()", "validate", str(target),
+                               "--format", "json"], capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stderr and proc.stderr.strip() == ""
+        out = json.loads(proc.stdout)
+        assert out["ok"] is False and all(w in proc.stdout for w in words)
