@@ -74,7 +74,8 @@ def _strict(data: bytes, encoding: str) -> str:
 
 def _not_binary(text: str) -> None:
     sample = text[:4096]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
+    # (tab, line ends, vertical tab, form feed and ESC can occur in exported text: the cell check names them)
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\v\f\x1b")
     if controls > max(2, len(sample) // 100):
         raise FileRejected("binary", "这不是文本文件 (含大量控制字符)，可能是改了扩展名的二进制文件",
                            "请导入 Excel 保存的 .xlsx 或 CSV 文件")

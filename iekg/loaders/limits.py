@@ -12,8 +12,8 @@ Excel range, a zip bomb (a few MB that inflate to GBs), a 3-million-row export, 
   are a true upper bound;
 - streams sheets in openpyxl's read-only mode with the declared dimension thrown away
   (``reset_dimensions``): the real extent is what is read, and reading stops at the row limit
-  (``IEKG_MAX_ROWS``, the last non-empty row of a sheet and the data rows of the whole file) or the
-  cell limit (``IEKG_MAX_CELLS``);
+  (``IEKG_MAX_ROWS``: the non-empty rows of the whole file, header included, and — with 10 rows to
+  spare for titles — the number of a sheet's last non-empty row) or the cell limit (``IEKG_MAX_CELLS``);
 - checks a deadline (``IEKG_MAX_PARSE_SECONDS``) while streaming, also inside a single huge row (the
   sheet's XML stream is wrapped).
 
