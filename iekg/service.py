@@ -212,3 +212,62 @@ def scope_is_illustrative(store: Store, cities: Iterable[str]) -> bool:
         return True
     dem = store.rel_frame("DEMANDS", ["source_kind"], where={"city_code": cities, "source_kind": ILLUSTRATIVE})
     return bool(len(dem))
+
+
+# ------------------------------------------------------------------------------- history, migration, export
+def history(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    """The store's recorded imports, newest first: id, at, who, via, files (name, size, sha256), changes."""
+    return store.import_history(limit)
+
+
+def migrate_file(store: Store, source: str | Path, *, who: str | None = None, via: str = "cli",
+                 backup: bool = False) -> Any:
+    """Replace ``store``'s graph by the legacy ``graph.json`` ``source`` (format iekg-graph, version 1).
+
+    Raises :class:`iekg.graph.migrate.LegacyGraphError` (nothing changed) for a foreign or corrupt file.
+    With ``backup`` the file is then renamed to ``graph.json.bak`` (never deleted, never overwriting an
+    earlier backup).  Recorded in the import history like an import."""
+    from iekg.graph import migrate
+
+    source = Path(source)
+    done = migrate.migrate(source, store, audit=audit_entry(who, via, file_facts([source])))
+    if backup:
+        done.backup = migrate.backup_path(source)
+        try:
+            source.rename(done.backup)
+        except FileNotFoundError:  # another process migrated the same home at the same time
+            done.backup = None
+    return done
+
+
+def migrate_home(settings: Settings, target_store: Store, say: Progress | None = None, *,
+                 who: str | None = None, via: str = "cli") -> Any:
+    """On first open of a home that holds a ``graph.json`` from an earlier version: convert it into
+    ``target_store`` (the new database), tell the user, and keep the old file as ``graph.json.bak``.
+
+    Nothing happens when there is no legacy file, or when ``target_store`` is that file itself.  When the
+    target already holds a graph, the legacy file is left alone and ``say`` tells how to migrate it
+    explicitly.  Returns the :class:`~iekg.graph.migrate.Migrated` outcome, or None."""
+    legacy = settings.graph_file
+    say = say or (lambda _m: None)
+    if not legacy.is_file():
+        return None
+    own = getattr(target_store, "path", None)
+    if own is not None and Path(own).resolve() == legacy.resolve():
+        return None  # the networkx store reads this file itself
+    labels, _ = target_store.counts()
+    if labels:
+        say(f"{legacy} (a graph file of an earlier iekg) was not converted: the database {settings.db_file} "
+            f"already holds a graph. To replace that graph by the file's: iekg migrate --from {legacy} --replace")
+        return None
+    say(f"converting {legacy} (graph file of an earlier iekg) into {settings.db_file} …")
+    done = migrate_file(target_store, legacy, who=who, via=via, backup=True)
+    say(f"converted: {done.nodes} nodes, {done.rels} relationships; the old file is kept as {done.backup}")
+    return done
+
+
+def export_graph(store: Store, fmt: str, path: str | Path, city: str | None = None) -> dict[str, Any]:
+    """Write the graph (or ``city``'s subgraph: iekg.graph.export) as graphml, gexf or node-link json."""
+    from iekg.graph import export
+
+    return export.export_graph(store, fmt, path, city)

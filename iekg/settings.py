@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     api_key: str | None = None  # IEKG_API_KEY: writes (imports) need header X-API-Key with this value; unset → writes off
     cors_origins: Annotated[list[str], NoDecode] = []  # IEKG_CORS_ORIGINS: comma-separated origins; empty → no CORS
     max_upload_bytes: int = 20 * 1024 * 1024  # IEKG_MAX_UPLOAD_BYTES: largest accepted import upload
+    api_key_label: str = "api-key"  # IEKG_API_KEY_LABEL: who API imports are recorded as in the import history
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -41,3 +42,8 @@ class Settings(BaseSettings):
     @property
     def graph_file(self) -> Path:
         return self.home / "graph.json"
+
+    @property
+    def db_file(self) -> Path:
+        """The embedded SQLite database (the store after the networkx file)."""
+        return self.home / "graph.sqlite"

@@ -58,7 +58,7 @@ def _what(head: bytes) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "a UTF-16 text file, not a graph.json"
     if not head.lstrip().startswith((b"{", b"\xef\xbb\xbf{")):
-        return "not a JSON object (it starts with " + repr(head[:16])[1:] + ")"
+        return "not a JSON object (it starts with " + repr(head[:24].decode("utf-8", "replace")) + ")"
     return ""
 
 
