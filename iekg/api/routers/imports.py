@@ -101,7 +101,16 @@ async def import_files(holder: HolderDep, settings: SettingsDep,
             "files": names, "result": result}
 
 
-@router.get("/imports", response_model=list[ImportRecord], summary="Import history 导入记录")
+HISTORY_EXAMPLE = [{"id": 3, "at": "2026-12-04T18:02:11+00:00", "who": "api-key", "via": "api",
+                    "files": [{"name": "enterprises.csv", "size": 215,
+                               "sha256": "2a3d8b02158ba86eb409aa18b1a365489ab8280bf69704e56b3d4f250194fe18"}],
+                    "changes": {"nodes_created": 2, "nodes_updated": 0, "rels_created": 4, "rels_updated": 0,
+                                "rels_deleted": 0}}]
+
+
+@router.get("/imports", response_model=list[ImportRecord], summary="Import history 导入记录",
+            responses={200: {"description": "the recorded imports, newest first (an empty list when none)",
+                             "content": {"application/json": {"example": HISTORY_EXAMPLE}}}})
 def import_history(store: StoreDep,
                    limit: Annotated[int, Query(ge=1, le=1000, description="at most this many, newest first")] = 50,
                    ) -> list[dict[str, Any]]:
