@@ -103,7 +103,9 @@ GRAPH_MEDIA = {"graphml": "application/graphml+xml", "gexf": "application/gexf+x
             responses={200: {"description": "the city's subgraph: the city, its zones, every node located in it, "
                                             "its problems and measures, their relationships and the nodes one hop "
                                             "away",
-                             "content": {m: {"schema": {"type": "string", "format": "binary"}}
+                             "content": {m: {"schema": {"type": "object", "description": "networkx node-link "
+                                                        "data: directed, multigraph, graph, nodes, links"}
+                                             if m == "application/json" else {"type": "string", "format": "binary"}}
                                          for m in GRAPH_MEDIA.values()},
                              "headers": {"Content-Disposition": {"description": "attachment; filename=…",
                                                                  "schema": {"type": "string"}}}},
