@@ -18,17 +18,7 @@ import numpy as np
 import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES
-from iekg.graph.store import (
-    ApplyResult,
-    ChangeSet,
-    Node,
-    Rel,
-    Store,
-    audit_record,
-    filter_rels,
-    id_values,
-    search_rank,
-)
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, filter_rels, id_values, search_rank
 
 FORMAT = "iekg-graph"
 VERSION = 1
@@ -123,6 +113,8 @@ class NetworkxStore(Store):
         old, old_imports = self.g, self.imports
         self.g = g
         if audit is not None:  # saved in the same file write as the graph: both or neither
+            from iekg.graph.store import audit_record
+
             ident = max((int(e["id"]) for e in old_imports), default=0) + 1
             self.imports = [*old_imports, audit_record(audit, res, ident)]
         try:
