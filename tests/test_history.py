@@ -245,3 +245,41 @@ def test_cli_history_json_prints_the_import(tmp_path: Path) -> None:
     assert hist[0]["changes"]["nodes_created"] == 2
     r = runner.invoke(cli_app, ["--home", str(home), "history"])
     assert r.exit_code == 0 and "enterprises.csv" in r.output and getpass.getuser() in r.output
+
+
+@pytest.mark.neo4j
+def test_concurrent_writers_number_their_entries_one_after_the_other(neo4j_server: Any) -> None:
+    import threading
+
+    from neo4j import GraphDatabase
+
+    from iekg.graph.neo4jstore import Neo4jStore
+
+    driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
+    try:
+        s = Neo4jStore(driver)
+        _base(s)
+        before = _last_id(s)
+        errors: list[BaseException] = []
+
+        def write(i: int) -> None:
+            try:
+                c = ChangeSet()
+                c.add_node("Enterprise", f"TEST-CONC-{i}", {"name": f"并发{i}", "source_kind": "user"})
+                Neo4jStore(driver).apply(c, audit=audit_entry(f"writer-{i}", "api"))
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        new = [e for e in s.import_history(100) if e["id"] > before]
+        assert sorted(e["id"] for e in new) == list(range(before + 1, before + 7))
+        assert sorted(e["who"] for e in new) == [f"writer-{i}" for i in range(6)]
+        assert all(e["changes"]["nodes_created"] == 1 for e in new)
+        s.clear()
+    finally:
+        driver.close()
