@@ -167,7 +167,8 @@ def build(
                                         disable=fmt is Fmt.json or not err.is_terminal) as bar:
             task = bar.add_task("iekg build")
             outcome = service.build(store, State.settings, data, demo=not no_demo, public=public,
-                                    progress=lambda s: bar.update(task, description=stages[s]))
+                                    progress=lambda s: bar.update(task, description=stages[s]),
+                                    who=_who(), via="build")
     except ImportFailed as exc:
         _fail(exc, fmt)
         return
@@ -183,11 +184,21 @@ def build(
         out.print(f"{tr('warning')}: {len(outcome.report.warnings)} (--format json for details)")
 
 
+def _who() -> str | None:
+    """The OS user, as the import history records who ran a command."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        return None
+
+
 def _do_import(paths: list[Path], fmt: Fmt, dry_run: bool) -> None:
     store = _store()
     try:
         with _import_errors():
-            outcome = service.import_paths(store, paths, dry_run=dry_run)
+            outcome = service.import_paths(store, paths, dry_run=dry_run, who=_who(), via="cli")
     except ImportFailed as exc:
         _fail(exc, fmt)
         return
@@ -711,6 +722,84 @@ def export_plan(city: str = typer.Option(..., "--city", help="city code"),
         return
     for f in files:
         out.print(f"[green]{f}[/green]")
+
+
+@export_app.command("graph")
+def export_graph(output: Path = typer.Option(..., "-o", "--output", help="the file to write"),
+                 graph_format: str = typer.Option("graphml", "--format", help="graphml, gexf or json (node-link)"),
+                 city: str | None = typer.Option(None, "--city", help="only this city's subgraph (city code)"),
+                 as_json: bool = typer.Option(False, "--json", help="print the summary as JSON")) -> None:
+    """The graph (or a city's subgraph) as GraphML, GEXF or node-link JSON for Gephi and other tools."""
+    from iekg.graph.export import FORMATS
+
+    if graph_format not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    store = _store()
+    with _data_error():
+        res = service.export_graph(store, graph_format, output, city)
+    if as_json:
+        _print_json(res)
+        return
+    out.print(f"[green]{escape(res['file'])}[/green]: {res['nodes']} nodes, {res['relationships']} relationships "
+              f"({graph_format}{', city ' + city if city else ''})")
+
+
+@app.command()
+def migrate(source: Path | None = typer.Option(None, "--from", help="the graph.json to convert (default: the "
+                                               "home's graph.json)"),
+            replace: bool = typer.Option(False, "--replace", help="replace a graph the store already holds"),
+            fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Convert a graph.json of an earlier iekg into the configured store; the home's own file is then kept as
+    graph.json.bak."""
+    from iekg.graph.migrate import LegacyGraphError
+
+    home_file = State.settings.graph_file
+    src = source or home_file
+    if not src.is_file():
+        err.print(Text(f"no graph file at {src}: nothing to migrate (give one with --from FILE)", "red"))
+        raise typer.Exit(1)
+    store = _store()
+    own = getattr(store, "path", None)
+    if own is not None and Path(own).resolve() == src.resolve():
+        err.print(Text(f"{src} is the configured store's own file: nothing to convert", "red"))
+        raise typer.Exit(1)
+    labels, _ = store.counts()
+    if labels and not replace:
+        err.print(Text(f"the {store.name} store already holds a graph ({sum(labels.values())} nodes): add --replace "
+                       f"to replace it by the graph in {src}; nothing was changed", "red"))
+        raise typer.Exit(1)
+    try:
+        done = service.migrate_file(store, src, who=_who(), via="cli",
+                                    backup=source is None or src.resolve() == home_file.resolve())
+    except LegacyGraphError as exc:
+        err.print(Text(str(exc), "red"))
+        raise typer.Exit(1) from None
+    if fmt is Fmt.json:
+        _print_json(done.as_dict())
+        return
+    out.print(f"[green]migrated[/green] {escape(str(src))} → {store.name}: {done.nodes} nodes, {done.rels} "
+              "relationships" + (f"; the old file is kept as {escape(str(done.backup))}" if done.backup else ""))
+
+
+@app.command()
+def history(limit: int = typer.Option(20, "--limit", min=1, help="at most this many imports, newest first"),
+            fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """The import history: who imported which files (size, SHA-256) when, and what it changed."""
+    rows = service.history(_store(), limit)
+    if fmt is Fmt.json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no recorded imports in this store yet (iekg build and iekg import record theirs)")
+        return
+    t = RichTable()
+    for col in ("id", "at", "who", "via", "files", "changes"):
+        t.add_column(col, overflow="fold")
+    for e in rows:
+        files = "\n".join(f"{f['name']} ({f['size']} B, sha256 {f['sha256'][:12]}…)" for f in e["files"])
+        changes = ", ".join(f"{k}={v}" for k, v in e["changes"].items() if v)
+        t.add_row(str(e["id"]), str(e["at"]), str(e["who"] or "?"), str(e["via"]), files, changes or "no change")
+    out.print(t)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 
 from iekg.graph.nxstore import NetworkxStore
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
-from iekg.graph.store import ApplyResult, ChangeSet, Node, Store, StoreError
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Store, StoreError, audit_entry
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
 from iekg.loaders.report import Report
@@ -57,9 +58,32 @@ def read_sources(settings: Settings, data: Sequence[str | Path], *, demo: bool, 
     return tables
 
 
+def file_facts(files: Iterable[str | Path]) -> list[dict[str, Any]]:
+    """Name, size and SHA-256 of each input file that was read (the import history's ``files``)."""
+    out = []
+    for f in sorted({Path(x) for x in files}):
+        if not f.is_file():
+            continue
+        h = hashlib.sha256()
+        with open(f, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        out.append({"name": f.name, "size": f.stat().st_size, "sha256": h.hexdigest()})
+    return out
+
+
+def _audit(tables: Sequence[SourceTable], who: str | None, via: str) -> dict[str, Any]:
+    """The history entry of a load of ``tables``: every file read (a folder's files one by one)."""
+    return audit_entry(who, via, file_facts(t.file for t in tables))
+
+
 def build(store: Store, settings: Settings, data: Sequence[str | Path] = (), *, demo: bool = True,
-          public: Path | None = None, progress: Progress | None = None) -> LoadOutcome:
-    """A fresh graph from the shipped reference (+ official lists) + the demo (+ the given data)."""
+          public: Path | None = None, progress: Progress | None = None, who: str | None = None,
+          via: str = "build") -> LoadOutcome:
+    """A fresh graph from the shipped reference (+ official lists) + the demo (+ the given data).
+
+    The store's import history records it: ``who`` (an OS user, an API key's label), ``via`` and every
+    file read."""
     t0 = time.perf_counter()
     report = Report()
     say = progress or (lambda _m: None)
@@ -68,20 +92,25 @@ def build(store: Store, settings: Settings, data: Sequence[str | Path] = (), *, 
     say("validate")
     if not report.ok:
         raise pipeline.ImportFailed(report)
-    report, result = pipeline.load(store, tables, report, fresh=True)
+    report, result = pipeline.load(store, tables, report, fresh=True, audit=_audit(tables, who, via))
     say("done")
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
 
 
-def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = False) -> LoadOutcome:
-    """Validate the files and, when there is no error, add them to the graph (all or nothing)."""
+def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = False, who: str | None = None,
+                 via: str = "cli") -> LoadOutcome:
+    """Validate the files and, when there is no error, add them to the graph (all or nothing).
+
+    A real import (not ``dry_run``) is recorded in the store's import history with ``who``, ``via`` and
+    the name, size and SHA-256 of every file read; a failed import or a dry run records nothing."""
     t0 = time.perf_counter()
     report = Report()
     tables = read_paths(paths, report, kind=USER)
     if not report.ok:
         changes, report = pipeline.prepare(store, tables, report)  # collect the rest of the errors too
         raise pipeline.ImportFailed(report)
-    report, result = pipeline.load(store, tables, report, dry_run=dry_run)
+    report, result = pipeline.load(store, tables, report, dry_run=dry_run,
+                                   audit=None if dry_run else _audit(tables, who, via))
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
 
 
@@ -183,3 +212,62 @@ def scope_is_illustrative(store: Store, cities: Iterable[str]) -> bool:
         return True
     dem = store.rel_frame("DEMANDS", ["source_kind"], where={"city_code": cities, "source_kind": ILLUSTRATIVE})
     return bool(len(dem))
+
+
+# ------------------------------------------------------------------------------- history, migration, export
+def history(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    """The store's recorded imports, newest first: id, at, who, via, files (name, size, sha256), changes."""
+    return store.import_history(limit)
+
+
+def migrate_file(store: Store, source: str | Path, *, who: str | None = None, via: str = "cli",
+                 backup: bool = False) -> Any:
+    """Replace ``store``'s graph by the legacy ``graph.json`` ``source`` (format iekg-graph, version 1).
+
+    Raises :class:`iekg.graph.migrate.LegacyGraphError` (nothing changed) for a foreign or corrupt file.
+    With ``backup`` the file is then renamed to ``graph.json.bak`` (never deleted, never overwriting an
+    earlier backup).  Recorded in the import history like an import."""
+    from iekg.graph import migrate
+
+    source = Path(source)
+    done = migrate.migrate(source, store, audit=audit_entry(who, via, file_facts([source])))
+    if backup:
+        done.backup = migrate.backup_path(source)
+        try:
+            source.rename(done.backup)
+        except FileNotFoundError:  # another process migrated the same home at the same time
+            done.backup = None
+    return done
+
+
+def migrate_home(settings: Settings, target_store: Store, say: Progress | None = None, *,
+                 who: str | None = None, via: str = "cli") -> Any:
+    """On first open of a home that holds a ``graph.json`` from an earlier version: convert it into
+    ``target_store`` (the new database), tell the user, and keep the old file as ``graph.json.bak``.
+
+    Nothing happens when there is no legacy file, or when ``target_store`` is that file itself.  When the
+    target already holds a graph, the legacy file is left alone and ``say`` tells how to migrate it
+    explicitly.  Returns the :class:`~iekg.graph.migrate.Migrated` outcome, or None."""
+    legacy = settings.graph_file
+    say = say or (lambda _m: None)
+    if not legacy.is_file():
+        return None
+    own = getattr(target_store, "path", None)
+    if own is not None and Path(own).resolve() == legacy.resolve():
+        return None  # the networkx store reads this file itself
+    labels, _ = target_store.counts()
+    if labels:
+        say(f"{legacy} (a graph file of an earlier iekg) was not converted: the database {settings.db_file} "
+            f"already holds a graph. To replace that graph by the file's: iekg migrate --from {legacy} --replace")
+        return None
+    say(f"converting {legacy} (graph file of an earlier iekg) into {settings.db_file} …")
+    done = migrate_file(target_store, legacy, who=who, via=via, backup=True)
+    say(f"converted: {done.nodes} nodes, {done.rels} relationships; the old file is kept as {done.backup}")
+    return done
+
+
+def export_graph(store: Store, fmt: str, path: str | Path, city: str | None = None) -> dict[str, Any]:
+    """Write the graph (or ``city``'s subgraph: iekg.graph.export) as graphml, gexf or node-link json."""
+    from iekg.graph import export
+
+    return export.export_graph(store, fmt, path, city)

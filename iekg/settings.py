@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     api_key: str | None = None  # IEKG_API_KEY: writes (imports) need header X-API-Key with this value; unset → writes off
     cors_origins: Annotated[list[str], NoDecode] = []  # IEKG_CORS_ORIGINS: comma-separated origins; empty → no CORS
     max_upload_bytes: int = 20 * 1024 * 1024  # IEKG_MAX_UPLOAD_BYTES: largest accepted import upload
+    api_key_label: str = "api-key"  # IEKG_API_KEY_LABEL: who API imports are recorded as in the import history
 
     # bounded work per imported file (iekg.loaders.limits): the error of a file over a limit names the setting
     max_file_bytes: int = 200 * 1024 * 1024  # IEKG_MAX_FILE_BYTES: one CSV/XLS/XLSX file on disk
@@ -50,3 +51,8 @@ class Settings(BaseSettings):
     @property
     def graph_file(self) -> Path:
         return self.home / "graph.json"
+
+    @property
+    def db_file(self) -> Path:
+        """The embedded SQLite database (the store after the networkx file)."""
+        return self.home / "graph.sqlite"

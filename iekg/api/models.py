@@ -338,3 +338,25 @@ def page_example(item: type[BaseModel], total: int = 1) -> dict[int | str, dict[
     example = extra.get("example") if isinstance(extra, dict) else None
     return {200: {"content": {"application/json": {"example": {
         "total": total, "offset": 0, "limit": 50, "items": [example] if example else []}}}}}
+
+
+class ImportedFile(BaseModel):
+    name: str = Field(description="file name as uploaded or read")
+    size: int = Field(description="bytes")
+    sha256: str = Field(description="SHA-256 of the file's bytes (hex)")
+
+
+class ImportRecord(BaseModel):
+    """One recorded import (``iekg history``): who, when, via which interface, which files, what changed."""
+
+    model_config = ex({"id": 3, "at": "2026-12-04T18:02:11+00:00", "who": "api-key", "via": "api",
+                       "files": [{"name": "enterprises.csv", "size": 215,
+                                  "sha256": "2a3d8b02158ba86eb409aa18b1a365489ab8280bf69704e56b3d4f250194fe18"}],
+                       "changes": {"nodes_created": 2, "nodes_updated": 0, "rels_created": 4, "rels_updated": 0,
+                                   "rels_deleted": 0}})
+    id: int = Field(description="increasing number of the import in this store")
+    at: str = Field(description="when (ISO-8601, UTC)")
+    who: str | None = Field(None, description="the OS user (CLI) or the API key's label (IEKG_API_KEY_LABEL)")
+    via: str = Field(description="cli | api | build")
+    files: list[ImportedFile]
+    changes: dict[str, int] = Field(description="nodes/relationships created, updated, deleted")

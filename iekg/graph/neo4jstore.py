@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -17,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from iekg.graph.schema import NODE_TYPES, REL_TYPES, split_uid
-from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, search_rank
+from iekg.graph.schema import AUDIT_LABEL, NODE_TYPES, REL_TYPES, split_uid
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, audit_record, search_rank
 from iekg.graph.sums import (
     COOPERATION_COLUMNS,
     DEMAND_SUM_COLUMNS,
@@ -32,6 +33,9 @@ KEY = "_key"  # relationship identity property (type|start|end|key props), index
 # One node of this fixed internal label (not a schema label, never counted) holds the graph's version: every
 # write changes it, so memoised results of any process on the same database are dropped after anyone's write.
 META = "`IekgMeta`"
+# The import history (audit trail): one node per recorded import, of the schema's fixed system label, outside
+# the domain labels, with no relationships; kept by clear() and by fresh loads, never counted or searched.
+AUDIT = f"`{AUDIT_LABEL}`"
 
 
 def _label(label: str) -> str:
@@ -122,6 +126,7 @@ class Neo4jStore(Store):
             self._write(f"DROP INDEX `iekg_{rel_type}_key` IF EXISTS")  # a plain index of earlier versions
             self._write(f"CREATE CONSTRAINT `iekg_{rel_type}_key_unique` IF NOT EXISTS "
                         f"FOR ()-[r:{_type(rel_type)}]-() REQUIRE r.{KEY} IS UNIQUE")
+        self._write(f"CREATE CONSTRAINT `iekg_{AUDIT_LABEL}_id` IF NOT EXISTS FOR (n:{AUDIT}) REQUIRE n.id IS UNIQUE")
         self._write("CALL db.awaitIndexes(300)")
         self._schema_ready = True
 
@@ -146,13 +151,17 @@ class Neo4jStore(Store):
         return super().memo(key, compute)
 
     # ------------------------------------------------------------------------------------ writes
-    def apply(self, changes: ChangeSet, *, fresh: bool = False) -> ApplyResult:
+    def apply(self, changes: ChangeSet, *, fresh: bool = False,
+              audit: Mapping[str, Any] | None = None) -> ApplyResult:
         """Batched upsert of every node and relationship.
 
         Validation happened before (nothing invalid reaches here); batches are separate transactions, so
         a failure part way leaves a partial load that running the same load again completes (every
         statement is an idempotent upsert).  ``fresh`` empties the database first and then only creates
         (nothing can exist yet), which is what ``iekg build`` and ``iekg sync`` do.
+
+        ``audit`` is recorded in a final small transaction after the last batch, the one that also sets
+        the new graph version (:meth:`_finish`): a load that fails in any batch records nothing.
         """
         self.ensure_schema()
         res = ApplyResult()
@@ -216,13 +225,44 @@ class Neo4jStore(Store):
                     made, changed = session.execute_write(work, chunk)
                     res.rels_created += made
                     res.rels_updated += changed
-        self._bump()
+        self._finish(res, audit)
         return res
+
+    def _finish(self, res: ApplyResult, audit: Mapping[str, Any] | None) -> None:
+        """The new graph version and, with ``audit``, the history entry: one transaction.  Setting the
+        version locks the version node, so concurrent writers number their entries one after the other."""
+        if audit is None:
+            self._bump()
+            return
+
+        def work(tx: Any) -> None:
+            tx.run(f"MERGE (m:{META} {{id: 'graph'}}) SET m.version = randomUUID(), m.source = 'iekg', "
+                   "m.source_kind = 'system'").consume()
+            last = tx.run(f"MATCH (e:{AUDIT}) RETURN max(e.id) AS last").single()["last"]
+            entry = audit_record(audit, res, int(last or 0) + 1)
+            tx.run(f"CREATE (e:{AUDIT}) SET e = $props",
+                   props={**entry, "files": json.dumps(entry["files"], ensure_ascii=False),
+                          "changes": json.dumps(entry["changes"])}).consume()
+
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(work)
+        self.forget()
+
+    def import_history(self, limit: int = 50) -> list[dict[str, Any]]:
+        recs = self._read(f"MATCH (e:{AUDIT}) RETURN properties(e) AS p ORDER BY e.id DESC LIMIT $limit",
+                          limit=max(int(limit), 0))
+        out = []
+        for r in recs:
+            p = dict(r["p"])
+            out.append({"id": p.get("id"), "at": p.get("at"), "who": p.get("who"), "via": p.get("via"),
+                        "files": json.loads(p.get("files") or "[]"), "changes": json.loads(p.get("changes") or "{}")})
+        return out
 
     def clear(self) -> None:
         self.ensure_schema()
         with self.driver.session(database=self.database) as session:
-            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            session.run(f"MATCH (n) WHERE NOT n:{AUDIT} "  # the import history stays
+                        "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
         self._bump()
 
     # ------------------------------------------------------------------------------------- reads
@@ -334,7 +374,7 @@ class Neo4jStore(Store):
         return [h[3] for h in hits[:limit]]
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
-        labels = {r["l"]: r["n"] for r in self._read(f"MATCH (n) WHERE NOT n:{META} "
+        labels = {r["l"]: r["n"] for r in self._read(f"MATCH (n) WHERE NOT n:{META} AND NOT n:{AUDIT} "
                                                               "RETURN labels(n)[0] AS l, count(*) AS n")}
         types = {r["t"]: r["n"] for r in self._read("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n")}
         return dict(sorted(labels.items())), dict(sorted(types.items()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class NetworkxStore(Store):
         self.path = Path(path) if path is not None else None
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
         self._frames: dict[tuple[Any, ...], Any] = {}
+        self.imports: list[dict[str, Any]] = []  # the import history, oldest first (top-level "imports")
         if self.path is not None and self.path.exists():
             self._load()
 
@@ -48,6 +49,7 @@ class NetworkxStore(Store):
         for e in data["rels"]:
             g.add_edge(e["src"], e["dst"], key=e["key"], type=e["type"], props=e["props"])
         self.g = g
+        self.imports = list(data.get("imports", []))
 
     def _save(self) -> None:
         if self.path is None:
@@ -59,6 +61,8 @@ class NetworkxStore(Store):
             "rels": [{"key": k, "type": d["type"], "src": a, "dst": b, "props": d["props"]}
                      for a, b, k, d in self.g.edges(keys=True, data=True)],
         }
+        if self.imports:  # written only when there is a history: a file without one stays as version 1 wrote it
+            data["imports"] = self.imports
         fd, tmp = tempfile.mkstemp(prefix=".graph-", suffix=".json", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -72,7 +76,8 @@ class NetworkxStore(Store):
             raise
 
     # -------------------------------------------------------------------------------------- writes
-    def apply(self, changes: ChangeSet, *, fresh: bool = False) -> ApplyResult:
+    def apply(self, changes: ChangeSet, *, fresh: bool = False,
+              audit: Mapping[str, Any] | None = None) -> ApplyResult:
         g = nx.MultiDiGraph() if fresh else self.g.copy()  # all or nothing: work on a copy, swap at the end
         res = ApplyResult()
         for n in changes.nodes.values():
@@ -105,18 +110,26 @@ class NetworkxStore(Store):
             else:
                 g.add_edge(r.src, r.dst, key=r.key, type=r.type, props=dict(r.props))
                 res.rels_created += 1
-        old = self.g
+        old, old_imports = self.g, self.imports
         self.g = g
+        if audit is not None:  # saved in the same file write as the graph: both or neither
+            from iekg.graph.store import audit_record
+
+            ident = max((int(e["id"]) for e in old_imports), default=0) + 1
+            self.imports = [*old_imports, audit_record(audit, res, ident)]
         try:
             self._save()
         except BaseException:
-            self.g = old
+            self.g, self.imports = old, old_imports
             raise
         self._frames.clear()
         self.forget()
         return res
 
-    def clear(self) -> None:
+    def import_history(self, limit: int = 50) -> list[dict[str, Any]]:
+        return [json.loads(json.dumps(e)) for e in reversed(self.imports[-limit:])] if limit > 0 else []
+
+    def clear(self) -> None:  # the import history stays
         self.g = nx.MultiDiGraph()
         self._frames.clear()
         self.forget()

@@ -123,6 +123,11 @@ REL_TYPES: dict[str, RelType] = {r.type: r for r in (
 )}
 
 
+# The audit trail's system label (Neo4j): one node per recorded import.  Not a domain label (outside
+# NODE_TYPES), never counted, searched or returned by a query; a fixed name, like the schema's own.
+AUDIT_LABEL = "IekgImport"
+
+
 def uid(label: str, ident: str) -> str:
     if label not in NODE_TYPES:
         raise KeyError(f"unknown label {label!r}")

@@ -131,6 +131,25 @@ class ApplyResult:
         return dict(self.__dict__)
 
 
+AUDIT_KEYS = ("id", "at", "who", "via", "files", "changes")
+
+
+def audit_entry(who: str | None, via: str, files: Iterable[Mapping[str, Any]] = (),
+                at: str | None = None) -> dict[str, Any]:
+    """What ``Store.apply(audit=…)`` records besides ``id`` and ``changes``: when (ISO-8601 UTC), who (an
+    OS user or an API key's label), via (``cli``, ``api`` or ``build``) and the input files."""
+    from datetime import UTC, datetime
+
+    return {"at": at or datetime.now(UTC).isoformat(timespec="seconds"), "who": who, "via": via,
+            "files": [{"name": str(f["name"]), "size": int(f["size"]), "sha256": str(f["sha256"])} for f in files]}
+
+
+def audit_record(audit: Mapping[str, Any], result: ApplyResult, ident: int) -> dict[str, Any]:
+    """The history entry a store keeps: the caller's ``audit`` completed with ``id`` and ``changes``."""
+    base = audit_entry(audit.get("who"), str(audit.get("via") or ""), audit.get("files") or (), audit.get("at"))
+    return {"id": ident, **base, "changes": result.as_dict()}
+
+
 class StoreError(RuntimeError):
     """A store cannot be reached or used; the message says what to do."""
 
@@ -142,10 +161,20 @@ class Store(ABC):
 
     # ------------------------------------------------------------------------------------- writes
     @abstractmethod
-    def apply(self, changes: ChangeSet, *, fresh: bool = False) -> ApplyResult:
+    def apply(self, changes: ChangeSet, *, fresh: bool = False,
+              audit: Mapping[str, Any] | None = None) -> ApplyResult:
         """Write every node and relationship of ``changes``, all or nothing.
 
-        ``fresh`` replaces the whole graph by ``changes`` (``iekg build``)."""
+        ``fresh`` replaces the whole graph by ``changes`` (``iekg build``).  With ``audit`` (keys ``at``,
+        ``who``, ``via``, ``files``: see :func:`audit_entry`) the store records the entry in its import
+        history, in the same transaction as the write, with ``changes`` = the result's ``as_dict()`` and a
+        new increasing integer ``id``; a write that fails records nothing.  The history survives ``fresh``
+        and ``clear``."""
+
+    @abstractmethod
+    def import_history(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The recorded imports, newest first (at most ``limit``): dicts with keys id, at, who, via, files
+        (list of {name, size, sha256}) and changes (nodes_created … rels_deleted)."""
 
     @abstractmethod
     def clear(self) -> None:

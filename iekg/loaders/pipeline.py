@@ -528,7 +528,8 @@ def prepare(store: Store, tables: Iterable[SourceTable], report: Report | None =
 
 
 def load(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
-         dry_run: bool = False, fresh: bool = False) -> tuple[Report, ApplyResult | None]:
+         dry_run: bool = False, fresh: bool = False,
+         audit: dict[str, Any] | None = None) -> tuple[Report, ApplyResult | None]:
     """Validate and, when there is no error and not ``dry_run``, write everything (all or nothing).
 
     ``fresh`` validates against an empty graph and replaces the store's graph by the result.
@@ -541,4 +542,4 @@ def load(store: Store, tables: Iterable[SourceTable], report: Report | None = No
         raise ImportFailed(report)
     if dry_run:
         return report, None
-    return report, store.apply(changes, fresh=fresh)
+    return report, store.apply(changes, fresh=fresh, audit=audit)  # audit: the import history entry

@@ -94,3 +94,35 @@ def plan(store: StoreDep, city: CityOne, year: YearQuery = None,
                                                   "pip install python-docx")
         data = out.read_bytes()
     return download(data, DOCX, base + ".docx", f"iekg-plan-{city}.docx", illustrative)
+
+
+GRAPH_MEDIA = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml", "json": "application/json"}
+
+
+@router.get("/graph", response_class=Response, summary="A city's subgraph for Gephi 城市子图 (GraphML / GEXF / JSON)",
+            responses={200: {"description": "the city's subgraph: the city, its zones, every node located in it, "
+                                            "its problems and measures, their relationships and the nodes one hop "
+                                            "away",
+                             "content": {m: {"schema": {"type": "object", "description": "networkx node-link "
+                                                        "data: directed, multigraph, graph, nodes, links"}
+                                             if m == "application/json" else {"type": "string", "format": "binary"}}
+                                         for m in GRAPH_MEDIA.values()},
+                             "headers": {"Content-Disposition": {"description": "attachment; filename=…",
+                                                                 "schema": {"type": "string"}}}},
+                       **problem_responses(404)})
+def graph(store: StoreDep, city: CityOne,
+          format: Annotated[Literal["graphml", "gexf", "json"],
+                            Query(description="graphml, gexf or json (networkx node-link)")] = "graphml") -> Response:
+    """``iekg export graph --city CODE``: a city's subgraph as a file for Gephi, Cytoscape or yEd (the
+    whole graph only from the command line: at national scale it is gigabytes).  Which nodes and
+    relationships, and how properties are written: docs/guide.md, "Export the graph"."""
+    from iekg import service
+
+    _city_name(store, city)
+    with tempfile.TemporaryDirectory(prefix="iekg-export-") as tmp:
+        out = Path(tmp) / f"graph.{format}"
+        service.export_graph(store, format, out, city)
+        data = out.read_bytes()
+    name = f"iekg-{city}.{format}"
+    return Response(data, media_type=GRAPH_MEDIA[format],
+                    headers={"Content-Disposition": content_disposition(name, name)})

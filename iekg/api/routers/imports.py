@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from iekg import service
-from iekg.api.deps import HolderDep, SettingsDep, require_api_key
+from iekg.api.deps import HolderDep, SettingsDep, StoreDep, require_api_key
 from iekg.api.errors import PROBLEM_MEDIA_TYPE, PROBLEM_REF, ProblemError, problem_body, problem_responses
-from iekg.api.models import ImportResult
+from iekg.api.models import ImportRecord, ImportResult
 from iekg.loaders.report import ImportFailed, Report
 
 router = APIRouter(tags=["imports"])
@@ -87,7 +87,8 @@ async def import_files(holder: HolderDep, settings: SettingsDep,
         lock = holder.read if dry_run else holder.write
         try:
             async with lock() as store:
-                outcome = await run_in_threadpool(service.import_paths, store, paths, dry_run=dry_run)
+                outcome = await run_in_threadpool(service.import_paths, store, paths, dry_run=dry_run,
+                                                  who=settings.api_key_label, via="api")
         except ImportFailed as exc:
             _relocate(exc.report, folder)
             report = exc.report.as_dict()
@@ -98,3 +99,22 @@ async def import_files(holder: HolderDep, settings: SettingsDep,
     result = outcome.result.as_dict() if outcome.result else None
     return {**outcome.report.as_dict(), "dry_run": dry_run, "changed": bool(result and any(result.values())),
             "files": names, "result": result}
+
+
+HISTORY_EXAMPLE = [{"id": 3, "at": "2026-12-04T18:02:11+00:00", "who": "api-key", "via": "api",
+                    "files": [{"name": "enterprises.csv", "size": 215,
+                               "sha256": "2a3d8b02158ba86eb409aa18b1a365489ab8280bf69704e56b3d4f250194fe18"}],
+                    "changes": {"nodes_created": 2, "nodes_updated": 0, "rels_created": 4, "rels_updated": 0,
+                                "rels_deleted": 0}}]
+
+
+@router.get("/imports", response_model=list[ImportRecord], summary="Import history 导入记录",
+            responses={200: {"description": "the recorded imports, newest first (an empty list when none)",
+                             "content": {"application/json": {"example": HISTORY_EXAMPLE}}}})
+def import_history(store: StoreDep,
+                   limit: Annotated[int, Query(ge=1, le=1000, description="at most this many, newest first")] = 50,
+                   ) -> list[dict[str, Any]]:
+    """Every recorded import (``iekg history``), newest first: who (the API key's label
+    ``IEKG_API_KEY_LABEL`` or the OS user of a terminal import), when, via which interface, which files
+    (name, size, SHA-256) and what it changed.  Dry runs and failed imports are not recorded."""
+    return service.history(store, limit)
