@@ -204,7 +204,8 @@ def test_coverage_cooperation_density_and_gaps(worked: Path) -> None:
     store = _store_from(worked)
     scope = resolve_scope(store, city="410200")
     a = alignment(store, scope)
-    assert a["segments"] == {"total": 3, "covered": 2, "uncovered": ["S3"]}
+    assert a["segments"] == {"total": 3, "covered": 2, "uncovered": ["S3"],
+                             "uncovered_named": [{"id": "S3", "name": "软件", "chain": "CH1"}]}
     assert round(a["coverage"], 4) == 0.6667
     dens = {i["code"]: i["cooperation_density"] for i in a["industries"]}
     assert dens == {"36": 1.0, "38": 0.0, "65": 1.0}
