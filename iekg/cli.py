@@ -522,7 +522,8 @@ def readiness(
     pilot = r.get("pilot") or {}
     if pilot.get("text"):
         src = f"  来源 source: {pilot['source']}" if pilot.get("source") else ""
-        out.print(Text(f"试点身份（公开信息）pilot status: {r['name']}{pilot['text']}{src}",
+        who = r["name"] if pilot.get("selected") else ""
+        out.print(Text(f"试点身份（公开信息）pilot status: {who}{pilot['text']}{src}",
                        "bold green" if pilot.get("selected") else ""))
     out.print(t)
     out.print(f"目标达成 {r['targets_met']}/{r['targets_total']}，无法衡量 {r['targets_unmeasurable']}；"

@@ -303,7 +303,7 @@ def target_gaps(ready: dict[str, Any]) -> list[dict[str, Any]]:
                         {"metric": r["metric"], "value": r["value"], "threshold": r["threshold"], "unit": r["unit"],
                          "threshold_basis": r.get("threshold_basis"), "threshold_label": r.get("threshold_label")},
                         f"{r['name']}：现有 {r['value']:g} {r['unit'] or ''}，目标 {r['comparison']} {r['threshold']:g} "
-                        f"{r['unit'] or ''}（{r.get('threshold_label') or '通知目标'}），差 {r['shortfall']:g} {r['unit'] or ''}"
+                        f"{r['unit'] or ''}（{'通知目标' if r.get('threshold_basis', 'notice') == 'notice' else r.get('threshold_label')}），差 {r['shortfall']:g} {r['unit'] or ''}"
                         .replace("  ", " ").rstrip(), unit=r["unit"] or ""))
     return out
 

@@ -203,8 +203,9 @@ def threshold_basis(t: dict[str, Any]) -> tuple[str, str, str]:
     if str(t.get("metric")) in ASSUMED_METRICS or "假设" in note:
         return "assumption", ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN
     text = str(t.get("text") or t.get("name") or "")
-    how = f"（{note}）" if note else ""
-    return "notice", f"通知原文：「{text}」{how}", f"the notice's own target: \"{text}\""
+    how = " → 按下限判定" if "下限" in note else ""
+    return "notice", f"通知原文：「{text}」{how}", f"the notice's own target: \"{text}\"" + (
+        " (read at its lower bound)" if how else "")
 
 
 def pilot_status(store: Store, city: str) -> dict[str, Any]:
