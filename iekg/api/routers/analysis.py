@@ -152,11 +152,12 @@ COUPLING_EXAMPLE = {"year": 2024, "alpha": 0.5, "beta": 0.5, "excluded": {"gdp":
             summary="Coupling coordination 耦合协调度", responses=ok(Coupling, COUPLING_EXAMPLE, 404))
 def get_coupling(store: StoreDep,
                  city: Annotated[set[CityCodeStr] | None, Query(min_length=2, description="cities to compare "
-                                                                "(at least two; default all)",
+                                                                "(at least three with data; default all)",
                                                                 examples=[["410200", "410100"]])] = None,
                  year: YearQuery = None) -> DataResponse:
     """Coupling coordination degree of the education and industry systems across cities (entropy weights)
-    — ``iekg coupling``."""
+    — ``iekg coupling``.  Cities without programs or without demand/enterprises in the year are left out
+    (``without_data``); fewer than three cities with data: 422 with the reason."""
     from iekg.queries.coupling import coupling
 
     cities = sorted(city) if city else all_cities(store)
