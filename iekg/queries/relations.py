@@ -862,7 +862,9 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
             "components": _component_dict(r), "existing": bool(types), "cooperation_types": types,
             "supply": r["supply"], "volume": r["volume"], "estimate": bool(r["estimate"]), "majors": ms,
             "explanation": "；".join(parts)})
-    return {**head, "candidates": n, "results": results}
+    reason = None if n else _no_supply_reason(store, codes[:1], "全部城市", _py(data_year) if data_year is not None
+                                               else year, _all_cities(store))
+    return {**head, "candidates": n, "results": results, "reason": reason}
 
 
 def partners_for_institution(store: Store, institution_id: str, *, limit: int | None = 10, year: int | None = None,
