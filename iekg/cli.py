@@ -684,6 +684,7 @@ def partners(ident: str = typer.Argument(..., help="an enterprise or institution
         t.add_row(str(n), f"{r['name']} ({r['id']})", f"{r['score']:.3f}", f"{c['alignment']:.2f}", f"{c['distance']:.2f}",
                   f"{c['capacity']:.2f}", "✓" if r["existing"] else "", r["explanation"])
     out.print(t)
+    _coverage_line(res.get("data_coverage"))
     _reason(res.get("reason"))
 
 
@@ -711,6 +712,7 @@ def trains(industry: str | None = typer.Option(None, "--industry"), segment: str
                   f"{r['volume']:.0f}{'*' if r['estimate'] else ''}", f"{r['weight']:g}", f"{r['contribution']:.1f}")
     out.print(t)
     out.print(f"合计 total {res['total']:.1f} 人" + ("  (* 按在校生估算 estimated)" if res["estimates"] else ""))
+    _coverage_line(res.get("data_coverage"))
     _reason(res.get("reason"))
 
 

@@ -297,6 +297,7 @@ def test_empty_answers_say_why_in_the_cli(small_home: Path) -> None:
     # trains --industry 35
     j = json.loads(cli(h, "trains", "--industry", "35", "--format", "json").stdout)
     assert j["rows"] == [] and "没有专业对应行业 35" in j["reason"]
+    assert j["data_coverage"]["institutions"]["total"] == 1 and j["data_coverage"]["cities"]["with_programs"] == ["410200"]
     assert "结果为空 empty" in cli(h, "trains", "--industry", "35").stdout
     # align / gaps for a year without programs
     j = json.loads(cli(h, "align", "--city", "410200", "--year", "2023", "--format", "json").stdout)

@@ -45,6 +45,7 @@ from iekg.queries.alignment import (
     Weights,
     aligned_majors,
     chain_industries,
+    data_coverage,
     program_supply,
     resolve_scope,
     rollup,
@@ -565,6 +566,7 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
         "target": target, "year": _py(data_year), "cities": list(scope.cities), "scope_name": scope.name,
         "total": float(rows["contribution"].sum()), "estimates": bool(rows["estimate"].any()),
         "rows": _records(rows[cols]), "institutions": _records(by_inst), "reason": reason,
+        "data_coverage": data_coverage(store, scope, year),
     }
 
 
@@ -864,7 +866,8 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
             "explanation": "；".join(parts)})
     reason = None if n else _no_supply_reason(store, codes[:1], "全部城市", _py(data_year) if data_year is not None
                                                else year, _all_cities(store))
-    return {**head, "candidates": n, "results": results, "reason": reason}
+    cov = data_coverage(store, _scope(store, None, year), year)
+    return {**head, "candidates": n, "results": results, "reason": reason, "data_coverage": cov}
 
 
 def partners_for_institution(store: Store, institution_id: str, *, limit: int | None = 10, year: int | None = None,
@@ -943,4 +946,5 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
         else:
             reason = (f"没有企业属于本校专业对应的行业（{'、'.join(by_ind['industry'].astype(str)[:5])}）"
                       "(no enterprise in those industries): 导入 enterprises 表")
-    return {**head, "candidates": n, "results": results, "reason": reason}
+    return {**head, "candidates": n, "results": results, "reason": reason,
+            "data_coverage": data_coverage(store, _scope(store, None, year), year)}
