@@ -465,6 +465,9 @@ def gaps(
     if rk:
         out.print(f"排序 ranking: 供需缺口少于 {rk['gap_min_people']:g} 人为次要 (minor)，排在最后；其余按 严重度 × "
                   f"min(1, 人数/{rk['gap_full_people']:g}) 排序 — 人数阈值为{rk['label']}")
+    if g.get("not_computed"):
+        out.print(Text(f"未计算 not computed: {', '.join(g['not_computed']['types'])} — {g['not_computed']['reason']}",
+                       "yellow"))
     _reason(g.get("reason"))
     _illustrative_note(store, scope.cities)
 

@@ -345,7 +345,14 @@ def test_empty_answers_say_why_in_the_api(small_home: Path) -> None:
         s = c.get("/search", params={"q": "没有这个名字"})
         assert s.status_code == 200 and s.json()["items"] == [] and "没有名称或编号包含" in s.json()["reason"]
         a = c.get("/analysis/alignment", params={"city": "410200", "year": 2023})
-        assert a.status_code == 404 and "years with data: 2024" in a.json()["detail"]  # the API names the years
+        assert a.status_code == 200 and a.json()["industries"] == [] and "最近一年为 2024 年" in a.json()["reason"]
+        g = c.get("/analysis/gaps", params={"city": "410200", "year": 2023}).json()
+        # without programs that year, no supply is missing data: no shortage or uncovered segment is claimed
+        assert {x["type"] for x in g["gaps"]} == {"no_training_base", "no_cooperation"}
+        assert g["not_computed"]["types"] == ["unmet_demand", "shortage", "surplus", "uncovered_segment"]
+        assert "最近一年为 2024 年" in g["not_computed"]["reason"]
+        t = c.get("/analysis/who-trains", params={"industry": "36", "year": 2023})
+        assert t.status_code == 200 and t.json()["rows"] == [] and "最近一年为 2024 年" in t.json()["reason"]
         full = c.get("/analysis/partners", params={"id": "E-1"}).json()
         assert full["results"] and full["reason"] is None
 

@@ -531,6 +531,8 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
                 "note": deviation_note(float(sv[k]), float(dv[k]), S, D, str(status[k]))}
         industries.append(item)
     cov = data_coverage(store, scope, scope.year, sums)
+    if not cov["cities"]["with_programs"]:
+        coverage = None  # no programs at all that year: coverage is no data, not 0
     reason = None
     if not industries:
         reason = empty_reason(cov, scope.year) or (

@@ -314,6 +314,12 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     sums = ScopeSums.gather(store, scope)
     align = alignment(store, scope, thresholds, sums)
     found = supply_gaps(store, align, sums) + chain_gaps(store, scope, align)
+    not_computed = None
+    if not align["data_coverage"]["cities"]["with_programs"]:
+        # no programs that year: "no supply" is missing data, not a gap — say so instead of flagging it
+        skipped = ("unmet_demand", "shortage", "surplus", "uncovered_segment")
+        found = [g for g in found if g["type"] not in skipped]
+        not_computed = {"types": list(skipped), "reason": align["reason"]}
     if with_targets and scope.kind == "city":
         ctx = Context(store, scope.cities[0], align["year"], sums=sums, align=align)
         try:
@@ -348,7 +354,7 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
         else:
             reason = "按当前阈值没有发现缺口 (no gap at the current thresholds)"
     return {"scope": scope.id, "scope_name": scope.name, "year": align["year"], "counts": counts, "gaps": found,
-            "minor": sum(1 for g in found if g["minor"]), "reason": reason,
+            "minor": sum(1 for g in found if g["minor"]), "reason": reason, "not_computed": not_computed,
             "ranking": {"gap_min_people": t.gap_min_people, "gap_full_people": t.gap_full_people,
                         "label": ASSUMPTION_LABEL,
                         "rule": "supply/demand gaps below gap_min_people are minor and ranked last; others by "

@@ -43,7 +43,7 @@ def scope_of(store: Store, city: list[str] | None, province: str | None, year: i
         if chain is not None and store.get(f"IndustryChain:{chain}") is None:
             raise LookupError(f"chain {chain} is not in the graph")
         scope = resolve_scope(store, cities=city or None, province=province, year=year, chain=chain)
-    listing.require_year(store, year, scope.cities)
+    # a year without programs is an empty answer with its reason (200), not an error
     return scope
 
 
@@ -188,7 +188,6 @@ def get_partners(store: StoreDep,
     from iekg.queries.relations import partners_for_enterprise, partners_for_institution
 
     node = listing.resolve(store, id)
-    listing.require_year(store, year)
     with query_errors():
         if node.label == "Enterprise":
             res = partners_for_enterprise(store, node.id, limit=limit, year=year)
@@ -226,7 +225,6 @@ def get_who_trains(store: StoreDep,
 
     if sum(x is not None for x in (industry, segment, chain)) != 1:
         raise ProblemError("invalid-request", "give exactly one of industry, segment, chain")
-    listing.require_year(store, year, city)
     with query_errors():
         res = who_trains_for(store, industry=industry, segment=segment, chain=chain, cities=city or None, year=year)
     res["rows_total"] = len(res["rows"])
