@@ -149,7 +149,7 @@ COUPLING_EXAMPLE = {"year": 2024, "alpha": 0.5, "beta": 0.5, "excluded": {"gdp":
 
 
 @router.get("/coupling", response_class=DataResponse, response_model=None,
-            summary="Coupling coordination 耦合协调度", responses=ok(Coupling, COUPLING_EXAMPLE, 404))
+            summary="Coupling coordination 耦合协调度", responses=ok(Coupling, COUPLING_EXAMPLE, 404, 422))
 def get_coupling(store: StoreDep,
                  city: Annotated[set[CityCodeStr] | None, Query(min_length=2, description="cities to compare "
                                                                 "(at least three with data; default all)",
