@@ -503,3 +503,22 @@ def test_dashboard_shows_assumption_and_pilot_status(demo_home: Path, tmp_path: 
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
+
+
+def test_chain_page_marks_shared_industries_and_counts_them_once(worked: Path) -> None:
+    """S1 and S2 both map to 36 (350 supplied, 400 wanted): each box shows it, marked *, and the page's chain
+    total counts it once; 65 has no demand row, so S3's demand reads 无数据, not 0."""
+    files = dict(CHAIN_FILES)
+    files["chain_segments.csv"] = ("id,chain_id,name,position,industry_codes,feeds\n"
+                                   "S1,CH1,零部件,上游,36,S2\nS2,CH1,电机,中游,36;38,S3\nS3,CH1,软件,下游,65,")
+    for name, text in files.items():
+        _write(worked, name, text)
+    _write(worked, "talent_demand.csv", "城市代码,年份,需求人数,行业代码\n410200,2024,400,36\n410200,2024,200,38")
+    from iekg.viz.networks import chain_view
+
+    page = chain_view(_store_from(worked), "CH1", cities=["410200"])
+    assert page.meta["shared_industries"] == {"36": ["S1", "S2"]}
+    assert (page.meta["chain_supply"], page.meta["chain_demand"]) == (600.0, 600.0)  # not 350 + 400 counted twice
+    assert "供 350* · 需 400*" in page and "供 400* · 需 600*" in page  # S1; S2 = 36 + 38
+    assert "全链去重合计：供 600 人 · 需 600 人" in page
+    assert "供 200 · 需 无数据" in page  # S3 (65): no demand row

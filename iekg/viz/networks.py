@@ -491,13 +491,16 @@ def chain_view(store: Store, chain: str, *, cities: Sequence[str] | None = None,
         inds = seg_inds.get(s, [])
         sv = sum(_num(ind_fig.get(c, {}).get("supply")) for c in inds)
         dv = sum(_num(ind_fig.get(c, {}).get("demand")) for c in inds)
+        # demand of industries without any demand row is no data, not 0
+        no_demand_data = [c for c in inds if ind_fig.get(c, {}).get("demand_data") is False]
+        dv_text = "无数据" if inds and len(no_demand_data) == len(inds) else fmt_num(dv)
         st = status_of(sv, dv, t)
         seg_status[s] = st
         style = STATUS_STYLE.get(st, STATUS_STYLE["none"])
         here = ins[ins["dst"] == s]
         leads = int((here["role"] == "链主").sum())
         rows = [("环节位置 position", info.get("position")),
-                ("供给 supply", fmt_num(sv)), ("需求 demand", fmt_num(dv)), ("供需比 ratio s/d", _ratio(sv, dv)),
+                ("供给 supply", fmt_num(sv)), ("需求 demand", dv_text), ("供需比 ratio s/d", _ratio(sv, dv)),
                 ("状态 status", _status_words(st)),
                 ("本地企业 local enterprises", f"{len(here)}" + (f"（链主 lead {leads}）" if leads else "")),
                 ("对应行业 industries", "")]
@@ -505,14 +508,15 @@ def chain_view(store: Store, chain: str, *, cities: Sequence[str] | None = None,
         for c in inds:
             f = ind_fig.get(c, {})
             others = [str(seg_info.get(o, {}).get("name") or o) for o in shared.get(c, []) if o != s]
-            lines.append(f"  {c} {ind_names.get(c, '')}: 供 {fmt_num(f.get('supply'))} / 需 {fmt_num(f.get('demand'))}"
+            need = "无数据 no data" if f.get("demand_data") is False else fmt_num(f.get("demand"))
+            lines.append(f"  {c} {ind_names.get(c, '')}: 供 {fmt_num(f.get('supply'))} / 需 {need}"
                          f" · {_status_words(f.get('status', 'none'))}"
                          + (f" *与「{'」「'.join(others)}」共用，全额显示在每个环节，相加会重复计算 (shared: do not add up)"
                             if others else ""))
         if sv == 0:
             lines.append("⚠ 没有本地专业供给 no local major supplies this segment")
         mark = "*" if any(c in shared for c in inds) else ""
-        label = f"{short(str(info.get('name') or s), 30)}\n供 {fmt_num(sv)}{mark} · 需 {fmt_num(dv)}{mark}"
+        label = f"{short(str(info.get('name') or s), 30)}\n供 {fmt_num(sv)}{mark} · 需 {dv_text}{mark}"
         gap = st in GAP_STATUSES
         net.add_node(f"ChainSegment:{s}", label=label, shape="box", x=seg_xy[s][0], y=seg_xy[s][1],
                      color=_node_colour(style["fill"], style["border"]), borderWidth=3.5 if gap else 1.5,

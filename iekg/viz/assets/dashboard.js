@@ -203,7 +203,7 @@
       var ws = r.supply / max * plotW, wd = r.demand / max * plotW;
       g.appendChild(svg("rect", { x: labelW, y: y + 5, width: Math.max(ws, r.supply > 0 ? 1 : 0), height: 9, fill: "#2f6690" }));
       g.appendChild(svg("rect", { x: labelW, y: y + 15, width: Math.max(wd, r.demand > 0 ? 1 : 0), height: 9, fill: "#9aa5b1" }));
-      var st = STATUS[r.status] || STATUS.none;
+      var st = r.demand_data === false ? ["无数据", "no demand data"] : (STATUS[r.status] || STATUS.none);
       var cx = W - statusW + 6;
       g.appendChild(svg("rect", { x: cx, y: y + 7, width: 46, height: 16, rx: 2, fill: STATUS_COLOUR[r.status] || "#b0bec5" }));
       g.appendChild(svg("text", { x: cx + 23, y: y + 19, "text-anchor": "middle", "font-size": 11.5, fill: "#fff" }, st[0]));
