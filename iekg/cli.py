@@ -737,7 +737,7 @@ def hires(major: str = typer.Argument(..., help="a major code"), city: list[str]
         t.add_column(c)
     for r in res["industries"]:
         t.add_row(f"{r.get('code')} {r.get('name', '')}", f"{r.get('weight', 0):g}", str(r.get("enterprises", "")),
-                  _f(r.get("demand"), 1))
+                  _f(r.get("demand"), 1) if r.get("demand_data", True) else NO_DATA_CELL)
     out.print(t)
     e = RichTable(title="企业 enterprises")
     for c in ("企业", "城市", "行业", "从业人数"):

@@ -316,12 +316,12 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
     cov = data_coverage(store, ctx.scope, year, ctx.sums)
     has_data = bool(cov["cities"]["with_programs"] or cov["cities"]["with_demand"])
     return {"city": city, "name": node.name, "year": ctx.year, "policy": policy,
-            "pilot": pilot_status(store, city), "has_data": has_data, "data_coverage": cov,
-            "assumption_label": ASSUMPTION_LABEL,
             "targets_met": n_met, "targets_total": total, "targets_unmeasurable": unmeasurable,
             "conditions_met": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition" and effective(r)}),
             "conditions_total": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition"}),
-            "items": rows}
+            "items": rows,
+            "pilot": pilot_status(store, city), "has_data": has_data, "data_coverage": cov,
+            "assumption_label": ASSUMPTION_LABEL}
 
 
 def readiness_all(store: Store, year: int | None = None, policy: str = NOTICE) -> list[dict[str, Any]]:

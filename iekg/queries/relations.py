@@ -682,6 +682,7 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
     inds["enterprises"] = inds["industry"].map(ent.groupby("industry")["id"].count()).fillna(0).astype(int)
     ind_demand = d[d["target_label"] == "Industry"].groupby("industry")["headcount"].sum()
     inds["demand"] = inds["industry"].map(ind_demand).fillna(0.0)
+    inds["demand_data"] = inds["industry"].isin(set(ind_demand.index))  # False: no demand row (no data, not 0)
     inds = inds.rename(columns={"industry": "code"})
     cat = w["category"].dropna()
     where = "所选城市" if city_list is not None else "图中"
@@ -699,7 +700,7 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
                   "category": str(cat.iloc[0]) if len(cat) else None,
                   "weights_via": str(inds["via"].iloc[0]) if len(inds) else None},
         "year": yr, "cities": city_list,
-        "industries": _records(inds[["code", "name", "weight", "via", "enterprises", "demand"]]),
+        "industries": _records(inds[["code", "name", "weight", "via", "enterprises", "demand", "demand_data"]]),
         "enterprises": _records(ent[ent_cols]),
         "demand": _records(d[demand_cols]),
         "total_demand": float(d["headcount"].sum()), "total_weighted_demand": float(d["weighted"].sum()),
