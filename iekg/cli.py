@@ -335,8 +335,15 @@ def search(text: str = typer.Argument(...), label: list[str] = typer.Option([], 
     if bad:
         raise typer.BadParameter(f"unknown label {bad[0]}; use one of {', '.join(NODE_TYPES)}", param_hint="--label")
     hits = service.search(_store(), text, label or None, limit)
+    reason = None
+    if not hits:
+        from iekg.queries.relations import search_reason
+
+        reason = search_reason(text, label or None)
     if fmt is Fmt.json:
-        _print_json(hits)
+        _print_json(hits)  # a list, as before; the reason of an empty answer goes to stderr
+        if reason:
+            err.print(Text(f"reason: {reason}"))
         return
     t = RichTable()
     for c in (tr("label"), tr("id"), tr("name"), "source"):
@@ -344,6 +351,7 @@ def search(text: str = typer.Argument(...), label: list[str] = typer.Option([], 
     for h in hits:
         t.add_row(h["label"], h["id"], h["name"], h["source_kind"] or "")
     out.print(t)
+    _reason(reason)
 
 
 def _scope(city: list[str], province: str | None, year: int | None, chain: str | None) -> tuple[Any, Any]:
@@ -363,6 +371,29 @@ def _f(x: Any, nd: int = 4) -> str:
 
 
 STATUS_ZH = {"unmet": "无供给", "shortage": "短缺", "balanced": "平衡", "surplus": "过剩", "no_demand": "无需求"}
+NO_DATA_CELL = "无数据 no data"
+
+
+def _reason(reason: str | None) -> None:
+    """An empty answer says why (and what to try)."""
+    if reason:
+        out.print(Text(f"结果为空 empty: {reason}", "yellow"))
+
+
+def _coverage_line(cov: dict[str, Any] | None) -> None:
+    """What the figures rest on: cities and institutions with data, and those without."""
+    if not cov:
+        return
+    c, i = cov["cities"], cov["institutions"]
+    parts = [f"数据覆盖 coverage {cov['year']}: 院校 {i['with_programs']}/{i['total']} 有专业点数据"]
+    if i["without_programs_total"]:
+        more = " …" if i["without_programs_total"] > len(i["without_programs"]) else ""
+        parts.append(f"无专业点 no programs: {', '.join(i['without_programs'][:10])}{more}")
+    if c["total"] > 1 or c["without_programs"] or c["without_demand"]:
+        parts.append(f"城市 {len(c['with_programs'])}/{c['total']} 有专业点、{len(c['with_demand'])}/{c['total']} 有需求数据")
+    if c["without_demand"]:
+        parts.append(f"无需求数据 no demand: {', '.join(c['without_demand'][:10])}" + (" …" if len(c["without_demand"]) > 10 else ""))
+    out.print(Text("；".join(parts), "dim"))
 
 
 @app.command()
@@ -388,11 +419,32 @@ def align(
     for i in a["industries"]:
         st = i["status"]
         colour = {"unmet": "red", "shortage": "yellow", "surplus": "cyan"}.get(st, "white")
-        t.add_row(i["code"], i["name"], _f(i["supply"], 1), _f(i["demand"], 1), _f(i["ratio"]),
-                  Text(f"{STATUS_ZH.get(st, st)} {st}", colour), _f(i["deviation"]), _f(i["cooperation_density"]))
+        label = "无需求数据 no demand data" if not i.get("demand_data", True) else f"{STATUS_ZH.get(st, st)} {st}"
+        t.add_row(i["code"], i["name"], _f(i["supply"], 1),
+                  _f(i["demand"], 1) if i.get("demand_data", True) else NO_DATA_CELL, _f(i["ratio"]) or "—",
+                  Text(label, colour), _f(i["deviation"]) or "—",
+                  NO_DATA_CELL if i["cooperation_density"] is None else _f(i["cooperation_density"]))
     out.print(t)
-    out.print(f"S = {a['S']:.1f}  D = {a['D']:.1f}  SAI = {_f(a['sai']) or '—'}  覆盖率 coverage = {_f(a['coverage']) or '—'} "
-              f"({a['segments']['covered']}/{a['segments']['total']} segments)")
+    seg = a["segments"]
+    out.print(f"S = {a['S']:.1f} 人  D = {a['D']:.1f} 人  SAI = {_f(a['sai']) or '—'}  "
+              f"观测 SAI observed (有需求数据的行业) = {_f(a.get('sai_observed')) or '—'}  "
+              f"覆盖率 coverage = {_f(a['coverage']) or '— (无重点产业链 no focus chain)'} "
+              f"({seg['covered']}/{seg['total']} 个环节 segments)")
+    if seg.get("uncovered_named"):
+        out.print("未覆盖环节 uncovered: " + "、".join(f"{x['name']} ({x['id']})" for x in seg["uncovered_named"]))
+    dc = a.get("demand_coverage") or {}
+    if dc.get("note"):
+        out.print(Text(f"需求覆盖 demand coverage: {dc['note']}", "yellow"))
+    if a.get("sai_note"):
+        out.print(Text(a["sai_note"], "yellow"))
+    for i in a["industries"]:
+        if i.get("note"):
+            out.print(Text(f"{i['code']} {i['name']}: {i['note']}", "dim"))
+    th = a["thresholds"]
+    out.print(f"短缺 shortage < {th['shortage_below']:g}，过剩 surplus > {th['surplus_above']:g}："
+              f"{a.get('thresholds_label', '')} ({a.get('thresholds_label_en', '')})")
+    _coverage_line(a.get("data_coverage"))
+    _reason(a.get("reason"))
     if a["estimates"]:
         out.print(f"[yellow]估算 estimate: {a['estimated_programs']} 个专业点缺毕业生数，按在校生/学制估算[/yellow]")
     _illustrative_note(store, scope.cities)
@@ -426,13 +478,26 @@ def gaps(
         _print_json(g)
         return
     t = RichTable(title=f"{g['scope_name']} {g['year']} 缺口 gaps")
-    for c in ("#", "type", "对象 entity", "严重度 severity", "幅度 magnitude", "说明", "evidence"):
+    for c in ("#", "type", "对象 entity", "优先度 priority", "幅度 magnitude", "说明", "证据 evidence"):
         t.add_column(c, overflow="fold")
     for x in g["gaps"]:
-        t.add_row(str(x["rank"]), x["type"], x["name"], f"{x['severity']:.3f}", _f(x["magnitude"], 1), x["message"],
-                  f"{x['evidence_total']} ({x['evidence'][0] if x['evidence'] else ''} …)")
+        items = x.get("evidence_items") or [{"key": k, "label": None} for k in x["evidence"]]
+        first = f"{items[0]['label'] or items[0]['key']} [{items[0]['key']}]" if items else ""
+        more = f" …（共 {x['evidence_total']} 条，iekg show KEY 查看）" if x["evidence_total"] > 1 else ""
+        msg = x["message"] + (f"\n{x['note']}" if x.get("note") else "")
+        t.add_row(str(x["rank"]), x["type"] + (" (minor 次要)" if x.get("minor") else ""), x["name"],
+                  f"{x.get('priority', x['severity']):.3f}", f"{_f(x['magnitude'], 1)} {x.get('unit', '')}".strip(), msg,
+                  first + more)
     out.print(t)
     out.print(" ".join(f"{k}={v}" for k, v in g["counts"].items()))
+    rk = g.get("ranking")
+    if rk:
+        out.print(f"排序 ranking: 供需缺口少于 {rk['gap_min_people']:g} 人为次要 (minor)，排在最后；其余按 严重度 × "
+                  f"min(1, 人数/{rk['gap_full_people']:g}) 排序 — 人数阈值为{rk['label']}")
+    if g.get("not_computed"):
+        out.print(Text(f"未计算 not computed: {', '.join(g['not_computed']['types'])} — {g['not_computed']['reason']}",
+                       "yellow"))
+    _reason(g.get("reason"))
     _illustrative_note(store, scope.cities)
 
 
@@ -458,10 +523,17 @@ def readiness(
             for c in ("#", "城市", "目标达成 targets met", "条件 conditions", "无法衡量 unmeasurable", "相对差距 rel. shortfall"):
                 t.add_column(c)
             for r in ranked:
+                if not r.get("has_data", True):
+                    t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", NO_DATA_CELL, NO_DATA_CELL, "", "")
+                    continue
                 t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", f"{r['targets_met']}/{r['targets_total']}",
                           f"{r['conditions_met']}/{r['conditions_total']}", str(r["targets_unmeasurable"]),
                           f"{r['relative_shortfall']:.3f}")
             out.print(t)
+            nodata = [r["name"] for r in ranked if not r.get("has_data", True)]
+            if nodata:
+                out.print(Text(f"{len(nodata)} 个城市在该年没有专业点和需求数据，排在最后、未参与比较 (no data, ranked last): "
+                               + "、".join(nodata), "yellow"))
             _illustrative_note(store, [r["city"] for r in ranked])
             return
         r = ready_one(store, str(city), year)
@@ -469,17 +541,29 @@ def readiness(
         _print_json(r)
         return
     t = RichTable(title=f"{r['name']} 试点准备度 readiness ({r['policy']})")
-    for c in ("目标/条件", "指标", "现值 value", "要求", "达成 met", "差距 shortfall", "说明"):
+    for c in ("目标/条件", "指标", "现值 value", "阈值 threshold（依据 basis）", "达成 met", "差距 shortfall", "说明"):
         t.add_column(c, overflow="fold")
     for i in r["items"]:
         met = i.get("group_met", i["met"]) if i["any_of"] else i["met"]
         mark = Text("—") if met is None else (Text("✓", "green") if met else Text("✗", "red"))
+        basis = i.get("threshold_label") or ""
         t.add_row(("条件 " if i["kind"] == "condition" else "目标 ") + i["target"], str(i["name"]),
-                  "无法衡量" if not i["measurable"] else _f(i["value"]), f"{i['comparison']} {i['threshold']:g} {i['unit'] or ''}",
+                  "无法衡量 (无数据 no data)" if not i["measurable"] else _f(i["value"]),
+                  f"{i['comparison']} {i['threshold']:g} {i['unit'] or ''}\n{basis}",
                   mark + Text(" (二选一)" if i["any_of"] else ""), _f(i["shortfall"]), i["note"])
+    pilot = r.get("pilot") or {}
+    if pilot.get("text"):
+        src = f"  来源 source: {pilot['source']}" if pilot.get("source") else ""
+        who = r["name"] if pilot.get("selected") else ""
+        out.print(Text(f"试点身份（公开信息）pilot status: {who}{pilot['text']}{src}",
+                       "bold green" if pilot.get("selected") else ""))
     out.print(t)
     out.print(f"目标达成 {r['targets_met']}/{r['targets_total']}，无法衡量 {r['targets_unmeasurable']}；"
               f"条件满足 {r['conditions_met']}/{r['conditions_total']}")
+    if any(i.get("threshold_basis") == "assumption" for i in r["items"]):
+        out.print(Text("标为「参考值（本工具假设，可在设置中修改）」的阈值不是通知的要求：通知只说“关联度高”“就业质量高” "
+                       "(IEKG_REFERENCE_SAI, IEKG_REFERENCE_EMPLOYMENT)", "dim"))
+    _coverage_line(r.get("data_coverage"))
     _illustrative_note(store, [r["city"]])
 
 
@@ -505,7 +589,12 @@ def coupling(
     for r in res["scopes"]:
         t.add_row(f"{names.get(r['city'], r['city'])} {r['city']}", _f(r["u1"]), _f(r["u2"]), _f(r["c"]), _f(r["t"]),
                   _f(r["ccd"]), r["grade"])
+    for w in res.get("without_data", []):
+        t.add_row(f"{w['name']} {w['city']}", "", "", "", "", NO_DATA_CELL, Text("未参与比较 not compared", "dim"))
     out.print(t)
+    if res.get("without_data"):
+        out.print(Text(f"{len(res['without_data'])} 个城市没有专业点或需求/企业数据，未参与归一化与比较 "
+                       f"(cities without data are left out, not graded)", "yellow"))
     if res["excluded"]:
         out.print("未纳入的指标 excluded: " + ", ".join(f"{k} ({v})" for k, v in res["excluded"].items()))
     _illustrative_note(store, cities)
@@ -542,10 +631,18 @@ def neighbours(ident: str = typer.Argument(..., help="an id, Label:id or exact n
         raise typer.BadParameter(f"unknown label {bad[0]}", param_hint="--label")
     store = _store()
     node = _resolve(store, ident)
-    rows = nb(store, node.uid, labels=label or None, rel_types=_rel_types(rel_type), direction=direction, year=year,
+    types = _rel_types(rel_type)
+    rows = nb(store, node.uid, labels=label or None, rel_types=types, direction=direction, year=year,
               limit=limit)
+    reason = None
+    if not rows:
+        from iekg.queries.relations import neighbours_reason
+
+        reason = neighbours_reason(store, node.uid, labels=label or None, rel_types=types, direction=direction, year=year)
     if fmt is Fmt.json:
-        _print_json(rows)
+        _print_json(rows)  # a list, as before; the reason of an empty answer goes to stderr
+        if reason:
+            err.print(Text(f"reason: {reason}"))
         return
     t = RichTable(title=f"{node.name} ({node.uid})")
     for c in (tr("rel"), "", tr("label"), tr("name"), "props"):
@@ -555,6 +652,7 @@ def neighbours(ident: str = typer.Argument(..., help="an id, Label:id or exact n
         t.add_row(r["type"], "→" if r["direction"] == "out" else "←", r["other_label"],
                   f"{r['other_name']} ({r['other_id']})", json.dumps(props, ensure_ascii=False))
     out.print(t)
+    _reason(reason)
 
 
 @app.command()
@@ -572,13 +670,21 @@ def path(a: str = typer.Argument(..., help="start: id, Label:id or exact name"),
     types = _rel_types(rel_type)
     paths = all_paths(store, na.uid, nb_.uid, k=k, limit=limit, rel_types=types) if all_ else \
         [p for p in [shortest_path(store, na.uid, nb_.uid, max_hops=k, rel_types=types)] if p]
+    reason = None
+    if not paths:
+        from iekg.queries.relations import path_reason
+
+        reason = path_reason(store, na.uid, nb_.uid, k, types)
     if fmt is Fmt.json:
-        _print_json(paths)
+        _print_json(paths)  # a list, as before; the reason of an empty answer goes to stderr
+        if reason:
+            err.print(Text(f"reason: {reason}"))
     else:
         for p in paths:
-            out.print(f"[{p['length']}] {p['text']}")
+            out.print(Text(f"[{p['length']}] {p['text']}"))
         if not paths:
             out.print(f"{na.name} → {nb_.name}: 在 {k} 步内没有路径 (no path within {k} hops)")
+            _reason(reason)
     if not paths:
         raise typer.Exit(1)
 
@@ -610,6 +716,8 @@ def partners(ident: str = typer.Argument(..., help="an enterprise or institution
         t.add_row(str(n), f"{r['name']} ({r['id']})", f"{r['score']:.3f}", f"{c['alignment']:.2f}", f"{c['distance']:.2f}",
                   f"{c['capacity']:.2f}", "✓" if r["existing"] else "", r["explanation"])
     out.print(t)
+    _coverage_line(res.get("data_coverage"))
+    _reason(res.get("reason"))
 
 
 @app.command()
@@ -635,7 +743,9 @@ def trains(industry: str | None = typer.Option(None, "--industry"), segment: str
         t.add_row(r["institution_name"], r["city_name"], f"{r['major_name']} {r['major']}",
                   f"{r['volume']:.0f}{'*' if r['estimate'] else ''}", f"{r['weight']:g}", f"{r['contribution']:.1f}")
     out.print(t)
-    out.print(f"合计 total {res['total']:.1f}" + ("  (* 按在校生估算 estimated)" if res["estimates"] else ""))
+    out.print(f"合计 total {res['total']:.1f} 人" + ("  (* 按在校生估算 estimated)" if res["estimates"] else ""))
+    _coverage_line(res.get("data_coverage"))
+    _reason(res.get("reason"))
 
 
 @app.command()
@@ -656,15 +766,18 @@ def hires(major: str = typer.Argument(..., help="a major code"), city: list[str]
         t.add_column(c)
     for r in res["industries"]:
         t.add_row(f"{r.get('code')} {r.get('name', '')}", f"{r.get('weight', 0):g}", str(r.get("enterprises", "")),
-                  _f(r.get("demand"), 1))
+                  _f(r.get("demand"), 1) if r.get("demand_data", True) else NO_DATA_CELL)
     out.print(t)
     e = RichTable(title="企业 enterprises")
     for c in ("企业", "城市", "行业", "从业人数"):
         e.add_column(c, overflow="fold")
     for r in res["enterprises"][:limit]:
+        emp = r.get("employees")
         e.add_row(f"{r.get('name')} ({r.get('id')})", str(r.get("city_name", r.get("city", ""))), str(r.get("industry", "")),
-                  str(r.get("employees", "")))
+                  NO_DATA_CELL if emp is None else f"{emp:,.0f} 人")
     out.print(e)
+    for why in (res.get("reasons") or {}).values():
+        _reason(why)
 
 
 def _add_viz() -> None:

@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
 
+    # Thresholds that are NOT in the notice: our assumptions, shown as
+    # "参考值（本工具假设，可在设置中修改）" wherever they appear (docs/measures.md).
+    shortage_below: float = 0.8  # IEKG_SHORTAGE_BELOW: supply/demand ratio below this is a shortage
+    surplus_above: float = 1.25  # IEKG_SURPLUS_ABOVE: ratio above this is a surplus
+    gap_min_people: float = 50.0  # IEKG_GAP_MIN_PEOPLE: a supply/demand gap smaller than this is "minor"
+    gap_full_people: float = 500.0  # IEKG_GAP_FULL_PEOPLE: a gap this large weighs fully in the ranking
+    reference_sai: float | None = None  # IEKG_REFERENCE_SAI: readiness's SAI reference (None: the target data's 0.6)
+    reference_employment: float | None = None  # IEKG_REFERENCE_EMPLOYMENT: employment reference (None: 0.9)
+
     # the API (``iekg serve``)
     api_key: str | None = None  # IEKG_API_KEY: writes (imports) need header X-API-Key with this value; unset → writes off
     cors_origins: Annotated[list[str], NoDecode] = []  # IEKG_CORS_ORIGINS: comma-separated origins; empty → no CORS

@@ -204,7 +204,8 @@ def test_coverage_cooperation_density_and_gaps(worked: Path) -> None:
     store = _store_from(worked)
     scope = resolve_scope(store, city="410200")
     a = alignment(store, scope)
-    assert a["segments"] == {"total": 3, "covered": 2, "uncovered": ["S3"]}
+    assert a["segments"] == {"total": 3, "covered": 2, "uncovered": ["S3"],
+                             "uncovered_named": [{"id": "S3", "name": "软件", "chain": "CH1"}]}
     assert round(a["coverage"], 4) == 0.6667
     dens = {i["code"]: i["cooperation_density"] for i in a["industries"]}
     assert dens == {"36": 1.0, "38": 0.0, "65": 1.0}
@@ -221,8 +222,8 @@ def test_coverage_cooperation_density_and_gaps(worked: Path) -> None:
     assert "DEMANDS|City:410200|Industry:38|year=2024|education_level=None|city_code=410200|major_code=None" in \
         shortage["evidence"]
     assert "OFFERS|Institution:4141099999|Major:460301|year=2024" in shortage["evidence"]
-    ranks = [x["severity"] for x in g["gaps"]]
-    assert ranks == sorted(ranks, reverse=True)
+    ranks = [(x["minor"], -x["priority"]) for x in g["gaps"]]  # ranked by priority (docs/measures.md)
+    assert ranks == sorted(ranks)
     only = gaps(store, scope, types=("surplus",))
     assert [x["type"] for x in only["gaps"]] == ["surplus"]
 

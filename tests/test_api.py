@@ -286,7 +286,7 @@ def test_paths(client: TestClient) -> None:
     assert 0 < ps["total"] == len(ps["paths"]) <= 5 and ps["paths"][0]["nodes"] == p["path"]["nodes"]
     none = client.get("/relations/path", params={"from": "4141012058", "to": "410000", "k": 1,
                                                  "type": "OFFERS"}).json()
-    assert none == {"found": False, "path": None}
+    assert none["found"] is False and none["path"] is None and "没有" in none["reason"]  # an empty answer says why
     problem(client.get("/relations/path", params={"from": "4141012058", "to": "nowhere"}), 404, "not-found")
     problem(client.get("/relations/paths", params={"from": "4141012058", "to": "410000", "k": 9}), 422)
 
@@ -347,8 +347,10 @@ def test_readiness(client: TestClient, home: Path) -> None:
 def test_coupling(client: TestClient, home: Path) -> None:
     c = client.get("/analysis/coupling").json()
     assert c.pop("illustrative") is True and c == _cli_json(home, "coupling")
-    two = client.get("/analysis/coupling", params={"city": ["410200", "410100"]}).json()
-    assert {s["city"] for s in two["scopes"]} == {"410200", "410100"}
+    three = client.get("/analysis/coupling", params={"city": ["410200", "410100", "410300"]}).json()
+    assert {s["city"] for s in three["scopes"]} == {"410200", "410100", "410300"}
+    # two cities are below the method's minimum (min–max over two makes every indicator 0 or 1): refused
+    problem(client.get("/analysis/coupling", params={"city": ["410200", "410100"]}), 422, "invalid-request")
     problem(client.get("/analysis/coupling", params={"city": "410200"}), 422, "invalid-request")
     problem(client.get("/analysis/coupling", params={"city": ["410200", "419999"]}), 404, "not-found")
 

@@ -67,7 +67,8 @@ def test_gaps_ranked_with_evidence_that_opens(home: str) -> None:
     g = js(home, "gaps", "--city", "410200")
     gaps = g["gaps"]
     assert [x["rank"] for x in gaps] == list(range(1, len(gaps) + 1))
-    assert [x["severity"] for x in gaps] == sorted((x["severity"] for x in gaps), reverse=True)
+    order = [(x["minor"], -x["priority"]) for x in gaps]  # ranked by priority, minor gaps last
+    assert order == sorted(order)
     assert sum(g["counts"].values()) >= len(gaps)
     node_evidence = next(e for x in gaps for e in x["evidence"] if "|" not in e)
     shown = js(home, "show", node_evidence)

@@ -167,6 +167,7 @@ class SearchResult(BaseModel):
     q: str
     total: int = Field(description="hits returned")
     items: list[SearchHit]
+    reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
 
 
 class Health(BaseModel):
@@ -224,9 +225,13 @@ class IndustryAlignment(Open):
     ratio: float | None
     status: str = Field(description="unmet | shortage | balanced | surplus | no_demand")
     deviation: float | None
-    cooperation_density: float | None
+    cooperation_density: float | None = Field(description="null: no enterprise of the scope in the industry (no data)")
     enterprises: int
     estimated_supply: float
+    demand_data: bool = Field(True, description="false: no demand row for the industry — its demand is NO DATA, "
+                                                "counted as 0 only in SAI as metrics.md defines it")
+    observed_demand: float | None = Field(None, description="the demand when there is demand data, else null")
+    note: str | None = Field(None, description="why ratio and deviation disagree (deviation compares shares)")
 
 
 class Alignment(Open):
@@ -247,8 +252,17 @@ class Alignment(Open):
     unmapped_programs: int
     segments: dict[str, Any]
     thresholds: dict[str, float]
+    thresholds_label: str = Field("参考值（本工具假设，可在设置中修改）",
+                                  description="the status thresholds are our assumption, not the notice's")
+    sai_observed: float | None = Field(None, description="SAI over the industries with demand data only")
+    sai_note: str | None = Field(None, description="a sentence when SAI and the observed SAI differ")
+    demand_coverage: dict[str, Any] = Field(default_factory=dict, description="industries with supply but no "
+                                            "demand rows and their share of supply")
+    data_coverage: dict[str, Any] = Field(default_factory=dict, description="cities, institutions and years with "
+                                          "data and without")
     industries: list[IndustryAlignment]
     illustrative: bool
+    reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
 
 
 class Gap(Open):
@@ -261,6 +275,16 @@ class Gap(Open):
     message: str
     evidence: list[str]
     evidence_total: int
+    unit: str = Field("", description="the magnitude's unit: 人, 个环节, 个行业, 人（从业人员）, the target's unit")
+    priority: float = Field(0.0, description="ranking key: severity × min(1, people / gap_full_people) for "
+                                              "supply/demand gaps, else severity")
+    minor: bool = Field(False, description="a supply/demand gap below gap_min_people (ranked last)")
+    people: float | None = Field(None, description="the gap in people (supply/demand gaps), else null")
+    evidence_items: list[dict[str, Any]] = Field(default_factory=list, description="{key, label}: each evidence "
+                                                 "key with a readable label")
+    feeding_majors: list[dict[str, Any]] | None = Field(None, description="supply/demand gaps: the scope's majors "
+                                                        "feeding the industry {major, name, weight, supply}")
+    note: str | None = None
 
 
 class Gaps(Open):
@@ -271,6 +295,7 @@ class Gaps(Open):
     total: int = Field(description="gaps found (before the limit)")
     gaps: list[Gap]
     illustrative: bool
+    reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
 
 
 class Readiness(Open):
@@ -281,7 +306,10 @@ class Readiness(Open):
     targets_total: int
     conditions_met: int
     conditions_total: int
-    items: list[dict[str, Any]]
+    items: list[dict[str, Any]] = Field(description="each target/condition; threshold_basis is notice or assumption, "
+                                                    "threshold_label quotes the notice or says 参考值（本工具假设，可在设置中修改）")
+    pilot: dict[str, Any] | None = Field(None, description="the city's real pilot status (public fact) with source")
+    has_data: bool = Field(True, description="false: no programs and no demand in the year")
     illustrative: bool
 
 
@@ -293,13 +321,15 @@ class ReadinessRanking(Open):
 
 class Coupling(Open):
     year: int | None
-    scopes: list[dict[str, Any]]
+    scopes: list[dict[str, Any]] = Field(description="the compared cities (with data), by CCD")
+    without_data: list[dict[str, Any]] = Field(default_factory=list, description="cities left out: no data")
     illustrative: bool
 
 
 class Partners(Open):
     results: list[dict[str, Any]]
     illustrative: bool
+    reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
 
 
 class Trains(Open):
@@ -307,6 +337,7 @@ class Trains(Open):
     rows: list[dict[str, Any]]
     total: float
     illustrative: bool
+    reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
 
 
 class Hires(Open):
@@ -314,22 +345,26 @@ class Hires(Open):
     industries: list[dict[str, Any]]
     enterprises: list[dict[str, Any]]
     illustrative: bool
+    reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
 
 
 class Neighbours(BaseModel):
     node: dict[str, Any] = Field(description="uid, label, id and name of the entity")
     total: int
     items: list[dict[str, Any]] = Field(description="type, zh, direction, props, other, other_label, other_id, other_name")
+    reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
 
 
 class PathOut(BaseModel):
     found: bool
     path: dict[str, Any] | None = Field(description="length, nodes, relationships, text — or null")
+    reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
 
 
 class PathsOut(BaseModel):
     total: int
     paths: list[dict[str, Any]]
+    reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
 
 
 def page_example(item: type[BaseModel], total: int = 1) -> dict[int | str, dict[str, Any]]:

@@ -22,12 +22,36 @@ from iekg.graph.sums import demand_rows, rollup
 DURATION = {"高职专科": 3, "中职": 3, "本科": 4, "职业本科": 4}
 
 
+# Every threshold that is not in the notice is ours, and is shown with these words wherever it appears.
+ASSUMPTION_LABEL = "参考值（本工具假设，可在设置中修改）"
+ASSUMPTION_LABEL_EN = "reference value (our assumption, adjustable in settings)"
+NO_DATA = "无数据"
+NO_DATA_EN = "no data"
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    """Status thresholds of metrics.md (settings): shortage below, surplus above."""
+    """Status thresholds of metrics.md and the gap ranking's sizes — all our assumptions (settings
+    ``IEKG_SHORTAGE_BELOW``, ``IEKG_SURPLUS_ABOVE``, ``IEKG_GAP_MIN_PEOPLE``, ``IEKG_GAP_FULL_PEOPLE``):
+    shortage below, surplus above; a supply/demand gap of fewer than ``gap_min_people`` people is
+    "minor" and ranked after the others; a gap of ``gap_full_people`` or more counts at full weight."""
 
     shortage_below: float = 0.8
     surplus_above: float = 1.25
+    gap_min_people: float = 50.0
+    gap_full_people: float = 500.0
+
+    @classmethod
+    def from_settings(cls, settings: Any = None) -> Thresholds:
+        if settings is None:
+            from iekg.settings import Settings
+
+            settings = Settings()
+        return cls(settings.shortage_below, settings.surplus_above, settings.gap_min_people,
+                   settings.gap_full_people)
+
+    def as_dict(self) -> dict[str, float]:
+        return {"shortage_below": self.shortage_below, "surplus_above": self.surplus_above}
 
 
 @dataclass(frozen=True)
@@ -374,10 +398,67 @@ def cooperation_density(store: Store, sums: ScopeSums) -> pd.DataFrame:
     return c.set_index("industry")[["enterprises", "cooperating"]]
 
 
+def demand_known(sums: ScopeSums) -> set[str]:
+    """The industries (大类) that have at least one demand row in scope (a row given by major counts for
+    the industries its weights point to with w > 0).  An industry outside this set has *no demand data*,
+    which is not a demand of 0."""
+    j = join_demand(sums.demands, sums.weights)
+    j = j[j["industry"].notna() & (j["weight"] > 0)]
+    return {str(x) for x in j["industry"].unique()}
+
+
+def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums | None = None) -> dict[str, Any]:
+    """What a scope's measures rest on: the cities, institutions and years with data and those without
+    (memoised with the scope's sums).  ``cities.with_programs`` / ``with_demand`` and their complements;
+    ``institutions.total`` / ``with_programs`` / ``without_programs`` (ids, at most 50 listed);
+    ``years.programs`` (years with programs in scope) and ``years.latest``."""
+    cities = tuple(sorted(scope.cities))
+
+    def compute() -> dict[str, Any]:
+        sm = sums or ScopeSums.gather(store, Scope(cities, year))
+        off = sm.offers
+        prog_cities = set(off.loc[off["programs"] > 0, "city"]) if len(off) else set()
+        dem_cities = set(sm.demands.loc[sm.demands["rows"] > 0, "city"]) if len(sm.demands) else set()
+        loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities))
+        insts = sorted(set(loc["src"]))
+        with_prog: set[str] = set()
+        if insts and sm.year is not None:
+            o = store.rel_frame("OFFERS", src_label="Institution", src_ids=insts, where={"year": sm.year})
+            with_prog = set(o["src"])
+        years = store.offer_years(list(cities))
+        without = [i for i in insts if i not in with_prog]
+        return {
+            "year": sm.year,
+            "cities": {"total": len(cities),
+                       "with_programs": sorted(prog_cities), "without_programs": sorted(set(cities) - prog_cities),
+                       "with_demand": sorted(dem_cities), "without_demand": sorted(set(cities) - dem_cities)},
+            "institutions": {"total": len(insts), "with_programs": len(insts) - len(without),
+                             "without_programs": without[:50], "without_programs_total": len(without)},
+            "years": {"programs": [int(y) for y in years.index], "latest": int(years.index.max()) if len(years) else None},
+        }
+
+    out: dict[str, Any] = store.memo(("data-coverage", cities, year), compute)
+    return out
+
+
+def empty_reason(cov: dict[str, Any], year_asked: int | None, what: str = "专业点") -> str | None:
+    """Why a scope has no programs (or None when it has some)."""
+    if cov["cities"]["with_programs"]:
+        return None
+    latest = cov["years"]["latest"]
+    if latest is None:
+        return (f"本范围内的院校没有任何年份的{what}数据 (no programs in scope in any year)：请导入 programs 表"
+                f" (import the programs table)")
+    if year_asked is not None and year_asked != latest and year_asked not in cov["years"]["programs"]:
+        return (f"{year_asked} 年没有{what}数据，最近一年为 {latest} 年 (no programs in {year_asked}; latest is "
+                f"{latest}): 试试 --year {latest}")
+    return f"本范围 {cov['year']} 年没有{what}数据 (no programs in {cov['year']})"
+
+
 def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
               sums: ScopeSums | None = None) -> dict[str, Any]:
     """The alignment of one scope: the JSON object of ``iekg align``."""
-    t = thresholds or Thresholds()
+    t = thresholds or Thresholds.from_settings()
     sums = sums or ScopeSums.gather(store, scope)
     s = sums.supply()
     d = sums.demand()
@@ -398,44 +479,108 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
     dens = (coop["cooperating"] / coop["enterprises"]).reindex(frame.index)
     est = sums.estimated_supply()
 
+    # demand coverage: industries with supply but no demand rows are "no demand data", not demand 0
+    known = demand_known(sums)
+    has_d = np.array([c in known for c in frame.index], dtype=bool)
+    no_data = (sv > 0) & ~has_d
+    s_obs = float(sv[has_d].sum())
+    d_obs = float(dv[has_d].sum())
+    sai_obs = (float(1 - 0.5 * np.abs(sv[has_d] / s_obs - dv[has_d] / d_obs).sum())
+               if s_obs > 0 and d_obs > 0 else None)
+    unobserved = float(sv[no_data].sum())
+    dc = {"industries_with_supply": int((sv > 0).sum()), "without_demand_data": int(no_data.sum()),
+          "industries_without_demand_data": [str(c) for c in frame.index[no_data]],
+          "supply_without_demand_data": unobserved,
+          "share_of_supply": (unobserved / S) if S > 0 else None,
+          "note": None}
+    if no_data.any():
+        names = "、".join(sums.industry_names.get(str(c), str(c)) for c in frame.index[no_data][:5])
+        more = " 等" if no_data.sum() > 5 else ""
+        dc["note"] = (f"{int(no_data.sum())} 个有供给的行业（{names}{more}）没有需求数据，占供给 "
+                      f"{unobserved / S:.1%}；SAI 按 metrics.md 把它们的需求计为 0，"
+                      f"「观测 SAI」只在有需求数据的行业上计算 ({int(no_data.sum())} industries with supply have no "
+                      f"demand rows, {unobserved / S:.1%} of supply)")
+    sai_note = None
+    if sai is not None and sai_obs is not None and round(sai, 4) != round(sai_obs, 4):
+        sai_note = (f"SAI {sai:.4f} 把没有需求数据的行业当作需求为 0；只看有需求数据的行业，观测 SAI 为 "
+                    f"{sai_obs:.4f}。两者不同，说明缺的需求数据影响了结果：补充这些行业的需求后再比较 "
+                    f"(SAI counts industries without demand data as demand 0; over industries with demand data "
+                    f"the observed SAI is {sai_obs:.4f})")
+    elif sai is not None and sai_obs is None and no_data.any():
+        sai_note = "没有任何有需求数据的行业有供给，无法计算观测 SAI (no observed SAI)"
+
     segs = focus_segments(store, scope)
     supplied = set(frame.index[frame["supply"] > 0])
     seg_cov = segs.assign(supplied=segs["industry"].isin(supplied)).groupby(["chain", "segment"])["supplied"].any()
     coverage = float(seg_cov.mean()) if len(seg_cov) else None
+    uncovered = sorted(seg_cov.index.get_level_values("segment")[~seg_cov.to_numpy()])
+    seg_names = (store.node_frame("ChainSegment", ["name"], ids=uncovered).set_index("id")["name"]
+                 if uncovered else pd.Series(dtype=object))
+    seg_chain = dict(zip(segs["segment"], segs["chain"], strict=True))
 
     def num(x: float) -> float | None:
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
-    industries = [
-        {"code": code, "name": sums.industry_names.get(code, ""), "supply": float(sv[k]), "demand": float(dv[k]),
-         "ratio": num(ratio[k]), "status": str(status[k]), "deviation": num(deviation[k]),
-         "cooperation_density": num(dens.iloc[k]),
-         "enterprises": int(coop["enterprises"].get(code, 0)), "estimated_supply": float(est.get(code, 0.0))}
-        for k, code in enumerate(frame.index)
-    ]
+    industries = []
+    for k, code in enumerate(frame.index):
+        item = {"code": code, "name": sums.industry_names.get(code, ""), "supply": float(sv[k]), "demand": float(dv[k]),
+                "ratio": num(ratio[k]), "status": str(status[k]), "deviation": num(deviation[k]),
+                "cooperation_density": num(dens.iloc[k]),
+                "enterprises": int(coop["enterprises"].get(code, 0)), "estimated_supply": float(est.get(code, 0.0)),
+                "demand_data": bool(has_d[k]), "observed_demand": float(dv[k]) if has_d[k] else None,
+                "note": deviation_note(float(sv[k]), float(dv[k]), S, D, str(status[k]))}
+        industries.append(item)
+    cov = data_coverage(store, scope, scope.year, sums)
+    if not cov["cities"]["with_programs"]:
+        coverage = None  # no programs at all that year: coverage is no data, not 0
+    reason = None
+    if not industries:
+        reason = empty_reason(cov, scope.year) or (
+            "本范围没有供给也没有需求数据 (no supply and no demand in scope)" +
+            (f"：产业链 {scope.chain} 对应的行业没有数据" if scope.chain else ""))
     return {
         "scope": scope.id, "scope_name": scope.name, "scope_kind": scope.kind, "cities": list(scope.cities),
         "chain": scope.chain, "year": sums.year, "S": S, "D": D, "sai": sai, "coverage": coverage,
+        "sai_observed": sai_obs, "sai_note": sai_note, "demand_coverage": dc,
         "estimates": sums.estimated_programs > 0,
         "estimated_programs": sums.estimated_programs,
         "unmapped_programs": sums.unmapped_programs,
-        "segments": {"total": len(seg_cov), "covered": int(seg_cov.sum()),
-                     "uncovered": sorted(seg_cov.index.get_level_values("segment")[~seg_cov.to_numpy()])},
-        "thresholds": {"shortage_below": t.shortage_below, "surplus_above": t.surplus_above},
+        "segments": {"total": len(seg_cov), "covered": int(seg_cov.sum()), "uncovered": uncovered,
+                     "uncovered_named": [{"id": x, "name": str(seg_names.get(x, x)), "chain": seg_chain.get(x)}
+                                         for x in uncovered]},
+        "thresholds": t.as_dict(),
+        "thresholds_label": ASSUMPTION_LABEL, "thresholds_label_en": ASSUMPTION_LABEL_EN,
+        "data_coverage": cov, "reason": reason,
         "industries": industries,
     }
+
+
+def deviation_note(s: float, d: float, S: float, D: float, status: str) -> str | None:
+    """A sentence when the structural deviation and the supply/demand ratio point different ways (a
+    shortage with a positive deviation, a surplus with a negative one): deviation compares shares, not
+    counts."""
+    if d <= 0 or S <= 0 or D <= 0:
+        return None
+    e = (s / S) / (d / D) - 1
+    if (status in ("shortage", "unmet") and e > 0) or (status == "surplus" and e < 0):
+        return (f"结构偏离度比较的是份额而不是人数：本行业占总供给 {s / S:.1%}、占总需求 {d / D:.1%}，"
+                f"偏离度为 {e:+.4f}；但人数上供给 {s:,.0f} 人、需求 {d:,.0f} 人 (总供给 {S:,.0f} 人与总需求 "
+                f"{D:,.0f} 人不同)，所以供需比与偏离度方向不同 (deviation compares shares, not counts)")
+    return None
 
 
 def alignment_table(store: Store, cities: Sequence[str], year: int | None = None,
                     thresholds: Thresholds | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-industry and per-city alignment of many cities in one vectorised pass (each city its own scope).
 
-    Returns (per city × industry: supply, demand, ratio, status, deviation) and (per city: S, D, sai).
+    Returns (per city × industry: supply, demand, ratio, status, deviation, demand_data) and (per city: S, D,
+    sai, sai_observed — over the industries with demand rows —, supply_without_demand_data).  Cities with
+    neither supply nor demand are left out (no data is not zero).
     Gives the same numbers as :func:`alignment` called city by city; ``year`` None means the latest year
     with programs in any of the cities.  The sums per city × industry are read once for all the cities
     (:class:`ScopeSums`, memoised) and the measures computed on city × industry matrices.
     """
-    t = thresholds or Thresholds()
+    t = thresholds or Thresholds.from_settings()
     wanted = sorted(set(cities))
     sums = ScopeSums.gather(store, Scope(tuple(wanted), year))
     cells = sums.cells
@@ -454,10 +599,26 @@ def alignment_table(store: Store, cities: Sequence[str], year: int | None = None
         deviation = np.where(d > 0, share_s / np.where(share_d > 0, share_d, 1) - 1, np.nan)
         sai = np.where((S > 0) & (D > 0), 1 - 0.5 * np.abs(share_s - share_d).sum(axis=1), np.nan)
     status = _statuses(s, d, t)
+    known = np.zeros_like(s, dtype=bool)
+    j = join_demand(sums.demands, sums.weights)
+    j = j[j["industry"].notna() & (j["weight"] > 0)]
+    city_pos = {c: k for k, c in enumerate(city_ids)}
+    ind_pos = {c: k for k, c in enumerate(inds)}
+    for c, i in zip(j["city"], j["industry"], strict=True):
+        if c in city_pos and i in ind_pos:
+            known[city_pos[c], ind_pos[i]] = True
+    so = np.where(known, s, 0.0)
+    do = np.where(known, d, 0.0)
+    S_obs, D_obs = so.sum(axis=1), do.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sai_obs = np.where((S_obs > 0) & (D_obs > 0),
+                           1 - 0.5 * np.abs(so / S_obs[:, None] - do / D_obs[:, None]).sum(axis=1), np.nan)
     ci, ii = np.nonzero((s > 0) | (d > 0))
     idx = pd.MultiIndex.from_arrays([city_ids[ci], np.asarray(inds, dtype=object)[ii]], names=["city", "industry"])
     table = pd.DataFrame({"supply": s[ci, ii], "demand": d[ci, ii], "ratio": ratio[ci, ii], "status": status[ci, ii],
-                          "deviation": deviation[ci, ii]}, index=idx)
-    totals = pd.DataFrame({"S": S, "D": D, "sai": sai, "year": sums.year}, index=pd.Index(city_ids, name="city"))
+                          "deviation": deviation[ci, ii], "demand_data": known[ci, ii]}, index=idx)
+    totals = pd.DataFrame({"S": S, "D": D, "sai": sai, "year": sums.year, "sai_observed": sai_obs,
+                           "supply_without_demand_data": (s * ~known).sum(axis=1)},
+                          index=pd.Index(city_ids, name="city"))
     present = (S > 0) | (D > 0)
     return table, totals[present]

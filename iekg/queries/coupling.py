@@ -8,6 +8,13 @@ indicators weighted by the entropy method over the compared scopes; then
 with α = β = 0.5 by default, graded in steps of 0.1 (metrics.md).  The indicator lists are settings
 (:class:`CouplingSettings`); an indicator that the data does not give for every compared scope is left
 out and listed in the result, never read as zero.
+
+A city is compared only when it has data on both sides in the year: programs (education) and demand
+rows or enterprises (industry).  The others are listed in ``without_data`` with what they lack and
+are left out of the normalisation: their zeros are missing data, and min–max scaling would grade them
+极度失调 by construction.  With fewer than :data:`MIN_CITIES` cities with data the method refuses
+(ValueError): with two, min–max scaling makes every indicator 0 or 1, so the degree only says which
+city is larger and the smaller one is graded 极度失调 whatever its real state.
 """
 
 from __future__ import annotations
@@ -45,6 +52,9 @@ INDUSTRY_INDICATORS: dict[str, str] = {
     "focus_chains": "重点产业链数 focus chains",
     "gdp": "地区生产总值 GDP",
 }
+
+
+MIN_CITIES = 3  # the fewest cities with data the min–max / entropy method can compare meaningfully
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,30 @@ def coupling(store: Store, cities: Sequence[str], year: int | None = None,
     if len(cities) < 2:
         raise ValueError("coupling coordination compares scopes: give at least two cities")
     table = table or indicators(store, cities, year)
-    result: dict[str, Any] = {"year": table.year, "alpha": st.alpha, "beta": st.beta, "excluded": {}}
+    v = table.values
+    education_data = v["programs"] > 0
+    industry_data = (v["demand"] > 0) | (v["enterprises"] > 0)
+    city_names = {str(i): str(n) for i, n in zip(*store.node_frame("City", ["name"], ids=list(v.index))[["id", "name"]]
+                                            .to_numpy().T, strict=True)} if len(v) else {}
+    without = []
+    for city in v.index:
+        lacks = ([] if education_data[city] else ["programs"]) + ([] if industry_data[city] else ["demand_or_enterprises"])
+        if lacks:
+            what = "、".join({"programs": "专业点", "demand_or_enterprises": "需求与企业"}[x] for x in lacks)
+            without.append({"city": city, "name": city_names.get(city, city), "lacks": lacks,
+                            "reason": f"{table.year} 年没有{what}数据 (no data), 未参与比较"})
+    keep = [c for c in v.index if education_data[c] and industry_data[c]]
+    if len(keep) < MIN_CITIES:
+        have = "、".join(f"{city_names.get(c, c)}" for c in keep) or "无"
+        raise ValueError(
+            f"耦合协调度需要至少 {MIN_CITIES} 个有数据的城市才能比较，{table.year} 年只有 {len(keep)} 个（{have}）；"
+            f"{len(without)} 个城市没有数据 (coupling needs at least {MIN_CITIES} cities with programs and "
+            f"demand or enterprises; {len(keep)} have them). 请为更多城市导入数据，或用 iekg align 查看单个城市")
+    table = IndicatorTable(v.loc[keep], table.year, table.notes)
+    result: dict[str, Any] = {"year": table.year, "alpha": st.alpha, "beta": st.beta, "excluded": {},
+                              "without_data": without, "compared": len(keep), "minimum_cities": MIN_CITIES,
+                              "coverage": {"cities_total": len(v), "cities_with_data": keep,
+                                           "cities_without_data": [w["city"] for w in without]}}
     indices = {}
     for system, names in (("education", st.education), ("industry", st.industry)):
         x = table.values[list(names)]

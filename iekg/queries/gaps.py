@@ -3,9 +3,9 @@
 Types (metrics.md): ``unmet_demand``, ``shortage``, ``surplus``, ``uncovered_segment``,
 ``no_cooperation``, ``no_training_base``, ``target_shortfall``.
 
-``magnitude`` is in the gap's own unit (people for supply/demand gaps, employees for an enterprise
-without partner, segments for a chain without base, the target's unit for a shortfall).  Gaps are
-ranked by ``severity`` in [0, 1], comparable across types, then by magnitude:
+``magnitude`` is in the gap's own unit, named in ``unit`` (人 for supply/demand gaps, 人（从业人员）for
+an enterprise without partner, 个环节 for a chain without base, 个行业 for an uncovered segment, the
+target's unit for a shortfall).  ``severity`` in [0, 1] is comparable across types:
 
 | type | severity |
 | --- | --- |
@@ -16,6 +16,12 @@ ranked by ``severity`` in [0, 1], comparable across types, then by magnitude:
 | no_training_base | 1 (a focus chain no local base serves) |
 | target_shortfall | shortfall / threshold |
 | no_cooperation | 0.5 × the enterprise's share of the largest focus-chain enterprise's employees, at least 0.05 |
+
+Ranking (docs/measures.md): a supply/demand gap (unmet, shortage, surplus) of fewer than
+``Thresholds.gap_min_people`` people is ``minor`` and ranked after every other gap; the others are
+ranked by ``priority`` = severity × min(1, people / ``gap_full_people``) for supply/demand gaps (so a
+ratio made by a few people never outranks a real shortage of hundreds) and = severity for the other
+types; then magnitude, type and entity.  Both sizes are our assumptions (settings).
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from typing import Any
 
 import pandas as pd
 
-from iekg.graph.schema import rel_key
+from iekg.graph.schema import NODE_TYPES, REL_TYPES, rel_key
 from iekg.graph.store import Store
 from iekg.queries.alignment import (
+    ASSUMPTION_LABEL,
     DURATION,
     Scope,
     ScopeSums,
@@ -42,17 +49,68 @@ from iekg.queries.readiness import NOTICE, Context, readiness
 GAP_TYPES = ("unmet_demand", "shortage", "surplus", "uncovered_segment", "no_cooperation", "no_training_base",
              "target_shortfall")
 EVIDENCE_CAP = 20
+PEOPLE_TYPES = ("unmet_demand", "shortage", "surplus")
+UNITS = {"unmet_demand": "人", "shortage": "人", "surplus": "人", "uncovered_segment": "个行业",
+         "no_cooperation": "人（从业人员）", "no_training_base": "个环节"}
 
 
 def _gap(kind: str, entity: str, name: str, magnitude: float, severity: float, evidence: list[str],
-         detail: dict[str, Any], message: str, evidence_total: int | None = None) -> dict[str, Any]:
+         detail: dict[str, Any], message: str, evidence_total: int | None = None, *, unit: str | None = None,
+         labels: dict[str, str] | None = None) -> dict[str, Any]:
     total = len(evidence) if evidence_total is None else evidence_total
+    ev = evidence[:EVIDENCE_CAP]
     return {"type": kind, "entity": entity, "name": name, "magnitude": float(magnitude),
+            "unit": unit if unit is not None else UNITS.get(kind, ""),
             "severity": round(float(severity), 10), "message": message, "detail": detail,
-            "evidence": evidence[:EVIDENCE_CAP], "evidence_total": total}
+            "evidence": ev, "evidence_total": total,
+            "evidence_items": [{"key": k, "label": (labels or {}).get(k)} for k in ev]}
 
 
-def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str]) -> dict[str, tuple[list[str], int]]:
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.1f}"
+
+
+def label_evidence(store: Store, found: list[dict[str, Any]]) -> None:
+    """Fill the readable label of every evidence item still without one: a node as 「类型 名称」, a
+    relationship as 「起点 —关系→ 终点」 (names read once for all the gaps)."""
+    uids: set[str] = set()
+    for g in found:
+        for item in g["evidence_items"]:
+            if item["label"] is None:
+                k = item["key"]
+                uids.update(k.split("|")[1:3] if "|" in k else [k])
+    names: dict[str, str] = {}
+    by_label: dict[str, list[str]] = {}
+    for u in uids:
+        lab, _, ident = u.partition(":")
+        if lab in NODE_TYPES:
+            by_label.setdefault(lab, []).append(ident)
+    for lab, ids in by_label.items():
+        f = store.node_frame(lab, ["name"], ids=sorted(set(ids)))
+        for i, n in zip(f["id"], f["name"], strict=True):
+            names[f"{lab}:{i}"] = str(n) if n is not None and n == n else str(i)
+
+    def node_label(u: str) -> str:
+        lab = u.partition(":")[0]
+        zh = NODE_TYPES[lab].zh if lab in NODE_TYPES else lab
+        return f"{zh} {names.get(u, u.partition(':')[2])}"
+
+    for g in found:
+        for item in g["evidence_items"]:
+            if item["label"] is not None:
+                continue
+            k = item["key"]
+            if "|" in k:
+                parts = k.split("|")
+                rt = REL_TYPES[parts[0]].zh if parts[0] in REL_TYPES else parts[0]
+                extra = " ".join(p.replace("=", " ") for p in parts[3:] if not p.endswith("=None"))
+                item["label"] = f"{node_label(parts[1])} —{rt}→ {node_label(parts[2])}" + (f"（{extra}）" if extra else "")
+            else:
+                item["label"] = node_label(k)
+
+
+def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
+                     labels: dict[str, str]) -> dict[str, tuple[list[str], int]]:
     """Per industry: the keys of its largest programs (supply = volume × weight, ties by institution and
     major), at most EVIDENCE_CAP of them, chosen by the store (on Neo4j, ORDER BY … LIMIT on the server),
     and how many programs feed it in all (from the sums)."""
@@ -62,23 +120,68 @@ def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str]) -> di
     top = store.top_offers(sorted(sums.scope.cities), sums.year, pairs, DURATION, EVIDENCE_CAP)
     n = sums.offers[["major", "programs"]].merge(w[["major", "industry"]], on="major").groupby("industry")["programs"].sum()
     out: dict[str, tuple[list[str], int]] = {}
+    inst_names = _name_map(store, "Institution", top["institution"])
+    major_names = _name_map(store, "Major", top["major"])
+    weight_of = {(code, m): float(wt) for code, ps in pairs.items() for m, wt in ps}
     for code in industries:
         rows = top[top["key"] == code]
-        keys = [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": y})
-                for a, b, y in zip(rows["institution"], rows["major"], rows["year"], strict=True)]
+        keys = []
+        for a, b, y, sup in zip(rows["institution"], rows["major"], rows["year"], rows["supply"], strict=True):
+            k = rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": y})
+            keys.append(k)
+            wt = weight_of.get((code, b), 0.0)
+            vol = f"，毕业生（或估算）{_fmt(float(sup) / wt)} 人 × 对应权重 {wt:g}" if wt > 0 else ""
+            labels[k] = (f"{inst_names.get(a, a)} {y} 年 {major_names.get(b, b)} 专业 供给 {_fmt(float(sup))} 人"
+                          f"{vol}")
         out[code] = (keys, int(n.get(code, 0)))
     return out
 
 
-def _demand_evidence(demand_rows: pd.DataFrame, industry: str) -> list[str]:
+def _name_map(store: Store, label: str, ids: Any) -> dict[str, str]:
+    wanted = sorted({str(i) for i in ids if i is not None})
+    if not wanted:
+        return {}
+    f = store.node_frame(label, ["name"], ids=wanted)
+    return {str(i): (str(n) if n is not None and n == n else str(i)) for i, n in zip(f["id"], f["name"], strict=True)}
+
+
+def _demand_evidence(demand_rows: pd.DataFrame, industry: str, names: dict[str, dict[str, str]] | None = None,
+                     labels: dict[str, str] | None = None) -> list[str]:
     rows = demand_rows[demand_rows["industry"] == industry]
     keys = [rel_key("DEMANDS", f"{sl}:{s}", f"{tl}:{t}", {"year": y, "education_level": _clean(e), "city_code": c,
                                                           "major_code": _clean(m)})
             for sl, s, tl, t, y, e, c, m in zip(rows["src_label"], rows["src"], rows["target_label"], rows["target"],
                                                  rows["year"], rows["education_level"], rows["city_code"],
                                                  rows["major_code"], strict=True)]
+    if names is not None and labels is not None:
+        for k, sl, s, tl, t, y, e, h, wt in zip(keys, rows["src_label"], rows["src"], rows["target_label"],
+                                                rows["target"], rows["year"], rows["education_level"],
+                                                rows["headcount"], rows["weight"], strict=True):
+            who = names.get(sl, {}).get(str(s), str(s))
+            what = names.get(tl, {}).get(str(t), str(t))
+            level = f"（{e}）" if _clean(e) else ""
+            share = f"，按对应权重 {float(wt):g} 计入本行业 {_fmt(float(h) * float(wt))} 人" if tl == "Major" else ""
+            labels[k] = f"{who} {y} 年 {what}{level} 需求 {_fmt(float(h))} 人{share}"
     # largest demand first; the key breaks ties, so every store gives the same order
     return [k for _, k in sorted(zip(-rows["demand"].to_numpy(), keys, strict=True))]
+
+
+def feeding_majors(store: Store, sums: ScopeSums, industries: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per industry: the majors of the scope's programs that feed it (crosswalk weight > 0), with the weight
+    and the supply they bring (volume × weight), largest first — so that a major feeding a shortage is
+    never proposed for a cut."""
+    w = sums.weights.frame
+    w = w[w["industry"].isin(industries) & (w["weight"] > 0)][["major", "industry", "weight"]]
+    vol = sums.offers.groupby("major", as_index=False)["volume"].sum()
+    f = vol.merge(w, on="major")
+    f["supply"] = (f["volume"] * f["weight"]).round(6)
+    f = f[f["supply"] > 0]
+    names = _name_map(store, "Major", f["major"])
+    out: dict[str, list[dict[str, Any]]] = {}
+    for code, g in f.sort_values(["supply", "major"], ascending=[False, True], kind="mergesort").groupby("industry"):
+        out[str(code)] = [{"major": str(m), "name": names.get(str(m), str(m)), "weight": round(float(wt), 6),
+                           "supply": float(sp)} for m, wt, sp in zip(g["major"], g["weight"], g["supply"], strict=True)]
+    return out
 
 
 def _clean(v: Any) -> Any:
@@ -90,24 +193,37 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[di
     largest programs; a surplus the other way round)."""
     out = []
     flagged = [i for i in align["industries"] if i["status"] in ("unmet", "shortage", "surplus")]
-    supply_ev = _supply_evidence(store, sums, [i["code"] for i in flagged])
+    labels: dict[str, str] = {}
+    supply_ev = _supply_evidence(store, sums, [i["code"] for i in flagged], labels)
     demand_rows = join_demand(scope_demand(store, sorted(sums.scope.cities), sums.year), sums.weights)
+    demand_rows = demand_rows[demand_rows["industry"].isin([i["code"] for i in flagged])]
+    names = {lab: _name_map(store, lab, demand_rows.loc[demand_rows["src_label"] == lab, "src"])
+             for lab in ("City", "Enterprise")}
+    names["Industry"] = _name_map(store, "Industry", demand_rows.loc[demand_rows["target_label"] == "Industry", "target"])
+    names["Major"] = _name_map(store, "Major", demand_rows.loc[demand_rows["target_label"] == "Major", "target"])
+    feeds = feeding_majors(store, sums, [i["code"] for i in flagged])
     for ind in flagged:
         s, d, code = ind["supply"], ind["demand"], ind["code"]
         status = ind["status"]
         sup, n_sup = supply_ev[code]
-        dem = _demand_evidence(demand_rows, code)
-        detail = {"industry": code, "supply": s, "demand": d, "ratio": ind["ratio"]}
+        dem = _demand_evidence(demand_rows, code, names, labels)
+        detail = {"industry": code, "supply": s, "demand": d, "ratio": ind["ratio"], "deviation": ind["deviation"]}
         name = f"{code} {ind['name']}"
+        note = ind.get("note")
+        extra = {"feeding_majors": feeds.get(code, []), "note": note}
         if status == "unmet":
-            out.append(_gap("unmet_demand", f"Industry:{code}", name, d, 1.0, dem + sup, detail,
-                            f"{ind['name']} 需求 {d:.0f} 人，本地无对口专业供给", len(dem) + n_sup))
+            g = _gap("unmet_demand", f"Industry:{code}", name, d, 1.0, dem + sup, detail,
+                     f"{ind['name']} 需求 {_fmt(d)} 人，本地无对口专业供给", len(dem) + n_sup)
         elif status == "shortage":
-            out.append(_gap("shortage", f"Industry:{code}", name, d - s, 1 - s / d, dem + sup, detail,
-                            f"{ind['name']} 供给 {s:.0f} 人，需求 {d:.0f} 人，缺口 {d - s:.0f} 人", len(dem) + n_sup))
+            g = _gap("shortage", f"Industry:{code}", name, d - s, 1 - s / d, dem + sup, detail,
+                     f"{ind['name']} 供给 {_fmt(s)} 人，需求 {_fmt(d)} 人，缺口 {_fmt(d - s)} 人", len(dem) + n_sup)
         else:
-            out.append(_gap("surplus", f"Industry:{code}", name, s - d, 1 - d / s, sup + dem, detail,
-                            f"{ind['name']} 供给 {s:.0f} 人，需求 {d:.0f} 人，过剩 {s - d:.0f} 人", len(dem) + n_sup))
+            g = _gap("surplus", f"Industry:{code}", name, s - d, 1 - d / s, sup + dem, detail,
+                     f"{ind['name']} 供给 {_fmt(s)} 人，需求 {_fmt(d)} 人，过剩 {_fmt(s - d)} 人", len(dem) + n_sup)
+        g.update(extra)
+        for item in g["evidence_items"]:
+            item["label"] = labels.get(item["key"])
+        out.append(g)
     return out
 
 
@@ -123,9 +239,12 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any]) -> list[dict[s
         chain = segs.loc[segs["segment"] == seg, "chain"].iloc[0]
         ev = [f"ChainSegment:{seg}", f"IndustryChain:{chain}"] + [
             rel_key("MAPS_TO", f"ChainSegment:{seg}", f"Industry:{i}", {}) for i in inds]
+        ind_names = _name_map(store, "Industry", inds)
+        named = "、".join(f"{i} {ind_names.get(i, '')}".strip() for i in inds)
         out.append(_gap("uncovered_segment", f"ChainSegment:{seg}", str(seg_names.get(seg, seg)), len(inds), 1.0, ev,
                         {"chain": chain, "industries": inds},
-                        f"重点产业链「{chain_names.get(chain, chain)}」的环节「{seg_names.get(seg, seg)}」没有本地专业供给"))
+                        f"重点产业链「{chain_names.get(chain, chain)}」的环节「{seg_names.get(seg, seg)}」没有本地专业供给"
+                        f"（对应 {len(inds)} 个行业：{named or '无'}）"))
 
     cities = sorted(scope.cities)
     # enterprises of focus-chain segments in scope with no school partner at all
@@ -145,7 +264,9 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any]) -> list[dict[s
                         max(0.05, 0.5 * n / biggest),
                         [f"Enterprise:{e}", rel_key("IN_SEGMENT", f"Enterprise:{e}", f"ChainSegment:{seg}", {})],
                         {"segment": seg, "role": _clean(role), "employees": n},
-                        f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}) 没有任何院校合作伙伴"))
+                        f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}，从业 {_fmt(n)} 人) 没有任何院校合作伙伴"
+                        if n > 0 else f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}，从业人数不详) "
+                        "没有任何院校合作伙伴"))
 
     # focus chains that no training base in scope serves (through a segment or a mapped industry)
     bases = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City", dst_ids=cities)["src"]
@@ -179,8 +300,11 @@ def target_gaps(ready: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(_gap("target_shortfall", f"Target:{r['target']}", str(r["name"]), r["shortfall"],
                         min(1.0, r["shortfall"] / r["threshold"]) if r["threshold"] else 1.0,
                         [f"Target:{r['target']}"] + r["evidence"],
-                        {"metric": r["metric"], "value": r["value"], "threshold": r["threshold"], "unit": r["unit"]},
-                        f"{r['name']}：现有 {r['value']:g}，目标 {r['comparison']} {r['threshold']:g} {r['unit'] or ''}，差 {r['shortfall']:g}".rstrip()))
+                        {"metric": r["metric"], "value": r["value"], "threshold": r["threshold"], "unit": r["unit"],
+                         "threshold_basis": r.get("threshold_basis"), "threshold_label": r.get("threshold_label")},
+                        f"{r['name']}：现有 {r['value']:g} {r['unit'] or ''}，目标 {r['comparison']} {r['threshold']:g} "
+                        f"{r['unit'] or ''}（{'通知目标' if r.get('threshold_basis', 'notice') == 'notice' else r.get('threshold_label')}），差 {r['shortfall']:g} {r['unit'] or ''}"
+                        .replace("  ", " ").rstrip(), unit=r["unit"] or ""))
     return out
 
 
@@ -190,6 +314,12 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     sums = ScopeSums.gather(store, scope)
     align = alignment(store, scope, thresholds, sums)
     found = supply_gaps(store, align, sums) + chain_gaps(store, scope, align)
+    not_computed = None
+    if not align["data_coverage"]["cities"]["with_programs"]:
+        # no programs that year: "no supply" is missing data, not a gap — say so instead of flagging it
+        skipped = ("unmet_demand", "shortage", "surplus", "uncovered_segment")
+        found = [g for g in found if g["type"] not in skipped]
+        not_computed = {"types": list(skipped), "reason": align["reason"]}
     if with_targets and scope.kind == "city":
         ctx = Context(store, scope.cities[0], align["year"], sums=sums, align=align)
         try:
@@ -198,8 +328,35 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
             pass  # the graph holds no targets of that policy: no target gaps to report
     if types:
         found = [g for g in found if g["type"] in types]
-    found.sort(key=lambda g: (-g["severity"], -g["magnitude"], g["type"], g["entity"]))
+    t = thresholds or Thresholds.from_settings()
+    for g in found:
+        people = g["type"] in PEOPLE_TYPES
+        g["people"] = g["magnitude"] if people else None
+        g["minor"] = bool(people and g["magnitude"] < t.gap_min_people)
+        g["priority"] = round(g["severity"] * (min(1.0, g["magnitude"] / t.gap_full_people)
+                                               if people and t.gap_full_people > 0 else 1.0), 10)
+        g.setdefault("feeding_majors", None)
+        g.setdefault("note", None)
+    label_evidence(store, found)
+    found.sort(key=lambda g: (g["minor"], -g["priority"], -g["magnitude"], g["type"], g["entity"]))
     for rank, g in enumerate(found, 1):
         g["rank"] = rank
-    counts = {t: sum(1 for g in found if g["type"] == t) for t in GAP_TYPES}
-    return {"scope": scope.id, "scope_name": scope.name, "year": align["year"], "counts": counts, "gaps": found}
+    counts = {ty: sum(1 for g in found if g["type"] == ty) for ty in GAP_TYPES}
+    reason = None
+    if not found:
+        cov = align["data_coverage"]
+        if align.get("reason"):
+            reason = align["reason"]
+        elif types:
+            reason = f"本范围没有 {'、'.join(types)} 类型的缺口 (no gap of type {', '.join(types)}): 去掉 --type 看全部缺口"
+        elif not cov["cities"]["with_demand"]:
+            reason = "本范围没有需求数据，无法判断短缺或过剩 (no demand data in scope): 请导入 talent_demand 表"
+        else:
+            reason = "按当前阈值没有发现缺口 (no gap at the current thresholds)"
+    return {"scope": scope.id, "scope_name": scope.name, "year": align["year"], "counts": counts, "gaps": found,
+            "minor": sum(1 for g in found if g["minor"]), "reason": reason, "not_computed": not_computed,
+            "ranking": {"gap_min_people": t.gap_min_people, "gap_full_people": t.gap_full_people,
+                        "label": ASSUMPTION_LABEL,
+                        "rule": "supply/demand gaps below gap_min_people are minor and ranked last; others by "
+                                "priority = severity × min(1, people / gap_full_people) (other types: severity)"},
+            "data_coverage": align["data_coverage"], "demand_coverage": align["demand_coverage"]}

@@ -16,7 +16,7 @@ import pandas as pd
 
 from iekg.graph.schema import rel_key
 from iekg.graph.store import Store
-from iekg.queries.alignment import Scope, ScopeSums, alignment
+from iekg.queries.alignment import ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN, Scope, ScopeSums, alignment
 
 NOTICE = "豫发改社会〔2022〕646号"
 COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -148,7 +148,11 @@ def m_relevance(ctx: Context) -> Measured:
     sai = ctx.align["sai"]
     if sai is None:
         return Measured(None, [], "没有本市的供给或需求数据，无法计算结构匹配指数 SAI")
-    return Measured(float(sai), [f"City:{ctx.city}"], "专业结构与产业需求的结构匹配指数 SAI")
+    note = "专业结构与产业需求的结构匹配指数 SAI"
+    obs = ctx.align.get("sai_observed")
+    if ctx.align.get("sai_note") and obs is not None:
+        note += f"；只看有需求数据的行业，观测 SAI 为 {obs:.4f}（{ctx.align['demand_coverage']['without_demand_data']} 个有供给的行业没有需求数据）"
+    return Measured(float(sai), [f"City:{ctx.city}"], note)
 
 
 def m_graduate_employment(ctx: Context) -> Measured:
@@ -185,6 +189,52 @@ METRICS: dict[str, Callable[[Context], Measured]] = {
 }
 
 
+# Metrics whose threshold the notice does not give (its words are 关联度高, 就业质量高): ours, settable.
+ASSUMED_METRICS = {"condition_major_industry_relevance": "reference_sai",
+                   "condition_graduate_employment": "reference_employment"}
+PILOT_PROPS = ("pilot_level", "pilot_batch", "pilot_document", "pilot_issued", "pilot_source")
+
+
+def threshold_basis(t: dict[str, Any]) -> tuple[str, str, str]:
+    """(basis, label, label_en) of a target's threshold: ``assumption`` — a number the notice does not give,
+    shown as 参考值（本工具假设，可在设置中修改）— or ``notice`` — the notice's own target, quoted with
+    its wording and how it is read (e.g. 20个左右 → 按下限判定)."""
+    note = str(t.get("note") or "")
+    if str(t.get("metric")) in ASSUMED_METRICS or "假设" in note:
+        return "assumption", ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN
+    text = str(t.get("text") or t.get("name") or "")
+    how = " → 按下限判定" if "下限" in note else ""
+    return "notice", f"通知原文：「{text}」{how}", f"the notice's own target: \"{text}\"" + (
+        " (read at its lower bound)" if how else "")
+
+
+def pilot_status(store: Store, city: str) -> dict[str, Any]:
+    """The city's real pilot status, a public fact read from the City node (loaded from the official pilot
+    list with its source): ``selected`` true / false (a list is loaded but the city is not on it) / null
+    (no pilot list in the graph), and the level, batch, document, issue date and source."""
+    f = store.node_frame("City", list(PILOT_PROPS))
+    known = f["pilot_level"].notna().any() if len(f) else False
+    row = f[f["id"] == city]
+    props = {k: (None if row.empty or row[k].iloc[0] is None or row[k].iloc[0] != row[k].iloc[0] else str(row[k].iloc[0]))
+             for k in PILOT_PROPS}
+    out: dict[str, Any] = {k.removeprefix("pilot_"): v for k, v in props.items()}
+    if props["pilot_level"]:
+        out["selected"] = True
+        out["text"] = (f"已入选{props['pilot_level']}产教融合试点城市（{props['pilot_batch'] or ''}"
+                       f"{'，' + props['pilot_document'] if props['pilot_document'] else ''}"
+                       f"{'，' + props['pilot_issued'] if props['pilot_issued'] else ''}）").replace("（，", "（")
+        out["text_en"] = f"already selected as a {props['pilot_level']} pilot city"
+    elif known:
+        out["selected"] = False
+        out["text"] = "不在已加载的试点城市名单中 (not on the loaded pilot list)"
+        out["text_en"] = "not on the loaded pilot list"
+    else:
+        out["selected"] = None
+        out["text"] = "图中没有试点城市名单数据 (no pilot list loaded)"
+        out["text_en"] = "no pilot list loaded"
+    return out
+
+
 def targets(store: Store, policy: str = NOTICE) -> list[dict[str, Any]]:
     """The Target nodes the policy sets, in id order."""
     out = [n.props for r, n in store.neighbours(f"Policy:{policy}", ["SETS_TARGET"], "out")]
@@ -194,18 +244,29 @@ def targets(store: Store, policy: str = NOTICE) -> list[dict[str, Any]]:
 
 
 def readiness(store: Store, city: str, year: int | None = None, policy: str = NOTICE,
-              ctx: Context | None = None) -> dict[str, Any]:
-    """Every target and condition with the city's value, threshold, met, shortfall and evidence."""
+              ctx: Context | None = None, settings: Any = None) -> dict[str, Any]:
+    """Every target and condition with the city's value, threshold, met, shortfall and evidence; each
+    threshold says whether it is the notice's (quoted) or our assumption (``threshold_basis``,
+    ``threshold_label``); ``pilot`` is the city's real pilot status; ``data_coverage`` what it rests on."""
     node = store.get(f"City:{city}")
     if node is None:
         raise LookupError(f"city {city} is not in the graph")
+    if settings is None:
+        from iekg.settings import Settings
+
+        settings = Settings()
     ctx = ctx or Context(store, city, year)
     rows = []
     for t in targets(store, policy):
         fn = METRICS.get(str(t.get("metric")))
         threshold = float(t["value"])
+        override = getattr(settings, ASSUMED_METRICS.get(str(t.get("metric")), "-"), None)
+        if override is not None:
+            threshold = float(override)
+        basis, label, label_en = threshold_basis(t)
         row = {"target": t["id"], "metric": t.get("metric"), "name": t.get("name"),
                "kind": t.get("kind", "target"), "comparison": t.get("comparison"), "threshold": threshold,
+               "threshold_basis": basis, "threshold_label": label, "threshold_label_en": label_en,
                "unit": t.get("unit"), "deadline": t.get("deadline"), "any_of": t.get("any_of"),
                "text": t.get("text"), "interpretation": t.get("note")}
         if fn is None:
@@ -250,15 +311,23 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
             unmeasurable += 1
         elif status:
             n_met += 1
+    from iekg.queries.alignment import data_coverage
+
+    cov = data_coverage(store, ctx.scope, year, ctx.sums)
+    has_data = bool(cov["cities"]["with_programs"] or cov["cities"]["with_demand"])
     return {"city": city, "name": node.name, "year": ctx.year, "policy": policy,
             "targets_met": n_met, "targets_total": total, "targets_unmeasurable": unmeasurable,
             "conditions_met": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition" and effective(r)}),
             "conditions_total": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition"}),
-            "items": rows}
+            "items": rows,
+            "pilot": pilot_status(store, city), "has_data": has_data, "data_coverage": cov,
+            "assumption_label": ASSUMPTION_LABEL}
 
 
 def readiness_all(store: Store, year: int | None = None, policy: str = NOTICE) -> list[dict[str, Any]]:
-    """Every city, ranked: most targets met, then most conditions met, then smallest relative shortfall."""
+    """Every city, ranked: most targets met, then most conditions met, then smallest relative shortfall.
+    Cities with neither programs nor demand in the year are ranked after all the others, marked
+    ``has_data: false`` (their zeros are no data, not a measured 0)."""
     cities = sorted(n.id for n in store.nodes("City"))
     out = [readiness(store, c, year, policy) for c in cities]
 
@@ -266,7 +335,7 @@ def readiness_all(store: Store, year: int | None = None, policy: str = NOTICE) -
         return sum((i["shortfall"] or 0) / i["threshold"] for i in r["items"]
                    if i["measurable"] and i["threshold"] and i["kind"] != "condition")
 
-    out.sort(key=lambda r: (-r["targets_met"], -r["conditions_met"], rel_short(r), r["city"]))
+    out.sort(key=lambda r: (not r["has_data"], -r["targets_met"], -r["conditions_met"], rel_short(r), r["city"]))
     for rank, r in enumerate(out, 1):
         r["rank"] = rank
         r["relative_shortfall"] = rel_short(r)

@@ -45,6 +45,7 @@ from iekg.queries.alignment import (
     Weights,
     aligned_majors,
     chain_industries,
+    data_coverage,
     program_supply,
     resolve_scope,
     rollup,
@@ -205,6 +206,96 @@ def neighbours(store: Store, uid: str, *, labels: Iterable[str] | None = None,
     rows.sort(key=lambda x: x[0])
     out = [row for _, row in rows]
     return out[:limit] if limit is not None else out
+
+
+def neighbours_reason(store: Store, uid: str, *, labels: Iterable[str] | None = None,
+                      rel_types: Iterable[str] | None = None, direction: str = "both",
+                      year: int | None = None) -> str:
+    """Why :func:`neighbours` found nothing: what the entity has without the filters, and what to try."""
+    every = store.neighbours(uid, None, "both", None)
+    if not every:
+        return "该实体在图中没有任何关系 (the entity has no relationship at all): 导入与它相关的数据"
+    kinds: dict[str, int] = {}
+    for r, other in every:
+        d = "out" if r.src == uid else "in"
+        k = f"{r.type} {d} → {other.label}"
+        kinds[k] = kinds.get(k, 0) + 1
+    have = "；".join(f"{k} ×{n}" for k, n in sorted(kinds.items())[:8])
+    filters = ", ".join(x for x in (
+        f"label={','.join(labels)}" if labels else "", f"type={','.join(rel_types)}" if rel_types else "",
+        f"direction={direction}" if direction != "both" else "", f"year={year}" if year is not None else "") if x)
+    return (f"没有符合筛选条件（{filters}）的关系；该实体共有 {len(every)} 个关系：{have} "
+            f"(no relationship matches {filters}; try without those filters)")
+
+
+def path_reason(store: Store, a_uid: str, b_uid: str, k: int, rel_types: Iterable[str] | None) -> str:
+    """Why no path joins two entities within ``k`` hops, and what to try."""
+    lonely = [u for u in (a_uid, b_uid) if not store.neighbours(u, None, "both", None)]
+    if lonely:
+        return f"{lonely[0]} 在图中没有任何关系，无法连到其他实体 (it has no relationship at all)"
+    tip = "去掉 --type 限制，或" if rel_types else ""
+    return (f"{k} 步之内没有连接两者的路径 (no path within {k} hops): 试试{tip}加大 --k（最多 8）"
+            f"{'；限定的关系类型：' + ','.join(rel_types) if rel_types else ''}")
+
+
+def search_reason(text: str, labels: Iterable[str] | None = None) -> str:
+    """Why a search found nothing, and what to try."""
+    only = f"（只在 {','.join(labels)} 中找）" if labels else ""
+    return (f"没有名称或编号包含「{text}」的实体{only} (nothing named like {text!r}): 试试更短的关键词、简称、"
+            f"拼音（API）{'，或去掉 --label' if labels else ''}")
+
+
+def nearest_categories(store: Store, code: str, n: int = 3) -> list[dict[str, Any]]:
+    """The major categories whose crosswalk weights point to the industries nearest ``code`` (same 门类 /
+    first digit, closest code first): what the crosswalk offers instead when nothing aligns to ``code``."""
+    aw = store.rel_frame("ALIGNS_WITH", ["weight"], src_label="MajorCategory")
+    if aw.empty:
+        return []
+    aw = aw.assign(industry=rollup(aw["dst"]))
+    aw = aw[aw["industry"].astype(str).str[:1] == str(code)[:1]]
+    aw = aw[aw["industry"] != code]
+    if aw.empty:
+        return []
+
+    def dist(x: str) -> float:
+        try:
+            return abs(int(x) - int(code))
+        except ValueError:
+            return 99.0
+
+    aw = aw.assign(dist=aw["industry"].map(dist), weight=aw["weight"].astype(float))
+    aw = aw.sort_values(["dist", "weight", "src"], ascending=[True, False, True], kind="mergesort")
+    aw = aw.drop_duplicates("src").head(n)
+    cats = _names(store, "MajorCategory", aw["src"])
+    inds = _names(store, "Industry", aw["industry"])
+    return [{"category": str(c), "name": cats.get(str(c), str(c)), "industry": str(i), "industry_name": inds.get(str(i), ""),
+             "weight": float(w)} for c, i, w in zip(aw["src"], aw["industry"], aw["weight"], strict=True)]
+
+
+def _no_supply_reason(store: Store, codes: Sequence[str], scope_name: str, year: int | None,
+                      cities: Sequence[str]) -> str:
+    """Why no program of the scope supplies ``codes`` (大类): nothing in the crosswalk aligns to them
+    (nearest categories named), no program in that year (the latest named), or no institution in scope
+    offers the aligned majors."""
+    names = _names(store, "Industry", codes)
+    what = "、".join(f"{c} {names.get(c, '')}".strip() for c in codes) or "（无行业）"
+    aligned = aligned_majors(store, codes)
+    if not aligned:
+        near = [x for c in codes[:1] for x in nearest_categories(store, c)]
+        tip = "；相近的类别：" + "、".join(f"{x['name']}（{x['category']}，对应 {x['industry']} {x['industry_name']}，权重 "
+                                       f"{x['weight']:g}）" for x in near) if near else ""
+        return (f"专业—行业对照表中没有专业对应行业 {what} (no major aligned to industry {','.join(codes)} in the "
+                f"crosswalk){tip}。可在对照表中补充权重 (add weights to the crosswalk)")
+    years = store.offer_years(list(cities))
+    latest = int(years.index.max()) if len(years) else None
+    if latest is None:
+        return f"{scope_name}没有任何年份的专业点数据 (no programs in scope): 请导入 programs 表"
+    if year is not None and year not in set(int(y) for y in years.index):
+        return f"{scope_name} {year} 年没有专业点数据，最近一年为 {latest} 年 (no programs in {year}; latest is {latest})"
+    mnames = _names(store, "Major", aligned[:3])
+    return (f"{scope_name} {year} 年没有院校开设对应 {what} 的专业（如 {'、'.join(mnames.get(m, m) for m in aligned[:3])}"
+            f"{' 等' if len(aligned) > 3 else ''}，共 {len(aligned)} 个） (no institution in scope offers a major aligned "
+            f"to it in {year})")
 
 
 # -------------------------------------------------------------------------------------------- paths
@@ -467,10 +558,15 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
         estimate=("estimate", "any"))
     by_inst["contribution"] = by_inst["contribution"].round(9)
     by_inst = by_inst.sort_values(["contribution", "institution"], ascending=[False, True], kind="mergesort")
+    reason = None
+    if rows.empty:
+        reason = (_no_supply_reason(store, codes, scope.name, _py(data_year) if data_year is not None else year,
+                                    scope.cities) if codes else f"{target['name']} 没有对应的行业 (maps to no industry)")
     return {
         "target": target, "year": _py(data_year), "cities": list(scope.cities), "scope_name": scope.name,
         "total": float(rows["contribution"].sum()), "estimates": bool(rows["estimate"].any()),
-        "rows": _records(rows[cols]), "institutions": _records(by_inst),
+        "rows": _records(rows[cols]), "institutions": _records(by_inst), "reason": reason,
+        "data_coverage": data_coverage(store, scope, year),
     }
 
 
@@ -586,17 +682,29 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
     inds["enterprises"] = inds["industry"].map(ent.groupby("industry")["id"].count()).fillna(0).astype(int)
     ind_demand = d[d["target_label"] == "Industry"].groupby("industry")["headcount"].sum()
     inds["demand"] = inds["industry"].map(ind_demand).fillna(0.0)
+    inds["demand_data"] = inds["industry"].isin(set(ind_demand.index))  # False: no demand row (no data, not 0)
     inds = inds.rename(columns={"industry": "code"})
     cat = w["category"].dropna()
+    where = "所选城市" if city_list is not None else "图中"
+    reasons = {
+        "industries": None if len(inds) else
+        f"专业 {code} {m.name} 在对照表中没有对应行业 (no crosswalk weight for this major or its category): 在对照表中补充权重",
+        "enterprises": None if len(ent) or not len(inds) else
+        f"{where}没有属于这些行业（{'、'.join(str(x) for x in inds['code'][:5])}）的企业 (no enterprise in scope in those "
+        "industries): 导入 enterprises 表，或去掉 --city",
+        "demand": None if len(d) or not len(inds) else
+        f"{where}{'' if yr is None else str(yr) + ' 年'}没有针对该专业或这些行业的需求数据 (no demand rows): 导入 talent_demand 表",
+    }
     return {
         "major": {"code": code, "name": m.name, "level": m.props.get("level"),
                   "category": str(cat.iloc[0]) if len(cat) else None,
                   "weights_via": str(inds["via"].iloc[0]) if len(inds) else None},
         "year": yr, "cities": city_list,
-        "industries": _records(inds[["code", "name", "weight", "via", "enterprises", "demand"]]),
+        "industries": _records(inds[["code", "name", "weight", "via", "enterprises", "demand", "demand_data"]]),
         "enterprises": _records(ent[ent_cols]),
         "demand": _records(d[demand_cols]),
         "total_demand": float(d["headcount"].sum()), "total_weighted_demand": float(d["weighted"].sum()),
+        "reasons": reasons, "reason": next((r for r in reasons.values() if r), None),
     }
 
 
@@ -726,7 +834,8 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
             "industry": {"code": codes[0], "name": ind_names.get(codes[0], "")} if codes else None,
             "year": _py(data_year), "weights": asdict(w)}
     if not codes:
-        return {**head, "candidates": 0, "results": [], "note": "企业未登记所属行业，无法计算对口度"}
+        note = "企业未登记所属行业，无法计算对口度 (the enterprise has no industry): 在 enterprises 表补充行业代码"
+        return {**head, "candidates": 0, "results": [], "note": note, "reason": note}
     f = sr.groupby("institution", as_index=False).agg(
         city=("city", "first"), supply=("supply", "sum"), volume=("volume", "sum"), estimate=("estimate", "any"))
     f = f[f["supply"] > 0].rename(columns={"institution": "id"})
@@ -756,7 +865,10 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
             "components": _component_dict(r), "existing": bool(types), "cooperation_types": types,
             "supply": r["supply"], "volume": r["volume"], "estimate": bool(r["estimate"]), "majors": ms,
             "explanation": "；".join(parts)})
-    return {**head, "candidates": n, "results": results}
+    reason = None if n else _no_supply_reason(store, codes[:1], "全部城市", _py(data_year) if data_year is not None
+                                               else year, _all_cities(store))
+    cov = data_coverage(store, _scope(store, None, year), year)
+    return {**head, "candidates": n, "results": results, "reason": reason, "data_coverage": cov}
 
 
 def partners_for_institution(store: Store, institution_id: str, *, limit: int | None = 10, year: int | None = None,
@@ -825,4 +937,15 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
             "components": _component_dict(r), "existing": bool(types), "cooperation_types": types,
             "supply": r["supply"], "share": r["share"], "volume": r["volume"], "estimate": bool(r["estimate"]),
             "majors": ms, "explanation": "；".join(parts)})
-    return {**head, "candidates": n, "results": results}
+    reason = None
+    if not n:
+        if by_ind.empty:
+            own = program_supply(store, _all_cities(store), None, institutions=[inst.id])[0]
+            reason = (f"{inst.name} {_py(data_year)} 年没有开设专业点，或其专业在对照表中没有对应行业 (no program with "
+                      f"crosswalk weights in {_py(data_year)})" + (f"；该校有数据的最近年份为 {int(own['year'].max())} 年"
+                                                                    if len(own) else ""))
+        else:
+            reason = (f"没有企业属于本校专业对应的行业（{'、'.join(by_ind['industry'].astype(str)[:5])}）"
+                      "(no enterprise in those industries): 导入 enterprises 表")
+    return {**head, "candidates": n, "results": results, "reason": reason,
+            "data_coverage": data_coverage(store, _scope(store, None, year), year)}

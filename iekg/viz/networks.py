@@ -477,30 +477,46 @@ def chain_view(store: Store, chain: str, *, cities: Sequence[str] | None = None,
     net = _net()
     kinds: set[str] = set()
     seg_status: dict[str, str] = {}
+    # an industry several segments map to is shown in each of them: marked, and counted once in the chain total
+    sharing: dict[str, list[str]] = defaultdict(list)
+    for s in segs:
+        for c in seg_inds.get(s, []):
+            sharing[c].append(s)
+    shared = {c: sorted(v) for c, v in sharing.items() if len(v) > 1}
+    chain_s = sum(_num(ind_fig.get(c, {}).get("supply")) for c in sharing)
+    chain_d = sum(_num(ind_fig.get(c, {}).get("demand")) for c in sharing)
     for s in sorted(segs, key=lambda x: (depth[x], x)):
         info = seg_info.get(s, {})
         kinds.add(str(info.get("source_kind")))
         inds = seg_inds.get(s, [])
         sv = sum(_num(ind_fig.get(c, {}).get("supply")) for c in inds)
         dv = sum(_num(ind_fig.get(c, {}).get("demand")) for c in inds)
+        # demand of industries without any demand row is no data, not 0
+        no_demand_data = [c for c in inds if ind_fig.get(c, {}).get("demand_data") is False]
+        dv_text = "无数据" if inds and len(no_demand_data) == len(inds) else fmt_num(dv)
         st = status_of(sv, dv, t)
         seg_status[s] = st
         style = STATUS_STYLE.get(st, STATUS_STYLE["none"])
         here = ins[ins["dst"] == s]
         leads = int((here["role"] == "链主").sum())
         rows = [("环节位置 position", info.get("position")),
-                ("供给 supply", fmt_num(sv)), ("需求 demand", fmt_num(dv)), ("供需比 ratio s/d", _ratio(sv, dv)),
+                ("供给 supply", fmt_num(sv)), ("需求 demand", dv_text), ("供需比 ratio s/d", _ratio(sv, dv)),
                 ("状态 status", _status_words(st)),
                 ("本地企业 local enterprises", f"{len(here)}" + (f"（链主 lead {leads}）" if leads else "")),
                 ("对应行业 industries", "")]
         lines = tooltip(str(info.get("name") or s), f"{type_name('ChainSegment')} · {s}", rows).splitlines()
         for c in inds:
             f = ind_fig.get(c, {})
-            lines.append(f"  {c} {ind_names.get(c, '')}: 供 {fmt_num(f.get('supply'))} / 需 {fmt_num(f.get('demand'))}"
-                         f" · {_status_words(f.get('status', 'none'))}")
+            others = [str(seg_info.get(o, {}).get("name") or o) for o in shared.get(c, []) if o != s]
+            need = "无数据 no data" if f.get("demand_data") is False else fmt_num(f.get("demand"))
+            lines.append(f"  {c} {ind_names.get(c, '')}: 供 {fmt_num(f.get('supply'))} / 需 {need}"
+                         f" · {_status_words(f.get('status', 'none'))}"
+                         + (f" *与「{'」「'.join(others)}」共用，全额显示在每个环节，相加会重复计算 (shared: do not add up)"
+                            if others else ""))
         if sv == 0:
             lines.append("⚠ 没有本地专业供给 no local major supplies this segment")
-        label = f"{short(str(info.get('name') or s), 30)}\n供 {fmt_num(sv)} · 需 {fmt_num(dv)}"
+        mark = "*" if any(c in shared for c in inds) else ""
+        label = f"{short(str(info.get('name') or s), 30)}\n供 {fmt_num(sv)}{mark} · 需 {dv_text}{mark}"
         gap = st in GAP_STATUSES
         net.add_node(f"ChainSegment:{s}", label=label, shape="box", x=seg_xy[s][0], y=seg_xy[s][1],
                      color=_node_colour(style["fill"], style["border"]), borderWidth=3.5 if gap else 1.5,
@@ -566,6 +582,10 @@ def chain_view(store: Store, chain: str, *, cities: Sequence[str] | None = None,
     uncovered = [s for s in segs if seg_status.get(s) == "unmet" or all(
         _num(ind_fig.get(c, {}).get("supply")) == 0 for c in seg_inds.get(s, []))]
     notes = []
+    if shared:
+        notes.append(f"* {len(shared)} 个行业同时对应多个环节，其供需在每个环节全额显示，各环节相加会重复计算；全链去重合计："
+                     f"供 {fmt_num(chain_s)} 人 · 需 {fmt_num(chain_d)} 人 · * industries shared by several segments are "
+                     f"shown in full in each; the chain total counts each once")
     if hidden:
         notes.append(f"每个环节显示供给最多的 {per_segment} 所院校（另有 {hidden} 条院校—环节供给未显示）· "
                      f"the {per_segment} largest suppliers of each segment are shown ({hidden} more links not shown)")
@@ -590,7 +610,8 @@ def chain_view(store: Store, chain: str, *, cities: Sequence[str] | None = None,
                        layout={"improvedLayout": False, "randomSeed": 20220729})
     page = network_page(frame, net.nodes, net.edges, options)
     page.meta.update(chain=chain, cities=city_list, year=data.year, segments=len(segs), uncovered=uncovered,
-                     statuses=seg_status, capped=bool(hidden))
+                     statuses=seg_status, capped=bool(hidden), shared_industries=shared,
+                     chain_supply=chain_s, chain_demand=chain_d)
     return page
 
 

@@ -43,7 +43,7 @@ def scope_of(store: Store, city: list[str] | None, province: str | None, year: i
         if chain is not None and store.get(f"IndustryChain:{chain}") is None:
             raise LookupError(f"chain {chain} is not in the graph")
         scope = resolve_scope(store, cities=city or None, province=province, year=year, chain=chain)
-    listing.require_year(store, year, scope.cities)
+    # a year without programs is an empty answer with its reason (200), not an error
     return scope
 
 
@@ -149,14 +149,15 @@ COUPLING_EXAMPLE = {"year": 2024, "alpha": 0.5, "beta": 0.5, "excluded": {"gdp":
 
 
 @router.get("/coupling", response_class=DataResponse, response_model=None,
-            summary="Coupling coordination 耦合协调度", responses=ok(Coupling, COUPLING_EXAMPLE, 404))
+            summary="Coupling coordination 耦合协调度", responses=ok(Coupling, COUPLING_EXAMPLE, 404, 422))
 def get_coupling(store: StoreDep,
                  city: Annotated[set[CityCodeStr] | None, Query(min_length=2, description="cities to compare "
-                                                                "(at least two; default all)",
+                                                                "(at least three with data; default all)",
                                                                 examples=[["410200", "410100"]])] = None,
                  year: YearQuery = None) -> DataResponse:
     """Coupling coordination degree of the education and industry systems across cities (entropy weights)
-    — ``iekg coupling``."""
+    — ``iekg coupling``.  Cities without programs or without demand/enterprises in the year are left out
+    (``without_data``); fewer than three cities with data: 422 with the reason."""
     from iekg.queries.coupling import coupling
 
     cities = sorted(city) if city else all_cities(store)
@@ -187,7 +188,6 @@ def get_partners(store: StoreDep,
     from iekg.queries.relations import partners_for_enterprise, partners_for_institution
 
     node = listing.resolve(store, id)
-    listing.require_year(store, year)
     with query_errors():
         if node.label == "Enterprise":
             res = partners_for_enterprise(store, node.id, limit=limit, year=year)
@@ -225,7 +225,6 @@ def get_who_trains(store: StoreDep,
 
     if sum(x is not None for x in (industry, segment, chain)) != 1:
         raise ProblemError("invalid-request", "give exactly one of industry, segment, chain")
-    listing.require_year(store, year, city)
     with query_errors():
         res = who_trains_for(store, industry=industry, segment=segment, chain=chain, cities=city or None, year=year)
     res["rows_total"] = len(res["rows"])

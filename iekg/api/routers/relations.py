@@ -50,8 +50,10 @@ def neighbours(store: StoreDep, id: Ident,
     with query_errors():
         rows = rq.neighbours(store, node.uid, labels=[x.value for x in label] if label else None,
                              rel_types=_types(types), direction=direction.value, year=year, limit=limit)
+    reason = None if rows else rq.neighbours_reason(store, node.uid, labels=[x.value for x in label] if label else None,
+                                                    rel_types=_types(types), direction=direction.value, year=year)
     return {"node": {"uid": node.uid, "label": node.label, "id": node.id, "name": node.name}, "total": len(rows),
-            "items": rows}
+            "items": rows, "reason": reason}
 
 
 @router.get("/path", response_model=PathOut, summary="Shortest path 最短路径",
@@ -68,7 +70,8 @@ def path(store: StoreDep, source: Annotated[str, Query(alias="from", min_length=
     a, b = resolve(store, source), resolve(store, target)
     with query_errors():
         p = rq.shortest_path(store, a.uid, b.uid, max_hops=k, rel_types=_types(types))
-    return {"found": p is not None, "path": p}
+    return {"found": p is not None, "path": p,
+            "reason": None if p is not None else rq.path_reason(store, a.uid, b.uid, k, _types(types))}
 
 
 @router.get("/paths", response_model=PathsOut, summary="All simple paths 全部路径",
@@ -85,4 +88,5 @@ def paths(store: StoreDep, source: Annotated[str, Query(alias="from", min_length
     a, b = resolve(store, source), resolve(store, target)
     with query_errors():
         ps = rq.all_paths(store, a.uid, b.uid, k=k, limit=limit, rel_types=_types(types))
-    return {"total": len(ps), "paths": ps}
+    return {"total": len(ps), "paths": ps,
+            "reason": None if ps else rq.path_reason(store, a.uid, b.uid, k, _types(types))}

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var CONFIG = JSON.parse(document.getElementById("dashboard-config").textContent);
-  var ROUTES = CONFIG.routes;  // {cities, alignment, readiness, gaps, attachments, plan, vizCity, vizChain, vizEgo}
+  var ROUTES = CONFIG.routes;
+  var ASSUMPTION = "参考值（本工具假设，可在设置中修改）";  // {cities, alignment, readiness, gaps, attachments, plan, vizCity, vizChain, vizEgo}
 
   var STATUS = {
     unmet: ["无供给", "unmet demand"], shortage: ["短缺", "shortage"], balanced: ["平衡", "balanced"],
@@ -121,8 +122,25 @@
       (a.estimates ? " · 含 " + a.estimated_programs + " 个专业点按在校生估算 (estimates)" : "");
     $("kpi-sai").textContent = a.sai === null || a.sai === undefined ? "—" : NF3.format(a.sai);
     var req = (r.items || []).filter(function (i) { return i.metric === "condition_major_industry_relevance"; })[0];
-    $("kpi-sai-note").textContent = req ? "试点条件 requirement ≥ " + req.threshold + (a.sai !== null && a.sai >= req.threshold ? "，已满足 met" : "，未满足 not met")
-      : "0–1，越高越匹配 higher is better";
+    var obs = a.sai_observed === null || a.sai_observed === undefined ? "" :
+      (a.sai_note ? " · 观测 SAI observed " + NF3.format(a.sai_observed) + "（仅有需求数据的行业）" : "");
+    var refLabel = req && req.threshold_basis === "assumption" ? (req.threshold_label || ASSUMPTION) : "通知目标 notice target";
+    $("kpi-sai-note").textContent = (req ? refLabel + " ≥ " + req.threshold + (a.sai !== null && a.sai >= req.threshold ? "，已达到 reached" : "，未达到 not reached")
+      : "0–1，越高越匹配 higher is better") + obs;
+    var pilot = r.pilot || null;
+    var pel = $("pilot-status");
+    if (pel) {
+      pel.textContent = "";
+      pel.hidden = !pilot;
+      if (pilot) {
+        pel.appendChild(document.createTextNode("试点身份（公开信息）pilot status: " + (pilot.selected ? (r.name || "") : "") + pilot.text));
+        if (pilot.source) {
+          pel.appendChild(document.createTextNode(" · 来源 source: "));
+          pel.appendChild(el("a", { href: pilot.source, target: "_blank", rel: "noopener", text: pilot.source }));
+        }
+        pel.setAttribute("data-selected", String(pilot.selected));
+      }
+    }
     $("kpi-coverage").textContent = pct(a.coverage);
     var seg = a.segments || { covered: 0, total: 0 };
     $("kpi-coverage-note").textContent = seg.total ? seg.covered + " / " + seg.total + " 个环节有本地专业供给 segments supplied"
@@ -138,7 +156,7 @@
     $("kpi-gaps-note").textContent = "短缺 " + ((counts.shortage || 0) + (counts.unmet_demand || 0)) + " · 过剩 " + (counts.surplus || 0) +
       " · 链条 " + ((counts.uncovered_segment || 0) + (counts.no_training_base || 0)) + " · 目标 " + (counts.target_shortfall || 0);
     var t = a.thresholds || {};
-    $("thresholds").textContent = "< " + t.shortage_below + " 短缺，> " + t.surplus_above + " 过剩";
+    $("thresholds").textContent = "< " + t.shortage_below + " 短缺，> " + t.surplus_above + " 过剩（" + (a.thresholds_label || ASSUMPTION) + "）";
   }
 
   // ------------------------------------------------------------------------------ chart
@@ -185,13 +203,13 @@
       var ws = r.supply / max * plotW, wd = r.demand / max * plotW;
       g.appendChild(svg("rect", { x: labelW, y: y + 5, width: Math.max(ws, r.supply > 0 ? 1 : 0), height: 9, fill: "#2f6690" }));
       g.appendChild(svg("rect", { x: labelW, y: y + 15, width: Math.max(wd, r.demand > 0 ? 1 : 0), height: 9, fill: "#9aa5b1" }));
-      var st = STATUS[r.status] || STATUS.none;
+      var st = r.demand_data === false ? ["无数据", "no demand data"] : (STATUS[r.status] || STATUS.none);
       var cx = W - statusW + 6;
       g.appendChild(svg("rect", { x: cx, y: y + 7, width: 46, height: 16, rx: 2, fill: STATUS_COLOUR[r.status] || "#b0bec5" }));
       g.appendChild(svg("text", { x: cx + 23, y: y + 19, "text-anchor": "middle", "font-size": 11.5, fill: "#fff" }, st[0]));
       g.appendChild(svg("text", { x: cx + 54, y: y + 19, "font-size": 11.5, fill: "#1f2a33" },
         r.ratio === null ? "s/d —" : "s/d " + NF2.format(r.ratio)));
-      g.appendChild(svg("title", {}, name + "\n供给 supply " + num(r.supply) + "\n需求 demand " + num(r.demand) +
+      g.appendChild(svg("title", {}, name + "\n供给 supply " + num(r.supply) + "\n需求 demand " + (r.demand_data === false ? "无数据 no data" : num(r.demand)) +
         "\n供需比 ratio " + (r.ratio === null ? "—" : NF2.format(r.ratio)) + "\n状态 " + st[0] + " " + st[1] +
         (r.enterprises ? "\n本市企业 enterprises " + r.enterprises : "") +
         (r.cooperation_density !== null && r.cooperation_density !== undefined ? "\n合作密度 cooperation density " + NF2.format(r.cooperation_density) : "")));
@@ -226,7 +244,8 @@
           i.note ? el("span", { cls: "note", text: i.note }) : null]);
         tb.appendChild(el("tr", null, [
           nameCell, el("td", { cls: "num", text: value }),
-          el("td", { cls: "num", text: (CMP[i.comparison] || i.comparison || "") + " " + (i.threshold === null ? "" : i.threshold) + " " + (i.unit || "") }),
+          el("td", { cls: "num" }, [(CMP[i.comparison] || i.comparison || "") + " " + (i.threshold === null ? "" : i.threshold) + " " + (i.unit || ""),
+            el("span", { cls: "note basis-" + (i.threshold_basis || "notice"), text: i.threshold_label || "" })]),
           el("td", null, [mark]),
           el("td", { cls: "num", text: i.measurable && i.shortfall ? (i.unit === "SAI" || i.unit === "比率" ? NF3.format(i.shortfall) : num(i.shortfall)) : "" })
         ]));
@@ -262,9 +281,12 @@
     var shown = list.slice(0, 40);
     shown.forEach(function (x) {
       var t = GAP_TYPES[x.type] || [x.type, x.type];
+      var pr = x.priority === undefined ? x.severity : x.priority;
+      var first = (x.evidence_items || [])[0];
       var meta = el("div", { cls: "g-meta" }, [
-        el("span", null, ["严重度 severity " + NF2.format(x.severity), el("span", { cls: "sev" }, [el("i", { style: "width:" + Math.round(100 * Math.min(1, x.severity)) + "%" })])]),
-        el("span", { text: "证据 evidence " + x.evidence_total })
+        el("span", null, ["优先度 priority " + NF2.format(pr) + (x.minor ? "（次要 minor）" : ""), el("span", { cls: "sev" }, [el("i", { style: "width:" + Math.round(100 * Math.min(1, pr)) + "%" })])]),
+        el("span", { text: "幅度 " + num(x.magnitude) + " " + (x.unit || "") }),
+        el("span", { text: "证据 evidence " + x.evidence_total + (first && first.label ? "：" + first.label + (x.evidence_total > 1 ? " …" : "") : "") })
       ]);
       gapLinks(x, city).forEach(function (l) { meta.appendChild(el("a", { href: l[1], target: "_blank", rel: "noopener", text: l[0] + " →" })); });
       ol.appendChild(el("li", null, [
@@ -272,12 +294,13 @@
         el("div", null, [
           el("div", { cls: "g-title" }, [el("span", { cls: "g-type " + x.type, text: t[0] }), x.name]),
           el("div", { cls: "g-msg", text: x.message }),
+          x.note ? el("div", { cls: "g-msg note", text: x.note }) : null,
           meta
         ])
       ]));
     });
     $("gaps-note").textContent = total > shown.length ? "显示最严重的 " + shown.length + " 项，共 " + total + " 项 (showing " + shown.length + " of " + total + "; all in the attachments workbook)" : "共 " + total + " 项 gaps";
-    if (!list.length) { ol.appendChild(el("li", null, [el("span"), el("div", { text: "未发现缺口 no gaps found" })])); }
+    if (!list.length) { ol.appendChild(el("li", null, [el("span"), el("div", { text: "未发现缺口 no gaps found" + (g.reason ? "：" + g.reason : "") })])); }
   }
 
   // ------------------------------------------------------------------------------ wiring
