@@ -21,22 +21,33 @@ One-liners for the CLI::
 from __future__ import annotations
 
 import csv
+import difflib
+import math
 import re
 import string
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from iekg.graph.store import Store
-from iekg.queries.alignment import Scope, alignment, rollup
-from iekg.queries.gaps import gaps
+from iekg.queries.alignment import Scope, ScopeSums, alignment, rollup
+from iekg.queries.gaps import GAP_TYPES, gaps
 from iekg.queries.readiness import NOTICE, readiness
 from iekg.settings import PACKAGE_DATA
 
 RULES_FILE = PACKAGE_DATA / "rules" / "draft_rules.csv"
+AGENCIES_FILE = PACKAGE_DATA / "rules" / "agencies.csv"
+# Supply gaps (people) smaller than this are "minor": not drafted as rows of their own (gaps that carry a
+# ``minor`` flag from the gap ranking use that flag instead).  An assumption of ours, not the notice's.
+DEFAULT_MIN_PEOPLE = 100
+SUPPLY_TYPES = ("unmet_demand", "shortage", "surplus")
+INTERNAL_SUFFIX = "-内部诊断"
+REFERENCE_LABEL = "参考值（本工具假设，可在设置中修改）"
 RULE_COLUMNS = ("gap_type", "metric", "task", "grouping", "max_rows", "list_max", "problem_template",
                 "measure_template", "agencies", "problem_deadline", "measure_deadline", "basis")
 # The city departments the notice addresses (its 主送: 发展改革委、教育局、工业和信息化局、财政局、
@@ -47,7 +58,8 @@ TARGET_METRICS = ("policy_framework", "key_zones", "integration_industries", "pr
                   "high_level_training_bases", "leading_institutions", "leading_majors")
 
 COMMON_FIELDS = frozenset({"city_name", "year", "count", "items", "items_detail", "gap"})
-_INDUSTRY_FIELDS = frozenset({"industry_code", "industry_name", "supply", "demand", "ratio"})
+_INDUSTRY_FIELDS = frozenset({"industry_code", "industry_name", "supply", "demand", "ratio", "majors",
+                               "majors_detail"})
 TYPE_FIELDS: dict[str, frozenset[str]] = {
     "unmet_demand": _INDUSTRY_FIELDS,
     "shortage": _INDUSTRY_FIELDS,
@@ -76,6 +88,121 @@ PLAN_SECTIONS = ("一、试点建设的背景和基础", "二、试点建设目�
                  "四、主要试点任务和改革举措", "五、市域内试点建设培育产教融合型行业和企业的举措",
                  "六、产教融合重大平台载体项目建设方案", "七、试点支持政策", "八、加强组织实施的主要举措")
 CN_NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+
+
+# ------------------------------------------------------------------------------- pilot period
+_RELATIVE = re.compile(r"^第(\d)年(?:(\d{1,2})月|(底))$")
+_ABSOLUTE = re.compile(r"^20\d\d年(\d{1,2}月|底)$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The pilot period the drafted deadlines fall in (``--period 2026-2028``): first and last year."""
+
+    start: int
+    end: int
+
+    @classmethod
+    def parse(cls, value: Period | str | tuple[int, int] | None = None, *, today: date | None = None) -> Period:
+        """``"2026-2028"`` (also ``2026—2028``, ``2026~2028年``, one year ``2026``), a (start, end) pair, or
+        None: the default, three years from this year (from next year after June, when most of this
+        year is gone)."""
+        if isinstance(value, Period):
+            return value
+        if value is None:
+            d = today or date.today()
+            first = d.year + (1 if d.month > 6 else 0)
+            return cls(first, first + 2)
+        if isinstance(value, tuple):
+            start, end = int(value[0]), int(value[1])
+        else:
+            years = re.findall(r"\d{4}", unicodedata.normalize("NFKC", str(value)))
+            if not 1 <= len(years) <= 2 or re.sub(r"[\d\s年—–~至到\-]", "", str(value)):
+                raise ValueError(f"pilot period {value!r}: write it as first-last year, e.g. 2026-2028")
+            start, end = int(years[0]), int(years[-1])
+        if not 2000 <= start <= end <= 2100 or end - start > 9:
+            raise ValueError(f"pilot period {value!r}: the first year must not be after the last, within 10 years")
+        return cls(start, end)
+
+    @property
+    def years(self) -> int:
+        return self.end - self.start + 1
+
+    @property
+    def text(self) -> str:
+        return f"{self.start}—{self.end}年" if self.end != self.start else f"{self.start}年"
+
+    def deadline(self, spec: str) -> str:
+        """A rule's deadline in this period: ``第2年6月`` → the second year's June (a year past the
+        period's end is its last year); an absolute date (``2025年12月``) stays as written."""
+        m = _RELATIVE.match(spec.strip())
+        if not m:
+            return spec
+        year = min(self.start + int(m.group(1)) - 1, self.end)
+        return f"{year}年{m.group(2)}月" if m.group(2) else f"{year}年底"
+
+    def contains(self, deadline: str) -> bool:
+        m = re.match(r"^(\d{4})年", deadline)
+        return bool(m) and self.start <= int(m.group(1)) <= self.end
+
+
+def _check_deadline(spec: str) -> bool:
+    m = _RELATIVE.match(spec)
+    if m:
+        return 1 <= int(m.group(1)) <= 9 and (m.group(3) is not None or 1 <= int(m.group(2)) <= 12)
+    return bool(_ABSOLUTE.match(spec))
+
+
+# ------------------------------------------------------------------------------------ agencies
+def _agency_key(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def load_agencies(path: str | Path | None = None) -> dict[str, str]:
+    """The canonical agency table (``iekg/data/rules/agencies.csv``): every variant (and canonical name)
+    → the canonical department name (without a city prefix)."""
+    p = Path(path) if path is not None else AGENCIES_FILE
+    out: dict[str, str] = {}
+    with p.open(encoding="utf-8-sig", newline="") as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            canon = (row.get("canonical") or "").strip()
+            if not canon:
+                raise ValueError(f"{p} line {line}: canonical is empty")
+            for v in [canon, *re.split(r"[;；]", row.get("variants") or "")]:
+                if v.strip():
+                    out[_agency_key(v)] = canon
+    return out
+
+
+_AGENCY_TABLE: dict[str, str] | None = None
+
+
+def canonical_agency(name: str, city_name: str = "") -> str:
+    """One spelling per department: ``开封市人力资源和社会保障局`` → ``开封市人力资源社会保障局``.  The city
+    prefix (the city's name, with or without 市) is kept; a department not in the table stays as written."""
+    global _AGENCY_TABLE
+    if _AGENCY_TABLE is None:
+        _AGENCY_TABLE = load_agencies()
+    s = _agency_key(name)
+    prefix = ""
+    short = city_name.removesuffix("市")
+    for p in (city_name, short):
+        if p and s.startswith(p) and len(s) > len(p):
+            prefix, s = city_name, s[len(p):]
+            if p == short and p != city_name:
+                s = s.removeprefix("市")
+            break
+    return prefix + _AGENCY_TABLE.get(s, s)
+
+
+def canonical_agencies(names: Iterable[str], city_name: str = "") -> list[str]:
+    """Canonical names, duplicates (after canonicalisation) dropped, first occurrence's order kept."""
+    out: list[str] = []
+    for n in names:
+        c = canonical_agency(n, city_name)
+        if c and c not in out:
+            out.append(c)
+    return out
 
 
 # ------------------------------------------------------------------------------------ rule table
@@ -139,6 +266,10 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
             unknown = [a for a in agencies if a not in AGENCIES]
             if not agencies or unknown:
                 raise bad(f"agencies must be chosen from {'、'.join(AGENCIES)} (got {v['agencies']!r})")
+            for col in ("problem_deadline", "measure_deadline"):
+                if not _check_deadline(v[col]):
+                    raise bad(f"{col} {v[col]!r}: write 第N年M月 / 第N年底 (year N of the pilot period) "
+                              "or a date like 2025年12月")
             allowed = COMMON_FIELDS | TYPE_FIELDS[v["gap_type"]]
             for col in ("problem_template", "measure_template"):
                 if not v[col]:
@@ -216,7 +347,28 @@ def _num(x: Any) -> str:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[\s。；;，,、]+", "", text or "")
+    """Comparison form of a row's text: NFKC (全角 → 半角), no whitespace, no punctuation or symbols."""
+    s = unicodedata.normalize("NFKC", text or "")
+    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch)[0] not in "PSZ")
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two normalised texts say the same thing: equal, one contains the other (both at least 8
+    characters), or at least 90 % alike (difflib), so a re-typed or slightly edited row still matches."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 8:
+        return False
+    if a in b or b in a:
+        return True
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
+
+
+def _find_similar(key: str, seen: dict[str, Any]) -> Any:
+    for k, v in seen.items():
+        if _similar(key, k):
+            return v
+    return None
 
 
 def _summary(g: dict[str, Any]) -> dict[str, Any]:
@@ -236,6 +388,7 @@ class Candidate:
     problem: str
     measure: str
     agencies: list[str]
+    majors: list[dict[str, Any]] = field(default_factory=list)  # {code, name, action: expand|cut, feeds}
 
     @property
     def order(self) -> int:
@@ -250,6 +403,89 @@ class Candidate:
         return f"gap {self.rule.gap_type} {shown}{', …' if len(ranks) > 3 else ''} ({len(ranks)} gaps)"
 
 
+@dataclass
+class Feeding:
+    """Which local majors feed which industries, by crosswalk weight: what a recommendation about a major
+    must know so that it never contradicts another (a major feeding a shortage is never proposed for a
+    cut) and can say which industries the major feeds.
+
+    ``by_industry``: industry → its feeding majors ``{major, name, weight, supply}``, largest supply
+    first (the gap's own ``feeding_majors`` when the gap ranking gives them, else from the scope's
+    programs and the crosswalk); ``feeds``: major → ``[(industry, weight)]``, largest weight first;
+    ``short``: the industries with a shortage or unmet demand (all of the scope's gaps, drafted or not)."""
+
+    by_industry: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    feeds: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    major_names: dict[str, str] = field(default_factory=dict)
+    industry_names: dict[str, str] = field(default_factory=dict)
+    short: set[str] = field(default_factory=set)
+
+    @classmethod
+    def gather(cls, store: Store, scope: Scope, found: Sequence[dict[str, Any]]) -> Feeding:
+        sums = ScopeSums.gather(store, scope)
+        w = sums.weights.frame[["major", "industry", "weight"]]
+        w = w[w["weight"] > 0]
+        vol = sums.offers.groupby("major")["volume"].sum()
+        vol = vol[vol > 0]
+        sup = w[w["major"].isin(set(vol.index))].copy()
+        sup["supply"] = sup["major"].map(vol).astype(float) * sup["weight"]
+        by_industry: dict[str, list[dict[str, Any]]] = {}
+        for ind, g in sup.sort_values(["industry", "supply", "major"], ascending=[True, False, True]).groupby("industry"):
+            by_industry[str(ind)] = [{"major": str(m), "weight": float(x), "supply": float(s)}
+                                     for m, x, s in zip(g["major"], g["weight"], g["supply"], strict=True)]
+        for gap in found:
+            listed = gap.get("feeding_majors")
+            code = (gap.get("detail") or {}).get("industry")
+            if code is not None and isinstance(listed, list) and listed:
+                by_industry[str(code)] = [{"major": str(m["major"]), "weight": float(m.get("weight") or 0),
+                                           "supply": float(m.get("supply") or 0), "name": m.get("name")}
+                                          for m in listed]
+        majors = sorted({m["major"] for ms in by_industry.values() for m in ms})
+        wf = w[w["major"].isin(set(majors))].sort_values(["major", "weight", "industry"], ascending=[True, False, True])
+        feeds = {str(m): [(str(i), float(x)) for i, x in zip(g["industry"], g["weight"], strict=True)]
+                 for m, g in wf.groupby("major")}
+        mn = store.node_frame("Major", ["name"], ids=majors)
+        major_names = {str(i): str(n) for i, n in zip(mn["id"], mn["name"].fillna(mn["id"]), strict=True)}
+        for ms in by_industry.values():
+            for m in ms:
+                if m.get("name"):
+                    major_names.setdefault(m["major"], str(m["name"]))
+        inds = sorted({i for fs in feeds.values() for i, _ in fs})
+        f = store.node_frame("Industry", ["name"], ids=inds)
+        short = {str((g.get("detail") or {}).get("industry")) for g in found if g["type"] in ("shortage", "unmet_demand")}
+        return cls(by_industry, feeds, major_names,
+                   {str(i): str(n) for i, n in zip(f["id"], f["name"].fillna(f["id"]), strict=True)}, short)
+
+    def name(self, major: str) -> str:
+        return self.major_names.get(major, major)
+
+    def feeds_text(self, major: str, top: int = 3) -> str:
+        """``34 通用设备制造业 0.3、35 专用设备制造业 0.25``: the industries the major feeds, by weight (the
+        ``top`` largest; the row's ``majors`` record keeps them all)."""
+        return "、".join(f"{i} {self.industry_names.get(i, '')} {x:g}".replace("  ", " ")
+                        for i, x in self.feeds.get(major, [])[:top])
+
+    def record(self, major: str, action: str) -> dict[str, Any]:
+        return {"code": major, "name": self.name(major), "action": action,
+                "feeds": [{"industry": i, "name": self.industry_names.get(i, ""), "weight": x}
+                          for i, x in self.feeds.get(major, [])]}
+
+    def feeds_shortage(self, major: str) -> bool:
+        return any(i in self.short for i, _ in self.feeds.get(major, []))
+
+    def cut_majors(self, industry: str) -> list[str]:
+        """The majors feeding a surplus industry that may be proposed for a cut: those feeding no shortage."""
+        return [m["major"] for m in self.by_industry.get(industry, []) if not self.feeds_shortage(m["major"])]
+
+
+def is_minor(g: dict[str, Any], min_people: float = DEFAULT_MIN_PEOPLE) -> bool:
+    """A gap too small to draft as a row of its own: the ranking's ``minor`` flag when it gives one, else a
+    supply gap (people) below ``min_people``."""
+    if "minor" in g and g["minor"] is not None:
+        return bool(g["minor"])
+    return g["type"] in SUPPLY_TYPES and float(g["magnitude"]) < min_people
+
+
 def _item_name(g: dict[str, Any], names: _Names) -> str:
     if g["type"] in ("unmet_demand", "shortage", "surplus"):
         code = g["detail"]["industry"]
@@ -258,7 +494,7 @@ def _item_name(g: dict[str, Any], names: _Names) -> str:
 
 
 def _context(rule: Rule, members: list[dict[str, Any]], names: _Names, city_name: str,
-             year: int | None) -> dict[str, str]:
+             year: int | None, majors: Sequence[str] = (), feeding: Feeding | None = None) -> dict[str, str]:
     first = members[0]
     d = first.get("detail") or {}
     # a grouped row lists its largest members (the group's place in the list is its best rank)
@@ -279,6 +515,9 @@ def _context(rule: Rule, members: list[dict[str, Any]], names: _Names, city_name
         ctx["items_detail"] = "、".join(
             f"{_item_name(g, names)}（供给约{_people(g['detail']['supply'])}人、需求约{_people(g['detail']['demand'])}人）"
             for g in listed)
+        fd = feeding or Feeding()
+        ctx["majors"] = "、".join(fd.name(m) for m in majors) or "相关"
+        ctx["majors_detail"] = "；".join(f"{fd.name(m)}对口{fd.feeds_text(m)}" for m in majors[:3]) or "对口专业待核实"
     elif kind == "uncovered_segment":
         chain = str(d.get("chain", ""))
         ctx.update(chain_name=names.chain.get(chain, chain), segment_name=str(first["name"]))
@@ -301,13 +540,29 @@ def _rule_for(g: dict[str, Any], rules: dict[tuple[str, str], Rule]) -> Rule | N
 
 
 def draft_candidates(found: Sequence[dict[str, Any]], rules: dict[tuple[str, str], Rule], names: _Names,
-                     city_name: str, year: int | None) -> list[Candidate]:
-    """Group the ranked gaps by rule (each / all / chain) and fill the templates; best rank first."""
+                     city_name: str, year: int | None, feeding: Feeding | None = None, *,
+                     min_people: float = DEFAULT_MIN_PEOPLE, skipped: list[dict[str, Any]] | None = None,
+                     ) -> list[Candidate]:
+    """Group the ranked gaps by rule (each / all / chain) and fill the templates; best rank first.
+
+    Minor gaps (:func:`is_minor`) are not drafted.  A surplus is drafted only with the majors that may be
+    cut (those feeding no shortage, :meth:`Feeding.cut_majors`); a surplus fed only by majors that also
+    feed a shortage is not drafted at all.  What is left out, and why, is appended to ``skipped``."""
+    fd = feeding or Feeding()
+    skip = skipped if skipped is not None else []
     groups: dict[tuple[Any, ...], tuple[Rule, list[dict[str, Any]]]] = {}
     per_rule: dict[tuple[str, str], int] = {}
     for g in sorted(found, key=lambda x: x["rank"]):
         rule = _rule_for(g, rules)
         if rule is None:
+            continue
+        if is_minor(g, min_people):
+            skip.append({"rank": g["rank"], "type": g["type"], "name": g["name"],
+                         "reason": f"规模小于{min_people:g}人（次要缺口）" if "minor" not in g else "次要缺口"})
+            continue
+        if g["type"] == "surplus" and not fd.cut_majors(str(g["detail"]["industry"])):
+            skip.append({"rank": g["rank"], "type": g["type"], "name": g["name"],
+                         "reason": "对口专业同时支撑本市短缺行业，不建议压减"})
             continue
         if rule.grouping == "all":
             key: tuple[Any, ...] = (rule.key,)
@@ -323,11 +578,33 @@ def draft_candidates(found: Sequence[dict[str, Any]], rules: dict[tuple[str, str
         groups[key][1].append(g)
     out = []
     for rule, members in groups.values():
-        ctx = _context(rule, members, names, city_name, year)
+        majors, action = _row_majors(rule, members, fd)
+        ctx = _context(rule, members, names, city_name, year, majors, fd)
         out.append(Candidate(rule, members, rule.problem_template.format_map(ctx),
-                             rule.measure_template.format_map(ctx), [city_name + a for a in rule.agencies]))
+                             rule.measure_template.format_map(ctx), [city_name + a for a in rule.agencies],
+                             [fd.record(m, action) for m in majors]))
     out.sort(key=lambda c: c.order)
     return out
+
+
+def _row_majors(rule: Rule, members: list[dict[str, Any]], fd: Feeding) -> tuple[list[str], str]:
+    """The majors a row names: for a shortage the largest feeders of its industry (to expand); for a
+    surplus the cut-able feeders of its industries, largest supply first (at most 3)."""
+    cap = 3  # every named major gets its rationale (the industries it feeds) in the text
+    if rule.gap_type == "shortage":
+        inds = [str(g["detail"]["industry"]) for g in members]
+        ms = [m["major"] for i in inds for m in fd.by_industry.get(i, [])]
+        return list(dict.fromkeys(ms))[:3], "expand"
+    if rule.gap_type == "surplus":
+        supply: dict[str, float] = {}
+        for g in members:
+            ind = str(g["detail"]["industry"])
+            ok = set(fd.cut_majors(ind))
+            for m in fd.by_industry.get(ind, []):
+                if m["major"] in ok:
+                    supply[m["major"]] = supply.get(m["major"], 0.0) + float(m["supply"])
+        return sorted(supply, key=lambda m: (-supply[m], m))[:cap], "cut"
+    return [], ""
 
 
 def _seq_key(n: Any) -> tuple[int, str]:
@@ -339,8 +616,12 @@ def _seq_key(n: Any) -> tuple[int, str]:
 
 
 def own_rows(store: Store, city: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The city's own loaded Attachment 1 and 2 rows, in 序号 order, numbered 1..n."""
+    """The city's own loaded Attachment 1 and 2 rows, in 序号 order, numbered 1..n.  The 责任部门 cell is
+    kept as the city wrote it unless it names a department in another spelling (人力资源和社会保障局 →
+    人力资源社会保障局, the canonical agency table), then it is rewritten with the canonical names."""
     cu = f"City:{city}"
+    city_node = store.get(cu)
+    city_name = city_node.name if city_node is not None else ""
     problems = sorted((n for _, n in store.neighbours(cu, ["RAISES"], "out")), key=_seq_key)
     measures = sorted((n for _, n in store.neighbours(cu, ["PROPOSES"], "out")), key=_seq_key)
     rows1: list[dict[str, Any]] = []
@@ -360,8 +641,11 @@ def own_rows(store: Store, city: str) -> tuple[list[dict[str, Any]], list[dict[s
             agencies = [a for a in re.split(r"[、;；,，]", str(stored)) if a]
         else:
             agencies = [o.name for r, o in rels if r.type == "RESPONSIBLE"]
+        canon = canonical_agencies(agencies, city_name)
+        cell = str(stored) if isinstance(stored, str) and stored and canon == agencies else "、".join(canon)
+        agencies = canon
         addressed = sorted(seq_of[o.uid] for r, o in rels if r.type == "ADDRESSES" and o.uid in seq_of)
-        rows2.append({"序号": i, "政策内容": str(n.props.get("content", "")), "责任部门": "、".join(agencies),
+        rows2.append({"序号": i, "政策内容": str(n.props.get("content", "")), "责任部门": cell,
                       "完成时限": str(n.props.get("deadline") or ""), "来源": OWN, "node": n.uid,
                       "seq": n.props.get("seq"), "agencies": agencies, "problem_seq": addressed,
                       "gaps": [], "rule": None})
@@ -380,60 +664,96 @@ class Draft:
     rows2: list[dict[str, Any]]
     candidates: list[Candidate] = field(default_factory=list)
     rules: dict[tuple[str, str], Rule] = field(default_factory=dict)
+    period: Period = field(default_factory=lambda: Period.parse(None))
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # gaps not drafted, with the reason
+    feeding: Feeding = field(default_factory=Feeding)
+
+    def deadline(self, spec: str) -> str:
+        return self.period.deadline(spec)
 
 
 def _rule_info(rule: Rule) -> dict[str, Any]:
     return {"gap_type": rule.gap_type, "metric": rule.metric or None, "task": rule.task, "basis": rule.basis}
 
 
+def _types(types: Iterable[str] | str | None) -> tuple[str, ...] | None:
+    if types is None:
+        return None
+    items = [x.strip() for x in (re.split(r"[,，;；\s]+", types) if isinstance(types, str) else types) if x.strip()]
+    unknown = [x for x in items if x not in GAP_TYPES]
+    if unknown:
+        raise ValueError(f"unknown gap type(s) {', '.join(unknown)}: choose from {', '.join(GAP_TYPES)}")
+    return tuple(items) or None
+
+
 def compose(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
-            rules: Sequence[Rule] | str | Path | None = None) -> Draft:
-    """Own rows first, then up to ``max_generated`` drafted rows (best gap rank first), renumbered."""
+            rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+            types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> Draft:
+    """Own rows first, then up to ``max_generated`` drafted rows (best gap rank first), renumbered.
+
+    ``period`` (``"2026-2028"``; default :meth:`Period.parse`) dates the drafted deadlines; ``types``
+    (gap types, e.g. ``("shortage", "target_shortfall")``) chooses which gaps are drafted; supply gaps
+    below ``min_people`` are not drafted.  A drafted problem or measure that says what an own row (or an
+    earlier drafted row) says — compared after normalising spaces, punctuation and full-width forms, and
+    allowing small edits — is not repeated; a drafted measure whose problem is an own row points to it."""
     node = store.get(f"City:{city}")
     if node is None:
         raise LookupError(f"city {city} is not in the graph")
     city_name = node.name
-    found = gaps(store, Scope((city,), year, name=city_name))
+    per = Period.parse(period)
+    wanted = _types(types)
+    scope = Scope((city,), year, name=city_name)
+    found = gaps(store, scope)
+    feeding = Feeding.gather(store, scope, found["gaps"])
     index = _rule_index(rules)
-    cands = draft_candidates(found["gaps"], index, _Names.of_gaps(store, found["gaps"]), city_name, found["year"])
+    chosen = [g for g in found["gaps"] if wanted is None or g["type"] in wanted]
+    skipped: list[dict[str, Any]] = []
+    cands = draft_candidates(chosen, index, _Names.of_gaps(store, chosen), city_name, found["year"], feeding,
+                             min_people=min_people, skipped=skipped)
     rows1, rows2 = own_rows(store, city)
-    texts1 = {_norm(r["主要问题"]): r["序号"] for r in rows1}
-    texts2 = {_norm(r["政策内容"]) for r in rows2}
+    texts1: dict[str, int] = {_norm(r["主要问题"]): r["序号"] for r in rows1}
+    texts2: dict[str, int] = {_norm(r["政策内容"]): r["序号"] for r in rows2}
     taken = 0
     for c in cands:
         if taken >= max_generated:
             break
         p_key, m_key = _norm(c.problem), _norm(c.measure)
-        if p_key in texts1 and m_key in texts2:
-            continue  # already on the city's lists (or drafted) word for word
+        pseq = _find_similar(p_key, texts1)
+        mseq = _find_similar(m_key, texts2)
+        if pseq is not None and mseq is not None:
+            continue  # already on the city's lists (or drafted), perhaps in other words
         taken += 1
         gap_rows = [_summary(g) for g in c.members]
-        if p_key in texts1:
-            pseq = texts1[p_key]
-        else:
+        if pseq is None:
             pseq = len(rows1) + 1
             texts1[p_key] = pseq
-            rows1.append({"序号": pseq, "主要问题": c.problem, "解决时限": c.rule.problem_deadline, "来源": c.source,
-                          "node": None, "seq": None, "gaps": gap_rows, "rule": _rule_info(c.rule)})
-        if m_key not in texts2:
-            texts2.add(m_key)
+            rows1.append({"序号": pseq, "主要问题": c.problem, "解决时限": per.deadline(c.rule.problem_deadline),
+                          "来源": c.source, "node": None, "seq": None, "gaps": gap_rows, "rule": _rule_info(c.rule),
+                          "majors": c.majors})
+        if mseq is None:
+            texts2[m_key] = len(rows2) + 1
             rows2.append({"序号": len(rows2) + 1, "政策内容": c.measure, "责任部门": "、".join(c.agencies),
-                          "完成时限": c.rule.measure_deadline, "来源": c.source, "node": None, "seq": None,
-                          "agencies": list(c.agencies), "problem_seq": [pseq], "gaps": gap_rows,
-                          "rule": _rule_info(c.rule)})
-    return Draft(city, city_name, found["year"], found, rows1, rows2, cands, index)
+                          "完成时限": per.deadline(c.rule.measure_deadline), "来源": c.source, "node": None,
+                          "seq": None, "agencies": list(c.agencies), "problem_seq": [pseq], "gaps": gap_rows,
+                          "rule": _rule_info(c.rule), "majors": c.majors})
+    return Draft(city, city_name, found["year"], found, rows1, rows2, cands, index, per, skipped, feeding)
 
 
 def attachments(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
-                rules: Sequence[Rule] | str | Path | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+                types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE,
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Attachment 1 rows (序号, 主要问题, 解决时限) and Attachment 2 rows (序号, 政策内容, 责任部门, 完成时限).
 
     Every row also has ``来源`` (``"city"`` for the city's own rows, else ``"gap <type> #<rank>…"``),
     ``gaps`` (the gaps behind a drafted row: rank, type, metric, entity, name, magnitude, evidence …),
     ``rule`` (gap_type, metric, task, basis) and ``node`` (the own row's Problem/Measure uid); Attachment
-    2 rows also ``agencies`` (list) and ``problem_seq`` (the Attachment 1 序号 they address).
+    2 rows also ``agencies`` (list) and ``problem_seq`` (the Attachment 1 序号 they address).  Drafted rows
+    also carry ``majors``: the majors the row proposes to expand or cut, each with the industries it
+    feeds (``feeds``: industry, name, weight).  See :func:`compose` for ``period``, ``types``, ``min_people``.
     """
-    d = compose(store, city, year=year, max_generated=max_generated, rules=rules)
+    d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
+                min_people=min_people)
     return d.rows1, d.rows2
 
 
@@ -570,9 +890,12 @@ def evidence_rows(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict[str, Any
 
 
 def export_attachments(store: Store, city: str, path: str | Path, *, year: int | None = None,
-                       max_generated: int = 10, rules: Sequence[Rule] | str | Path | None = None) -> dict[str, Any]:
+                       max_generated: int = 10, rules: Sequence[Rule] | str | Path | None = None,
+                       period: Period | str | None = None, types: Iterable[str] | str | None = None,
+                       min_people: float = DEFAULT_MIN_PEOPLE) -> dict[str, Any]:
     """Draft and write the Attachment 1 + 2 workbook; returns a summary (for the CLI)."""
-    d = compose(store, city, year=year, max_generated=max_generated, rules=rules)
+    d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
+                min_people=min_people)
     illustrative = uses_illustrative_data(store, city)
     out = write_attachments_xlsx(d.rows1, d.rows2, path, city_name=d.city_name, illustrative=illustrative)
     return {"path": str(out), "city": city, "city_name": d.city_name, "year": d.year,
@@ -580,7 +903,8 @@ def export_attachments(store: Store, city: str, path: str | Path, *, year: int |
             "own_problems": sum(1 for r in d.rows1 if r["来源"] == OWN),
             "own_measures": sum(1 for r in d.rows2 if r["来源"] == OWN),
             "drafted_problems": sum(1 for r in d.rows1 if r["来源"] != OWN),
-            "drafted_measures": sum(1 for r in d.rows2 if r["来源"] != OWN)}
+            "drafted_measures": sum(1 for r in d.rows2 if r["来源"] != OWN),
+            "period": [d.period.start, d.period.end], "skipped": d.skipped}
 
 
 # -------------------------------------------------------------------------------------- the plan
