@@ -44,7 +44,9 @@ class RelType:
 NODE_TYPES: dict[str, NodeType] = {n.label: n for n in (
     NodeType("Province", "省", "GB/T 2260 code, e.g. 410000", {"name": "str"}),
     NodeType("City", "城市", "GB/T 2260 code, e.g. 410100; 济源 419001",
-             {"name": "str", "gdp": "float", "population": "float", "year": "int", "note": "str"}),
+             {"name": "str", "gdp": "float", "population": "float", "year": "int", "note": "str",
+              "pilot_level": "str", "pilot_batch": "str", "pilot_document": "str", "pilot_issued": "str",
+              "pilot_source": "str", "pilot_source_kind": "str"}),
     NodeType("Zone", "区域", "own id", {"name": "str", "kind": "str"}),
     NodeType("Institution", "院校", "MOE 学校标识码 (10 digits)",
              {"name": "str", "level": "str", "ownership": "str", "aliases": "list", "authority": "str"},
