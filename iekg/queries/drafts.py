@@ -143,7 +143,7 @@ class Period:
 
     def contains(self, deadline: str) -> bool:
         m = re.match(r"^(\d{4})年", deadline)
-        return bool(m) and self.start <= int(m.group(1)) <= self.end
+        return m is not None and self.start <= int(m.group(1)) <= self.end
 
 
 def _check_deadline(spec: str) -> bool:
@@ -929,6 +929,14 @@ def _fmt(x: Any, digits: int = 0) -> str:
     return f"{float(x):,.{digits}f}"
 
 
+def _text(v: Any, empty: str = "—") -> str:
+    """A value as text for the drafts: None, NaN and empty become ``empty`` (never "None" or "nan")."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return empty
+    s = str(v).strip()
+    return empty if s in ("", "nan", "NaN", "None", "<NA>", "NaT") else s
+
+
 def _met(v: bool | None) -> str:
     return "无法判断" if v is None else ("是" if v else "否")
 
@@ -1045,6 +1053,9 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
             facts.append(f"{label}{p[key]}{unit}")
     out += [f"{city}{'，'.join(facts)}。" if facts else
             f"（图谱中暂无{city}地区生产总值、常住人口等经济社会数据，请结合统计公报补充。）", ""]
+    pilot = pilot_fact(f.node.props, city)
+    if pilot:
+        out += [pilot, ""]
 
     out += ["### （二）重点产业基础支撑", ""]
     stats = _chain_stats(f, names)
@@ -1107,38 +1118,31 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
                         _fmt(i["ratio"], 2), status_cn.get(i["status"], i["status"]), _fmt(i["deviation"], 4))
                        for i in surp], "llrrrlr")
 
-    out += ["### （六）申报条件对照", ""]
-    conds = [i for i in f.ready["items"] if i["kind"] == "condition"]
-    out += _table(("申报条件", "本市数值", "参考阈值", "是否满足", "说明"),
-                  [(c["name"], "—" if c["value"] is None else f"{c['value']:.4g}", f"{c['comparison']} {c['threshold']:g}",
-                    _status(c), c["note"] or "") for c in conds], "lrrll")
-
-    out += ["### （七）开展试点的必要性、可行性和重点突破方向", ""]
-    relevance = f.item("condition_major_industry_relevance")
+    out += ["### （六）开展试点的必要性、可行性和重点突破方向", ""]
     need = []
-    if sai is not None and relevance is not None:
-        need.append(f"本市专业结构与产业需求结构的匹配指数为{sai:.4f}，"
-                    + ("低于" if sai < relevance["threshold"] else "达到") + f"参考阈值{relevance['threshold']:g}")
+    if sai is not None:
+        need.append(f"本市专业结构与产业需求结构的匹配指数为{sai:.4f}，教育链与产业链结构衔接仍有提升空间")
     if short:
         need.append(f"{'、'.join(i['name'] for i in short[:3])}等行业技术技能人才供给明显不足")
     if surp:
         need.append(f"{'、'.join(i['name'] for i in surp[:3])}等领域对口专业供给明显超出本地需求")
     out += [("必要性：" + "；".join(need) + "，亟需通过试点推动教育链、人才链与产业链、创新链有机衔接。") if need else
             "必要性：请结合本地实际补充。", ""]
-    met = f.ready["conditions_met"]
-    out += [f"可行性：对照通知提出的申报条件，本市满足{met}/{f.ready['conditions_total']}项（见上表），"
-            f"试点目标已达到{f.ready['targets_met']}/{f.ready['targets_total']}项。", ""]
+    base = [f"校企合作{len(f.coop)}项", f"实训基地{len(f.bases)}个", f"产教融合集团（联盟）等{len(f.alliances)}个",
+            f"适用于本市的产教融合相关政策{len(f.policies)}项"]
+    out += [f"可行性：本市已有{'、'.join(base)}（见上文），具备开展试点的工作基础。", ""]
 
 
-def _section2(f: _Facts, out: list[str]) -> None:
-    out += [f"## {PLAN_SECTIONS[1]}", "", "对照通知提出的到2025年试点目标，本市现状与目标如下（数值由图谱计算，说明列给出口径）：", ""]
+def _section2(f: _Facts, out: list[str], period: Period) -> None:
+    end = period.end
+    out += [f"## {PLAN_SECTIONS[1]}", "",
+            f"对照通知提出的试点目标，结合本市现状，提出试点期（{period.text}）建设目标（现状由图谱数据统计，口径见说明列）：", ""]
     tg = [i for i in f.ready["items"] if i["kind"] != "condition"]
-    out += _table(("目标", "本市现状", "目标值", "是否达到", "差距", "口径说明"),
-                  [(t["name"], "—" if t["value"] is None else _num(t["value"]),
-                    f"{t['comparison']} {_num(t['threshold'])} {t['unit'] or ''}".strip(),
-                    _status(t),
-                    "—" if t["shortfall"] is None else _num(t["shortfall"]), t["note"] or t.get("interpretation") or "")
-                   for t in tg], "lrrlrl")
+    out += _table(("目标（通知原文）", "本市现状", "口径说明"),
+                  [(f"“{t.get('text') or t['name']}”", "—" if t["value"] is None else
+                    f"{_num(t['value'])}{t['unit'] or ''}",
+                    _text(t["note"] or t.get("interpretation")) if t["value"] is not None else "请结合本地实际补充")
+                   for t in tg], "lrl")
     out += ["具体目标：", ""]
     k = 0
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -1160,18 +1164,17 @@ def _section2(f: _Facts, out: list[str]) -> None:
         single = len(members) == 1
         now = "、".join(f"{'' if single else m['name']}{_num(m['value'])}{m['unit'] or ''}" for m in measured)
         if not measured:
-            out.append(f"{k}. {text}（现状无法由图谱数据判断：{t['note']}）。")
+            out.append(f"{k}. {text}（现状请结合本地实际补充）。")
         elif ok:
-            out.append(f"{k}. {text}：现有{now}，已达到目标，试点期间巩固提升。")
+            out.append(f"{k}. {text}：现有{now}，试点期间巩固提升。")
         else:
             adds = "或".join(f"{'' if single else m['name']}新增{_num(m['shortfall'])}{m['unit'] or ''}以上"
-                            for m in measured)
-            out.append(f"{k}. {text}：现有{now}，到{t.get('deadline') or 2025}年{adds}。")
-    rel = f.item("condition_major_industry_relevance")
+                            for m in measured if m["shortfall"] is not None)
+            out.append(f"{k}. {text}：现有{now}，到{end}年{adds}。")
     sai = f.align["sai"]
-    if rel is not None and sai is not None:
+    if sai is not None:
         k += 1
-        goal = max(float(rel["threshold"]), round(sai + 0.05, 2))
+        goal = round(sai + 0.05, 2)
         cov = f.align["coverage"]
         cov_text = "" if cov is None else (
             f"，重点产业链环节覆盖率保持{_pct(cov)}" if cov >= 0.9 else f"，重点产业链环节覆盖率由{_pct(cov)}提高到90%以上")
@@ -1218,7 +1221,7 @@ def _section4(store: Store, d: Draft, out: list[str]) -> None:
         if cands:
             for k, c in enumerate(cands, 1):
                 out.append(f"{k}. {c.measure}。（针对：{c.problem}；责任部门：{'、'.join(c.agencies)}；"
-                           f"完成时限：{c.rule.measure_deadline}；{c.source}）")
+                           f"完成时限：{d.deadline(c.rule.measure_deadline)}；{c.source}）")
         else:
             out.append("本项任务图谱未发现直接对应的数据缺口，请对照通知要求，结合本地实际细化具体举措。")
         out.append("")
@@ -1283,7 +1286,7 @@ def _section5(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
               ("no_cooperation", "")}
     cands = [c for c in d.candidates if c.rule.key in wanted]
     for k, c in enumerate(cands, 1):
-        out.append(f"{k}. {c.measure}。（责任部门：{'、'.join(c.agencies)}；完成时限：{c.rule.measure_deadline}）")
+        out.append(f"{k}. {c.measure}。（责任部门：{'、'.join(c.agencies)}；完成时限：{d.deadline(c.rule.measure_deadline)}）")
     if not cands:
         out.append("产教融合型行业和企业培育目标已达到，试点期间继续巩固提升，落实“金融+财政+土地+信用”组合式激励。")
     out.append("")
@@ -1307,7 +1310,7 @@ def _section6(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
             names.segment.get(x) or names.industry.get(x, x) for x in sorted(s)))
         out += ["现有实训基地：", ""]
         out += _table(("名称", "类型", "级别", "工位数", "服务行业／环节", "运营主体"),
-                      [(r["name"], r["kind"], r["level"], _fmt(r["stations"]), served.get(r["id"], "—"),
+                      [(_text(r["name"]), _text(r["kind"]), _text(r["level"]), _fmt(r["stations"]), served.get(r["id"], "—"),
                         f.operator.get(r["id"], "—")) for _, r in b.iterrows()], "lllrll")
     out += ["### （二）拟建设项目", ""]
     projects: list[tuple[str, str, str]] = []
@@ -1328,7 +1331,7 @@ def _section6(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
         out += [f"下列{len(projects)}个项目之外，达到目标还需{need - len(projects)}个高水平实训基地，请结合本地实际补充新建或争创项目。", ""]
     fill = "（待项目单位填报）"
     rule = d.rules.get(("no_training_base", "")) or d.rules.get(("target_shortfall", "high_level_training_bases"))
-    period = f"试点期内建成（{rule.measure_deadline}前）" if rule else "试点期内建成"
+    period = f"试点期内建成（{d.deadline(rule.measure_deadline)}前）" if rule else f"试点期内建成（{d.period.end}年底前）"
     for k, (name, content, effect) in enumerate(projects, 1):
         out += [f"**项目{k}：{name}**", ""]
         out += _table(("要素", "内容"), [("项目名称", name), ("建设内容", content), ("建设规模", fill), ("投资强度", fill),
@@ -1347,7 +1350,8 @@ def _section7(d: Draft, out: list[str]) -> None:
 
 def _section8(f: _Facts, d: Draft, out: list[str]) -> None:
     city = f.node.name
-    depts = "、".join(city + a for a in AGENCIES)
+    named = [a for r in d.rows2 for a in (r.get("agencies") or [])]
+    depts = "、".join(canonical_agencies([*(city + a for a in AGENCIES), *named], city))
     sai = f.align["sai"]
     out += [f"## {PLAN_SECTIONS[7]}", "",
             f"1. 加强组织领导。建立市领导牵头的产教融合型城市建设试点推进机制，成立由{depts}等部门和有关院校、"
@@ -1363,22 +1367,47 @@ def _section8(f: _Facts, d: Draft, out: list[str]) -> None:
             "6. 加强宣传推广。及时总结试点中的经验做法，形成可复制借鉴的典型案例，加强宣传推广。", ""]
 
 
-def plan_markdown(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
-                  rules: Sequence[Rule] | str | Path | None = None) -> str:
-    """A draft pilot plan (Markdown) following the notice's 8-section outline, filled with the city's figures."""
+def pilot_fact(props: dict[str, Any], city_name: str) -> str:
+    """The city's pilot status as a public fact with its source (from the official pilot-city list,
+    ``iekg build --public``), or "" when the graph holds none."""
+    level, batch = props.get("pilot_level"), props.get("pilot_batch")
+    if not level and not batch:
+        return ""
+    parts = [str(x) for x in (props.get("pilot_level"), props.get("pilot_document"), props.get("pilot_issued")) if x]
+    src = props.get("pilot_source")
+    return (f"{city_name}已列入{batch or '产教融合型城市（试点）'}（{'，'.join(parts)}"
+            + (f"；来源：{src}" if src else "") + "）。〔公开信息〕")
+
+
+def _plan_parts(store: Store, city: str, *, year: int | None, max_generated: int,
+                rules: Sequence[Rule] | str | Path | None, period: Period | str | None,
+                types: Iterable[str] | str | None, min_people: float) -> tuple[_Facts, Draft, _Names]:
     f = _Facts(store, city, year)
-    d = compose(store, city, year=year, max_generated=max_generated, rules=rules)
-    names = f.names(d.gaps["gaps"])
+    d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
+                min_people=min_people)
+    return f, d, f.names(d.gaps["gaps"])
+
+
+def plan_markdown(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
+                  rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+                  types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> str:
+    """A draft pilot plan (Markdown) following the notice's 8-section outline, filled with the city's figures.
+
+    The plan states facts and plans only: every judgement of the city against a threshold (our reference
+    values, the notice's targets) is in :func:`diagnosis_markdown`, a separate internal sheet."""
+    f, d, names = _plan_parts(store, city, year=year, max_generated=max_generated, rules=rules, period=period,
+                              types=types, min_people=min_people)
     city_name = f.node.name
     out = [f"# {city_name}建设省级产教融合型城市试点方案（草稿）", ""]
     if uses_illustrative_data(store, city):
         out += [f"> **{ILLUSTRATIVE_LINE}**", ""]
     out += [f"> 本稿由 iekg 根据产教融合知识图谱自动起草，按《关于开展省级产教融合型城市建设试点遴选工作的通知》"
-            f"（{NOTICE}）所附“试点方案编制提纲”的八个部分组织，数据年度 {f.year if f.year is not None else '—（图谱中没有本市院校专业数据）'}。数字均可在图谱中查证"
+            f"（{NOTICE}）所附“试点方案编制提纲”的八个部分组织，试点期 {d.period.text}，数据年度 "
+            f"{f.year if f.year is not None else '—（图谱中没有本市院校专业数据）'}。数字均可在图谱中查证"
             "（附件清单工作簿的“依据 evidence”工作表列出每条起草内容的缺口与证据）；定性表述和项目要素请结合本地实际修改完善，"
             "并在充分征求职业院校、高等学校和有关行业企业意见的基础上定稿。", ""]
     _section1(f, names, out)
-    _section2(f, out)
+    _section2(f, out, d.period)
     _section3(d, out)
     _section4(store, d, out)
     _section5(f, d, names, out)
@@ -1386,24 +1415,85 @@ def plan_markdown(store: Store, city: str, *, year: int | None = None, max_gener
     _section7(d, out)
     _section8(f, d, out)
     out += ["附件：1. 试点期间拟重点突破的重大问题清单（附件1 产教融合改革问题清单）",
-            "      2. 试点期间拟出台的重点改革举措清单（附件2 产教融合试点政策清单）",
-            "", f"（附件可用 `iekg export attachments --city {city} -o 附件.xlsx` 导出为 Excel。）", ""]
+            "      2. 试点期间拟出台的重点改革举措清单（附件2 产教融合试点政策清单）", ""]
+    return "\n".join(out)
+
+
+INTERNAL_BANNER = ("内部诊断材料：仅供本市内部研判，不随试点方案报送省发展改革委。本页把本市数据与参考值和通知目标逐项对照；"
+                   "参考值是本工具的假设（不是通知的要求），可在设置中修改。")
+
+
+def diagnosis_markdown(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
+                       rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+                       types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> str:
+    """The internal diagnosis that goes with the plan (``…-内部诊断.md``, never sent to the province): the
+    city against the application conditions (our reference values, labelled as such) and the notice's
+    targets (quoted with their wording and how the tool reads them), the SAI against its reference value,
+    the pilot status as a public fact, and the gaps left out of the drafts with the reason."""
+    f, d, _ = _plan_parts(store, city, year=year, max_generated=max_generated, rules=rules, period=period,
+                          types=types, min_people=min_people)
+    city_name = f.node.name
+    out = [f"# {city_name}试点申报内部诊断（不随方案报送）", "", f"> **{INTERNAL_BANNER}**", ""]
+    if uses_illustrative_data(store, city):
+        out += [f"> **{ILLUSTRATIVE_LINE}**", ""]
+    out += ["## 一、试点状态（公开信息）", "", pilot_fact(f.node.props, city_name) or
+            f"图谱中没有{city_name}的试点城市公开信息（可用 iekg build --public 读入试点城市名单）。", ""]
+    conds = [i for i in f.ready["items"] if i["kind"] == "condition"]
+    out += ["## 二、申报条件对照（按参考值）", "",
+            f"通知的申报条件没有量化标准；下表的阈值是{REFERENCE_LABEL}，只用于内部研判。", ""]
+    out += _table(("申报条件（通知原文）", "本市数值", REFERENCE_LABEL, "按参考值是否满足", "口径说明"),
+                  [(f"“{c.get('text') or c['name']}”", "—" if c["value"] is None else f"{c['value']:.4g}",
+                    f"{c['comparison']} {c['threshold']:g}", _status(c),
+                    _text(c.get("interpretation") or c["note"])) for c in conds], "lrrll")
+    out += [f"按参考值，本市满足{f.ready['conditions_met']}/{f.ready['conditions_total']}项申报条件。", ""]
+    tg = [i for i in f.ready["items"] if i["kind"] != "condition"]
+    out += ["## 三、试点目标对照（通知原文目标）", "",
+            "目标引自通知原文；“左右”“若干”等约数的判定口径是本工具的理解（见口径说明，如“20个左右”按下限判定）。", ""]
+    out += _table(("目标（通知原文）", "判定口径", "本市现状", "是否达到", "差距"),
+                  [(f"“{t.get('text') or t['name']}”",
+                    _text(f"{t['comparison']} {_num(t['threshold'])}{t['unit'] or ''}；{t.get('interpretation') or ''}"
+                          .rstrip("；")),
+                    "—" if t["value"] is None else f"{_num(t['value'])}{t['unit'] or ''}", _status(t),
+                    "—" if t["shortfall"] is None else _num(t["shortfall"])) for t in tg], "llrlr")
+    out += [f"试点目标已达到{f.ready['targets_met']}/{f.ready['targets_total']}项（按上述口径）。", ""]
+    sai = f.align["sai"]
+    rel = f.item("condition_major_industry_relevance")
+    out += ["## 四、结构匹配指数", ""]
+    if sai is not None and rel is not None:
+        out += [f"本市结构匹配指数 SAI 为{sai:.4f}，" + ("低于" if sai < rel["threshold"] else "达到")
+                + f"参考值{rel['threshold']:g}（{REFERENCE_LABEL}；通知原文只说“本地院校专业(群)与本地产业关联度高”）。", ""]
+    else:
+        out += ["本市没有可计算结构匹配指数的数据。", ""]
+    out += ["## 五、未写入附件的缺口", "",
+            f"下列缺口未起草为附件行（次要缺口的规模下限 {min_people:g} 人为{REFERENCE_LABEL}）：", ""]
+    if d.skipped:
+        out += _table(("排名", "类型", "对象", "原因"), [(s["rank"], s["type"], s["name"], s["reason"]) for s in d.skipped],
+                      "rlll")
+    else:
+        out += ["（无）", ""]
     return "\n".join(out)
 
 
 def write_plan(store: Store, city: str, path: str | Path, *, year: int | None = None, max_generated: int = 10,
-               rules: Sequence[Rule] | str | Path | None = None) -> list[Path]:
+               rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+               types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> list[Path]:
     """Write the draft plan as Markdown (``path`` with suffix .md) and, when python-docx is installed,
-    also as .docx next to it.  ``path`` ending in .docx writes both as well.  Returns the files written."""
-    text = plan_markdown(store, city, year=year, max_generated=max_generated, rules=rules)
+    also as .docx next to it (``path`` ending in .docx writes both as well); then the internal diagnosis
+    next to them as ``<name>-内部诊断.md`` (and .docx).  Returns the files written: plan .md, plan .docx,
+    diagnosis .md, diagnosis .docx (the .docx files only with python-docx)."""
+    opts: dict[str, Any] = {"year": year, "max_generated": max_generated, "rules": rules, "period": period,
+                            "types": types, "min_people": min_people}
     p = Path(path)
     md = p if p.suffix.lower() == ".md" else p.with_suffix(".md")
     md.parent.mkdir(parents=True, exist_ok=True)
-    md.write_text(text, encoding="utf-8")
-    written = [md]
-    docx = markdown_to_docx(text, md.with_suffix(".docx"))
-    if docx is not None:
-        written.append(docx)
+    written: list[Path] = []
+    for text, target in ((plan_markdown(store, city, **opts), md),
+                         (diagnosis_markdown(store, city, **opts), md.with_name(md.stem + INTERNAL_SUFFIX + ".md"))):
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+        docx = markdown_to_docx(text, target.with_suffix(".docx"))
+        if docx is not None:
+            written.append(docx)
     return written
 
 
