@@ -789,6 +789,29 @@ def uses_illustrative_data(store: Store, city: str) -> bool:
 
 
 # ----------------------------------------------------------------------------------- workbook
+LINE_POINTS = 16.0  # one wrapped line of 11 pt text, with CJK fallback fonts (LibreOffice, WPS, Excel)
+MAX_ROW_POINTS = 409.0  # Excel's largest row height
+
+
+def _text_units(s: str) -> float:
+    """Width of a line in Excel column units: wide (CJK, full-width) characters count 2, others 1.1."""
+    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in s)
+
+
+def _lines(value: Any, width: float) -> int:
+    """How many lines ``value`` wraps to in a column ``width`` units wide (at least 1)."""
+    if value is None or value == "":
+        return 1
+    usable = max(width - 1.5, 1.0)
+    return sum(max(1, math.ceil(_text_units(part) / usable)) for part in str(value).split("\n"))
+
+
+def _row_height(values: Sequence[Any], widths: Sequence[float]) -> float:
+    """A row height (points) that shows every wrapped cell whole: the tallest cell's lines, plus padding."""
+    n = max((_lines(v, w) for v, w in zip(values, widths, strict=False)), default=1)
+    return min(MAX_ROW_POINTS, n * LINE_POINTS + 6.0)
+
+
 def write_attachments_xlsx(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict[str, Any]], path: str | Path, *,
                            city_name: str, illustrative: bool) -> Path:
     """Write Attachment 1 and 2 (and the evidence sheet) to one workbook.
@@ -823,7 +846,8 @@ def write_attachments_xlsx(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict
         ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
         ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-        ws.row_dimensions[1].height = 28
+        ws.row_dimensions[1].height = max(28.0, _row_height([title], [sum(widths) * 0.75]))  # 14 pt title
+        ws.row_dimensions[HEADER_ROW].height = _row_height(headers, widths)
         for j, h in enumerate(headers, 1):
             c = ws.cell(row=HEADER_ROW, column=j, value=h)
             c.font = Font(bold=True)
@@ -835,28 +859,38 @@ def write_attachments_xlsx(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict
                 c = ws.cell(row=i, column=j, value=v)
                 c.alignment = center if j in centered else wrap
                 c.border = box
+            # a set height per row, so that wrapped text neither overlaps the next row nor is cut off
+            ws.row_dimensions[i].height = _row_height(values, widths)
         for j, w in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(j)].width = w
         r = HEADER_ROW + len(rows) + 1
         ws.cell(row=r, column=1, value=note).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncol)
-        ws.row_dimensions[r].height = 30
+        ws.row_dimensions[r].height = max(30.0, _row_height([note], [sum(widths)]))
+        last = r
         if illustrative:
             c = ws.cell(row=r + 1, column=1, value=ILLUSTRATIVE_LINE)
             c.font = warn_font
             c.fill = warn_fill
             c.alignment = Alignment(wrap_text=True, vertical="center")
             ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=ncol)
-            ws.row_dimensions[r + 1].height = 30
+            ws.row_dimensions[r + 1].height = max(30.0, _row_height([ILLUSTRATIVE_LINE], [sum(widths) * 0.9]))
+            last = r + 1
             ws.sheet_properties.tabColor = "C00000"
             ws.oddHeader.center.text = "示意数据 illustrative — 不是真实情况"
         ws.oddFooter.center.text = f"{city_name}建设省级产教融合型城市试点 — 第 &P 页"
         ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+        # print: A4 landscape, the table fit to the page width, the header row repeated on every page
         ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+        ws.print_area = f"A1:{get_column_letter(ncol)}{last}"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
 
     sheet(ws1, TITLE1, HEADERS1, (8, 72, 16),
           [(r["序号"], r["主要问题"], r["解决时限"]) for r in rows1], NOTE1, {1, 3})
@@ -1497,20 +1531,103 @@ def write_plan(store: Store, city: str, path: str | Path, *, year: int | None = 
     return written
 
 
+# The plan's Word layout: A4 公文 after GB/T 9704-2012 (page margins, 三号 仿宋_GB2312 body, 黑体 level-1 and
+# 楷体 level-2 headings, 二号 小标宋 title, page numbers in the footer).  The fonts are named as 公文 use them;
+# a machine without them substitutes its own (the East-Asian name is set through w:eastAsia).
+DOCX_FONTS = {"body": "仿宋_GB2312", "h1": "黑体", "h2": "楷体_GB2312", "title": "方正小标宋简体", "page": "宋体"}
+DOCX_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+
+
+def _docx_font(element: Any, east: str, size: float | None = None, *, bold: bool | None = None) -> None:
+    """Set a style's or run's font: ``east`` for East-Asian text (w:eastAsia) and for Latin text too."""
+    from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.shared import Pt, RGBColor  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    element.font.name = east
+    fonts = element.element.get_or_add_rPr().get_or_add_rFonts()
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(key), east)
+    if size is not None:
+        element.font.size = Pt(size)
+    if bold is not None:
+        element.font.bold = bold
+    element.font.color.rgb = RGBColor(0, 0, 0)
+
+
+def _page_number_footer(section: Any) -> None:
+    """A centred ``— PAGE —`` field in the footer (四号 宋体), as 公文 number their pages."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml import OxmlElement  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    para = section.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.paragraph_format.first_line_indent = 0
+
+    def run(text: str = "") -> Any:
+        r = para.add_run(text)
+        _docx_font(r, DOCX_FONTS["page"], 14)
+        return r
+
+    run("— ")
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        r = run()
+        if kind is not None:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            r._r.append(fld)
+        elif text == " PAGE ":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            r._r.append(instr)
+        else:
+            r.text = text or ""
+    run(" —")
+
+
 def markdown_to_docx(text: str, path: str | Path) -> Path | None:
-    """Render the plan's simple Markdown (headings, paragraphs, lists, quotes, tables) with python-docx.
+    """Render the plan's simple Markdown (headings, paragraphs, lists, quotes, tables) with python-docx,
+    as an A4 公文 (:data:`DOCX_FONTS`, :data:`DOCX_MARGINS_MM`, page numbers, tables whose header row
+    repeats on every page).
 
     Returns None (and writes nothing) when python-docx is not installed."""
     try:
         import docx  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         return None
+    from docx.enum.text import WD_ALIGN_PARAGRAPH  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml import OxmlElement  # type: ignore[import-not-found,import-untyped,unused-ignore]
     from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.shared import Mm, Pt  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     doc = docx.Document()
-    normal = doc.styles["Normal"]
-    normal.font.name = "宋体"
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.bottom_margin = Mm(DOCX_MARGINS_MM["top"]), Mm(DOCX_MARGINS_MM["bottom"])
+    sec.left_margin, sec.right_margin = Mm(DOCX_MARGINS_MM["left"]), Mm(DOCX_MARGINS_MM["right"])
+    sec.footer_distance = Mm(20)
+    styles = doc.styles
+    normal = styles["Normal"]
+    _docx_font(normal, DOCX_FONTS["body"], 16)
+    normal.paragraph_format.first_line_indent = Pt(32)  # two characters
+    normal.paragraph_format.line_spacing = Pt(28)
+    normal.paragraph_format.space_after = Pt(0)
+    for name, font, size in (("Title", DOCX_FONTS["title"], 22), ("Heading 1", DOCX_FONTS["h1"], 16),
+                             ("Heading 2", DOCX_FONTS["h2"], 16), ("Heading 3", DOCX_FONTS["h2"], 16)):
+        st = styles[name]
+        _docx_font(st, font, size, bold=False)
+        st.font.italic = False
+        st.paragraph_format.space_before = Pt(6 if name != "Title" else 0)
+        st.paragraph_format.space_after = Pt(6 if name == "Title" else 0)
+        st.paragraph_format.first_line_indent = 0 if name == "Title" else Pt(32)
+        if name == "Title":
+            st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            title_border = st.element.find(qn("w:pPr"))
+            if title_border is not None:
+                for b in title_border.findall(qn("w:pBdr")):
+                    title_border.remove(b)
+    _page_number_footer(sec)
     lines = text.split("\n")
     k = 0
 
@@ -1530,13 +1647,24 @@ def markdown_to_docx(text: str, path: str | Path) -> Path | None:
             table.style = "Table Grid"
             for i, row in enumerate(cells):
                 for j, v in enumerate(row[: len(cells[0])]):
-                    table.cell(i, j).text = v
+                    cell = table.cell(i, j)
+                    cell.text = v
+                    for para in cell.paragraphs:
+                        para.paragraph_format.first_line_indent = 0
+                        para.paragraph_format.line_spacing = 1.0
+                        for r in para.runs:
+                            _docx_font(r, DOCX_FONTS["body"], 12, bold=i == 0)
+            header = table.rows[0]._tr.get_or_add_trPr()  # the header row repeats on every page
+            rep = OxmlElement("w:tblHeader")
+            rep.set(qn("w:val"), "true")
+            header.append(rep)
             continue
         m = re.match(r"^(#{1,3}) (.*)$", line)
         if m:
             doc.add_heading(plain(m.group(2)), level=len(m.group(1)) - 1 if len(m.group(1)) > 1 else 0)
         elif line.startswith("> "):
-            doc.add_paragraph(plain(line[2:]), style="Intense Quote")
+            para = doc.add_paragraph()
+            _docx_font(para.add_run(plain(line[2:])), DOCX_FONTS["h2"], 14)
         elif line.strip():
             doc.add_paragraph(plain(line))
         k += 1
