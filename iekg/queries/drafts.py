@@ -676,7 +676,7 @@ def _rule_info(rule: Rule) -> dict[str, Any]:
     return {"gap_type": rule.gap_type, "metric": rule.metric or None, "task": rule.task, "basis": rule.basis}
 
 
-def _types(types: Iterable[str] | str | None) -> tuple[str, ...] | None:
+def parse_types(types: Iterable[str] | str | None) -> tuple[str, ...] | None:
     if types is None:
         return None
     items = [x.strip() for x in (re.split(r"[,，;；\s]+", types) if isinstance(types, str) else types) if x.strip()]
@@ -701,7 +701,7 @@ def compose(store: Store, city: str, *, year: int | None = None, max_generated: 
         raise LookupError(f"city {city} is not in the graph")
     city_name = node.name
     per = Period.parse(period)
-    wanted = _types(types)
+    wanted = parse_types(types)
     scope = Scope((city,), year, name=city_name)
     found = gaps(store, scope)
     feeding = Feeding.gather(store, scope, found["gaps"])
