@@ -12,6 +12,7 @@ import pytest
 
 from iekg import service
 from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.schema import compact_key
 from iekg.graph.store import Store
 from iekg.queries import drafts
 from iekg.queries.alignment import Scope, alignment
@@ -220,7 +221,7 @@ def test_evidence_sheet_matches_the_rows(demo: Store, demo_book: tuple[dict[str,
             assert [g[5] for g in got] == [g["rank"] for g in r["gaps"]]
             assert [g[3] for g in got] == [g["type"] for g in r["gaps"]]
             assert [g[6] for g in got] == [round(g["magnitude"], 2) for g in r["gaps"]]
-            assert [g[9] for g in got] == ["\n".join(g["evidence"]) for g in r["gaps"]]
+            assert [g[9] for g in got] == ["\n".join(compact_key(k) for k in g["evidence"]) for g in r["gaps"]]
     assert len(lines) == len(rows1) + len(rows2)
 
 

@@ -11,6 +11,7 @@ Labels and relationship types in Cypher come only from the names defined here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Provenance properties carried by every node and relationship.
@@ -141,6 +142,12 @@ def rel_key(rel_type: str, src: str, dst: str, props: dict[str, object]) -> str:
     spec = REL_TYPES[rel_type]
     parts = [rel_type, src, dst] + [f"{k}={props.get(k)!s}" for k in spec.key]
     return "|".join(parts)
+
+
+def compact_key(key: str) -> str:
+    """A relationship key without its empty key properties (``|major_code=None``), as printed for people
+    (drafts' evidence sheet); ``iekg show`` accepts both forms."""
+    return re.sub(r"\|[^|=]+=(None|nan)(?=\||$)", "", key)
 
 
 def mermaid() -> str:

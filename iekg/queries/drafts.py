@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from iekg.graph.schema import compact_key
 from iekg.graph.store import Store
 from iekg.queries.alignment import Scope, ScopeSums, alignment, rollup
 from iekg.queries.gaps import GAP_TYPES, gaps
@@ -918,7 +919,8 @@ def evidence_rows(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict[str, Any
                 continue
             for g in r["gaps"]:
                 out.append((att, r["序号"], r["来源"], g["type"], g.get("metric"), g["rank"],
-                            round(float(g["magnitude"]), 2), g["entity"], g["name"], "\n".join(g["evidence"]),
+                            round(float(g["magnitude"]), 2), g["entity"], g["name"],
+                            "\n".join(compact_key(k) for k in g["evidence"]),
                             g.get("evidence_total"), rule.get("basis")))
     return out
 
