@@ -12,10 +12,29 @@ outline, **附件1 产教融合改革问题清单** (序号 / 主要问题 / 解
 - everything is renumbered 1..n; each drafted row carries the gaps behind it (type, rank, magnitude,
   evidence ids), written to the workbook's third sheet ``依据 evidence`` so that a planner can check it.
 
+What makes the drafts fit to send after editing (issue 13):
+
+- deadlines are dated in a chosen pilot period (:class:`Period`, ``--period 2026-2028``): the rule table
+  writes them as ``第N年M月``;
+- only the chosen gap types are drafted (``types``); supply gaps below ``min_people`` are minor and left out;
+- no recommendation contradicts another (:class:`Feeding`): a major that feeds a shortage is never
+  proposed for a cut, and every major a row names comes with the industries it feeds, by weight;
+- one spelling per department (``iekg/data/rules/agencies.csv``, :func:`canonical_agency`); a drafted row
+  that says what an own row says (after normalising the text) is not repeated;
+- the plan (:func:`plan_markdown`) states facts and plans only.  Every self-assessment — the application
+  conditions against our reference values, the notice's targets against the city's figures — goes to a
+  **separate internal file**, :func:`diagnosis_markdown`, written by :func:`write_plan` next to the plan as
+  ``<plan>-内部诊断.md`` (and ``.docx``), headed "不随方案报送", its thresholds labelled
+  ``参考值（本工具假设，可在设置中修改）`` and the notice's targets quoted in its words.  A separate file
+  (rather than a section after a break) cannot be sent to the province by mistake with the plan;
+- no ``None``/``nan`` in any text; the workbook has row heights estimated from the text and column widths
+  and prints on A4 landscape with the header row repeated; the .docx is an A4 公文 (GB/T 9704 margins,
+  仿宋_GB2312 / 黑体 / 楷体, page numbers, repeated table headers).
+
 One-liners for the CLI::
 
-    export_attachments(store, "410200", "附件.xlsx")      # Attachment 1 + 2 workbook
-    write_plan(store, "410200", "方案.md")                # the draft plan (+ .docx with python-docx)
+    export_attachments(store, "410200", "附件.xlsx", period="2026-2028")   # Attachment 1 + 2 workbook
+    write_plan(store, "410200", "方案.md")   # the plan (+ .docx) and 方案-内部诊断.md (+ .docx)
 """
 
 from __future__ import annotations
