@@ -910,7 +910,8 @@ def write_attachments_xlsx(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
         ws.page_margins.left = ws.page_margins.right = 0.5
-        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.page_margins.top = ws.page_margins.bottom = 0.8  # inches; room for the page header and footer
+        ws.page_margins.header = ws.page_margins.footer = 0.35
 
     sheet(ws1, TITLE1, HEADERS1, (8, 72, 16),
           [(r["序号"], r["主要问题"], r["解决时限"]) for r in rows1], NOTE1, {1, 3})
