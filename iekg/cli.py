@@ -793,21 +793,47 @@ export_app = typer.Typer(help="Drafts for the pilot application: Attachment 1 + 
 app.add_typer(export_app, name="export")
 
 
+_PERIOD_HELP = "pilot period the deadlines fall in, e.g. 2026-2028 (default: three years from this year)"
+_TYPES_HELP = ("gap types to draft, comma-separated: unmet_demand, shortage, surplus, uncovered_segment, "
+               "no_cooperation, no_training_base, target_shortfall (default: all)")
+_MIN_PEOPLE_HELP = "supply gaps smaller than this many people are minor and not drafted (our assumption)"
+
+
+def _draft_options(period: str | None, types: str | None) -> tuple[Any, tuple[str, ...] | None]:
+    """--period and --types checked before the store is opened (a usage error exits 2 and says why)."""
+    from iekg.queries import drafts
+
+    try:
+        per = drafts.Period.parse(period)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from None
+    try:
+        kinds = drafts.parse_types(types)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--types") from None
+    return per, kinds
+
+
 @export_app.command("attachments")
 def export_attachments(city: str = typer.Option(..., "--city", help="city code"),
                        output: Path = typer.Option(..., "-o", "--output", help="the .xlsx file to write"),
                        year: int | None = typer.Option(None, "--year", min=2000, max=2100),
                        max_generated: int = typer.Option(10, "--max-generated", min=0,
                                                          help="at most this many rows drafted from gaps"),
+                       period: str | None = typer.Option(None, "--period", help=_PERIOD_HELP),
+                       types: str | None = typer.Option(None, "--types", help=_TYPES_HELP),
+                       min_people: float = typer.Option(100, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
                        fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
     """Attachment 1 (问题清单) and 2 (政策清单) as one workbook: the city's own rows, then drafts from its gaps."""
     from iekg.queries import drafts
 
     if output.suffix.lower() != ".xlsx":
         raise typer.BadParameter("the output must be an .xlsx file", param_hint="-o")
+    per, kinds = _draft_options(period, types)
     store = _store()
     with _data_error():
-        res = drafts.export_attachments(store, city, output, year=year, max_generated=max_generated)
+        res = drafts.export_attachments(store, city, output, year=year, max_generated=max_generated, period=per,
+                                        types=kinds, min_people=min_people)
     if fmt is Fmt.json:
         _print_json(res)
         return
@@ -821,15 +847,20 @@ def export_attachments(city: str = typer.Option(..., "--city", help="city code")
 def export_plan(city: str = typer.Option(..., "--city", help="city code"),
                 output: Path = typer.Option(..., "-o", "--output", help="the .md (or .docx) file to write"),
                 year: int | None = typer.Option(None, "--year", min=2000, max=2100),
+                period: str | None = typer.Option(None, "--period", help=_PERIOD_HELP),
+                types: str | None = typer.Option(None, "--types", help=_TYPES_HELP),
+                min_people: float = typer.Option(100, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
                 fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
-    """A draft pilot plan following the notice's 8-section outline, filled with the city's figures."""
+    """A draft pilot plan following the notice's 8-section outline, filled with the city's figures; the
+    self-assessment against reference values goes to a separate internal file (…-内部诊断.md)."""
     from iekg.queries import drafts
 
     if output.suffix.lower() not in (".md", ".docx"):
         raise typer.BadParameter("the output must be a .md or .docx file", param_hint="-o")
+    per, kinds = _draft_options(period, types)
     store = _store()
     with _data_error():
-        files = drafts.write_plan(store, city, output, year=year)
+        files = drafts.write_plan(store, city, output, year=year, period=per, types=kinds, min_people=min_people)
     if fmt is Fmt.json:
         _print_json({"files": [str(f) for f in files]})
         return

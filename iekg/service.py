@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from iekg.graph.nxstore import NetworkxStore
-from iekg.graph.schema import NODE_TYPES, REL_TYPES
+from iekg.graph.schema import NODE_TYPES, REL_TYPES, compact_key
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Store, StoreError, audit_entry
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
@@ -163,8 +163,9 @@ def show_relationship(store: Store, key: str) -> dict[str, Any] | None:
     parts = key.split("|")
     if len(parts) < 3 or parts[0] not in REL_TYPES:
         return None
+    want = compact_key(key)  # also the printed form without empty key properties (drafts' evidence sheet)
     for r, other in store.neighbours(parts[1], [parts[0]], "out"):
-        if r.key == key:
+        if r.key == key or compact_key(r.key) == want:
             start = store.get(r.src)
             return {"key": key, "type": r.type, "props": r.props,
                     "start": {"uid": r.src, "name": start.name if start else None},

@@ -393,6 +393,17 @@ def _read_reference_table(ref_dir: Path, table: str, required: bool = True) -> l
     return out
 
 
+# The shipped demo was generated with the crosswalk as it was before the review of 2026-12
+# (docs/crosswalk-review.md).  The generator draws its programmes and demand through the crosswalk, so any
+# changed weight reshuffles the whole illustrative dataset (and every figure quoted from it).  These rows keep
+# the generation as it was; the queries always use the shipped crosswalk as it is now.  Remove an entry (and
+# regenerate) to generate with the reviewed weights.
+GENERATION_CROSSWALK_PIN: dict[str, dict[str, float]] = {
+    **{c: {"38": 0.4, "34": 0.3, "40": 0.2, "65": 0.1} for c in ("6603", "4603", "2603")},
+    "0826": {"35": 0.6, "84": 0.4},
+}
+
+
 def default_public_dir() -> Path:
     env = os.environ.get("IEKG_PUBLIC_DIR")
     return Path(env) if env else PACKAGE_DIR.parent.parent / "shared" / "data" / "public"
@@ -424,6 +435,8 @@ def load_reference(ref_dir: Path) -> Reference:
             cw_major[r["major_code"]][ind] += w
         elif r.get("category_code"):
             cw_category[r["category_code"]][ind] += w
+    if Path(ref_dir).resolve() == DEFAULT_REFERENCE_DIR.resolve():
+        cw_category.update(GENERATION_CROSSWALK_PIN)  # see GENERATION_CROSSWALK_PIN
     chains = {r["id"]: (r.get("name", ""), r.get("cluster", ""))
               for r in _read_reference_table(ref_dir, "chains")}
     segments: dict[str, list[Segment]] = defaultdict(list)
@@ -1168,7 +1181,8 @@ class _Generator:
                 used.add(doc)
                 issuer = {
                     "政": f"{CITY_NAME[city]}人民政府", "政办": f"{CITY_NAME[city]}人民政府办公室",
-                    "教": f"{CITY_NAME[city]}教育局", "人社": f"{CITY_NAME[city]}人力资源和社会保障局",
+                    # 人力资源社会保障局: the notice's spelling, the one the measures use (one agency list)
+                    "教": f"{CITY_NAME[city]}教育局", "人社": f"{CITY_NAME[city]}人力资源社会保障局",
                     "发改": f"{CITY_NAME[city]}发展和改革委员会",
                 }[kind_prefix]
                 if kind_prefix == "教" and rng.random() < 0.5:

@@ -11,6 +11,7 @@ Labels and relationship types in Cypher come only from the names defined here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Provenance properties carried by every node and relationship.
@@ -44,7 +45,9 @@ class RelType:
 NODE_TYPES: dict[str, NodeType] = {n.label: n for n in (
     NodeType("Province", "省", "GB/T 2260 code, e.g. 410000", {"name": "str"}),
     NodeType("City", "城市", "GB/T 2260 code, e.g. 410100; 济源 419001",
-             {"name": "str", "gdp": "float", "population": "float", "year": "int", "note": "str"}),
+             {"name": "str", "gdp": "float", "population": "float", "year": "int", "note": "str",
+              "pilot_level": "str", "pilot_batch": "str", "pilot_document": "str", "pilot_issued": "str",
+              "pilot_source": "str", "pilot_source_kind": "str"}),
     NodeType("Zone", "区域", "own id", {"name": "str", "kind": "str"}),
     NodeType("Institution", "院校", "MOE 学校标识码 (10 digits)",
              {"name": "str", "level": "str", "ownership": "str", "aliases": "list", "authority": "str"},
@@ -144,6 +147,12 @@ def rel_key(rel_type: str, src: str, dst: str, props: dict[str, object]) -> str:
     spec = REL_TYPES[rel_type]
     parts = [rel_type, src, dst] + [f"{k}={props.get(k)!s}" for k in spec.key]
     return "|".join(parts)
+
+
+def compact_key(key: str) -> str:
+    """A relationship key without its empty key properties (``|major_code=None``), as printed for people
+    (drafts' evidence sheet); ``iekg show`` accepts both forms."""
+    return re.sub(r"\|[^|=]+=(None|nan)(?=\||$)", "", key)
 
 
 def mermaid() -> str:

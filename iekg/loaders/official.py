@@ -23,6 +23,7 @@ Public API
 * :func:`read_vocational_catalog`, :func:`read_undergraduate_catalog`
 * :func:`read_gbt4754`
 * :func:`read_divisions`
+* :func:`read_pilot_cities`
 * :func:`detect_official`, :func:`read_official`
 """
 
@@ -54,8 +55,9 @@ GBT4754_2D = "gbt4754_2d"
 HENAN_DIVISIONS = "henan_divisions"
 CN_CITIES = "cn_cities"
 CN_PROVINCES = "cn_provinces"
+PILOT_CITIES = "pilot_cities"
 FORMATS = (MOE_HEI_LIST, VOCATIONAL_CATALOG, UNDERGRADUATE_CATALOG, GBT4754_1D, GBT4754_2D,
-           HENAN_DIVISIONS, CN_CITIES, CN_PROVINCES)
+           HENAN_DIVISIONS, CN_CITIES, CN_PROVINCES, PILOT_CITIES)
 
 CITE_VOCATIONAL = "教育部 职业教育专业目录（2021年，含至2025年12月增补）"
 CITE_UNDERGRADUATE = "教育部 普通高等学校本科专业目录（{year}年）"
@@ -988,6 +990,55 @@ def _read_henan_divisions(p: Path, sheet: _Sheet, rows: list[tuple[int, dict[str
     return [t, zones] if include_zones else [t]
 
 
+# ============================================================================== pilot cities
+PILOT_PROPS = ("pilot_level", "pilot_batch", "pilot_document", "pilot_issued", "pilot_source")
+_PILOT_COLUMNS = {"pilot_level": "pilot_level", "pilot_batch": "batch", "pilot_document": "document",
+                  "pilot_issued": "issued", "pilot_source": "source"}
+
+
+def read_pilot_cities(path: PathLike) -> list[SourceTable]:
+    """The pilot-city list (``henan_pilot_cities.csv``: city_code, city_name, pilot_level, batch, document,
+    issued, source) → table ``cities`` with the extra columns ``pilot_level`` (省级 / 国家级),
+    ``pilot_batch``, ``pilot_document``, ``pilot_issued`` and ``pilot_source`` (the page the fact was
+    read from), kept as properties of the City node, with ``pilot_source_kind`` = public (the node's own
+    ``source`` is overwritten by a later table naming the city, e.g. the shipped reference cities).  Several rows for one city (e.g. a provincial and a
+    national selection) become one row whose values are joined with "；".  Each row is a public fact:
+    its ``source`` (the node's provenance) cites the document and the page."""
+    p = Path(path)
+    sheet = _read_sheets(p)[0]
+    found = _find_header(sheet, ("city_code", "city_name", "pilot_level", "batch", "document", "issued", "source"))
+    if found is None:
+        raise ValueError(f"{p}: 不是试点城市名单 (需要列 city_code, city_name, pilot_level, batch, document, issued, source)")
+    hr, cols = found
+    headers = {"code": _header_text(sheet, hr, cols, "city_code"), "name": _header_text(sheet, hr, cols, "city_name"),
+               **{k: _header_text(sheet, hr, cols, v) for k, v in _PILOT_COLUMNS.items()}}
+    t = _table("cities", p, sheet, headers, [*PILOT_PROPS, "pilot_source_kind"], "试点城市名单")
+    merged: dict[str, tuple[int, dict[str, list[str]]]] = {}
+    for r in range(hr + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        if not any(row):
+            continue
+        code = _code(sheet.cell(r, cols.get(_norm("city_code"))), 6)
+        if not code:
+            continue
+        line, vals = merged.setdefault(code, (r + 1, {"name": [], **{k: [] for k in PILOT_PROPS}}))
+        name = sheet.cell(r, cols.get(_norm("city_name")))
+        if name and name not in vals["name"]:
+            vals["name"].append(name)
+        for k, col in _PILOT_COLUMNS.items():
+            v = sheet.cell(r, cols.get(_norm(col)))
+            if v and v not in vals[k]:
+                vals[k].append(v)
+    for code, (line, vals) in merged.items():
+        values = {"code": code, "name": vals["name"][0] if vals["name"] else "",
+                  **{k: "；".join(vals[k]) for k in PILOT_PROPS}}
+        docs = "；".join(vals["pilot_document"]) or "试点城市名单"
+        values["source"] = f"{docs}（{values['pilot_source']}）" if values["pilot_source"] else docs
+        values["pilot_source_kind"] = PUBLIC  # the fact's own provenance, kept when a later table names the city
+        t.rows.append(SourceRow(line, values))
+    return [t]
+
+
 # ============================================================================ detect and dispatch
 _SIGNATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (GBT4754_1D, ("INDUSTRY_ID", "PARENT_ID", "LEVEL_TYPE")),
@@ -996,6 +1047,7 @@ _SIGNATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (VOCATIONAL_CATALOG, ("专业大类代码", "专业类代码", "专业代码", "专业名称")),
     (MOE_HEI_LIST, ("学校名称", "学校标识码", "所在地")),
     (HENAN_DIVISIONS, ("code6", "name", "level", "parent_code6")),
+    (PILOT_CITIES, ("city_code", "city_name", "pilot_level", "batch", "document", "issued")),
 )
 
 
@@ -1040,6 +1092,7 @@ _READERS: dict[str, Callable[..., list[SourceTable]]] = {
     HENAN_DIVISIONS: read_divisions,
     CN_CITIES: read_divisions,
     CN_PROVINCES: read_divisions,
+    PILOT_CITIES: read_pilot_cities,
 }
 
 
@@ -1059,7 +1112,8 @@ def read_public_dir(public_dir: PathLike, *, province: str | None = "河南省")
     """The official lists of a folder laid out like ``shared/data/public`` (``iekg build --public DIR``).
 
     Reads, when present: the Henan division codes, the full GB/T 4754-2017 table, both major catalogues
-    and the MOE institution list (2025 edition, with former names from the 2024 edition as aliases).
+    and the MOE institution list (2025 edition, with former names from the 2024 edition as aliases), and
+    the pilot-city list (``henan_pilot_cities.csv``: each city's pilot status as a public fact).
     """
     d = Path(public_dir)
     out: list[SourceTable] = []
@@ -1074,4 +1128,6 @@ def read_public_dir(public_dir: PathLike, *, province: str | None = "河南省")
         out += read_moe_renames(older, newer, province=province)
     elif newer is not None:
         out += read_moe_hei_list(newer, province=province)
+    if (d / "henan_pilot_cities.csv").is_file():
+        out += read_pilot_cities(d / "henan_pilot_cities.csv")
     return out

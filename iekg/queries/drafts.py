@@ -12,31 +12,62 @@ outline, **附件1 产教融合改革问题清单** (序号 / 主要问题 / 解
 - everything is renumbered 1..n; each drafted row carries the gaps behind it (type, rank, magnitude,
   evidence ids), written to the workbook's third sheet ``依据 evidence`` so that a planner can check it.
 
+What makes the drafts fit to send after editing (issue 13):
+
+- deadlines are dated in a chosen pilot period (:class:`Period`, ``--period 2026-2028``): the rule table
+  writes them as ``第N年M月``;
+- only the chosen gap types are drafted (``types``); supply gaps below ``min_people`` are minor and left out;
+- no recommendation contradicts another (:class:`Feeding`): a major that feeds a shortage is never
+  proposed for a cut, and every major a row names comes with the industries it feeds, by weight;
+- one spelling per department (``iekg/data/rules/agencies.csv``, :func:`canonical_agency`); a drafted row
+  that says what an own row says (after normalising the text) is not repeated;
+- the plan (:func:`plan_markdown`) states facts and plans only.  Every self-assessment — the application
+  conditions against our reference values, the notice's targets against the city's figures — goes to a
+  **separate internal file**, :func:`diagnosis_markdown`, written by :func:`write_plan` next to the plan as
+  ``<plan>-内部诊断.md`` (and ``.docx``), headed "不随方案报送", its thresholds labelled
+  ``参考值（本工具假设，可在设置中修改）`` and the notice's targets quoted in its words.  A separate file
+  (rather than a section after a break) cannot be sent to the province by mistake with the plan;
+- no ``None``/``nan`` in any text; the workbook has row heights estimated from the text and column widths
+  and prints on A4 landscape with the header row repeated; the .docx is an A4 公文 (GB/T 9704 margins,
+  仿宋_GB2312 / 黑体 / 楷体, page numbers, repeated table headers).
+
 One-liners for the CLI::
 
-    export_attachments(store, "410200", "附件.xlsx")      # Attachment 1 + 2 workbook
-    write_plan(store, "410200", "方案.md")                # the draft plan (+ .docx with python-docx)
+    export_attachments(store, "410200", "附件.xlsx", period="2026-2028")   # Attachment 1 + 2 workbook
+    write_plan(store, "410200", "方案.md")   # the plan (+ .docx) and 方案-内部诊断.md (+ .docx)
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
+import math
 import re
 import string
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from iekg.graph.schema import compact_key
 from iekg.graph.store import Store
-from iekg.queries.alignment import Scope, alignment, rollup
-from iekg.queries.gaps import gaps
+from iekg.queries.alignment import Scope, ScopeSums, alignment, rollup
+from iekg.queries.gaps import GAP_TYPES, gaps
 from iekg.queries.readiness import NOTICE, readiness
 from iekg.settings import PACKAGE_DATA
 
 RULES_FILE = PACKAGE_DATA / "rules" / "draft_rules.csv"
+AGENCIES_FILE = PACKAGE_DATA / "rules" / "agencies.csv"
+# Supply gaps (people) smaller than this are "minor": not drafted as rows of their own (gaps that carry a
+# ``minor`` flag from the gap ranking use that flag instead).  An assumption of ours, not the notice's.
+DEFAULT_MIN_PEOPLE = 100
+SUPPLY_TYPES = ("unmet_demand", "shortage", "surplus")
+INTERNAL_SUFFIX = "-内部诊断"
+REFERENCE_LABEL = "参考值（本工具假设，可在设置中修改）"
 RULE_COLUMNS = ("gap_type", "metric", "task", "grouping", "max_rows", "list_max", "problem_template",
                 "measure_template", "agencies", "problem_deadline", "measure_deadline", "basis")
 # The city departments the notice addresses (its 主送: 发展改革委、教育局、工业和信息化局、财政局、
@@ -47,7 +78,8 @@ TARGET_METRICS = ("policy_framework", "key_zones", "integration_industries", "pr
                   "high_level_training_bases", "leading_institutions", "leading_majors")
 
 COMMON_FIELDS = frozenset({"city_name", "year", "count", "items", "items_detail", "gap"})
-_INDUSTRY_FIELDS = frozenset({"industry_code", "industry_name", "supply", "demand", "ratio"})
+_INDUSTRY_FIELDS = frozenset({"industry_code", "industry_name", "supply", "demand", "ratio", "majors",
+                               "majors_detail"})
 TYPE_FIELDS: dict[str, frozenset[str]] = {
     "unmet_demand": _INDUSTRY_FIELDS,
     "shortage": _INDUSTRY_FIELDS,
@@ -76,6 +108,121 @@ PLAN_SECTIONS = ("一、试点建设的背景和基础", "二、试点建设目�
                  "四、主要试点任务和改革举措", "五、市域内试点建设培育产教融合型行业和企业的举措",
                  "六、产教融合重大平台载体项目建设方案", "七、试点支持政策", "八、加强组织实施的主要举措")
 CN_NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+
+
+# ------------------------------------------------------------------------------- pilot period
+_RELATIVE = re.compile(r"^第(\d)年(?:(\d{1,2})月|(底))$")
+_ABSOLUTE = re.compile(r"^20\d\d年(\d{1,2}月|底)$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The pilot period the drafted deadlines fall in (``--period 2026-2028``): first and last year."""
+
+    start: int
+    end: int
+
+    @classmethod
+    def parse(cls, value: Period | str | tuple[int, int] | None = None, *, today: date | None = None) -> Period:
+        """``"2026-2028"`` (also ``2026—2028``, ``2026~2028年``, one year ``2026``), a (start, end) pair, or
+        None: the default, three years from this year (from next year after June, when most of this
+        year is gone)."""
+        if isinstance(value, Period):
+            return value
+        if value is None:
+            d = today or date.today()
+            first = d.year + (1 if d.month > 6 else 0)
+            return cls(first, first + 2)
+        if isinstance(value, tuple):
+            start, end = int(value[0]), int(value[1])
+        else:
+            years = re.findall(r"\d{4}", unicodedata.normalize("NFKC", str(value)))
+            if not 1 <= len(years) <= 2 or re.sub(r"[\d\s年—–~至到\-]", "", str(value)):
+                raise ValueError(f"pilot period {value!r}: write it as first-last year, e.g. 2026-2028")
+            start, end = int(years[0]), int(years[-1])
+        if not 2000 <= start <= end <= 2100 or end - start > 9:
+            raise ValueError(f"pilot period {value!r}: the first year must not be after the last, within 10 years")
+        return cls(start, end)
+
+    @property
+    def years(self) -> int:
+        return self.end - self.start + 1
+
+    @property
+    def text(self) -> str:
+        return f"{self.start}—{self.end}年" if self.end != self.start else f"{self.start}年"
+
+    def deadline(self, spec: str) -> str:
+        """A rule's deadline in this period: ``第2年6月`` → the second year's June (a year past the
+        period's end is its last year); an absolute date (``2025年12月``) stays as written."""
+        m = _RELATIVE.match(spec.strip())
+        if not m:
+            return spec
+        year = min(self.start + int(m.group(1)) - 1, self.end)
+        return f"{year}年{m.group(2)}月" if m.group(2) else f"{year}年底"
+
+    def contains(self, deadline: str) -> bool:
+        m = re.match(r"^(\d{4})年", deadline)
+        return m is not None and self.start <= int(m.group(1)) <= self.end
+
+
+def _check_deadline(spec: str) -> bool:
+    m = _RELATIVE.match(spec)
+    if m:
+        return 1 <= int(m.group(1)) <= 9 and (m.group(3) is not None or 1 <= int(m.group(2)) <= 12)
+    return bool(_ABSOLUTE.match(spec))
+
+
+# ------------------------------------------------------------------------------------ agencies
+def _agency_key(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def load_agencies(path: str | Path | None = None) -> dict[str, str]:
+    """The canonical agency table (``iekg/data/rules/agencies.csv``): every variant (and canonical name)
+    → the canonical department name (without a city prefix)."""
+    p = Path(path) if path is not None else AGENCIES_FILE
+    out: dict[str, str] = {}
+    with p.open(encoding="utf-8-sig", newline="") as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            canon = (row.get("canonical") or "").strip()
+            if not canon:
+                raise ValueError(f"{p} line {line}: canonical is empty")
+            for v in [canon, *re.split(r"[;；]", row.get("variants") or "")]:
+                if v.strip():
+                    out[_agency_key(v)] = canon
+    return out
+
+
+_AGENCY_TABLE: dict[str, str] | None = None
+
+
+def canonical_agency(name: str, city_name: str = "") -> str:
+    """One spelling per department: ``开封市人力资源和社会保障局`` → ``开封市人力资源社会保障局``.  The city
+    prefix (the city's name, with or without 市) is kept; a department not in the table stays as written."""
+    global _AGENCY_TABLE
+    if _AGENCY_TABLE is None:
+        _AGENCY_TABLE = load_agencies()
+    s = _agency_key(name)
+    prefix = ""
+    short = city_name.removesuffix("市")
+    for p in (city_name, short):
+        if p and s.startswith(p) and len(s) > len(p):
+            prefix, s = city_name, s[len(p):]
+            if p == short and p != city_name:
+                s = s.removeprefix("市")
+            break
+    return prefix + _AGENCY_TABLE.get(s, s)
+
+
+def canonical_agencies(names: Iterable[str], city_name: str = "") -> list[str]:
+    """Canonical names, duplicates (after canonicalisation) dropped, first occurrence's order kept."""
+    out: list[str] = []
+    for n in names:
+        c = canonical_agency(n, city_name)
+        if c and c not in out:
+            out.append(c)
+    return out
 
 
 # ------------------------------------------------------------------------------------ rule table
@@ -139,6 +286,10 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
             unknown = [a for a in agencies if a not in AGENCIES]
             if not agencies or unknown:
                 raise bad(f"agencies must be chosen from {'、'.join(AGENCIES)} (got {v['agencies']!r})")
+            for col in ("problem_deadline", "measure_deadline"):
+                if not _check_deadline(v[col]):
+                    raise bad(f"{col} {v[col]!r}: write 第N年M月 / 第N年底 (year N of the pilot period) "
+                              "or a date like 2025年12月")
             allowed = COMMON_FIELDS | TYPE_FIELDS[v["gap_type"]]
             for col in ("problem_template", "measure_template"):
                 if not v[col]:
@@ -216,7 +367,28 @@ def _num(x: Any) -> str:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[\s。；;，,、]+", "", text or "")
+    """Comparison form of a row's text: NFKC (全角 → 半角), no whitespace, no punctuation or symbols."""
+    s = unicodedata.normalize("NFKC", text or "")
+    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch)[0] not in "PSZ")
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two normalised texts say the same thing: equal, one contains the other (both at least 8
+    characters), or at least 90 % alike (difflib), so a re-typed or slightly edited row still matches."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 8:
+        return False
+    if a in b or b in a:
+        return True
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
+
+
+def _find_similar(key: str, seen: dict[str, Any]) -> Any:
+    for k, v in seen.items():
+        if _similar(key, k):
+            return v
+    return None
 
 
 def _summary(g: dict[str, Any]) -> dict[str, Any]:
@@ -236,6 +408,7 @@ class Candidate:
     problem: str
     measure: str
     agencies: list[str]
+    majors: list[dict[str, Any]] = field(default_factory=list)  # {code, name, action: expand|cut, feeds}
 
     @property
     def order(self) -> int:
@@ -250,6 +423,89 @@ class Candidate:
         return f"gap {self.rule.gap_type} {shown}{', …' if len(ranks) > 3 else ''} ({len(ranks)} gaps)"
 
 
+@dataclass
+class Feeding:
+    """Which local majors feed which industries, by crosswalk weight: what a recommendation about a major
+    must know so that it never contradicts another (a major feeding a shortage is never proposed for a
+    cut) and can say which industries the major feeds.
+
+    ``by_industry``: industry → its feeding majors ``{major, name, weight, supply}``, largest supply
+    first (the gap's own ``feeding_majors`` when the gap ranking gives them, else from the scope's
+    programs and the crosswalk); ``feeds``: major → ``[(industry, weight)]``, largest weight first;
+    ``short``: the industries with a shortage or unmet demand (all of the scope's gaps, drafted or not)."""
+
+    by_industry: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    feeds: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    major_names: dict[str, str] = field(default_factory=dict)
+    industry_names: dict[str, str] = field(default_factory=dict)
+    short: set[str] = field(default_factory=set)
+
+    @classmethod
+    def gather(cls, store: Store, scope: Scope, found: Sequence[dict[str, Any]]) -> Feeding:
+        sums = ScopeSums.gather(store, scope)
+        w = sums.weights.frame[["major", "industry", "weight"]]
+        w = w[w["weight"] > 0]
+        vol = sums.offers.groupby("major")["volume"].sum()
+        vol = vol[vol > 0]
+        sup = w[w["major"].isin(set(vol.index))].copy()
+        sup["supply"] = sup["major"].map(vol).astype(float) * sup["weight"]
+        by_industry: dict[str, list[dict[str, Any]]] = {}
+        for ind, g in sup.sort_values(["industry", "supply", "major"], ascending=[True, False, True]).groupby("industry"):
+            by_industry[str(ind)] = [{"major": str(m), "weight": float(x), "supply": float(s)}
+                                     for m, x, s in zip(g["major"], g["weight"], g["supply"], strict=True)]
+        for gap in found:
+            listed = gap.get("feeding_majors")
+            code = (gap.get("detail") or {}).get("industry")
+            if code is not None and isinstance(listed, list) and listed:
+                by_industry[str(code)] = [{"major": str(m["major"]), "weight": float(m.get("weight") or 0),
+                                           "supply": float(m.get("supply") or 0), "name": m.get("name")}
+                                          for m in listed]
+        majors = sorted({m["major"] for ms in by_industry.values() for m in ms})
+        wf = w[w["major"].isin(set(majors))].sort_values(["major", "weight", "industry"], ascending=[True, False, True])
+        feeds = {str(m): [(str(i), float(x)) for i, x in zip(g["industry"], g["weight"], strict=True)]
+                 for m, g in wf.groupby("major")}
+        mn = store.node_frame("Major", ["name"], ids=majors)
+        major_names = {str(i): str(n) for i, n in zip(mn["id"], mn["name"].fillna(mn["id"]), strict=True)}
+        for ms in by_industry.values():
+            for m in ms:
+                if m.get("name"):
+                    major_names.setdefault(m["major"], str(m["name"]))
+        inds = sorted({i for fs in feeds.values() for i, _ in fs})
+        f = store.node_frame("Industry", ["name"], ids=inds)
+        short = {str((g.get("detail") or {}).get("industry")) for g in found if g["type"] in ("shortage", "unmet_demand")}
+        return cls(by_industry, feeds, major_names,
+                   {str(i): str(n) for i, n in zip(f["id"], f["name"].fillna(f["id"]), strict=True)}, short)
+
+    def name(self, major: str) -> str:
+        return self.major_names.get(major, major)
+
+    def feeds_text(self, major: str, top: int = 3) -> str:
+        """``34 通用设备制造业 0.3、35 专用设备制造业 0.25``: the industries the major feeds, by weight (the
+        ``top`` largest; the row's ``majors`` record keeps them all)."""
+        return "、".join(f"{i} {self.industry_names.get(i, '')} {x:g}".replace("  ", " ")
+                        for i, x in self.feeds.get(major, [])[:top])
+
+    def record(self, major: str, action: str) -> dict[str, Any]:
+        return {"code": major, "name": self.name(major), "action": action,
+                "feeds": [{"industry": i, "name": self.industry_names.get(i, ""), "weight": x}
+                          for i, x in self.feeds.get(major, [])]}
+
+    def feeds_shortage(self, major: str) -> bool:
+        return any(i in self.short for i, _ in self.feeds.get(major, []))
+
+    def cut_majors(self, industry: str) -> list[str]:
+        """The majors feeding a surplus industry that may be proposed for a cut: those feeding no shortage."""
+        return [m["major"] for m in self.by_industry.get(industry, []) if not self.feeds_shortage(m["major"])]
+
+
+def is_minor(g: dict[str, Any], min_people: float = DEFAULT_MIN_PEOPLE) -> bool:
+    """A gap too small to draft as a row of its own: the ranking's ``minor`` flag when it gives one, else a
+    supply gap (people) below ``min_people``."""
+    if "minor" in g and g["minor"] is not None:
+        return bool(g["minor"])
+    return g["type"] in SUPPLY_TYPES and float(g["magnitude"]) < min_people
+
+
 def _item_name(g: dict[str, Any], names: _Names) -> str:
     if g["type"] in ("unmet_demand", "shortage", "surplus"):
         code = g["detail"]["industry"]
@@ -258,7 +514,7 @@ def _item_name(g: dict[str, Any], names: _Names) -> str:
 
 
 def _context(rule: Rule, members: list[dict[str, Any]], names: _Names, city_name: str,
-             year: int | None) -> dict[str, str]:
+             year: int | None, majors: Sequence[str] = (), feeding: Feeding | None = None) -> dict[str, str]:
     first = members[0]
     d = first.get("detail") or {}
     # a grouped row lists its largest members (the group's place in the list is its best rank)
@@ -279,6 +535,9 @@ def _context(rule: Rule, members: list[dict[str, Any]], names: _Names, city_name
         ctx["items_detail"] = "、".join(
             f"{_item_name(g, names)}（供给约{_people(g['detail']['supply'])}人、需求约{_people(g['detail']['demand'])}人）"
             for g in listed)
+        fd = feeding or Feeding()
+        ctx["majors"] = "、".join(fd.name(m) for m in majors) or "相关"
+        ctx["majors_detail"] = "；".join(f"{fd.name(m)}对口{fd.feeds_text(m)}" for m in majors[:3]) or "对口专业待核实"
     elif kind == "uncovered_segment":
         chain = str(d.get("chain", ""))
         ctx.update(chain_name=names.chain.get(chain, chain), segment_name=str(first["name"]))
@@ -301,13 +560,29 @@ def _rule_for(g: dict[str, Any], rules: dict[tuple[str, str], Rule]) -> Rule | N
 
 
 def draft_candidates(found: Sequence[dict[str, Any]], rules: dict[tuple[str, str], Rule], names: _Names,
-                     city_name: str, year: int | None) -> list[Candidate]:
-    """Group the ranked gaps by rule (each / all / chain) and fill the templates; best rank first."""
+                     city_name: str, year: int | None, feeding: Feeding | None = None, *,
+                     min_people: float = DEFAULT_MIN_PEOPLE, skipped: list[dict[str, Any]] | None = None,
+                     ) -> list[Candidate]:
+    """Group the ranked gaps by rule (each / all / chain) and fill the templates; best rank first.
+
+    Minor gaps (:func:`is_minor`) are not drafted.  A surplus is drafted only with the majors that may be
+    cut (those feeding no shortage, :meth:`Feeding.cut_majors`); a surplus fed only by majors that also
+    feed a shortage is not drafted at all.  What is left out, and why, is appended to ``skipped``."""
+    fd = feeding or Feeding()
+    skip = skipped if skipped is not None else []
     groups: dict[tuple[Any, ...], tuple[Rule, list[dict[str, Any]]]] = {}
     per_rule: dict[tuple[str, str], int] = {}
     for g in sorted(found, key=lambda x: x["rank"]):
         rule = _rule_for(g, rules)
         if rule is None:
+            continue
+        if is_minor(g, min_people):
+            skip.append({"rank": g["rank"], "type": g["type"], "name": g["name"],
+                         "reason": f"规模小于{min_people:g}人（次要缺口）" if "minor" not in g else "次要缺口"})
+            continue
+        if g["type"] == "surplus" and not fd.cut_majors(str(g["detail"]["industry"])):
+            skip.append({"rank": g["rank"], "type": g["type"], "name": g["name"],
+                         "reason": "对口专业同时支撑本市短缺行业，不建议压减"})
             continue
         if rule.grouping == "all":
             key: tuple[Any, ...] = (rule.key,)
@@ -323,11 +598,33 @@ def draft_candidates(found: Sequence[dict[str, Any]], rules: dict[tuple[str, str
         groups[key][1].append(g)
     out = []
     for rule, members in groups.values():
-        ctx = _context(rule, members, names, city_name, year)
+        majors, action = _row_majors(rule, members, fd)
+        ctx = _context(rule, members, names, city_name, year, majors, fd)
         out.append(Candidate(rule, members, rule.problem_template.format_map(ctx),
-                             rule.measure_template.format_map(ctx), [city_name + a for a in rule.agencies]))
+                             rule.measure_template.format_map(ctx), [city_name + a for a in rule.agencies],
+                             [fd.record(m, action) for m in majors]))
     out.sort(key=lambda c: c.order)
     return out
+
+
+def _row_majors(rule: Rule, members: list[dict[str, Any]], fd: Feeding) -> tuple[list[str], str]:
+    """The majors a row names: for a shortage the largest feeders of its industry (to expand); for a
+    surplus the cut-able feeders of its industries, largest supply first (at most 3)."""
+    cap = 3  # every named major gets its rationale (the industries it feeds) in the text
+    if rule.gap_type == "shortage":
+        inds = [str(g["detail"]["industry"]) for g in members]
+        ms = [m["major"] for i in inds for m in fd.by_industry.get(i, [])]
+        return list(dict.fromkeys(ms))[:3], "expand"
+    if rule.gap_type == "surplus":
+        supply: dict[str, float] = {}
+        for g in members:
+            ind = str(g["detail"]["industry"])
+            ok = set(fd.cut_majors(ind))
+            for m in fd.by_industry.get(ind, []):
+                if m["major"] in ok:
+                    supply[m["major"]] = supply.get(m["major"], 0.0) + float(m["supply"])
+        return sorted(supply, key=lambda m: (-supply[m], m))[:cap], "cut"
+    return [], ""
 
 
 def _seq_key(n: Any) -> tuple[int, str]:
@@ -339,8 +636,12 @@ def _seq_key(n: Any) -> tuple[int, str]:
 
 
 def own_rows(store: Store, city: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The city's own loaded Attachment 1 and 2 rows, in 序号 order, numbered 1..n."""
+    """The city's own loaded Attachment 1 and 2 rows, in 序号 order, numbered 1..n.  The 责任部门 cell is
+    kept as the city wrote it unless it names a department in another spelling (人力资源和社会保障局 →
+    人力资源社会保障局, the canonical agency table), then it is rewritten with the canonical names."""
     cu = f"City:{city}"
+    city_node = store.get(cu)
+    city_name = city_node.name if city_node is not None else ""
     problems = sorted((n for _, n in store.neighbours(cu, ["RAISES"], "out")), key=_seq_key)
     measures = sorted((n for _, n in store.neighbours(cu, ["PROPOSES"], "out")), key=_seq_key)
     rows1: list[dict[str, Any]] = []
@@ -360,8 +661,11 @@ def own_rows(store: Store, city: str) -> tuple[list[dict[str, Any]], list[dict[s
             agencies = [a for a in re.split(r"[、;；,，]", str(stored)) if a]
         else:
             agencies = [o.name for r, o in rels if r.type == "RESPONSIBLE"]
+        canon = canonical_agencies(agencies, city_name)
+        cell = str(stored) if isinstance(stored, str) and stored and canon == agencies else "、".join(canon)
+        agencies = canon
         addressed = sorted(seq_of[o.uid] for r, o in rels if r.type == "ADDRESSES" and o.uid in seq_of)
-        rows2.append({"序号": i, "政策内容": str(n.props.get("content", "")), "责任部门": "、".join(agencies),
+        rows2.append({"序号": i, "政策内容": str(n.props.get("content", "")), "责任部门": cell,
                       "完成时限": str(n.props.get("deadline") or ""), "来源": OWN, "node": n.uid,
                       "seq": n.props.get("seq"), "agencies": agencies, "problem_seq": addressed,
                       "gaps": [], "rule": None})
@@ -380,60 +684,96 @@ class Draft:
     rows2: list[dict[str, Any]]
     candidates: list[Candidate] = field(default_factory=list)
     rules: dict[tuple[str, str], Rule] = field(default_factory=dict)
+    period: Period = field(default_factory=lambda: Period.parse(None))
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # gaps not drafted, with the reason
+    feeding: Feeding = field(default_factory=Feeding)
+
+    def deadline(self, spec: str) -> str:
+        return self.period.deadline(spec)
 
 
 def _rule_info(rule: Rule) -> dict[str, Any]:
     return {"gap_type": rule.gap_type, "metric": rule.metric or None, "task": rule.task, "basis": rule.basis}
 
 
+def parse_types(types: Iterable[str] | str | None) -> tuple[str, ...] | None:
+    if types is None:
+        return None
+    items = [x.strip() for x in (re.split(r"[,，;；\s]+", types) if isinstance(types, str) else types) if x.strip()]
+    unknown = [x for x in items if x not in GAP_TYPES]
+    if unknown:
+        raise ValueError(f"unknown gap type(s) {', '.join(unknown)}: choose from {', '.join(GAP_TYPES)}")
+    return tuple(items) or None
+
+
 def compose(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
-            rules: Sequence[Rule] | str | Path | None = None) -> Draft:
-    """Own rows first, then up to ``max_generated`` drafted rows (best gap rank first), renumbered."""
+            rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+            types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> Draft:
+    """Own rows first, then up to ``max_generated`` drafted rows (best gap rank first), renumbered.
+
+    ``period`` (``"2026-2028"``; default :meth:`Period.parse`) dates the drafted deadlines; ``types``
+    (gap types, e.g. ``("shortage", "target_shortfall")``) chooses which gaps are drafted; supply gaps
+    below ``min_people`` are not drafted.  A drafted problem or measure that says what an own row (or an
+    earlier drafted row) says — compared after normalising spaces, punctuation and full-width forms, and
+    allowing small edits — is not repeated; a drafted measure whose problem is an own row points to it."""
     node = store.get(f"City:{city}")
     if node is None:
         raise LookupError(f"city {city} is not in the graph")
     city_name = node.name
-    found = gaps(store, Scope((city,), year, name=city_name))
+    per = Period.parse(period)
+    wanted = parse_types(types)
+    scope = Scope((city,), year, name=city_name)
+    found = gaps(store, scope)
+    feeding = Feeding.gather(store, scope, found["gaps"])
     index = _rule_index(rules)
-    cands = draft_candidates(found["gaps"], index, _Names.of_gaps(store, found["gaps"]), city_name, found["year"])
+    chosen = [g for g in found["gaps"] if wanted is None or g["type"] in wanted]
+    skipped: list[dict[str, Any]] = []
+    cands = draft_candidates(chosen, index, _Names.of_gaps(store, chosen), city_name, found["year"], feeding,
+                             min_people=min_people, skipped=skipped)
     rows1, rows2 = own_rows(store, city)
-    texts1 = {_norm(r["主要问题"]): r["序号"] for r in rows1}
-    texts2 = {_norm(r["政策内容"]) for r in rows2}
+    texts1: dict[str, int] = {_norm(r["主要问题"]): r["序号"] for r in rows1}
+    texts2: dict[str, int] = {_norm(r["政策内容"]): r["序号"] for r in rows2}
     taken = 0
     for c in cands:
         if taken >= max_generated:
             break
         p_key, m_key = _norm(c.problem), _norm(c.measure)
-        if p_key in texts1 and m_key in texts2:
-            continue  # already on the city's lists (or drafted) word for word
+        pseq = _find_similar(p_key, texts1)
+        mseq = _find_similar(m_key, texts2)
+        if pseq is not None and mseq is not None:
+            continue  # already on the city's lists (or drafted), perhaps in other words
         taken += 1
         gap_rows = [_summary(g) for g in c.members]
-        if p_key in texts1:
-            pseq = texts1[p_key]
-        else:
+        if pseq is None:
             pseq = len(rows1) + 1
             texts1[p_key] = pseq
-            rows1.append({"序号": pseq, "主要问题": c.problem, "解决时限": c.rule.problem_deadline, "来源": c.source,
-                          "node": None, "seq": None, "gaps": gap_rows, "rule": _rule_info(c.rule)})
-        if m_key not in texts2:
-            texts2.add(m_key)
+            rows1.append({"序号": pseq, "主要问题": c.problem, "解决时限": per.deadline(c.rule.problem_deadline),
+                          "来源": c.source, "node": None, "seq": None, "gaps": gap_rows, "rule": _rule_info(c.rule),
+                          "majors": c.majors})
+        if mseq is None:
+            texts2[m_key] = len(rows2) + 1
             rows2.append({"序号": len(rows2) + 1, "政策内容": c.measure, "责任部门": "、".join(c.agencies),
-                          "完成时限": c.rule.measure_deadline, "来源": c.source, "node": None, "seq": None,
-                          "agencies": list(c.agencies), "problem_seq": [pseq], "gaps": gap_rows,
-                          "rule": _rule_info(c.rule)})
-    return Draft(city, city_name, found["year"], found, rows1, rows2, cands, index)
+                          "完成时限": per.deadline(c.rule.measure_deadline), "来源": c.source, "node": None,
+                          "seq": None, "agencies": list(c.agencies), "problem_seq": [pseq], "gaps": gap_rows,
+                          "rule": _rule_info(c.rule), "majors": c.majors})
+    return Draft(city, city_name, found["year"], found, rows1, rows2, cands, index, per, skipped, feeding)
 
 
 def attachments(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
-                rules: Sequence[Rule] | str | Path | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+                types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE,
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Attachment 1 rows (序号, 主要问题, 解决时限) and Attachment 2 rows (序号, 政策内容, 责任部门, 完成时限).
 
     Every row also has ``来源`` (``"city"`` for the city's own rows, else ``"gap <type> #<rank>…"``),
     ``gaps`` (the gaps behind a drafted row: rank, type, metric, entity, name, magnitude, evidence …),
     ``rule`` (gap_type, metric, task, basis) and ``node`` (the own row's Problem/Measure uid); Attachment
-    2 rows also ``agencies`` (list) and ``problem_seq`` (the Attachment 1 序号 they address).
+    2 rows also ``agencies`` (list) and ``problem_seq`` (the Attachment 1 序号 they address).  Drafted rows
+    also carry ``majors``: the majors the row proposes to expand or cut, each with the industries it
+    feeds (``feeds``: industry, name, weight).  See :func:`compose` for ``period``, ``types``, ``min_people``.
     """
-    d = compose(store, city, year=year, max_generated=max_generated, rules=rules)
+    d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
+                min_people=min_people)
     return d.rows1, d.rows2
 
 
@@ -469,6 +809,29 @@ def uses_illustrative_data(store: Store, city: str) -> bool:
 
 
 # ----------------------------------------------------------------------------------- workbook
+LINE_POINTS = 16.0  # one wrapped line of 11 pt text, with CJK fallback fonts (LibreOffice, WPS, Excel)
+MAX_ROW_POINTS = 409.0  # Excel's largest row height
+
+
+def _text_units(s: str) -> float:
+    """Width of a line in Excel column units: wide (CJK, full-width) characters count 2, others 1.1."""
+    return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in s)
+
+
+def _lines(value: Any, width: float) -> int:
+    """How many lines ``value`` wraps to in a column ``width`` units wide (at least 1)."""
+    if value is None or value == "":
+        return 1
+    usable = max(width - 1.5, 1.0)
+    return sum(max(1, math.ceil(_text_units(part) / usable)) for part in str(value).split("\n"))
+
+
+def _row_height(values: Sequence[Any], widths: Sequence[float]) -> float:
+    """A row height (points) that shows every wrapped cell whole: the tallest cell's lines, plus padding."""
+    n = max((_lines(v, w) for v, w in zip(values, widths, strict=False)), default=1)
+    return min(MAX_ROW_POINTS, n * LINE_POINTS + 6.0)
+
+
 def write_attachments_xlsx(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict[str, Any]], path: str | Path, *,
                            city_name: str, illustrative: bool) -> Path:
     """Write Attachment 1 and 2 (and the evidence sheet) to one workbook.
@@ -503,7 +866,8 @@ def write_attachments_xlsx(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict
         ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
         ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-        ws.row_dimensions[1].height = 28
+        ws.row_dimensions[1].height = max(28.0, _row_height([title], [sum(widths) * 0.75]))  # 14 pt title
+        ws.row_dimensions[HEADER_ROW].height = _row_height(headers, widths)
         for j, h in enumerate(headers, 1):
             c = ws.cell(row=HEADER_ROW, column=j, value=h)
             c.font = Font(bold=True)
@@ -515,28 +879,39 @@ def write_attachments_xlsx(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict
                 c = ws.cell(row=i, column=j, value=v)
                 c.alignment = center if j in centered else wrap
                 c.border = box
+            # a set height per row, so that wrapped text neither overlaps the next row nor is cut off
+            ws.row_dimensions[i].height = _row_height(values, widths)
         for j, w in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(j)].width = w
         r = HEADER_ROW + len(rows) + 1
         ws.cell(row=r, column=1, value=note).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncol)
-        ws.row_dimensions[r].height = 30
+        ws.row_dimensions[r].height = max(30.0, _row_height([note], [sum(widths)]))
+        last = r
         if illustrative:
             c = ws.cell(row=r + 1, column=1, value=ILLUSTRATIVE_LINE)
             c.font = warn_font
             c.fill = warn_fill
             c.alignment = Alignment(wrap_text=True, vertical="center")
             ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=ncol)
-            ws.row_dimensions[r + 1].height = 30
+            ws.row_dimensions[r + 1].height = max(30.0, _row_height([ILLUSTRATIVE_LINE], [sum(widths) * 0.9]))
+            last = r + 1
             ws.sheet_properties.tabColor = "C00000"
             ws.oddHeader.center.text = "示意数据 illustrative — 不是真实情况"
         ws.oddFooter.center.text = f"{city_name}建设省级产教融合型城市试点 — 第 &P 页"
         ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+        # print: A4 landscape, the table fit to the page width, the header row repeated on every page
         ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+        ws.print_area = f"A1:{get_column_letter(ncol)}{last}"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.page_margins.top = ws.page_margins.bottom = 0.8  # inches; room for the page header and footer
+        ws.page_margins.header = ws.page_margins.footer = 0.35
 
     sheet(ws1, TITLE1, HEADERS1, (8, 72, 16),
           [(r["序号"], r["主要问题"], r["解决时限"]) for r in rows1], NOTE1, {1, 3})
@@ -564,15 +939,19 @@ def evidence_rows(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict[str, Any
                 continue
             for g in r["gaps"]:
                 out.append((att, r["序号"], r["来源"], g["type"], g.get("metric"), g["rank"],
-                            round(float(g["magnitude"]), 2), g["entity"], g["name"], "\n".join(g["evidence"]),
+                            round(float(g["magnitude"]), 2), g["entity"], g["name"],
+                            "\n".join(compact_key(k) for k in g["evidence"]),
                             g.get("evidence_total"), rule.get("basis")))
     return out
 
 
 def export_attachments(store: Store, city: str, path: str | Path, *, year: int | None = None,
-                       max_generated: int = 10, rules: Sequence[Rule] | str | Path | None = None) -> dict[str, Any]:
+                       max_generated: int = 10, rules: Sequence[Rule] | str | Path | None = None,
+                       period: Period | str | None = None, types: Iterable[str] | str | None = None,
+                       min_people: float = DEFAULT_MIN_PEOPLE) -> dict[str, Any]:
     """Draft and write the Attachment 1 + 2 workbook; returns a summary (for the CLI)."""
-    d = compose(store, city, year=year, max_generated=max_generated, rules=rules)
+    d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
+                min_people=min_people)
     illustrative = uses_illustrative_data(store, city)
     out = write_attachments_xlsx(d.rows1, d.rows2, path, city_name=d.city_name, illustrative=illustrative)
     return {"path": str(out), "city": city, "city_name": d.city_name, "year": d.year,
@@ -580,7 +959,8 @@ def export_attachments(store: Store, city: str, path: str | Path, *, year: int |
             "own_problems": sum(1 for r in d.rows1 if r["来源"] == OWN),
             "own_measures": sum(1 for r in d.rows2 if r["来源"] == OWN),
             "drafted_problems": sum(1 for r in d.rows1 if r["来源"] != OWN),
-            "drafted_measures": sum(1 for r in d.rows2 if r["来源"] != OWN)}
+            "drafted_measures": sum(1 for r in d.rows2 if r["来源"] != OWN),
+            "period": [d.period.start, d.period.end], "skipped": d.skipped}
 
 
 # -------------------------------------------------------------------------------------- the plan
@@ -603,6 +983,14 @@ def _fmt(x: Any, digits: int = 0) -> str:
     if x is None or (isinstance(x, float) and pd.isna(x)):
         return "—"
     return f"{float(x):,.{digits}f}"
+
+
+def _text(v: Any, empty: str = "—") -> str:
+    """A value as text for the drafts: None, NaN and empty become ``empty`` (never "None" or "nan")."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return empty
+    s = str(v).strip()
+    return empty if s in ("", "nan", "NaN", "None", "<NA>", "NaT") else s
 
 
 def _met(v: bool | None) -> str:
@@ -721,6 +1109,9 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
             facts.append(f"{label}{p[key]}{unit}")
     out += [f"{city}{'，'.join(facts)}。" if facts else
             f"（图谱中暂无{city}地区生产总值、常住人口等经济社会数据，请结合统计公报补充。）", ""]
+    pilot = pilot_fact(f.node.props, city)
+    if pilot:
+        out += [pilot, ""]
 
     out += ["### （二）重点产业基础支撑", ""]
     stats = _chain_stats(f, names)
@@ -783,38 +1174,31 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
                         _fmt(i["ratio"], 2), status_cn.get(i["status"], i["status"]), _fmt(i["deviation"], 4))
                        for i in surp], "llrrrlr")
 
-    out += ["### （六）申报条件对照", ""]
-    conds = [i for i in f.ready["items"] if i["kind"] == "condition"]
-    out += _table(("申报条件", "本市数值", "参考阈值", "是否满足", "说明"),
-                  [(c["name"], "—" if c["value"] is None else f"{c['value']:.4g}", f"{c['comparison']} {c['threshold']:g}",
-                    _status(c), c["note"] or "") for c in conds], "lrrll")
-
-    out += ["### （七）开展试点的必要性、可行性和重点突破方向", ""]
-    relevance = f.item("condition_major_industry_relevance")
+    out += ["### （六）开展试点的必要性、可行性和重点突破方向", ""]
     need = []
-    if sai is not None and relevance is not None:
-        need.append(f"本市专业结构与产业需求结构的匹配指数为{sai:.4f}，"
-                    + ("低于" if sai < relevance["threshold"] else "达到") + f"参考阈值{relevance['threshold']:g}")
+    if sai is not None:
+        need.append(f"本市专业结构与产业需求结构的匹配指数为{sai:.4f}，教育链与产业链结构衔接仍有提升空间")
     if short:
         need.append(f"{'、'.join(i['name'] for i in short[:3])}等行业技术技能人才供给明显不足")
     if surp:
         need.append(f"{'、'.join(i['name'] for i in surp[:3])}等领域对口专业供给明显超出本地需求")
     out += [("必要性：" + "；".join(need) + "，亟需通过试点推动教育链、人才链与产业链、创新链有机衔接。") if need else
             "必要性：请结合本地实际补充。", ""]
-    met = f.ready["conditions_met"]
-    out += [f"可行性：对照通知提出的申报条件，本市满足{met}/{f.ready['conditions_total']}项（见上表），"
-            f"试点目标已达到{f.ready['targets_met']}/{f.ready['targets_total']}项。", ""]
+    base = [f"校企合作{len(f.coop)}项", f"实训基地{len(f.bases)}个", f"产教融合集团（联盟）等{len(f.alliances)}个",
+            f"适用于本市的产教融合相关政策{len(f.policies)}项"]
+    out += [f"可行性：本市已有{'、'.join(base)}（见上文），具备开展试点的工作基础。", ""]
 
 
-def _section2(f: _Facts, out: list[str]) -> None:
-    out += [f"## {PLAN_SECTIONS[1]}", "", "对照通知提出的到2025年试点目标，本市现状与目标如下（数值由图谱计算，说明列给出口径）：", ""]
+def _section2(f: _Facts, out: list[str], period: Period) -> None:
+    end = period.end
+    out += [f"## {PLAN_SECTIONS[1]}", "",
+            f"对照通知提出的试点目标，结合本市现状，提出试点期（{period.text}）建设目标（现状由图谱数据统计，口径见说明列）：", ""]
     tg = [i for i in f.ready["items"] if i["kind"] != "condition"]
-    out += _table(("目标", "本市现状", "目标值", "是否达到", "差距", "口径说明"),
-                  [(t["name"], "—" if t["value"] is None else _num(t["value"]),
-                    f"{t['comparison']} {_num(t['threshold'])} {t['unit'] or ''}".strip(),
-                    _status(t),
-                    "—" if t["shortfall"] is None else _num(t["shortfall"]), t["note"] or t.get("interpretation") or "")
-                   for t in tg], "lrrlrl")
+    out += _table(("目标（通知原文）", "本市现状", "口径说明"),
+                  [(f"“{t.get('text') or t['name']}”", "—" if t["value"] is None else
+                    f"{_num(t['value'])}{t['unit'] or ''}",
+                    _text(t["note"] or t.get("interpretation")) if t["value"] is not None else "请结合本地实际补充")
+                   for t in tg], "lrl")
     out += ["具体目标：", ""]
     k = 0
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -836,18 +1220,17 @@ def _section2(f: _Facts, out: list[str]) -> None:
         single = len(members) == 1
         now = "、".join(f"{'' if single else m['name']}{_num(m['value'])}{m['unit'] or ''}" for m in measured)
         if not measured:
-            out.append(f"{k}. {text}（现状无法由图谱数据判断：{t['note']}）。")
+            out.append(f"{k}. {text}（现状请结合本地实际补充）。")
         elif ok:
-            out.append(f"{k}. {text}：现有{now}，已达到目标，试点期间巩固提升。")
+            out.append(f"{k}. {text}：现有{now}，试点期间巩固提升。")
         else:
             adds = "或".join(f"{'' if single else m['name']}新增{_num(m['shortfall'])}{m['unit'] or ''}以上"
-                            for m in measured)
-            out.append(f"{k}. {text}：现有{now}，到{t.get('deadline') or 2025}年{adds}。")
-    rel = f.item("condition_major_industry_relevance")
+                            for m in measured if m["shortfall"] is not None)
+            out.append(f"{k}. {text}：现有{now}，到{end}年{adds}。")
     sai = f.align["sai"]
-    if rel is not None and sai is not None:
+    if sai is not None:
         k += 1
-        goal = max(float(rel["threshold"]), round(sai + 0.05, 2))
+        goal = round(sai + 0.05, 2)
         cov = f.align["coverage"]
         cov_text = "" if cov is None else (
             f"，重点产业链环节覆盖率保持{_pct(cov)}" if cov >= 0.9 else f"，重点产业链环节覆盖率由{_pct(cov)}提高到90%以上")
@@ -894,7 +1277,7 @@ def _section4(store: Store, d: Draft, out: list[str]) -> None:
         if cands:
             for k, c in enumerate(cands, 1):
                 out.append(f"{k}. {c.measure}。（针对：{c.problem}；责任部门：{'、'.join(c.agencies)}；"
-                           f"完成时限：{c.rule.measure_deadline}；{c.source}）")
+                           f"完成时限：{d.deadline(c.rule.measure_deadline)}；{c.source}）")
         else:
             out.append("本项任务图谱未发现直接对应的数据缺口，请对照通知要求，结合本地实际细化具体举措。")
         out.append("")
@@ -959,7 +1342,7 @@ def _section5(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
               ("no_cooperation", "")}
     cands = [c for c in d.candidates if c.rule.key in wanted]
     for k, c in enumerate(cands, 1):
-        out.append(f"{k}. {c.measure}。（责任部门：{'、'.join(c.agencies)}；完成时限：{c.rule.measure_deadline}）")
+        out.append(f"{k}. {c.measure}。（责任部门：{'、'.join(c.agencies)}；完成时限：{d.deadline(c.rule.measure_deadline)}）")
     if not cands:
         out.append("产教融合型行业和企业培育目标已达到，试点期间继续巩固提升，落实“金融+财政+土地+信用”组合式激励。")
     out.append("")
@@ -983,7 +1366,7 @@ def _section6(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
             names.segment.get(x) or names.industry.get(x, x) for x in sorted(s)))
         out += ["现有实训基地：", ""]
         out += _table(("名称", "类型", "级别", "工位数", "服务行业／环节", "运营主体"),
-                      [(r["name"], r["kind"], r["level"], _fmt(r["stations"]), served.get(r["id"], "—"),
+                      [(_text(r["name"]), _text(r["kind"]), _text(r["level"]), _fmt(r["stations"]), served.get(r["id"], "—"),
                         f.operator.get(r["id"], "—")) for _, r in b.iterrows()], "lllrll")
     out += ["### （二）拟建设项目", ""]
     projects: list[tuple[str, str, str]] = []
@@ -1004,7 +1387,7 @@ def _section6(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
         out += [f"下列{len(projects)}个项目之外，达到目标还需{need - len(projects)}个高水平实训基地，请结合本地实际补充新建或争创项目。", ""]
     fill = "（待项目单位填报）"
     rule = d.rules.get(("no_training_base", "")) or d.rules.get(("target_shortfall", "high_level_training_bases"))
-    period = f"试点期内建成（{rule.measure_deadline}前）" if rule else "试点期内建成"
+    period = f"试点期内建成（{d.deadline(rule.measure_deadline)}前）" if rule else f"试点期内建成（{d.period.end}年底前）"
     for k, (name, content, effect) in enumerate(projects, 1):
         out += [f"**项目{k}：{name}**", ""]
         out += _table(("要素", "内容"), [("项目名称", name), ("建设内容", content), ("建设规模", fill), ("投资强度", fill),
@@ -1023,7 +1406,8 @@ def _section7(d: Draft, out: list[str]) -> None:
 
 def _section8(f: _Facts, d: Draft, out: list[str]) -> None:
     city = f.node.name
-    depts = "、".join(city + a for a in AGENCIES)
+    named = [a for r in d.rows2 for a in (r.get("agencies") or [])]
+    depts = "、".join(canonical_agencies([*(city + a for a in AGENCIES), *named], city))
     sai = f.align["sai"]
     out += [f"## {PLAN_SECTIONS[7]}", "",
             f"1. 加强组织领导。建立市领导牵头的产教融合型城市建设试点推进机制，成立由{depts}等部门和有关院校、"
@@ -1039,22 +1423,47 @@ def _section8(f: _Facts, d: Draft, out: list[str]) -> None:
             "6. 加强宣传推广。及时总结试点中的经验做法，形成可复制借鉴的典型案例，加强宣传推广。", ""]
 
 
-def plan_markdown(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
-                  rules: Sequence[Rule] | str | Path | None = None) -> str:
-    """A draft pilot plan (Markdown) following the notice's 8-section outline, filled with the city's figures."""
+def pilot_fact(props: dict[str, Any], city_name: str) -> str:
+    """The city's pilot status as a public fact with its source (from the official pilot-city list,
+    ``iekg build --public``), or "" when the graph holds none."""
+    level, batch = props.get("pilot_level"), props.get("pilot_batch")
+    if not level and not batch:
+        return ""
+    parts = [str(x) for x in (props.get("pilot_level"), props.get("pilot_document"), props.get("pilot_issued")) if x]
+    src = props.get("pilot_source")
+    return (f"{city_name}已列入{batch or '产教融合型城市（试点）'}（{'，'.join(parts)}"
+            + (f"；来源：{src}" if src else "") + "）。〔公开信息〕")
+
+
+def _plan_parts(store: Store, city: str, *, year: int | None, max_generated: int,
+                rules: Sequence[Rule] | str | Path | None, period: Period | str | None,
+                types: Iterable[str] | str | None, min_people: float) -> tuple[_Facts, Draft, _Names]:
     f = _Facts(store, city, year)
-    d = compose(store, city, year=year, max_generated=max_generated, rules=rules)
-    names = f.names(d.gaps["gaps"])
+    d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
+                min_people=min_people)
+    return f, d, f.names(d.gaps["gaps"])
+
+
+def plan_markdown(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
+                  rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+                  types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> str:
+    """A draft pilot plan (Markdown) following the notice's 8-section outline, filled with the city's figures.
+
+    The plan states facts and plans only: every judgement of the city against a threshold (our reference
+    values, the notice's targets) is in :func:`diagnosis_markdown`, a separate internal sheet."""
+    f, d, names = _plan_parts(store, city, year=year, max_generated=max_generated, rules=rules, period=period,
+                              types=types, min_people=min_people)
     city_name = f.node.name
     out = [f"# {city_name}建设省级产教融合型城市试点方案（草稿）", ""]
     if uses_illustrative_data(store, city):
         out += [f"> **{ILLUSTRATIVE_LINE}**", ""]
     out += [f"> 本稿由 iekg 根据产教融合知识图谱自动起草，按《关于开展省级产教融合型城市建设试点遴选工作的通知》"
-            f"（{NOTICE}）所附“试点方案编制提纲”的八个部分组织，数据年度 {f.year if f.year is not None else '—（图谱中没有本市院校专业数据）'}。数字均可在图谱中查证"
+            f"（{NOTICE}）所附“试点方案编制提纲”的八个部分组织，试点期 {d.period.text}，数据年度 "
+            f"{f.year if f.year is not None else '—（图谱中没有本市院校专业数据）'}。数字均可在图谱中查证"
             "（附件清单工作簿的“依据 evidence”工作表列出每条起草内容的缺口与证据）；定性表述和项目要素请结合本地实际修改完善，"
             "并在充分征求职业院校、高等学校和有关行业企业意见的基础上定稿。", ""]
     _section1(f, names, out)
-    _section2(f, out)
+    _section2(f, out, d.period)
     _section3(d, out)
     _section4(store, d, out)
     _section5(f, d, names, out)
@@ -1062,41 +1471,185 @@ def plan_markdown(store: Store, city: str, *, year: int | None = None, max_gener
     _section7(d, out)
     _section8(f, d, out)
     out += ["附件：1. 试点期间拟重点突破的重大问题清单（附件1 产教融合改革问题清单）",
-            "      2. 试点期间拟出台的重点改革举措清单（附件2 产教融合试点政策清单）",
-            "", f"（附件可用 `iekg export attachments --city {city} -o 附件.xlsx` 导出为 Excel。）", ""]
+            "      2. 试点期间拟出台的重点改革举措清单（附件2 产教融合试点政策清单）", ""]
+    return "\n".join(out)
+
+
+INTERNAL_BANNER = ("内部诊断材料：仅供本市内部研判，不随试点方案报送省发展改革委。本页把本市数据与参考值和通知目标逐项对照；"
+                   "参考值是本工具的假设（不是通知的要求），可在设置中修改。")
+
+
+def diagnosis_markdown(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
+                       rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+                       types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> str:
+    """The internal diagnosis that goes with the plan (``…-内部诊断.md``, never sent to the province): the
+    city against the application conditions (our reference values, labelled as such) and the notice's
+    targets (quoted with their wording and how the tool reads them), the SAI against its reference value,
+    the pilot status as a public fact, and the gaps left out of the drafts with the reason."""
+    f, d, _ = _plan_parts(store, city, year=year, max_generated=max_generated, rules=rules, period=period,
+                          types=types, min_people=min_people)
+    city_name = f.node.name
+    out = [f"# {city_name}试点申报内部诊断（不随方案报送）", "", f"> **{INTERNAL_BANNER}**", ""]
+    if uses_illustrative_data(store, city):
+        out += [f"> **{ILLUSTRATIVE_LINE}**", ""]
+    out += ["## 一、试点状态（公开信息）", "", pilot_fact(f.node.props, city_name) or
+            f"图谱中没有{city_name}的试点城市公开信息（可用 iekg build --public 读入试点城市名单）。", ""]
+    conds = [i for i in f.ready["items"] if i["kind"] == "condition"]
+    out += ["## 二、申报条件对照（按参考值）", "",
+            f"通知的申报条件没有量化标准；下表的阈值是{REFERENCE_LABEL}，只用于内部研判。", ""]
+    out += _table(("申报条件（通知原文）", "本市数值", REFERENCE_LABEL, "按参考值是否满足", "口径说明"),
+                  [(f"“{c.get('text') or c['name']}”", "—" if c["value"] is None else f"{c['value']:.4g}",
+                    f"{c['comparison']} {c['threshold']:g}", _status(c),
+                    _text(c.get("interpretation") or c["note"])) for c in conds], "lrrll")
+    out += [f"按参考值，本市满足{f.ready['conditions_met']}/{f.ready['conditions_total']}项申报条件。", ""]
+    tg = [i for i in f.ready["items"] if i["kind"] != "condition"]
+    out += ["## 三、试点目标对照（通知原文目标）", "",
+            "目标引自通知原文；“左右”“若干”等约数的判定口径是本工具的理解（见口径说明，如“20个左右”按下限判定）。", ""]
+    out += _table(("目标（通知原文）", "判定口径", "本市现状", "是否达到", "差距"),
+                  [(f"“{t.get('text') or t['name']}”",
+                    _text(f"{t['comparison']} {_num(t['threshold'])}{t['unit'] or ''}；{t.get('interpretation') or ''}"
+                          .rstrip("；")),
+                    "—" if t["value"] is None else f"{_num(t['value'])}{t['unit'] or ''}", _status(t),
+                    "—" if t["shortfall"] is None else _num(t["shortfall"])) for t in tg], "llrlr")
+    out += [f"试点目标已达到{f.ready['targets_met']}/{f.ready['targets_total']}项（按上述口径）。", ""]
+    sai = f.align["sai"]
+    rel = f.item("condition_major_industry_relevance")
+    out += ["## 四、结构匹配指数", ""]
+    if sai is not None and rel is not None:
+        out += [f"本市结构匹配指数 SAI 为{sai:.4f}，" + ("低于" if sai < rel["threshold"] else "达到")
+                + f"参考值{rel['threshold']:g}（{REFERENCE_LABEL}；通知原文只说“本地院校专业(群)与本地产业关联度高”）。", ""]
+    else:
+        out += ["本市没有可计算结构匹配指数的数据。", ""]
+    out += ["## 五、未写入附件的缺口", "",
+            f"下列缺口未起草为附件行（次要缺口的规模下限 {min_people:g} 人为{REFERENCE_LABEL}）：", ""]
+    if d.skipped:
+        out += _table(("排名", "类型", "对象", "原因"), [(s["rank"], s["type"], s["name"], s["reason"]) for s in d.skipped],
+                      "rlll")
+    else:
+        out += ["（无）", ""]
     return "\n".join(out)
 
 
 def write_plan(store: Store, city: str, path: str | Path, *, year: int | None = None, max_generated: int = 10,
-               rules: Sequence[Rule] | str | Path | None = None) -> list[Path]:
+               rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
+               types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> list[Path]:
     """Write the draft plan as Markdown (``path`` with suffix .md) and, when python-docx is installed,
-    also as .docx next to it.  ``path`` ending in .docx writes both as well.  Returns the files written."""
-    text = plan_markdown(store, city, year=year, max_generated=max_generated, rules=rules)
+    also as .docx next to it (``path`` ending in .docx writes both as well); then the internal diagnosis
+    next to them as ``<name>-内部诊断.md`` (and .docx).  Returns the files written: plan .md, plan .docx,
+    diagnosis .md, diagnosis .docx (the .docx files only with python-docx)."""
+    opts: dict[str, Any] = {"year": year, "max_generated": max_generated, "rules": rules, "period": period,
+                            "types": types, "min_people": min_people}
     p = Path(path)
     md = p if p.suffix.lower() == ".md" else p.with_suffix(".md")
     md.parent.mkdir(parents=True, exist_ok=True)
-    md.write_text(text, encoding="utf-8")
-    written = [md]
-    docx = markdown_to_docx(text, md.with_suffix(".docx"))
-    if docx is not None:
-        written.append(docx)
+    written: list[Path] = []
+    for text, target in ((plan_markdown(store, city, **opts), md),
+                         (diagnosis_markdown(store, city, **opts), md.with_name(md.stem + INTERNAL_SUFFIX + ".md"))):
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+        docx = markdown_to_docx(text, target.with_suffix(".docx"))
+        if docx is not None:
+            written.append(docx)
     return written
 
 
+# The plan's Word layout: A4 公文 after GB/T 9704-2012 (page margins, 三号 仿宋_GB2312 body, 黑体 level-1 and
+# 楷体 level-2 headings, 二号 小标宋 title, page numbers in the footer).  The fonts are named as 公文 use them;
+# a machine without them substitutes its own (the East-Asian name is set through w:eastAsia).
+DOCX_FONTS = {"body": "仿宋_GB2312", "h1": "黑体", "h2": "楷体_GB2312", "title": "方正小标宋简体", "page": "宋体"}
+DOCX_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+
+
+def _docx_font(element: Any, east: str, size: float | None = None, *, bold: bool | None = None) -> None:
+    """Set a style's or run's font: ``east`` for East-Asian text (w:eastAsia) and for Latin text too."""
+    from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.shared import Pt, RGBColor  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    element.font.name = east
+    fonts = element.element.get_or_add_rPr().get_or_add_rFonts()
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(key), east)
+    if size is not None:
+        element.font.size = Pt(size)
+    if bold is not None:
+        element.font.bold = bold
+    element.font.color.rgb = RGBColor(0, 0, 0)
+
+
+def _page_number_footer(section: Any) -> None:
+    """A centred ``— PAGE —`` field in the footer (四号 宋体), as 公文 number their pages."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml import OxmlElement  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    para = section.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.paragraph_format.first_line_indent = 0
+
+    def run(text: str = "") -> Any:
+        r = para.add_run(text)
+        _docx_font(r, DOCX_FONTS["page"], 14)
+        return r
+
+    run("— ")
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        r = run()
+        if kind is not None:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            r._r.append(fld)
+        elif text == " PAGE ":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            r._r.append(instr)
+        else:
+            r.text = text or ""
+    run(" —")
+
+
 def markdown_to_docx(text: str, path: str | Path) -> Path | None:
-    """Render the plan's simple Markdown (headings, paragraphs, lists, quotes, tables) with python-docx.
+    """Render the plan's simple Markdown (headings, paragraphs, lists, quotes, tables) with python-docx,
+    as an A4 公文 (:data:`DOCX_FONTS`, :data:`DOCX_MARGINS_MM`, page numbers, tables whose header row
+    repeats on every page).
 
     Returns None (and writes nothing) when python-docx is not installed."""
     try:
         import docx  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         return None
+    from docx.enum.text import WD_ALIGN_PARAGRAPH  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml import OxmlElement  # type: ignore[import-not-found,import-untyped,unused-ignore]
     from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.shared import Mm, Pt  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     doc = docx.Document()
-    normal = doc.styles["Normal"]
-    normal.font.name = "宋体"
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.bottom_margin = Mm(DOCX_MARGINS_MM["top"]), Mm(DOCX_MARGINS_MM["bottom"])
+    sec.left_margin, sec.right_margin = Mm(DOCX_MARGINS_MM["left"]), Mm(DOCX_MARGINS_MM["right"])
+    sec.footer_distance = Mm(20)
+    styles = doc.styles
+    normal = styles["Normal"]
+    _docx_font(normal, DOCX_FONTS["body"], 16)
+    normal.paragraph_format.first_line_indent = Pt(32)  # two characters
+    normal.paragraph_format.line_spacing = Pt(28)
+    normal.paragraph_format.space_after = Pt(0)
+    for name, font, size in (("Title", DOCX_FONTS["title"], 22), ("Heading 1", DOCX_FONTS["h1"], 16),
+                             ("Heading 2", DOCX_FONTS["h2"], 16), ("Heading 3", DOCX_FONTS["h2"], 16)):
+        st = styles[name]
+        _docx_font(st, font, size, bold=False)
+        st.font.italic = False
+        st.paragraph_format.space_before = Pt(6 if name != "Title" else 0)
+        st.paragraph_format.space_after = Pt(6 if name == "Title" else 0)
+        st.paragraph_format.first_line_indent = 0 if name == "Title" else Pt(32)
+        if name == "Title":
+            st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            title_border = st.element.find(qn("w:pPr"))
+            if title_border is not None:
+                for b in title_border.findall(qn("w:pBdr")):
+                    title_border.remove(b)
+    _page_number_footer(sec)
     lines = text.split("\n")
     k = 0
 
@@ -1116,13 +1669,24 @@ def markdown_to_docx(text: str, path: str | Path) -> Path | None:
             table.style = "Table Grid"
             for i, row in enumerate(cells):
                 for j, v in enumerate(row[: len(cells[0])]):
-                    table.cell(i, j).text = v
+                    cell = table.cell(i, j)
+                    cell.text = v
+                    for para in cell.paragraphs:
+                        para.paragraph_format.first_line_indent = 0
+                        para.paragraph_format.line_spacing = 1.0
+                        for r in para.runs:
+                            _docx_font(r, DOCX_FONTS["body"], 12, bold=i == 0)
+            header = table.rows[0]._tr.get_or_add_trPr()  # the header row repeats on every page
+            rep = OxmlElement("w:tblHeader")
+            rep.set(qn("w:val"), "true")
+            header.append(rep)
             continue
         m = re.match(r"^(#{1,3}) (.*)$", line)
         if m:
             doc.add_heading(plain(m.group(2)), level=len(m.group(1)) - 1 if len(m.group(1)) > 1 else 0)
         elif line.startswith("> "):
-            doc.add_paragraph(plain(line[2:]), style="Intense Quote")
+            para = doc.add_paragraph()
+            _docx_font(para.add_run(plain(line[2:])), DOCX_FONTS["h2"], 14)
         elif line.strip():
             doc.add_paragraph(plain(line))
         k += 1
