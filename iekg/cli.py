@@ -796,7 +796,8 @@ app.add_typer(export_app, name="export")
 _PERIOD_HELP = "pilot period the deadlines fall in, e.g. 2026-2028 (default: three years from this year)"
 _TYPES_HELP = ("gap types to draft, comma-separated: unmet_demand, shortage, surplus, uncovered_segment, "
                "no_cooperation, no_training_base, target_shortfall (default: all)")
-_MIN_PEOPLE_HELP = "supply gaps smaller than this many people are minor and not drafted (our assumption)"
+_MIN_PEOPLE_HELP = ("supply gaps smaller than this many people are minor and not drafted (our assumption; default: "
+                    "the gap ranking's IEKG_GAP_MIN_PEOPLE, 50)")
 
 
 def _draft_options(period: str | None, types: str | None) -> tuple[Any, tuple[str, ...] | None]:
@@ -822,7 +823,7 @@ def export_attachments(city: str = typer.Option(..., "--city", help="city code")
                                                          help="at most this many rows drafted from gaps"),
                        period: str | None = typer.Option(None, "--period", help=_PERIOD_HELP),
                        types: str | None = typer.Option(None, "--types", help=_TYPES_HELP),
-                       min_people: float = typer.Option(100, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
+                       min_people: float | None = typer.Option(None, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
                        fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
     """Attachment 1 (问题清单) and 2 (政策清单) as one workbook: the city's own rows, then drafts from its gaps."""
     from iekg.queries import drafts
@@ -849,7 +850,7 @@ def export_plan(city: str = typer.Option(..., "--city", help="city code"),
                 year: int | None = typer.Option(None, "--year", min=2000, max=2100),
                 period: str | None = typer.Option(None, "--period", help=_PERIOD_HELP),
                 types: str | None = typer.Option(None, "--types", help=_TYPES_HELP),
-                min_people: float = typer.Option(100, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
+                min_people: float | None = typer.Option(None, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
                 fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
     """A draft pilot plan following the notice's 8-section outline, filled with the city's figures; the
     self-assessment against reference values goes to a separate internal file (…-内部诊断.md)."""

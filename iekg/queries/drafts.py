@@ -55,16 +55,17 @@ import pandas as pd
 
 from iekg.graph.schema import compact_key
 from iekg.graph.store import Store
-from iekg.queries.alignment import Scope, ScopeSums, alignment, rollup
+from iekg.queries.alignment import Scope, ScopeSums, Thresholds, alignment, rollup
 from iekg.queries.gaps import GAP_TYPES, gaps
 from iekg.queries.readiness import NOTICE, readiness
 from iekg.settings import PACKAGE_DATA
 
 RULES_FILE = PACKAGE_DATA / "rules" / "draft_rules.csv"
 AGENCIES_FILE = PACKAGE_DATA / "rules" / "agencies.csv"
-# Supply gaps (people) smaller than this are "minor": not drafted as rows of their own (gaps that carry a
-# ``minor`` flag from the gap ranking use that flag instead).  An assumption of ours, not the notice's.
-DEFAULT_MIN_PEOPLE = 100
+# Supply gaps (people) smaller than this are "minor": not drafted as rows of their own.  By default the gap
+# ranking's own ``minor`` flag decides (IEKG_GAP_MIN_PEOPLE, one threshold for ranking and drafting); this is
+# its default, used for gaps without the flag.  An assumption of ours, not the notice's.
+DEFAULT_MIN_PEOPLE = Thresholds().gap_min_people
 SUPPLY_TYPES = ("unmet_demand", "shortage", "surplus")
 INTERNAL_SUFFIX = "-内部诊断"
 REFERENCE_LABEL = "参考值（本工具假设，可在设置中修改）"
@@ -498,12 +499,22 @@ class Feeding:
         return [m["major"] for m in self.by_industry.get(industry, []) if not self.feeds_shortage(m["major"])]
 
 
-def is_minor(g: dict[str, Any], min_people: float = DEFAULT_MIN_PEOPLE) -> bool:
-    """A gap too small to draft as a row of its own: the ranking's ``minor`` flag when it gives one, else a
-    supply gap (people) below ``min_people``."""
-    if "minor" in g and g["minor"] is not None:
-        return bool(g["minor"])
+def is_minor(g: dict[str, Any], min_people: float | None = None) -> bool:
+    """A gap too small to draft as a row of its own: a supply gap (people) below ``min_people`` when it is
+    given; otherwise the ranking's ``minor`` flag (IEKG_GAP_MIN_PEOPLE), or below :data:`DEFAULT_MIN_PEOPLE`
+    for a gap without the flag."""
+    if min_people is None:
+        if g.get("minor") is not None:
+            return bool(g["minor"])
+        min_people = DEFAULT_MIN_PEOPLE
     return g["type"] in SUPPLY_TYPES and float(g["magnitude"]) < min_people
+
+
+def _min_people(d: Draft, min_people: float | None) -> float:
+    """The size below which a supply gap was not drafted: the given one, else the gap ranking's."""
+    if min_people is not None:
+        return min_people
+    return float((d.gaps.get("ranking") or {}).get("gap_min_people", DEFAULT_MIN_PEOPLE))
 
 
 def _item_name(g: dict[str, Any], names: _Names) -> str:
@@ -561,7 +572,7 @@ def _rule_for(g: dict[str, Any], rules: dict[tuple[str, str], Rule]) -> Rule | N
 
 def draft_candidates(found: Sequence[dict[str, Any]], rules: dict[tuple[str, str], Rule], names: _Names,
                      city_name: str, year: int | None, feeding: Feeding | None = None, *,
-                     min_people: float = DEFAULT_MIN_PEOPLE, skipped: list[dict[str, Any]] | None = None,
+                     min_people: float | None = None, skipped: list[dict[str, Any]] | None = None,
                      ) -> list[Candidate]:
     """Group the ranked gaps by rule (each / all / chain) and fill the templates; best rank first.
 
@@ -578,7 +589,7 @@ def draft_candidates(found: Sequence[dict[str, Any]], rules: dict[tuple[str, str
             continue
         if is_minor(g, min_people):
             skip.append({"rank": g["rank"], "type": g["type"], "name": g["name"],
-                         "reason": f"规模小于{min_people:g}人（次要缺口）" if "minor" not in g else "次要缺口"})
+                         "reason": f"规模小于{min_people:g}人（次要缺口）" if min_people is not None else "次要缺口"})
             continue
         if g["type"] == "surplus" and not fd.cut_majors(str(g["detail"]["industry"])):
             skip.append({"rank": g["rank"], "type": g["type"], "name": g["name"],
@@ -708,7 +719,7 @@ def parse_types(types: Iterable[str] | str | None) -> tuple[str, ...] | None:
 
 def compose(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
             rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
-            types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> Draft:
+            types: Iterable[str] | str | None = None, min_people: float | None = None) -> Draft:
     """Own rows first, then up to ``max_generated`` drafted rows (best gap rank first), renumbered.
 
     ``period`` (``"2026-2028"``; default :meth:`Period.parse`) dates the drafted deadlines; ``types``
@@ -761,7 +772,7 @@ def compose(store: Store, city: str, *, year: int | None = None, max_generated: 
 
 def attachments(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
                 rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
-                types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE,
+                types: Iterable[str] | str | None = None, min_people: float | None = None,
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Attachment 1 rows (序号, 主要问题, 解决时限) and Attachment 2 rows (序号, 政策内容, 责任部门, 完成时限).
 
@@ -948,7 +959,7 @@ def evidence_rows(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict[str, Any
 def export_attachments(store: Store, city: str, path: str | Path, *, year: int | None = None,
                        max_generated: int = 10, rules: Sequence[Rule] | str | Path | None = None,
                        period: Period | str | None = None, types: Iterable[str] | str | None = None,
-                       min_people: float = DEFAULT_MIN_PEOPLE) -> dict[str, Any]:
+                       min_people: float | None = None) -> dict[str, Any]:
     """Draft and write the Attachment 1 + 2 workbook; returns a summary (for the CLI)."""
     d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
                 min_people=min_people)
@@ -1437,7 +1448,7 @@ def pilot_fact(props: dict[str, Any], city_name: str) -> str:
 
 def _plan_parts(store: Store, city: str, *, year: int | None, max_generated: int,
                 rules: Sequence[Rule] | str | Path | None, period: Period | str | None,
-                types: Iterable[str] | str | None, min_people: float) -> tuple[_Facts, Draft, _Names]:
+                types: Iterable[str] | str | None, min_people: float | None) -> tuple[_Facts, Draft, _Names]:
     f = _Facts(store, city, year)
     d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
                 min_people=min_people)
@@ -1446,7 +1457,7 @@ def _plan_parts(store: Store, city: str, *, year: int | None, max_generated: int
 
 def plan_markdown(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
                   rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
-                  types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> str:
+                  types: Iterable[str] | str | None = None, min_people: float | None = None) -> str:
     """A draft pilot plan (Markdown) following the notice's 8-section outline, filled with the city's figures.
 
     The plan states facts and plans only: every judgement of the city against a threshold (our reference
@@ -1481,7 +1492,7 @@ INTERNAL_BANNER = ("内部诊断材料：仅供本市内部研判，不随试点
 
 def diagnosis_markdown(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
                        rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
-                       types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> str:
+                       types: Iterable[str] | str | None = None, min_people: float | None = None) -> str:
     """The internal diagnosis that goes with the plan (``…-内部诊断.md``, never sent to the province): the
     city against the application conditions (our reference values, labelled as such) and the notice's
     targets (quoted with their wording and how the tool reads them), the SAI against its reference value,
@@ -1521,7 +1532,7 @@ def diagnosis_markdown(store: Store, city: str, *, year: int | None = None, max_
     else:
         out += ["本市没有可计算结构匹配指数的数据。", ""]
     out += ["## 五、未写入附件的缺口", "",
-            f"下列缺口未起草为附件行（次要缺口的规模下限 {min_people:g} 人为{REFERENCE_LABEL}）：", ""]
+            f"下列缺口未起草为附件行（次要缺口的规模下限 {_min_people(d, min_people):g} 人为{REFERENCE_LABEL}）：", ""]
     if d.skipped:
         out += _table(("排名", "类型", "对象", "原因"), [(s["rank"], s["type"], s["name"], s["reason"]) for s in d.skipped],
                       "rlll")
@@ -1532,7 +1543,7 @@ def diagnosis_markdown(store: Store, city: str, *, year: int | None = None, max_
 
 def write_plan(store: Store, city: str, path: str | Path, *, year: int | None = None, max_generated: int = 10,
                rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
-               types: Iterable[str] | str | None = None, min_people: float = DEFAULT_MIN_PEOPLE) -> list[Path]:
+               types: Iterable[str] | str | None = None, min_people: float | None = None) -> list[Path]:
     """Write the draft plan as Markdown (``path`` with suffix .md) and, when python-docx is installed,
     also as .docx next to it (``path`` ending in .docx writes both as well); then the internal diagnosis
     next to them as ``<name>-内部诊断.md`` (and .docx).  Returns the files written: plan .md, plan .docx,
