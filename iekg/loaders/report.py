@@ -21,6 +21,7 @@ class Issue:
     fix: str  # how to fix it
     sheet: str | None = None
     table: str | None = None
+    repaired: str | None = None  # a warning's repair: the value used instead of ``value`` (e.g. the canonical term)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
