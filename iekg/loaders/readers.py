@@ -53,11 +53,30 @@ def _header_parts(text: str) -> list[str]:
 
 
 def _header_index(table: Table) -> dict[str, str]:
+    from iekg.loaders import vocab
+
     idx: dict[str, str] = {}
     for c in (*table.columns, *PROVENANCE_COLUMNS):
         for name in (c.key, c.zh, *c.aliases):
             idx[_norm_header(name)] = c.key
+    synonyms = vocab.current().header_synonyms()  # 学校代码 → 学校标识码 … (vocabularies.csv, field "header")
+    for c in table.columns:
+        for name in synonyms.get(c.zh, ()):
+            idx.setdefault(_norm_header(name), c.key)
     return idx
+
+
+def unknown_headers(table: Table, cells: list[Any]) -> str:
+    """The headers of a row that were not understood, each with the nearest known header."""
+    import difflib
+
+    known = [c.zh for c in table.columns] + [c.key for c in table.columns]
+    _, _, extra = match_headers(table, cells)
+    parts = []
+    for _, text in extra[:12]:
+        near = difflib.get_close_matches(text, known, n=1, cutoff=0.3)
+        parts.append(f"「{text}」" + (f" (最接近：{near[0]})" if near else ""))
+    return "、".join(parts)
 
 
 def match_headers(table: Table, cells: list[Any]) -> tuple[dict[int, str], dict[str, str], list[tuple[int, str]]]:
@@ -116,8 +135,11 @@ def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str 
             best = (i, score)
     hi = best[0]
     if hi < 0 or best[1] <= 0:
+        top = next((cells for cells in grid[:HEADER_SCAN_ROWS] if any(_cell_text(v).strip() for v in cells)), [])
+        unknown = unknown_headers(table, top)
         report.add(Issue(ERROR, "no_header", file, 1, None, None,
-                         f"找不到表「{table.zh}」({table.name}) 的表头",
+                         f"找不到表「{table.zh}」({table.name}) 的表头"
+                         + (f"：这些表头都不认识 {unknown}" if unknown else ""),
                          "第一行应为表头，可用中文或英文列名：" + "、".join(f"{c.zh}({c.key})" for c in table.columns),
                          sheet, table.name))
         return None
@@ -140,12 +162,20 @@ def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str 
                 values[name] = _cell_text(cells[i])
         first = _cell_text(cells[0]).strip().lower() if cells else ""
         if any(first.startswith(m) for m in EXAMPLE_MARKERS):
-            report.add(Issue(WARNING, "example_row", file, n, None, _cell_text(cells[0]),
-                             "模板示例行，已跳过", "如需导入此行，请删除首格中的示例标记", sheet, table.name))
+            if _example_edited(table.name, values):  # an untouched example row is skipped silently
+                report.add(Issue(WARNING, "example_row", file, n, None, _cell_text(cells[0]),
+                                 "模板示例行已被修改，但首格仍带示例标记，已跳过",
+                                 "如需导入此行，请删除首格中的示例标记", sheet, table.name))
             continue
         st.rows.append(SourceRow(n, values))
     report.tables[table.name] = report.tables.get(table.name, 0) + len(st.rows)
     return st
+
+
+def _example_edited(table: str, values: dict[str, str]) -> bool:
+    from iekg.loaders.template import example_unchanged
+
+    return not example_unchanged(table, values)
 
 
 def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | None = None) -> list[SourceTable]:
