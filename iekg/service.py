@@ -68,20 +68,25 @@ def build(store: Store, settings: Settings, data: Sequence[str | Path] = (), *, 
     say("validate")
     if not report.ok:
         raise pipeline.ImportFailed(report)
-    report, result = pipeline.load(store, tables, report, fresh=True)
+    report, result = pipeline.load(store, tables, report, fresh=True, public_dir=public)
     say("done")
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
 
 
-def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = False) -> LoadOutcome:
-    """Validate the files and, when there is no error, add them to the graph (all or nothing)."""
+def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = False,
+                 demo_rows: str = "stop") -> LoadOutcome:
+    """Validate the files and, when there is no error, add them to the graph (all or nothing).
+
+    ``demo_rows``: what to do when the graph holds illustrative (demo) rows of a city the files are about —
+    ``stop`` (default: an error that explains the choices), ``replace`` (delete that city's illustrative
+    rows in the same write) or ``keep`` (both, each marked by source_kind)."""
     t0 = time.perf_counter()
     report = Report()
     tables = read_paths(paths, report, kind=USER)
     if not report.ok:
         changes, report = pipeline.prepare(store, tables, report)  # collect the rest of the errors too
         raise pipeline.ImportFailed(report)
-    report, result = pipeline.load(store, tables, report, dry_run=dry_run)
+    report, result = pipeline.load(store, tables, report, dry_run=dry_run, demo_rows=demo_rows)
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
 
 

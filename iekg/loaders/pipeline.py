@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from iekg.graph.schema import NODE_TYPES
-from iekg.graph.store import ApplyResult, ChangeSet, Store
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Store
 from iekg.loaders import vocab as _vocab
 from iekg.loaders.report import ERROR, WARNING, ImportFailed, Issue, Report
 from iekg.loaders.source import DOCUMENT, ILLUSTRATIVE, PUBLIC, REFERENCE, SourceRow, SourceTable
@@ -662,16 +662,125 @@ def catalogue_fix(code: str, public_dir: Path | None) -> str:
     return f"国家专业目录 ({public_dir}) 中也没有 {code}：请核对专业代码；自设专业请先在 majors 表中添加 {code}"
 
 
+# ------------------------------------------------------------------------- demo rows of a city
+DEMO_ROWS = ("stop", "replace", "keep")
+# relationships at a City node that tie an entity to the city (in: entity → city; out: city → entity)
+_CITY_IN = ("LOCATED_IN", "PART_OF", "APPLIES_TO")
+_CITY_OUT = ("RAISES", "PROPOSES")
+
+
+def import_cities(changes: ChangeSet) -> set[str]:
+    """The cities an import's rows are about: every City its relationships touch, and every city_code."""
+    out: set[str] = set()
+    for r in changes.rels.values():
+        for end in (r.src, r.dst):
+            if end.startswith("City:"):
+                out.add(end[5:])
+        code = r.props.get("city_code")
+        if isinstance(code, str):
+            out.add(code)
+    return out
+
+
+@dataclass
+class DemoRows:
+    """A city's illustrative (demo) data in the graph: nodes to delete, and (start, type) pairs of the
+    illustrative relationships of the city's real nodes (with the non-illustrative ones to keep)."""
+
+    city: str
+    nodes: set[str] = field(default_factory=set)
+    rels: int = 0
+    replace: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.nodes or self.rels)
+
+
+def demo_rows(store: Store, city: str) -> DemoRows:
+    """What the graph holds for ``city`` that is illustrative (source_kind illustrative)."""
+    out = DemoRows(city)
+    uid = f"City:{city}"
+    if store.get(uid) is None:
+        return out
+    members = {uid}
+    for _r, other in store.neighbours(uid, _CITY_IN, "in"):
+        members.add(other.uid)
+        if other.props.get("source_kind") == ILLUSTRATIVE and other.label != "City":
+            out.nodes.add(other.uid)
+    for _r, other in store.neighbours(uid, _CITY_OUT, "out"):
+        members.add(other.uid)
+        if other.props.get("source_kind") == ILLUSTRATIVE:
+            out.nodes.add(other.uid)
+    for u in sorted(members - out.nodes):
+        rels = store.neighbours(u, direction="out")
+        bad_types = {r.type for r, other in rels
+                     if r.props.get("source_kind") == ILLUSTRATIVE and other.uid not in out.nodes}
+        for t in bad_types:
+            keep = [r for r, _ in rels if r.type == t and r.props.get("source_kind") != ILLUSTRATIVE]
+            out.replace[(u, t)] = keep
+            out.rels += sum(1 for r, _ in rels if r.type == t and r.props.get("source_kind") == ILLUSTRATIVE)
+    return out
+
+
+def _demo_issue(tables: list[SourceTable], severity: str, code: str, message: str, fix: str) -> Issue:
+    st = next((t for t in tables if t.kind not in SHIPPED_KINDS), tables[0] if tables else None)
+    return Issue(severity, code, st.file if st else "", None, None, None, message, fix,
+                 st.sheet if st else None, st.table if st else None)
+
+
+def check_demo_rows(store: Store, changes: ChangeSet, tables: list[SourceTable], report: Report, mode: str,
+                    *, dry_run: bool = False) -> None:
+    """Real data never mixes silently with the demo: ``stop`` (an error; a warning in a dry run),
+    ``replace`` (the city's illustrative rows are deleted in the same write) or ``keep`` (both, marked)."""
+    if mode not in DEMO_ROWS:
+        raise ValueError(f"demo_rows must be one of {', '.join(DEMO_ROWS)}, not {mode!r}")
+    found = [d for d in (demo_rows(store, c) for c in sorted(import_cities(changes))) if d]
+    if not found:
+        return
+    names = {d.city: (store.get(f"City:{d.city}") or Node(f"City:{d.city}", "City", {})).props.get("name", d.city)
+             for d in found}
+    what = "；".join(f"{names[d.city]} ({d.city})：示意节点 {len(d.nodes)} 个、现有真实节点上的示意关系 {d.rels} 条"
+                    for d in found)
+    choices = ("三种选择：--demo-rows replace 删除这些城市的示意数据，只留你的数据 (同一次写入，全有或全无)；"
+               "--demo-rows keep 两者都保留 (各自标有 source_kind：illustrative / user，页面和报告会注明含示意数据)；"
+               "--demo-rows stop (默认) 什么也不改。有真实数据时，建议用 iekg build --no-demo --data 你的文件夹 "
+               "建一个不含演示数据的图")
+    if mode == "stop":
+        report.add(_demo_issue(tables, WARNING if dry_run else ERROR, "demo_rows",
+                               f"图中已有同一城市的示意 (演示) 数据，导入会与你的真实数据混在一起：{what}", choices))
+        return
+    if mode == "keep":
+        report.add(_demo_issue(tables, WARNING, "demo_rows_kept",
+                               f"你的数据与图中同一城市的示意数据并存 (各自标有 source_kind)：{what}",
+                               "结果会注明基于示意数据；如需只用真实数据，用 --demo-rows replace 或 "
+                               "iekg build --no-demo --data 你的文件夹"))
+        return
+    for d in found:
+        changes.delete_nodes |= d.nodes
+        for (u, t), keep in d.replace.items():
+            changes.replace.add((u, t))
+            for r in keep:
+                changes.rels.setdefault(r.key, r)
+    report.add(_demo_issue(tables, WARNING, "demo_rows_replaced", f"已删除同一城市的示意数据：{what}",
+                           "无需处理；图中这些城市只剩真实数据 (和公开名单)"))
+
+
 def load(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
-         dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None) -> tuple[Report, ApplyResult | None]:
+         dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None,
+         demo_rows: str | None = None) -> tuple[Report, ApplyResult | None]:
     """Validate and, when there is no error and not ``dry_run``, write everything (all or nothing).
 
     ``fresh`` validates against an empty graph and replaces the store's graph by the result.
+    ``demo_rows`` (stop | replace | keep) says what to do when the graph holds illustrative rows of a city
+    the data is about (None: do not check — the build, which decides itself whether to load the demo).
     Raises :class:`ImportFailed` (carrying the report) when there are errors; the store is untouched.
     """
     from iekg.graph.nxstore import NetworkxStore
 
+    tables = list(tables)
     changes, report = prepare(NetworkxStore() if fresh else store, tables, report, public_dir=public_dir)
+    if report.ok and demo_rows is not None and not fresh:
+        check_demo_rows(store, changes, tables, report, demo_rows, dry_run=dry_run)
     if not report.ok:
         raise ImportFailed(report)
     if dry_run:
