@@ -696,29 +696,31 @@ class DemoRows:
         return bool(self.nodes or self.rels)
 
 
-def demo_rows(store: Store, city: str) -> DemoRows:
-    """What the graph holds for ``city`` that is illustrative (source_kind illustrative)."""
+def demo_rows(store: Store, city: str, changes: ChangeSet | None = None) -> DemoRows:
+    """What the graph holds for ``city`` that is illustrative (source_kind illustrative), leaving out what
+    ``changes`` writes again (loading the same file twice is not mixing)."""
     out = DemoRows(city)
+    again_nodes = set(changes.nodes) if changes is not None else set()
+    again_rels = set(changes.rels) if changes is not None else set()
     uid = f"City:{city}"
     if store.get(uid) is None:
         return out
     members = {uid}
-    for _r, other in store.neighbours(uid, _CITY_IN, "in"):
+    ends = [o for _r, o in store.neighbours(uid, _CITY_IN, "in")] + \
+        [o for _r, o in store.neighbours(uid, _CITY_OUT, "out")]
+    for other in ends:
         members.add(other.uid)
-        if other.props.get("source_kind") == ILLUSTRATIVE and other.label != "City":
+        if other.props.get("source_kind") == ILLUSTRATIVE and other.label != "City" and other.uid not in again_nodes:
             out.nodes.add(other.uid)
-    for _r, other in store.neighbours(uid, _CITY_OUT, "out"):
-        members.add(other.uid)
-        if other.props.get("source_kind") == ILLUSTRATIVE:
-            out.nodes.add(other.uid)
+
+    def demo(r: Any) -> bool:
+        return r.props.get("source_kind") == ILLUSTRATIVE and r.key not in again_rels
+
     for u in sorted(members - out.nodes):
         rels = store.neighbours(u, direction="out")
-        bad_types = {r.type for r, other in rels
-                     if r.props.get("source_kind") == ILLUSTRATIVE and other.uid not in out.nodes}
-        for t in bad_types:
-            keep = [r for r, _ in rels if r.type == t and r.props.get("source_kind") != ILLUSTRATIVE]
-            out.replace[(u, t)] = keep
-            out.rels += sum(1 for r, _ in rels if r.type == t and r.props.get("source_kind") == ILLUSTRATIVE)
+        for t in {r.type for r, other in rels if demo(r) and other.uid not in out.nodes}:
+            out.replace[(u, t)] = [r for r, _ in rels if r.type == t and not demo(r)]
+            out.rels += sum(1 for r, _ in rels if r.type == t and demo(r))
     return out
 
 
@@ -734,7 +736,7 @@ def check_demo_rows(store: Store, changes: ChangeSet, tables: list[SourceTable],
     ``replace`` (the city's illustrative rows are deleted in the same write) or ``keep`` (both, marked)."""
     if mode not in DEMO_ROWS:
         raise ValueError(f"demo_rows must be one of {', '.join(DEMO_ROWS)}, not {mode!r}")
-    found = [d for d in (demo_rows(store, c) for c in sorted(import_cities(changes))) if d]
+    found = [d for d in (demo_rows(store, c, changes) for c in sorted(import_cities(changes))) if d]
     if not found:
         return
     names = {d.city: (store.get(f"City:{d.city}") or Node(f"City:{d.city}", "City", {})).props.get("name", d.city)

@@ -539,8 +539,10 @@ def _instructions(wb: Any, tables: list[str], lang: str) -> None:
         where_text = "\n".join(where) + ("\n(参与度量计算 counted)" if counted else "\n(描述性 descriptive)")
         ws.cell(row, 2, where_text).alignment = wrap
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
-        # every term with the synonyms and abbreviations that are mapped to it (vocabularies.csv)
-        allowed_text = _vocab.describe(voc, enum)
+        # the terms, then the synonyms and abbreviations that are mapped to them (vocabularies.csv)
+        syn = voc.synonyms(enum)
+        allowed_text = "、".join(voc.allowed(enum)) + (
+            "\n同义词 synonyms：" + "，".join(f"{a}→{b}" for a, b in syn.items()) if syn else "")
         ws.cell(row, 4, allowed_text).alignment = wrap
         ws.merge_cells(start_row=row, start_column=4, end_row=row, end_column=6)
         ws.row_dimensions[row].height = max(height((allowed_text, 140)), 16.0 * (len(where) + 1) + 4)
