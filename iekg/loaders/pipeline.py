@@ -200,7 +200,7 @@ class Builder:
             self.report.add(refs[0].origin.issue(
                 ERROR, "ref_to_invalid_row",
                 f"{NODE_TYPES[lab].zh}「{ident}」定义在 {where}，但那一行有错误，所以未能载入；引用它的行：{users}",
-                f"先改正 {where} 的错误 (见该行的错误提示)；改正后这些引用会自动解析，无需改动", ident))
+                f"先改正 {where}的错误 (见该行的错误提示)；改正后这些引用会自动解析，无需改动", ident))
 
     @staticmethod
     def _side(o: Origin) -> str:
