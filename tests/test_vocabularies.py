@@ -19,6 +19,7 @@ from iekg.cli import app
 from iekg.graph.nxstore import NetworkxStore
 from iekg.graph.store import ChangeSet
 from iekg.loaders import vocab
+from iekg.loaders.report import ImportFailed
 from iekg.loaders.tables import ENUMS, TABLES
 
 runner = CliRunner()
@@ -394,3 +395,45 @@ def test_api_takes_demo_rows_as_a_query_parameter(demo_home: Path, tmp_path: Pat
     r = TestClient(create_app(Settings(home=h, api_key="k"))).post(
         "/imports?demo_rows=maybe", files=files, headers={"X-API-Key": "k"})
     assert r.status_code == 422
+
+
+# ------------------------------------------------------------------------------------------ Neo4j
+@pytest.mark.neo4j
+def test_delete_nodes_and_demo_replace_on_neo4j(neo4j_server: Any, demo_home: Path, tmp_path: Path) -> None:
+    """ChangeSet.delete_nodes on Neo4j, and --demo-rows replace giving the same graph as the embedded store."""
+    from neo4j import GraphDatabase
+
+    from iekg.graph.neo4jstore import Neo4jStore
+
+    driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
+    neo = Neo4jStore(driver)
+    try:
+        neo.clear()
+        c = ChangeSet()
+        a = c.add_node("City", "410200", {"name": "开封市"})
+        i = c.add_node("Institution", "4141019999", {"name": "甲"})
+        j = c.add_node("Institution", "4141019998", {"name": "乙"})
+        c.add_rel("LOCATED_IN", i, a)
+        c.add_rel("LOCATED_IN", j, a)
+        neo.apply(c)
+        d = ChangeSet(delete_nodes={i, "Institution:0000000000"})
+        d.add_node("Institution", "4141019998", {"name": "乙"})
+        res = neo.apply(d)
+        assert neo.get(i) is None and neo.get(j) is not None and res.rels_deleted == 1
+        assert [r.src for r, _ in neo.neighbours(a, ["LOCATED_IN"], "in")] == [j]
+
+        # the demo graph in Neo4j, then 开封's data with --demo-rows replace: the same graph as embedded
+        embedded = NetworkxStore(tmp_path / "copy.json")
+        embedded.apply(service.copy_graph(store_of(demo_home)), fresh=True)
+        service.sync(embedded, neo)
+        folder = write(tmp_path / "kf", KF_USER)
+        service.import_paths(embedded, [folder], demo_rows="replace")
+        service.import_paths(neo, [folder], demo_rows="replace")
+        assert _illustrative(neo, "410200") == (0, 0)  # type: ignore[arg-type]
+        assert neo.counts() == embedded.counts()
+        with pytest.raises(ImportFailed):
+            service.import_paths(neo, [write(tmp_path / "zz", {
+                "talent_demand.csv": "城市代码,年份,需求人数,行业代码\n410100,2024,10,36\n"})])
+    finally:
+        neo.clear()
+        driver.close()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iekg.graph.schema import NODE_TYPES
+from iekg.graph.schema import NODE_TYPES, REL_TYPES
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Store
 from iekg.loaders import vocab as _vocab
 from iekg.loaders.report import ERROR, WARNING, ImportFailed, Issue, Report
@@ -696,32 +696,58 @@ class DemoRows:
         return bool(self.nodes or self.rels)
 
 
-def demo_rows(store: Store, city: str, changes: ChangeSet | None = None) -> DemoRows:
-    """What the graph holds for ``city`` that is illustrative (source_kind illustrative), leaving out what
-    ``changes`` writes again (loading the same file twice is not mixing)."""
-    out = DemoRows(city)
+def find_demo_rows(store: Store, cities: Iterable[str], changes: ChangeSet | None = None) -> list[DemoRows]:
+    """What the graph holds for each of ``cities`` that is illustrative (source_kind illustrative), leaving out
+    what ``changes`` writes again (loading the same file twice is not mixing).
+
+    One read per (relationship type, start label) for all cities finds the real nodes with illustrative
+    relationships; only those nodes are then read one by one (none at all in a graph without the demo)."""
     again_nodes = set(changes.nodes) if changes is not None else set()
     again_rels = set(changes.rels) if changes is not None else set()
-    uid = f"City:{city}"
-    if store.get(uid) is None:
-        return out
-    members = {uid}
-    ends = [o for _r, o in store.neighbours(uid, _CITY_IN, "in")] + \
-        [o for _r, o in store.neighbours(uid, _CITY_OUT, "out")]
-    for other in ends:
-        members.add(other.uid)
-        if other.props.get("source_kind") == ILLUSTRATIVE and other.label != "City" and other.uid not in again_nodes:
-            out.nodes.add(other.uid)
+    found: dict[str, DemoRows] = {}
+    owner: dict[str, str] = {}  # a real node of a city -> the city
+    for city in sorted(set(cities)):
+        uid = f"City:{city}"
+        if store.get(uid) is None:
+            continue
+        d = found[city] = DemoRows(city)
+        owner[uid] = city
+        ends = [o for _r, o in store.neighbours(uid, _CITY_IN, "in")] + \
+            [o for _r, o in store.neighbours(uid, _CITY_OUT, "out")]
+        for other in ends:
+            if other.props.get("source_kind") == ILLUSTRATIVE and other.label != "City" \
+                    and other.uid not in again_nodes:
+                d.nodes.add(other.uid)
+            else:
+                owner.setdefault(other.uid, city)
+    doomed = {u for d in found.values() for u in d.nodes}
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for u in sorted(owner):
+        if u not in doomed:
+            label, ident = u.split(":", 1)
+            by_label[label].append(ident)
 
     def demo(r: Any) -> bool:
         return r.props.get("source_kind") == ILLUSTRATIVE and r.key not in again_rels
 
-    for u in sorted(members - out.nodes):
-        rels = store.neighbours(u, direction="out")
-        for t in {r.type for r, other in rels if demo(r) and other.uid not in out.nodes}:
-            out.replace[(u, t)] = [r for r, _ in rels if r.type == t and not demo(r)]
-            out.rels += sum(1 for r, _ in rels if r.type == t and demo(r))
-    return out
+    for rel_type, spec in REL_TYPES.items():
+        for label in sorted({sl for sl, _ in spec.pairs} & set(by_label)):
+            frame = store.rel_frame(rel_type, [], src_label=label, src_ids=by_label[label],
+                                    where={"source_kind": ILLUSTRATIVE})
+            for src in sorted(set(frame["src"])):
+                u = f"{label}:{src}"
+                rels = store.neighbours(u, [rel_type], "out")
+                n = sum(1 for r, o in rels if demo(r) and o.uid not in doomed)
+                if n:
+                    d = found[owner[u]]
+                    d.replace[(u, rel_type)] = [r for r, _ in rels if not demo(r)]
+                    d.rels += n
+    return [d for d in found.values() if d]
+
+
+def demo_rows(store: Store, city: str, changes: ChangeSet | None = None) -> DemoRows:
+    """The illustrative rows of one city (see :func:`find_demo_rows`)."""
+    return next(iter(find_demo_rows(store, [city], changes)), DemoRows(city))
 
 
 def _demo_issue(tables: list[SourceTable], severity: str, code: str, message: str, fix: str) -> Issue:
@@ -736,7 +762,7 @@ def check_demo_rows(store: Store, changes: ChangeSet, tables: list[SourceTable],
     ``replace`` (the city's illustrative rows are deleted in the same write) or ``keep`` (both, marked)."""
     if mode not in DEMO_ROWS:
         raise ValueError(f"demo_rows must be one of {', '.join(DEMO_ROWS)}, not {mode!r}")
-    found = [d for d in (demo_rows(store, c, changes) for c in sorted(import_cities(changes))) if d]
+    found = find_demo_rows(store, import_cities(changes), changes)
     if not found:
         return
     names = {d.city: (store.get(f"City:{d.city}") or Node(f"City:{d.city}", "City", {})).props.get("name", d.city)
