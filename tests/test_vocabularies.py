@@ -437,3 +437,22 @@ def test_delete_nodes_and_demo_replace_on_neo4j(neo4j_server: Any, demo_home: Pa
     finally:
         neo.clear()
         driver.close()
+
+
+def test_the_guide_shows_the_shipped_vocabulary() -> None:
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "guide.md").read_text(encoding="utf-8")
+    shown = guide.split("<!-- vocabularies:begin -->\n", 1)[1].split("<!-- vocabularies:end -->", 1)[0]
+    assert shown == vocab.markdown_table()
+    assert "| `focus_level` | descriptive | 主导、重点、培育、省级、市级 |" in shown
+    assert "| 学校标识码 | 学校代码、" in shown
+
+
+def test_a_missing_column_names_the_headers_not_understood(home: Path, tmp_path: Path) -> None:
+    folder = write(tmp_path / "in", {
+        "institutions.csv": "学校编号,学校名称,所在城市代码,办学层次\n4141019999,开封某职业学院,410200,高职专科\n",
+        "学校名单.csv": "学校标识码,学校名称\n4141019999,开封某职业学院\n"})
+    code, data = import_json(home, folder)
+    assert code == 1
+    by_code = {i["code"]: i["message"] for i in data["issues"]}
+    assert by_code["missing_column"] == "缺少必填列「学校标识码」(id)；未识别的表头：「学校编号」 (最接近：学校标识码)"
+    assert by_code["unknown_table"].endswith("；最接近的表：institutions (院校)")

@@ -70,12 +70,13 @@ def unknown_headers(table: Table, cells: list[Any]) -> str:
     """The headers of a row that were not understood, each with the nearest known header."""
     import difflib
 
-    known = [c.zh for c in table.columns] + [c.key for c in table.columns]
-    _, _, extra = match_headers(table, cells)
+    _, texts, extra = match_headers(table, cells)
+    free = [c for c in table.columns if c.key not in texts] or list(table.columns)  # columns not yet found first
+    known = {c.zh: c.zh for c in free} | {c.key: c.zh for c in free}
     parts = []
     for _, text in extra[:12]:
-        near = difflib.get_close_matches(text, known, n=1, cutoff=0.3)
-        parts.append(f"「{text}」" + (f" (最接近：{near[0]})" if near else ""))
+        near = difflib.get_close_matches(text, list(known), n=1, cutoff=0.3)
+        parts.append(f"「{text}」" + (f" (最接近：{known[near[0]]})" if near else ""))
     return "、".join(parts)
 
 
@@ -147,9 +148,11 @@ def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str 
     st = SourceTable(table.name, file, sheet=sheet, headers=texts, extra=[t for _, t in extra], kind=kind,
                      cite=cite)
     missing = [c for c in table.columns if c.required and c.key not in texts]
+    unknown = unknown_headers(table, grid[hi]) if missing else ""
     for c in missing:
         report.add(Issue(ERROR, "missing_column", file, hi + 1, c.zh, None,
-                         f"缺少必填列「{c.zh}」({c.key})", f"在表头中添加列「{c.zh}」", sheet, table.name))
+                         f"缺少必填列「{c.zh}」({c.key})" + (f"；未识别的表头：{unknown}" if unknown else ""),
+                         f"在表头中添加列「{c.zh}」", sheet, table.name))
     for n, cells in enumerate(grid[hi + 1:], start=hi + 2):
         if all(_cell_text(v).strip() == "" for v in cells):
             continue
@@ -178,11 +181,20 @@ def _example_edited(table: str, values: dict[str, str]) -> bool:
     return not example_unchanged(table, values)
 
 
+def nearest_table(name: str) -> str:
+    """ "；最接近的表：…" for a sheet or file name that is not a table's (difflib over English and Chinese names)."""
+    import difflib
+
+    names = {t.name: t.name for t in TABLES.values()} | {t.zh: t.name for t in TABLES.values()}
+    hit = difflib.get_close_matches(name, list(names), n=1, cutoff=0.3)
+    return f"；最接近的表：{names[hit[0]]} ({TABLES[names[hit[0]]].zh})" if hit else ""
+
+
 def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | None = None) -> list[SourceTable]:
     table = table or table_for_name(path.name)
     if table is None:
         report.add(Issue(ERROR, "unknown_table", str(path), None, None, path.name,
-                         f"无法从文件名「{path.name}」判断是哪张表",
+                         f"无法从文件名「{path.name}」判断是哪张表" + nearest_table(path.stem),
                          "文件名应为表名，如 programs.csv 或 专业开设.csv；可用的表：" + "、".join(TABLES)))
         return []
     text, _enc = decode(path.read_bytes())
@@ -218,7 +230,7 @@ def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTab
             table = table_for_name(ws.title)
             if table is None:
                 report.add(Issue(WARNING, "unknown_sheet", str(path), None, None, ws.title,
-                                 f"工作表「{ws.title}」不是模板中的表，已忽略",
+                                 f"工作表「{ws.title}」不是模板中的表，已忽略" + nearest_table(ws.title),
                                  "如需导入，请把工作表改名为表名，如 programs 或 专业开设", ws.title))
                 continue
             grid = [[_xlsx_value(c) for c in r] for r in ws.iter_rows()]

@@ -186,3 +186,16 @@ def describe(voc: Vocabulary, fld: str) -> str:
     for t in voc.terms.get(fld, {}).values():
         parts.append(t.term + (f" ({'、'.join(t.synonyms)})" if t.synonyms else ""))
     return "；".join(parts)
+
+
+def markdown_table(voc: Vocabulary | None = None) -> str:
+    """The vocabularies as the guide shows them (docs/guide.md §3.5; a test keeps the two equal)."""
+    voc = voc or shipped()
+    lines = ["| field 字段 | use | 标准词 terms | 同义词 → 标准词 synonyms |", "| --- | --- | --- | --- |"]
+    for f in voc.fields():
+        syn = "，".join(f"{a}→{b}" for a, b in voc.synonyms(f).items())
+        lines.append(f"| `{f}` | {voc.use(f)} | {'、'.join(voc.allowed(f))} | {syn} |")
+    lines += ["", "| 表头 header | 也认得 also understood |", "| --- | --- |"]
+    for term, syns in voc.header_synonyms().items():
+        lines.append(f"| {term} | {'、'.join(syns)} |")
+    return "\n".join(lines) + "\n"
