@@ -456,3 +456,14 @@ def test_a_missing_column_names_the_headers_not_understood(home: Path, tmp_path:
     by_code = {i["code"]: i["message"] for i in data["issues"]}
     assert by_code["missing_column"] == "缺少必填列「学校标识码」(id)；未识别的表头：「学校编号」 (最接近：学校标识码)"
     assert by_code["unknown_table"].endswith("；最接近的表：institutions (院校)")
+
+
+def test_a_build_of_the_demo_and_the_users_data_for_the_same_city_warns(tmp_path: Path) -> None:
+    folder = write(tmp_path / "kf", KF_USER)
+    r = cli(tmp_path / "h", "build", "--data", str(folder), "--format", "json")
+    assert r.exit_code == 0, r.output
+    [w] = json.loads(r.stdout)["report"]["issues"]
+    assert (w["severity"], w["code"]) == ("warning", "demo_rows_mixed")
+    assert "410200" in w["message"] and "iekg build --no-demo --data" in w["fix"]
+    r = cli(tmp_path / "h2", "build", "--no-demo", "--data", str(folder), "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["report"]["issues"] == []

@@ -793,6 +793,36 @@ def check_demo_rows(store: Store, changes: ChangeSet, tables: list[SourceTable],
                            "无需处理；图中这些城市只剩真实数据 (和公开名单)"))
 
 
+def _table_cities(st: SourceTable) -> set[str]:
+    from iekg.loaders.values import city_code
+
+    cols = [c.key for c in TABLES[st.table].columns if "city" in c.ref]
+    out: set[str] = set()
+    for row in st.rows:
+        for col in cols:
+            for part in re.split(r"[;；、]", str(row.values.get(col) or "")):
+                try:
+                    v = city_code(part) if part.strip() else None
+                except Invalid:
+                    continue
+                if v is not None:
+                    out.add(v.value if isinstance(v, Repaired) else v)
+    return out
+
+
+def check_build_mix(tables: list[SourceTable], report: Report) -> None:
+    """A build that loads the demo and a user's data about the same city warns: they would be mixed."""
+    demo = {c for st in tables if st.kind == ILLUSTRATIVE for c in _table_cities(st)}
+    if not demo:
+        return
+    users = [st for st in tables if st.kind not in SHIPPED_KINDS | {PUBLIC}]
+    both = sorted({c for st in users for c in _table_cities(st)} & demo)
+    if both:
+        report.add(_demo_issue(users, WARNING, "demo_rows_mixed",
+                               f"本次构建同时载入了演示 (示意) 数据和你的数据，这些城市两者混在一起：{'、'.join(both)}",
+                               "有真实数据时请用 iekg build --no-demo --data 你的文件夹，建一个不含演示数据的图"))
+
+
 def load(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
          dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None,
          demo_rows: str | None = None) -> tuple[Report, ApplyResult | None]:
@@ -807,6 +837,8 @@ def load(store: Store, tables: Iterable[SourceTable], report: Report | None = No
 
     tables = list(tables)
     changes, report = prepare(NetworkxStore() if fresh else store, tables, report, public_dir=public_dir)
+    if fresh:
+        check_build_mix(tables, report)
     if report.ok and demo_rows is not None and not fresh:
         check_demo_rows(store, changes, tables, report, demo_rows, dry_run=dry_run)
     if not report.ok:
