@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import difflib
 import functools
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -166,10 +167,11 @@ def _with_file(path: str, mtime: float) -> Vocabulary:
 
 
 def settings_file() -> Path | None:
-    """The user's vocabulary file named in settings (``IEKG_VOCABULARY_FILE``), if any."""
-    from iekg.settings import Settings
+    """The user's vocabulary file named in settings (``IEKG_VOCABULARY_FILE``, ``Settings.vocabulary_file``).
 
-    return Settings().vocabulary_file
+    Read from the environment directly: it is asked for at every table an import reads."""
+    raw = os.environ.get("IEKG_VOCABULARY_FILE", "").strip()
+    return Path(raw).expanduser() if raw else None
 
 
 def current() -> Vocabulary:
