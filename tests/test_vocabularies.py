@@ -467,3 +467,17 @@ def test_a_build_of_the_demo_and_the_users_data_for_the_same_city_warns(tmp_path
     assert "410200" in w["message"] and "iekg build --no-demo --data" in w["fix"]
     r = cli(tmp_path / "h2", "build", "--no-demo", "--data", str(folder), "--format", "json")
     assert r.exit_code == 0 and json.loads(r.stdout)["report"]["issues"] == []
+
+
+def test_header_synonyms_from_the_settings_file(home: Path, tmp_path: Path) -> None:
+    f = tmp_path / "词表.csv"
+    f.write_text("field,term,synonyms\nheader,学校标识码,院校编码\nheader,学校名称,院校名\n", encoding="utf-8")
+    folder = write(tmp_path / "in", {"institutions.csv": "院校编码,院校名,所在城市代码,办学层次\n4141019999,开封某职业学院,410200,高职专科\n"})
+    code, data = import_json(home, folder)
+    assert code == 1 and {i["code"] for i in data["issues"]} == {"missing_column"}
+    code, data = import_json(home, folder, env={"IEKG_VOCABULARY_FILE": str(f)})
+    assert code == 0 and data["issues"] == [], data
+    # in an import's vocabularies table a header synonym comes too late: said so, not silently ignored
+    own = write(tmp_path / "own", {"vocabularies.csv": "field,term,synonyms\nheader,学校标识码,院校编码\n"})
+    code, data = import_json(home, own)
+    assert code == 0 and [i["code"] for i in data["issues"]] == ["header_synonym_ignored"]

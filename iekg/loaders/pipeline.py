@@ -574,6 +574,11 @@ def user_vocabulary(tables: Iterable[SourceTable], report: Report) -> Vocabulary
     for st in own:
         for p in parse_table(st, report, base):
             fld = p.v["field"]
+            if fld == _vocab.HEADER:  # headers are matched while the files are read, before this table is
+                report.add(p.origin("field").issue(
+                    WARNING, "header_synonym_ignored", "导入表中的表头同义词在本次导入中不起作用 (读表头时还没有读到它)",
+                    "把这一行写进 IEKG_VOCABULARY_FILE 指向的词表文件，它对每次导入都生效", fld, "field"))
+                continue
             if fld not in voc.terms:
                 report.add(p.origin("field").issue(
                     ERROR, "unknown_field", f"没有名为「{fld}」的词表字段",

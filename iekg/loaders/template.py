@@ -79,10 +79,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                    "where an institution's graduates went (industry, city) in a year"),
     "policies": ("文号、标题、发文单位、适用城市、引用文件、支持行业",
                  "policy documents: number, title, issuers, cities, cited documents, supported industries"),
-    "vocabularies": ("本省/本市自己的词：给某个字段加标准词或同义词 (扩展表；field 取 institution_level、"
-                     "cooperation_type 等，或 header 给表头加同义词)",
-                     "your own words: terms or synonyms added to a field's vocabulary (extension; field is "
-                     "institution_level, cooperation_type … or header for header synonyms)"),
+    "vocabularies": ("本省/本市自己的词：给某个字段加标准词或同义词，对同一次导入生效 (扩展表；field 取 "
+                     "institution_level、cooperation_type 等；表头同义词请写进 IEKG_VOCABULARY_FILE 指向的文件)",
+                     "your own words: terms or synonyms added to a field's vocabulary for this import (extension; "
+                     "field is institution_level, cooperation_type …; header synonyms go in IEKG_VOCABULARY_FILE)"),
     "targets": ("政策文件中的量化目标 (扩展表)", "the measurable targets a policy sets (extension)"),
     "tasks": ("政策文件中的试点任务 (扩展表)", "the tasks a policy sets (extension)"),
     "problems": ("附件1 产教融合改革问题清单：城市提出的问题及解决时限",
