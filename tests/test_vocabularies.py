@@ -474,7 +474,7 @@ def test_header_synonyms_from_the_settings_file(home: Path, tmp_path: Path) -> N
     f.write_text("field,term,synonyms\nheader,学校标识码,院校编码\nheader,学校名称,院校名\n", encoding="utf-8")
     folder = write(tmp_path / "in", {"institutions.csv": "院校编码,院校名,所在城市代码,办学层次\n4141019999,开封某职业学院,410200,高职专科\n"})
     code, data = import_json(home, folder)
-    assert code == 1 and {i["code"] for i in data["issues"]} == {"missing_column"}
+    assert code == 1 and "missing_column" in {i["code"] for i in data["issues"]}
     code, data = import_json(home, folder, env={"IEKG_VOCABULARY_FILE": str(f)})
     assert code == 0 and data["issues"] == [], data
     # in an import's vocabularies table a header synonym comes too late: said so, not silently ignored
