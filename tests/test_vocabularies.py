@@ -481,3 +481,19 @@ def test_header_synonyms_from_the_settings_file(home: Path, tmp_path: Path) -> N
     own = write(tmp_path / "own", {"vocabularies.csv": "field,term,synonyms\nheader,学校标识码,院校编码\n"})
     code, data = import_json(home, own)
     assert code == 0 and [i["code"] for i in data["issues"]] == ["header_synonym_ignored"]
+
+
+def test_the_template_reads_the_vocabulary(tmp_path: Path) -> None:
+    f = tmp_path / "词表.csv"
+    f.write_text("field,term,synonyms\ncooperation_status,暂停,中止\n", encoding="utf-8")
+    book = tmp_path / "t.xlsx"
+    r = runner.invoke(app, ["template", "-o", str(book), "--table", "cooperations"],
+                      env={"IEKG_VOCABULARY_FILE": str(f)})
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(book)
+    ws = wb["cooperations"]
+    lists = [dv.formula1.strip('"').split(",") for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert ["进行中", "已结束", "筹建中", "暂停"] in lists  # the user's own term is in the drop-down
+    text = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value is not None)
+    assert "有效→进行中" in text and "冠名班→订单班" in text and "中止→暂停" in text
+    assert "(描述性 descriptive)" in text
