@@ -309,3 +309,48 @@ def test_end_to_end_a_planners_city_builds_with_warnings_only_and_aligns_by_hand
     # the alignment rests on the user's data only: no illustrative banner
     r = cli(home, "align", "--city", CITY)
     assert r.exit_code == 0 and "示意数据" not in r.stdout
+
+
+def _planner_folder(tmp_path: Path) -> Path:
+    data = tmp_path / "周口数据"
+    data.mkdir()
+    for name, text in PLANNER.items():
+        (data / name).write_text(text, encoding="utf-8")
+    for name, text in PLANNER_GB18030.items():
+        (data / name).write_bytes(text.encode("gb18030"))
+    return data
+
+
+def test_validate_lists_every_repair_for_the_planner_to_accept(ref_home: Path, tmp_path: Path) -> None:
+    home = _copy(ref_home, tmp_path / "home")
+    before = (home / "graph.json").read_bytes()
+    r = cli(home, "validate", str(_planner_folder(tmp_path)), "--format", "json")
+    assert r.exit_code == 0, r.output
+    repairs = json.loads(r.stdout)["repairs"]
+    assert {(x["file"], x["row"], x["column"], x["value"], x["repaired"]) for x in repairs} == EXPECTED_REPAIRS
+    assert (home / "graph.json").read_bytes() == before
+
+
+def test_the_planners_city_imported_into_the_demo_replaces_the_demo_city(tmp_path: Path) -> None:
+    """The issue's second try: after `make demo`, importing 周口's own data. By default it stops; with
+    --demo-rows replace the city's alignment is exactly the one of a graph without the demo."""
+    home = tmp_path / "demo"
+    r = cli(home, "build", "--format", "json")
+    assert r.exit_code == 0, r.output
+    demo_alignment = align(home)
+    assert demo_alignment["sai"] is not None and demo_alignment["D"] != D  # the demo's own invented figures
+    data = _planner_folder(tmp_path)
+    before = (home / "graph.json").read_bytes()
+    r = cli(home, "import", str(data), "--format", "json")
+    assert r.exit_code == 1
+    assert [i["code"] for i in json.loads(r.stdout)["issues"] if i["severity"] == "error"] == ["demo_rows"]
+    assert (home / "graph.json").read_bytes() == before
+    r = cli(home, "import", str(data), "--demo-rows", "replace", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "demo_rows_replaced" in {i["code"] for i in json.loads(r.stdout)["issues"]}
+    assert_alignment(align(home))
+    r = cli(home, "align", "--city", CITY)
+    assert r.exit_code == 0 and "示意数据" not in r.stdout  # no illustrative banner over the user's city
+    # other cities keep the demo (and say so)
+    r = cli(home, "align", "--city", "410200")
+    assert r.exit_code == 0 and "示意数据" in r.stdout
