@@ -194,19 +194,27 @@ def _who() -> str | None:
         return None
 
 
-def _do_import(paths: list[Path], fmt: Fmt, dry_run: bool) -> None:
+DemoRows = StrEnum("DemoRows", {"stop": "stop", "replace": "replace", "keep": "keep"})  # type: ignore[misc]
+
+
+def _do_import(paths: list[Path], fmt: Fmt, dry_run: bool, demo_rows: str = "stop") -> None:
     store = _store()
     try:
         with _import_errors():
-            outcome = service.import_paths(store, paths, dry_run=dry_run, who=_who(), via="cli")
+            outcome = service.import_paths(store, paths, dry_run=dry_run, demo_rows=demo_rows, who=_who(),
+                                           via="cli")
     except ImportFailed as exc:
         _fail(exc, fmt)
         return
     result = outcome.result.as_dict() if outcome.result else None
     if fmt is Fmt.json:
-        _print_json({**outcome.report.as_dict(), "changed": bool(result and any(result.values())), "result": result})
+        extra: dict[str, Any] = {"repairs": _repairs(outcome.report)} if dry_run else {}
+        _print_json({**outcome.report.as_dict(), "changed": bool(result and any(result.values())), "result": result,
+                     **extra})
         return
     _print_report(outcome.report, fmt)
+    if dry_run:
+        _print_repairs(outcome.report)
     if result is None:
         out.print(f"[green]{tr('valid')}[/green]: " + ", ".join(f"{k} {v}" for k, v in outcome.report.tables.items()))
     else:
@@ -215,15 +223,39 @@ def _do_import(paths: list[Path], fmt: Fmt, dry_run: bool) -> None:
 
 @app.command("import")
 def import_(paths: list[Path] = typer.Argument(..., help="template CSV files, folders or XLSX workbooks"),
+            demo_rows: DemoRows = typer.Option("stop", "--demo-rows",  # type: ignore[valid-type]
+                                               help="when the graph holds illustrative (demo) rows of a city your "
+                                                    "data is about: stop (default, change nothing), replace (delete "
+                                                    "that city's demo rows) or keep (both, marked)"),
             fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
     """Import data (all or nothing): any error leaves the graph unchanged."""
-    _do_import(paths, fmt, dry_run=False)
+    _do_import(paths, fmt, dry_run=False, demo_rows=str(demo_rows.value))
+
+
+def _repairs(report: Report) -> list[dict[str, Any]]:
+    return [{"file": Path(i.file).name, "sheet": i.sheet, "row": i.row, "column": i.column, "value": i.value,
+             "repaired": i.repaired, "code": i.code} for i in report.warnings if i.repaired is not None]
+
+
+def _print_repairs(report: Report) -> None:
+    """What the warnings repaired (value → the value used), so that a user can accept it (iekg validate)."""
+    fixed = [i for i in report.warnings if i.repaired is not None]
+    if not fixed:
+        return
+    t = RichTable(title="已自动修正 repairs (值 → 采用的值 value → used)")
+    for key in ("file", "row", "column", "value"):
+        t.add_column(tr(key), overflow="fold")
+    t.add_column("→", overflow="fold")
+    for i in fixed:
+        t.add_row(Path(i.file).name + (f" [{i.sheet}]" if i.sheet else ""), "" if i.row is None else str(i.row),
+                  i.column or "", i.value or "", i.repaired)
+    out.print(t)
 
 
 @app.command()
 def validate(paths: list[Path] = typer.Argument(..., help="template CSV files, folders or XLSX workbooks"),
              fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
-    """Check data against the templates and the graph without changing anything."""
+    """Check data against the templates and the graph without changing anything; shows what would be repaired."""
     _do_import(paths, fmt, dry_run=True)
 
 

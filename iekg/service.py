@@ -92,15 +92,19 @@ def build(store: Store, settings: Settings, data: Sequence[str | Path] = (), *, 
     say("validate")
     if not report.ok:
         raise pipeline.ImportFailed(report)
-    report, result = pipeline.load(store, tables, report, fresh=True, audit=_audit(tables, who, via))
+    report, result = pipeline.load(store, tables, report, fresh=True, public_dir=public,
+                                   audit=_audit(tables, who, via))
     say("done")
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
 
 
-def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = False, who: str | None = None,
-                 via: str = "cli") -> LoadOutcome:
+def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = False,
+                 demo_rows: str = "stop", who: str | None = None, via: str = "cli") -> LoadOutcome:
     """Validate the files and, when there is no error, add them to the graph (all or nothing).
 
+    ``demo_rows``: what to do when the graph holds illustrative (demo) rows of a city the files are about —
+    ``stop`` (default: an error that explains the choices), ``replace`` (delete that city's illustrative
+    rows in the same write) or ``keep`` (both, each marked by source_kind).
     A real import (not ``dry_run``) is recorded in the store's import history with ``who``, ``via`` and
     the name, size and SHA-256 of every file read; a failed import or a dry run records nothing."""
     t0 = time.perf_counter()
@@ -109,7 +113,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = F
     if not report.ok:
         changes, report = pipeline.prepare(store, tables, report)  # collect the rest of the errors too
         raise pipeline.ImportFailed(report)
-    report, result = pipeline.load(store, tables, report, dry_run=dry_run,
+    report, result = pipeline.load(store, tables, report, dry_run=dry_run, demo_rows=demo_rows,
                                    audit=None if dry_run else _audit(tables, who, via))
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
 

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     public_dir: Path | None = None  # IEKG_PUBLIC_DIR: folder of official public lists to load on build
     reference_dir: Path = PACKAGE_DATA / "reference"
     demo_dir: Path = PACKAGE_DATA / "demo"
+    vocabulary_file: Path | None = None  # IEKG_VOCABULARY_FILE: the user's own terms and synonyms (vocabularies.csv shape)
 
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"

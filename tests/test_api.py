@@ -440,11 +440,12 @@ def test_import_key_missing_or_wrong(writable: tuple[TestClient, NetworkxStore])
 def test_import_valid_csv_then_idempotent(writable: tuple[TestClient, NetworkxStore]) -> None:
     c, store = writable
     before = store.snapshot()
-    dry = _upload(c, [("enterprises.csv", GOOD_CSV)], dry_run="true")
+    # the graph is the demo, which holds illustrative rows of 开封: keep both (issue 10: never mixed silently)
+    dry = _upload(c, [("enterprises.csv", GOOD_CSV)], dry_run="true", demo_rows="keep")
     assert dry.status_code == 200, dry.text
     assert dry.json()["dry_run"] is True and dry.json()["changed"] is False and dry.json()["result"] is None
     assert store.snapshot() == before
-    r = _upload(c, [("enterprises.csv", GOOD_CSV)])
+    r = _upload(c, [("enterprises.csv", GOOD_CSV)], demo_rows="keep")
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["ok"] and body["errors"] == 0 and body["rows"] == {"enterprises": 2} and body["changed"]
@@ -454,7 +455,7 @@ def test_import_valid_csv_then_idempotent(writable: tuple[TestClient, NetworkxSt
     node = store.get("Enterprise:TEST-410200-E0001")
     assert node is not None and node.props["source_kind"] == "user" and node.props["source_file"] == "enterprises.csv"
     after = store.snapshot()
-    again = _upload(c, [("enterprises.csv", GOOD_CSV)]).json()
+    again = _upload(c, [("enterprises.csv", GOOD_CSV)], demo_rows="keep").json()
     assert again["changed"] is False and not any(again["result"].values())
     assert store.snapshot() == after
     # the graph on disk is the one the API changed
@@ -497,8 +498,8 @@ def test_import_xlsx_workbook(writable: tuple[TestClient, NetworkxStore]) -> Non
         ws.append(row.split(","))
     buf = io.BytesIO()
     wb.save(buf)
-    r = c.post("/imports", headers={"X-API-Key": KEY}, files=[("files", ("数据.xlsx", buf.getvalue(),
-                                                                          "application/octet-stream"))])
+    r = c.post("/imports", params={"demo_rows": "keep"}, headers={"X-API-Key": KEY},
+               files=[("files", ("数据.xlsx", buf.getvalue(), "application/octet-stream"))])
     assert r.status_code == 200, r.text
     assert r.json()["rows"] == {"enterprises": 2} and store.get("Enterprise:TEST-410200-E0002") is not None
 
@@ -530,7 +531,8 @@ def test_api_sees_changes_made_by_the_cli(writable: tuple[TestClient, NetworkxSt
     f = tmp_path / "enterprises.csv"
     f.write_bytes(GOOD_CSV)
     assert c.get("/enterprises", params={"q": "开封测试"}).json()["total"] == 0
-    r = CliRunner().invoke(cli_app, ["--home", str(Path(store.path).parent), "import", str(f)])  # type: ignore[arg-type]
+    r = CliRunner().invoke(cli_app, ["--home", str(Path(store.path).parent), "import", str(f),  # type: ignore[arg-type]
+                                     "--demo-rows", "keep"])
     assert r.exit_code == 0, r.output
     assert c.get("/enterprises", params={"q": "开封测试"}).json()["total"] == 2
 
@@ -555,7 +557,7 @@ def test_reads_during_imports_neither_fail_nor_deadlock(writable: tuple[TestClie
     threads = [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(48)]
     for t in threads:
         t.start()
-    results = [_upload(c, [("enterprises.csv", GOOD_CSV)]).status_code for _ in range(3)]
+    results = [_upload(c, [("enterprises.csv", GOOD_CSV)], demo_rows="keep").status_code for _ in range(3)]
     for t in threads:
         t.join(timeout=60)
     assert not any(t.is_alive() for t in threads), "readers hung"

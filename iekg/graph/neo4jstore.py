@@ -169,6 +169,15 @@ class Neo4jStore(Store):
             self.clear()  # which changes the version itself
         else:
             self._bump()
+        doomed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for uid in ([] if fresh else sorted(changes.delete_nodes)):  # before the upserts (ChangeSet.delete_nodes)
+            label, ident = split_uid(uid)
+            doomed[label].append({"id": ident})
+        for label, rows in sorted(doomed.items()):
+            q = (f"UNWIND $rows AS row MATCH (n:{_label(label)} {{id: row.id}}) "
+                 f"WITH n, COUNT {{ (n)-[]-() }} AS d DETACH DELETE n RETURN sum(d) AS deleted")
+            for rec in self._write_batches(q, rows):
+                res.rels_deleted += rec["deleted"] or 0
         by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for n in changes.nodes.values():
             by_label[n.label].append({"id": n.props["id"], "props": {k: _clean(v) for k, v in n.props.items()}})

@@ -80,6 +80,10 @@ class NetworkxStore(Store):
               audit: Mapping[str, Any] | None = None) -> ApplyResult:
         g = nx.MultiDiGraph() if fresh else self.g.copy()  # all or nothing: work on a copy, swap at the end
         res = ApplyResult()
+        for uid in sorted(changes.delete_nodes):  # before the upserts: a node deleted and upserted is new
+            if g.has_node(uid):
+                res.rels_deleted += g.in_degree(uid) + g.out_degree(uid) - g.number_of_edges(uid, uid)
+                g.remove_node(uid)
         for n in changes.nodes.values():
             if g.has_node(n.uid):
                 props = g.nodes[n.uid]["props"]

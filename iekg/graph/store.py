@@ -48,11 +48,15 @@ class Rel:
 
 @dataclass
 class ChangeSet:
-    """Nodes and relationships to upsert, and (start node, type) pairs whose relationships are replaced."""
+    """Nodes and relationships to upsert, (start node, type) pairs whose relationships are replaced, and nodes
+    to delete (with their relationships) before the upserts."""
 
     nodes: dict[str, Node] = field(default_factory=dict)
     rels: dict[str, Rel] = field(default_factory=dict)
     replace: set[tuple[str, str]] = field(default_factory=set)
+    # uids deleted with all their relationships, applied before the upserts in the same all-or-nothing write
+    # (``iekg import --demo-rows replace`` removes a city's illustrative nodes this way)
+    delete_nodes: set[str] = field(default_factory=set)
     _single: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)  # (start, type) -> rel key
 
     def add_node(self, label: str, ident: str, props: dict[str, Any]) -> str:
@@ -83,7 +87,7 @@ class ChangeSet:
         self.rels[r.key] = r
 
     def __len__(self) -> int:
-        return len(self.nodes) + len(self.rels)
+        return len(self.nodes) + len(self.rels) + len(self.delete_nodes)
 
 
 def id_values(ids: Iterable[str]) -> Any:

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iekg.graph.schema import NODE_TYPES
-from iekg.graph.store import ApplyResult, ChangeSet, Store
+from iekg.graph.schema import NODE_TYPES, REL_TYPES
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Store
+from iekg.loaders import vocab as _vocab
 from iekg.loaders.report import ERROR, WARNING, ImportFailed, Issue, Report
-from iekg.loaders.source import ILLUSTRATIVE, PUBLIC, SourceRow, SourceTable
+from iekg.loaders.source import DOCUMENT, ILLUSTRATIVE, PUBLIC, REFERENCE, SourceRow, SourceTable
 from iekg.loaders.tables import TABLE_ORDER, TABLES
-from iekg.loaders.values import Invalid, Repaired, parser_for
+from iekg.loaders.values import Invalid, Repaired, clean, parser_for
+from iekg.loaders.vocab import Vocabulary
 
 REF_LABELS = {
     "city": "City", "institution": "Institution", "enterprise": "Enterprise", "major": "Major",
@@ -55,10 +57,28 @@ class Origin:
     column: str | None = None
 
     def issue(self, severity: str, code: str, message: str, fix: str, value: Any = None,
-              column: str | None = None) -> Issue:
+              column: str | None = None, repaired: Any = None) -> Issue:
         col = column or self.column
         return Issue(severity, code, self.st.file, self.row.line, self.st.header(col) if col else None,
-                     None if value is None else str(value), message, fix, self.st.sheet, self.st.table)
+                     None if value is None else str(value), message, fix, self.st.sheet, self.st.table,
+                     None if repaired is None else _shown(repaired))
+
+
+def _shown(value: Any) -> str:
+    return "；".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+# Tables whose rows are nodes: (label, identity column).  A row with errors is remembered by its id, so that
+# a reference to it says "that row has errors" instead of "does not exist".
+NODE_IDENTITY = {
+    "cities": ("City", "code"), "zones": ("Zone", "id"), "institutions": ("Institution", "id"),
+    "enterprises": ("Enterprise", "id"), "training_bases": ("TrainingBase", "id"), "platforms": ("Platform", "id"),
+    "alliances": ("Alliance", "id"), "policies": ("Policy", "doc_number"), "majors": ("Major", "code"),
+    "major_divisions": ("MajorDivision", "code"), "major_categories": ("MajorCategory", "code"),
+    "industries": ("Industry", "code"), "chains": ("IndustryChain", "id"), "chain_segments": ("ChainSegment", "id"),
+}
+# Shipped inputs (the reference tables, the seed notice, the demo): their repairs are the project's, not the user's.
+SHIPPED_KINDS = {REFERENCE, DOCUMENT, ILLUSTRATIVE}
 
 
 @dataclass
@@ -98,6 +118,9 @@ class Builder:
     pending: list[PendingRel] = field(default_factory=list)
     checks: list[Ref] = field(default_factory=list)
     stub_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (label, id) -> the row that defines it but has errors (file, sheet, table, row)
+    failed: dict[tuple[str, str], Origin] = field(default_factory=dict)
+    public_dir: Path | None = None
 
     # ------------------------------------------------------------------------------ helpers
     def node(self, p: Parsed, label: str, ident: str, props: dict[str, Any]) -> str:
@@ -130,6 +153,8 @@ class Builder:
             return None
 
         reported: set[tuple[str, str | None, str, int, str | None, str]] = set()
+        # a reference to a row with errors: one message per such row, naming every row that refers to it
+        to_failed: dict[tuple[str, str], list[Ref]] = {}
 
         def missing(r: Ref) -> None:
             o = r.origin
@@ -137,11 +162,17 @@ class Builder:
             if key in reported:
                 return
             reported.add(key)
+            bad = next(((lab, r.id) for lab in r.labels if (lab, r.id) in self.failed), None)
+            if bad is not None:
+                to_failed.setdefault(bad, []).append(r)
+                return
             names = "或".join(f"{NODE_TYPES[lab].zh}({TABLE_OF_LABEL.get(lab, lab)})" for lab in r.labels)
             tables = "、".join(dict.fromkeys(TABLE_OF_LABEL.get(lab, lab) for lab in r.labels))
             fix = f"先在 {tables} 表中添加 {r.id}，或更正此代码"
             if r.labels == ("Industry",) and len(r.id) in (3, 4):
                 fix += f"；也可改用其所属大类代码 {r.id[:2]}，或先导入 GB/T 4754-2017 完整行业表"
+            if r.labels == ("Major",):
+                fix = catalogue_fix(r.id, self.public_dir)
             self.report.add(r.origin.issue(
                 ERROR, "missing_ref",
                 f"{self._side(r.origin)}引用的 {names}「{r.id}」在本次导入和图中都不存在", fix, r.id))
@@ -161,6 +192,15 @@ class Builder:
                     ends.append(x)
             if None not in ends:
                 self.changes.add_rel(pr.type, ends[0], ends[1], pr.props)  # type: ignore[arg-type]
+        for (lab, ident), refs in to_failed.items():
+            at = self.failed[(lab, ident)]
+            where = f"{_where(at.st.file, at.st.sheet)} 第 {at.row.line} 行"
+            users = "、".join(dict.fromkeys(f"{_where(x.origin.st.file, x.origin.st.sheet)} 第 {x.origin.row.line} 行"
+                                            for x in refs))
+            self.report.add(refs[0].origin.issue(
+                ERROR, "ref_to_invalid_row",
+                f"{NODE_TYPES[lab].zh}「{ident}」定义在 {where}，但那一行有错误，所以未能载入；引用它的行：{users}",
+                f"先改正 {where}的错误 (见该行的错误提示)；改正后这些引用会自动解析，无需改动", ident))
 
     @staticmethod
     def _side(o: Origin) -> str:
@@ -188,12 +228,18 @@ def _provenance(st: SourceTable, row: SourceRow, illustrative: bool | None, cite
     }
 
 
-def parse_table(st: SourceTable, report: Report) -> list[Parsed]:
+def parse_table(st: SourceTable, report: Report, voc: Vocabulary | None = None,
+                failed: dict[tuple[str, str], Origin] | None = None) -> list[Parsed]:
+    """Clean values of every row of ``st``; rows with errors are reported and left out (and, for node
+    tables, remembered in ``failed`` by their id).  Repairs of shipped inputs are not reported as the user's."""
     table = TABLES[st.table]
     out: list[Parsed] = []
     seen: dict[tuple[Any, ...], int] = {}
-    parsers = {c.key: parser_for(c.kind) for c in table.columns}
+    voc = voc if voc is not None else _vocab.current()
+    parsers = {c.key: parser_for(c.kind, voc) for c in table.columns}
     bool_parser = parser_for("bool")
+    shipped = st.kind in SHIPPED_KINDS
+    node_id = NODE_IDENTITY.get(st.table)
     for row in st.rows:
         o = Origin(st, row)
         clean: dict[str, Any] = {}
@@ -212,7 +258,10 @@ def parse_table(st: SourceTable, report: Report) -> list[Parsed]:
                 ok = False
                 continue
             if isinstance(val, Repaired):
-                report.add(o.issue(WARNING, val.code, val.warning, "无需处理；如需避免，请按规范填写", raw, c.key))
+                if not shipped:
+                    fix = "无需处理；如需避免，请按规范填写" if val.code != "unknown_term" else \
+                        "无需处理 (已保留)；如是某个标准词的别称，可在 vocabularies 表中把它加为同义词"
+                    report.add(o.issue(WARNING, val.code, val.warning, fix, raw, c.key, val.value))
                 val = val.value
             clean[c.key] = val
         if table.one_of and not any(k in clean for k in table.one_of) and \
@@ -235,6 +284,10 @@ def parse_table(st: SourceTable, report: Report) -> list[Parsed]:
                 continue
             extra[k] = [x.strip() for x in re.split(r"[;；、]", v) if x.strip()] if k in LIST_EXTRAS else str(v).strip()
         if not ok:
+            if failed is not None and node_id is not None:
+                ident = clean.get(node_id[1]) or _clean_text(row.values.get(node_id[1], ""))
+                if ident:
+                    failed.setdefault((node_id[0], str(ident)), o)
             continue
         if table.identity:
             ident = tuple(clean.get(k) for k in table.identity)
@@ -247,6 +300,10 @@ def parse_table(st: SourceTable, report: Report) -> list[Parsed]:
             seen[ident] = row.line
         out.append(Parsed(st, row, clean, extra, _provenance(st, row, illustrative, cite)))
     return out
+
+
+def _clean_text(raw: Any) -> str:
+    return clean(str(raw)) if raw else ""
 
 
 # ------------------------------------------------------------------------------ table builders
@@ -472,8 +529,12 @@ def _tasks(b: Builder, p: Parsed) -> None:
     b.rel(p, "SETS_TASK", b.ref(p, "doc_number", v["doc_number"]), u)
 
 
+def _vocabularies(b: Builder, p: Parsed) -> None:
+    """Terms of the user's vocabularies are applied while the import is read (``prepare``); no graph data."""
+
+
 BUILDERS = {
-    "cities": _cities, "zones": _zones, "institutions": _institutions, "programs": _programs,
+    "vocabularies": _vocabularies, "cities": _cities, "zones": _zones, "institutions": _institutions, "programs": _programs,
     "enterprises": _enterprises, "cooperations": _cooperations, "training_bases": _training_bases,
     "platforms": _platforms, "alliances": _alliances, "alliance_members": _alliance_members,
     "talent_demand": _talent_demand, "employment": _employment, "policies": _policies, "majors": _majors,
@@ -503,22 +564,66 @@ def _check_crosswalk(rows: list[Parsed], b: Builder) -> None:
 
 
 # ------------------------------------------------------------------------------------ entry points
-def prepare(store: Store, tables: Iterable[SourceTable], report: Report | None = None) -> tuple[ChangeSet, Report]:
+def user_vocabulary(tables: Iterable[SourceTable], report: Report) -> Vocabulary:
+    """The vocabulary of an import: shipped + settings file + the import's own ``vocabularies`` tables."""
+    base = _vocab.current()
+    own = [st for st in tables if st.table == "vocabularies"]
+    if not own:
+        return base
+    voc = base.copy()
+    for st in own:
+        for p in parse_table(st, report, base):
+            fld = p.v["field"]
+            if fld == _vocab.HEADER:  # headers are matched while the files are read, before this table is
+                report.add(p.origin("field").issue(
+                    WARNING, "header_synonym_ignored", "导入表中的表头同义词在本次导入中不起作用 (读表头时还没有读到它)",
+                    "把这一行写进 IEKG_VOCABULARY_FILE 指向的词表文件，它对每次导入都生效", fld, "field"))
+                continue
+            if fld not in voc.terms:
+                report.add(p.origin("field").issue(
+                    ERROR, "unknown_field", f"没有名为「{fld}」的词表字段",
+                    "可用的字段：" + "、".join([*voc.fields(), _vocab.HEADER]), fld, "field"))
+                continue
+            voc.add(fld, p.v["term"], p.v.get("english", ""), p.v.get("synonyms", []), p.v.get("meaning", ""),
+                    origin=f"{_where(st.file, st.sheet)} 第{p.row.line}行")
+    return voc
+
+
+def _crosswalk_key(p: Parsed) -> tuple[str, str]:
+    return ("Major", p.v["major_code"]) if "major_code" in p.v else ("MajorCategory", p.v["category_code"])
+
+
+def replace_shipped_crosswalk(rows: list[Parsed]) -> list[Parsed]:
+    """A user's rows for a category (or major) replace the shipped rows of that category in the same import
+    (data-contract.md): ``build --data`` reads both, and only the user's must sum to 1."""
+    users = {_crosswalk_key(p) for p in rows if p.st.kind not in SHIPPED_KINDS}
+    return [p for p in rows if p.st.kind not in SHIPPED_KINDS or _crosswalk_key(p) not in users]
+
+
+def prepare(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
+            public_dir: Path | None = None) -> tuple[ChangeSet, Report]:
     """Validate ``tables`` against the contract and the graph; return the change set and the report."""
     report = report if report is not None else Report()
+    tables = list(tables)
     by_table: dict[str, list[SourceTable]] = defaultdict(list)
     for st in tables:
         by_table[st.table].append(st)
-    b = Builder(store, report)
+    voc = user_vocabulary(tables, report)
+    b = Builder(store, report, public_dir=public_dir if public_dir is not None else _public_dir())
     crosswalk_rows: list[Parsed] = []
     for name in TABLE_ORDER:
+        if name == "vocabularies":
+            continue
         for st in by_table.get(name, []):
-            rows = parse_table(st, report)
+            rows = parse_table(st, report, voc, b.failed)
             if name == "crosswalk":
                 crosswalk_rows.extend(rows)
-            build_rows(b, name, rows)
-    if crosswalk_rows:
-        _check_crosswalk(crosswalk_rows, b)
+            else:
+                build_rows(b, name, rows)
+        if name == "crosswalk" and crosswalk_rows:
+            crosswalk_rows = replace_shipped_crosswalk(crosswalk_rows)
+            build_rows(b, name, crosswalk_rows)
+            _check_crosswalk(crosswalk_rows, b)
     existing = store.existing("Policy", b.stub_policies)
     for doc, props in b.stub_policies.items():
         if doc not in existing and f"Policy:{doc}" not in b.changes.nodes:
@@ -527,17 +632,221 @@ def prepare(store: Store, tables: Iterable[SourceTable], report: Report | None =
     return b.changes, report
 
 
+def _public_dir() -> Path | None:
+    from iekg.settings import Settings
+
+    return Settings().public_dir
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue(public_dir: str) -> dict[str, tuple[str, str]]:
+    """major code → (name, file) of the national catalogues in ``public_dir`` (read by the official readers)."""
+    from iekg.loaders import official
+
+    d = Path(public_dir)
+    out: dict[str, tuple[str, str]] = {}
+    for name, reader in (("vocational_major_catalog_2021_upd2025.csv", official.read_vocational_catalog),
+                         ("undergraduate_major_catalog_2024.csv", official.read_undergraduate_catalog)):
+        if (d / name).is_file():
+            for st in reader(d / name):
+                if st.table == "majors":
+                    for r in st.rows:
+                        out.setdefault(str(r.values.get("code", "")).upper(), (str(r.values.get("name", "")), name))
+    return out
+
+
+def catalogue_fix(code: str, public_dir: Path | None) -> str:
+    """How to fix a missing major: load the national catalogues when the major is in them."""
+    load = "用 `iekg build --public 公开名单文件夹 --data 你的数据` 载入国家专业目录 (设置 IEKG_PUBLIC_DIR 后 build 默认载入)"
+    if public_dir is None or not Path(public_dir).is_dir():
+        return (f"若 {code} 是国家专业目录中的专业：{load}；否则在 majors 表中添加 {code}，或更正此代码")
+    hit = _catalogue(str(Path(public_dir).resolve())).get(code.upper())
+    if hit is not None:
+        return (f"{code} {hit[0]} 在国家专业目录 {hit[1]} 中，但图中还没有载入该目录：{load}；"
+                f"或在 majors 表中添加 {code}")
+    return f"国家专业目录 ({public_dir}) 中也没有 {code}：请核对专业代码；自设专业请先在 majors 表中添加 {code}"
+
+
+# ------------------------------------------------------------------------- demo rows of a city
+DEMO_ROWS = ("stop", "replace", "keep")
+# relationships at a City node that tie an entity to the city (in: entity → city; out: city → entity)
+_CITY_IN = ("LOCATED_IN", "PART_OF", "APPLIES_TO")
+_CITY_OUT = ("RAISES", "PROPOSES")
+
+
+def import_cities(changes: ChangeSet) -> set[str]:
+    """The cities an import's rows are about: every City its relationships touch, and every city_code."""
+    out: set[str] = set()
+    for r in changes.rels.values():
+        for end in (r.src, r.dst):
+            if end.startswith("City:"):
+                out.add(end[5:])
+        code = r.props.get("city_code")
+        if isinstance(code, str):
+            out.add(code)
+    return out
+
+
+@dataclass
+class DemoRows:
+    """A city's illustrative (demo) data in the graph: nodes to delete, and (start, type) pairs of the
+    illustrative relationships of the city's real nodes (with the non-illustrative ones to keep)."""
+
+    city: str
+    nodes: set[str] = field(default_factory=set)
+    rels: int = 0
+    replace: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.nodes or self.rels)
+
+
+def find_demo_rows(store: Store, cities: Iterable[str], changes: ChangeSet | None = None) -> list[DemoRows]:
+    """What the graph holds for each of ``cities`` that is illustrative (source_kind illustrative), leaving out
+    what ``changes`` writes again (loading the same file twice is not mixing).
+
+    One read per (relationship type, start label) for all cities finds the real nodes with illustrative
+    relationships; only those nodes are then read one by one (none at all in a graph without the demo)."""
+    again_nodes = set(changes.nodes) if changes is not None else set()
+    again_rels = set(changes.rels) if changes is not None else set()
+    found: dict[str, DemoRows] = {}
+    owner: dict[str, str] = {}  # a real node of a city -> the city
+    for city in sorted(set(cities)):
+        uid = f"City:{city}"
+        if store.get(uid) is None:
+            continue
+        d = found[city] = DemoRows(city)
+        owner[uid] = city
+        ends = [o for _r, o in store.neighbours(uid, _CITY_IN, "in")] + \
+            [o for _r, o in store.neighbours(uid, _CITY_OUT, "out")]
+        for other in ends:
+            if other.props.get("source_kind") == ILLUSTRATIVE and other.label != "City" \
+                    and other.uid not in again_nodes:
+                d.nodes.add(other.uid)
+            else:
+                owner.setdefault(other.uid, city)
+    doomed = {u for d in found.values() for u in d.nodes}
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for u in sorted(owner):
+        if u not in doomed:
+            label, ident = u.split(":", 1)
+            by_label[label].append(ident)
+
+    def demo(r: Any) -> bool:
+        return r.props.get("source_kind") == ILLUSTRATIVE and r.key not in again_rels
+
+    for rel_type, spec in REL_TYPES.items():
+        for label in sorted({sl for sl, _ in spec.pairs} & set(by_label)):
+            frame = store.rel_frame(rel_type, [], src_label=label, src_ids=by_label[label],
+                                    where={"source_kind": ILLUSTRATIVE})
+            for src in sorted(set(frame["src"])):
+                u = f"{label}:{src}"
+                rels = store.neighbours(u, [rel_type], "out")
+                n = sum(1 for r, o in rels if demo(r) and o.uid not in doomed)
+                if n:
+                    d = found[owner[u]]
+                    d.replace[(u, rel_type)] = [r for r, _ in rels if not demo(r)]
+                    d.rels += n
+    return [d for d in found.values() if d]
+
+
+def demo_rows(store: Store, city: str, changes: ChangeSet | None = None) -> DemoRows:
+    """The illustrative rows of one city (see :func:`find_demo_rows`)."""
+    return next(iter(find_demo_rows(store, [city], changes)), DemoRows(city))
+
+
+def _demo_issue(tables: list[SourceTable], severity: str, code: str, message: str, fix: str) -> Issue:
+    st = next((t for t in tables if t.kind not in SHIPPED_KINDS), tables[0] if tables else None)
+    return Issue(severity, code, st.file if st else "", None, None, None, message, fix,
+                 st.sheet if st else None, st.table if st else None)
+
+
+def check_demo_rows(store: Store, changes: ChangeSet, tables: list[SourceTable], report: Report, mode: str,
+                    *, dry_run: bool = False) -> None:
+    """Real data never mixes silently with the demo: ``stop`` (an error; a warning in a dry run),
+    ``replace`` (the city's illustrative rows are deleted in the same write) or ``keep`` (both, marked)."""
+    if mode not in DEMO_ROWS:
+        raise ValueError(f"demo_rows must be one of {', '.join(DEMO_ROWS)}, not {mode!r}")
+    found = find_demo_rows(store, import_cities(changes), changes)
+    if not found:
+        return
+    names = {d.city: (store.get(f"City:{d.city}") or Node(f"City:{d.city}", "City", {})).props.get("name", d.city)
+             for d in found}
+    what = "；".join(f"{names[d.city]} ({d.city})：示意节点 {len(d.nodes)} 个、现有真实节点上的示意关系 {d.rels} 条"
+                    for d in found)
+    choices = ("三种选择：--demo-rows replace 删除这些城市的示意数据，只留你的数据 (同一次写入，全有或全无)；"
+               "--demo-rows keep 两者都保留 (各自标有 source_kind：illustrative / user，页面和报告会注明含示意数据)；"
+               "--demo-rows stop (默认) 什么也不改。有真实数据时，建议用 iekg build --no-demo --data 你的文件夹 "
+               "建一个不含演示数据的图")
+    if mode == "stop":
+        report.add(_demo_issue(tables, WARNING if dry_run else ERROR, "demo_rows",
+                               f"图中已有同一城市的示意 (演示) 数据，导入会与你的真实数据混在一起：{what}", choices))
+        return
+    if mode == "keep":
+        report.add(_demo_issue(tables, WARNING, "demo_rows_kept",
+                               f"你的数据与图中同一城市的示意数据并存 (各自标有 source_kind)：{what}",
+                               "结果会注明基于示意数据；如需只用真实数据，用 --demo-rows replace 或 "
+                               "iekg build --no-demo --data 你的文件夹"))
+        return
+    for d in found:
+        changes.delete_nodes |= d.nodes
+        for (u, t), keep in d.replace.items():
+            changes.replace.add((u, t))
+            for r in keep:
+                changes.rels.setdefault(r.key, r)
+    report.add(_demo_issue(tables, WARNING, "demo_rows_replaced", f"已删除同一城市的示意数据：{what}",
+                           "无需处理；图中这些城市只剩真实数据 (和公开名单)"))
+
+
+def _table_cities(st: SourceTable) -> set[str]:
+    from iekg.loaders.values import city_code
+
+    cols = [c.key for c in TABLES[st.table].columns if "city" in c.ref]
+    out: set[str] = set()
+    for row in st.rows:
+        for col in cols:
+            for part in re.split(r"[;；、]", str(row.values.get(col) or "")):
+                try:
+                    v = city_code(part) if part.strip() else None
+                except Invalid:
+                    continue
+                if v is not None:
+                    out.add(v.value if isinstance(v, Repaired) else v)
+    return out
+
+
+def check_build_mix(tables: list[SourceTable], report: Report) -> None:
+    """A build that loads the demo and a user's data about the same city warns: they would be mixed."""
+    demo = {c for st in tables if st.kind == ILLUSTRATIVE for c in _table_cities(st)}
+    if not demo:
+        return
+    users = [st for st in tables if st.kind not in SHIPPED_KINDS | {PUBLIC}]
+    both = sorted({c for st in users for c in _table_cities(st)} & demo)
+    if both:
+        report.add(_demo_issue(users, WARNING, "demo_rows_mixed",
+                               f"本次构建同时载入了演示 (示意) 数据和你的数据，这些城市两者混在一起：{'、'.join(both)}",
+                               "有真实数据时请用 iekg build --no-demo --data 你的文件夹，建一个不含演示数据的图"))
+
+
 def load(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
-         dry_run: bool = False, fresh: bool = False,
+         dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None,
+         demo_rows: str | None = None,
          audit: dict[str, Any] | None = None) -> tuple[Report, ApplyResult | None]:
     """Validate and, when there is no error and not ``dry_run``, write everything (all or nothing).
 
     ``fresh`` validates against an empty graph and replaces the store's graph by the result.
+    ``demo_rows`` (stop | replace | keep) says what to do when the graph holds illustrative rows of a city
+    the data is about (None: do not check — the build, which decides itself whether to load the demo).
     Raises :class:`ImportFailed` (carrying the report) when there are errors; the store is untouched.
     """
     from iekg.graph.nxstore import NetworkxStore
 
-    changes, report = prepare(NetworkxStore() if fresh else store, tables, report)
+    tables = list(tables)
+    changes, report = prepare(NetworkxStore() if fresh else store, tables, report, public_dir=public_dir)
+    if fresh:
+        check_build_mix(tables, report)
+    if report.ok and demo_rows is not None and not fresh:
+        check_demo_rows(store, changes, tables, report, demo_rows, dry_run=dry_run)
     if not report.ok:
         raise ImportFailed(report)
     if dry_run:

@@ -58,11 +58,31 @@ def _header_parts(text: str) -> list[str]:
 
 
 def _header_index(table: Table) -> dict[str, str]:
+    from iekg.loaders import vocab
+
     idx: dict[str, str] = {}
     for c in (*table.columns, *PROVENANCE_COLUMNS):
         for name in (c.key, c.zh, *c.aliases):
             idx[_norm_header(name)] = c.key
+    synonyms = vocab.current().header_synonyms()  # 学校代码 → 学校标识码 … (vocabularies.csv, field "header")
+    for c in table.columns:
+        for name in synonyms.get(c.zh, ()):
+            idx.setdefault(_norm_header(name), c.key)
     return idx
+
+
+def unknown_headers(table: Table, cells: list[Any]) -> str:
+    """The headers of a row that were not understood, each with the nearest known header."""
+    import difflib
+
+    _, texts, extra = match_headers(table, cells)
+    free = [c for c in table.columns if c.key not in texts] or list(table.columns)  # columns not yet found first
+    known = {c.zh: c.zh for c in free} | {c.key: c.zh for c in free}
+    parts = []
+    for _, text in extra[:12]:
+        near = difflib.get_close_matches(text, list(known), n=1, cutoff=0.3)
+        parts.append(f"「{text}」" + (f" (最接近：{known[near[0]]})" if near else ""))
+    return "、".join(parts)
 
 
 def match_headers(table: Table, cells: list[Any]) -> tuple[dict[int, str], dict[str, str], list[tuple[int, str]]]:
@@ -121,8 +141,11 @@ def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str 
             best = (i, score)
     hi = best[0]
     if hi < 0 or best[1] <= 0:
+        top = next((cells for cells in grid[:HEADER_SCAN_ROWS] if any(_cell_text(v).strip() for v in cells)), [])
+        unknown = unknown_headers(table, top)
         report.add(Issue(ERROR, "no_header", file, 1, None, None,
-                         f"找不到表「{table.zh}」({table.name}) 的表头",
+                         f"找不到表「{table.zh}」({table.name}) 的表头"
+                         + (f"：这些表头都不认识 {unknown}" if unknown else ""),
                          "第一行应为表头，可用中文或英文列名：" + "、".join(f"{c.zh}({c.key})" for c in table.columns),
                          sheet, table.name))
         return None
@@ -130,9 +153,11 @@ def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str 
     st = SourceTable(table.name, file, sheet=sheet, headers=texts, extra=[t for _, t in extra], kind=kind,
                      cite=cite)
     missing = [c for c in table.columns if c.required and c.key not in texts]
+    unknown = unknown_headers(table, grid[hi]) if missing else ""
     for c in missing:
         report.add(Issue(ERROR, "missing_column", file, hi + 1, c.zh, None,
-                         f"缺少必填列「{c.zh}」({c.key})", f"在表头中添加列「{c.zh}」", sheet, table.name))
+                         f"缺少必填列「{c.zh}」({c.key})" + (f"；未识别的表头：{unknown}" if unknown else ""),
+                         f"在表头中添加列「{c.zh}」", sheet, table.name))
     for n, cells in enumerate(grid[hi + 1:], start=hi + 2):
         if all(_cell_text(v).strip() == "" for v in cells):
             continue
@@ -145,19 +170,36 @@ def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str 
                 values[name] = _cell_text(cells[i])
         first = _cell_text(cells[0]).strip().lower() if cells else ""
         if any(first.startswith(m) for m in EXAMPLE_MARKERS):
-            report.add(Issue(WARNING, "example_row", file, n, None, _cell_text(cells[0]),
-                             "模板示例行，已跳过", "如需导入此行，请删除首格中的示例标记", sheet, table.name))
+            if _example_edited(table.name, values):  # an untouched example row is skipped silently
+                report.add(Issue(WARNING, "example_row", file, n, None, _cell_text(cells[0]),
+                                 "模板示例行已被修改，但首格仍带示例标记，已跳过",
+                                 "如需导入此行，请删除首格中的示例标记", sheet, table.name))
             continue
         st.rows.append(SourceRow(n, values))
     report.tables[table.name] = report.tables.get(table.name, 0) + len(st.rows)
     return st
 
 
+def _example_edited(table: str, values: dict[str, str]) -> bool:
+    from iekg.loaders.template import example_unchanged
+
+    return not example_unchanged(table, values)
+
+
+def nearest_table(name: str) -> str:
+    """ "；最接近的表：…" for a sheet or file name that is not a table's (difflib over English and Chinese names)."""
+    import difflib
+
+    names = {t.name: t.name for t in TABLES.values()} | {t.zh: t.name for t in TABLES.values()}
+    hit = difflib.get_close_matches(name, list(names), n=1, cutoff=0.3)
+    return f"；最接近的表：{names[hit[0]]} ({TABLES[names[hit[0]]].zh})" if hit else ""
+
+
 def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | None = None) -> list[SourceTable]:
     table = table or table_for_name(path.name)
     if table is None:
         report.add(Issue(ERROR, "unknown_table", str(path), None, None, path.name,
-                         f"无法从文件名「{path.name}」判断是哪张表",
+                         f"无法从文件名「{path.name}」判断是哪张表" + nearest_table(path.stem),
                          "文件名应为表名，如 programs.csv 或 专业开设.csv；可用的表：" + "、".join(TABLES)))
         return []
     guard = FileGuard(path)
@@ -206,7 +248,7 @@ def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTab
             table = table_for_name(ws.title)
             if table is None:
                 report.add(Issue(WARNING, "unknown_sheet", str(path), None, None, ws.title,
-                                 f"工作表「{ws.title}」不是模板中的表，已忽略",
+                                 f"工作表「{ws.title}」不是模板中的表，已忽略" + nearest_table(ws.title),
                                  "如需导入，请把工作表改名为表名，如 programs 或 专业开设", ws.title))
                 continue
             grid: list[list[Any]] = []

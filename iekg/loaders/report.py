@@ -21,9 +21,13 @@ class Issue:
     fix: str  # how to fix it
     sheet: str | None = None
     table: str | None = None
+    repaired: str | None = None  # a warning's repair: the value used instead of ``value`` (e.g. the canonical term)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if d["repaired"] is None:  # only a repair says what the value became
+            del d["repaired"]
+        return d
 
     def where(self) -> str:
         parts = [self.file + (f" [{self.sheet}]" if self.sheet else "")]

@@ -12,42 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# ---------------------------------------------------------------------------------------------- enums
-ENUMS: dict[str, tuple[str, ...]] = {
-    "institution_level": ("本科", "职业本科", "高职专科", "中职", "技工"),
-    "ownership": ("公办", "民办", "混合所有制"),
-    "major_level": ("本科", "职业本科", "高职专科", "中职"),
-    "cooperation_type": (
-        "订单班", "现代学徒制", "企业新型学徒制", "产业学院", "共建实训基地", "实习实训",
-        "共建专业", "技术研发", "教师企业实践", "其他",
-    ),
-    "cooperation_status": ("进行中", "已结束", "筹建中"),
-    "iei_level": ("国家级", "省级", "省级培育", "市级"),
-    "chain_role": ("链主", "配套"),
-    "segment_position": ("上游", "中游", "下游"),
-    "zone_kind": ("产教融合重点区域", "职教园区", "开发区", "产业园区"),
-    "training_base_kind": ("实验实训基地", "公共实训基地", "生产性实训基地", "实训基地"),
-    "base_level": ("国家级", "省级", "市级", "校级"),
-    "platform_kind": ("产业学院", "创新平台", "中试基地", "科技园区", "众创空间", "企业工作室"),
-    "alliance_kind": ("产教融合集团", "产教融合联盟", "职教集团", "市域产教联合体", "行业产教融合共同体"),
-    "member_role": ("牵头", "成员"),
-    "focus_level": ("主导", "重点", "培育"),
-    "education_level": ("中职", "高职专科", "职业本科", "本科", "研究生", "不限"),
-    "policy_level": ("国家级", "省级", "市级", "县级"),
-    "policy_status": ("有效", "失效", "已废止", "征求意见"),
-    "comparison": (">=", ">", "<=", "<", "=="),
-}
+from iekg.loaders import vocab as _vocab
 
-# Close variants accepted for enumerations (after full-width → half-width and space removal).
-ENUM_SYNONYMS: dict[str, dict[str, str]] = {
-    "institution_level": {"专科": "高职专科", "高职": "高职专科", "职教本科": "职业本科", "本科层次职业教育": "职业本科",
-                          "中等职业学校": "中职", "技工学校": "技工"},
-    "major_level": {"专科": "高职专科", "高职": "高职专科", "职教本科": "职业本科", "普通本科": "本科"},
-    "ownership": {"公立": "公办", "私立": "民办"},
-    "education_level": {"专科": "高职专科", "高职": "高职专科", "职教本科": "职业本科", "硕士": "研究生", "博士": "研究生"},
-    "member_role": {"牵头单位": "牵头", "成员单位": "成员"},
-    "comparison": {"≥": ">=", "≤": "<=", "=": "=="},
-}
+# ---------------------------------------------------------------------------------------------- enums
+# The enumerations are data: iekg/data/rules/vocabularies.csv, read by iekg.loaders.vocab.  ENUMS holds
+# each field's canonical terms and ENUM_SYNONYMS its synonyms (mapped with a warning) as shipped; an
+# import uses the shipped vocabulary plus the user's (vocabularies table, IEKG_VOCABULARY_FILE).
+_VOCAB = _vocab.shipped()
+ENUMS: dict[str, tuple[str, ...]] = {f: _VOCAB.allowed(f) for f in _VOCAB.fields()}
+ENUM_SYNONYMS: dict[str, dict[str, str]] = {f: _VOCAB.synonyms(f) for f in _VOCAB.fields()}
 
 # ---------------------------------------------------------------------------------------- value kinds
 # text        free text (stripped; required means non-empty)
@@ -225,6 +198,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("deadline", "完成时限", "text"), C("problem_seq", "对应问题序号", "list:count"),
     ), identity=("city_code", "seq")),
     # ----------------------------------------------------------------------------- extensions
+    Table("vocabularies", "词表", (
+        C("field", "字段", "text", True), C("term", "标准词", "text", True), C("english", "英文"),
+        C("synonyms", "同义词", "list:text"), C("meaning", "含义"),
+    ), extension=True, identity=("field", "term")),
     Table("major_divisions", "专业大类", (
         C("code", "专业大类代码", "division_code", True), C("name", "专业大类名称", "text", True),
         C("level", "层次", "enum:major_level"),
@@ -251,7 +228,7 @@ PROVENANCE_COLUMNS = (Column("source", "来源"), Column("illustrative", "示意
 
 # The order a multi-table import is applied in (references point backwards in this list).
 TABLE_ORDER = (
-    "cities", "zones", "major_divisions", "major_categories", "majors", "industries", "crosswalk",
+    "vocabularies", "cities", "zones", "major_divisions", "major_categories", "majors", "industries", "crosswalk",
     "chains", "chain_segments", "city_focus", "institutions", "enterprises", "programs", "cooperations",
     "training_bases", "platforms", "alliances", "alliance_members", "talent_demand", "employment",
     "policies", "targets", "tasks", "problems", "measures",

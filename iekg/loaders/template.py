@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from iekg import __version__
+from iekg.loaders import vocab as _vocab
 from iekg.loaders.readers import EXAMPLE_MARKERS, _norm_header
-from iekg.loaders.tables import ENUMS, PROVENANCE_COLUMNS, TABLE_ORDER, TABLES, Column, Table
+from iekg.loaders.tables import PROVENANCE_COLUMNS, TABLE_ORDER, TABLES, Column, Table
 
 MARKER = "【示例】"
 assert MARKER in EXAMPLE_MARKERS
@@ -78,6 +79,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
                    "where an institution's graduates went (industry, city) in a year"),
     "policies": ("文号、标题、发文单位、适用城市、引用文件、支持行业",
                  "policy documents: number, title, issuers, cities, cited documents, supported industries"),
+    "vocabularies": ("本省/本市自己的词：给某个字段加标准词或同义词，对同一次导入生效 (扩展表；field 取 "
+                     "institution_level、cooperation_type 等；表头同义词请写进 IEKG_VOCABULARY_FILE 指向的文件)",
+                     "your own words: terms or synonyms added to a field's vocabulary for this import (extension; "
+                     "field is institution_level, cooperation_type …; header synonyms go in IEKG_VOCABULARY_FILE)"),
     "targets": ("政策文件中的量化目标 (扩展表)", "the measurable targets a policy sets (extension)"),
     "tasks": ("政策文件中的试点任务 (扩展表)", "the tasks a policy sets (extension)"),
     "problems": ("附件1 产教融合改革问题清单：城市提出的问题及解决时限",
@@ -179,6 +184,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                            "河南省人力资源和社会保障厅、河南省国有资产监督管理委员会",
                  "level": "省级", "date": dt.date(2022, 7, 29), "status": "有效", "kinds": "产教融合；试点",
                  "cites": "发改社会〔2019〕1558号；豫政办〔2018〕47号", "source": NOTICE, "illustrative": "否"},
+    "vocabularies": {"field": "cooperation_status", "term": "进行中", "english": "ongoing",
+                     "synonyms": "履约中；存续期内", "meaning": "合作仍在执行", "source": EXAMPLE_NOTE, "illustrative": "是"},
     "targets": {"id": "T-646-02", "doc_number": DOC, "metric": "key_zones", "name": "产教融合重点区域",
                 "comparison": ">=", "value": 1, "unit": "个", "deadline": 2025, "text": "培育打造若干个产教融合重点区域",
                 "source": NOTICE, "illustrative": "否"},
@@ -243,8 +250,16 @@ def number_format(kind: str) -> str:
 def rule(kind: str) -> tuple[str, str]:
     """What a value of ``kind`` must look like, in Chinese and English."""
     if kind.startswith("enum:"):
-        values = "、".join(ENUMS[kind[5:]])
-        return f"从下拉列表选择：{values}", f"choose from the list: {', '.join(ENUMS[kind[5:]])}"
+        voc = _vocab.current()
+        terms = voc.allowed(kind[5:])
+        values = "、".join(terms)
+        if voc.counted(kind[5:]):
+            return (f"从下拉列表选择：{values} (参与度量计算；常见简称如 省→省级 会自动换成标准词并提示)",
+                    f"choose from the list: {', '.join(terms)} (counted by a measure; common abbreviations are mapped "
+                    "with a warning)")
+        return (f"从下拉列表选择：{values} (常见简称会换成标准词并提示；列表外的词照原样保留并提示)",
+                f"choose from the list: {', '.join(terms)} (abbreviations are mapped with a warning; other words are "
+                "kept as given, with a warning)")
     if kind.startswith("list:"):
         zh, en = rule(kind[5:])
         return f"可填多个，用 ；或 、 分隔；每个值：{zh}", f"several values separated by ； or 、, each: {en}"
@@ -349,7 +364,7 @@ def _data_sheet(wb: Any, table: Table, lang: str, rows: int) -> None:
 
         allowed: tuple[str, ...] | None = None
         if col.kind.startswith("enum:"):
-            allowed = ENUMS[col.kind[5:]]
+            allowed = _vocab.current().allowed(col.kind[5:])
         elif col.kind == "bool":
             allowed = ("是", "否")
         if allowed is not None:
@@ -518,17 +533,29 @@ def _instructions(wb: Any, tables: list[str], lang: str) -> None:
         if h:
             ws.cell(row, i, h).font = Font(bold=True)
     row += 1
+    voc = _vocab.current()
     for enum, where in used.items():
-        ws.cell(row, 2, "\n".join(where)).alignment = wrap
+        counted = voc.counted(enum)
+        where_text = "\n".join(where) + ("\n(参与度量计算 counted)" if counted else "\n(描述性 descriptive)")
+        ws.cell(row, 2, where_text).alignment = wrap
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
-        ws.cell(row, 4, "、".join(ENUMS[enum])).alignment = wrap
+        # the terms, then the synonyms and abbreviations that are mapped to them (vocabularies.csv)
+        syn = voc.synonyms(enum)
+        allowed_text = "、".join(voc.allowed(enum)) + (
+            "\n同义词 synonyms：" + "，".join(f"{a}→{b}" for a, b in syn.items()) if syn else "")
+        ws.cell(row, 4, allowed_text).alignment = wrap
         ws.merge_cells(start_row=row, start_column=4, end_row=row, end_column=6)
-        ws.row_dimensions[row].height = max(height(("、".join(ENUMS[enum]), 140)), 16.0 * len(where) + 4)
+        ws.row_dimensions[row].height = max(height((allowed_text, 140)), 16.0 * (len(where) + 1) + 4)
         row += 1
     para("说明 Note",
-         "下拉列表中的词即规范取值；全角/半角、空格等细微差别会被自动规范，其他取值会报错并列出可选值。是否类的列取 是/否。",
-         "The words of the lists are the allowed values; width and spacing variants are normalised, anything "
-         "else is an error listing the allowed values. Yes/no columns take 是/否.")
+         "下拉列表中的词即标准词，括号中是会被换成它的同义词和简称 (换时给出提示)；全角/半角、空格等细微差别会被自动规范。"
+         "标为「参与度量计算」的列只能取词表中的词，其他取值会报错并给出最接近的词；描述性的列中，列表外的词照原样保留并提示。"
+         "本省自己的说法可写进 vocabularies 表 (或设置 IEKG_VOCABULARY_FILE 指向的词表文件)。是否类的列取 是/否。",
+         "The words of the lists are the canonical terms; in brackets the synonyms and abbreviations mapped to "
+         "them (with a warning); width and spacing variants are normalised. Columns marked counted take only "
+         "vocabulary words (anything else is an error naming the nearest term); in descriptive columns other "
+         "words are kept as given, with a warning. Add your province's own words in a vocabularies sheet (or "
+         "the file named by IEKG_VOCABULARY_FILE). Yes/no columns take 是/否.")
 
     heading("五、校验与导入", "5. Validate and import")
     para("校验 Validate", "iekg validate 文件.xlsx\n只检查、不改变图：列出所有问题，每条都有 工作表、行号 (即 Excel 中的行号)、列、值、问题和修改建议。",
@@ -572,3 +599,36 @@ def write_template(path: str | Path, *, tables: Iterable[str] | None = None, lan
 def strip_marker(text: str) -> str:
     """An example row's first cell without its 【示例】 marker: the value a person would type."""
     return re.sub("^" + re.escape(MARKER), "", text)
+
+
+def _same_cell(expected: Any, text: str) -> bool:
+    text = (text or "").strip()
+    if expected is None or expected == "":
+        return text == ""
+    if str(expected).strip() == text:
+        return True
+    try:
+        want = float(expected)
+        got = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except (TypeError, ValueError):
+        return False
+    return abs(want - got) < 1e-9
+
+
+def example_unchanged(table: str, values: dict[str, str]) -> bool:
+    """True when a row marked 【示例】 still holds the template's example (skipped silently on import);
+    False when the user edited it (then the import says that it was skipped)."""
+    ex = EXAMPLES.get(table)
+    if ex is None:
+        return False
+    first = all_columns(TABLES[table])[0].key
+    for key, text in values.items():
+        if key == first:
+            for m in EXAMPLE_MARKERS:
+                if text.lower().startswith(m.lower()):
+                    text = text[len(m):]
+        if key not in ex and not (text or "").strip():
+            continue
+        if not _same_cell(ex.get(key), text):
+            return False
+    return True

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iekg.loaders.tables import ENUM_SYNONYMS, ENUMS
+from iekg.loaders import vocab as _vocab
+from iekg.loaders.vocab import Vocabulary
 
 
 class Invalid(ValueError):
@@ -220,17 +221,28 @@ def boolean(raw: str) -> bool:
     raise Invalid(f"应为 是/否，实为 '{raw}'", "填写 是 或 否")
 
 
-def enum(name: str) -> Callable[[str], str]:
-    allowed = ENUMS[name]
-    synonyms = ENUM_SYNONYMS.get(name, {})
+def enum(name: str, voc: Vocabulary | None = None) -> Callable[[str], str]:
+    """A value of the vocabulary ``name``: a term as is, a synonym mapped with a warning; an unknown word
+    is kept with a warning in a descriptive field and an error (with the nearest term) in a counted one."""
+    voc = voc if voc is not None else _vocab.current()
+    allowed = voc.allowed(name)
+    counted = voc.counted(name)
 
     def parse(raw: str) -> str:
-        s = re.sub(r"\s+", "", clean(raw))
-        if s in allowed:
-            return s
-        if s in synonyms:
-            return synonyms[s]
-        raise Invalid(f"'{raw}' 不是允许的取值", "可选值：" + "、".join(allowed), "enum")
+        kind, word = voc.lookup(name, clean(raw))
+        if kind == "term":
+            return word
+        if kind == "synonym":
+            return Repaired(word, f"「{clean(raw)}」按「{word}」处理 ({name} 的同义词/简称)",  # type: ignore[return-value]
+                            "synonym")
+        near = voc.nearest(name, word)
+        hint = f"；最接近的是「{near}」" if near else ""
+        if not counted:
+            return Repaired(word, f"「{word}」不在 {name} 的词表中，已按原样保留 (此字段不参与计算)"  # type: ignore[return-value]
+                                  + hint, "unknown_term")
+        raise Invalid(f"'{raw}' 不是允许的取值 ({name} 参与度量计算，只能取词表中的词){hint}",
+                      "可选值：" + "、".join(allowed) + (f"；是否应为「{near}」?" if near else "")
+                      + "；或在 vocabularies 表 (或 IEKG_VOCABULARY_FILE) 中把它加为同义词", "enum")
 
     return parse
 
@@ -288,11 +300,11 @@ PARSERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def parser_for(kind: str) -> Callable[[str], Any]:
+def parser_for(kind: str, voc: Vocabulary | None = None) -> Callable[[str], Any]:
     if kind.startswith("enum:"):
-        return enum(kind[5:])
+        return enum(kind[5:], voc)
     if kind.startswith("list:"):
-        inner = parser_for(kind[5:])
+        inner = parser_for(kind[5:], voc)
 
         def parse_list(raw: str) -> Any:
             out: list[Any] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -76,6 +76,10 @@ async def import_files(holder: HolderDep, settings: SettingsDep,
                                                          "programs.csv, 专业开设.csv …) or one XLSX workbook "
                                                          "(one sheet per table)")],
                  dry_run: Annotated[bool, Query(description="validate only, change nothing")] = False,
+                 demo_rows: Annotated[Literal["stop", "replace", "keep"], Query(
+                     description="when the graph holds illustrative (demo) rows of a city the data is about: stop "
+                                 "(default: 422, nothing changed), replace (delete that city's demo rows in the same "
+                                 "write) or keep (both, marked by source_kind)")] = "stop",
                  ) -> dict[str, Any]:
     """Validate the uploaded files against the data contract and the graph and, when there is no error
     (and not ``dry_run``), add them to the graph in one all-or-nothing write — ``iekg import`` /
@@ -88,7 +92,7 @@ async def import_files(holder: HolderDep, settings: SettingsDep,
         try:
             async with lock() as store:
                 outcome = await run_in_threadpool(service.import_paths, store, paths, dry_run=dry_run,
-                                                  who=settings.api_key_label, via="api")
+                                                  who=settings.api_key_label, via="api", demo_rows=demo_rows)
         except ImportFailed as exc:
             _relocate(exc.report, folder)
             report = exc.report.as_dict()
