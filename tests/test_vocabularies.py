@@ -249,14 +249,16 @@ def test_example_rows_are_silent_unless_edited_and_the_notice_is_not_the_users(h
     book = tmp_path / "模板.xlsx"
     assert cli(home, "template", "-o", str(book), "--table", "institutions", "--table", "enterprises").exit_code == 0
     code, data = import_json(home, book)
-    assert code == 0 and data["issues"] == [] and data["warnings"] == 0
+    # nothing to import is an error (issue 12), but the untouched example rows themselves say nothing
+    assert code == 1 and [i["code"] for i in data["issues"]] == ["nothing_to_import"] and data["warnings"] == 0
     wb = openpyxl.load_workbook(book)
     ws = wb["institutions"]
     ws.cell(3, 2).value = "我改过的学校名称"  # edited, but the first cell still carries 【示例】
     wb.save(book)
     code, data = import_json(home, book)
-    assert code == 0
-    assert [(i["code"], i["sheet"], i["row"]) for i in data["issues"]] == [("example_row", "institutions", 3)]
+    assert code == 1  # the edited example row is still skipped, so there is still nothing to import
+    assert [(i["code"], i["sheet"], i["row"]) for i in data["issues"] if i["severity"] == "warning"] == [
+        ("example_row", "institutions", 3)]
     # the shipped notice's own 文号 repairs are not shown as the user's warnings
     r = cli(tmp_path / "h2", "build", "--no-demo", "--format", "json")
     assert r.exit_code == 0
