@@ -255,8 +255,14 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
                                                         "the server log has the details")
 
 
+async def _store_down(request: Request, exc: Exception) -> JSONResponse:
+    return await _internal_error(request, exc)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
+    for kind in store_exceptions():  # a store that went down: 503, handled (not re-raised as a server error)
+        app.add_exception_handler(kind, _store_down)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
