@@ -219,11 +219,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 STORE_DOWN = "the graph store cannot be reached right now; try again later (the server log has the details)"
 
 
-def store_exceptions() -> tuple[type[BaseException], ...]:
+def store_exceptions() -> tuple[type[Exception], ...]:
     """The exceptions that mean "the store is down": StoreError, and the Neo4j driver's connection errors."""
     from iekg.graph.store import StoreError
 
-    out: list[type[BaseException]] = [StoreError]
+    out: list[type[Exception]] = [StoreError]
     try:
         from neo4j.exceptions import ServiceUnavailable, SessionExpired
     except ImportError:  # pragma: no cover - neo4j is optional
