@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20 * 1024 * 1024  # IEKG_MAX_UPLOAD_BYTES: largest accepted import upload
     import_job_bytes: int = 1024 * 1024  # IEKG_IMPORT_JOB_BYTES: uploads above this run as a job (202 + status URL)
     heavy_concurrency: int = 2  # IEKG_HEAVY_CONCURRENCY: expensive reads (paths, province-wide analyses) at once
+    heavy_queue: int = 16  # IEKG_HEAVY_QUEUE: expensive reads that may wait for a turn; more are refused (429)
+    heavy_wait: float = 15.0  # IEKG_HEAVY_WAIT: seconds one may wait for a turn before it is refused (429)
     retry_after: int = 5  # IEKG_RETRY_AFTER: seconds a client is told to wait when the server is busy (429)
     upload_dir: Path | None = None  # IEKG_UPLOAD_DIR: where uploads wait while validated (default: system temp)
     # Neo4j: a server that is down must be answered fast (seconds), not after the driver's 30–60 s defaults

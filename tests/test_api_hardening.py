@@ -217,30 +217,59 @@ def test_apply_validates_again_when_the_graph_changed(home: Path, tmp_path: Path
 
 # ------------------------------------------------------------------------------- concurrency limit
 def test_expensive_reads_get_429_with_retry_after(home: Path, tmp_path: Path) -> None:
-    app, _ = _app(home, tmp_path, heavy_concurrency=1, retry_after=7)
+    app, _ = _app(home, tmp_path, heavy_concurrency=1, retry_after=7, heavy_queue=1, heavy_wait=60)
     with TestClient(app) as c:
         holder = app.state.holder
         holder.lock.acquire_write()  # the first expensive read takes its slot, then waits for the store
         first: dict[str, Any] = {}
+        waiter: dict[str, Any] = {}
         t = threading.Thread(target=lambda: first.update(r=c.get("/relations/path", params={"from": "4141010475",
                                                                                          "to": CITY})))
+        w = threading.Thread(target=lambda: waiter.update(r=c.get(f"/analysis/gaps?city={CITY}")))
         try:
             t.start()
             end = time.monotonic() + 30
             while app.state.heavy.busy < 1 and time.monotonic() < end:
                 time.sleep(0.01)
             assert app.state.heavy.busy == 1
+            w.start()  # the one allowed to wait for a turn
+            while app.state.heavy.waiting < 1 and time.monotonic() < end:
+                time.sleep(0.01)
+            assert app.state.heavy.waiting == 1
             for url in (f"/analysis/alignment?city={CITY}", "/analysis/readiness/all", "/analysis/coupling",
                         f"/relations/paths?from=4141010475&to={CITY}", f"/exports/plan?city={CITY}"):
-                r = c.get(url)
+                r = c.get(url)  # the queue is full: refused at once (the waiter is still waiting)
                 body = problem(r, 429, "busy")
                 assert r.headers["retry-after"] == "7" and "7 s" in body["detail"], url
+            assert "r" not in waiter and "r" not in first
+        finally:
+            holder.lock.release_write()
+        t.join(60)
+        w.join(60)
+        assert first["r"].status_code == 200 and waiter["r"].status_code == 200  # the waiter got its turn
+        assert app.state.heavy.busy == 0 and app.state.heavy.waiting == 0
+        assert c.get(f"/analysis/alignment?city={CITY}").status_code == 200  # the slot is free again
+
+
+def test_429_after_waiting_too_long(home: Path, tmp_path: Path) -> None:
+    app, _ = _app(home, tmp_path, heavy_concurrency=1, retry_after=3, heavy_queue=4, heavy_wait=0.3)
+    with TestClient(app) as c:
+        holder = app.state.holder
+        holder.lock.acquire_write()
+        first: dict[str, Any] = {}
+        t = threading.Thread(target=lambda: first.update(r=c.get(f"/analysis/gaps?city={CITY}")))
+        try:
+            t.start()
+            end = time.monotonic() + 30
+            while app.state.heavy.busy < 1 and time.monotonic() < end:
+                time.sleep(0.01)
+            r = c.get(f"/analysis/alignment?city={CITY}")  # waits 0.3 s for a turn, then is refused
+            problem(r, 429, "busy")
+            assert r.headers["retry-after"] == "3"
         finally:
             holder.lock.release_write()
         t.join(60)
         assert first["r"].status_code == 200
-        assert app.state.heavy.busy == 0
-        assert c.get(f"/analysis/alignment?city={CITY}").status_code == 200  # the slot is free again
 
 
 # -------------------------------------------------------------------------------------- edge hygiene

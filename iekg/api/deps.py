@@ -302,24 +302,45 @@ else:
 
 # ------------------------------------------------------------------------ the expensive-reads limit
 class HeavyLimit:
-    """At most ``limit`` expensive reads (paths, province-wide analyses, exports) at once; the next gets a
-    429 problem with ``Retry-After`` at once instead of queueing behind them (the counter lives on the
-    event loop: no lock needed)."""
+    """At most ``limit`` expensive reads (paths, province-wide analyses, exports) at once.  A few more
+    (``queue``) may wait up to ``wait`` seconds for a turn — the dashboard asks for three analyses at
+    once — and anything beyond is refused at once: a 429 problem with ``Retry-After`` instead of piling
+    up.  The counters live on the event loop (no lock needed); waiting polls, so the limit works whatever
+    loop runs the request."""
 
-    def __init__(self, limit: int, retry_after: int) -> None:
+    def __init__(self, limit: int, retry_after: int, *, queue: int = 16, wait: float = 15.0) -> None:
         self.limit = max(1, limit)
         self.retry_after = max(1, retry_after)
+        self.queue = max(0, queue)
+        self.wait = max(0.0, wait)
         self.busy = 0
+        self.waiting = 0
+
+    def refuse(self) -> ProblemError:
+        return ProblemError("busy", f"{self.busy} expensive request(s) are running and {self.waiting} waiting "
+                                    f"(the limit is {self.limit}); try again in {self.retry_after} s",
+                            headers={"Retry-After": str(self.retry_after)})
+
+    async def acquire(self) -> None:
+        if self.busy >= self.limit:
+            if self.waiting >= self.queue or not self.wait:
+                raise self.refuse()
+            self.waiting += 1
+            try:
+                end = asyncio.get_running_loop().time() + self.wait
+                while self.busy >= self.limit:
+                    if asyncio.get_running_loop().time() >= end:
+                        raise self.refuse()
+                    await asyncio.sleep(0.02)
+            finally:
+                self.waiting -= 1
+        self.busy += 1
 
 
 async def heavy_slot(request: Request) -> AsyncIterator[None]:
     """A route dependency (listed before the store's, so a refused request waits for nothing)."""
     limit: HeavyLimit = request.app.state.heavy
-    if limit.busy >= limit.limit:
-        raise ProblemError("busy", f"{limit.busy} expensive request(s) are running (the limit is {limit.limit}); "
-                                   f"try again in {limit.retry_after} s",
-                           headers={"Retry-After": str(limit.retry_after)})
-    limit.busy += 1
+    await limit.acquire()
     try:
         yield
     finally:

@@ -213,7 +213,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.holder = holder
     app.state.jobs = Jobs(holder)
-    app.state.heavy = HeavyLimit(settings.heavy_concurrency, settings.retry_after)
+    app.state.heavy = HeavyLimit(settings.heavy_concurrency, settings.retry_after, queue=settings.heavy_queue,
+                                 wait=settings.heavy_wait)
     errors.install(app)
     for module in ALL:
         app.include_router(module.router)
