@@ -127,7 +127,8 @@ async def _send_problem(scope: Scope, send: Send, kind: str, status: int, detail
     """A problem+json answer from ASGI middleware (the body is not read; the connection is closed)."""
     import json
 
-    body = json.dumps(errors.problem_body(kind, status, detail, scope["path"]), ensure_ascii=False).encode("utf-8")
+    body = json.dumps(errors.problem_body(kind, status, detail, scope["path"]), ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")  # as JSONResponse writes it
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", errors.PROBLEM_MEDIA_TYPE.encode()),
                             (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
