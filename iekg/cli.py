@@ -31,6 +31,9 @@ class RichTable(_Table):
     would otherwise read as markup (and drop, as it did with "[programs]" sheet names). Styled cells are
     passed as ``Text``."""
 
+    def __init__(self, *columns: Any, title: Any = None, **kwargs: Any) -> None:
+        super().__init__(*columns, title=safe_text(title) if isinstance(title, str) else title, **kwargs)
+
     def add_row(self, *cells: Any, **kwargs: Any) -> None:
         super().add_row(*(escape(textsafe.terminal(c)) if isinstance(c, str) else c for c in cells), **kwargs)
 

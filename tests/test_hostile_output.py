@@ -229,12 +229,15 @@ def test_terminal_output_has_no_escape_sequences(tmp_path: Path) -> None:
     name = "\x1b[31m红色\x1b[0m[bold red]粗[/bold red]\x9b2J\u202e反向"
     changes.add_node("Enterprise", "T-HOSTILE-1", {"id": "T-HOSTILE-1", "name": name, "city_code": CITY,
                                                    "source_kind": "user", "note": "x\x07y\x08z"})
+    changes.add_node("Enterprise", "T-[bold]H[/bold]-2", {"name": "方括号企业", "source_kind": "user"})
     store.apply(changes)
     runner = CliRunner()
-    for args in (["show", "T-HOSTILE-1"], ["search", "红色"]):
+    for args in (["show", "T-HOSTILE-1"], ["search", "红色"], ["show", "Enterprise:T-HOSTILE-1"]):
         r = runner.invoke(cli_app, ["--home", str(home), *args])  # type: ignore[arg-type]
         assert r.exit_code == 0, r.output
         out = r.output
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", out), repr(out)
         assert "\\x1b[31m" in out and "[bold red]粗[/bold red]" in out  # shown literally
+    r = runner.invoke(cli_app, ["--home", str(home), "show", "T-[bold]H[/bold]-2"])  # type: ignore[arg-type]
+    assert r.exit_code == 0 and "Enterprise:T-[bold]H[/bold]-2" in r.output  # the table title, literally
     assert textsafe.terminal("a\tb\nc\x1bd") == "a\tb\nc\\x1bd"
