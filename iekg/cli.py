@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table as _Table
 from rich.text import Text
 
-from iekg import __version__, service
+from iekg import __version__, service, textsafe
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, markdown, mermaid
 from iekg.graph.store import StoreError
 from iekg.loaders.limits import FileRejected
@@ -32,8 +32,16 @@ class RichTable(_Table):
     would otherwise read as markup (and drop, as it did with "[programs]" sheet names). Styled cells are
     passed as ``Text``."""
 
+    def __init__(self, *columns: Any, title: Any = None, **kwargs: Any) -> None:
+        super().__init__(*columns, title=safe_text(title) if isinstance(title, str) else title, **kwargs)
+
     def add_row(self, *cells: Any, **kwargs: Any) -> None:
-        super().add_row(*(escape(c) if isinstance(c, str) else c for c in cells), **kwargs)
+        super().add_row(*(escape(textsafe.terminal(c)) if isinstance(c, str) else c for c in cells), **kwargs)
+
+
+def safe_text(s: Any, style: str = "") -> Text:
+    """User text for the terminal: no rich markup, no control character or escape sequence (iekg.textsafe)."""
+    return Text(textsafe.terminal(s), style)
 
 
 app = typer.Typer(help="iekg — 产教融合知识图谱 (industry–education integration knowledge graph)",
@@ -321,16 +329,16 @@ def show(ident: str = typer.Argument(..., help="an id (410200, 4141010459), Labe
         if fmt is Fmt.json:
             _print_json({"error": "not_found", "id": ident})
         else:
-            out.print(Text(f"{tr('notfound')}: {ident}", "red"))
+            out.print(safe_text(f"{tr('notfound')}: {ident}", "red"))
         raise typer.Exit(1)
     if "|" in ident:
         if fmt is Fmt.json:
             _print_json(found)
             return
-        out.print(Text(f"{found['start']['name']} ({found['start']['uid']}) -[{found['type']}]-> "
+        out.print(safe_text(f"{found['start']['name']} ({found['start']['uid']}) -[{found['type']}]-> "
                        f"{found['end']['name']} ({found['end']['uid']})"))
         for k, v in sorted(found["props"].items()):
-            out.print(Text(f"  {k}: {v}"))
+            out.print(safe_text(f"  {k}: {v}"))
         return
     data = found
     if fmt is Fmt.json:
@@ -635,7 +643,7 @@ def coupling(
 def _resolve(store: Any, ident: str) -> Any:
     node = service.resolve(store, ident)
     if node is None:
-        err.print(f"[red]{tr('notfound')}: {ident}[/red]")
+        err.print(safe_text(f"{tr('notfound')}: {ident}", "red"))
         raise typer.Exit(1)
     return node
 
@@ -713,9 +721,9 @@ def path(a: str = typer.Argument(..., help="start: id, Label:id or exact name"),
             err.print(Text(f"reason: {reason}"))
     else:
         for p in paths:
-            out.print(Text(f"[{p['length']}] {p['text']}"))
+            out.print(safe_text(f"[{p['length']}] {p['text']}"))
         if not paths:
-            out.print(f"{na.name} → {nb_.name}: 在 {k} 步内没有路径 (no path within {k} hops)")
+            out.print(safe_text(f"{na.name} → {nb_.name}: 在 {k} 步内没有路径 (no path within {k} hops)"))
             _reason(reason)
     if not paths:
         raise typer.Exit(1)

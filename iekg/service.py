@@ -72,7 +72,7 @@ def file_facts(files: Iterable[str | Path]) -> list[dict[str, Any]]:
     return out
 
 
-def _audit(tables: Sequence[SourceTable], who: str | None, via: str) -> dict[str, Any]:
+def audit_for(tables: Sequence[SourceTable], who: str | None, via: str) -> dict[str, Any]:
     """The history entry of a load of ``tables``: every file read (a folder's files one by one)."""
     return audit_entry(who, via, file_facts(t.file for t in tables))
 
@@ -93,7 +93,7 @@ def build(store: Store, settings: Settings, data: Sequence[str | Path] = (), *, 
     if not report.ok:
         raise pipeline.ImportFailed(report)
     report, result = pipeline.load(store, tables, report, fresh=True, public_dir=public,
-                                   audit=_audit(tables, who, via))
+                                   audit=audit_for(tables, who, via))
     say("done")
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
 
@@ -114,7 +114,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, dry_run: bool = F
         changes, report = pipeline.prepare(store, tables, report)  # collect the rest of the errors too
         raise pipeline.ImportFailed(report)
     report, result = pipeline.load(store, tables, report, dry_run=dry_run, demo_rows=demo_rows,
-                                   audit=None if dry_run else _audit(tables, who, via))
+                                   audit=None if dry_run else audit_for(tables, who, via))
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
 
 

@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     max_zip_members: int = 2_000  # IEKG_MAX_ZIP_MEMBERS: members of an XLSX archive
     max_zip_ratio: int = 200  # IEKG_MAX_ZIP_RATIO: compression ratio of one XLSX member over 1 MB
     max_parse_seconds: float = 300.0  # IEKG_MAX_PARSE_SECONDS: time to read one file
+    import_job_bytes: int = 1024 * 1024  # IEKG_IMPORT_JOB_BYTES: uploads above this run as a job (202 + status URL)
+    heavy_concurrency: int = 2  # IEKG_HEAVY_CONCURRENCY: expensive reads (paths, province-wide analyses) at once
+    heavy_queue: int = 16  # IEKG_HEAVY_QUEUE: expensive reads that may wait for a turn; more are refused (429)
+    heavy_wait: float = 15.0  # IEKG_HEAVY_WAIT: seconds one may wait for a turn before it is refused (429)
+    retry_after: int = 5  # IEKG_RETRY_AFTER: seconds a client is told to wait when the server is busy (429)
+    upload_dir: Path | None = None  # IEKG_UPLOAD_DIR: where uploads wait while validated (default: system temp)
+    # Neo4j: a server that is down must be answered fast (seconds), not after the driver's 30–60 s defaults
+    neo4j_connection_timeout: float = 3.0  # IEKG_NEO4J_CONNECTION_TIMEOUT: seconds to open a connection
+    neo4j_acquisition_timeout: float = 5.0  # IEKG_NEO4J_ACQUISITION_TIMEOUT: seconds to get one from the pool
+    neo4j_retry_time: float = 2.0  # IEKG_NEO4J_RETRY_TIME: seconds a failing transaction is retried
+    neo4j_query_timeout: float = 120.0  # IEKG_NEO4J_QUERY_TIMEOUT: seconds a read query may run (0 = no limit)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

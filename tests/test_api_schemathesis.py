@@ -70,3 +70,20 @@ def test_operation_conforms(api_schema: Any, method: str, path: str) -> None:
         case.call_and_validate(headers=headers, excluded_checks=excluded)
 
     run()
+
+
+def test_every_documented_error_is_a_problem() -> None:
+    """Every 4xx/5xx the document lists is application/problem+json with the Problem schema (issue 12): the
+    status_code_conformance check above then holds the server to exactly these codes."""
+    spec = create_app(Settings(), NetworkxStore()).openapi()
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            codes = {int(c) for c in op["responses"] if c.isdigit()}
+            assert {422, 503} <= codes, (method, path)
+            for code in codes:
+                if code >= 400:
+                    content = op["responses"][str(code)]["content"]
+                    assert list(content) == ["application/problem+json"], (method, path, code)
+                    assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    imports = {int(c) for c in spec["paths"]["/imports"]["post"]["responses"]}
+    assert {200, 202, 400, 401, 403, 413, 422, 429, 503} <= imports

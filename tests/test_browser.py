@@ -200,7 +200,7 @@ def shot(w: Watched, name: str, *, full_page: bool = False) -> Path:
 
 def open_network(w: Watched, url: str) -> dict[str, Any]:
     w.page.goto(url)
-    w.page.wait_for_function("document.body.dataset.settled === '1'", timeout=TIMEOUT_MS)
+    w.page.wait_for_function("() => document.body.dataset.settled === '1'", timeout=TIMEOUT_MS)
     return w.page.evaluate("""() => ({
         nodes: network.body.data.nodes.length,
         edges: network.body.data.edges.length,
@@ -217,7 +217,7 @@ def open_network(w: Watched, url: str) -> dict[str, Any]:
 def test_dashboard_loads_and_follows_the_chosen_city(server: str, watched: Watched) -> None:
     page = watched.page
     page.goto(f"{server}/dashboard?city={CITY}")
-    page.wait_for_function(f"document.body.dataset.city === '{CITY}'")
+    page.wait_for_function(f"() => document.body.dataset.city === '{CITY}'")
     sai = page.inner_text("#kpi-sai")
     assert sai not in ("", "—")
     assert page.inner_text("#city-name").startswith("开封市")
@@ -229,7 +229,7 @@ def test_dashboard_loads_and_follows_the_chosen_city(server: str, watched: Watch
     shot(watched, "dashboard-kaifeng", full_page=True)
 
     page.select_option("#city", OTHER_CITY)
-    page.wait_for_function(f"document.body.dataset.city === '{OTHER_CITY}'")
+    page.wait_for_function(f"() => document.body.dataset.city === '{OTHER_CITY}'")
     assert page.inner_text("#city-name").startswith("洛阳市")
     assert page.inner_text("#kpi-sai") != sai
     assert f"city={OTHER_CITY}" in (page.get_attribute("#dl-attachments", "href") or "")
@@ -244,7 +244,7 @@ def test_dashboard_loads_and_follows_the_chosen_city(server: str, watched: Watch
 def test_dashboard_chart_sort_and_show_all(server: str, watched: Watched) -> None:
     page = watched.page
     page.goto(f"{server}/dashboard?city={CITY}")
-    page.wait_for_function(f"document.body.dataset.city === '{CITY}'")
+    page.wait_for_function(f"() => document.body.dataset.city === '{CITY}'")
     assert page.locator("#chart svg g.row").count() == 20
     page.click("#toggle-all")
     n_all = page.locator("#chart svg g.row").count()
@@ -258,7 +258,7 @@ def test_dashboard_chart_sort_and_show_all(server: str, watched: Watched) -> Non
 def test_gap_link_opens_a_working_network_page(server: str, watched: Watched) -> None:
     page = watched.page
     page.goto(f"{server}/dashboard?city={CITY}")
-    page.wait_for_function(f"document.body.dataset.city === '{CITY}'")
+    page.wait_for_function(f"() => document.body.dataset.city === '{CITY}'")
     href = page.get_attribute("#gaps a[href*='/viz/']", "href")
     assert href
     info = open_network(watched, href if href.startswith("http") else server + href)

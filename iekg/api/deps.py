@@ -18,7 +18,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import StringConstraints
 
 from iekg import service
-from iekg.api.errors import ProblemError
+from iekg.api.errors import STORE_DOWN, ProblemError, log
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
 from iekg.graph.store import Store, StoreError
 from iekg.queries.gaps import GAP_TYPES
@@ -80,6 +80,7 @@ class StoreHolder:
         self.error: str | None = None
         self._mtime = self._file_mtime()
         self._waiters: ThreadPoolExecutor | None = None
+        self.generation = 0  # +1 after every write through this holder and every reload of a changed file
 
     def _path(self) -> os.PathLike[str] | None:
         return getattr(self.store, "path", None)
@@ -115,8 +116,9 @@ class StoreHolder:
     def _ready(self) -> Store:
         if self.store is None:
             self.open()
-        if self.store is None:
-            raise ProblemError("store-unavailable", self.error or "the graph store is not open")
+        if self.store is None:  # the reason (address, driver message) goes to the log, not to the client
+            log.warning("the graph store is not open: %s", self.error)
+            raise ProblemError("store-unavailable", STORE_DOWN, headers={"Retry-After": "5"})
         if self._stale():
             self.lock.acquire_write()
             try:
@@ -126,6 +128,7 @@ class StoreHolder:
                     except (OSError, ValueError) as exc:  # a half-written file: keep what we have
                         self.error = str(exc)
                     self._mtime = self._file_mtime()
+                    self.generation += 1
             finally:
                 self.lock.release_write()
         return self.store
@@ -145,7 +148,14 @@ class StoreHolder:
 
     def release_write(self) -> None:
         self._mtime = self._file_mtime()
+        self.generation += 1
         self.lock.release_write()
+
+    def state(self) -> tuple[int, str | None]:
+        """What an import validated against: this holder's write count and, for a store that others may
+        write too (Neo4j: a CLI import next to the API), the store's own graph version."""
+        version = getattr(self.store, "version", None)
+        return self.generation, (version() if callable(version) else None)
 
     @contextmanager
     def reading(self) -> Iterator[Store]:
@@ -213,15 +223,25 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="A
                               description="the key configured as IEKG_API_KEY; needed for imports")
 
 
-def require_api_key(settings: SettingsDep, key: Annotated[str | None, Security(api_key_header)]) -> None:
-    """Writes need ``X-API-Key`` equal to ``IEKG_API_KEY``; with no key configured, writes are off."""
-    if not settings.api_key:
-        raise ProblemError("writes-disabled", "imports are disabled: no API key is configured. Set IEKG_API_KEY "
-                                              "in the environment of `iekg serve` and send it as header X-API-Key")
+def api_key_problem(configured: str | None, key: str | None) -> ProblemError | None:
+    """Why ``key`` (the X-API-Key header) may not write, or None when it may."""
+    if not configured:
+        return ProblemError("writes-disabled", "imports are disabled: no API key is configured. Set IEKG_API_KEY "
+                                               "in the environment of `iekg serve` and send it as header X-API-Key")
     if not key:
-        raise ProblemError("unauthorized", "header X-API-Key is missing", headers={"WWW-Authenticate": "ApiKey"})
-    if not hmac.compare_digest(key.encode("utf-8"), settings.api_key.encode("utf-8")):
-        raise ProblemError("forbidden", "the X-API-Key header does not match the configured key")
+        return ProblemError("unauthorized", "header X-API-Key is missing", headers={"WWW-Authenticate": "ApiKey"})
+    if not hmac.compare_digest(key.encode("utf-8"), configured.encode("utf-8")):
+        return ProblemError("forbidden", "the X-API-Key header does not match the configured key")
+    return None
+
+
+def require_api_key(settings: SettingsDep, key: Annotated[str | None, Security(api_key_header)]) -> None:
+    """Writes need ``X-API-Key`` equal to ``IEKG_API_KEY``; with no key configured, writes are off.
+    (Uploads are checked before their body is read, by the app's upload guard; this documents the
+    scheme and guards every other write route.)"""
+    problem = api_key_problem(settings.api_key, key)
+    if problem is not None:
+        raise problem
 
 
 # ------------------------------------------------------------------------------------------ parameters
@@ -278,3 +298,53 @@ else:
     AllianceKind = _enum("AllianceKind", "alliance_kind")
     PolicyLevel = _enum("PolicyLevel", "policy_level")
     PolicyStatus = _enum("PolicyStatus", "policy_status")
+
+
+# ------------------------------------------------------------------------ the expensive-reads limit
+class HeavyLimit:
+    """At most ``limit`` expensive reads (paths, province-wide analyses, exports) at once.  A few more
+    (``queue``) may wait up to ``wait`` seconds for a turn — the dashboard asks for three analyses at
+    once — and anything beyond is refused at once: a 429 problem with ``Retry-After`` instead of piling
+    up.  The counters live on the event loop (no lock needed); waiting polls, so the limit works whatever
+    loop runs the request."""
+
+    def __init__(self, limit: int, retry_after: int, *, queue: int = 16, wait: float = 15.0) -> None:
+        self.limit = max(1, limit)
+        self.retry_after = max(1, retry_after)
+        self.queue = max(0, queue)
+        self.wait = max(0.0, wait)
+        self.busy = 0
+        self.waiting = 0
+
+    def refuse(self) -> ProblemError:
+        return ProblemError("busy", f"{self.busy} expensive request(s) are running and {self.waiting} waiting "
+                                    f"(the limit is {self.limit}); try again in {self.retry_after} s",
+                            headers={"Retry-After": str(self.retry_after)})
+
+    async def acquire(self) -> None:
+        if self.busy >= self.limit:
+            if self.waiting >= self.queue or not self.wait:
+                raise self.refuse()
+            self.waiting += 1
+            try:
+                end = asyncio.get_running_loop().time() + self.wait
+                while self.busy >= self.limit:
+                    if asyncio.get_running_loop().time() >= end:
+                        raise self.refuse()
+                    await asyncio.sleep(0.02)
+            finally:
+                self.waiting -= 1
+        self.busy += 1
+
+
+async def heavy_slot(request: Request) -> AsyncIterator[None]:
+    """A route dependency (listed before the store's, so a refused request waits for nothing)."""
+    limit: HeavyLimit = request.app.state.heavy
+    await limit.acquire()
+    try:
+        yield
+    finally:
+        limit.busy -= 1
+
+
+HEAVY = [Depends(heavy_slot)]

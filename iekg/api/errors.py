@@ -8,6 +8,8 @@ code, file, sheet, row, column, value, message, fix); a failed import adds the w
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from iekg.api.jsonable import jsonable
+
+log = logging.getLogger("iekg.api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -94,9 +98,16 @@ KINDS: dict[str, tuple[int, str, str]] = {
     "payload-too-large": (413, "Upload too large 上传文件过大",
                           "The upload is larger than IEKG_MAX_UPLOAD_BYTES (default 20 MB): split the data "
                           "into several imports or raise the limit."),
+    "busy": (429, "Busy 服务器繁忙",
+             "Too many expensive requests (paths, province-wide analyses) are running at once: try again after "
+             "the seconds in the Retry-After header. The limit is IEKG_HEAVY_CONCURRENCY."),
+    "bad-request": (400, "Malformed request 请求格式有误",
+                    "The request body could not be read (e.g. broken multipart/form-data): send the files as "
+                    "multipart/form-data fields named `files`."),
     "not-implemented": (501, "Not available 不可用", "The server lacks an optional component for this request."),
     "store-unavailable": (503, "Graph store unavailable 图数据库不可用",
-                          "The graph store cannot be reached (e.g. Neo4j is down or the password is wrong)."),
+                          "The graph store cannot be reached (e.g. Neo4j is down or the password is wrong); "
+                          "the server log has the details. Try again later."),
     "method-not-allowed": (405, "Method not allowed 不支持的请求方法", "The route exists but not for this method."),
     "http-error": (400, "Bad request 请求有误", "The request could not be understood."),
     "internal-error": (500, "Internal error 服务器内部错误",
@@ -192,7 +203,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, "invalid-request", f"invalid parameter(s): {names}", errors=issues)
 
 
-HTTP_KINDS = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden",
+HTTP_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden",
               413: "payload-too-large", 422: "invalid-request", 503: "store-unavailable"}
 
 
@@ -205,12 +216,53 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, kind, detail, status=exc.status_code, headers=getattr(exc, "headers", None))
 
 
+STORE_DOWN = "the graph store cannot be reached right now; try again later (the server log has the details)"
+
+
+def store_exceptions() -> tuple[type[Exception], ...]:
+    """The exceptions that mean "the store is down": StoreError, and the Neo4j driver's connection errors."""
+    from iekg.graph.store import StoreError
+
+    out: list[type[Exception]] = [StoreError]
+    try:
+        from neo4j.exceptions import ServiceUnavailable, SessionExpired
+    except ImportError:  # pragma: no cover - neo4j is optional
+        pass
+    else:
+        out += [ServiceUnavailable, SessionExpired]
+    return tuple(out)
+
+
+def is_store_down(exc: BaseException) -> bool:
+    if isinstance(exc, store_exceptions()):
+        return True
+    try:
+        from neo4j.exceptions import DriverError, TransientError
+    except ImportError:  # pragma: no cover
+        return False
+    # a driver error or a transaction given up after retries (connection lost, timed out) — not a data error
+    return isinstance(exc, (DriverError, TransientError)) and not isinstance(exc, (ValueError, TypeError))
+
+
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(request, "internal-error", f"{type(exc).__name__}: {exc}"[:500])
+    """Internals (addresses, exception texts) go to the log; the client gets what it can act on."""
+    if is_store_down(exc):
+        log.warning("store unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+        return problem_response(request, "store-unavailable", STORE_DOWN, headers={"Retry-After": "5"})
+    ref = uuid.uuid4().hex[:12]
+    log.error("internal error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
+    return problem_response(request, "internal-error", f"an unexpected error (reference {ref}); "
+                                                        "the server log has the details")
+
+
+async def _store_down(request: Request, exc: Exception) -> JSONResponse:
+    return await _internal_error(request, exc)
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
+    for kind in store_exceptions():  # a store that went down: 503, handled (not re-raised as a server error)
+        app.add_exception_handler(kind, _store_down)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
@@ -219,21 +271,26 @@ def install(app: FastAPI) -> None:
 # ------------------------------------------------------------------------------------------ OpenAPI
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
+STORE_DOWN_EXAMPLE = "the graph store cannot be reached right now; try again later (the server log has the details)"
 EXAMPLES: dict[int, dict[str, Any]] = {
     401: problem_body("unauthorized", 401, "header X-API-Key is missing", "/imports"),
     403: problem_body("writes-disabled", 403, "imports are disabled: no API key is configured; set IEKG_API_KEY "
                       "and restart `iekg serve`", "/imports"),
     404: problem_body("not-found", 404, "city 419999 is not in the graph", "/cities/419999"),
+    400: problem_body("bad-request", 400, "the multipart body could not be read: send the files as "
+                      "multipart/form-data fields named `files`", "/imports"),
+    429: problem_body("busy", 429, "2 expensive requests are running; try again in 5 s", "/relations/paths"),
     413: problem_body("payload-too-large", 413, "the upload has 31457280 bytes; the limit is 20971520", "/imports"),
     422: problem_body("invalid-request", 422, "invalid parameter(s): city", "/analysis/alignment", errors=[
         {"severity": "error", "code": "string_pattern_mismatch", "file": None, "sheet": None, "table": None,
          "row": None, "column": "city", "value": "4102", "message": "String should match pattern '^\\d{6}$'",
          "fix": FIXES["string_pattern_mismatch"]}]),
     501: problem_body("not-implemented", 501, "python-docx is not installed: ask for format=md", "/exports/plan"),
-    503: problem_body("store-unavailable", 503, "Neo4j at bolt://127.0.0.1:7687 cannot be reached", "/health"),
+    503: problem_body("store-unavailable", 503, STORE_DOWN_EXAMPLE, "/health"),
 }
 
-DESCRIPTIONS = {401: "API key missing", 403: "writes disabled or wrong API key", 404: "not found",
+DESCRIPTIONS = {400: "malformed request body", 429: "busy: too many expensive requests (see Retry-After)",
+                401: "API key missing", 403: "writes disabled or wrong API key", 404: "not found",
                 413: "upload too large", 422: "invalid input", 501: "optional component missing",
                 503: "graph store unavailable"}
 
@@ -245,4 +302,7 @@ def problem_responses(*codes: int, examples: dict[int, dict[str, Any]] | None = 
         ex = (examples or {}).get(c, EXAMPLES[c])
         out[c] = {"description": DESCRIPTIONS[c],
                   "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF, "example": ex}}}
+        if c == 429:
+            out[c]["headers"] = {"Retry-After": {"description": "seconds to wait before trying again",
+                                                 "schema": {"type": "integer"}}}
     return out

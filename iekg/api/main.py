@@ -6,6 +6,7 @@ No app is created at import time (that would open the store): run it with ``iekg
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,8 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iekg import __version__
-from iekg.api import errors
-from iekg.api.deps import StoreHolder
+from iekg.api import errors, housekeeping
+from iekg.api.deps import HeavyLimit, StoreHolder
+from iekg.api.jobs import Jobs
 from iekg.api.routers import ALL
 from iekg.graph.store import Store
 from iekg.settings import Settings
@@ -58,21 +60,34 @@ TAGS = [
 ]
 
 OFFLINE_STATIC = "/static-docs"
+log = logging.getLogger("iekg.api")
 
 
 class UploadLimit:
-    """Refuse request bodies over ``limit`` bytes on the upload routes with 413, before they are parsed:
-    at once when Content-Length says so, else while the body streams in."""
+    """The upload guard: on the upload routes, check the API key **before reading the body** (an
+    unauthenticated client cannot make the server read 20 MB), then refuse bodies over ``limit`` bytes
+    with 413, before they are parsed: at once when Content-Length says so, else while the body streams in."""
 
-    def __init__(self, app: ASGIApp, limit: int, prefixes: tuple[str, ...] = ("/imports",)) -> None:
+    def __init__(self, app: ASGIApp, limit: int, prefixes: tuple[str, ...] = ("/imports",),
+                 api_key: str | None = None, check_key: bool = False) -> None:
         self.app = app
         self.limit = limit
         self.prefixes = prefixes
+        self.api_key = api_key
+        self.check_key = check_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
+        if self.check_key:
+            from iekg.api.deps import api_key_problem
+
+            sent = dict(scope.get("headers") or []).get(b"x-api-key")
+            problem = api_key_problem(self.api_key, sent.decode("latin-1") if sent is not None else None)
+            if problem is not None:
+                await _send_problem(scope, send, problem.kind, problem.status, problem.detail, problem.headers)
+                return
         # multipart framing adds a little: allow 64 KiB over the limit of the files themselves
         cap = self.limit + 65536
         length = dict(scope.get("headers") or []).get(b"content-length")
@@ -104,14 +119,73 @@ class UploadLimit:
                 await self._refuse(scope, send, f"the upload is larger than the limit of {self.limit} bytes")
 
     async def _refuse(self, scope: Scope, send: Send, detail: str) -> None:
-        import json
+        await _send_problem(scope, send, "payload-too-large", 413, detail)
 
-        body = json.dumps(errors.problem_body("payload-too-large", 413, detail, scope["path"]),
-                          ensure_ascii=False).encode("utf-8")
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", errors.PROBLEM_MEDIA_TYPE.encode()),
-                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+
+async def _send_problem(scope: Scope, send: Send, kind: str, status: int, detail: str,
+                        headers: dict[str, str] | None = None) -> None:
+    """A problem+json answer from ASGI middleware (the body is not read; the connection is closed)."""
+    import json
+
+    body = json.dumps(errors.problem_body(kind, status, detail, scope["path"]), ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")  # as JSONResponse writes it
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", errors.PROBLEM_MEDIA_TYPE.encode()),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
+                            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# Every answer: no MIME sniffing, no framing; a page without a policy of its own gets one that runs no
+# script (the dashboard and network pages send their own, with their scripts' hashes).
+DEFAULT_CSP = {
+    "html": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'",
+    "other": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+class SecurityHeaders:
+    """``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``, ``Referrer-Policy`` and a default
+    ``Content-Security-Policy`` on every answer that has none."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                headers = list(msg.get("headers") or [])
+                names = {k.lower() for k, _ in headers}
+                ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                extra = {b"x-content-type-options": b"nosniff", b"x-frame-options": b"DENY",
+                         b"referrer-policy": b"no-referrer",
+                         b"content-security-policy": DEFAULT_CSP["html" if ctype.startswith(b"text/html")
+                                                                 else "other"].encode()}
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                msg = {**msg, "headers": headers}
+            await send(msg)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _html_csp(page: HTMLResponse) -> HTMLResponse:
+    """The doc pages (Swagger UI, ReDoc: our own offline copies): their inline scripts allowed by hash."""
+    import re
+
+    from iekg.viz.routes import csp_hash
+
+    text = bytes(page.body).decode("utf-8")
+    hashes = " ".join(csp_hash(m) for m in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", text, re.S))
+    page.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+    return page
 
 
 class _TooLarge(StarletteHTTPException):
@@ -122,9 +196,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The API over ``store`` (or the store of ``settings``, opened once at startup)."""
     settings = settings or Settings()
     holder = StoreHolder(settings, store)
+    if settings.api_key and not settings.api_key.isascii():
+        log.warning("IEKG_API_KEY has non-ASCII characters: HTTP clients cannot send it in the X-API-Key header "
+                    "(headers are ASCII), so no import will be accepted. Choose a key of ASCII letters and digits.")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        housekeeping.remove_stale(settings.home, [settings.upload_dir])
         holder.open()
         try:
             yield
@@ -135,6 +213,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                   openapi_tags=TAGS, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.holder = holder
+    app.state.jobs = Jobs(holder)
+    app.state.heavy = HeavyLimit(settings.heavy_concurrency, settings.retry_after, queue=settings.heavy_queue,
+                                 wait=settings.heavy_wait)
     errors.install(app)
     for module in ALL:
         app.include_router(module.router)
@@ -143,7 +224,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(viz_router(), include_in_schema=False)  # /dashboard and the network pages: HTML for people
     _offline_docs(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    app.add_middleware(UploadLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(UploadLimit, limit=settings.max_upload_bytes, api_key=settings.api_key, check_key=True)
+    app.add_middleware(SecurityHeaders)
     if settings.cors_origins:  # outermost, so that every answer (413 too) carries the CORS headers
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["X-API-Key", "Content-Type"],
@@ -165,18 +247,20 @@ def _offline_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     def swagger(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_swagger_ui_html(openapi_url=f"{root}/openapi.json", title=app.title + " — Swagger UI",
-                                   swagger_js_url=f"{root}{OFFLINE_STATIC}/swagger-ui-bundle.js",
-                                   swagger_css_url=f"{root}{OFFLINE_STATIC}/swagger-ui.css",
-                                   swagger_favicon_url=f"{root}{OFFLINE_STATIC}/favicon.png",
-                                   swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True})
+        return _html_csp(get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json", title=app.title + " — Swagger UI",
+            swagger_js_url=f"{root}{OFFLINE_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{OFFLINE_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{OFFLINE_STATIC}/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True}))
 
     @app.get("/redoc", include_in_schema=False)
     def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_redoc_html(openapi_url=f"{root}/openapi.json", title=app.title + " — ReDoc",
-                              redoc_js_url=f"{root}{OFFLINE_STATIC}/redoc.standalone.js",
-                              redoc_favicon_url=f"{root}{OFFLINE_STATIC}/favicon.png", with_google_fonts=False)
+        return _html_csp(get_redoc_html(openapi_url=f"{root}/openapi.json", title=app.title + " — ReDoc",
+                                        redoc_js_url=f"{root}{OFFLINE_STATIC}/redoc.standalone.js",
+                                        redoc_favicon_url=f"{root}{OFFLINE_STATIC}/favicon.png",
+                                        with_google_fonts=False))
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

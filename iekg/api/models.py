@@ -3,11 +3,11 @@ the documented shape of the analysis answers (which carry extra keys as the CLI'
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from iekg.api.errors import IssueModel
+from iekg.api.errors import IssueModel, Problem
 
 T = TypeVar("T")
 
@@ -210,6 +210,27 @@ class ImportResult(BaseModel):
     files: list[str]
     result: dict[str, int] | None = Field(None, description="nodes/relationships created, updated, deleted "
                                                             "(null for a dry run)")
+
+
+class ImportJob(BaseModel):
+    """A big import running in the background (``POST /imports`` answered 202)."""
+
+    model_config = ex({"id": "3f2a9c0d4b1e4f5a8c7d6e5f4a3b2c1d", "status": "validating", "progress": 0.5,
+                       "files": ["programs.csv"], "bytes": 5242880, "dry_run": False,
+                       "created": "2026-01-05T08:00:00Z", "updated": "2026-01-05T08:00:03Z",
+                       "location": "/imports/jobs/3f2a9c0d4b1e4f5a8c7d6e5f4a3b2c1d", "result": None,
+                       "problem": None})
+    id: str
+    status: Literal["queued", "validating", "applying", "done", "failed"]
+    progress: float = Field(description="0 … 1 (a rough share of the work done)")
+    files: list[str]
+    bytes: int = Field(description="the upload's size")
+    dry_run: bool
+    created: str = Field(description="UTC, ISO 8601")
+    updated: str = Field(description="UTC, ISO 8601")
+    location: str = Field(description="this status URL")
+    result: ImportResult | None = Field(None, description="when done: what POST /imports answers for a small upload")
+    problem: Problem | None = Field(None, description="when failed: the problem details (e.g. every data error)")
 
 
 # ---------------------------------------------------------------------------------- analysis (docs)

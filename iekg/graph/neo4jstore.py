@@ -71,6 +71,7 @@ class Neo4jStore(Store):
         self.batch_size = batch_size
         self._schema_ready = False
         self._memo_version: str | None = None
+        self.query_timeout: float | None = None  # seconds a read may run (IEKG_NEO4J_QUERY_TIMEOUT)
 
     # ------------------------------------------------------------------------------- connection
     @classmethod
@@ -78,7 +79,12 @@ class Neo4jStore(Store):
         from neo4j import GraphDatabase
         from neo4j.exceptions import AuthError, ServiceUnavailable
 
-        driver = GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password))
+        # a server that is down is answered in seconds (the driver's defaults wait 30–60 s)
+        driver = GraphDatabase.driver(
+            settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password),
+            connection_timeout=float(getattr(settings, "neo4j_connection_timeout", 3.0)),
+            connection_acquisition_timeout=float(getattr(settings, "neo4j_acquisition_timeout", 5.0)),
+            max_transaction_retry_time=float(getattr(settings, "neo4j_retry_time", 2.0)))
         try:
             driver.verify_connectivity()
         except AuthError:
@@ -89,13 +95,18 @@ class Neo4jStore(Store):
             driver.close()
             raise StoreError(f"cannot reach Neo4j at {settings.neo4j_uri}: {exc}. Is it running? "
                              f"(scripts/neo4j-local/neo4j-local start, or set IEKG_NEO4J_URI)") from None
-        return cls(driver, settings.neo4j_database)
+        store = cls(driver, settings.neo4j_database)
+        store.query_timeout = float(getattr(settings, "neo4j_query_timeout", 0) or 0) or None
+        return store
 
     def close(self) -> None:
         self.driver.close()
 
     def _read(self, query: str, **params: Any) -> list[Any]:
-        records, _, _ = self.driver.execute_query(query, params, database_=self.database, routing_="r")
+        from neo4j import Query
+
+        q = Query(query, timeout=self.query_timeout) if self.query_timeout else query
+        records, _, _ = self.driver.execute_query(q, params, database_=self.database, routing_="r")
         return list(records)
 
     def _write(self, query: str, **params: Any) -> list[Any]:

@@ -828,17 +828,14 @@ def check_build_mix(tables: list[SourceTable], report: Report) -> None:
                                "有真实数据时请用 iekg build --no-demo --data 你的文件夹，建一个不含演示数据的图"))
 
 
-def load(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
-         dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None,
-         demo_rows: str | None = None,
-         audit: dict[str, Any] | None = None) -> tuple[Report, ApplyResult | None]:
-    """Validate and, when there is no error and not ``dry_run``, write everything (all or nothing).
+def check(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
+          dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None,
+          demo_rows: str | None = None) -> tuple[ChangeSet, Report]:
+    """Everything :func:`load` checks before it writes: the change set and the report.
 
-    ``fresh`` validates against an empty graph and replaces the store's graph by the result.
-    ``demo_rows`` (stop | replace | keep) says what to do when the graph holds illustrative rows of a city
-    the data is about (None: do not check — the build, which decides itself whether to load the demo).
-    Raises :class:`ImportFailed` (carrying the report) when there are errors; the store is untouched.
-    """
+    ``fresh`` validates against an empty graph (a build).  ``demo_rows`` (stop | replace | keep) says what to
+    do when the graph holds illustrative rows of a city the data is about (None: do not check — the build,
+    which decides itself whether to load the demo).  Raises :class:`ImportFailed` when there are errors."""
     from iekg.graph.nxstore import NetworkxStore
 
     tables = list(tables)
@@ -849,6 +846,19 @@ def load(store: Store, tables: Iterable[SourceTable], report: Report | None = No
         check_demo_rows(store, changes, tables, report, demo_rows, dry_run=dry_run)
     if not report.ok:
         raise ImportFailed(report)
+    return changes, report
+
+
+def load(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
+         dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None,
+         demo_rows: str | None = None,
+         audit: dict[str, Any] | None = None) -> tuple[Report, ApplyResult | None]:
+    """Validate (:func:`check`) and, when there is no error and not ``dry_run``, write everything (all or
+    nothing); ``fresh`` replaces the store's graph by the result; ``audit`` is the import history entry.
+    Raises :class:`ImportFailed` (carrying the report) when there are errors; the store is untouched.
+    """
+    changes, report = check(store, tables, report, dry_run=dry_run, fresh=fresh, public_dir=public_dir,
+                            demo_rows=demo_rows)
     if dry_run:
         return report, None
-    return report, store.apply(changes, fresh=fresh, audit=audit)  # audit: the import history entry
+    return report, store.apply(changes, fresh=fresh, audit=audit)

@@ -53,6 +53,7 @@ from typing import Any
 
 import pandas as pd
 
+from iekg import textsafe
 from iekg.graph.schema import compact_key
 from iekg.graph.store import Store
 from iekg.queries.alignment import Scope, ScopeSums, Thresholds, alignment, rollup
@@ -887,7 +888,7 @@ def write_attachments_xlsx(rows1: Sequence[dict[str, Any]], rows2: Sequence[dict
             c.fill = PatternFill("solid", fgColor="D9E1F2")
         for i, values in enumerate(rows, HEADER_ROW + 1):
             for j, v in enumerate(values, 1):
-                c = ws.cell(row=i, column=j, value=v)
+                c = textsafe.xlsx_cell(ws, i, j, v)  # data, never a formula (iekg.textsafe)
                 c.alignment = center if j in centered else wrap
                 c.border = box
             # a set height per row, so that wrapped text neither overlaps the next row nor is cut off
@@ -976,7 +977,7 @@ def export_attachments(store: Store, city: str, path: str | Path, *, year: int |
 
 # -------------------------------------------------------------------------------------- the plan
 def _cell(v: Any) -> str:
-    return str("" if v is None else v).replace("|", "\\|").replace("\n", " ")
+    return textsafe.md_cell(v)  # user text stays text in its cell (iekg.textsafe)
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str = "") -> list[str]:
@@ -1255,7 +1256,8 @@ def _section3(d: Draft, out: list[str]) -> None:
             "（即附件1 产教融合改革问题清单）：", ""]
     for r in d.rows1:
         basis = "" if r["来源"] == OWN else f"〔数据依据：{r['来源']}〕"
-        out.append(f"{r['序号']}. {r['主要问题']}（解决时限：{r['解决时限'] or '待定'}）{basis}")
+        md = textsafe.md_text  # user text stays text (iekg.textsafe)
+        out.append(f"{r['序号']}. {md(r['主要问题'])}（解决时限：{md(r['解决时限']) or '待定'}）{basis}")
     if not d.rows1:
         out.append("（未发现需重点解决的问题，请结合本地实际补充。）")
     counts = d.gaps["counts"]
@@ -1287,7 +1289,8 @@ def _section4(store: Store, d: Draft, out: list[str]) -> None:
         cands = [c for c in d.candidates if c.rule.task == seq]
         if cands:
             for k, c in enumerate(cands, 1):
-                out.append(f"{k}. {c.measure}。（针对：{c.problem}；责任部门：{'、'.join(c.agencies)}；"
+                md = textsafe.md_text  # user text stays text (iekg.textsafe)
+                out.append(f"{k}. {md(c.measure)}。（针对：{md(c.problem)}；责任部门：{md('、'.join(c.agencies))}；"
                            f"完成时限：{d.deadline(c.rule.measure_deadline)}；{c.source}）")
         else:
             out.append("本项任务图谱未发现直接对应的数据缺口，请对照通知要求，结合本地实际细化具体举措。")
@@ -1400,7 +1403,7 @@ def _section6(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
     rule = d.rules.get(("no_training_base", "")) or d.rules.get(("target_shortfall", "high_level_training_bases"))
     period = f"试点期内建成（{d.deadline(rule.measure_deadline)}前）" if rule else f"试点期内建成（{d.period.end}年底前）"
     for k, (name, content, effect) in enumerate(projects, 1):
-        out += [f"**项目{k}：{name}**", ""]
+        out += [f"**项目{k}：{textsafe.md_text(name)}**", ""]
         out += _table(("要素", "内容"), [("项目名称", name), ("建设内容", content), ("建设规模", fill), ("投资强度", fill),
                                       ("建设期限", period), ("资金筹措途径", "政府投入、企业投入、院校自筹及社会资本等" + fill),
                                       ("运行保障机制", "依托企业市场化、专业化运作，面向院校和中小企业开放共享" + fill),
@@ -1664,8 +1667,8 @@ def markdown_to_docx(text: str, path: str | Path) -> Path | None:
     lines = text.split("\n")
     k = 0
 
-    def plain(s: str) -> str:
-        return s.replace("**", "").replace("`", "").replace("\\|", "|")
+    def plain(s: str) -> str:  # our bold and code marks go; user text (iekg.textsafe.md_text) comes back as typed
+        return textsafe.md_plain(re.sub(r"(?<!\\)(\*\*|`)", "", s))
 
     while k < len(lines):
         line = lines[k]

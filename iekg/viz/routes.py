@@ -9,6 +9,11 @@ is mounted; pass ``api_prefix`` to fix them.
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
+import hashlib
+import html
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -19,7 +24,7 @@ from fastapi.responses import HTMLResponse
 from iekg.graph.store import Store
 from iekg.viz.dashboard import DASHBOARD_ROUTES, dashboard_html
 from iekg.viz.networks import alliance_view, chain_view, city_network, ego_network
-from iekg.viz.page import error_page
+from iekg.viz.page import asset, error_page, vis_js
 
 VIZ_PREFIX = "/viz"
 DASHBOARD_PATH = "/dashboard"
@@ -58,15 +63,45 @@ def _api_prefix(request: Request, fixed: str | None) -> str:
     return "/api"
 
 
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+@functools.cache
+def page_csp() -> str:
+    """The pages' Content-Security-Policy: only our own scripts run — the exact texts the page templates
+    inline (vis-network, network.js, dashboard.js), allowed by hash, and the template's one inline handler
+    (``onsubmit="return false"``) by ``'unsafe-hashes'``.  A script anyone managed to put into a page
+    (a name, a title) would not run even if escaping failed; data blocks (``application/json``) are not
+    scripts.  Styles may be inline (vis-network positions its elements so); the dashboard fetches the
+    API of the same origin; nothing loads from elsewhere; no page may be framed."""
+    scripts = [vis_js(), asset("network.js"), asset("dashboard.js").replace("</script", "<\\/script")]
+    handlers = sorted(set(re.findall(r'\son[a-z]+="([^"]*)"', asset("dashboard.html") + asset("network.html"))))
+    script_src = " ".join([*(csp_hash(t) for t in scripts), "'unsafe-hashes'" if handlers else "",
+                           *(csp_hash(html.unescape(h)) for h in handlers)]).replace("  ", " ")
+    return ("default-src 'none'; " f"script-src {script_src}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+PAGE_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def page_headers() -> dict[str, str]:
+    return {"Content-Security-Policy": page_csp(), **PAGE_HEADERS}
+
+
 def _page(request: Request, title: str, build: Callable[[Store], str]) -> HTMLResponse:
     try:
         with _store(request) as store:
-            html = build(store)
+            text = build(store)
     except LookupError as exc:
-        return HTMLResponse(error_page(f"{title}：找不到 not found", str(exc), 404), status_code=404)
+        return HTMLResponse(error_page(f"{title}：找不到 not found", str(exc), 404), status_code=404,
+                            headers=page_headers())
     except ValueError as exc:
-        return HTMLResponse(error_page(f"{title}：参数有误 invalid request", str(exc), 422), status_code=422)
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(error_page(f"{title}：参数有误 invalid request", str(exc), 422), status_code=422,
+                            headers=page_headers())
+    return HTMLResponse(text, headers={"Cache-Control": "no-store", **page_headers()})
 
 
 def viz_router(api_prefix: str | None = None) -> APIRouter:

@@ -10,14 +10,15 @@ from fastapi import APIRouter, Query
 
 from iekg import service
 from iekg.api import listing
-from iekg.api.deps import CITY_PATTERN, CitiesQuery, CityCodeStr, GapType, StoreDep, YearQuery
+from iekg.api.deps import CITY_PATTERN, HEAVY, CitiesQuery, CityCodeStr, GapType, StoreDep, YearQuery
 from iekg.api.errors import ProblemError, problem_responses, query_errors
 from iekg.api.jsonable import DataResponse
 from iekg.api.models import Alignment, Coupling, Gaps, Hires, Partners, Readiness, ReadinessRanking, Trains
 from iekg.graph.store import Store
 from iekg.queries.alignment import Scope, alignment, resolve_scope
 
-router = APIRouter(prefix="/analysis", tags=["analysis"])
+router = APIRouter(prefix="/analysis", tags=["analysis"], dependencies=HEAVY,  # expensive: a concurrency limit
+                   responses=problem_responses(429))
 
 Province = Annotated[str | None, Query(pattern=CITY_PATTERN, description="a province code: all its cities",
                                        examples=["410000"])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
@@ -11,12 +12,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from iekg.api import listing
-from iekg.api.deps import CityCodeStr, StoreDep, YearQuery
+from iekg.api.deps import HEAVY, CityCodeStr, StoreDep, YearQuery
 from iekg.api.errors import ProblemError, problem_responses, query_errors
 from iekg.graph.store import Store
 from iekg.queries import drafts
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = APIRouter(prefix="/exports", tags=["exports"], dependencies=HEAVY,  # expensive: a concurrency limit
+                   responses=problem_responses(429))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -62,7 +64,7 @@ def attachments(store: StoreDep, city: CityOne, year: YearQuery = None,
     Downloaded as ``{城市}产教融合试点附件1-2.xlsx``."""
     name = _city_name(store, city)
     listing.require_year(store, year, [city])
-    with tempfile.TemporaryDirectory(prefix="iekg-export-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"iekg-export-{os.getpid()}-") as tmp:
         out = Path(tmp) / "attachments.xlsx"
         with query_errors():
             res = drafts.export_attachments(store, city, out, year=year, max_generated=max_generated)
@@ -87,7 +89,7 @@ def plan(store: StoreDep, city: CityOne, year: YearQuery = None,
     base = f"{name}产教融合型城市试点方案（草稿）"
     if format == "md":
         return download(text.encode("utf-8"), MARKDOWN, base + ".md", f"iekg-plan-{city}.md", illustrative)
-    with tempfile.TemporaryDirectory(prefix="iekg-export-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"iekg-export-{os.getpid()}-") as tmp:
         out = drafts.markdown_to_docx(text, Path(tmp) / "plan.docx")
         if out is None:
             raise ProblemError("not-implemented", "python-docx is not installed: ask for format=md, or "

@@ -7,18 +7,21 @@ unchanged; a file loaded twice changes nothing the second time."""
 from __future__ import annotations
 
 import re
-import tempfile
+import shutil
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import Path as Path_
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from iekg import service
+from iekg.api import jobs
 from iekg.api.deps import HolderDep, SettingsDep, StoreDep, require_api_key
 from iekg.api.errors import PROBLEM_MEDIA_TYPE, PROBLEM_REF, ProblemError, problem_body, problem_responses
-from iekg.api.models import ImportRecord, ImportResult
-from iekg.loaders.report import ImportFailed, Report
+from iekg.api.models import ImportJob, ImportRecord, ImportResult
+from iekg.settings import Settings
 
 router = APIRouter(tags=["imports"])
 CHUNK = 1 << 16
@@ -40,14 +43,6 @@ def safe_name(raw: str | None) -> str:
     return name
 
 
-def _relocate(report: Report, folder: Path) -> None:
-    """Issues name the uploaded file, not the server's temporary copy."""
-    prefix = str(folder) + "/"
-    for i in report.issues:
-        if i.file and i.file.startswith(prefix):
-            i.file = i.file[len(prefix):]
-
-
 def _save(files: list[UploadFile], folder: Path, limit: int) -> list[Path]:
     paths, total, seen = [], 0, set()
     for up in files:
@@ -66,12 +61,33 @@ def _save(files: list[UploadFile], folder: Path, limit: int) -> list[Path]:
     return paths
 
 
+def _saved(files: list[UploadFile], settings: Settings) -> jobs.Upload:
+    folder = jobs.new_upload_folder(settings.upload_dir)
+    try:
+        paths = _save(files, folder, settings.max_upload_bytes)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return jobs.Upload(folder, paths, sum(p.stat().st_size for p in paths))
+
+
+def get_jobs(request: Request) -> jobs.Jobs:
+    return request.app.state.jobs  # type: ignore[no-any-return]
+
+
+JobsDep = Annotated[jobs.Jobs, Depends(get_jobs)]
+
+
 @router.post("/imports", response_model=ImportResult, summary="Import data 导入数据 (all or nothing)",
              dependencies=[Depends(require_api_key)],
-             responses={422: {"description": "invalid data (nothing changed) or invalid request",
+             responses={202: {"description": "a big upload (above IEKG_IMPORT_JOB_BYTES) runs as a job: follow "
+                                             "the Location header (GET /imports/jobs/{id})", "model": ImportJob,
+                              "headers": {"Location": {"description": "the job's status URL",
+                                                       "schema": {"type": "string"}}}},
+                        422: {"description": "invalid data (nothing changed) or invalid request",
                               "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF, "example": INVALID_EXAMPLE}}},
-                        **problem_responses(401, 403, 413)})
-async def import_files(holder: HolderDep, settings: SettingsDep,
+                        **problem_responses(400, 401, 403, 413, 429)})
+async def import_files(holder: HolderDep, settings: SettingsDep, queue: JobsDep,
                  files: Annotated[list[UploadFile], File(description="template CSV files (named like the tables: "
                                                          "programs.csv, 专业开设.csv …) or one XLSX workbook "
                                                          "(one sheet per table)")],
@@ -80,29 +96,25 @@ async def import_files(holder: HolderDep, settings: SettingsDep,
                      description="when the graph holds illustrative (demo) rows of a city the data is about: stop "
                                  "(default: 422, nothing changed), replace (delete that city's demo rows in the same "
                                  "write) or keep (both, marked by source_kind)")] = "stop",
-                 ) -> dict[str, Any]:
+                 ) -> Any:
     """Validate the uploaded files against the data contract and the graph and, when there is no error
     (and not ``dry_run``), add them to the graph in one all-or-nothing write — ``iekg import`` /
-    ``iekg validate``.  Warnings do not stop an import; they come back in ``issues``."""
-    with tempfile.TemporaryDirectory(prefix="iekg-upload-") as tmp:
-        folder = Path(tmp).resolve()
-        paths = await run_in_threadpool(_save, files, folder, settings.max_upload_bytes)
-        names = [p.name for p in paths]
-        lock = holder.read if dry_run else holder.write
-        try:
-            async with lock() as store:
-                outcome = await run_in_threadpool(service.import_paths, store, paths, dry_run=dry_run,
-                                                  who=settings.api_key_label, via="api", demo_rows=demo_rows)
-        except ImportFailed as exc:
-            _relocate(exc.report, folder)
-            report = exc.report.as_dict()
-            raise ProblemError("invalid-data", f"{len(exc.report.errors)} error(s) in the upload; nothing was changed",
-                               errors=[i.as_dict() for i in exc.report.errors], report=report,
-                               changed=False) from None
-        _relocate(outcome.report, folder)
-    result = outcome.result.as_dict() if outcome.result else None
-    return {**outcome.report.as_dict(), "dry_run": dry_run, "changed": bool(result and any(result.values())),
-            "files": names, "result": result}
+    ``iekg validate``.  Warnings do not stop an import; they come back in ``issues``.
+
+    The files are read and validated while every read goes on being answered; the graph is locked only
+    to write.  An upload larger than ``IEKG_IMPORT_JOB_BYTES`` (default 1 MiB) answers ``202 Accepted``
+    at once with ``Location: /imports/jobs/{id}``: poll it for the status, the progress and, at the end,
+    this same result (``done``) or the problem (``failed``)."""
+    opts = jobs.Options(dry_run=dry_run, demo_rows=demo_rows, who=settings.api_key_label, via="api")
+    upload = await run_in_threadpool(_saved, files, settings)
+    if upload.size > settings.import_job_bytes:
+        job = queue.submit(upload, opts, settings.retry_after)
+        return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/imports/jobs/{job.id}"})
+    try:
+        outcome = await jobs.run_inline(holder, upload, opts)
+    finally:
+        await run_in_threadpool(upload.remove)
+    return outcome.as_dict()
 
 
 HISTORY_EXAMPLE = [{"id": 3, "at": "2026-12-04T18:02:11+00:00", "who": "api-key", "via": "api",
@@ -122,3 +134,16 @@ def import_history(store: StoreDep,
     ``IEKG_API_KEY_LABEL`` or the OS user of a terminal import), when, via which interface, which files
     (name, size, SHA-256) and what it changed.  Dry runs and failed imports are not recorded."""
     return service.history(store, limit)
+
+
+@router.get("/imports/jobs/{job_id}", response_model=ImportJob, summary="Import job status 导入任务状态",
+            dependencies=[Depends(require_api_key)], responses=problem_responses(401, 403, 404))
+def import_job(queue: JobsDep, job_id: Annotated[str, Path_(pattern=r"^[0-9a-f]{32}$",
+                                                             description="the id from POST /imports")]) -> Any:
+    """A big import's state: ``queued``, ``validating``, ``applying``, then ``done`` (with ``result``, as
+    POST /imports answers) or ``failed`` (with ``problem``: the problem details, e.g. every data error)."""
+    job = queue.get(job_id)
+    if job is None:
+        raise ProblemError("not-found", f"import job {job_id} is not known (jobs are kept until the server "
+                                        "restarts, the last 100 at most)")
+    return job.as_dict()

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from iekg import __version__
 from iekg.api.deps import SettingsDep, StoreDep
-from iekg.api.errors import KINDS, ProblemError, problem_responses, problem_type
+from iekg.api.errors import KINDS, STORE_DOWN, ProblemError, log, problem_responses, problem_type
 from iekg.api.models import Health, Version
 
 router = APIRouter(tags=["meta"])
@@ -27,8 +27,9 @@ def health(store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     store cannot be reached).  ``status`` is ``empty`` when the graph has no data yet: run ``iekg build``."""
     try:
         labels, types = store.counts()
-    except Exception as exc:  # a store that was reachable at startup and is not now
-        raise ProblemError("store-unavailable", f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # a store that was reachable at startup and is not now: details to the log only
+        log.warning("health: the store cannot be reached: %s: %s", type(exc).__name__, exc)
+        raise ProblemError("store-unavailable", STORE_DOWN, headers={"Retry-After": "5"}) from exc
     nodes = sum(labels.values())
     return {"status": "ok" if nodes else "empty", "store": store.name, "reachable": True, "empty": not nodes,
             "nodes": nodes, "relationships": sum(types.values()), "counts": labels,
@@ -43,7 +44,7 @@ def version(settings: SettingsDep) -> dict[str, Any]:
 
 ProblemKind = Literal["not-found", "invalid-request", "invalid-data", "unauthorized", "forbidden", "writes-disabled",
                       "payload-too-large", "not-implemented", "store-unavailable", "method-not-allowed", "http-error",
-                      "internal-error"]
+                      "internal-error", "busy", "bad-request"]
 
 
 @router.get("/problems/{kind}", summary="What a problem type means 错误类型说明",

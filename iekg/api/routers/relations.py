@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from iekg.api.deps import Direction, LabelName, RelTypeName, StoreDep, YearQuery
+from iekg.api.deps import HEAVY, Direction, LabelName, RelTypeName, StoreDep, YearQuery
 from iekg.api.errors import problem_responses, query_errors
 from iekg.api.listing import resolve
 from iekg.api.models import Neighbours, PathOut, PathsOut
@@ -56,9 +56,9 @@ def neighbours(store: StoreDep, id: Ident,
             "items": rows, "reason": reason}
 
 
-@router.get("/path", response_model=PathOut, summary="Shortest path 最短路径",
+@router.get("/path", response_model=PathOut, summary="Shortest path 最短路径", dependencies=HEAVY,
             responses={200: {"content": {"application/json": {"example": {"found": True, "path": PATH_EXAMPLE}}}},
-                       **problem_responses(404)})
+                       **problem_responses(404, 429)})
 def path(store: StoreDep, source: Annotated[str, Query(alias="from", min_length=1, max_length=200,
                                                        description="start: id, Label:id or exact name",
                                                        examples=["4141012058"])],
@@ -74,9 +74,9 @@ def path(store: StoreDep, source: Annotated[str, Query(alias="from", min_length=
             "reason": None if p is not None else rq.path_reason(store, a.uid, b.uid, k, _types(types))}
 
 
-@router.get("/paths", response_model=PathsOut, summary="All simple paths 全部路径",
+@router.get("/paths", response_model=PathsOut, summary="All simple paths 全部路径", dependencies=HEAVY,
             responses={200: {"content": {"application/json": {"example": {"total": 1, "paths": [PATH_EXAMPLE]}}}},
-                       **problem_responses(404)})
+                       **problem_responses(404, 429)})
 def paths(store: StoreDep, source: Annotated[str, Query(alias="from", min_length=1, max_length=200,
                                                         description="start: id, Label:id or exact name",
                                                         examples=["4141012058"])],

@@ -1,0 +1,67 @@
+"""Start-up housekeeping: what a crashed server or a killed write left behind is removed on the next start.
+
+* upload folders (``iekg-upload-{pid}-…``) and export folders (``iekg-export-{pid}-…``) of processes that
+  no longer run — folders of a server still running (another instance on the same machine) are kept;
+* half-written graph files (``.graph-*.json`` next to ``graph.json``, from a write killed before its
+  atomic rename) not touched for ``STALE_SECONDS`` (a write still in progress keeps touching its file).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+log = logging.getLogger("iekg.api")
+STALE_SECONDS = 600
+_OURS = re.compile(r"^iekg-(?:upload|export)-(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale(home: Path | None, folders: list[Path | None]) -> list[Path]:
+    """Remove what crashed writes left; returns what was removed (also logged)."""
+    removed: list[Path] = []
+    roots = {Path(f) for f in folders if f is not None} | {Path(tempfile.gettempdir())}
+    for root in roots:
+        try:
+            entries = list(root.iterdir())
+        except OSError:
+            continue
+        for p in entries:
+            m = _OURS.match(p.name)
+            if m and p.is_dir() and not p.is_symlink() and not _alive(int(m.group(1))):
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
+    if home is not None:
+        now = time.time()
+        try:
+            leftovers = list(Path(home).glob(".graph-*.json"))
+        except OSError:
+            leftovers = []
+        for p in leftovers:
+            try:
+                if p.is_file() and not p.is_symlink() and now - p.stat().st_mtime > STALE_SECONDS:
+                    p.unlink()
+                    removed.append(p)
+            except OSError:
+                continue
+    for p in removed:
+        log.info("removed a leftover of a crashed write: %s", p)
+    return removed
