@@ -511,6 +511,16 @@ def is_minor(g: dict[str, Any], min_people: float | None = None) -> bool:
     return g["type"] in SUPPLY_TYPES and float(g["magnitude"]) < min_people
 
 
+def _without_programs(f: _Facts) -> tuple[list[str], int]:
+    """The names (at most 50) and the number of the city's institutions without programs in the facts' year
+    (alignment's data coverage)."""
+    cov = (f.align.get("data_coverage") or {}).get("institutions") or {}
+    ids = [str(i) for i in cov.get("without_programs") or []]
+    inst = f.institutions
+    names = dict(zip(inst["id"].astype(str), inst["name"].fillna(inst["id"]).astype(str), strict=False))
+    return [names.get(i, i) for i in ids], int(cov.get("without_programs_total") or len(ids))
+
+
 def _min_people(d: Draft, min_people: float | None) -> float:
     """The size below which a supply gap was not drafted: the given one, else the gap ranking's."""
     if min_people is not None:
@@ -1145,8 +1155,13 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
     grads = pd.to_numeric(f.programs["graduates"], errors="coerce")
     enrol = pd.to_numeric(f.programs["enrollment"], errors="coerce")
     emp = f.item("condition_graduate_employment")
-    line = (f"{city}共有院校{len(f.institutions)}所（{lv_text or '无'}）。{f.year_text}开设专业点{len(f.programs)}个，"
-            f"在校生{_fmt(enrol.sum())}人，毕业生{_fmt(grads.sum())}人")
+    line = f"{city}共有院校{len(f.institutions)}所（{lv_text or '无'}）。"
+    missing, n_missing = _without_programs(f)
+    if n_missing:  # missing data is not zero: say whose figures the totals below are
+        shown = "、".join(missing[:10]) + ("等" if n_missing > 10 else "")
+        line += (f"其中{len(f.institutions) - n_missing}所有{f.year_text}专业点数据，以下专业点、在校生和毕业生数"
+                 f"只来自这些院校；另有{n_missing}所暂无专业点数据（{textsafe.md_text(shown)}），待补充。")
+    line += f"{f.year_text}开设专业点{len(f.programs)}个，在校生{_fmt(enrol.sum())}人，毕业生{_fmt(grads.sum())}人"
     if a["estimated_programs"]:
         line += f"（另有{a['estimated_programs']}个专业点无毕业生数，按在校生/学制估算供给）"
     if emp and emp["value"] is not None:
