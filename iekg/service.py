@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iekg.graph.nxstore import NetworkxStore
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Store, StoreError
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
@@ -20,14 +20,17 @@ from iekg.settings import Settings
 Progress = Callable[[str], None]
 
 
+EMBEDDED = ("sqlite", "networkx", "embedded")  # the embedded store's name and its earlier names
+
+
 def open_store(settings: Settings) -> Store:
-    if settings.store == "networkx":
-        return NetworkxStore(settings.graph_file)
+    if settings.store in EMBEDDED:
+        return SqliteStore(settings.db_file, write_wait=settings.write_wait)
     if settings.store == "neo4j":
         from iekg.graph.neo4jstore import Neo4jStore  # type: ignore[import-not-found]
 
         return Neo4jStore.from_settings(settings)  # type: ignore[no-any-return]
-    raise StoreError(f"unknown store {settings.store!r}: use networkx or neo4j")
+    raise StoreError(f"unknown store {settings.store!r}: use sqlite (the embedded default) or neo4j")
 
 
 @dataclass

@@ -13,7 +13,7 @@ import pytest
 
 from iekg import service
 from iekg.graph.neo4jstore import Neo4jStore
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.queries import alignment as al
 from iekg.queries import coupling, drafts, gaps, readiness, relations
 from iekg.settings import Settings
@@ -46,7 +46,7 @@ def stores(neo4j_server, tmp_path_factory: pytest.TempPathFactory):  # type: ign
     from neo4j import GraphDatabase
 
     home = tmp_path_factory.mktemp("parity")
-    nx_store = NetworkxStore(home / "graph.json")
+    nx_store = SqliteStore(home / "graph.sqlite")
     service.build(nx_store, Settings(home=home))
     driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
     neo = Neo4jStore(driver)

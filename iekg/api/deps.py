@@ -82,6 +82,8 @@ class StoreHolder:
         self._waiters: ThreadPoolExecutor | None = None
 
     def _path(self) -> os.PathLike[str] | None:
+        if getattr(self.store, "follows_writes", False):
+            return None  # a database store reads the file on every request: nothing to reload
         return getattr(self.store, "path", None)
 
     def _file_mtime(self) -> int | None:

@@ -534,9 +534,9 @@ def load(store: Store, tables: Iterable[SourceTable], report: Report | None = No
     ``fresh`` validates against an empty graph and replaces the store's graph by the result.
     Raises :class:`ImportFailed` (carrying the report) when there are errors; the store is untouched.
     """
-    from iekg.graph.nxstore import NetworkxStore
+    from iekg.graph.sqlitestore import SqliteStore
 
-    changes, report = prepare(NetworkxStore() if fresh else store, tables, report)
+    changes, report = prepare(SqliteStore() if fresh else store, tables, report)
     if not report.ok:
         raise ImportFailed(report)
     if dry_run:
