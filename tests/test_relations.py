@@ -230,17 +230,23 @@ def test_shortest_path_is_first_of_all_paths(store):
 
 def test_shortest_path_walks_only_near_the_ends(store):
     calls: list[str] = []
-    real = store.neighbours
+    real, real_links = store.neighbours, store.links
 
     def counting(uid, *args, **kwargs):
         calls.append(uid)
         return real(uid, *args, **kwargs)
 
+    def counting_links(uids, *args, **kwargs):  # the store reads a whole layer at once
+        calls.extend(uids)
+        return real_links(uids, *args, **kwargs)
+
     store.neighbours = counting  # type: ignore[method-assign]
+    store.links = counting_links  # type: ignore[method-assign]
     try:
         shortest_path(store, f"Institution:{I1}", f"IndustryChain:{CHAIN}")
     finally:
         del store.neighbours
+        del store.links
     assert sorted(calls) == sorted([f"Institution:{I1}", f"IndustryChain:{CHAIN}"])
 
 

@@ -178,8 +178,10 @@ class SqliteStore(Store):
         self._shared: sqlite3.Connection | None = None
         self._memo_version: Any = None
         self._all: list[sqlite3.Connection] = []
-        with self._use() as con:
-            self._check(con)
+        self._void: sqlite3.Connection | None = None  # an empty graph to read while the file does not exist
+        if self.path is None or self.path.exists():
+            with self._use():
+                pass
 
     # -------------------------------------------------------------------------------- connections
     def _where(self) -> str:
@@ -214,22 +216,36 @@ class SqliteStore(Store):
         self._all.append(con)
         return con
 
-    def _con(self) -> sqlite3.Connection:
+    def _con(self, create: bool) -> sqlite3.Connection:
         if self.memory:
             if self._shared is None:
                 self._shared = self._connect()
+                self._check(self._shared)
             return self._shared
         con = getattr(self._local, "con", None)
         if con is None:
+            assert self.path is not None
+            if not create and not self.path.exists():  # reading a home without a graph creates no file
+                if self._void is None:
+                    void = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+                    _script(void, _SCHEMA + "INSERT INTO meta VALUES ('version', 0)")
+                    self._void = void
+                return self._void
             con = self._connect()
+            try:
+                self._check(con)
+            except BaseException:
+                con.close()
+                raise
             self._local.con = con
         return con
 
     @contextmanager
-    def _use(self) -> Iterator[sqlite3.Connection]:
-        """This thread's connection (the in-memory one under its lock); database errors become StoreError."""
+    def _use(self, create: bool = False) -> Iterator[sqlite3.Connection]:
+        """This thread's connection (the in-memory one under its lock); database errors become StoreError.
+        ``create``: make the database file when it does not exist yet (writes)."""
         with self._lock if self.memory else _nolock:
-            con = self._con()
+            con = self._con(create)
             try:
                 yield con
             except sqlite3.DatabaseError as exc:
@@ -304,6 +320,7 @@ class SqliteStore(Store):
                 pass
         self._all.clear()
         self._shared = None
+        self._void = None
         self._local = threading.local()
 
     @contextmanager
@@ -342,7 +359,7 @@ class SqliteStore(Store):
     def apply(self, changes: ChangeSet, *, fresh: bool = False,
               audit: Mapping[str, Any] | None = None) -> ApplyResult:
         """Everything in one transaction (``BEGIN IMMEDIATE``): all or nothing, also for ``fresh``."""
-        with self._use() as con:
+        with self._use(create=True) as con:
             self._begin(con)
             try:
                 res = self._apply(con, changes, fresh)
