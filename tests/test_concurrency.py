@@ -30,10 +30,12 @@ IEKG = str(Path(sys.executable).with_name("iekg"))
 KEY = "test-key-concurrency"
 
 
-def run(home: Path, *args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:  # type: ignore[no-untyped-def,type-arg]
+def run(home: Path, *args: str, env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:  # type: ignore[type-arg]
+    """``iekg`` in a process of its own (output to ``log`` when given: a server logs every request)."""
     e = {**os.environ, "IEKG_HOME": str(home), "IEKG_STORE": "sqlite", **(env or {})}
-    return subprocess.Popen([IEKG, "--home", str(home), *args], env=e, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kw)
+    out = open(log, "w") if log is not None else subprocess.PIPE  # noqa: SIM115 — the child keeps it
+    return subprocess.Popen([IEKG, "--home", str(home), *args], env=e, stdout=out,
+                            stderr=subprocess.STDOUT if log is not None else subprocess.PIPE, text=True)
 
 
 def enterprises_csv(path: Path, prefix: str, n: int, city: str = "410200") -> Path:
@@ -149,7 +151,8 @@ def _free_port() -> int:
 @pytest.fixture
 def server(home: Path) -> Iterator[str]:
     port = _free_port()
-    p = run(home, "serve", "--port", str(port), env={"IEKG_API_KEY": KEY})
+    log = home.parent / "serve.log"
+    p = run(home, "serve", "--port", str(port), env={"IEKG_API_KEY": KEY}, log=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -158,7 +161,7 @@ def server(home: Path) -> Iterator[str]:
                 break
         except httpx.HTTPError:
             pass
-        assert p.poll() is None, p.stderr.read() if p.stderr else ""
+        assert p.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "iekg serve did not start"
         time.sleep(0.2)
     try:
