@@ -6,8 +6,9 @@ fresh process, on the generated demo data at several scales.
 For each scale it generates the data (``python -m iekg.demo.generate --scale N``) unless ``--work``
 already holds it, builds a graph from it alone (``iekg build --no-demo --data``) in a new home, then runs
 ``iekg info``, ``iekg align --city 410200``, ``iekg align --province 410000``, ``iekg readiness --all`` and
-``iekg path`` (an institution to an industry chain), each under GNU ``/usr/bin/time -v`` (wall seconds and
-maximum resident set size), and prints one Markdown table.  Figures, not assertions: nothing here fails
+``iekg path`` (an institution to an industry chain), each under GNU ``/usr/bin/time -v`` (wall seconds, CPU
+seconds = user + system, maximum resident set size), and prints one Markdown table.  On a shared machine the
+CPU seconds are the steadier figure.  Figures, not assertions: nothing here fails
 because a machine is slow.
 """
 
@@ -22,7 +23,8 @@ import tempfile
 from pathlib import Path
 
 PY = sys.executable
-IEKG = [PY, "-m", "iekg.cli"] if not shutil.which("iekg") else [str(Path(PY).with_name("iekg"))]
+_SCRIPT = Path(PY).with_name("iekg")
+IEKG = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-c", "from iekg.cli import main; main()"]
 TIME = "/usr/bin/time"
 INSTITUTION, CHAIN = "Institution:4141012058", "IndustryChain:HN-AE-01"
 
@@ -36,8 +38,8 @@ COMMANDS: list[tuple[str, list[str]]] = [
 ]
 
 
-def timed(args: list[str]) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS in MB, exit code, last line of stderr) of one command."""
+def timed(args: list[str]) -> tuple[float, float, int, str, float]:
+    """(wall seconds, peak RSS in MB, exit code, last line of stderr, CPU seconds) of one command."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
         p = subprocess.run([TIME, "-v", "-o", t.name, *args], capture_output=True, text=True)
         report = Path(t.name).read_text()
@@ -48,7 +50,8 @@ def timed(args: list[str]) -> tuple[float, float, int, str]:
         for part in wall.group(1).split(":"):
             seconds = seconds * 60 + float(part)
     tail = (p.stderr.strip().splitlines() or [""])[-1][:120]
-    return seconds, (int(rss.group(1)) / 1024 if rss else float("nan")), p.returncode, tail
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", report))
+    return seconds, (int(rss.group(1)) / 1024 if rss else float("nan")), p.returncode, tail, cpu
 
 
 def data_for(scale: int, work: Path) -> Path:
@@ -67,7 +70,7 @@ def main() -> None:
     scales = args.scale or [1]
     work = args.work or Path(tempfile.mkdtemp(prefix="iekg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    results: dict[int, list[tuple[float, float, int, str]]] = {}
+    results: dict[int, list[tuple[float, float, int, str, float]]] = {}
     sizes: dict[int, str] = {}
     for scale in scales:
         data = data_for(scale, work)
@@ -77,17 +80,18 @@ def main() -> None:
         for label, cmd in COMMANDS:
             row = timed([*IEKG, "--home", str(home), *[c.format(data=data) for c in cmd]])
             results[scale].append(row)
-            print(f"scale {scale}: {label}: {row[0]:.2f} s, {row[1]:.0f} MB, exit {row[2]}", file=sys.stderr)
+            print(f"scale {scale}: {label}: {row[0]:.2f} s ({row[4]:.2f} s CPU), {row[1]:.0f} MB, exit {row[2]} "
+                  f"{row[3]}", file=sys.stderr, flush=True)
         db = home / "graph.sqlite"
         sizes[scale] = f"{db.stat().st_size / 2**20:.0f} MB" if db.exists() else "-"
-    head = "| command | " + " | ".join(f"scale {s}: s | scale {s}: peak MB" for s in scales) + " |"
-    print(head)
-    print("| --- |" + " ---: | ---: |" * len(scales))
+    head = "| command | " + " | ".join(f"scale {s}: wall s | scale {s}: CPU s | scale {s}: peak MB" for s in scales)
+    print(head + " |")
+    print("| --- |" + " ---: | ---: | ---: |" * len(scales))
     for i, (label, _) in enumerate(COMMANDS):
         cells = []
         for s in scales:
-            sec, mb, rc, tail = results[s][i]
-            cells += [f"{sec:.2f}" + ("" if rc == 0 else f" (exit {rc}: {tail})"), f"{mb:.0f}"]
+            sec, mb, rc, tail, cpu = results[s][i]
+            cells += [f"{sec:.2f}" + ("" if rc == 0 else f" (exit {rc}: {tail})"), f"{cpu:.2f}", f"{mb:.0f}"]
         print(f"| `{label}` | " + " | ".join(cells) + " |")
     print("\ngraph.sqlite: " + ", ".join(f"scale {s}: {sizes[s]}" for s in scales))
 

@@ -198,6 +198,7 @@ class SqliteStore(Store):
             con = sqlite3.connect(self.path, timeout=self.write_wait, isolation_level=None, check_same_thread=False)
         try:
             con.execute("PRAGMA foreign_keys = OFF")
+            self._check(con)  # before anything that would change the file (a foreign one stays as it is)
             if self.path is not None:
                 mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal" and os.access(self.path, os.W_OK):
@@ -220,7 +221,6 @@ class SqliteStore(Store):
         if self.memory:
             if self._shared is None:
                 self._shared = self._connect()
-                self._check(self._shared)
             return self._shared
         con = getattr(self._local, "con", None)
         if con is None:
@@ -232,11 +232,6 @@ class SqliteStore(Store):
                     self._void = void
                 return self._void
             con = self._connect()
-            try:
-                self._check(con)
-            except BaseException:
-                con.close()
-                raise
             self._local.con = con
         return con
 
@@ -812,21 +807,21 @@ class SqliteStore(Store):
                 "THEN substr(ind.dst_id, 1, 2) ELSE ind.dst_id END")
         rows = self._rows(
             "WITH c(cid) AS (SELECT DISTINCT value FROM json_each(:cities)), "
-            f"ents(ent, code) AS (SELECT DISTINCT e.src_id, {code} FROM c JOIN rels e ON e.dst_id = c.cid AND "
+            f"ents(ent, code) AS MATERIALIZED (SELECT DISTINCT e.src_id, {code} FROM c JOIN rels e ON e.dst_id = c.cid AND "
             "  e.type = 'LOCATED_IN' AND e.dst_label = 'City' AND e.src_label = 'Enterprise' "
             "  JOIN rels ind ON ind.src_id = e.src_id AND ind.type = 'IN_INDUSTRY' AND ind.src_label = 'Enterprise'), "
-            "insts(inst) AS (SELECT DISTINCT l.src_id FROM c JOIN rels l ON l.dst_id = c.cid AND "
+            "insts(inst) AS MATERIALIZED (SELECT DISTINCT l.src_id FROM c JOIN rels l ON l.dst_id = c.cid AND "
             "  l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Institution'), "
-            "pairs(code, major) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
+            "pairs(code, major) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
             "  FROM json_each(:pairs)), "
-            "hits(code, ent) AS (SELECT DISTINCT ents.code, ents.ent FROM ents "
+            "hits(code, ent) AS MATERIALIZED (SELECT DISTINCT ents.code, ents.ent FROM ents "
             "  JOIN rels co ON co.dst_id = ents.ent AND co.type = 'COOPERATES_WITH' AND co.dst_label = 'Enterprise' "
             "  JOIN insts ON insts.inst = co.src_id "
             "  JOIN rels o ON o.src_id = co.src_id AND o.type = 'OFFERS' AND o.src_label = 'Institution' "
             "    AND o.dst_label = 'Major' AND o.year = :year "
             "  JOIN pairs ON pairs.code = ents.code AND pairs.major = o.dst_id) "
-            "SELECT ents.code, count(DISTINCT ents.ent), "
-            "  (SELECT count(*) FROM hits WHERE hits.code = ents.code) FROM ents GROUP BY ents.code ORDER BY 1",
+            "SELECT ents.code, count(DISTINCT ents.ent), count(DISTINCT hits.ent) FROM ents "
+            "LEFT JOIN hits ON hits.code = ents.code AND hits.ent = ents.ent GROUP BY ents.code ORDER BY 1",
             {"cities": _jlist(cities), "pairs": pairs, "year": year})
         out = pd.DataFrame(rows, columns=list(COOPERATION_COLUMNS))
         out[["enterprises", "cooperating"]] = out[["enterprises", "cooperating"]].astype(int)
