@@ -28,8 +28,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from iekg import service  # noqa: E402
 from iekg.graph.neo4jstore import Neo4jStore, _label, _type  # noqa: E402
-from iekg.graph.sqlitestore import SqliteStore  # noqa: E402
 from iekg.graph.schema import split_uid  # noqa: E402
+from iekg.graph.sqlitestore import SqliteStore  # noqa: E402
 from iekg.graph.store import ChangeSet, Store  # noqa: E402
 from iekg.queries import alignment as al  # noqa: E402
 from iekg.queries import coupling, gaps, readiness, relations  # noqa: E402

@@ -21,8 +21,8 @@ from iekg import service
 from iekg.api.errors import KINDS
 from iekg.api.main import create_app
 from iekg.cli import app as cli_app
-from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.settings import Settings
 
 PROBLEM = "application/problem+json"

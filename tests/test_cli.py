@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import graph_state
 from typer.testing import CliRunner
 
-from conftest import graph_state
 from iekg.cli import app
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.loaders.values import uscc_check_char

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import graph_state
+
 from iekg import service
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.settings import Settings

@@ -6,10 +6,10 @@ import json
 import sqlite3
 
 import pytest
-
 from conftest import graph_state
-from iekg.graph.sqlitestore import SqliteStore
+
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, markdown, rel_key
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet, Rel
 
 

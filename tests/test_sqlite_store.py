@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-
 from conftest import graph_state
+
 from iekg import cli, service
 from iekg.graph import sums
 from iekg.graph.sqlitestore import SqliteStore

@@ -35,7 +35,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,13 @@ import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES, PROVENANCE, REL_TYPES, split_uid
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, search_rank
-from iekg.graph.sums import COOPERATION_COLUMNS, DEMAND_SUM_COLUMNS, OFFER_KEYS, OFFER_SUM_COLUMNS, TOP_OFFER_COLUMNS
+from iekg.graph.sums import (
+    COOPERATION_COLUMNS,
+    DEMAND_SUM_COLUMNS,
+    OFFER_KEYS,
+    OFFER_SUM_COLUMNS,
+    TOP_OFFER_COLUMNS,
+)
 
 FORMAT = "iekg-graph-sqlite"
 SCHEMA_VERSION = 1
@@ -59,8 +65,8 @@ NODE_COLUMNS: dict[str, str] = {"level": "scalar", "source_kind": "scalar"}
 
 # properties whose values may be something json_extract cannot return as they are (bool, list)
 _DECLARED: dict[str, set[str]] = defaultdict(set)
-for _spec in (*NODE_TYPES.values(), *REL_TYPES.values()):
-    for _p, _t in _spec.props.items():
+for _props in [n.props for n in NODE_TYPES.values()] + [r.props for r in REL_TYPES.values()]:
+    for _p, _t in _props.items():
         _DECLARED[_p].add(_t)
 for _p in PROVENANCE:
     _DECLARED[_p].add("int" if _p == "source_row" else "str")
@@ -485,7 +491,7 @@ class SqliteStore(Store):
 
     def _audit(self, con: sqlite3.Connection, entry: Mapping[str, Any], res: ApplyResult) -> None:
         e = dict(entry)
-        at = e.get("at") or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        at = e.get("at") or datetime.now(UTC).isoformat(timespec="seconds")
         e["at"] = at
         e["changes"] = res.as_dict()
         e.setdefault("files", [])
@@ -754,7 +760,7 @@ class SqliteStore(Store):
             "  AND o.dst_label = 'Major' AND o.year = :year "
             "LEFT JOIN nodes m ON m.label = 'Major' AND m.id = o.dst_id "
             "LEFT JOIN nodes i ON i.label = 'Institution' AND i.id = loc.inst "
-            + ("" if majors is None else f"WHERE o.dst_id IN (SELECT value FROM json_each(:majors)) ")
+            + ("" if majors is None else "WHERE o.dst_id IN (SELECT value FROM json_each(:majors)) ")
             + "GROUP BY 1, 2, 3, 4")
         params = {"cities": _jlist(cities), "year": year}
         if majors is not None:
