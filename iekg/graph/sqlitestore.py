@@ -118,26 +118,48 @@ def _number(v: Any) -> float | int | None:
     return None
 
 
-def _typed(props: Mapping[str, Any], columns: Mapping[str, str]) -> list[Any]:
-    out: list[Any] = []
-    for c, kind in columns.items():
-        v = props.get(c)
-        if kind == "num":
-            out.append(_number(v))
-        elif kind == "bool":
-            out.append(int(v) if isinstance(v, bool) else None)
-        else:
-            out.append(v if isinstance(v, (str, int, float)) and not isinstance(v, bool) else None)
-    return out
+def _scalar(v: Any) -> Any:
+    return v if isinstance(v, (str, int, float)) and not isinstance(v, bool) else None
 
 
-def _clean(props: Mapping[str, Any]) -> dict[str, Any]:
+def _flag(v: Any) -> int | None:
+    return int(v) if isinstance(v, bool) else None
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {"num": _number, "bool": _flag, "scalar": _scalar}
+
+
+def _typer(columns: Mapping[str, str]) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """The typed column values of a property dict (only the properties it has are looked at)."""
+    names = set(columns)
+    slot = {c: i for i, c in enumerate(columns)}
+    conv = {c: _CONVERT[kind] for c, kind in columns.items()}
+    width = len(columns)
+
+    def typed(props: Mapping[str, Any]) -> list[Any]:
+        out: list[Any] = [None] * width
+        for c in names.intersection(props):
+            out[slot[c]] = conv[c](props[c])
+        return out
+    return typed
+
+
+_typed_node = _typer(NODE_COLUMNS)
+_typed_rel = _typer(REL_COLUMNS)
+
+
+def _clean(props: Mapping[str, Any]) -> Mapping[str, Any]:
     """No NaN (Neo4j drops a property set to null/NaN; JSON has no NaN)."""
-    return {k: v for k, v in props.items() if not (isinstance(v, float) and math.isnan(v))}
+    if any(type(v) is float and v != v for v in props.values()):
+        return {k: v for k, v in props.items() if not (isinstance(v, float) and math.isnan(v))}
+    return props
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _dumps(props: Mapping[str, Any]) -> str:
-    return json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return _ENCODER.encode(props)
 
 
 def _key_part(rel_type: str, props: Mapping[str, Any]) -> str:
@@ -413,12 +435,12 @@ class SqliteStore(Store):
                 before = old.get(ident)
                 if before is None:
                     p = _clean(n.props)
-                    inserts.append((label, ident, _dumps(p), *_typed(p, NODE_COLUMNS)))
+                    inserts.append((label, ident, _dumps(p), *_typed_node(p)))
                 else:
                     prev = json.loads(before)
                     p = _clean({**prev, **n.props})
                     if p != prev:
-                        updates.append((_dumps(p), *_typed(p, NODE_COLUMNS), label, ident))
+                        updates.append((_dumps(p), *_typed_node(p), label, ident))
             con.executemany(_INSERT_NODE, inserts)
             con.executemany(_UPDATE_NODE, updates)
             res.nodes_created += len(inserts)
@@ -463,7 +485,7 @@ class SqliteStore(Store):
                     dl, di = split_uid(r.dst)
                     p = _clean(r.props)
                     delta[r.type] += 1
-                    yield (r.type, sl, si, dl, di, _key_part(r.type, r.props), _dumps(p), *_typed(p, REL_COLUMNS))
+                    yield (r.type, sl, si, dl, di, _key_part(r.type, r.props), _dumps(p), *_typed_rel(p))
             res.rels_created += con.executemany(_INSERT_REL, rows()).rowcount
         else:
             for r in changes.rels.values():
@@ -474,11 +496,11 @@ class SqliteStore(Store):
                 row = con.execute("SELECT rowid, props FROM rels WHERE src_id = ? AND type = ? AND src_label = ? "
                                   "AND dst_id = ? AND dst_label = ? AND k = ?", (si, r.type, sl, di, dl, k)).fetchone()
                 if row is None:
-                    con.execute(_INSERT_REL, (r.type, sl, si, dl, di, k, _dumps(p), *_typed(p, REL_COLUMNS)))
+                    con.execute(_INSERT_REL, (r.type, sl, si, dl, di, k, _dumps(p), *_typed_rel(p)))
                     delta[r.type] += 1
                     res.rels_created += 1
                 elif json.loads(row[1]) != p:
-                    con.execute(_UPDATE_REL, (_dumps(p), *_typed(p, REL_COLUMNS), row[0]))
+                    con.execute(_UPDATE_REL, (_dumps(p), *_typed_rel(p), row[0]))
                     res.rels_updated += 1
         if fresh:
             _script(con, _INDEXES + "ANALYZE;")
