@@ -66,6 +66,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, action="append", help="demo scale (repeatable; default 1)")
     ap.add_argument("--work", type=Path, help="folder for the generated data and the homes (default: a temp dir)")
+    ap.add_argument("--reuse", action="store_true", help="keep a graph already built in --work (queries only)")
     args = ap.parse_args()
     scales = args.scale or [1]
     work = args.work or Path(tempfile.mkdtemp(prefix="iekg-bench-"))
@@ -75,9 +76,14 @@ def main() -> None:
     for scale in scales:
         data = data_for(scale, work)
         home = work / f"home{scale}"
-        shutil.rmtree(home, ignore_errors=True)
+        reuse = args.reuse and (home / "graph.sqlite").exists()
+        if not reuse:
+            shutil.rmtree(home, ignore_errors=True)
         results[scale] = []
         for label, cmd in COMMANDS:
+            if reuse and cmd[0] == "build":
+                results[scale].append((float("nan"), float("nan"), 0, "", float("nan")))
+                continue
             row = timed([*IEKG, "--home", str(home), *[c.format(data=data) for c in cmd]])
             results[scale].append(row)
             print(f"scale {scale}: {label}: {row[0]:.2f} s ({row[4]:.2f} s CPU), {row[1]:.0f} MB, exit {row[2]} "
