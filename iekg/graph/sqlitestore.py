@@ -90,7 +90,8 @@ CREATE TABLE IF NOT EXISTS imports (
 _INDEXES = """
 CREATE UNIQUE INDEX IF NOT EXISTS rels_out ON rels (src_id, type, src_label, dst_id, dst_label, k);
 CREATE INDEX IF NOT EXISTS rels_in ON rels (dst_id, type, dst_label, src_label, src_id);
-CREATE INDEX IF NOT EXISTS rels_src_year ON rels (src_id, type, year, dst_id);
+CREATE INDEX IF NOT EXISTS rels_src_year ON rels (src_id, type, year, dst_id, graduates, enrollment, employment_rate,
+    leading);
 CREATE INDEX IF NOT EXISTS rels_type ON rels (type, year, city_code);
 CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (source_kind);
 """
@@ -770,23 +771,27 @@ class SqliteStore(Store):
                    majors: Iterable[str] | None = None) -> pd.DataFrame:
         g, e, rt = "o.graduates", "o.enrollment", "o.employment_rate"
         est = f"({g} IS NULL AND {e} IS NOT NULL)"
+        # grouped by (city, major, institution level) over the covering index rels_src_year; the institution's
+        # level is read once per institution, the major's once per group
         sql = (
-            f"WITH {self._LOC} "
-            "SELECT loc.city, o.dst_id, m.level, i.level, count(*), "
-            f"  total({g}), count({g}), count(CASE WHEN {g} > 0 THEN 1 END), "
-            f"  total(CASE WHEN {est} THEN {e} END), count(CASE WHEN {est} THEN 1 END), "
-            f"  count(CASE WHEN {est} AND {e} > 0 THEN 1 END), "
-            f"  total(CASE WHEN {g} IS NOT NULL AND {rt} IS NOT NULL THEN {g} END), "
-            f"  total(CASE WHEN {g} IS NOT NULL AND {rt} IS NOT NULL THEN {rt} * {g} END), "
-            f"  count(CASE WHEN {rt} IS NOT NULL AND {g} > 0 THEN 1 END), "
-            f"  total(CASE WHEN {est} AND {rt} IS NOT NULL THEN {e} END), "
-            f"  total(CASE WHEN {est} AND {rt} IS NOT NULL THEN {rt} * {e} END), "
-            "  count(CASE WHEN o.leading = 1 THEN 1 END), count(o.props -> '$.leading') "
-            "FROM loc CROSS JOIN rels o ON o.src_id = loc.inst AND o.type = 'OFFERS' AND o.year = :year "
-            "LEFT JOIN nodes m ON m.label = 'Major' AND m.id = o.dst_id "
-            "LEFT JOIN nodes i ON i.label = 'Institution' AND i.id = loc.inst "
+            f"WITH {self._LOC}, "
+            "li(inst, city, ilevel) AS MATERIALIZED (SELECT loc.inst, loc.city, i.level FROM loc "
+            "  LEFT JOIN nodes i ON i.label = 'Institution' AND i.id = loc.inst), "
+            "s AS (SELECT li.city AS city, o.dst_id AS major, li.ilevel AS ilevel, count(*) AS programs, "
+            f"  total({g}) AS a1, count({g}) AS a2, count(CASE WHEN {g} > 0 THEN 1 END) AS a3, "
+            f"  total(CASE WHEN {est} THEN {e} END) AS a4, count(CASE WHEN {est} THEN 1 END) AS a5, "
+            f"  count(CASE WHEN {est} AND {e} > 0 THEN 1 END) AS a6, "
+            f"  total(CASE WHEN {g} IS NOT NULL AND {rt} IS NOT NULL THEN {g} END) AS a7, "
+            f"  total(CASE WHEN {g} IS NOT NULL AND {rt} IS NOT NULL THEN {rt} * {g} END) AS a8, "
+            f"  count(CASE WHEN {rt} IS NOT NULL AND {g} > 0 THEN 1 END) AS a9, "
+            f"  total(CASE WHEN {est} AND {rt} IS NOT NULL THEN {e} END) AS a10, "
+            f"  total(CASE WHEN {est} AND {rt} IS NOT NULL THEN {rt} * {e} END) AS a11, "
+            "  count(CASE WHEN o.leading = 1 THEN 1 END) AS a12, count(o.leading) AS a13 "
+            "FROM li CROSS JOIN rels o ON o.src_id = li.inst AND o.type = 'OFFERS' AND o.year = :year "
             + ("" if majors is None else "WHERE o.dst_id IN (SELECT value FROM json_each(:majors)) ")
-            + "GROUP BY 1, 2, 3, 4")
+            + "GROUP BY 1, 2, 3) "
+            "SELECT s.city, s.major, m.level, s.ilevel, s.programs, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, "
+            "  a12, a13 FROM s LEFT JOIN nodes m ON m.label = 'Major' AND m.id = s.major")
         params = {"cities": _jlist(cities), "year": year}
         if majors is not None:
             params["majors"] = _jlist(majors)
