@@ -709,12 +709,14 @@ class SqliteStore(Store):
                     src_ids: Iterable[str] | None, dst_ids: Iterable[str] | None,
                     where: dict[str, Any] | None) -> tuple[str, list[Any]]:
         conds, params = ["r.type = ?"], [_type(rel_type)]
-        if src_label:
+        pairs = REL_TYPES[rel_type].pairs
+        # a label every pair of the type has is no condition (and without it an index may answer alone)
+        if src_label and {a for a, _ in pairs} != {_label(src_label)}:
             conds.append("r.src_label = ?")
-            params.append(_label(src_label))
-        if dst_label:
+            params.append(src_label)
+        if dst_label and {b for _, b in pairs} != {_label(dst_label)}:
             conds.append("r.dst_label = ?")
-            params.append(_label(dst_label))
+            params.append(dst_label)
         if src_ids is not None:
             conds.append(f"r.src_id IN {_IDS}")
             params.append(_jlist(src_ids))
