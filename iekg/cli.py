@@ -80,7 +80,7 @@ def tr(key: str) -> str:
 @app.callback()
 def main_options(
     home: Path | None = typer.Option(None, "--home", help="graph home folder (env IEKG_HOME; default ~/.iekg)"),
-    store: str | None = typer.Option(None, "--store", help="networkx (default) or neo4j (env IEKG_STORE)"),
+    store: str | None = typer.Option(None, "--store", help="sqlite (the embedded default) or neo4j (env IEKG_STORE)"),
     lang: str | None = typer.Option(None, "--lang", help="zh (default) or en (env IEKG_LANG)"),
 ) -> None:
     overrides: dict[str, Any] = {}
@@ -96,8 +96,13 @@ def main_options(
 
 
 def _store() -> Any:
+    return _store_of(None)
+
+
+def _store_of(name: str | None, *, migrate_legacy: bool = True) -> Any:
+    settings = State.settings if name is None else State.settings.model_copy(update={"store": name})
     try:
-        return service.open_store(State.settings)
+        return service.open_store(settings, lambda m: err.print(Text(m, "yellow")), migrate_legacy=migrate_legacy)
     except StoreError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
@@ -187,7 +192,7 @@ def build(
         return
     _print_counts(summary)
     out.print(f"[green]{tr('built')}[/green] ({summary['total_nodes']} nodes, {summary['total_relationships']} "
-              f"relationships, {outcome.seconds:.1f} s) → {State.settings.graph_file if store.name == 'networkx' else store.name}")
+              f"relationships, {outcome.seconds:.1f} s) → {State.settings.db_file if store.name == 'sqlite' else store.name}")
     if outcome.report.warnings:
         out.print(f"{tr('warning')}: {len(outcome.report.warnings)} (--format json for details)")
 
@@ -273,10 +278,10 @@ def sync(to: str = typer.Option("neo4j", "--to", help="the store to copy the emb
     """Copy the embedded graph (in --home) into Neo4j, replacing what Neo4j held."""
     if to != "neo4j":
         raise typer.BadParameter("only --to neo4j is supported", param_hint="--to")
-    src = service.open_store(State.settings.model_copy(update={"store": "networkx"}))
-    if not State.settings.graph_file.exists():
-        err.print(f"[red]no embedded graph at {State.settings.graph_file}: run iekg build first[/red]")
+    if not State.settings.db_file.exists():
+        err.print(f"[red]no embedded graph at {State.settings.db_file}: run iekg build first[/red]")
         raise typer.Exit(1)
+    src = _store_of("sqlite")
     try:
         dst = service.open_store(State.settings.model_copy(update={"store": "neo4j"}))
     except StoreError as exc:
@@ -291,7 +296,7 @@ def sync(to: str = typer.Option("neo4j", "--to", help="the store to copy the emb
         _print_json({"result": res.as_dict(), **summary})
     else:
         _print_counts(summary)
-        out.print(f"[green]synced[/green] {State.settings.graph_file} → {State.settings.neo4j_uri}: " +
+        out.print(f"[green]synced[/green] {State.settings.db_file} → {State.settings.neo4j_uri}: " +
                   ", ".join(f"{k}={v}" for k, v in res.as_dict().items()))
 
 
@@ -943,7 +948,7 @@ def migrate(source: Path | None = typer.Option(None, "--from", help="the graph.j
     if not src.is_file():
         err.print(Text(f"no graph file at {src}: nothing to migrate (give one with --from FILE)", "red"))
         raise typer.Exit(1)
-    store = _store()
+    store = _store_of(None, migrate_legacy=False)
     own = getattr(store, "path", None)
     if own is not None and Path(own).resolve() == src.resolve():
         err.print(Text(f"{src} is the configured store's own file: nothing to convert", "red"))
@@ -1041,4 +1046,8 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except StoreError as exc:  # e.g. another import holds the embedded graph past IEKG_WRITE_WAIT
+        err.print(str(exc), style="red", markup=False)
+        sys.exit(1)

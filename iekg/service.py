@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iekg.graph.nxstore import NetworkxStore
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, compact_key
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Store, StoreError, audit_entry
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
@@ -21,14 +22,22 @@ from iekg.settings import Settings
 Progress = Callable[[str], None]
 
 
-def open_store(settings: Settings) -> Store:
-    if settings.store == "networkx":
-        return NetworkxStore(settings.graph_file)
+EMBEDDED = ("sqlite", "networkx", "embedded")  # the embedded store's name and its earlier names
+
+
+def open_store(settings: Settings, say: Progress | None = None, *, migrate_legacy: bool = True) -> Store:
+    """The configured store.  The embedded one converts a home's ``graph.json`` of an earlier iekg on first
+    open (:func:`migrate_home`; ``say`` tells the user, else the log), unless ``migrate_legacy`` is off."""
+    if settings.store in EMBEDDED:
+        store = SqliteStore(settings.db_file, write_wait=settings.write_wait)
+        if migrate_legacy and settings.graph_file.is_file():
+            migrate_home(settings, store, say or logging.getLogger("iekg").warning, via="migrate")
+        return store
     if settings.store == "neo4j":
         from iekg.graph.neo4jstore import Neo4jStore  # type: ignore[import-not-found]
 
         return Neo4jStore.from_settings(settings)  # type: ignore[no-any-return]
-    raise StoreError(f"unknown store {settings.store!r}: use networkx or neo4j")
+    raise StoreError(f"unknown store {settings.store!r}: use sqlite (the embedded default) or neo4j")
 
 
 @dataclass

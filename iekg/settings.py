@@ -15,7 +15,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IEKG_", extra="ignore")
 
     home: Path = Path.home() / ".iekg"  # IEKG_HOME: where the embedded graph lives
-    store: str = "networkx"  # IEKG_STORE: networkx | neo4j
+    store: str = "sqlite"  # IEKG_STORE: sqlite (embedded; "networkx"/"embedded" are aliases) | neo4j
+    write_wait: float = 600.0  # IEKG_WRITE_WAIT: seconds an import waits for another one writing the embedded graph
     lang: str = "zh"  # IEKG_LANG: zh | en (messages and table headers)
     public_dir: Path | None = None  # IEKG_PUBLIC_DIR: folder of official public lists to load on build
     reference_dir: Path = PACKAGE_DATA / "reference"
@@ -70,10 +71,12 @@ class Settings(BaseSettings):
         return v
 
     @property
-    def graph_file(self) -> Path:
-        return self.home / "graph.json"
+    def db_file(self) -> Path:
+        """The embedded graph (SQLite)."""
+        return self.home / "graph.sqlite"
 
     @property
-    def db_file(self) -> Path:
-        """The embedded SQLite database (the store after the networkx file)."""
-        return self.home / "graph.sqlite"
+    def graph_file(self) -> Path:
+        """The embedded graph of earlier versions (one JSON file): only read to migrate it."""
+        return self.home / "graph.json"
+

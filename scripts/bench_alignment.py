@@ -33,7 +33,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from iekg.graph.nxstore import NetworkxStore  # noqa: E402
+from iekg.graph.sqlitestore import SqliteStore  # noqa: E402
 from iekg.loaders.pipeline import load  # noqa: E402
 from iekg.loaders.readers import read_paths  # noqa: E402
 from iekg.loaders.report import Report  # noqa: E402
@@ -73,7 +73,7 @@ def bare_numpy(prog_city: np.ndarray, prog_major: np.ndarray, volume: np.ndarray
     return {"s": s, "d": d, "ratio": ratio, "dev": dev, "status": status, "sai": sai}
 
 
-def encode(store: NetworkxStore, cities: list[str], year: int) -> tuple[tuple, list[str], list[str]]:  # type: ignore[type-arg]
+def encode(store: SqliteStore, cities: list[str], year: int) -> tuple[tuple, list[str], list[str]]:  # type: ignore[type-arg]
     """Integer-coded arrays for the bare computation (extraction is not timed)."""
     base = al.ScopeData.gather(store, al.Scope(tuple(cities), year))
     progs = base.programs
@@ -95,7 +95,7 @@ def encode(store: NetworkxStore, cities: list[str], year: int) -> tuple[tuple, l
     return arrays, cities, industries
 
 
-def bench(label: str, store: NetworkxStore, load_s: float, repeat: int) -> list[str]:
+def bench(label: str, store: SqliteStore, load_s: float, repeat: int) -> list[str]:
     cities = sorted(n.id for n in store.nodes("City"))
     store.forget()
     t0 = time.perf_counter()
@@ -130,13 +130,13 @@ def bench(label: str, store: NetworkxStore, load_s: float, repeat: int) -> list[
             f"{warm * 1e3:.2f} | {bare * 1e3:.2f} | {join / bare:.0f}× | {warm / bare:.1f}× | {full * 1e3:.0f} |"]
 
 
-def load_folder(folders: list[Path]) -> tuple[NetworkxStore, float]:
+def load_folder(folders: list[Path]) -> tuple[SqliteStore, float]:
     settings = Settings()
     t0 = time.perf_counter()
     report = Report()
     ref = [f for f in sorted(settings.reference_dir.glob("*.csv")) if not f.name.startswith("notice_")]
     tables = read_paths(ref, report, kind=REFERENCE) + read_paths(folders, report, kind=ILLUSTRATIVE)
-    store = NetworkxStore()
+    store = SqliteStore()
     load(store, tables, report)
     return store, time.perf_counter() - t0
 

@@ -28,8 +28,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from iekg import service  # noqa: E402
 from iekg.graph.neo4jstore import Neo4jStore, _label, _type  # noqa: E402
-from iekg.graph.nxstore import NetworkxStore  # noqa: E402
 from iekg.graph.schema import split_uid  # noqa: E402
+from iekg.graph.sqlitestore import SqliteStore  # noqa: E402
 from iekg.graph.store import ChangeSet, Store  # noqa: E402
 from iekg.queries import alignment as al  # noqa: E402
 from iekg.queries import coupling, gaps, readiness, relations  # noqa: E402
@@ -135,7 +135,7 @@ def main() -> None:
         lat: dict[str, list[str]] = {name: [] for name, _ in QUERIES}
         for label, folder in graphs:
             settings = Settings(home=tmp / label.replace(" ", ""), demo_dir=folder or Settings().demo_dir)
-            nx_store = NetworkxStore()
+            nx_store = SqliteStore()
             service.build(nx_store, settings)
             changes = service.copy_graph(nx_store)
             neo = Neo4jStore(driver)

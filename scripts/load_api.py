@@ -37,14 +37,14 @@ def free_port() -> int:
 
 
 def ensure_graph(home: Path) -> None:
-    if (home / "graph.json").exists():
+    if (home / "graph.sqlite").exists():
         return
     from iekg import service
-    from iekg.graph.nxstore import NetworkxStore
+    from iekg.graph.sqlitestore import SqliteStore
     from iekg.settings import Settings
 
     print(f"building the demo graph in {home} …", flush=True)
-    service.build(NetworkxStore(home / "graph.json"), Settings(home=home))
+    service.build(SqliteStore(home / "graph.sqlite"), Settings(home=home))
 
 
 def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:

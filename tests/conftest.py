@@ -53,3 +53,15 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
     yield server
     if server.data is not None:
         stop(server.data)
+
+
+def graph_state(path: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+    """The embedded graph at ``path`` as a comparable value: its version (every write changes it) and its
+    snapshot.  What "the file is unchanged" meant for the JSON file of earlier versions."""
+    from iekg.graph.sqlitestore import SqliteStore
+
+    s = SqliteStore(path)
+    try:
+        return s.version(), s.snapshot()
+    finally:
+        s.close()

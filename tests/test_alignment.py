@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iekg.cli import app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.loaders.pipeline import load
 from iekg.loaders.readers import read_paths
 from iekg.loaders.report import Report
@@ -25,9 +25,9 @@ WORKED = Path(__file__).parent / "fixtures" / "worked_example"
 runner = CliRunner()
 
 
-def _store_from(folder: Path) -> NetworkxStore:
+def _store_from(folder: Path) -> SqliteStore:
     report = Report()
-    store = NetworkxStore()
+    store = SqliteStore()
     load(store, read_paths([folder], report), report)
     return store
 
@@ -309,7 +309,7 @@ def test_a_city_without_programs_has_an_empty_alignment(tmp_path: Path) -> None:
     from iekg import service
     from iekg.settings import Settings
 
-    store = NetworkxStore()
+    store = SqliteStore()
     service.build(store, Settings(home=tmp_path), demo=False)
     a = alignment(store, resolve_scope(store, city="410200"))
     assert (a["S"], a["D"], a["sai"], a["industries"], a["year"]) == (0.0, 0.0, None, [], None)
@@ -339,7 +339,7 @@ def test_sums_equal_the_rows_they_sum(tmp_path: Path) -> None:
     from iekg.queries.alignment import ScopeData, ScopeSums
     from iekg.settings import Settings
 
-    store = NetworkxStore()
+    store = SqliteStore()
     service.build(store, Settings(home=tmp_path))
     cities = sorted(n.id for n in store.nodes("City"))
     scopes = [resolve_scope(store, city=c) for c in cities] + [resolve_scope(store, province="410000")]
@@ -368,7 +368,7 @@ def test_gap_evidence_is_the_largest_programs(tmp_path: Path) -> None:
     from iekg.queries.gaps import EVIDENCE_CAP
     from iekg.settings import Settings
 
-    store = NetworkxStore()
+    store = SqliteStore()
     service.build(store, Settings(home=tmp_path))
     seen = 0
     for scope in (resolve_scope(store, city="410200"), resolve_scope(store, city="410100"),

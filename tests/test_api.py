@@ -21,8 +21,8 @@ from iekg import service
 from iekg.api.errors import KINDS
 from iekg.api.main import create_app
 from iekg.cli import app as cli_app
-from iekg.graph.nxstore import NetworkxStore
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -41,7 +41,7 @@ BAD_CSV = ("id,name,city_code,industry_code,employees\n"
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     h = tmp_path_factory.mktemp("api-home")
-    service.build(NetworkxStore(h / "graph.json"), Settings(home=h))
+    service.build(SqliteStore(h / "graph.sqlite"), Settings(home=h))
     return h
 
 
@@ -55,16 +55,16 @@ def client(home: Path) -> Iterator[TestClient]:
 def _copy_home(home: Path, tmp_path: Path) -> Path:
     h = tmp_path / "home"
     h.mkdir()
-    shutil.copy(home / "graph.json", h / "graph.json")
+    shutil.copy(home / "graph.sqlite", h / "graph.sqlite")
     return h
 
 
 @pytest.fixture
-def writable(home: Path, tmp_path: Path) -> Iterator[tuple[TestClient, NetworkxStore]]:
+def writable(home: Path, tmp_path: Path) -> Iterator[tuple[TestClient, SqliteStore]]:
     """An app with an API key over a copy of the demo graph (imports change it)."""
     h = _copy_home(home, tmp_path)
     settings = Settings(home=h, api_key=KEY, max_upload_bytes=16384, heavy_concurrency=64)  # 48 concurrent readers
-    store = NetworkxStore(h / "graph.json")
+    store = SqliteStore(h / "graph.sqlite")
     with TestClient(create_app(settings, store)) as c:
         yield c, store
 
@@ -91,7 +91,7 @@ def test_health_and_version(client: TestClient) -> None:
     assert h["counts"]["City"] == 18 and h["nodes"] == sum(h["counts"].values()) and h["relationships"] > 0
     assert h["writes_enabled"] is False
     v = client.get("/version").json()
-    assert v["name"] == "iekg" and v["version"] and v["store"] == "networkx"
+    assert v["name"] == "iekg" and v["version"] and v["store"] == "sqlite"
 
 
 def test_root_redirects_to_dashboard(client: TestClient) -> None:
@@ -125,12 +125,12 @@ def test_empty_graph_health(tmp_path: Path) -> None:
 
 
 def test_unexpected_error_is_a_500_problem(home: Path, tmp_path: Path) -> None:
-    class Broken(NetworkxStore):
+    class Broken(SqliteStore):
         def node_frame(self, *a: Any, **k: Any) -> Any:
             raise RuntimeError("boom")
 
     h = _copy_home(home, tmp_path)
-    with TestClient(create_app(Settings(home=h), Broken(h / "graph.json")), raise_server_exceptions=False) as c:
+    with TestClient(create_app(Settings(home=h), Broken(h / "graph.sqlite")), raise_server_exceptions=False) as c:
         body = problem(c.get("/cities"), 500, "internal-error")
         assert "boom" not in body["detail"] and "reference" in body["detail"]  # internals to the log only
 
@@ -152,7 +152,7 @@ LISTS = {
 @pytest.mark.parametrize("path", list(LISTS))
 def test_list_pages_totals_and_details(client: TestClient, home: Path, path: str) -> None:
     label, filters = LISTS[path]
-    n = len(NetworkxStore(home / "graph.json").nodes(label))
+    n = len(SqliteStore(home / "graph.sqlite").nodes(label))
     first = client.get(path, params={"limit": 3}).json()
     assert first["total"] == n and first["offset"] == 0 and first["limit"] == 3 and len(first["items"]) == min(3, n)
     ids = [i["id"] for i in first["items"]]
@@ -427,7 +427,7 @@ def test_import_needs_a_configured_key(client: TestClient) -> None:
     assert "IEKG_API_KEY" in body["detail"]
 
 
-def test_import_key_missing_or_wrong(writable: tuple[TestClient, NetworkxStore]) -> None:
+def test_import_key_missing_or_wrong(writable: tuple[TestClient, SqliteStore]) -> None:
     c, store = writable
     before = store.snapshot()
     r = _upload(c, [("enterprises.csv", GOOD_CSV)], key=None)
@@ -437,7 +437,7 @@ def test_import_key_missing_or_wrong(writable: tuple[TestClient, NetworkxStore])
     assert store.snapshot() == before
 
 
-def test_import_valid_csv_then_idempotent(writable: tuple[TestClient, NetworkxStore]) -> None:
+def test_import_valid_csv_then_idempotent(writable: tuple[TestClient, SqliteStore]) -> None:
     c, store = writable
     before = store.snapshot()
     # the graph is the demo, which holds illustrative rows of 开封: keep both (issue 10: never mixed silently)
@@ -459,10 +459,10 @@ def test_import_valid_csv_then_idempotent(writable: tuple[TestClient, NetworkxSt
     assert again["changed"] is False and not any(again["result"].values())
     assert store.snapshot() == after
     # the graph on disk is the one the API changed
-    assert NetworkxStore(store.path).snapshot() == after
+    assert SqliteStore(store.path).snapshot() == after
 
 
-def test_import_invalid_changes_nothing(writable: tuple[TestClient, NetworkxStore]) -> None:
+def test_import_invalid_changes_nothing(writable: tuple[TestClient, SqliteStore]) -> None:
     c, store = writable
     before = store.snapshot()
     r = _upload(c, [("enterprises.csv", GOOD_CSV), ("企业.csv", BAD_CSV)])
@@ -478,7 +478,7 @@ def test_import_invalid_changes_nothing(writable: tuple[TestClient, NetworkxStor
     assert c.get("/enterprises", params={"q": "开封测试"}).json()["total"] == 0
 
 
-def test_import_unknown_table_and_bad_names(writable: tuple[TestClient, NetworkxStore]) -> None:
+def test_import_unknown_table_and_bad_names(writable: tuple[TestClient, SqliteStore]) -> None:
     c, _ = writable
     body = problem(_upload(c, [("whatever.csv", GOOD_CSV)]), 422, "invalid-data")
     assert body["errors"][0]["code"] == "unknown_table" and body["errors"][0]["file"] == "whatever.csv"
@@ -488,7 +488,7 @@ def test_import_unknown_table_and_bad_names(writable: tuple[TestClient, Networkx
     problem(c.post("/imports", headers={"X-API-Key": KEY}), 422, "invalid-request")
 
 
-def test_import_xlsx_workbook(writable: tuple[TestClient, NetworkxStore]) -> None:
+def test_import_xlsx_workbook(writable: tuple[TestClient, SqliteStore]) -> None:
     c, store = writable
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -504,7 +504,7 @@ def test_import_xlsx_workbook(writable: tuple[TestClient, NetworkxStore]) -> Non
     assert r.json()["rows"] == {"enterprises": 2} and store.get("Enterprise:TEST-410200-E0002") is not None
 
 
-def test_import_too_large(writable: tuple[TestClient, NetworkxStore]) -> None:
+def test_import_too_large(writable: tuple[TestClient, SqliteStore]) -> None:
     c, store = writable
     before = store.snapshot()
     big = GOOD_CSV + b"".join(f"TEST-410200-X{i:05d},开封测试{i},410200,36,1\n".encode() for i in range(600))
@@ -526,7 +526,7 @@ def test_import_too_large(writable: tuple[TestClient, NetworkxStore]) -> None:
     assert store.snapshot() == before
 
 
-def test_api_sees_changes_made_by_the_cli(writable: tuple[TestClient, NetworkxStore], tmp_path: Path) -> None:
+def test_api_sees_changes_made_by_the_cli(writable: tuple[TestClient, SqliteStore], tmp_path: Path) -> None:
     c, store = writable
     f = tmp_path / "enterprises.csv"
     f.write_bytes(GOOD_CSV)
@@ -537,7 +537,7 @@ def test_api_sees_changes_made_by_the_cli(writable: tuple[TestClient, NetworkxSt
     assert c.get("/enterprises", params={"q": "开封测试"}).json()["total"] == 2
 
 
-def test_reads_during_imports_neither_fail_nor_deadlock(writable: tuple[TestClient, NetworkxStore]) -> None:
+def test_reads_during_imports_neither_fail_nor_deadlock(writable: tuple[TestClient, SqliteStore]) -> None:
     """More concurrent readers than the server has worker threads, while imports take the write lock."""
     import threading
     import time
@@ -571,7 +571,7 @@ def test_cors_only_when_configured(client: TestClient, home: Path) -> None:
     origin = {"Origin": "http://127.0.0.1:9000"}
     assert "access-control-allow-origin" not in client.get("/health", headers=origin).headers
     settings = Settings(home=home, cors_origins=["http://127.0.0.1:9000"])
-    with TestClient(create_app(settings, NetworkxStore(home / "graph.json"))) as c:
+    with TestClient(create_app(settings, SqliteStore(home / "graph.sqlite"))) as c:
         r = c.get("/health", headers=origin)
         assert r.headers["access-control-allow-origin"] == "http://127.0.0.1:9000"
         pre = c.options("/imports", headers={**origin, "Access-Control-Request-Method": "POST",

@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient
 from iekg import service
 from iekg.api import jobs
 from iekg.api.main import create_app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -56,20 +56,20 @@ def problem(r: Any, status: int, kind: str | None = None) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     h = tmp_path_factory.mktemp("hardening-home")
-    service.build(NetworkxStore(h / "graph.json"), Settings(home=h))
+    service.build(SqliteStore(h / "graph.sqlite"), Settings(home=h))
     return h
 
 
 def _copy(home: Path, tmp_path: Path) -> Path:
     h = tmp_path / "home"
     h.mkdir()
-    shutil.copy(home / "graph.json", h / "graph.json")
+    shutil.copy(home / "graph.sqlite", h / "graph.sqlite")
     return h
 
 
-def _app(home: Path, tmp_path: Path, **kw: Any) -> tuple[Any, NetworkxStore]:
+def _app(home: Path, tmp_path: Path, **kw: Any) -> tuple[Any, SqliteStore]:
     h = _copy(home, tmp_path)
-    store = NetworkxStore(h / "graph.json")
+    store = SqliteStore(h / "graph.sqlite")
     settings = Settings(home=h, api_key=KEY, upload_dir=tmp_path / "uploads", **kw)
     return create_app(settings, store), store
 
@@ -300,22 +300,22 @@ def test_api_key_is_checked_before_the_body_is_read(home: Path, tmp_path: Path) 
 
 def test_non_ascii_key_warns_at_start(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="iekg.api"):
-        create_app(Settings(home=tmp_path, api_key="密钥123"), NetworkxStore())
+        create_app(Settings(home=tmp_path, api_key="密钥123"), SqliteStore())
     assert any("non-ASCII" in r.getMessage() for r in caplog.records)
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="iekg.api"):
-        create_app(Settings(home=tmp_path, api_key="ascii-key"), NetworkxStore())
+        create_app(Settings(home=tmp_path, api_key="ascii-key"), SqliteStore())
     assert not any("non-ASCII" in r.getMessage() for r in caplog.records)
 
 
 def test_errors_do_not_leak_internals(home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    class Broken(NetworkxStore):
+    class Broken(SqliteStore):
         def node_frame(self, *a: Any, **k: Any) -> Any:
             raise RuntimeError("secret internal detail at /srv/iekg/graph.json")
 
     h = _copy(home, tmp_path)
     with caplog.at_level(logging.ERROR, logger="iekg.api"), \
-            TestClient(create_app(Settings(home=h), Broken(h / "graph.json")), raise_server_exceptions=False) as c:
+            TestClient(create_app(Settings(home=h), Broken(h / "graph.sqlite")), raise_server_exceptions=False) as c:
         body = problem(c.get("/cities"), 500, "internal-error")
     assert "secret" not in body["detail"] and "/srv" not in body["detail"] and "RuntimeError" not in body["detail"]
     ref = re.search(r"reference ([0-9a-f]{12})", body["detail"])
@@ -415,10 +415,10 @@ def test_leftovers_of_crashed_writes_are_removed_at_start(home: Path, tmp_path: 
     fresh_tmp = h / ".graph-being-written.json"  # a write in progress (touched just now) stays
     fresh_tmp.write_text("{", encoding="utf-8")
     settings = Settings(home=h, upload_dir=uploads)
-    with TestClient(create_app(settings, NetworkxStore(h / "graph.json"))) as c:
+    with TestClient(create_app(settings, SqliteStore(h / "graph.sqlite"))) as c:
         assert c.get("/health").status_code == 200
     assert not crashed.exists() and not crashed_export.exists() and not old_tmp.exists()
-    assert running.exists() and other.exists() and fresh_tmp.exists() and (h / "graph.json").exists()
+    assert running.exists() and other.exists() and fresh_tmp.exists() and (h / "graph.sqlite").exists()
 
 
 # -------------------------------------------------------------------------------- a failing Neo4j

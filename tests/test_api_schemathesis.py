@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: 
 
 from iekg import service  # noqa: E402
 from iekg.api.main import create_app  # noqa: E402
-from iekg.graph.nxstore import NetworkxStore  # noqa: E402
+from iekg.graph.sqlitestore import SqliteStore  # noqa: E402
 from iekg.settings import Settings  # noqa: E402
 
 KEY = "schemathesis-key"
@@ -35,7 +35,7 @@ CROSS_PARAMETER_RULES = {("GET", "/analysis/alignment"), ("GET", "/analysis/gaps
 
 def _operations() -> list[tuple[str, str]]:
     """The operations of the schema (from an app over an empty in-memory graph: cheap at collection)."""
-    spec = create_app(Settings(), NetworkxStore()).openapi()
+    spec = create_app(Settings(), SqliteStore()).openapi()
     return [(m.upper(), p) for p, item in spec["paths"].items() for m in item]
 
 
@@ -45,11 +45,11 @@ OPERATIONS = _operations()
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Any:
     home = tmp_path_factory.mktemp("st-home")
-    service.build(NetworkxStore(home / "graph.json"), Settings(home=home))
+    service.build(SqliteStore(home / "graph.sqlite"), Settings(home=home))
     copy = tmp_path_factory.mktemp("st-copy")
-    shutil.copy(home / "graph.json", copy / "graph.json")  # imports may write: a graph of its own
+    shutil.copy(home / "graph.sqlite", copy / "graph.sqlite")  # imports may write: a graph of its own
     app = create_app(Settings(home=copy, api_key=KEY, max_upload_bytes=64 * 1024),
-                     NetworkxStore(Path(copy) / "graph.json"))
+                     SqliteStore(Path(copy) / "graph.sqlite"))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
@@ -75,7 +75,7 @@ def test_operation_conforms(api_schema: Any, method: str, path: str) -> None:
 def test_every_documented_error_is_a_problem() -> None:
     """Every 4xx/5xx the document lists is application/problem+json with the Problem schema (issue 12): the
     status_code_conformance check above then holds the server to exactly these codes."""
-    spec = create_app(Settings(), NetworkxStore()).openapi()
+    spec = create_app(Settings(), SqliteStore()).openapi()
     for path, item in spec["paths"].items():
         for method, op in item.items():
             codes = {int(c) for c in op["responses"] if c.isdigit()}

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from iekg import service
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
 from iekg.settings import Settings
 
@@ -108,7 +108,7 @@ def _app(home: Path) -> Any:
     try:
         from iekg.api.main import create_app
     except ImportError:
-        app = _stub_app(NetworkxStore(home / "graph.json"))
+        app = _stub_app(SqliteStore(home / "graph.sqlite"))
     else:
         app = create_app(Settings(home=home))
     paths = {getattr(r, "path", "") for r in app.routes} | set(app.openapi().get("paths", {}))
@@ -123,7 +123,7 @@ def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     import uvicorn
 
     home = tmp_path_factory.mktemp("browser_demo")
-    service.build(NetworkxStore(home / "graph.json"), Settings(home=home))
+    service.build(SqliteStore(home / "graph.sqlite"), Settings(home=home))
     config = uvicorn.Config(_app(home), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)

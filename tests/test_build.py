@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import graph_state
 from typer.testing import CliRunner
 
 from iekg.cli import app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 
 runner = CliRunner()
 
@@ -45,7 +46,7 @@ def test_demo_graph_has_what_the_issue_asks_for(demo_home: Path) -> None:
 
 
 def test_provenance_public_vs_illustrative(demo_home: Path) -> None:
-    store = NetworkxStore(demo_home / "graph.json")
+    store = SqliteStore(demo_home / "graph.sqlite")
     inst = store.get("Institution:4141010459")  # 郑州大学, from the MOE list
     assert inst is not None and inst.props["name"] == "郑州大学"
     assert inst.props["source_kind"] == "public" and "教育部" in inst.props["source"] or "MOE" in inst.props["source"]
@@ -66,7 +67,7 @@ def test_build_is_deterministic_and_import_twice_changes_nothing(demo_home: Path
     other = tmp_path / "again"
     r = runner.invoke(app, ["--home", str(other), "build", "--format", "json"])
     assert r.exit_code == 0, r.output
-    assert NetworkxStore(other / "graph.json").snapshot() == NetworkxStore(demo_home / "graph.json").snapshot()
+    assert SqliteStore(other / "graph.sqlite").snapshot() == SqliteStore(demo_home / "graph.sqlite").snapshot()
     demo = Path(__file__).resolve().parent.parent / "iekg" / "data" / "demo"
     r = runner.invoke(app, ["--home", str(other), "import", str(demo), "--format", "json"])
     assert r.exit_code == 0, r.output
@@ -96,7 +97,7 @@ def test_no_demo_with_public_lists(public_dir: Path, tmp_path: Path) -> None:
     n = json.loads(r.stdout)["nodes"]
     assert n["Institution"] == 178 and n["Major"] == 2255 and n["Industry"] == 1957 and n["City"] == 18
     assert "Enterprise" not in n
-    store = NetworkxStore(tmp_path / "graph.json")
+    store = SqliteStore(tmp_path / "graph.sqlite")
     assert store.get("Industry:37").props["name"] == "铁路、船舶、航空航天和其他运输设备制造业"  # reference wins
     renamed = store.get("Institution:4141010472")
     assert renamed is not None
@@ -105,7 +106,7 @@ def test_no_demo_with_public_lists(public_dir: Path, tmp_path: Path) -> None:
 def test_build_with_bad_data_changes_nothing(demo_home: Path, tmp_path: Path) -> None:
     home = tmp_path / "h"
     assert runner.invoke(app, ["--home", str(home), "build", "--no-demo"]).exit_code == 0
-    before = (home / "graph.json").read_bytes()
+    before = graph_state(home / "graph.sqlite")
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "institutions.csv").write_text("学校标识码,学校名称,所在城市代码,办学层次\n414101045,某学院,410100,本科\n",
@@ -115,4 +116,4 @@ def test_build_with_bad_data_changes_nothing(demo_home: Path, tmp_path: Path) ->
     issues = json.loads(r.stdout)["issues"]
     errors = [(i["row"], i["column"], i["code"]) for i in issues if i["severity"] == "error"]
     assert errors == [(2, "学校标识码", "leading_zero")]
-    assert (home / "graph.json").read_bytes() == before
+    assert graph_state(home / "graph.sqlite") == before

@@ -10,10 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import graph_state
 from typer.testing import CliRunner
 
 from iekg.cli import app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.loaders.values import uscc_check_char
 
 E1 = "91410200MA44AB12CW"
@@ -75,7 +76,7 @@ def test_import_json_report_and_result(tmp_path: Path):
         "issues": [], "changed": True,
         "result": {"nodes_created": 9, "nodes_updated": 0, "rels_created": 9, "rels_updated": 0, "rels_deleted": 0},
     }
-    assert (tmp_path / "home" / "graph.json").is_file()
+    assert (tmp_path / "home" / "graph.sqlite").is_file()
 
 
 def test_import_table_output(tmp_path: Path):
@@ -88,12 +89,12 @@ def test_import_table_output(tmp_path: Path):
 
 
 def test_import_twice_changes_nothing(home: Path, tmp_path: Path):
-    before = NetworkxStore(home / "graph.json").snapshot()
+    before = SqliteStore(home / "graph.sqlite").snapshot()
     res = iekg(home, "import", str(tmp_path / "small"), "--format", "json")
     assert res.exit_code == 0
     data = as_json(res)
     assert (data["changed"], data["result"]) == (False, ZERO)
-    assert NetworkxStore(home / "graph.json").snapshot() == before
+    assert SqliteStore(home / "graph.sqlite").snapshot() == before
 
 
 def test_import_single_files_and_multiple_paths(tmp_path: Path):
@@ -111,7 +112,7 @@ def test_info_json_counts(home: Path):
     res = iekg(home, "info", "--format", "json")
     assert res.exit_code == 0
     assert as_json(res) == {
-        "store": "networkx", "nodes": NODES, "relationships": RELS, "total_nodes": 9, "total_relationships": 9,
+        "store": "sqlite", "nodes": NODES, "relationships": RELS, "total_nodes": 9, "total_relationships": 9,
         "nodes_by_source_kind": {"user": 9},
     }
 
@@ -119,7 +120,7 @@ def test_info_json_counts(home: Path):
 def test_info_of_an_empty_home(tmp_path: Path):
     res = iekg(tmp_path / "empty", "info", "--format", "json")
     assert res.exit_code == 0
-    assert as_json(res) == {"store": "networkx", "nodes": {}, "relationships": {}, "total_nodes": 0,
+    assert as_json(res) == {"store": "sqlite", "nodes": {}, "relationships": {}, "total_nodes": 0,
                             "total_relationships": 0, "nodes_by_source_kind": {}}
 
 
@@ -235,7 +236,7 @@ def test_search_table(home: Path):
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str]):
     res = iekg(tmp_path / "home", *args)
     assert res.exit_code == 2, (args, res.output)
-    assert not (tmp_path / "home" / "graph.json").exists()
+    assert not (tmp_path / "home" / "graph.sqlite").exists()
 
 
 # -------------------------------------------------------------------------------------- data errors
@@ -247,7 +248,7 @@ BROKEN = {
 
 
 def test_data_errors_exit_1_with_a_json_report(home: Path, tmp_path: Path):
-    before = (home / "graph.json").read_bytes()
+    before = graph_state(home / "graph.sqlite")
     folder = write(tmp_path / "broken", BROKEN)
     res = iekg(home, "import", str(folder), "--format", "json")
     assert res.exit_code == 1
@@ -263,7 +264,7 @@ def test_data_errors_exit_1_with_a_json_report(home: Path, tmp_path: Path):
          "message": "院校(institutions) 表引用的 城市(cities)「410900」在本次导入和图中都不存在",
          "fix": "先在 cities 表中添加 410900，或更正此代码", "sheet": None, "table": "institutions"},
     ]
-    assert (home / "graph.json").read_bytes() == before
+    assert graph_state(home / "graph.sqlite") == before
 
 
 def test_data_errors_table_output(home: Path, tmp_path: Path):
@@ -290,8 +291,8 @@ def test_unknown_table_file_is_a_data_error(tmp_path: Path):
 
 # ----------------------------------------------------------------------------------------- validate
 def test_validate_never_changes_the_graph(home: Path, tmp_path: Path):
-    graph = home / "graph.json"
-    before = graph.read_bytes()
+    graph = home / "graph.sqlite"
+    before = graph_state(graph)
     valid = write(tmp_path / "valid", {
         "institutions.csv": "学校标识码,学校名称,所在城市代码,办学层次\n4141019999,开封文化艺术职业学院,410200,高职专科\n"})
     res = iekg(home, "validate", str(valid), "--format", "json")
@@ -299,14 +300,14 @@ def test_validate_never_changes_the_graph(home: Path, tmp_path: Path):
     data = as_json(res)
     assert (data["ok"], data["errors"], data["changed"], data["result"]) == (True, 0, False, None)
     assert data["rows"] == {"institutions": 1}
-    assert graph.read_bytes() == before
+    assert graph_state(graph) == before
     res = iekg(home, "validate", str(valid))
     assert res.exit_code == 0
     assert "校验通过: institutions 1" in res.stdout
     res = iekg(home, "validate", str(write(tmp_path / "broken", BROKEN)), "--format", "json")
     assert res.exit_code == 1
     assert as_json(res)["errors"] == 2
-    assert graph.read_bytes() == before
+    assert graph_state(graph) == before
     info = as_json(iekg(home, "info", "--format", "json"))
     assert (info["nodes"], info["relationships"]) == (NODES, RELS)
 
@@ -315,7 +316,7 @@ def test_validate_on_an_empty_home_creates_no_graph(tmp_path: Path):
     res = iekg(tmp_path / "home", "validate", str(write(tmp_path / "small", SMALL)), "--format", "json")
     assert res.exit_code == 0
     assert as_json(res)["rows"]["institutions"] == 1
-    assert not (tmp_path / "home" / "graph.json").exists()
+    assert not (tmp_path / "home" / "graph.sqlite").exists()
 
 
 def test_validate_checks_references_against_the_graph(home: Path, tmp_path: Path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from iekg import service
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
 from iekg.queries.relations import partners_for_enterprise
 from iekg.settings import PACKAGE_DATA, Settings
@@ -32,7 +32,7 @@ def _weights() -> dict[str, dict[str, float]]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
     home = tmp_path_factory.mktemp("cw_demo")
-    store = NetworkxStore(home / "graph.json")
+    store = SqliteStore(home / "graph.sqlite")
     service.build(store, Settings(home=home))
     return store
 

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from iekg import service
-from iekg.graph.nxstore import NetworkxStore
 from iekg.graph.schema import compact_key
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
 from iekg.queries import drafts
 from iekg.queries.alignment import Scope, alignment
@@ -50,7 +50,7 @@ SMALL = {
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
     home = tmp_path_factory.mktemp("drafts_demo")
-    store = NetworkxStore(home / "graph.json")
+    store = SqliteStore(home / "graph.sqlite")
     service.build(store, Settings(home=home))
     return store
 
@@ -62,7 +62,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Store:
     data.mkdir()
     for name, text in SMALL.items():
         (data / name).write_text(text, encoding="utf-8")
-    store = NetworkxStore(home / "graph.json")
+    store = SqliteStore(home / "graph.sqlite")
     service.build(store, Settings(home=home), [data], demo=False)
     return store
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from iekg import service
 from iekg.cli import app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
 from iekg.queries import drafts
 from iekg.queries.alignment import Scope
@@ -57,7 +57,7 @@ SMALL = {
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
     home = tmp_path_factory.mktemp("fit_demo")
-    store = NetworkxStore(home / "graph.json")
+    store = SqliteStore(home / "graph.sqlite")
     service.build(store, Settings(home=home))
     return store
 
@@ -69,7 +69,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Store:
     data.mkdir()
     for name, text in SMALL.items():
         (data / name).write_text(text, encoding="utf-8")
-    store = NetworkxStore(home / "graph.json")
+    store = SqliteStore(home / "graph.sqlite")
     service.build(store, Settings(home=home), [data], demo=False)
     return store
 

@@ -19,7 +19,7 @@ from iekg import service
 from iekg.api.main import create_app
 from iekg.cli import app as cli_app
 from iekg.graph import export
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet, Store
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
@@ -50,7 +50,7 @@ def _fill(store: Store) -> None:
 @pytest.fixture(params=["networkx", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     if request.param == "networkx":
-        s: Store = NetworkxStore()
+        s: Store = SqliteStore()
         _fill(s)
         yield s
         return
@@ -131,7 +131,7 @@ def test_city_subgraph(store: Store, tmp_path: Path) -> None:
 
 
 def test_city_subgraph_never_reads_the_whole_graph(monkeypatch: pytest.MonkeyPatch) -> None:
-    s = NetworkxStore()
+    s = SqliteStore()
     _fill(s)
 
     def whole(*_a: Any, **_k: Any) -> Any:
@@ -145,7 +145,7 @@ def test_city_subgraph_never_reads_the_whole_graph(monkeypatch: pytest.MonkeyPat
 
 
 def test_control_characters_become_replacement_characters(tmp_path: Path) -> None:
-    s = NetworkxStore()
+    s = SqliteStore()
     _fill(s)
     c = ChangeSet()
     c.add_node("City", "410100", {"note": "旧数据\x07响铃\x1b[31m"})
@@ -157,7 +157,7 @@ def test_control_characters_become_replacement_characters(tmp_path: Path) -> Non
 
 def test_cli_and_api(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    _fill(NetworkxStore(home / "graph.json"))
+    _fill(SqliteStore(home / "graph.sqlite"))
     out = tmp_path / "开封.gexf"
     r = runner.invoke(cli_app, ["--home", str(home), "export", "graph", "--format", "gexf", "--city", "410200",
                                 "-o", str(out)])

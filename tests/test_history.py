@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from iekg import service
 from iekg.api.main import create_app
 from iekg.cli import app as cli_app
-from iekg.graph.nxstore import NetworkxStore
 from iekg.graph.schema import AUDIT_LABEL
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet, Store, StoreError, audit_entry
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
@@ -52,7 +52,7 @@ def _sha(p: Path) -> str:
 @pytest.fixture(params=["networkx", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     if request.param == "networkx":
-        s: Store = NetworkxStore()
+        s: Store = SqliteStore()
         _base(s)
         yield s
         return
@@ -153,22 +153,21 @@ def test_history_survives_fresh_writes_and_clear(store: Store, tmp_path: Path) -
     assert store.counts() == ({}, {})
 
 
-def test_history_is_kept_in_the_networkx_file(tmp_path: Path) -> None:
-    path = tmp_path / "graph.json"
-    s = NetworkxStore(path)
+def test_history_is_kept_in_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "graph.sqlite"
+    s = SqliteStore(path)
     _base(s)
     f = tmp_path / "enterprises.csv"
     f.write_text(ENTERPRISES, encoding="utf-8")
     service.import_paths(s, [f], who="a", via="cli")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["format"] == "iekg-graph" and data["version"] == 1
-    assert [e["who"] for e in data["imports"]] == ["a"]
-    assert NetworkxStore(path).import_history() == s.import_history()
+    again = SqliteStore(path)  # another process opening the home reads the same history
+    assert [e["who"] for e in again.import_history()][:1] == ["a"]
+    assert again.import_history() == s.import_history()
 
 
 def test_build_records_every_input_file(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
-    s = NetworkxStore(settings.graph_file)
+    s = SqliteStore(settings.db_file)
     f = tmp_path / "enterprises.csv"
     f.write_text(ENTERPRISES, encoding="utf-8")
     outcome = service.build(s, settings, [f], demo=False, who="builder")
@@ -182,15 +181,15 @@ def test_build_records_every_input_file(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------- the API
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[tuple[TestClient, NetworkxStore]]:
-    s = NetworkxStore(tmp_path / "graph.json")
+def api(tmp_path: Path) -> Iterator[tuple[TestClient, SqliteStore]]:
+    s = SqliteStore(tmp_path / "graph.sqlite")
     _base(s)
     settings = Settings(home=tmp_path, api_key=KEY, api_key_label="开封市教育局")
     with TestClient(create_app(settings, s)) as c:
         yield c, s
 
 
-def test_get_imports_lists_api_imports(api: tuple[TestClient, NetworkxStore]) -> None:
+def test_get_imports_lists_api_imports(api: tuple[TestClient, SqliteStore]) -> None:
     c, s = api
     r = c.get("/imports")
     assert r.status_code == 200 and r.json() == []
@@ -227,7 +226,7 @@ def test_api_key_label_defaults_to_api_key(tmp_path: Path, monkeypatch: pytest.M
 # ------------------------------------------------------------------------------------------- the CLI
 def test_cli_history_json_prints_the_import(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    _base(NetworkxStore(home / "graph.json"))
+    _base(SqliteStore(home / "graph.sqlite"))
     f = tmp_path / "enterprises.csv"
     f.write_text(ENTERPRISES, encoding="utf-8")
     r = runner.invoke(cli_app, ["--home", str(home), "history"])

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from iekg import service, textsafe
 from iekg.cli import app as cli_app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet, Store
 from iekg.queries import drafts
 from iekg.settings import Settings
@@ -63,7 +63,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Store:
     data.mkdir()
     for name, text in SMALL.items():
         (data / name).write_text(text, encoding="utf-8")
-    store = NetworkxStore(home / "graph.json")
+    store = SqliteStore(home / "graph.sqlite")
     service.build(store, Settings(home=home), [data], demo=False)
     return store
 
@@ -224,7 +224,7 @@ def test_docx_line_break_direct(tmp_path: Path) -> None:
 def test_terminal_output_has_no_escape_sequences(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    store = NetworkxStore(home / "graph.json")
+    store = SqliteStore(home / "graph.sqlite")
     changes = ChangeSet()
     name = "\x1b[31m红色\x1b[0m[bold red]粗[/bold red]\x9b2J\u202e反向"
     changes.add_node("Enterprise", "T-HOSTILE-1", {"id": "T-HOSTILE-1", "name": name, "city_code": CITY,

@@ -14,14 +14,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import graph_state
 from typer.testing import CliRunner
 
 from iekg.cli import app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
 from iekg.loaders.report import ImportFailed, Issue, Report
 from iekg.loaders.values import uscc_check_char
+from iekg.service import copy_graph
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -87,7 +89,7 @@ def write(folder: Path, files: dict[str, str], encoding: str = "utf-8") -> Path:
     return folder
 
 
-def load(store: NetworkxStore, *paths: Path, dry_run: bool = False):
+def load(store: SqliteStore, *paths: Path, dry_run: bool = False):
     report = Report()
     tables = read_paths(paths, report)
     if not report.ok:
@@ -95,7 +97,7 @@ def load(store: NetworkxStore, *paths: Path, dry_run: bool = False):
     return pipeline.load(store, tables, report, dry_run=dry_run)
 
 
-def failing(store: NetworkxStore, *paths: Path) -> list[Issue]:
+def failing(store: SqliteStore, *paths: Path) -> list[Issue]:
     """Import ``paths``, which must fail; return the errors."""
     with pytest.raises(ImportFailed) as info:
         load(store, *paths)
@@ -107,9 +109,9 @@ def brief(i: Issue) -> tuple:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> NetworkxStore:
+def store(tmp_path: Path) -> SqliteStore:
     """A graph (on disk) holding the valid base."""
-    s = NetworkxStore(tmp_path / "home" / "graph.json")
+    s = SqliteStore(tmp_path / "home" / "graph.sqlite")
     load(s, write(tmp_path / "base", BASE))
     return s
 
@@ -120,7 +122,7 @@ def test_uscc_constants_are_valid():
         assert uscc_check_char(code[:17]) == code[17]
 
 
-def test_base_loads_with_exact_counts(store: NetworkxStore):
+def test_base_loads_with_exact_counts(store: SqliteStore):
     nodes, rels = store.counts()
     assert nodes == dict(sorted(BASE_NODES.items()))
     assert rels == dict(sorted(BASE_RELS.items()))
@@ -153,7 +155,7 @@ INSTITUTION_BI = (
 
 
 @pytest.mark.parametrize("text", [INSTITUTION_ZH, INSTITUTION_EN, INSTITUTION_BI], ids=["zh", "en", "bilingual"])
-def test_chinese_english_and_bilingual_headers_give_the_same_graph(tmp_path: Path, store: NetworkxStore, text: str):
+def test_chinese_english_and_bilingual_headers_give_the_same_graph(tmp_path: Path, store: SqliteStore, text: str):
     report, result = load(store, write(tmp_path / "in", {"institutions.csv": text}))
     assert report.issues == []
     assert result is not None and result.as_dict() == {
@@ -168,7 +170,7 @@ def test_chinese_english_and_bilingual_headers_give_the_same_graph(tmp_path: Pat
     assert city.uid == "City:410200"
 
 
-def test_issue_names_the_header_as_written(tmp_path: Path, store: NetworkxStore):
+def test_issue_names_the_header_as_written(tmp_path: Path, store: SqliteStore):
     text = (
         '学校标识码 / id,*学校名称,"所在城市代码\ncity_code",办学层次(必填)\n'
         "414101999,开封文化艺术职业学院,41020,大学\n"
@@ -186,7 +188,7 @@ def test_issue_names_the_header_as_written(tmp_path: Path, store: NetworkxStore)
     assert errors[2].fix.startswith("可选值：本科、职业本科、高职专科、中职、技工；是否应为「本科」?")
 
 
-def test_a_title_row_above_the_header_shifts_the_row_numbers(tmp_path: Path, store: NetworkxStore):
+def test_a_title_row_above_the_header_shifts_the_row_numbers(tmp_path: Path, store: SqliteStore):
     text = (
         "开封市高职院校名单（2024年）,,,,\n"
         "学校标识码,学校名称,所在城市代码,办学层次,举办性质\n"
@@ -197,7 +199,7 @@ def test_a_title_row_above_the_header_shifts_the_row_numbers(tmp_path: Path, sto
     assert [brief(i) for i in errors] == [("institutions.csv", None, 4, "办学层次", "大学", "enum")]
 
 
-def test_unknown_extra_columns_are_kept_as_properties(tmp_path: Path, store: NetworkxStore):
+def test_unknown_extra_columns_are_kept_as_properties(tmp_path: Path, store: SqliteStore):
     folder = write(tmp_path / "in", {
         "institutions.csv": "学校标识码,学校名称,所在城市代码,办学层次,备注,website\n"
                             "4141019999,开封文化艺术职业学院,410200,高职专科,2024年新建,https://example.edu.cn\n",
@@ -213,13 +215,13 @@ def test_unknown_extra_columns_are_kept_as_properties(tmp_path: Path, store: Net
     assert (rel.props["year"], rel.props["enrollment"], rel.props["备注"]) == (2024, 320, "订单班为主")
 
 
-def test_missing_required_column(tmp_path: Path, store: NetworkxStore):
+def test_missing_required_column(tmp_path: Path, store: SqliteStore):
     errors = failing(store, write(tmp_path / "in", {
         "institutions.csv": "学校标识码,学校名称,办学层次\n4141019999,开封文化艺术职业学院,高职专科\n"}))
     assert [brief(i) for i in errors][0] == ("institutions.csv", None, 1, "所在城市代码", None, "missing_column")
 
 
-def test_required_value_empty(tmp_path: Path, store: NetworkxStore):
+def test_required_value_empty(tmp_path: Path, store: SqliteStore):
     errors = failing(store, write(tmp_path / "in", {
         "institutions.csv": "学校标识码,学校名称,所在城市代码,办学层次\n4141019999,,410200,高职专科\n"}))
     assert [brief(i) for i in errors] == [("institutions.csv", None, 2, "学校名称", "", "required")]
@@ -227,7 +229,7 @@ def test_required_value_empty(tmp_path: Path, store: NetworkxStore):
 
 
 def test_codes_with_leading_zeros_stay_strings(tmp_path: Path):
-    s = NetworkxStore()
+    s = SqliteStore()
     report, _ = load(s, write(tmp_path / "in", {
         "major_divisions.csv": "专业大类代码,专业大类名称,层次\n08,工学,本科\n",
         "major_categories.csv": "专业类代码,专业类名称,专业大类代码,层次\n0809,计算机类,08,本科\n",
@@ -245,7 +247,7 @@ def test_codes_with_leading_zeros_stay_strings(tmp_path: Path):
     assert s.get("Industry:051").props["level"] == "中类"
 
 
-def test_blank_lines_keep_excel_row_numbers_and_example_rows_are_skipped(tmp_path: Path, store: NetworkxStore):
+def test_blank_lines_keep_excel_row_numbers_and_example_rows_are_skipped(tmp_path: Path, store: SqliteStore):
     text = (
         "学校标识码,学校名称,所在城市代码,办学层次\n"
         "示例：4141010000,示例学院,410200,本科\n"
@@ -263,7 +265,7 @@ def test_blank_lines_keep_excel_row_numbers_and_example_rows_are_skipped(tmp_pat
     assert report.tables == {"institutions": 2}
 
 
-def test_utf16_tab_separated_text_export(tmp_path: Path, store: NetworkxStore):
+def test_utf16_tab_separated_text_export(tmp_path: Path, store: SqliteStore):
     # Excel's "Unicode text" export: UTF-16 with BOM, tab-separated, CRLF
     text = "学校标识码\t学校名称\t所在城市代码\t办学层次\r\n4141019999\t开封文化艺术职业学院\t410200\t高职专科\r\n"
     folder = tmp_path / "in"
@@ -274,7 +276,7 @@ def test_utf16_tab_separated_text_export(tmp_path: Path, store: NetworkxStore):
     assert store.get("Institution:4141019999").props["name"] == "开封文化艺术职业学院"
 
 
-def test_a_header_only_file_imports_nothing(tmp_path: Path, store: NetworkxStore):
+def test_a_header_only_file_imports_nothing(tmp_path: Path, store: SqliteStore):
     # An import that would add nothing says so, as an error (docs/guide.md; tests/test_hostile_files.py).
     before = store.snapshot()
     with pytest.raises(ImportFailed) as exc:
@@ -294,10 +296,10 @@ ENCODED = {
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
-def test_encodings_are_read_without_being_told(tmp_path: Path, store: NetworkxStore, encoding: str):
+def test_encodings_are_read_without_being_told(tmp_path: Path, store: SqliteStore, encoding: str):
     before = store.snapshot()
-    reference = NetworkxStore()
-    reference.g = store.g.copy()
+    reference = SqliteStore()
+    reference.apply(copy_graph(store))
     load(reference, write(tmp_path / "utf8", ENCODED))
     report, _ = load(store, write(tmp_path / encoding, ENCODED, encoding))
     assert [(i.code, i.row, i.value, i.repaired) for i in report.issues] == [("synonym", 3, "职教本科", "职业本科")]
@@ -307,7 +309,7 @@ def test_encodings_are_read_without_being_told(tmp_path: Path, store: NetworkxSt
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
-def test_encodings_give_the_same_errors(tmp_path: Path, store: NetworkxStore, encoding: str):
+def test_encodings_give_the_same_errors(tmp_path: Path, store: SqliteStore, encoding: str):
     text = "学校标识码,学校名称,所在城市代码,办学层次\n4141019999,开封文化艺术职业学院,410200,大学\n"
     errors = failing(store, write(tmp_path / encoding, {"institutions.csv": text}, encoding))
     assert [brief(i) for i in errors] == [("institutions.csv", None, 2, "办学层次", "大学", "enum")]
@@ -343,7 +345,7 @@ def _workbook(path: Path) -> Path:
     return path
 
 
-def test_xlsx_title_row_merged_group_header_numbers_and_percentages(tmp_path: Path, store: NetworkxStore):
+def test_xlsx_title_row_merged_group_header_numbers_and_percentages(tmp_path: Path, store: SqliteStore):
     book = _workbook(tmp_path / "开封数据.xlsx")
     before = store.snapshot()
     with pytest.raises(ImportFailed) as info:
@@ -359,7 +361,7 @@ def test_xlsx_title_row_merged_group_header_numbers_and_percentages(tmp_path: Pa
     assert store.snapshot() == before
 
 
-def test_xlsx_valid_rows_load_with_percentages_read_as_rates(tmp_path: Path, store: NetworkxStore):
+def test_xlsx_valid_rows_load_with_percentages_read_as_rates(tmp_path: Path, store: SqliteStore):
     book = _workbook(tmp_path / "开封数据.xlsx")
     wb = openpyxl.load_workbook(book)
     wb["院校"].delete_rows(5)
@@ -379,7 +381,7 @@ def test_xlsx_valid_rows_load_with_percentages_read_as_rates(tmp_path: Path, sto
     assert offers[("510201", 2024)]["leading"] is True
 
 
-def test_xlsx_percentage_cell_above_100_percent_is_an_error(tmp_path: Path, store: NetworkxStore):
+def test_xlsx_percentage_cell_above_100_percent_is_an_error(tmp_path: Path, store: SqliteStore):
     # The user sees 120% in Excel (the cell holds 1.2 with the number format 0%): not a rate, not 1.2%.
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -396,7 +398,7 @@ def test_xlsx_percentage_cell_above_100_percent_is_an_error(tmp_path: Path, stor
     assert store.snapshot() == before
 
 
-def test_xlsx_crosswalk_weights_formatted_as_percentages(tmp_path: Path, store: NetworkxStore):
+def test_xlsx_crosswalk_weights_formatted_as_percentages(tmp_path: Path, store: SqliteStore):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "crosswalk"
@@ -411,7 +413,7 @@ def test_xlsx_crosswalk_weights_formatted_as_percentages(tmp_path: Path, store: 
     assert _aligns(store, "5102") == {"651": 0.7, "6513": 0.3}
 
 
-def test_xlsx_category_code_stored_as_number(tmp_path: Path, store: NetworkxStore):
+def test_xlsx_category_code_stored_as_number(tmp_path: Path, store: SqliteStore):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "majors"
@@ -423,7 +425,7 @@ def test_xlsx_category_code_stored_as_number(tmp_path: Path, store: NetworkxStor
     assert errors[0].fix == "改为 0809，并将该列设为文本格式"
 
 
-def test_csv_code_that_lost_its_leading_zero(tmp_path: Path, store: NetworkxStore):
+def test_csv_code_that_lost_its_leading_zero(tmp_path: Path, store: SqliteStore):
     errors = failing(store, write(tmp_path / "in", {"programs.csv": "学校标识码,专业代码,年份\n4141010842,80901,2024\n"}))
     assert [brief(i) for i in errors] == [("programs.csv", None, 2, "专业代码", "80901", "leading_zero")]
     assert "080901" in errors[0].fix
@@ -503,7 +505,7 @@ REF_CASES = [
 @pytest.mark.parametrize(("file", "content", "row", "column", "value", "side", "target"), REF_CASES,
                          ids=[f"{c[0]}:{c[3]}" for c in REF_CASES])
 def test_every_reference_kind_missing_is_an_error_naming_both_sides(
-        tmp_path: Path, store: NetworkxStore, file, content, row, column, value, side, target):
+        tmp_path: Path, store: SqliteStore, file, content, row, column, value, side, target):
     before = store.snapshot()
     folder = write(tmp_path / "in", {file: content})
     errors = failing(store, folder)
@@ -513,7 +515,7 @@ def test_every_reference_kind_missing_is_an_error_naming_both_sides(
     assert store.snapshot() == before
 
 
-def test_missing_refs_on_the_same_row_of_different_sheets_are_all_reported(tmp_path: Path, store: NetworkxStore):
+def test_missing_refs_on_the_same_row_of_different_sheets_are_all_reported(tmp_path: Path, store: SqliteStore):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "programs"
@@ -534,7 +536,7 @@ def test_missing_refs_on_the_same_row_of_different_sheets_are_all_reported(tmp_p
     ]
 
 
-def test_every_missing_item_of_a_list_cell_is_reported(tmp_path: Path, store: NetworkxStore):
+def test_every_missing_item_of_a_list_cell_is_reported(tmp_path: Path, store: SqliteStore):
     errors = failing(store, write(tmp_path / "in", {
         "chain_segments.csv": "编号,产业链编号,名称,对应行业\nSEG-X,CH-AUTO,电池,36；38、39\n"}))
     assert [brief(i) for i in errors] == [
@@ -543,7 +545,7 @@ def test_every_missing_item_of_a_list_cell_is_reported(tmp_path: Path, store: Ne
     ]
 
 
-def test_xlsx_date_cells(tmp_path: Path, store: NetworkxStore):
+def test_xlsx_date_cells(tmp_path: Path, store: SqliteStore):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "政策文件"
@@ -558,7 +560,7 @@ def test_xlsx_date_cells(tmp_path: Path, store: NetworkxStore):
 
 
 def test_references_resolve_within_one_import_in_any_file_order(tmp_path: Path):
-    s = NetworkxStore()
+    s = SqliteStore()
     # programs.csv sorts before the files it refers to; the pipeline applies tables in dependency order
     files = {**BASE, "programs.csv": "学校标识码,专业代码,年份\n4141010842,460701,2024\n"}
     report, result = load(s, write(tmp_path / "all", files))
@@ -566,7 +568,7 @@ def test_references_resolve_within_one_import_in_any_file_order(tmp_path: Path):
     assert s.counts()[1]["OFFERS"] == 1
 
 
-def test_references_resolve_against_the_graph(tmp_path: Path, store: NetworkxStore):
+def test_references_resolve_against_the_graph(tmp_path: Path, store: SqliteStore):
     report, result = load(store, write(tmp_path / "in", {
         "cooperations.csv": f"学校标识码,统一社会信用代码,合作类型,受益学生数\n4141010842,{E1},订单班,40\n"}))
     assert report.errors == []
@@ -576,7 +578,7 @@ def test_references_resolve_against_the_graph(tmp_path: Path, store: NetworkxSto
 
 
 @pytest.mark.parametrize(("code", "suggest"), [("3670", "36"), ("367", "36")])
-def test_missing_3_or_4_digit_industry_suggests_the_2_digit_class(tmp_path: Path, store: NetworkxStore, code, suggest):
+def test_missing_3_or_4_digit_industry_suggests_the_2_digit_class(tmp_path: Path, store: SqliteStore, code, suggest):
     errors = failing(store, write(tmp_path / "in", {
         "enterprises.csv": f"统一社会信用代码,企业名称,所在城市代码,行业代码\nQY-KF-100,开封某公司,410200,{code}\n"}))
     assert [brief(i) for i in errors] == [("enterprises.csv", None, 2, "行业代码", code, "missing_ref")]
@@ -584,27 +586,27 @@ def test_missing_3_or_4_digit_industry_suggests_the_2_digit_class(tmp_path: Path
                              "或先导入 GB/T 4754-2017 完整行业表")
 
 
-def test_missing_2_digit_industry_has_no_class_suggestion(tmp_path: Path, store: NetworkxStore):
+def test_missing_2_digit_industry_has_no_class_suggestion(tmp_path: Path, store: SqliteStore):
     errors = failing(store, write(tmp_path / "in", {
         "enterprises.csv": "统一社会信用代码,企业名称,所在城市代码,行业代码\nQY-KF-100,开封某公司,410200,39\n"}))
     assert errors[0].fix == "先在 industries 表中添加 39，或更正此代码"
 
 
 # ------------------------------------------------------------------------------ one_of and duplicates
-def test_talent_demand_needs_industry_or_major(tmp_path: Path, store: NetworkxStore):
+def test_talent_demand_needs_industry_or_major(tmp_path: Path, store: SqliteStore):
     errors = failing(store, write(tmp_path / "in", {
         "talent_demand.csv": "城市代码,年份,需求人数,行业代码,专业代码\n410200,2024,300,36,\n410200,2024,200,,\n"}))
     assert [brief(i) for i in errors] == [("talent_demand.csv", None, 3, "行业代码", "", "one_of")]
     assert errors[0].message == "「行业代码」 或 「专业代码」 至少要填一项"
 
 
-def test_employment_needs_industry_or_city(tmp_path: Path, store: NetworkxStore):
+def test_employment_needs_industry_or_city(tmp_path: Path, store: SqliteStore):
     errors = failing(store, write(tmp_path / "in", {
         "employment.csv": "学校标识码,年份,人数,专业代码\n4141010842,2024,120,460701\n"}))
     assert [brief(i) for i in errors] == [("employment.csv", None, 2, "industry_code", "", "one_of")]
 
 
-def test_duplicate_rows(tmp_path: Path, store: NetworkxStore):
+def test_duplicate_rows(tmp_path: Path, store: SqliteStore):
     errors = failing(store, write(tmp_path / "in", {
         "institutions.csv": "学校标识码,学校名称,所在城市代码,办学层次\n"
                             "4141019999,开封文化艺术职业学院,410200,高职专科\n"
@@ -621,11 +623,11 @@ def test_duplicate_rows(tmp_path: Path, store: NetworkxStore):
 
 
 # ---------------------------------------------------------------------------------------- crosswalk
-def _aligns(store: NetworkxStore, category: str) -> dict[str, float]:
+def _aligns(store: SqliteStore, category: str) -> dict[str, float]:
     return {o.id: r.props["weight"] for r, o in store.neighbours(f"MajorCategory:{category}", ["ALIGNS_WITH"], "out")}
 
 
-def test_crosswalk_weights_must_sum_to_1(tmp_path: Path, store: NetworkxStore):
+def test_crosswalk_weights_must_sum_to_1(tmp_path: Path, store: SqliteStore):
     before = store.snapshot()
     errors = failing(store, write(tmp_path / "in", {
         "crosswalk.csv": "专业类代码,行业代码,权重\n4607,36,1\n5102,65,0.5\n5102,651,0.3\n"}))
@@ -634,7 +636,7 @@ def test_crosswalk_weights_must_sum_to_1(tmp_path: Path, store: NetworkxStore):
     assert store.snapshot() == before
 
 
-def test_crosswalk_rows_replace_the_old_weights_of_their_category(tmp_path: Path, store: NetworkxStore):
+def test_crosswalk_rows_replace_the_old_weights_of_their_category(tmp_path: Path, store: SqliteStore):
     assert _aligns(store, "5102") == {"65": 0.6, "6513": 0.4}
     report, result = load(store, write(tmp_path / "in", {
         "crosswalk.csv": "专业类代码,行业代码,权重\n5102,651,0.7\n5102,6513,0.3\n"}))
@@ -644,7 +646,7 @@ def test_crosswalk_rows_replace_the_old_weights_of_their_category(tmp_path: Path
     assert (result.rels_created, result.rels_updated, result.rels_deleted) == (1, 1, 1)
 
 
-def test_crosswalk_by_major(tmp_path: Path, store: NetworkxStore):
+def test_crosswalk_by_major(tmp_path: Path, store: SqliteStore):
     report, _ = load(store, write(tmp_path / "in", {
         "crosswalk.csv": "专业代码,行业代码,权重\n510201,6513,0.75\n510201,65,0.25\n"}))
     assert report.errors == []
@@ -654,7 +656,7 @@ def test_crosswalk_by_major(tmp_path: Path, store: NetworkxStore):
 
 
 # ------------------------------------------------------------------------------------ warnings pass
-def test_repairs_are_warnings_and_do_not_block(tmp_path: Path, store: NetworkxStore):
+def test_repairs_are_warnings_and_do_not_block(tmp_path: Path, store: SqliteStore):
     report, result = load(store, write(tmp_path / "in", {
         "policies.csv": "文号,标题,发文单位,层级,适用城市代码,发布日期,有效性,政策类型,引用文号\n"
                         "发改社会〔20191558号,国家产教融合建设试点实施方案,国家发展改革委；教育部、工业和信息化部,"
@@ -678,10 +680,10 @@ def test_repairs_are_warnings_and_do_not_block(tmp_path: Path, store: NetworkxSt
 
 
 # ---------------------------------------------------------------------------------------- atomicity
-def test_one_error_among_valid_rows_changes_nothing(tmp_path: Path, store: NetworkxStore):
-    graph_file = tmp_path / "home" / "graph.json"
+def test_one_error_among_valid_rows_changes_nothing(tmp_path: Path, store: SqliteStore):
+    graph_file = tmp_path / "home" / "graph.sqlite"
     before = store.snapshot()
-    before_bytes = graph_file.read_bytes()
+    before_bytes = graph_state(graph_file)
     folder = write(tmp_path / "in", {
         "institutions.csv": "学校标识码,学校名称,所在城市代码,办学层次\n4141019999,开封文化艺术职业学院,410200,高职专科\n",
         "programs.csv": "学校标识码,专业代码,年份,在校生数\n4141019999,460701,2024,100\n4141010842,510201,2024,-3\n",
@@ -691,30 +693,30 @@ def test_one_error_among_valid_rows_changes_nothing(tmp_path: Path, store: Netwo
     errors = failing(store, folder)
     assert [brief(i) for i in errors] == [("programs.csv", None, 3, "在校生数", "-3", "invalid")]
     assert store.snapshot() == before
-    assert graph_file.read_bytes() == before_bytes
-    assert NetworkxStore(graph_file).snapshot() == before
+    assert graph_state(graph_file) == before_bytes
+    assert SqliteStore(graph_file).snapshot() == before
     # the same folder without the error goes in completely
     (folder / "programs.csv").write_text("学校标识码,专业代码,年份,在校生数\n4141019999,460701,2024,100\n", encoding="utf-8")
     load(store, folder)
     assert store.get("Institution:4141019999") is not None
     assert _aligns(store, "5102") == {"651": 1.0}
-    assert graph_file.read_bytes() != before_bytes
+    assert graph_state(graph_file) != before_bytes
 
 
-def test_validate_only_changes_nothing(tmp_path: Path, store: NetworkxStore):
-    graph_file = tmp_path / "home" / "graph.json"
-    before, before_bytes = store.snapshot(), graph_file.read_bytes()
+def test_validate_only_changes_nothing(tmp_path: Path, store: SqliteStore):
+    graph_file = tmp_path / "home" / "graph.sqlite"
+    before, before_bytes = store.snapshot(), graph_state(graph_file)
     report, result = load(store, write(tmp_path / "in", {
         "institutions.csv": "学校标识码,学校名称,所在城市代码,办学层次\n4141019999,开封文化艺术职业学院,410200,高职专科\n"}),
         dry_run=True)
     assert (report.errors, result) == ([], None)
     assert store.snapshot() == before
-    assert graph_file.read_bytes() == before_bytes
+    assert graph_state(graph_file) == before_bytes
 
 
 # --------------------------------------------------------------------------------------- idempotence
 def test_loading_the_same_files_twice_changes_nothing_the_second_time(tmp_path: Path):
-    s = NetworkxStore(tmp_path / "graph.json")
+    s = SqliteStore(tmp_path / "graph.sqlite")
     files = {**BASE, "more_institutions.csv": ENCODED["institutions.csv"], "cooperations.csv": ENCODED["cooperations.csv"],
              "programs.csv": "学校标识码,专业代码,年份,在校生数,就业率,备注\n4141010842,460701,2024,320,85%,x\n",
              "policies.csv": "文号,标题,发文单位,引用文号\n汴政〔2023〕12号,开封市产教融合实施方案,开封市人民政府,发改社会〔2019〕1558号\n",
@@ -724,16 +726,16 @@ def test_loading_the_same_files_twice_changes_nothing_the_second_time(tmp_path: 
     _, first = load(s, folder)
     assert first.nodes_created > 0 and first.rels_created > 0
     snap = s.snapshot()
-    data = (tmp_path / "graph.json").read_bytes()
+    data = graph_state(tmp_path / "graph.sqlite")
     _, second = load(s, folder)
     assert second.as_dict() == {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0,
                                 "rels_deleted": 0}
     assert s.snapshot() == snap
-    assert NetworkxStore(tmp_path / "graph.json").snapshot() == snap
-    assert len((tmp_path / "graph.json").read_bytes()) == len(data)
+    assert SqliteStore(tmp_path / "graph.sqlite").snapshot() == snap
+    assert graph_state(tmp_path / "graph.sqlite") == data
 
 
-def test_loading_the_same_workbook_twice_changes_nothing(tmp_path: Path, store: NetworkxStore):
+def test_loading_the_same_workbook_twice_changes_nothing(tmp_path: Path, store: SqliteStore):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "专业开设"
@@ -807,9 +809,9 @@ def test_twenty_mistakes_through_the_cli(tmp_path: Path, command: str):
     home = tmp_path / "home"
     seed = write(tmp_path / "seed", {"cities.csv": "行政区划代码,名称\n410000,河南省\n"})
     assert _cli(home, "import", str(seed)).exit_code == 0
-    graph_file = home / "graph.json"
-    before_bytes = graph_file.read_bytes()
-    before = NetworkxStore(graph_file).snapshot()
+    graph_file = home / "graph.sqlite"
+    before_bytes = graph_state(graph_file)
+    before = SqliteStore(graph_file).snapshot()
 
     res = _cli(home, command, str(TWENTY), "--format", "json")
     assert res.exit_code == 1, res.output
@@ -826,11 +828,11 @@ def test_twenty_mistakes_through_the_cli(tmp_path: Path, command: str):
     assert "060701" in by_code[("programs.csv", 5)]["fix"]
     assert "0414101084" in by_code[("programs.csv", 4)]["fix"]
 
-    assert graph_file.read_bytes() == before_bytes
-    assert NetworkxStore(graph_file).snapshot() == before
+    assert graph_state(graph_file) == before_bytes
+    assert SqliteStore(graph_file).snapshot() == before
 
 
-def test_twenty_mistakes_through_the_pipeline(store: NetworkxStore):
+def test_twenty_mistakes_through_the_pipeline(store: SqliteStore):
     before = store.snapshot()
     errors = failing(store, TWENTY)
     assert sorted((Path(i.file).name, i.row, i.column, i.value, i.code) for i in errors) == sorted(TWENTY_EXPECTED)

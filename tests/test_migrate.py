@@ -1,5 +1,5 @@
 """Migration of a graph.json written by the previous version (issue 11 item 3): the committed fixture
-(tests/fixtures/legacy, written by 78ca63c's NetworkxStore) gives exactly the graph it holds, in any
+(tests/fixtures/legacy, written by 78ca63c's SqliteStore) gives exactly the graph it holds, in any
 store; the home's old file is kept as a backup; a foreign or corrupt file gets a clear error and nothing
 changes."""
 
@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import graph_state
 from typer.testing import CliRunner
 
 from iekg import service
 from iekg.cli import app as cli_app
 from iekg.graph import migrate
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
 from iekg.settings import Settings
 
@@ -49,7 +50,7 @@ def test_fixture_is_small_and_of_the_legacy_format() -> None:
 
 def test_migration_gives_the_same_graph(monkeypatch: pytest.MonkeyPatch) -> None:
     want = expected_snapshot()
-    target = NetworkxStore()
+    target = SqliteStore()
     done = migrate.migrate(LEGACY, target)
     assert (done.nodes, done.rels) == (19, 31)
     assert done.result.nodes_created == 19 and done.result.rels_created == 31
@@ -58,7 +59,7 @@ def test_migration_gives_the_same_graph(monkeypatch: pytest.MonkeyPatch) -> None
     assert hostile is not None and hostile.props["name"] == '<script>alert(1)</script> & "郑州"测试学院'
     # read in tiny chunks: every value cut at a chunk boundary somewhere, the same graph
     monkeypatch.setattr(migrate, "CHUNK", 7)
-    small = NetworkxStore()
+    small = SqliteStore()
     migrate.migrate(LEGACY, small)
     assert small.snapshot() == want
 
@@ -66,7 +67,7 @@ def test_migration_gives_the_same_graph(monkeypatch: pytest.MonkeyPatch) -> None
 def test_migrate_home_converts_once_and_keeps_a_backup(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     shutil.copy(LEGACY, settings.graph_file)
-    target = NetworkxStore()  # stands in for the new database (SQLite after the merge)
+    target = SqliteStore(settings.db_file)
     said: list[str] = []
     done = service.migrate_home(settings, target, said.append, who="tester")
     assert done is not None and target.snapshot() == expected_snapshot()
@@ -88,11 +89,30 @@ def test_migrate_home_converts_once_and_keeps_a_backup(tmp_path: Path) -> None:
     assert migrate.backup_path(settings.graph_file) == tmp_path / "graph.json.bak.2"
 
 
-def test_migrate_home_leaves_the_networkx_store_own_file(tmp_path: Path) -> None:
+def test_a_home_with_an_old_graph_file_is_converted_on_first_open(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     shutil.copy(LEGACY, settings.graph_file)
-    assert service.migrate_home(settings, NetworkxStore(settings.graph_file)) is None
-    assert settings.graph_file.read_bytes() == LEGACY.read_bytes()
+    said: list[str] = []
+    store = service.open_store(settings, said.append)
+    assert store.snapshot() == expected_snapshot()
+    assert settings.db_file.is_file() and not settings.graph_file.exists()
+    assert (tmp_path / "graph.json.bak").read_bytes() == LEGACY.read_bytes()
+    assert len(said) == 2 and "converted" in said[1]
+    # a fresh process on the same home: nothing left to convert, the same graph
+    said.clear()
+    assert service.open_store(settings, said.append).snapshot() == expected_snapshot() and said == []
+    r = runner.invoke(cli_app, ["--home", str(tmp_path), "info", "--format", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["total_nodes"] == len(expected_snapshot()["nodes"])
+
+
+def test_a_bad_old_graph_file_stops_with_a_message_and_changes_nothing(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    settings.graph_file.write_text("{half a graph", encoding="utf-8")
+    r = runner.invoke(cli_app, ["--home", str(tmp_path), "info"])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "corrupt iekg graph file" in r.output and "Nothing was changed" in r.output
+    assert settings.graph_file.read_text(encoding="utf-8") == "{half a graph"
+    assert SqliteStore(settings.db_file).counts() == ({}, {})
 
 
 def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
@@ -127,10 +147,10 @@ def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
 
 
 def test_bad_files_are_refused_and_nothing_changes(tmp_path: Path) -> None:
-    target = NetworkxStore(tmp_path / "target.json")
+    target = SqliteStore(tmp_path / "target.sqlite")
     migrate.migrate(LEGACY, target)
     before = target.snapshot()
-    raw = (tmp_path / "target.json").read_bytes()
+    raw = graph_state(tmp_path / "target.sqlite")
     for name, (path, message) in _bad_files(tmp_path).items():
         with pytest.raises(migrate.LegacyGraphError) as exc:
             migrate.migrate(path, target)
@@ -140,7 +160,7 @@ def test_bad_files_are_refused_and_nothing_changes(tmp_path: Path) -> None:
         if name != "newer":
             assert "Nothing was changed" in text and "iekg build" in text, name
         assert target.snapshot() == before, name
-    assert (tmp_path / "target.json").read_bytes() == raw
+    assert graph_state(tmp_path / "target.sqlite") == raw
 
 
 def test_cli_migrate(tmp_path: Path) -> None:

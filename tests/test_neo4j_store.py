@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from iekg import service
 from iekg.cli import app
 from iekg.graph.neo4jstore import Neo4jStore
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.loaders.pipeline import load
 from iekg.loaders.readers import read_paths
 from iekg.loaders.report import Report
@@ -65,7 +65,7 @@ def _hostile_folder(tmp: Path) -> Path:
 
 def test_hostile_names_are_stored_and_returned_literally(neo: Neo4jStore, tmp_path: Path) -> None:
     folder = _hostile_folder(tmp_path)
-    nx_store = NetworkxStore()
+    nx_store = SqliteStore()
     for store in (nx_store, neo):
         report = Report()
         load(store, read_paths([folder], report), report)
@@ -188,7 +188,7 @@ def test_crash_in_the_middle_of_a_large_load(tmp_path: Path) -> None:
         store = Neo4jStore(driver, batch_size=1000)
         partial = store.counts()
         service.import_paths(store, demo)  # the same load again completes it
-        clean = NetworkxStore()
+        clean = SqliteStore()
         service.build(clean, settings, demo=False)
         service.import_paths(clean, demo)
         assert store.counts() == clean.counts()

@@ -104,7 +104,7 @@ def strip_module() -> Any:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """The demo graph, built here, to check the notebooks' figures against the query functions."""
     home = tmp_path_factory.mktemp("nb-demo")
-    settings = Settings(home=home, store="networkx")
+    settings = Settings(home=home, store="sqlite")
     store = service.open_store(settings)
     service.build(store, settings)
     return store

@@ -13,7 +13,7 @@ import pytest
 
 from iekg import service
 from iekg.graph.neo4jstore import Neo4jStore
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.queries import alignment as al
 from iekg.queries import coupling, drafts, gaps, readiness, relations
 from iekg.settings import Settings
@@ -46,12 +46,12 @@ def stores(neo4j_server, tmp_path_factory: pytest.TempPathFactory):  # type: ign
     from neo4j import GraphDatabase
 
     home = tmp_path_factory.mktemp("parity")
-    nx_store = NetworkxStore(home / "graph.json")
-    service.build(nx_store, Settings(home=home))
+    embedded = SqliteStore(home / "graph.sqlite")
+    service.build(embedded, Settings(home=home))
     driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
     neo = Neo4jStore(driver)
     service.build(neo, Settings(home=home))
-    yield nx_store, neo
+    yield embedded, neo
     driver.close()
 
 
@@ -61,9 +61,9 @@ def both(stores: tuple[Any, Any], fn: Any) -> None:
 
 
 def test_same_graph(stores: tuple[Any, Any]) -> None:
-    nx_store, neo = stores
-    assert nx_store.counts() == neo.counts()
-    same(nx_store.snapshot(), neo.snapshot())
+    embedded, neo = stores
+    assert embedded.counts() == neo.counts()
+    same(embedded.snapshot(), neo.snapshot())
 
 
 @pytest.mark.parametrize("city", CITIES)
@@ -109,6 +109,24 @@ def test_relations(stores: tuple[Any, Any]) -> None:
     both(stores, lambda s: relations.partners_for_institution(s, "4141010475"))
 
 
+def test_frames(stores: tuple[Any, Any]) -> None:
+    """rel_frame / node_frame with every kind of filter (SQL on one side, Cypher on the other), as sorted rows."""
+    def rows(df: Any) -> Any:
+        return sorted(json.dumps(r, sort_keys=True, default=str) for r in frame_records(df))
+
+    insts = sorted(stores[0].rel_frame("LOCATED_IN", src_label="Institution", dst_ids=["410200"])["src"])
+    for args, kw in ((("OFFERS", ["year", "graduates", "enrollment", "leading", "source_kind"], "Institution"),
+                      {"src_ids": insts, "where": {"year": 2024}}),
+                     (("OFFERS", ["year"]), {"dst_ids": ["460701"], "where": {"year": [2023, 2024]}}),
+                     (("DEMANDS", ["headcount", "city_code"]), {"where": {"city_code": ["410200", "410100"]}}),
+                     (("ALIGNS_WITH", ["weight", "basis"]), {}),
+                     (("LOCATED_IN", ["source_kind"]), {"dst_label": "City", "dst_ids": ["410200"]})):
+        both(stores, lambda s, a=args, k=kw: rows(s.rel_frame(*a, **k)))
+    for label, props in (("Institution", ["name", "level", "aliases"]), ("Policy", ["title", "kinds", "stub"])):
+        both(stores, lambda s, lb=label, p=props: rows(s.node_frame(lb, p)))
+        both(stores, lambda s, lb=label, p=props: rows(s.node_frame(lb, p, ids=insts[:5] + ["none"])))
+
+
 def test_links_and_get_many(stores: tuple[Any, Any]) -> None:
     """The batched reads of path search: a layer's links (one query per label on Neo4j) and its nodes."""
     uids = ["City:410200", "Institution:4141012058", "Major:460701", "IndustryChain:HN-AE-01", "City:nowhere"]
@@ -147,14 +165,14 @@ def test_relations_filtered_reads(stores: tuple[Any, Any]) -> None:
 
 def test_rel_max_computed_where_the_data_is(stores: tuple[Any, Any]) -> None:
     """The latest year of programs: Neo4j answers with one number; both stores agree, with filters too."""
-    nx_store, _ = stores
-    insts = sorted(nx_store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City",
+    embedded, _ = stores
+    insts = sorted(embedded.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City",
                                       dst_ids=["410200"])["src"])
     for kw in ({}, {"src_ids": insts}, {"src_ids": insts, "where": {"year": 2023}}, {"src_ids": ["none"]}):
         both(stores, lambda s, kw=kw: s.rel_max("OFFERS", "year", "Institution", **kw))
-    assert nx_store.rel_max("OFFERS", "year", "Institution", src_ids=insts, where={"year": 2023}) == 2023.0
-    assert nx_store.rel_max("OFFERS", "year", "Institution", src_ids=["none"]) is None
-    assert nx_store.rel_max("OFFERS", "year", "Institution") == 2024.0
+    assert embedded.rel_max("OFFERS", "year", "Institution", src_ids=insts, where={"year": 2023}) == 2023.0
+    assert embedded.rel_max("OFFERS", "year", "Institution", src_ids=["none"]) is None
+    assert embedded.rel_max("OFFERS", "year", "Institution") == 2024.0
 
 
 def frame_records(df: Any) -> list[dict[str, Any]]:
@@ -164,21 +182,21 @@ def frame_records(df: Any) -> list[dict[str, Any]]:
 
 
 def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> None:
-    """offer_sums, demand_sums and cooperation_counts: one Cypher aggregation each on Neo4j, pandas on the
-    embedded store; the same groups and numbers, and the totals of the rows they sum."""
-    nx_store, _ = stores
-    cities = sorted(n.id for n in nx_store.nodes("City"))
+    """offer_sums, demand_sums and cooperation_counts: one Cypher aggregation each on Neo4j, one SQL
+    aggregation each on the embedded store; the same groups and numbers, and the totals of the rows they sum."""
+    embedded, _ = stores
+    cities = sorted(n.id for n in embedded.nodes("City"))
     for cs, year in ((["410200"], 2024), (list(CITIES), 2023), (cities, 2024), (["410200"], 1999)):
         both(stores, lambda s, cs=cs, y=year: frame_records(s.offer_sums(cs, y)))
         both(stores, lambda s, cs=cs, y=year: frame_records(s.demand_sums(cs, y)))
-        aligned = al.ScopeSums.gather(nx_store, al.Scope(tuple(cs), year)).aligned
+        aligned = al.ScopeSums.gather(embedded, al.Scope(tuple(cs), year)).aligned
         both(stores, lambda s, cs=cs, y=year, a=aligned: frame_records(s.cooperation_counts(cs, y, a)))
     majors = ["460701", "460702", "500201"]
     both(stores, lambda s: frame_records(s.offer_sums(cities, 2024, majors)))
     both(stores, lambda s: s.offer_years(cities).to_dict())
     for label, props in (("Enterprise", ["employees", "iei_level"]), ("Institution", []), ("TrainingBase", ["level"])):
         both(stores, lambda s, lb=label, p=props: frame_records(s.located_sums(lb, cities, p)))
-    w = al.ScopeSums.gather(nx_store, al.Scope(tuple(cities), 2024)).weights.frame
+    w = al.ScopeSums.gather(embedded, al.Scope(tuple(cities), 2024)).weights.frame
     pairs = {c: list(zip(g["major"], g["weight"], strict=True)) for c, g in w.groupby("industry") if c in ("36", "65", "83")}
     pairs["zero"] = [("460701", 0.0), ("460702", 0.5), ("500201", 0.0)]  # weight-0 pairs rank by institution
     for cs, limit in ((cities, 20), (["410200"], 3), (["410200"], 10_000)):
@@ -187,12 +205,12 @@ def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> Non
     assert sorted(set(top["key"])) == ["36", "65", "83", "zero"] and (top.groupby("key").size() == 20).all()
     assert (top.groupby("key")["supply"].apply(lambda x: x.is_monotonic_decreasing)).all()
     ents = stores[1].located_sums("Enterprise", ["410200"], ["employees"])
-    kf = nx_store.node_frame("Enterprise", ["employees"], ids=nx_store.rel_frame(
+    kf = embedded.node_frame("Enterprise", ["employees"], ids=embedded.rel_frame(
         "LOCATED_IN", src_label="Enterprise", dst_ids=["410200"])["src"])
     assert ents["nodes"].tolist() == [len(kf)] and ents["employees_sum"].iloc[0] == kf["employees"].sum() > 0
     # the sums are those of the rows: programs and graduates of 开封's institutions in 2024
-    insts = nx_store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=["410200"])["src"]
-    rows = nx_store.rel_frame("OFFERS", ["graduates", "enrollment"], src_ids=insts, where={"year": 2024})
+    insts = embedded.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=["410200"])["src"]
+    rows = embedded.rel_frame("OFFERS", ["graduates", "enrollment"], src_ids=insts, where={"year": 2024})
     for s in stores:
         off = s.offer_sums(["410200"], 2024)
         assert off["programs"].sum() == len(rows) > 0
@@ -202,7 +220,7 @@ def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> Non
         assert s.offer_sums(["410200"], 1999).empty
         sub = s.offer_sums(cities, 2024, majors)
         assert set(sub["major"]) <= set(majors) and len(sub) > 0
-    dem = nx_store.rel_frame("DEMANDS", ["headcount", "city_code"], where={"year": 2024, "city_code": ["410200"]})
+    dem = embedded.rel_frame("DEMANDS", ["headcount", "city_code"], where={"year": 2024, "city_code": ["410200"]})
     assert stores[1].demand_sums(["410200"], 2024)["headcount"].sum() == dem["headcount"].sum() > 0
 
 

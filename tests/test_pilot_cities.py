@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from iekg import service
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
 from iekg.loaders import official, pipeline
 from iekg.loaders.source import PUBLIC
@@ -23,7 +23,7 @@ ZHENGZHOU_URL = "https://fgw.zhengzhou.gov.cn/work/6836469.jhtml"
 @pytest.fixture(scope="module")
 def with_public(tmp_path_factory: pytest.TempPathFactory, public_dir: Path) -> Store:
     home = tmp_path_factory.mktemp("pilot")
-    store = NetworkxStore(home / "graph.json")
+    store = SqliteStore(home / "graph.sqlite")
     service.build(store, Settings(home=home), public=public_dir)
     return store
 
@@ -81,7 +81,7 @@ def test_build_with_public_puts_the_facts_on_the_cities(with_public: Store) -> N
 
 
 def test_importing_the_list_alone_records_it_as_public(tmp_path: Path, public_dir: Path) -> None:
-    store = NetworkxStore(tmp_path / "graph.json")
+    store = SqliteStore(tmp_path / "graph.sqlite")
     service.build(store, Settings(home=tmp_path))
     report, _ = pipeline.load(store, official.read_official(public_dir / "henan_pilot_cities.csv"))
     assert report.ok

@@ -36,10 +36,11 @@ from typing import Any
 
 import openpyxl
 import pytest
+from conftest import graph_state
 from typer.testing import CliRunner
 
 from iekg.cli import app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 
 runner = CliRunner()
 CITY = "411600"
@@ -143,7 +144,7 @@ def _copy(src: Path, dst: Path) -> Path:
 
 
 def _aligns_with(home: Path, category: str) -> dict[str, float]:
-    s = NetworkxStore(home / "graph.json")
+    s = SqliteStore(home / "graph.sqlite")
     return {o.id: r.props["weight"] for r, o in s.neighbours(f"MajorCategory:{category}", ["ALIGNS_WITH"], "out")}
 
 
@@ -205,7 +206,7 @@ def test_a_weights_sum_error_names_only_the_users_rows(tmp_path: Path) -> None:
     [e] = json.loads(r.stdout)["issues"]
     assert (e["code"], e["file"], e["row"], e["value"]) == ("weights_sum", str(data / "crosswalk.csv"), 2, "0.7+0.2=0.9")
     assert e["message"] == "4607 的权重合计为 0.9，应为 1 (第 2、3 行)"
-    assert not (tmp_path / "home" / "graph.json").exists()
+    assert not (tmp_path / "home" / "graph.sqlite").exists()
 
 
 # ------------------------------------------------------------------------------ end to end
@@ -281,7 +282,7 @@ def test_end_to_end_a_planners_city_builds_with_warnings_only_and_aligns_by_hand
     assert len(report["issues"]) == len(EXPECTED_REPAIRS)
 
     # the canonical terms are in the graph, the user's words as the repairs say
-    s = NetworkxStore(home / "graph.json")
+    s = SqliteStore(home / "graph.sqlite")
     inst = s.get(f"Institution:{I2}")
     assert inst is not None and (inst.props["level"], inst.props["ownership"]) == ("高职专科", "民办")
     assert inst.props["source_kind"] == "user"
@@ -323,12 +324,12 @@ def _planner_folder(tmp_path: Path) -> Path:
 
 def test_validate_lists_every_repair_for_the_planner_to_accept(ref_home: Path, tmp_path: Path) -> None:
     home = _copy(ref_home, tmp_path / "home")
-    before = (home / "graph.json").read_bytes()
+    before = graph_state(home / "graph.sqlite")
     r = cli(home, "validate", str(_planner_folder(tmp_path)), "--format", "json")
     assert r.exit_code == 0, r.output
     repairs = json.loads(r.stdout)["repairs"]
     assert {(x["file"], x["row"], x["column"], x["value"], x["repaired"]) for x in repairs} == EXPECTED_REPAIRS
-    assert (home / "graph.json").read_bytes() == before
+    assert graph_state(home / "graph.sqlite") == before
 
 
 def test_the_planners_city_imported_into_the_demo_replaces_the_demo_city(tmp_path: Path) -> None:
@@ -340,11 +341,11 @@ def test_the_planners_city_imported_into_the_demo_replaces_the_demo_city(tmp_pat
     demo_alignment = align(home)
     assert demo_alignment["sai"] is not None and demo_alignment["D"] != D  # the demo's own invented figures
     data = _planner_folder(tmp_path)
-    before = (home / "graph.json").read_bytes()
+    before = graph_state(home / "graph.sqlite")
     r = cli(home, "import", str(data), "--format", "json")
     assert r.exit_code == 1
     assert [i["code"] for i in json.loads(r.stdout)["issues"] if i["severity"] == "error"] == ["demo_rows"]
-    assert (home / "graph.json").read_bytes() == before
+    assert graph_state(home / "graph.sqlite") == before
     r = cli(home, "import", str(data), "--demo-rows", "replace", "--format", "json")
     assert r.exit_code == 0, r.output
     assert "demo_rows_replaced" in {i["code"] for i in json.loads(r.stdout)["issues"]}

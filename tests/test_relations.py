@@ -16,7 +16,7 @@ import math
 
 import pytest
 
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet
 from iekg.queries.relations import (
     PartnerWeights,
@@ -35,7 +35,7 @@ CHAIN, S1, S2 = "HN-HE-01", "HN-HE-01-S1", "HN-HE-01-S2"
 KNOWLEDGE = ("OFFERS", "SUBCLASS_OF", "ALIGNS_WITH", "MAPS_TO", "PART_OF")
 
 
-def _graph() -> NetworkxStore:
+def _graph() -> SqliteStore:
     c = ChangeSet()
     hn = c.add_node("Province", "410000", {"name": "河南省"})
     hb = c.add_node("Province", "420000", {"name": "湖北省"})
@@ -106,13 +106,13 @@ def _graph() -> NetworkxStore:
     c.add_rel("DEMANDS", f"Enterprise:{E1}", "Industry:3441",
               {"year": 2024, "headcount": 10, "city_code": "410100", "major_code": "510201"})
     c.add_rel("DEMANDS", "City:410200", "Industry:36", {"year": 2023, "headcount": 40, "city_code": "410200"})
-    s = NetworkxStore()
+    s = SqliteStore()
     s.apply(c)
     return s
 
 
 @pytest.fixture(scope="module")
-def store() -> NetworkxStore:
+def store() -> SqliteStore:
     return _graph()
 
 
@@ -230,21 +230,27 @@ def test_shortest_path_is_first_of_all_paths(store):
 
 def test_shortest_path_walks_only_near_the_ends(store):
     calls: list[str] = []
-    real = store.neighbours
+    real, real_links = store.neighbours, store.links
 
     def counting(uid, *args, **kwargs):
         calls.append(uid)
         return real(uid, *args, **kwargs)
 
+    def counting_links(uids, *args, **kwargs):  # the store reads a whole layer at once
+        calls.extend(uids)
+        return real_links(uids, *args, **kwargs)
+
     store.neighbours = counting  # type: ignore[method-assign]
+    store.links = counting_links  # type: ignore[method-assign]
     try:
         shortest_path(store, f"Institution:{I1}", f"IndustryChain:{CHAIN}")
     finally:
         del store.neighbours
+        del store.links
     assert sorted(calls) == sorted([f"Institution:{I1}", f"IndustryChain:{CHAIN}"])
 
 
-def _oracle(store: NetworkxStore, k: int) -> dict[tuple[str, str], list[tuple[list[str], list[str]]]]:
+def _oracle(store: SqliteStore, k: int) -> dict[tuple[str, str], list[tuple[list[str], list[str]]]]:
     """Every simple path of at most k hops between every two nodes, by brute force over the whole graph."""
     from iekg.graph.schema import NODE_TYPES
 
@@ -479,7 +485,7 @@ def test_partners_for_institution_exact_scores(store):
         partners_for_institution(store, "0000000000")
 
 
-def _equal_alignment() -> NetworkxStore:
+def _equal_alignment() -> SqliteStore:
     """One software enterprise in 郑州; four institutions with identical programs in 郑州, 开封, 武汉 ×2."""
     c = ChangeSet()
     hn = c.add_node("Province", "410000", {"name": "河南省"})
@@ -500,7 +506,7 @@ def _equal_alignment() -> NetworkxStore:
     e = c.add_node("Enterprise", "SOFT", {"name": "软件公司", "employees": 50})
     c.add_rel("IN_INDUSTRY", e, "Industry:65")
     c.add_rel("LOCATED_IN", e, "City:410100")
-    s = NetworkxStore()
+    s = SqliteStore()
     s.apply(c)
     return s
 
@@ -534,10 +540,10 @@ def test_enterprise_without_industry_has_no_candidates():
 
 def test_two_stores_with_the_same_graph_give_identical_answers(tmp_path):
     a = _graph()
-    path = tmp_path / "g.json"
-    b = NetworkxStore(path)
+    path = tmp_path / "g.sqlite"
+    b = SqliteStore(path)
     b.apply(_graph_changes_from(a))
-    b = NetworkxStore(path)  # reloaded from disk: insertion order may differ
+    b = SqliteStore(path)  # reloaded from disk: insertion order may differ
     for fn in (lambda s: who_trains_for(s, chain=CHAIN), lambda s: who_hires(s, "460104"),
                lambda s: partners_for_enterprise(s, E1), lambda s: partners_for_institution(s, I2),
                lambda s: all_paths(s, f"Institution:{I1}", f"IndustryChain:{CHAIN}", k=7, rel_types=KNOWLEDGE),
@@ -545,7 +551,7 @@ def test_two_stores_with_the_same_graph_give_identical_answers(tmp_path):
         assert fn(a) == fn(b)
 
 
-def _graph_changes_from(store: NetworkxStore) -> ChangeSet:
+def _graph_changes_from(store: SqliteStore) -> ChangeSet:
     """The store's graph as a change set, nodes and relationships in reverse order."""
     snap = store.snapshot()
     c = ChangeSet()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
+from conftest import graph_state
 
-from iekg.graph.nxstore import NetworkxStore
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, markdown, rel_key
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet, Rel
 
 
@@ -42,30 +44,32 @@ def _small() -> ChangeSet:
     return c
 
 
-def test_store_persists_as_json_and_reloads(tmp_path):
-    path = tmp_path / "graph.json"
-    s = NetworkxStore(path)
+def test_store_persists_in_sqlite_and_reloads(tmp_path):
+    path = tmp_path / "graph.sqlite"
+    s = SqliteStore(path)
     res = s.apply(_small())
     assert (res.nodes_created, res.rels_created) == (4, 3)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["format"] == "iekg-graph"
-    again = NetworkxStore(path)
+    with sqlite3.connect(path) as con:
+        assert dict(con.execute("SELECT key, value FROM meta"))["format"] == "iekg-graph-sqlite"
+        props = con.execute("SELECT props FROM nodes WHERE label = 'Institution'").fetchone()[0]
+    assert json.loads(props) == {"id": "4141010475", "level": "本科", "name": "河南大学"}
+    again = SqliteStore(path)
     assert again.snapshot() == s.snapshot()
     assert again.get("Institution:4141010475").props["name"] == "河南大学"
 
 
 def test_apply_twice_changes_nothing(tmp_path):
-    s = NetworkxStore(tmp_path / "g.json")
+    s = SqliteStore(tmp_path / "g.sqlite")
     s.apply(_small())
-    before = (tmp_path / "g.json").read_bytes()
+    before = graph_state(tmp_path / "g.sqlite")
     res = s.apply(_small())
     assert res.as_dict() == {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0,
                              "rels_deleted": 0}
-    assert (tmp_path / "g.json").read_bytes() == before
+    assert graph_state(tmp_path / "g.sqlite") == before
 
 
 def test_single_relationship_is_replaced(tmp_path):
-    s = NetworkxStore(tmp_path / "g.json")
+    s = SqliteStore(tmp_path / "g.sqlite")
     s.apply(_small())
     c = ChangeSet()
     c.add_node("Institution", "4141010475", {"name": "河南大学"})
@@ -77,10 +81,10 @@ def test_single_relationship_is_replaced(tmp_path):
 
 
 def test_failed_apply_leaves_graph_and_file_unchanged(tmp_path):
-    path = tmp_path / "g.json"
-    s = NetworkxStore(path)
+    path = tmp_path / "g.sqlite"
+    s = SqliteStore(path)
     s.apply(_small())
-    before_snap, before_bytes = s.snapshot(), path.read_bytes()
+    before_snap, before_bytes = s.snapshot(), graph_state(path)
     bad = ChangeSet()
     bad.add_node("Institution", "4141099999", {"name": "X"})
     dangling = Rel("LOCATED_IN", "Institution:4141099999", "City:999999", {})  # the validator never lets this by
@@ -88,12 +92,12 @@ def test_failed_apply_leaves_graph_and_file_unchanged(tmp_path):
     with pytest.raises(KeyError):
         s.apply(bad)
     assert s.snapshot() == before_snap
-    assert path.read_bytes() == before_bytes
+    assert graph_state(path) == before_bytes
     assert s.get("Institution:4141099999") is None
 
 
 def test_fresh_apply_replaces_everything(tmp_path):
-    s = NetworkxStore(tmp_path / "g.json")
+    s = SqliteStore(tmp_path / "g.sqlite")
     s.apply(_small())
     c = ChangeSet()
     c.add_node("Province", "410000", {"name": "河南省"})
@@ -102,7 +106,7 @@ def test_fresh_apply_replaces_everything(tmp_path):
 
 
 def test_reads_neighbours_search_frames():
-    s = NetworkxStore()
+    s = SqliteStore()
     s.apply(_small())
     nb = s.neighbours("City:410200", direction="in")
     assert [(r.type, n.uid) for r, n in nb] == [("LOCATED_IN", "Institution:4141010475")]

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from iekg import service
 from iekg.api.main import create_app
 from iekg.cli import app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet
 from iekg.loaders.pipeline import load
 from iekg.loaders.readers import read_paths
@@ -35,9 +35,9 @@ def _write(folder: Path, name: str, text: str) -> None:
     (folder / name).write_text(text.strip() + "\n", encoding="utf-8")
 
 
-def _store_from(folder: Path) -> NetworkxStore:
+def _store_from(folder: Path) -> SqliteStore:
     report = Report()
-    store = NetworkxStore()
+    store = SqliteStore()
     load(store, read_paths([folder], report), report)
     assert report.ok, report.as_dict()
     return store
@@ -361,7 +361,7 @@ def test_empty_answers_say_why_in_the_api(small_home: Path) -> None:
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     h = tmp_path_factory.mktemp("trust-demo")
-    service.build(NetworkxStore(h / "graph.json"), Settings(home=h))
+    service.build(SqliteStore(h / "graph.sqlite"), Settings(home=h))
     yield h
 
 
@@ -393,7 +393,7 @@ def test_threshold_labels_in_table_json_and_api(demo_home: Path) -> None:
 
 
 def test_reference_values_are_settings(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = NetworkxStore(demo_home / "graph.json")
+    store = SqliteStore(demo_home / "graph.sqlite")
     before = {i["metric"]: i for i in readiness(store, "410200")["items"]}
     assert before["condition_major_industry_relevance"]["threshold"] == 0.6
     monkeypatch.setenv("IEKG_REFERENCE_SAI", "0.4")
@@ -409,8 +409,8 @@ PILOT = {"pilot_level": "省级", "pilot_batch": "河南省首批", "pilot_docum
 def test_pilot_status_shown_for_kaifeng(demo_home: Path, tmp_path: Path) -> None:
     h = tmp_path / "home"
     h.mkdir()
-    shutil.copy(demo_home / "graph.json", h / "graph.json")
-    store = NetworkxStore(h / "graph.json")
+    shutil.copy(demo_home / "graph.sqlite", h / "graph.sqlite")
+    store = SqliteStore(h / "graph.sqlite")
     assert readiness(store, "410200")["pilot"]["selected"] is None  # no list loaded: no data, not "no"
     cs = ChangeSet()
     cs.add_node("City", "410200", dict(PILOT))
@@ -469,10 +469,10 @@ def test_dashboard_shows_assumption_and_pilot_status(demo_home: Path, tmp_path: 
 
     h = tmp_path / "home"
     h.mkdir()
-    shutil.copy(demo_home / "graph.json", h / "graph.json")
+    shutil.copy(demo_home / "graph.sqlite", h / "graph.sqlite")
     cs = ChangeSet()
     cs.add_node("City", "410200", dict(PILOT))
-    NetworkxStore(h / "graph.json").apply(cs)
+    SqliteStore(h / "graph.sqlite").apply(cs)
     srv = uvicorn.Server(uvicorn.Config(create_app(Settings(home=h)), host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

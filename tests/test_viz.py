@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from iekg import service
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
 from iekg.queries.alignment import Thresholds, alignment, resolve_scope, status_of
 from iekg.settings import Settings
@@ -40,19 +40,19 @@ BANNER = "示意数据 (illustrative)"
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     h = tmp_path_factory.mktemp("viz_demo")
-    service.build(NetworkxStore(h / "graph.json"), Settings(home=h))
+    service.build(SqliteStore(h / "graph.sqlite"), Settings(home=h))
     return h
 
 
 @pytest.fixture(scope="module")
 def demo(home: Path) -> Store:
-    return NetworkxStore(home / "graph.json")
+    return SqliteStore(home / "graph.sqlite")
 
 
 @pytest.fixture(scope="module")
 def reference_only(tmp_path_factory: pytest.TempPathFactory) -> Store:
     h = tmp_path_factory.mktemp("viz_reference")
-    store = NetworkxStore(h / "graph.json")
+    store = SqliteStore(h / "graph.sqlite")
     service.build(store, Settings(home=h), demo=False)
     return store
 

@@ -12,11 +12,12 @@ from typing import Any
 
 import openpyxl
 import pytest
+from conftest import graph_state
 from typer.testing import CliRunner
 
 from iekg import service
 from iekg.cli import app
-from iekg.graph.nxstore import NetworkxStore
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet
 from iekg.loaders import vocab
 from iekg.loaders.report import ImportFailed
@@ -53,8 +54,8 @@ def home(ref_home: Path, tmp_path: Path) -> Path:
     return h
 
 
-def store_of(home: Path) -> NetworkxStore:
-    return NetworkxStore(home / "graph.json")
+def store_of(home: Path) -> SqliteStore:
+    return SqliteStore(home / "graph.sqlite")
 
 
 def import_json(home: Path, folder: Path, *extra: str, env: dict[str, str | None] | None = None) -> tuple[int, dict[str, Any]]:
@@ -132,10 +133,10 @@ def test_synonym_is_mapped_with_a_warning_and_stored_canonical(home: Path, tmp_p
 def test_user_added_terms_through_the_vocabularies_table_and_the_settings_file(home: Path, tmp_path: Path) -> None:
     ents = ENT + f"{E1},开封某汽车零部件有限公司,410200,36,省级示范\n"
     # without the user's word: iei_level is counted, so an unknown word is an error and nothing changes
-    before = (home / "graph.json").read_bytes()
+    before = graph_state(home / "graph.sqlite")
     code, data = import_json(home, write(tmp_path / "plain", {"enterprises.csv": ents}))
     assert code == 1 and [i["code"] for i in data["issues"]] == ["enum"]
-    assert (home / "graph.json").read_bytes() == before
+    assert graph_state(home / "graph.sqlite") == before
     # a vocabularies table in the same import makes it a synonym of 省级
     voc = "字段,标准词,同义词\niei_level,省级,省级示范;省示范\ncooperation_status,进行中,履约中\n"
     code, data = import_json(home, write(tmp_path / "own", {"enterprises.csv": ents, "vocabularies.csv": voc}))
@@ -175,7 +176,7 @@ def test_descriptive_field_keeps_an_unknown_word_with_a_warning(home: Path, tmp_
 
 
 def test_counted_field_rejects_an_unknown_word_naming_the_nearest_term(home: Path, tmp_path: Path) -> None:
-    before = (home / "graph.json").read_bytes()
+    before = graph_state(home / "graph.sqlite")
     folder = write(tmp_path / "in", {"institutions.csv": INST + "4141019999,开封某职业学院,410200,职业本科学校,公办\n"})
     code, data = import_json(home, folder)
     assert code == 1
@@ -183,7 +184,7 @@ def test_counted_field_rejects_an_unknown_word_naming_the_nearest_term(home: Pat
     assert (e["severity"], e["code"], e["row"], e["column"], e["value"]) == ("error", "enum", 2, "办学层次", "职业本科学校")
     assert "最接近的是「职业本科」" in e["message"]
     assert e["fix"].startswith("可选值：本科、职业本科、高职专科、中职、技工；是否应为「职业本科」?")
-    assert (home / "graph.json").read_bytes() == before
+    assert graph_state(home / "graph.sqlite") == before
 
 
 # ------------------------------------------------------------------------------------- headers
@@ -282,7 +283,7 @@ def test_validate_shows_what_the_warnings_repaired(home: Path, tmp_path: Path) -
 
 # ------------------------------------------------------------------------------------ delete_nodes
 def test_delete_nodes_removes_nodes_with_their_relationships_before_the_upserts(tmp_path: Path) -> None:
-    s = NetworkxStore(tmp_path / "g.json")
+    s = SqliteStore(tmp_path / "g.sqlite")
     c = ChangeSet()
     a = c.add_node("City", "410200", {"name": "开封市"})
     i = c.add_node("Institution", "4141019999", {"name": "甲"})
@@ -319,7 +320,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return h
 
 
-def _illustrative(s: NetworkxStore, city: str) -> tuple[int, int]:
+def _illustrative(s: SqliteStore, city: str) -> tuple[int, int]:
     d = service.pipeline.demo_rows(s, city)
     return len(d.nodes), d.rels
 
@@ -327,7 +328,7 @@ def _illustrative(s: NetworkxStore, city: str) -> tuple[int, int]:
 def test_import_into_a_demo_city_stops_and_explains_the_choices(demo_home: Path, tmp_path: Path) -> None:
     h = tmp_path / "h"
     shutil.copytree(demo_home, h)
-    before = (h / "graph.json").read_bytes()
+    before = graph_state(h / "graph.sqlite")
     folder = write(tmp_path / "kf", KF_USER)
     code, data = import_json(h, folder)
     assert code == 1
@@ -336,7 +337,7 @@ def test_import_into_a_demo_city_stops_and_explains_the_choices(demo_home: Path,
     assert "开封市 (410200)" in e["message"]
     for word in ("--demo-rows replace", "--demo-rows keep", "--demo-rows stop", "iekg build --no-demo --data"):
         assert word in e["fix"]
-    assert (h / "graph.json").read_bytes() == before
+    assert graph_state(h / "graph.sqlite") == before
     # validate only warns
     r = cli(h, "validate", str(folder), "--format", "json")
     assert r.exit_code == 0 and [i["code"] for i in json.loads(r.stdout)["issues"]] == ["demo_rows"]
@@ -425,7 +426,7 @@ def test_delete_nodes_and_demo_replace_on_neo4j(neo4j_server: Any, demo_home: Pa
         assert [r.src for r, _ in neo.neighbours(a, ["LOCATED_IN"], "in")] == [j]
 
         # the demo graph in Neo4j, then 开封's data with --demo-rows replace: the same graph as embedded
-        embedded = NetworkxStore(tmp_path / "copy.json")
+        embedded = SqliteStore(tmp_path / "copy.sqlite")
         embedded.apply(service.copy_graph(store_of(demo_home)), fresh=True)
         service.sync(embedded, neo)
         folder = write(tmp_path / "kf", KF_USER)

@@ -83,6 +83,8 @@ class StoreHolder:
         self.generation = 0  # +1 after every write through this holder and every reload of a changed file
 
     def _path(self) -> os.PathLike[str] | None:
+        if getattr(self.store, "follows_writes", False):
+            return None  # a database store reads the file on every request: nothing to reload
         return getattr(self.store, "path", None)
 
     def _file_mtime(self) -> int | None:

@@ -171,7 +171,7 @@ class SearchResult(BaseModel):
 
 
 class Health(BaseModel):
-    model_config = ex({"status": "ok", "store": "networkx", "reachable": True, "empty": False, "nodes": 2690,
+    model_config = ex({"status": "ok", "store": "sqlite", "reachable": True, "empty": False, "nodes": 2690,
                        "relationships": 33340, "counts": {"City": 18, "Institution": 178},
                        "writes_enabled": False, "version": "0.1.0"})
     status: str = Field(description="ok, or empty when the graph has no data yet (run `iekg build`)")
@@ -186,7 +186,7 @@ class Health(BaseModel):
 
 
 class Version(BaseModel):
-    model_config = ex({"name": "iekg", "version": "0.1.0", "api": "1", "store": "networkx"})
+    model_config = ex({"name": "iekg", "version": "0.1.0", "api": "1", "store": "sqlite"})
     name: str
     version: str
     api: str

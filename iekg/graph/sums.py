@@ -1,11 +1,12 @@
 """The sums alignment needs, computed where the data is.
 
 Province-wide questions (a province's alignment, every city's table, coupling, readiness of every
-city) would otherwise read every program row of the year out of the store.  These three reads return
+city) would otherwise read every program row of the year out of the store.  These reads return
 sums instead: a few thousand numbers where the rows are hundreds of thousands.  :class:`Store` runs the
-pandas versions below over its own ``rel_frame`` / ``node_frame`` reads (the embedded store); the Neo4j
-store overrides them with one parameterised Cypher aggregation each, and ``tests/test_parity.py`` checks
-that both give the same numbers.
+pandas versions below over its own ``rel_frame`` / ``node_frame`` reads (the reference meaning, for any
+store without its own); the embedded SQLite store overrides them with one SQL aggregation each and the Neo4j
+store with one parameterised Cypher aggregation each.  ``tests/test_sqlite_store.py`` checks the SQL against
+these pandas versions and ``tests/test_parity.py`` SQLite against Neo4j.
 
 The domain rules stay in the queries (durations, crosswalk weights, statuses); a store only counts and
 sums what it holds, grouped so that those rules can be applied to the groups afterwards.

@@ -836,10 +836,10 @@ def check(store: Store, tables: Iterable[SourceTable], report: Report | None = N
     ``fresh`` validates against an empty graph (a build).  ``demo_rows`` (stop | replace | keep) says what to
     do when the graph holds illustrative rows of a city the data is about (None: do not check — the build,
     which decides itself whether to load the demo).  Raises :class:`ImportFailed` when there are errors."""
-    from iekg.graph.nxstore import NetworkxStore
+    from iekg.graph.sqlitestore import SqliteStore
 
     tables = list(tables)
-    changes, report = prepare(NetworkxStore() if fresh else store, tables, report, public_dir=public_dir)
+    changes, report = prepare(SqliteStore() if fresh else store, tables, report, public_dir=public_dir)
     if fresh:
         check_build_mix(tables, report)
     if report.ok and demo_rows is not None and not fresh:
