@@ -32,6 +32,9 @@ HOSTILE = [
     "} RETURN 1 UNION MATCH (n) SET n.pwned = true //",
     "换行\n与\t制表符 \\ 反斜杠 $param {{brace}}",
 ]
+# a name is one line: a line break or tab in it is folded at import (between two Han characters they join;
+# iekg/loaders/textrules.py); everything else is stored exactly as given
+STORED = [*HOSTILE[:-1], "换行与制表符 \\ 反斜杠 $param {{brace}}"]
 
 
 def _driver(server: Any) -> Any:
@@ -69,7 +72,7 @@ def test_hostile_names_are_stored_and_returned_literally(neo: Neo4jStore, tmp_pa
     for store in (nx_store, neo):
         report = Report()
         load(store, read_paths([folder], report), report)
-    for i, name in enumerate(HOSTILE):
+    for i, name in enumerate(STORED):
         node = neo.get(f"Institution:{4141099900 + i}")
         assert node is not None and node.props["name"] == name
         assert [n.uid for n in neo.search(name)] == [n.uid for n in nx_store.search(name)]

@@ -488,7 +488,7 @@ def test_dashboard_shows_assumption_and_pilot_status(demo_home: Path, tmp_path: 
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"http://127.0.0.1:{port}/dashboard?city=410200")
-            page.wait_for_function("document.body.dataset.city === '410200'", timeout=60_000)
+            page.wait_for_function("() => document.body.dataset.city === '410200'", timeout=60_000)
             note = page.inner_text("#kpi-sai-note")
             assert note.startswith(ASSUMPTION_LABEL + " ≥ 0.6") and "requirement" not in note
             pilot = page.inner_text("#pilot-status")

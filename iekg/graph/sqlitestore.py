@@ -42,7 +42,7 @@ from typing import Any
 import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES, PROVENANCE, REL_TYPES, split_uid
-from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, search_rank
+from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, audit_entry, search_rank
 from iekg.graph.sums import (
     DEMAND_SUM_COLUMNS,
     OFFER_KEYS,
@@ -525,10 +525,13 @@ class SqliteStore(Store):
         """The import audit trail, newest first: id, at, who, via, files, changes (and whatever else the
         entry held)."""
         out = []
+        order = list(ApplyResult().as_dict())
         for ident, entry in self._rows("SELECT id, entry FROM imports ORDER BY id DESC LIMIT ?", (int(limit),)):
-            e = json.loads(entry)
-            out.append({"id": ident, "at": e.get("at"), "who": e.get("who"), "via": e.get("via"),
-                        "files": e.get("files", []), "changes": e.get("changes", {}),
+            e = json.loads(entry)  # stored with sorted keys: given back in the interface's order
+            changes = e.get("changes") or {}
+            out.append({"id": ident, **audit_entry(e.get("who"), str(e.get("via") or ""), e.get("files") or (),
+                                                   e.get("at")),
+                        "changes": {**{k: changes[k] for k in order if k in changes}, **changes},
                         **{k: v for k, v in e.items() if k not in ("id", "at", "who", "via", "files", "changes")}})
         return out
 
