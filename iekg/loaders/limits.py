@@ -187,7 +187,7 @@ class FileGuard:
         for n, row in enumerate(rows, start=start):
             if n % (TICK_ROWS * 64) == 0:
                 self.tick(n, sheet)
-            if n > EXCEL_MAX_ROWS + 1:
+            if sheet is not None and n > EXCEL_MAX_ROWS + 1:  # a worksheet cannot hold more; a CSV can
                 raise LimitExceeded("max_rows", n, self.limits.max_rows, "工作表的行数", row=n, sheet=sheet,
                                     more=True)
             if not row or all(_blank(v) for v in row):
