@@ -197,6 +197,24 @@ def test_crosswalk_replaces_the_shipped_rows_through_the_api(ref_home: Path, tmp
     assert_alignment(align(home))
 
 
+def test_the_api_says_what_a_warning_repaired(ref_home: Path, tmp_path: Path) -> None:
+    """A synonym mapped to its canonical term: the API's issue carries the term used (``repaired``), as the
+    CLI's report does, so a user importing through the API can accept the repair."""
+    from fastapi.testclient import TestClient
+
+    from iekg.api.main import create_app
+    from iekg.settings import Settings
+
+    home = _copy(ref_home, tmp_path / "home")
+    body = "学校标识码,学校名称,所在城市代码,办学层次,举办性质\n4141019998,开封某职业学院,410200,职教本科,民办\n"
+    with TestClient(create_app(Settings(home=home, api_key="k"))) as client:
+        r = client.post("/imports?dry_run=true", files=[("files", ("institutions.csv", body.encode(), "text/csv"))],
+                        headers={"X-API-Key": "k"})
+    assert r.status_code == 200, r.text
+    assert [(i["code"], i["row"], i["value"], i["repaired"]) for i in r.json()["issues"]] == [
+        ("synonym", 2, "职教本科", "职业本科")]
+
+
 def test_a_weights_sum_error_names_only_the_users_rows(tmp_path: Path) -> None:
     tables = plain_tables()
     tables["crosswalk"][2][2] = "0.2"  # 4607: 0.7 + 0.2 = 0.9

@@ -46,6 +46,8 @@ class IssueModel(BaseModel):
     value: str | None = Field(None, description="the offending value")
     message: str = Field(description="what is wrong")
     fix: str = Field(description="how to fix it")
+    repaired: str | None = Field(None, description="a warning's repair: the value used instead of `value` (e.g. the "
+                                                   "canonical term a synonym was mapped to); absent otherwise")
 
 
 class ReportModel(BaseModel):
