@@ -101,8 +101,8 @@ def build(store: Store, settings: Settings, data: Sequence[str | Path] = (), *, 
     say("validate")
     if not report.ok:
         raise pipeline.ImportFailed(report)
-    report, result = pipeline.load(store, tables, report, fresh=True, public_dir=public,
-                                   audit=audit_for(tables, who, via))
+    audit = audit_for(tables, who, via)
+    report, result = pipeline.load(store, tables, report, fresh=True, public_dir=public, consume=True, audit=audit)
     say("done")
     return LoadOutcome(report, result, time.perf_counter() - t0, sorted({t.file for t in tables}))
 
@@ -146,14 +146,9 @@ def sync(src: Store, dst: Store) -> ApplyResult:
 
 def info(store: Store) -> dict[str, Any]:
     labels, types = store.counts()
-    kinds: dict[str, int] = {}
-    for label in labels:
-        frame = store.node_frame(label, ["source_kind"])
-        for k, n in frame["source_kind"].fillna("unknown").value_counts().items():
-            kinds[str(k)] = kinds.get(str(k), 0) + int(n)
     return {"store": store.name, "nodes": labels, "relationships": types,
             "total_nodes": sum(labels.values()), "total_relationships": sum(types.values()),
-            "nodes_by_source_kind": dict(sorted(kinds.items()))}
+            "nodes_by_source_kind": store.source_kind_counts()}
 
 
 def resolve(store: Store, ident: str) -> Node | None:

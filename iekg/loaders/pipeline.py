@@ -9,10 +9,13 @@ identity), so the second load changes nothing.
 from __future__ import annotations
 
 import functools
+import gc
+import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,10 +142,11 @@ class Builder:
     # --------------------------------------------------------------------------- resolution
     def resolve(self) -> None:
         wanted: dict[str, set[str]] = defaultdict(set)
-        refs = [x for pr in self.pending for x in (pr.src, pr.dst) if isinstance(x, Ref)] + self.checks
-        for r in refs:
+        nodes = self.changes.nodes
+        for r in itertools.chain((x for pr in self.pending for x in (pr.src, pr.dst) if isinstance(x, Ref)),
+                                 self.checks):
             for lab in r.labels:
-                if f"{lab}:{r.id}" not in self.changes.nodes:
+                if f"{lab}:{r.id}" not in nodes:
                     wanted[lab].add(r.id)
         in_store = {lab: self.store.existing(lab, ids) for lab, ids in wanted.items()}
 
@@ -180,7 +184,9 @@ class Builder:
         for r in self.checks:
             if find(r) is None:
                 missing(r)
-        for pr in self.pending:
+        pending, self.pending = self.pending, []
+        for i, pr in enumerate(pending):
+            pending[i] = None  # type: ignore[call-overload]  # each pending row is released once written
             ends = []
             for x in (pr.src, pr.dst):
                 if isinstance(x, Ref):
@@ -236,7 +242,7 @@ def parse_table(st: SourceTable, report: Report, voc: Vocabulary | None = None,
     out: list[Parsed] = []
     seen: dict[tuple[Any, ...], int] = {}
     voc = voc if voc is not None else _vocab.current()
-    parsers = {c.key: parser_for(c.kind, voc) for c in table.columns}
+    parsers = {c.key: _memo(parser_for(c.kind, voc)) for c in table.columns}
     bool_parser = parser_for("bool")
     shipped = st.kind in SHIPPED_KINDS
     node_id = NODE_IDENTITY.get(st.table)
@@ -300,6 +306,38 @@ def parse_table(st: SourceTable, report: Report, voc: Vocabulary | None = None,
             seen[ident] = row.line
         out.append(Parsed(st, row, clean, extra, _provenance(st, row, illustrative, cite)))
     return out
+
+
+MEMO_LIMIT = 50_000  # distinct raw values remembered per column of one table
+
+
+def _memo(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` remembering its answer (or its :class:`Invalid`) per raw text: a national table repeats the
+    same years, codes and levels hundreds of thousands of times.  Lists are copied on each use, so no two
+    rows share one; a column with more distinct values than ``MEMO_LIMIT`` parses the rest each time."""
+    seen: dict[str, Any] = {}
+
+    def parsed(raw: str) -> Any:
+        hit = seen.get(raw, _MISS)
+        if hit is _MISS:
+            try:
+                hit = parse(raw)
+            except Invalid as exc:
+                hit = exc
+            if len(seen) < MEMO_LIMIT:
+                seen[raw] = hit
+        if isinstance(hit, Invalid):  # a new exception each time (re-raising one object grows its traceback)
+            raise Invalid(hit.problem, hit.fix, hit.code)
+        if isinstance(hit, list):
+            return list(hit)
+        if isinstance(hit, Repaired) and isinstance(hit.value, list):
+            return Repaired(list(hit.value), hit.warning, hit.code)
+        return hit
+
+    return parsed
+
+
+_MISS = object()
 
 
 def _clean_text(raw: Any) -> str:
@@ -601,8 +639,13 @@ def replace_shipped_crosswalk(rows: list[Parsed]) -> list[Parsed]:
 
 
 def prepare(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
-            public_dir: Path | None = None) -> tuple[ChangeSet, Report]:
-    """Validate ``tables`` against the contract and the graph; return the change set and the report."""
+            public_dir: Path | None = None, consume: bool = False) -> tuple[ChangeSet, Report]:
+    """Validate ``tables`` against the contract and the graph; return the change set and the report.
+
+    ``consume``: the caller will not read the tables' rows again (a build), so each table's cell values are
+    released as soon as the table has been turned into nodes and relationships — at national scale the raw
+    cells of every file and the change set would otherwise be in memory together.  Row numbers stay, for
+    the messages."""
     report = report if report is not None else Report()
     tables = list(tables)
     by_table: dict[str, list[SourceTable]] = defaultdict(list)
@@ -620,6 +663,9 @@ def prepare(store: Store, tables: Iterable[SourceTable], report: Report | None =
                 crosswalk_rows.extend(rows)
             else:
                 build_rows(b, name, rows)
+                if consume:
+                    del rows
+                    _release(st)
         if name == "crosswalk" and crosswalk_rows:
             crosswalk_rows = replace_shipped_crosswalk(crosswalk_rows)
             build_rows(b, name, crosswalk_rows)
@@ -630,6 +676,15 @@ def prepare(store: Store, tables: Iterable[SourceTable], report: Report | None =
             b.changes.add_node("Policy", doc, props)
     b.resolve()
     return b.changes, report
+
+
+_RELEASED: dict[str, str] = {}
+
+
+def _release(st: SourceTable) -> None:
+    """Drop the cell values of ``st``'s rows (their line numbers stay for messages)."""
+    for row in st.rows:
+        row.values = _RELEASED
 
 
 def _public_dir() -> Path | None:
@@ -830,18 +885,21 @@ def check_build_mix(tables: list[SourceTable], report: Report) -> None:
 
 def check(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
           dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None,
-          demo_rows: str | None = None) -> tuple[ChangeSet, Report]:
+          demo_rows: str | None = None, consume: bool = False) -> tuple[ChangeSet, Report]:
     """Everything :func:`load` checks before it writes: the change set and the report.
 
     ``fresh`` validates against an empty graph (a build).  ``demo_rows`` (stop | replace | keep) says what to
     do when the graph holds illustrative rows of a city the data is about (None: do not check — the build,
-    which decides itself whether to load the demo).  Raises :class:`ImportFailed` when there are errors."""
+    which decides itself whether to load the demo).  ``consume``: see :func:`prepare`.  Raises
+    :class:`ImportFailed` when there are errors."""
     from iekg.graph.sqlitestore import SqliteStore
 
     tables = list(tables)
-    changes, report = prepare(SqliteStore() if fresh else store, tables, report, public_dir=public_dir)
-    if fresh:
+    if fresh:  # before prepare, which may release the cells it has read (consume)
+        report = report if report is not None else Report()
         check_build_mix(tables, report)
+    changes, report = prepare(SqliteStore() if fresh else store, tables, report, public_dir=public_dir,
+                              consume=consume)
     if report.ok and demo_rows is not None and not fresh:
         check_demo_rows(store, changes, tables, report, demo_rows, dry_run=dry_run)
     if not report.ok:
@@ -851,14 +909,29 @@ def check(store: Store, tables: Iterable[SourceTable], report: Report | None = N
 
 def load(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
          dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None,
-         demo_rows: str | None = None,
+         demo_rows: str | None = None, consume: bool = False,
          audit: dict[str, Any] | None = None) -> tuple[Report, ApplyResult | None]:
     """Validate (:func:`check`) and, when there is no error and not ``dry_run``, write everything (all or
     nothing); ``fresh`` replaces the store's graph by the result; ``audit`` is the import history entry.
     Raises :class:`ImportFailed` (carrying the report) when there are errors; the store is untouched.
     """
-    changes, report = check(store, tables, report, dry_run=dry_run, fresh=fresh, public_dir=public_dir,
-                            demo_rows=demo_rows)
-    if dry_run:
-        return report, None
-    return report, store.apply(changes, fresh=fresh, audit=audit)
+    with paused_gc():
+        changes, report = check(store, tables, report, dry_run=dry_run, fresh=fresh, public_dir=public_dir,
+                                demo_rows=demo_rows, consume=consume)
+        if dry_run:
+            return report, None
+        return report, store.apply(changes, fresh=fresh, audit=audit)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cycle collector paused while an import builds and writes millions of small objects: they form
+    no cycles (reference counting frees them), and at national scale the collector's repeated passes over
+    them took a large share of a build's time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -116,6 +116,8 @@ def table_for_name(name: str) -> Table | None:
 
 
 def _cell_text(v: Any) -> str:
+    if type(v) is str:  # every cell of a CSV
+        return v
     if v is None:
         return ""
     if isinstance(v, bool):

@@ -38,6 +38,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 _BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]")
 _INNER_BREAK = re.compile(r"[ \t]*(?:\r\n|[\r\n\t\u2028\u2029])[ \t\r\n\u2028\u2029]*")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+# anything a rule below acts on: a row without it is left alone after one search over its joined values
+_ANY = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def _kinds(table: str) -> dict[str, str]:
@@ -68,6 +70,8 @@ def check_tables(tables: Iterable[SourceTable], report: Report) -> None:
         kinds = _kinds(st.table)
         multi = MULTILINE.get(st.table, frozenset())
         for row in st.rows:
+            if not _ANY.search(" ".join(v for v in row.values.values() if isinstance(v, str))):
+                continue
             for key, value in row.values.items():
                 if not isinstance(value, str) or not value:
                     continue
