@@ -399,6 +399,15 @@ class Neo4jStore(Store):
         types = {r["t"]: r["n"] for r in self._read("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n")}
         return dict(sorted(labels.items())), dict(sorted(types.items()))
 
+    def source_kind_counts(self) -> dict[str, int]:
+        """Counted on the server."""
+        recs = self._read(f"MATCH (n) WHERE NOT n:{META} AND NOT n:{AUDIT} "
+                          "RETURN coalesce(n.source_kind, 'unknown') AS k, count(*) AS n")
+        out: dict[str, int] = {}
+        for r in recs:
+            out[str(r["k"])] = out.get(str(r["k"]), 0) + r["n"]
+        return dict(sorted(out.items()))
+
     def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
         props = tuple(props)
         if ids is None:
@@ -457,6 +466,12 @@ class Neo4jStore(Store):
         recs = self._read(match + "RETURN a.id AS src, b.id AS dst, [p IN $props | r[p]] AS vals",
                           props=list(props), **params)
         return pd.DataFrame([[r["src"], r["dst"], *r["vals"]] for r in recs], columns=["src", "dst", *props])
+
+    def sources_with(self, rel_type: str, src_label: str, src_ids: Iterable[str], *, dst_label: str | None = None,
+                     where: dict[str, Any] | None = None) -> set[str]:
+        """On the server: the distinct start ids come back, not the relationships."""
+        match, params = self._rel_match(rel_type, src_label, dst_label, src_ids, None, where)
+        return {r["src"] for r in self._read(match + "RETURN DISTINCT a.id AS src", **params)}
 
     def rel_max(self, rel_type: str, prop: str, src_label: str | None = None, dst_label: str | None = None, *,
                 src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,

@@ -37,10 +37,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from iekg._lazy import lazy
 from iekg.graph.schema import NODE_TYPES, PROVENANCE, REL_TYPES, split_uid
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, audit_entry, search_rank
 from iekg.graph.sums import (
@@ -49,6 +48,11 @@ from iekg.graph.sums import (
     OFFER_SUM_COLUMNS,
     TOP_OFFER_COLUMNS,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy("pandas")
 
 FORMAT = "iekg-graph-sqlite"
 SCHEMA_VERSION = 1
@@ -663,6 +667,14 @@ class SqliteStore(Store):
             types = dict(con.execute("SELECT type, n FROM rel_counts WHERE n > 0").fetchall())
         return dict(sorted(labels.items())), dict(sorted(types.items()))
 
+    def source_kind_counts(self) -> dict[str, int]:
+        """One GROUP BY over the typed ``source_kind`` column (its index answers it)."""
+        rows = self._rows("SELECT coalesce(source_kind, 'unknown'), count(*) FROM nodes GROUP BY 1")
+        out: dict[str, int] = defaultdict(int)
+        for k, n in rows:
+            out[str(k)] += n
+        return dict(sorted(out.items()))
+
     def snapshot(self) -> dict[str, Any]:
         with self._snapshot() as con:
             nodes = {f"{label}:{i}": json.loads(p) for label, i, p in con.execute("SELECT label, id, props FROM nodes")}
@@ -751,6 +763,14 @@ class SqliteStore(Store):
         cond, cparams = self._rel_filter(rel_type, src_label, dst_label, src_ids, dst_ids, where)
         rows = self._rows(f"SELECT r.src_id, r.dst_id{sel} FROM rels r WHERE {cond}", params + cparams)
         return self._frame(rows, ["src", "dst", *props], decode, 2)
+
+    def sources_with(self, rel_type: str, src_label: str, src_ids: Iterable[str], *, dst_label: str | None = None,
+                     where: dict[str, Any] | None = None) -> set[str]:
+        """One EXISTS per id through the index on (src_id, type, year): no relationship row is read out."""
+        cond, params = self._rel_filter(rel_type, src_label, dst_label, None, None, where)
+        rows = self._rows(f"SELECT j.value FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM rels r WHERE "
+                          f"r.src_id = j.value AND {cond})", [_jlist(sorted(set(src_ids))), *params])
+        return {r[0] for r in rows}
 
     def rel_max(self, rel_type: str, prop: str, src_label: str | None = None, dst_label: str | None = None, *,
                 src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,

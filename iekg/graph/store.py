@@ -9,13 +9,18 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
+from iekg._lazy import lazy
 from iekg.graph import sums
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, rel_key, split_uid
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy("numpy")
+    pd = lazy("pandas")
 
 
 @dataclass
@@ -208,6 +213,15 @@ class Store(ABC):
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Node counts per label and relationship counts per type (zero counts omitted)."""
 
+    def source_kind_counts(self) -> dict[str, int]:
+        """Nodes per provenance kind (``source_kind``; "unknown" where a node has none), sorted by kind."""
+        kinds: dict[str, int] = {}
+        for label in self.counts()[0]:
+            frame = self.node_frame(label, ["source_kind"])
+            for k, n in frame["source_kind"].fillna("unknown").value_counts().items():
+                kinds[str(k)] = kinds.get(str(k), 0) + int(n)
+        return dict(sorted(kinds.items()))
+
     @abstractmethod
     def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
         """One row per node of ``label`` (only those in ``ids`` when given): column ``id`` and the requested
@@ -223,6 +237,13 @@ class Store(ABC):
         relationships whose start / end node id is listed; ``where`` keeps those whose property equals a
         value, or is one of a list of values (``{"year": 2024, "city_code": ["410100", "410200"]}``).
         """
+
+    def sources_with(self, rel_type: str, src_label: str, src_ids: Iterable[str], *, dst_label: str | None = None,
+                     where: dict[str, Any] | None = None) -> set[str]:
+        """The ids among ``src_ids`` that start at least one such relationship (``rel_frame``'s filters):
+        e.g. the institutions with a program in a year.  Stores answer it without returning the
+        relationships."""
+        return set(self.rel_frame(rel_type, (), src_label, dst_label, src_ids=list(src_ids), where=where)["src"])
 
     def links(self, uids: Iterable[str], rel_types: Iterable[str] | None = None) -> dict[str, list[tuple[Rel, str]]]:
         """For each of ``uids``: its relationships in both directions (of ``rel_types`` when given; self-loops

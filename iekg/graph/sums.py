@@ -17,8 +17,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+from iekg._lazy import lazy
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy("numpy")
+    pd = lazy("pandas")
+
 
 if TYPE_CHECKING:
     from iekg.graph.store import Store
@@ -175,7 +182,10 @@ def cooperation_counts(store: Store, cities: Sequence[str], year: int | None,
         columns={"src": "institution", "dst": "major"})[["institution", "major"]].drop_duplicates()
     pairs = pd.DataFrame([(i, m) for i, ms in aligned.items() for m in ms], columns=["industry", "major"],
                          dtype=object)
-    hits = coop.merge(ents, on="enterprise").merge(offers, on="institution").merge(pairs, on=["industry", "major"])
+    # the industries each institution serves first (programs × aligned majors), then one join on both keys:
+    # joining every cooperation to every program of its institution was the slow part at province scale
+    serves = offers.merge(pairs, on="major")[["institution", "industry"]].drop_duplicates()
+    hits = coop.merge(ents, on="enterprise").merge(serves, on=["institution", "industry"])
     total = ents.groupby("industry")["enterprise"].nunique()
     cooperating = hits.groupby("industry")["enterprise"].nunique()
     out = pd.DataFrame({"enterprises": total, "cooperating": cooperating}).fillna(0).astype(int)

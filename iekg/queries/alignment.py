@@ -123,11 +123,15 @@ DEMAND_PROPS = ["year", "headcount", "city_code", "education_level", "major_code
 def latest_year(store: Store, cities: Sequence[str]) -> int | None:
     """The latest OFFERS year of the institutions located in ``cities`` (counted by the store: one short
     aggregation on Neo4j), memoised until the next write."""
-    def compute() -> int | None:
-        years = store.offer_years(cities)
-        return int(years.index.max()) if len(years) else None
+    years = program_years(store, cities)
+    return int(years.index.max()) if len(years) else None
 
-    out: int | None = store.memo(("latest-year", tuple(sorted(set(cities)))), compute)
+
+def program_years(store: Store, cities: Sequence[str]) -> pd.Series:
+    """Programs per OFFERS year of the institutions located in ``cities`` (``Store.offer_years``), memoised
+    until the next write: the latest year and the data coverage both need it."""
+    key = tuple(sorted(set(cities)))
+    out: pd.Series = store.memo(("offer-years", key), lambda: store.offer_years(list(key)))
     return out
 
 
@@ -423,9 +427,8 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
         insts = sorted(set(loc["src"]))
         with_prog: set[str] = set()
         if insts and sm.year is not None:
-            o = store.rel_frame("OFFERS", src_label="Institution", src_ids=insts, where={"year": sm.year})
-            with_prog = set(o["src"])
-        years = store.offer_years(list(cities))
+            with_prog = store.sources_with("OFFERS", "Institution", insts, where={"year": sm.year})
+        years = program_years(store, cities)
         without = [i for i in insts if i not in with_prog]
         return {
             "year": sm.year,

@@ -1,7 +1,25 @@
-"""Pictures of the graph: network pages (pyvis + vis-network, fully offline) and the planners' dashboard."""
+"""Pictures of the graph: network pages (pyvis + vis-network, fully offline) and the planners' dashboard.
 
-from iekg.viz.dashboard import dashboard_html
-from iekg.viz.networks import alliance_view, chain_view, city_network, ego_network
-from iekg.viz.page import Page, external_loads
+The names are imported on first use (PEP 562), so that ``iekg info`` and the other terminal commands do not
+pay for pyvis, networkx and pandas when they draw nothing."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from iekg.viz.dashboard import dashboard_html
+    from iekg.viz.networks import alliance_view, chain_view, city_network, ego_network
+    from iekg.viz.page import Page, external_loads
+
+_WHERE = {"dashboard_html": "dashboard", "alliance_view": "networks", "chain_view": "networks",
+          "city_network": "networks", "ego_network": "networks", "Page": "page", "external_loads": "page"}
 
 __all__ = ["Page", "alliance_view", "chain_view", "city_network", "dashboard_html", "ego_network", "external_loads"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'iekg.viz' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"iekg.viz.{_WHERE[name]}"), name)
