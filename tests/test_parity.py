@@ -224,6 +224,26 @@ def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> Non
     assert stores[1].demand_sums(["410200"], 2024)["headcount"].sum() == dem["headcount"].sum() > 0
 
 
+def test_counts_without_reading_the_rows(stores: tuple[Any, Any]) -> None:
+    """sources_with (institutions with a program in a year: data coverage) and source_kind_counts (iekg info)
+    are answered by the store; both equal what the rows say, on both stores."""
+    embedded, _ = stores
+    insts = sorted(embedded.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City")["src"])
+    for year in (2024, 2023, 1999):
+        want = set(embedded.rel_frame("OFFERS", src_label="Institution", src_ids=insts, where={"year": year})["src"])
+        for s in stores:
+            assert s.sources_with("OFFERS", "Institution", insts, where={"year": year}) == want
+        assert (len(want) > 0) == (year != 1999)
+    assert 0 < len(want := embedded.sources_with("OFFERS", "Institution", insts, where={"year": 2024})) < len(insts)
+    both(stores, lambda s: s.source_kind_counts())
+    by_label = {}
+    for label in embedded.counts()[0]:
+        for k, n in embedded.node_frame(label, ["source_kind"])["source_kind"].fillna("unknown").value_counts().items():
+            by_label[k] = by_label.get(k, 0) + int(n)
+    assert embedded.source_kind_counts() == dict(sorted(by_label.items()))
+    assert set(by_label) >= {"illustrative", "reference", "document"}
+
+
 def test_drafts(stores: tuple[Any, Any], tmp_path: Path) -> None:
     both(stores, lambda s: drafts.attachments(s, "410200"))
     both(stores, lambda s: drafts.plan_markdown(s, "410200"))

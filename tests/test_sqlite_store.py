@@ -44,6 +44,22 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def test_sql_counts_equal_the_interfaces_reference(demo: SqliteStore) -> None:
+    """The SQL versions of sources_with (one EXISTS per id) and source_kind_counts (one GROUP BY) give what
+    the interface's own versions compute from rel_frame / node_frame."""
+    from iekg.graph.store import Store
+
+    insts = sorted(demo.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City")["src"])
+    for where in ({"year": 2024}, {"year": 2023}, {"year": 1999}, {"year": [2023, 2024]}, None):
+        got = demo.sources_with("OFFERS", "Institution", insts, where=where)
+        assert got == Store.sources_with(demo, "OFFERS", "Institution", insts, where=where)
+        assert (got == set()) == (where == {"year": 1999})
+    assert demo.sources_with("OFFERS", "Institution", [], where={"year": 2024}) == set()
+    assert demo.sources_with("LOCATED_IN", "Enterprise", ["no-such-id"]) == set()
+    assert demo.source_kind_counts() == Store.source_kind_counts(demo)
+    assert sum(demo.source_kind_counts().values()) == sum(demo.counts()[0].values())
+
+
 def test_sql_sums_equal_the_pandas_reference(demo: SqliteStore) -> None:
     cities = sorted(n.id for n in demo.nodes("City"))
     for cs, year in ((["410200"], 2024), (["410200", "410100", "419001"], 2023), (cities, 2024), (["410200"], 1999)):
