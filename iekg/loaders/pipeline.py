@@ -246,6 +246,7 @@ def parse_table(st: SourceTable, report: Report, voc: Vocabulary | None = None,
     bool_parser = parser_for("bool")
     shipped = st.kind in SHIPPED_KINDS
     node_id = NODE_IDENTITY.get(st.table)
+    known = {c.key for c in table.columns} | {"source", "illustrative"}
     for row in st.rows:
         o = Origin(st, row)
         clean: dict[str, Any] = {}
@@ -283,7 +284,6 @@ def parse_table(st: SourceTable, report: Report, voc: Vocabulary | None = None,
                 report.add(o.issue(ERROR, exc.code, exc.problem, exc.fix, row.values["illustrative"], "illustrative"))
                 ok = False
         cite = str(row.values.get("source", "")).strip() or None
-        known = {c.key for c in table.columns} | {"source", "illustrative"}
         extra: dict[str, Any] = {}
         for k, v in row.values.items():
             if k in known or not str(v).strip():

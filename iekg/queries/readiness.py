@@ -328,8 +328,11 @@ def readiness_all(store: Store, year: int | None = None, policy: str = NOTICE) -
     """Every city, ranked: most targets met, then most conditions met, then smallest relative shortfall.
     Cities with neither programs nor demand in the year are ranked after all the others, marked
     ``has_data: false`` (their zeros are no data, not a measured 0)."""
+    from iekg.settings import Settings
+
     cities = sorted(n.id for n in store.nodes("City"))
-    out = [readiness(store, c, year, policy) for c in cities]
+    settings = Settings()  # read once (environment, .env), not once per city
+    out = [readiness(store, c, year, policy, settings=settings) for c in cities]
 
     def rel_short(r: dict[str, Any]) -> float:
         return sum((i["shortfall"] or 0) / i["threshold"] for i in r["items"]
