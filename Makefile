@@ -15,8 +15,12 @@ $(BIN)/iekg: pyproject.toml
 
 setup: $(BIN)/iekg
 
+# The official public lists (pilot-city list, catalogues, GB/T 4754, MOE list) are loaded by the demo build when
+# their folder is beside the checkout, as it is in this workplace; set PUBLIC=DIR for another place, PUBLIC= for none.
+PUBLIC ?= $(wildcard ../shared/data/public)
+
 demo: setup
-	$(BIN)/iekg build
+	$(BIN)/iekg build $(if $(PUBLIC),--public $(PUBLIC))
 	$(BIN)/iekg show 410200 --limit 15
 	$(BIN)/iekg search 开封
 
