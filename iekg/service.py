@@ -63,7 +63,7 @@ def read_sources(settings: Settings, data: Sequence[str | Path], *, demo: bool, 
     tables += notice.read_notice_csvs(settings.reference_dir)  # the seed notice, kind "document"
     if demo:
         tables += read_paths([settings.demo_dir], report, kind=ILLUSTRATIVE)
-    tables += read_paths(data, report, kind=USER)
+    tables += read_paths(data, report, kind=USER, lazy=True)  # a build reads each big file's rows once, in order
     return tables
 
 

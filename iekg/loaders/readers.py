@@ -11,10 +11,12 @@ import csv
 import datetime as dt
 import errno
 import io
+import itertools
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from iekg.loaders import encoding as _encoding
 from iekg.loaders import textrules
 from iekg.loaders.limits import FileGuard, FileRejected
 from iekg.loaders.report import ERROR, WARNING, Issue, Report
-from iekg.loaders.source import USER, SourceRow, SourceTable
+from iekg.loaders.source import USER, LazyRows, SourceRow, SourceTable
 from iekg.loaders.tables import PROVENANCE_COLUMNS, TABLES, Table
 from iekg.loaders.values import to_halfwidth
 
@@ -131,53 +133,84 @@ def _cell_text(v: Any) -> str:
     return str(v)
 
 
-def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str | None, kind: str,
-                  report: Report, cite: str | None = None) -> SourceTable | None:
-    """Find the header row in the first rows of ``grid`` and turn the rest into SourceRows."""
+@dataclass
+class Header:
+    """Where a table's header row is and what its columns mean."""
+
+    index: int  # 0-based row of the header in the grid
+    pos: dict[int, str]  # column position -> canonical key
+    texts: dict[str, str]  # canonical key -> header text as written
+    extra: list[tuple[int, str]]  # unknown columns: (position, header text)
+
+
+def find_header(table: Table, top: list[list[Any]], *, file: str, sheet: str | None, report: Report) -> Header | None:
+    """The header among the first rows ``top`` (the best match of the table's columns), or None with an
+    error naming the headers that were not understood."""
     best: tuple[int, int] = (-1, -1)
     required = {c.key for c in table.columns if c.required}
-    for i, cells in enumerate(grid[:HEADER_SCAN_ROWS]):
+    for i, cells in enumerate(top[:HEADER_SCAN_ROWS]):
         pos, _, _ = match_headers(table, cells)
         score = len(pos) + 2 * len(required & set(pos.values()))
         if score > best[1]:
             best = (i, score)
     hi = best[0]
     if hi < 0 or best[1] <= 0:
-        top = next((cells for cells in grid[:HEADER_SCAN_ROWS] if any(_cell_text(v).strip() for v in cells)), [])
-        unknown = unknown_headers(table, top)
+        first = next((cells for cells in top[:HEADER_SCAN_ROWS] if any(_cell_text(v).strip() for v in cells)), [])
+        unknown = unknown_headers(table, first)
         report.add(Issue(ERROR, "no_header", file, 1, None, None,
                          f"找不到表「{table.zh}」({table.name}) 的表头"
                          + (f"：这些表头都不认识 {unknown}" if unknown else ""),
                          "第一行应为表头，可用中文或英文列名：" + "、".join(f"{c.zh}({c.key})" for c in table.columns),
                          sheet, table.name))
         return None
-    pos, texts, extra = match_headers(table, grid[hi])
-    st = SourceTable(table.name, file, sheet=sheet, headers=texts, extra=[t for _, t in extra], kind=kind,
-                     cite=cite)
+    pos, texts, extra = match_headers(table, top[hi])
     missing = [c for c in table.columns if c.required and c.key not in texts]
-    unknown = unknown_headers(table, grid[hi]) if missing else ""
+    unknown = unknown_headers(table, top[hi]) if missing else ""
     for c in missing:
         report.add(Issue(ERROR, "missing_column", file, hi + 1, c.zh, None,
                          f"缺少必填列「{c.zh}」({c.key})" + (f"；未识别的表头：{unknown}" if unknown else ""),
                          f"在表头中添加列「{c.zh}」", sheet, table.name))
-    for n, cells in enumerate(grid[hi + 1:], start=hi + 2):
-        if all(_cell_text(v).strip() == "" for v in cells):
+    return Header(hi, pos, texts, extra)
+
+
+def source_rows(table: Table, head: Header, numbered: Iterable[tuple[int, list[Any]]], *, file: str,
+                sheet: str | None, report: Report) -> Iterator[SourceRow]:
+    """The data rows below the header: blank rows left out, a template's example rows skipped (with a
+    warning when the user edited one)."""
+    for n, cells in numbered:
+        texts = [v if type(v) is str else _cell_text(v) for v in cells]
+        if not "".join(texts).strip():
             continue
-        values: dict[str, str] = {}
-        for i, v in enumerate(cells):
-            if i in pos:
-                values[pos[i]] = _cell_text(v)
-        for i, name in extra:
-            if i < len(cells) and _cell_text(cells[i]).strip():
-                values[name] = _cell_text(cells[i])
-        first = _cell_text(cells[0]).strip().lower() if cells else ""
-        if any(first.startswith(m) for m in EXAMPLE_MARKERS):
+        values = _values(head, texts)
+        if texts and texts[0].lstrip()[:12].lower().startswith(EXAMPLE_MARKERS):
             if _example_edited(table.name, values):  # an untouched example row is skipped silently
-                report.add(Issue(WARNING, "example_row", file, n, None, _cell_text(cells[0]),
+                report.add(Issue(WARNING, "example_row", file, n, None, texts[0],
                                  "模板示例行已被修改，但首格仍带示例标记，已跳过",
                                  "如需导入此行，请删除首格中的示例标记", sheet, table.name))
             continue
-        st.rows.append(SourceRow(n, values))
+        yield SourceRow(n, values)
+
+
+def _values(head: Header, texts: list[str]) -> dict[str, str]:
+    """A row's cells by canonical key (in column order), then its unknown columns that are not blank."""
+    width = len(texts)
+    values = {key: texts[i] for i, key in head.pos.items() if i < width}
+    for i, name in head.extra:
+        if i < width and texts[i].strip():
+            values[name] = texts[i]
+    return values
+
+
+def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str | None, kind: str,
+                  report: Report, cite: str | None = None) -> SourceTable | None:
+    """Find the header row in the first rows of ``grid`` and turn the rest into SourceRows."""
+    head = find_header(table, grid[:HEADER_SCAN_ROWS], file=file, sheet=sheet, report=report)
+    if head is None:
+        return None
+    st = SourceTable(table.name, file, sheet=sheet, headers=head.texts, extra=[t for _, t in head.extra], kind=kind,
+                     cite=cite)
+    st.rows.extend(source_rows(table, head, enumerate(grid[head.index + 1:], start=head.index + 2), file=file,
+                               sheet=sheet, report=report))
     report.tables[table.name] = report.tables.get(table.name, 0) + len(st.rows)
     return st
 
@@ -197,7 +230,87 @@ def nearest_table(name: str) -> str:
     return f"；最接近的表：{names[hit[0]]} ({TABLES[names[hit[0]]].zh})" if hit else ""
 
 
-def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | None = None) -> list[SourceTable]:
+# A CSV this long (characters) is read lazily when the caller allows it (``iekg build``): see LazyRows.
+LAZY_CHARS = 4_000_000
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _changed(path: Path) -> FileRejected:
+    exc = FileRejected("changed", "文件在导入过程中被修改了 (file changed while it was being imported)",
+                       "等文件保存完毕后重新导入；导入期间不要编辑或覆盖它")
+    exc.file = str(path)
+    return exc
+
+
+def _lazy_csv(path: Path, table: Table, guard: FileGuard, encoding: str, delim: str, kind: str,
+              report: Report) -> SourceTable | None:
+    """A big CSV read once now, row by row — limits, header, example rows and text rules, each problem
+    reported as for a file read whole — keeping no row: its :class:`LazyRows` read the file again when
+    iterated, and refuse a file that changed in between."""
+    with open(path, encoding=encoding, newline="") as fh:
+        return _lazy_pass(path, table, guard, csv.reader(fh, delimiter=delim), encoding, delim, kind, report)
+
+
+def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding: str, delim: str, kind: str,
+               report: Report) -> SourceTable | None:
+    file = str(path)
+    stamp = _stamp(path)
+    numbered = guard.stream(reader)
+    top: list[tuple[int, list[Any]]] = []
+    try:
+        for n, row in numbered:
+            top.append((n, row))
+            if len(top) == HEADER_SCAN_ROWS:
+                break
+        head = find_header(table, [r for _, r in top], file=file, sheet=None, report=report)
+        if head is None:
+            return None
+        st = SourceTable(table.name, file, headers=head.texts, extra=[t for _, t in head.extra], kind=kind)
+        count = 0
+        rest = itertools.chain(top[head.index + 1:], numbered)
+        touched: set[int] = set()  # rows the text rules changed: the only ones they must change again
+        for n, cells in rest:  # source_rows, without making a row that nothing needs to look at
+            joined = " ".join(cells)
+            if not joined.strip():
+                continue
+            if cells[0].lstrip()[:12].lower().startswith(EXAMPLE_MARKERS) or textrules.suspicious(joined):
+                for row in source_rows(table, head, [(n, cells)], file=file, sheet=None, report=report):
+                    if textrules.check_row(st, row, report):
+                        touched.add(n)
+                    count += 1
+            else:
+                count += 1
+    except csv.Error as exc:
+        raise FileRejected("csv", f"CSV 格式错误：{exc}", "检查此行的引号是否成对；或用 Excel 打开后另存为 CSV UTF-8",
+                           row=getattr(reader, "line_num", None)) from None
+
+    def produce() -> Iterator[SourceRow]:
+        if _stamp(path) != stamp:
+            raise _changed(path)
+        scratch = Report()  # every problem was reported by the first reading
+        with open(path, encoding=encoding, newline="") as fh:
+            rows = csv.reader(fh, delimiter=delim)
+            below = ((n, r) for n, r in enumerate(rows, start=1) if n > head.index + 1)
+            for row in source_rows(table, head, below, file=file, sheet=None, report=scratch):
+                if row.line in touched:
+                    textrules.check_row(st, row, scratch)
+                yield row
+        if _stamp(path) != stamp:
+            raise _changed(path)
+
+    st.rows = LazyRows(produce, count)
+    report.tables[table.name] = report.tables.get(table.name, 0) + count
+    return st
+
+
+def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | None = None,
+             lazy: bool = False) -> list[SourceTable]:
+    """The table of a CSV file.  ``lazy``: a big UTF-8 file keeps no rows in memory (``iekg build``; the
+    caller reads its rows once, in order, and must not change them)."""
     table = table or table_for_name(path.name)
     if table is None:
         report.add(Issue(ERROR, "unknown_table", str(path), None, None, path.name,
@@ -216,6 +329,11 @@ def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | Non
         return []
     sample = text[:4096]
     delim = "\t" if sample.count("\t") > sample.count(",") else ","
+    if lazy and len(text) >= LAZY_CHARS and decoded.encoding in ("utf-8", "utf-8-sig"):
+        encoding = decoded.encoding
+        del decoded, text, sample  # the whole text was needed to tell the encoding, not to keep
+        st = _lazy_csv(path, table, guard, encoding, delim, kind, report)
+        return [st] if st else []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     grid: list[list[Any]] = []
     try:
@@ -309,7 +427,7 @@ def _folder_files(p: Path, report: Report) -> list[Path]:
     return files
 
 
-def _read_file(f: Path, p: Path, report: Report, kind: str) -> list[SourceTable]:
+def _read_file(f: Path, p: Path, report: Report, kind: str, lazy: bool = False) -> list[SourceTable]:
     from iekg.loaders import official
 
     # A file named like a template table is a template; otherwise it may be an official list.
@@ -317,7 +435,7 @@ def _read_file(f: Path, p: Path, report: Report, kind: str) -> list[SourceTable]
         return official.read_official(f)
     suffix = f.suffix.lower()
     if suffix == ".csv" or suffix == ".txt" and table_for_name(f.name):
-        return read_csv(f, report, kind=kind)
+        return read_csv(f, report, kind=kind, lazy=lazy)
     if suffix == ".xlsx":
         return read_xlsx(f, report, kind=kind)
     if not p.is_dir():
@@ -326,13 +444,14 @@ def _read_file(f: Path, p: Path, report: Report, kind: str) -> list[SourceTable]
     return []
 
 
-def read_paths(paths: Iterable[str | Path], report: Report, *, kind: str = USER) -> list[SourceTable]:
+def read_paths(paths: Iterable[str | Path], report: Report, *, kind: str = USER, lazy: bool = False) -> list[SourceTable]:
     """Read files and folders of templates; official public lists are recognised and read too.
 
     Every file is read within the limits of :mod:`iekg.loaders.limits`; a file that cannot be read
     (broken, binary, over a limit, unreadable on disk) becomes one error in ``report``, never an
     exception.  Control characters and line breaks are checked (:mod:`iekg.loaders.textrules`).
-    A user's import that would add nothing (no file, or no data row at all) is an error.
+    A user's import that would add nothing (no file, or no data row at all) is an error.  ``lazy``: big
+    CSV files keep no rows in memory (see :func:`read_csv`).
     """
     out: list[SourceTable] = []
     given = [Path(p) for p in paths]
@@ -355,7 +474,7 @@ def read_paths(paths: Iterable[str | Path], report: Report, *, kind: str = USER)
                 continue
             before, counts = len(report.issues), dict(report.tables)
             try:
-                tables = _read_file(f, p, report, kind)
+                tables = _read_file(f, p, report, kind, lazy)
             except Exception as exc:  # noqa: BLE001 — any failure of one file is that file's error
                 del report.issues[before:]  # a half-read file's issues and counts would only confuse
                 report.tables = counts

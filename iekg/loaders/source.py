@@ -8,6 +8,7 @@ same for every kind of input, and every error can name the file, sheet, Excel ro
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 # Provenance kinds recorded on every node and relationship (property ``source_kind``).
@@ -25,6 +26,33 @@ class SourceRow:
 
     line: int
     values: dict[str, str]
+
+
+class LazyRows(list):  # type: ignore[type-arg]  # a list to every reader of SourceTable.rows, holding nothing
+    """The rows of a big CSV file, read from the file again each time they are iterated, so that a
+    national-scale build never holds a whole file's cells (``iekg build``; :func:`iekg.loaders.readers.read_csv`).
+
+    The first reading (when the file was read) applied the limits, the encoding check and the text rules
+    and counted the rows; ``len`` is that count.  Iterating yields the same rows, with the same repairs."""
+
+    checked = True  # the text rules were applied while reading (textrules.check_tables skips it)
+
+    def __init__(self, produce: Callable[[], Iterator[SourceRow]], count: int) -> None:
+        super().__init__()
+        self._produce = produce
+        self._count = count
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        return self._produce()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __repr__(self) -> str:
+        return f"<LazyRows {self._count} rows>"
 
 
 @dataclass

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 
 from iekg.loaders.report import ERROR, WARNING, Issue, Report
-from iekg.loaders.source import SourceTable
+from iekg.loaders.source import SourceRow, SourceTable
 from iekg.loaders.tables import PROVENANCE_COLUMNS, TABLES
 
 # table -> the columns whose text may run over several lines (extra columns always may).
@@ -65,41 +65,55 @@ def fold_line(value: str) -> str:
 
 
 def check_tables(tables: Iterable[SourceTable], report: Report) -> None:
-    """Apply the rules to every value of ``tables`` in place; problems go to ``report``."""
+    """Apply the rules to every value of ``tables`` in place; problems go to ``report``.  A table read
+    lazily (:class:`~iekg.loaders.source.LazyRows`) had them applied row by row while it was read."""
     for st in tables:
-        kinds = _kinds(st.table)
-        multi = MULTILINE.get(st.table, frozenset())
+        if getattr(st.rows, "checked", False):
+            continue
         for row in st.rows:
-            if not _ANY.search(" ".join(v for v in row.values.values() if isinstance(v, str))):
-                continue
-            for key, value in row.values.items():
-                if not isinstance(value, str) or not value:
-                    continue
-                if _CONTROL.search(value):
-                    ch = _CONTROL.search(value).group()  # type: ignore[union-attr]
-                    report.add(Issue(ERROR, "control_char", st.file, row.line, st.header(key), _show(value),
-                                     f"含有不可见的控制字符 U+{ord(ch):04X}", "删除该字符 (常见于从网页或终端复制的文字)",
-                                     st.sheet, st.table))
-                    # the import fails; later checks see the value without them (their messages reach terminals)
-                    row.values[key] = _CONTROL.sub("", value)
-                    continue
-                inner = value.strip()
-                if not (_BREAK.search(inner) or "\t" in inner):
-                    continue
-                kind = kinds.get(key)
-                if kind is None or key in multi:  # extra columns (备注 …) and multi-line fields keep their lines
-                    row.values[key] = _BREAK.sub("\n", value)
-                elif kind == "text":
-                    row.values[key] = fold_line(inner)
-                    report.add(Issue(WARNING, "newline_folded", st.file, row.line, st.header(key), _show(value),
-                                     f"单行字段中的换行已合并为「{row.values[key]}」", "无需处理；如需避免，请去掉单元格内的换行",
-                                     st.sheet, st.table))
-                elif kind.startswith("list:"):
-                    row.values[key] = "；".join(p.strip() for p in re.split(r"[\r\n\t\u2028\u2029]+", inner))
-                    report.add(Issue(WARNING, "newline_folded", st.file, row.line, st.header(key), _show(value),
-                                     f"换行按列表分隔符处理为「{row.values[key]}」", "无需处理；多项请用 ； 或 、 分隔",
-                                     st.sheet, st.table))
-                else:
-                    report.add(Issue(ERROR, "newline", st.file, row.line, st.header(key), _show(value),
-                                     "代码、编号、数值等单行字段中不能有换行或制表符", "删除单元格内的换行 (Alt+Enter) 或制表符",
-                                     st.sheet, st.table))
+            check_row(st, row, report)
+
+
+def suspicious(text: str) -> bool:
+    """Whether a rule might apply to a value within ``text`` (a row's cells joined by spaces)."""
+    return _ANY.search(text) is not None
+
+
+def check_row(st: SourceTable, row: SourceRow, report: Report) -> bool:
+    """The rules applied to one row's values, in place; whether any rule applied."""
+    if not _ANY.search(" ".join(v for v in row.values.values() if isinstance(v, str))):
+        return False
+    kinds = _kinds(st.table)
+    multi = MULTILINE.get(st.table, frozenset())
+    for key, value in row.values.items():
+        if not isinstance(value, str) or not value:
+            continue
+        if _CONTROL.search(value):
+            ch = _CONTROL.search(value).group()  # type: ignore[union-attr]
+            report.add(Issue(ERROR, "control_char", st.file, row.line, st.header(key), _show(value),
+                             f"含有不可见的控制字符 U+{ord(ch):04X}", "删除该字符 (常见于从网页或终端复制的文字)",
+                             st.sheet, st.table))
+            # the import fails; later checks see the value without them (their messages reach terminals)
+            row.values[key] = _CONTROL.sub("", value)
+            continue
+        inner = value.strip()
+        if not (_BREAK.search(inner) or "\t" in inner):
+            continue
+        kind = kinds.get(key)
+        if kind is None or key in multi:  # extra columns (备注 …) and multi-line fields keep their lines
+            row.values[key] = _BREAK.sub("\n", value)
+        elif kind == "text":
+            row.values[key] = fold_line(inner)
+            report.add(Issue(WARNING, "newline_folded", st.file, row.line, st.header(key), _show(value),
+                             f"单行字段中的换行已合并为「{row.values[key]}」", "无需处理；如需避免，请去掉单元格内的换行",
+                             st.sheet, st.table))
+        elif kind.startswith("list:"):
+            row.values[key] = "；".join(p.strip() for p in re.split(r"[\r\n\t\u2028\u2029]+", inner))
+            report.add(Issue(WARNING, "newline_folded", st.file, row.line, st.header(key), _show(value),
+                             f"换行按列表分隔符处理为「{row.values[key]}」", "无需处理；多项请用 ； 或 、 分隔",
+                             st.sheet, st.table))
+        else:
+            report.add(Issue(ERROR, "newline", st.file, row.line, st.header(key), _show(value),
+                             "代码、编号、数值等单行字段中不能有换行或制表符", "删除单元格内的换行 (Alt+Enter) 或制表符",
+                             st.sheet, st.table))
+    return True
