@@ -30,10 +30,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from iekg._lazy import lazy
 from iekg.graph.schema import NODE_TYPES, PROVENANCE, REL_TYPES, split_uid
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, audit_entry, search_rank
 from iekg.graph.sums import (
+    COOPERATION_COLUMNS,
     DEMAND_SUM_COLUMNS,
     OFFER_KEYS,
     OFFER_SUM_COLUMNS,
@@ -384,13 +386,27 @@ class SqliteStore(Store):
             return super().memo(key, compute)
 
     # ------------------------------------------------------------------------------------ writes
+    def rel_spill(self) -> RelSpill:
+        """A build's relationships on disk next to the graph (in the system's temp folder for a graph in
+        memory); ``apply(fresh=True)`` copies them in with one statement."""
+        return RelSpill(self.path.parent if self.path is not None else None)
+
     def apply(self, changes: ChangeSet, *, fresh: bool = False,
               audit: Mapping[str, Any] | None = None) -> ApplyResult:
         """Everything in one transaction (``BEGIN IMMEDIATE``): all or nothing, also for ``fresh``."""
+        spill = changes.rels if isinstance(changes.rels, RelSpill) and fresh else None
         with self._use(create=True) as con:
-            self._begin(con)
+            if spill is not None:
+                spill.flush()
+                con.execute("ATTACH DATABASE ? AS spill", (str(spill.path),))  # (not inside a transaction)
             try:
-                res = self._apply(con, changes, fresh)
+                self._begin(con)
+            except BaseException:
+                if spill is not None:
+                    con.execute("DETACH DATABASE spill")
+                raise
+            try:
+                res = self._apply(con, changes, fresh, spill)
                 if audit is not None:
                     self._audit(con, audit, res)
                 if fresh or any(res.as_dict().values()):  # a new version: memoised results are dropped
@@ -402,6 +418,8 @@ class SqliteStore(Store):
                 raise
             finally:
                 self.forget()
+                if spill is not None:
+                    con.execute("DETACH DATABASE spill")
             if fresh:
                 try:
                     con.execute("PRAGMA optimize")
@@ -410,7 +428,8 @@ class SqliteStore(Store):
                     pass  # readers still on the old graph: the checkpoint happens later
         return res
 
-    def _apply(self, con: sqlite3.Connection, changes: ChangeSet, fresh: bool) -> ApplyResult:
+    def _apply(self, con: sqlite3.Connection, changes: ChangeSet, fresh: bool,
+               spill: RelSpill | None = None) -> ApplyResult:
         res = ApplyResult()
         delta: dict[str, int] = defaultdict(int)
         if fresh:
@@ -467,6 +486,21 @@ class SqliteStore(Store):
             con.executemany("DELETE FROM rels WHERE rowid = ?", doomed)
             res.rels_deleted += len(doomed)
         # relationships: their ends must exist
+        if spill is not None:  # a build's relationships, on disk in this table's own columns
+            missing = sorted(spill.ends() - set(changes.nodes))
+            if missing:
+                raise KeyError(f"a relationship refers to a missing node {missing[0]}")
+            res.rels_created += con.execute(
+                f"INSERT INTO rels (type, src_label, src_id, dst_label, dst_id, k, props, {_REL_COLS}) "
+                f"SELECT type, src_label, src_id, dst_label, dst_id, k, props, {_REL_COLS} FROM spill.stage").rowcount
+            for t, n in con.execute("SELECT type, count(*) FROM spill.stage GROUP BY type"):
+                delta[t] += n
+            _script(con, _INDEXES + "ANALYZE;")
+            for t, d in delta.items():
+                if d:
+                    con.execute("INSERT INTO rel_counts VALUES (?, ?) ON CONFLICT (type) DO UPDATE SET n = n + excluded.n",
+                                (t, d))
+            return res
         ends = {e for r in changes.rels.values() for e in (r.src, r.dst)} - set(changes.nodes)
         if ends:
             by_end: dict[str, list[str]] = defaultdict(list)
@@ -824,6 +858,59 @@ class SqliteStore(Store):
         out = pd.DataFrame(rows, columns=[*OFFER_KEYS, *OFFER_SUM_COLUMNS])
         return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
 
+    def _ends(self, rel_type: str, src_label: str | None = None, dst_label: str | None = None, *,
+              src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,
+              where: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+        """(start id, end id) of the relationships ``rel_frame`` would return, as plain tuples."""
+        cond, params = self._rel_filter(rel_type, src_label, dst_label, src_ids, dst_ids, where)
+        return [(a, b) for a, b in self._rows(f"SELECT r.src_id, r.dst_id FROM rels r WHERE {cond}", params)]
+
+    def cooperation_counts(self, cities: Sequence[str], year: int | None,
+                           aligned: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+        """The reference (``sums.cooperation_counts``) with sets instead of frames: the same five indexed
+        reads, then a few thousand set operations per city (pandas' merges cost more than the reads)."""
+        ents = sorted({e for e, _ in self._ends("LOCATED_IN", "Enterprise", "City", dst_ids=list(cities))})
+        industries: dict[str, set[str]] = defaultdict(set)
+        for e, code in self._ends("IN_INDUSTRY", "Enterprise", src_ids=ents):
+            code = str(code)
+            industries[e].add(code[:2] if len(code) in (3, 4) and code.isascii() and code.isdigit() else code)
+        here = {i for i, _ in self._ends("LOCATED_IN", "Institution", "City", dst_ids=list(cities))}
+        coop = {(i, e) for i, e in self._ends("COOPERATES_WITH", None, "Enterprise", dst_ids=ents) if i in here}
+        by_major: dict[str, set[str]] = defaultdict(set)
+        for industry, majors in aligned.items():
+            for m in majors:
+                by_major[m].add(industry)
+        serves: dict[str, set[str]] = defaultdict(set)
+        for i, m in self._ends("OFFERS", "Institution", "Major", src_ids=sorted({i for i, _ in coop}),
+                               where={"year": year}):
+            serves[i] |= by_major.get(m, set())
+        total: dict[str, int] = defaultdict(int)
+        for inds in industries.values():
+            for ind in inds:
+                total[ind] += 1
+        cooperating: dict[str, set[str]] = defaultdict(set)
+        for i, e in coop:
+            for ind in industries.get(e, set()) & serves.get(i, set()):
+                cooperating[ind].add(e)
+        rows = [(ind, total[ind], len(cooperating.get(ind, ()))) for ind in sorted(total)]
+        return pd.DataFrame(rows, columns=list(COOPERATION_COLUMNS)).astype({"enterprises": int, "cooperating": int})
+
+    def offer_year_list(self, cities: Sequence[str]) -> list[int]:
+        """A skip scan per institution through the index on (src_id, type, year): the smallest year, then
+        the smallest above it, … — a few index seeks each instead of reading every program."""
+        rows = self._rows(
+            "WITH RECURSIVE c(cid) AS (SELECT DISTINCT value FROM json_each(:cities)), "
+            "loc(inst) AS MATERIALIZED (SELECT DISTINCT l.src_id FROM c CROSS JOIN rels l ON l.dst_id = c.cid AND "
+            "  l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Institution'), "
+            "y(inst, year) AS ("
+            "  SELECT inst, (SELECT min(o.year) FROM rels o WHERE o.src_id = loc.inst AND o.type = 'OFFERS' "
+            "    AND o.year < 1e18) FROM loc "
+            "  UNION ALL "
+            "  SELECT inst, (SELECT min(o.year) FROM rels o WHERE o.src_id = y.inst AND o.type = 'OFFERS' "
+            "    AND o.year > y.year AND o.year < 1e18) FROM y WHERE y.year IS NOT NULL) "
+            "SELECT DISTINCT year FROM y WHERE typeof(year) = 'integer' ORDER BY year", {"cities": _jlist(cities)})
+        return [int(r[0]) for r in rows]
+
     def offer_years(self, cities: Sequence[str]) -> pd.Series:
         rows = self._rows(
             f"WITH {self._LOC} SELECT o.year, count(*) FROM loc CROSS JOIN rels o ON o.src_id = loc.inst AND "
@@ -910,3 +997,161 @@ class _NoLock:
 
 
 _nolock = _NoLock()
+
+
+# ------------------------------------------------------------------------------------------ build spill
+SPILL_BUFFER = 20_000  # relationships a RelSpill keeps in memory before it writes them to its file
+_SPILL_NAME = re.compile(r"^\.iekg-spill-(\d+)-.*\.sqlite$")
+_STAGE = (f"CREATE TABLE stage (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL, "
+          f"type TEXT NOT NULL, src_label TEXT NOT NULL, src_id TEXT NOT NULL, dst_label TEXT NOT NULL, "
+          f"dst_id TEXT NOT NULL, k TEXT NOT NULL, props TEXT NOT NULL, {_REL_COLS})")
+_PUT = (f"INSERT INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(REL_COLUMNS)}) "
+        f"ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, src = excluded.src, dst = excluded.dst, "
+        f"props = excluded.props, {', '.join(f'{c} = excluded.{c}' for c in REL_COLUMNS)} "
+        f"WHERE excluded.seq >= stage.seq")
+
+
+class RelSpill(MutableMapping[str, Rel]):
+    """The relationships of a build, kept in a temporary SQLite file next to the graph instead of in memory
+    (a national graph has millions): a mapping from key to :class:`Rel`, as ``ChangeSet.rels`` is.
+
+    ``put(rel, seq)`` keeps, of two relationships with one key, the one with the larger ``seq`` (its place
+    in the import), as :meth:`ChangeSet.add_rel` does; the rows are stored in the graph's own column
+    format, so :meth:`SqliteStore.apply` copies them into the graph with one ``INSERT … SELECT``.  The file
+    is removed by :meth:`close`; one left by a killed build is removed by the next build in that folder."""
+
+    def __init__(self, folder: Path | None = None, buffer: int | None = None) -> None:
+        import tempfile
+
+        folder = Path(folder) if folder is not None else Path(tempfile.gettempdir())
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale_spills(folder)
+        fd, name = tempfile.mkstemp(prefix=f".iekg-spill-{os.getpid()}-", suffix=".sqlite", dir=folder)
+        os.close(fd)
+        self.path = Path(name)
+        self.buffer = buffer or SPILL_BUFFER
+        self._con: sqlite3.Connection | None = sqlite3.connect(self.path, isolation_level=None,
+                                                                 check_same_thread=False)
+        try:
+            self._con.execute("PRAGMA journal_mode = OFF")  # a scratch file: nothing to recover
+            self._con.execute("PRAGMA synchronous = OFF")
+            self._con.execute("PRAGMA cache_size = -32768")
+            self._con.execute(_STAGE)
+        except sqlite3.Error as exc:
+            self.close()
+            raise StoreError(f"{self.path}: cannot create the build's scratch file ({exc})") from None
+        self._mem: dict[str, tuple[Rel, int]] = {}
+        self._next = 1 << 62  # seq of a plain assignment: after every numbered one
+
+    # -- writing
+    def put(self, r: Rel, seq: int, key: str | None = None) -> None:
+        key = key or r.key
+        old = self._mem.get(key)
+        if old is not None and old[1] > seq:
+            return
+        self._mem[key] = (r, seq)
+        if len(self._mem) >= self.buffer:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._mem:
+            return
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for key, (r, seq) in self._mem.items():
+                sl, si = split_uid(r.src)
+                dl, di = split_uid(r.dst)
+                p = _clean(r.props)
+                yield (key, seq, r.src, r.dst, r.type, sl, si, dl, di, _key_part(r.type, r.props), _dumps(p),
+                       *_typed_rel(p))
+
+        con = self._open()
+        try:
+            con.execute("BEGIN")
+            con.executemany(_PUT, rows())
+            con.execute("COMMIT")
+        except sqlite3.Error as exc:  # a full disk, mostly: the build stops, the graph is not touched
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise StoreError(f"{self.path}: 写构建暂存文件失败 · cannot write the build's scratch file next to the "
+                             f"graph ({exc}); free some disk space and build again") from None
+        self._mem.clear()
+
+    def _open(self) -> sqlite3.Connection:
+        if self._con is None:
+            raise StoreError(f"{self.path}: the build's relationship file was closed")
+        return self._con
+
+    # -- the mapping
+    def __setitem__(self, key: str, r: Rel) -> None:
+        assert key == r.key, (key, r.key)
+        self._next += 1
+        self.put(r, self._next)
+
+    def __getitem__(self, key: str) -> Rel:
+        if key in self._mem:  # the file may hold a later one of this key: let the upsert decide
+            self.flush()
+        row = self._open().execute("SELECT type, src, dst, props FROM stage WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return Rel(row[0], row[1], row[2], json.loads(row[3]))
+
+    def __delitem__(self, key: str) -> None:
+        was = self._mem.pop(key, None)
+        gone = self._open().execute("DELETE FROM stage WHERE key = ?", (key,)).rowcount
+        if was is None and not gone:
+            raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        self.flush()
+        return (k for (k,) in self._open().execute("SELECT key FROM stage"))
+
+    def __len__(self) -> int:
+        self.flush()
+        return int(self._open().execute("SELECT count(*) FROM stage").fetchone()[0])
+
+    def values(self) -> Iterator[Rel]:  # type: ignore[override]
+        self.flush()
+        return (Rel(t, s, d, json.loads(p)) for t, s, d, p in
+                self._open().execute("SELECT type, src, dst, props FROM stage"))
+
+    # -- for SqliteStore.apply
+    def ends(self) -> set[str]:
+        self.flush()
+        return {u for (u,) in self._open().execute("SELECT src FROM stage UNION SELECT dst FROM stage")}
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        self._mem.clear()
+        for p in (self.path, Path(f"{self.path}-journal")):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def _remove_stale_spills(folder: Path) -> None:
+    """Spill files of builds whose process no longer runs (killed): nobody will remove them otherwise."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for p in entries:
+        m = _SPILL_NAME.match(p.name)
+        if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True

@@ -7,7 +7,7 @@ builds a :class:`ChangeSet`; ``Store.apply`` then writes it all or nothing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,12 +57,15 @@ class ChangeSet:
     to delete (with their relationships) before the upserts."""
 
     nodes: dict[str, Node] = field(default_factory=dict)
-    rels: dict[str, Rel] = field(default_factory=dict)
+    # by key; a build into SQLite passes a mapping that keeps most of them on disk (sqlitestore.RelSpill)
+    rels: MutableMapping[str, Rel] = field(default_factory=dict)
     replace: set[tuple[str, str]] = field(default_factory=set)
     # uids deleted with all their relationships, applied before the upserts in the same all-or-nothing write
     # (``iekg import --demo-rows replace`` removes a city's illustrative nodes this way)
     delete_nodes: set[str] = field(default_factory=set)
-    _single: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)  # (start, type) -> rel key
+    # (start, type) -> (rel key, seq) of a single-valued relationship
+    _single: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict, repr=False)
+    _seqs: dict[str, int] = field(default_factory=dict, repr=False)  # key -> seq, for a plain dict of rels
 
     def add_node(self, label: str, ident: str, props: dict[str, Any]) -> str:
         assert label in NODE_TYPES, label
@@ -76,20 +79,36 @@ class ChangeSet:
             old.props.update(clean)
         return u
 
-    def add_rel(self, rel_type: str, src: str, dst: str, props: dict[str, Any] | None = None) -> None:
+    def add_rel(self, rel_type: str, src: str, dst: str, props: dict[str, Any] | None = None, *,
+                seq: int | None = None) -> None:
+        """Add (or replace) a relationship.  ``seq``: its place in the import, when relationships are not
+        added in that order (a build settles most of them early): of two equal ones — the same key, or the
+        same start and single-valued type — the one with the larger ``seq`` wins, whichever came first."""
         spec = REL_TYPES[rel_type]
         pair = (split_uid(src)[0], split_uid(dst)[0])
         assert pair in spec.pairs, (rel_type, pair)
         clean = {k: v for k, v in (props or {}).items() if v is not None and v != ""}
         r = Rel(rel_type, src, dst, clean)
+        key = r.key
         if spec.single:
             # a single-valued relationship: the newest one wins, within the import and in the graph
             old = self._single.get((src, rel_type))
             if old is not None:
-                del self.rels[old]
-            self._single[(src, rel_type)] = r.key
+                if seq is not None and old[1] is not None and old[1] > seq:
+                    return  # a later one of this start and type is already here
+                if old[0] != key:
+                    self.rels.pop(old[0], None)
+            self._single[(src, rel_type)] = (key, seq)
             self.replace.add((src, rel_type))
-        self.rels[r.key] = r
+        put = getattr(self.rels, "put", None)
+        if seq is not None and put is not None:
+            put(r, seq, key)
+        elif seq is not None and key in self.rels and self._seqs.get(key, 0) > seq:
+            return
+        else:
+            self.rels[key] = r
+            if seq is not None:
+                self._seqs[key] = seq
 
     def __len__(self) -> int:
         return len(self.nodes) + len(self.rels) + len(self.delete_nodes)
@@ -213,6 +232,11 @@ class Store(ABC):
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Node counts per label and relationship counts per type (zero counts omitted)."""
 
+    def offer_year_list(self, cities: Sequence[str]) -> list[int]:
+        """The years with at least one OFFERS of an institution located in ``cities``, ascending (what
+        ``offer_years`` counts, without counting)."""
+        return [int(y) for y in self.offer_years(cities).index]
+
     def source_kind_counts(self) -> dict[str, int]:
         """Nodes per provenance kind (``source_kind``; "unknown" where a node has none), sorted by kind."""
         kinds: dict[str, int] = {}
@@ -315,6 +339,12 @@ class Store(ABC):
         level, else the institution's), else 0.  Ties by institution id, then major id.  Columns key,
         institution, major, year, supply; sorted by key, then rank."""
         return sums.top_offers(self, cities, year, weights, durations, limit)
+
+    def rel_spill(self) -> Any:
+        """A mapping for a build's relationships that keeps most of them out of memory and that this store's
+        ``apply(fresh=True)`` writes fast, or None (the change set then keeps them in a dict).  It has
+        ``put(rel, seq)`` and ``close()``; see ``SqliteStore.rel_spill``."""
+        return None
 
     def close(self) -> None:  # noqa: B027 — optional hook
         """Release resources (connections, files)."""

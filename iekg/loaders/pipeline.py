@@ -24,7 +24,7 @@ from iekg.graph.schema import NODE_TYPES, REL_TYPES
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Store
 from iekg.loaders import vocab as _vocab
 from iekg.loaders.report import ERROR, WARNING, ImportFailed, Issue, Report
-from iekg.loaders.source import DOCUMENT, ILLUSTRATIVE, PUBLIC, REFERENCE, SourceRow, SourceTable
+from iekg.loaders.source import DOCUMENT, ILLUSTRATIVE, PUBLIC, REFERENCE, LazyRows, SourceRow, SourceTable
 from iekg.loaders.tables import TABLE_ORDER, TABLES
 from iekg.loaders.values import Invalid, Repaired, clean, parser_for
 from iekg.loaders.vocab import Vocabulary
@@ -99,6 +99,7 @@ class PendingRel:
     src: str | Ref
     dst: str | Ref
     props: dict[str, Any]
+    seq: int = 0  # its place among the import's relationships: the later of two equal ones wins
 
 
 @dataclass
@@ -124,6 +125,10 @@ class Builder:
     # (label, id) -> the row that defines it but has errors (file, sheet, table, row)
     failed: dict[tuple[str, str], Origin] = field(default_factory=dict)
     public_dir: Path | None = None
+    seq: int = 0  # relationships made so far (PendingRel.seq)
+    # label -> ids found in the store by settle() (a build validates against an empty store)
+    in_store: dict[str, set[str]] = field(default_factory=dict)
+    _empty: bool | None = None  # the store has no node (store_is_empty)
 
     # ------------------------------------------------------------------------------ helpers
     def node(self, p: Parsed, label: str, ident: str, props: dict[str, Any]) -> str:
@@ -134,12 +139,60 @@ class Builder:
 
     def rel(self, p: Parsed, rel_type: str, src: str | Ref, dst: str | Ref, props: dict[str, Any] | None = None) -> None:
         extra = p.extra if p.st.table in RELATIONSHIP_TABLES else {}
-        self.pending.append(PendingRel(rel_type, src, dst, {**extra, **(props or {}), **p.prov}))
+        self.seq += 1
+        self.pending.append(PendingRel(rel_type, src, dst, {**extra, **(props or {}), **p.prov}, self.seq))
 
     def need(self, r: Ref) -> None:
         self.checks.append(r)
 
     # --------------------------------------------------------------------------- resolution
+    def settle(self, closed: frozenset[str]) -> None:
+        """Resolve now what can no longer change: the pending relationships (and reference checks) whose
+        every reference is to a *closed* label — one that no later table of the import creates — and is
+        found.  They are handed to the change set with their place (``seq``), so the result is the one
+        :meth:`resolve` would give at the end; the rest (a reference to a label still open, or not found,
+        which resolve then reports) waits.  A build calls this every few thousand rows, so that millions
+        of rows never wait in memory at once."""
+        nodes = self.changes.nodes
+        wanted: dict[str, set[str]] = defaultdict(set)
+        is_closed = closed.issuperset
+
+        def settled(x: str | Ref) -> bool:
+            return not isinstance(x, Ref) or is_closed(x.labels)
+
+        if not self.store_is_empty():  # (a build validates against an empty store: nothing to look up)
+            for x in itertools.chain((e for pr in self.pending for e in (pr.src, pr.dst)), self.checks):
+                if isinstance(x, Ref) and settled(x):
+                    for lab in x.labels:
+                        if f"{lab}:{x.id}" not in nodes and x.id not in self.in_store.get(lab, ()):
+                            wanted[lab].add(x.id)
+            for lab, ids in wanted.items():
+                self.in_store.setdefault(lab, set()).update(self.store.existing(lab, ids))
+
+        def find(r: Ref) -> str | None:
+            for lab in r.labels:
+                if f"{lab}:{r.id}" in nodes or r.id in self.in_store.get(lab, ()):
+                    return f"{lab}:{r.id}"
+            return None
+
+        def uid(x: str | Ref) -> str | None:
+            return x if not isinstance(x, Ref) else find(x) if settled(x) else None
+
+        waiting: list[PendingRel] = []
+        for pr in self.pending:
+            a, b = uid(pr.src), uid(pr.dst)
+            if a is None or b is None:
+                waiting.append(pr)
+            else:
+                self.changes.add_rel(pr.type, a, b, pr.props, seq=pr.seq)
+        self.pending = waiting
+        self.checks = [r for r in self.checks if not settled(r) or find(r) is None]
+
+    def store_is_empty(self) -> bool:
+        if self._empty is None:
+            self._empty = not any(self.store.counts()[0].values())
+        return self._empty
+
     def resolve(self) -> None:
         wanted: dict[str, set[str]] = defaultdict(set)
         nodes = self.changes.nodes
@@ -148,7 +201,7 @@ class Builder:
             for lab in r.labels:
                 if f"{lab}:{r.id}" not in nodes:
                     wanted[lab].add(r.id)
-        in_store = {lab: self.store.existing(lab, ids) for lab, ids in wanted.items()}
+        in_store = {lab: self.store.existing(lab, ids) | self.in_store.get(lab, set()) for lab, ids in wanted.items()}
 
         def find(r: Ref) -> str | None:
             for lab in r.labels:
@@ -197,7 +250,7 @@ class Builder:
                 else:
                     ends.append(x)
             if None not in ends:
-                self.changes.add_rel(pr.type, ends[0], ends[1], pr.props)  # type: ignore[arg-type]
+                self.changes.add_rel(pr.type, ends[0], ends[1], pr.props, seq=pr.seq)  # type: ignore[arg-type]
         for (lab, ident), refs in to_failed.items():
             at = self.failed[(lab, ident)]
             where = f"{_where(at.st.file, at.st.sheet)} 第 {at.row.line} 行"
@@ -238,8 +291,13 @@ def parse_table(st: SourceTable, report: Report, voc: Vocabulary | None = None,
                 failed: dict[tuple[str, str], Origin] | None = None) -> list[Parsed]:
     """Clean values of every row of ``st``; rows with errors are reported and left out (and, for node
     tables, remembered in ``failed`` by their id).  Repairs of shipped inputs are not reported as the user's."""
+    return list(iter_parsed(st, report, voc, failed))
+
+
+def iter_parsed(st: SourceTable, report: Report, voc: Vocabulary | None = None,
+                failed: dict[tuple[str, str], Origin] | None = None) -> Iterator[Parsed]:
+    """:func:`parse_table` row by row (a build turns each row into nodes and relationships as it goes)."""
     table = TABLES[st.table]
-    out: list[Parsed] = []
     seen: dict[tuple[Any, ...], int] = {}
     voc = voc if voc is not None else _vocab.current()
     parsers = {c.key: _memo(parser_for(c.kind, voc)) for c in table.columns}
@@ -304,8 +362,7 @@ def parse_table(st: SourceTable, report: Report, voc: Vocabulary | None = None,
                                    table.identity[0]))
                 continue
             seen[ident] = row.line
-        out.append(Parsed(st, row, clean, extra, _provenance(st, row, illustrative, cite)))
-    return out
+        yield Parsed(st, row, clean, extra, _provenance(st, row, illustrative, cite))
 
 
 MEMO_LIMIT = 50_000  # distinct raw values remembered per column of one table
@@ -638,34 +695,68 @@ def replace_shipped_crosswalk(rows: list[Parsed]) -> list[Parsed]:
     return [p for p in rows if p.st.kind not in SHIPPED_KINDS or _crosswalk_key(p) not in users]
 
 
+# The labels whose nodes each table's builder creates (a build settles references to a label once no later
+# table can create it: Builder.settle).  Policy nodes are also created at the end (cited documents), so a
+# reference to a Policy always waits for the end.  tests/test_streaming.py checks this against the builders.
+CREATES: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
+    "cities": ("Province", "City"), "zones": ("Zone",), "major_divisions": ("MajorDivision",),
+    "major_categories": ("MajorCategory",), "majors": ("Major",), "industries": ("Industry",),
+    "chains": ("IndustryChain", "IndustryCluster"), "chain_segments": ("ChainSegment",),
+    "institutions": ("Institution",), "enterprises": ("Enterprise",), "training_bases": ("TrainingBase",),
+    "platforms": ("Platform",), "alliances": ("Alliance",), "policies": ("Policy", "Agency"),
+    "targets": ("Target",), "tasks": ("Task",), "problems": ("Problem",), "measures": ("Measure", "Agency"),
+}.items()}
+CHUNK_ROWS = 5_000  # rows a build turns into relationships between two settle() calls
+
+
+def closed_labels(table: str) -> frozenset[str]:
+    """The labels no table from ``table`` on (in TABLE_ORDER) creates, nor the end of the import."""
+    later = TABLE_ORDER[TABLE_ORDER.index(table):]
+    open_ = {"Policy"}.union(*(CREATES.get(t, frozenset()) for t in later))
+    return frozenset(NODE_TYPES) - open_
+
+
 def prepare(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
-            public_dir: Path | None = None, consume: bool = False) -> tuple[ChangeSet, Report]:
+            public_dir: Path | None = None, consume: bool = False,
+            changes: ChangeSet | None = None) -> tuple[ChangeSet, Report]:
     """Validate ``tables`` against the contract and the graph; return the change set and the report.
 
-    ``consume``: the caller will not read the tables' rows again (a build), so each table's cell values are
-    released as soon as the table has been turned into nodes and relationships — at national scale the raw
-    cells of every file and the change set would otherwise be in memory together.  Row numbers stay, for
-    the messages."""
+    ``consume``: the caller will not read the tables' rows again (a build): each table's rows are turned
+    into nodes and relationships as they are parsed, references that can no longer change are settled every
+    :data:`CHUNK_ROWS` rows (:meth:`Builder.settle`), and each table's cell values are released once it is
+    done — at national scale the raw cells of every file, the waiting relationships and the change set
+    would otherwise be in memory together.  Row numbers stay, for the messages.  ``changes``: the change
+    set to fill (a build into SQLite passes one whose relationships spill to disk)."""
     report = report if report is not None else Report()
     tables = list(tables)
     by_table: dict[str, list[SourceTable]] = defaultdict(list)
     for st in tables:
         by_table[st.table].append(st)
     voc = user_vocabulary(tables, report)
-    b = Builder(store, report, public_dir=public_dir if public_dir is not None else _public_dir())
+    b = Builder(store, report, changes if changes is not None else ChangeSet(),
+                public_dir=public_dir if public_dir is not None else _public_dir())
     crosswalk_rows: list[Parsed] = []
     for name in TABLE_ORDER:
         if name == "vocabularies":
             continue
+        before = len(b.changes.nodes)
+        closed = closed_labels(name)
         for st in by_table.get(name, []):
-            rows = parse_table(st, report, voc, b.failed)
             if name == "crosswalk":
-                crosswalk_rows.extend(rows)
+                crosswalk_rows.extend(parse_table(st, report, voc, b.failed))
+            elif consume:
+                fn = BUILDERS[name]
+                for n, p in enumerate(iter_parsed(st, report, voc, b.failed), 1):
+                    fn(b, p)
+                    if n % CHUNK_ROWS == 0:
+                        b.settle(closed)
+                _release(st)
             else:
-                build_rows(b, name, rows)
-                if consume:
-                    del rows
-                    _release(st)
+                build_rows(b, name, parse_table(st, report, voc, b.failed))
+        if consume:
+            made = {n.label for n in itertools.islice(b.changes.nodes.values(), before, None)}
+            assert made <= CREATES.get(name, frozenset()), f"{name} created {made}: update pipeline.CREATES"
+            b.settle(closed_labels(TABLE_ORDER[TABLE_ORDER.index(name) + 1]) if name != TABLE_ORDER[-1] else closed)
         if name == "crosswalk" and crosswalk_rows:
             crosswalk_rows = replace_shipped_crosswalk(crosswalk_rows)
             build_rows(b, name, crosswalk_rows)
@@ -682,7 +773,10 @@ _RELEASED: dict[str, str] = {}
 
 
 def _release(st: SourceTable) -> None:
-    """Drop the cell values of ``st``'s rows (their line numbers stay for messages)."""
+    """Drop the cell values of ``st``'s rows (their line numbers stay for messages).  Rows read lazily are
+    not held anywhere (iterating them would read the file again)."""
+    if isinstance(st.rows, LazyRows):
+        return
     for row in st.rows:
         row.values = _RELEASED
 
@@ -885,7 +979,8 @@ def check_build_mix(tables: list[SourceTable], report: Report) -> None:
 
 def check(store: Store, tables: Iterable[SourceTable], report: Report | None = None, *,
           dry_run: bool = False, fresh: bool = False, public_dir: Path | None = None,
-          demo_rows: str | None = None, consume: bool = False) -> tuple[ChangeSet, Report]:
+          demo_rows: str | None = None, consume: bool = False,
+          changes: ChangeSet | None = None) -> tuple[ChangeSet, Report]:
     """Everything :func:`load` checks before it writes: the change set and the report.
 
     ``fresh`` validates against an empty graph (a build).  ``demo_rows`` (stop | replace | keep) says what to
@@ -899,7 +994,7 @@ def check(store: Store, tables: Iterable[SourceTable], report: Report | None = N
         report = report if report is not None else Report()
         check_build_mix(tables, report)
     changes, report = prepare(SqliteStore() if fresh else store, tables, report, public_dir=public_dir,
-                              consume=consume)
+                              consume=consume, changes=changes)
     if report.ok and demo_rows is not None and not fresh:
         check_demo_rows(store, changes, tables, report, demo_rows, dry_run=dry_run)
     if not report.ok:
@@ -915,12 +1010,19 @@ def load(store: Store, tables: Iterable[SourceTable], report: Report | None = No
     nothing); ``fresh`` replaces the store's graph by the result; ``audit`` is the import history entry.
     Raises :class:`ImportFailed` (carrying the report) when there are errors; the store is untouched.
     """
-    with paused_gc():
-        changes, report = check(store, tables, report, dry_run=dry_run, fresh=fresh, public_dir=public_dir,
-                                demo_rows=demo_rows, consume=consume)
-        if dry_run:
-            return report, None
-        return report, store.apply(changes, fresh=fresh, audit=audit)
+    # a build into a store that can keep the relationships on disk (SQLite) never holds them all in memory
+    spill = store.rel_spill() if consume and fresh else None
+    try:
+        with paused_gc():
+            changes, report = check(store, tables, report, dry_run=dry_run, fresh=fresh, public_dir=public_dir,
+                                    demo_rows=demo_rows, consume=consume,
+                                    changes=None if spill is None else ChangeSet(rels=spill))
+            if dry_run:
+                return report, None
+            return report, store.apply(changes, fresh=fresh, audit=audit)
+    finally:
+        if spill is not None:
+            spill.close()
 
 
 @contextmanager
