@@ -234,8 +234,13 @@ def test_counts_without_reading_the_rows(stores: tuple[Any, Any]) -> None:
         for s in stores:
             assert s.sources_with("OFFERS", "Institution", insts, where={"year": year}) == want
         assert (len(want) > 0) == (year != 1999)
-    assert 0 < len(want := embedded.sources_with("OFFERS", "Institution", insts, where={"year": 2024})) < len(insts)
+    asked = [*insts, "0000000000"]  # an id without any node: never among the answers
+    for s in stores:
+        got = s.sources_with("OFFERS", "Institution", asked, where={"year": 2024})
+        assert 0 < len(got) and "0000000000" not in got and got <= set(insts)
     both(stores, lambda s: s.source_kind_counts())
+    for cs in (sorted(n.id for n in embedded.nodes("City")), ["410200"], ["999999"]):
+        both(stores, lambda s, cs=cs: s.offer_year_list(cs))
     by_label = {}
     for label in embedded.counts()[0]:
         for k, n in embedded.node_frame(label, ["source_kind"])["source_kind"].fillna("unknown").value_counts().items():

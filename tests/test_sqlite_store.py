@@ -57,6 +57,10 @@ def test_sql_counts_equal_the_interfaces_reference(demo: SqliteStore) -> None:
     assert demo.sources_with("OFFERS", "Institution", [], where={"year": 2024}) == set()
     assert demo.sources_with("LOCATED_IN", "Enterprise", ["no-such-id"]) == set()
     assert demo.source_kind_counts() == Store.source_kind_counts(demo)
+    cities = sorted(n.id for n in demo.nodes("City"))
+    for cs in (cities, ["410200"], ["419001", "410100"], ["999999"]):  # (999999: no such city)
+        assert demo.offer_year_list(cs) == Store.offer_year_list(demo, cs) == list(demo.offer_years(cs).index)
+    assert len(demo.offer_year_list(cities)) >= 2
     assert sum(demo.source_kind_counts().values()) == sum(demo.counts()[0].values())
 
 

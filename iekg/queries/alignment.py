@@ -124,14 +124,14 @@ def latest_year(store: Store, cities: Sequence[str]) -> int | None:
     """The latest OFFERS year of the institutions located in ``cities`` (counted by the store: one short
     aggregation on Neo4j), memoised until the next write."""
     years = program_years(store, cities)
-    return int(years.index.max()) if len(years) else None
+    return years[-1] if years else None
 
 
-def program_years(store: Store, cities: Sequence[str]) -> pd.Series:
-    """Programs per OFFERS year of the institutions located in ``cities`` (``Store.offer_years``), memoised
-    until the next write: the latest year and the data coverage both need it."""
+def program_years(store: Store, cities: Sequence[str]) -> list[int]:
+    """The OFFERS years of the institutions located in ``cities`` (``Store.offer_year_list``), memoised until
+    the next write: the latest year and the data coverage both need them."""
     key = tuple(sorted(set(cities)))
-    out: pd.Series = store.memo(("offer-years", key), lambda: store.offer_years(list(key)))
+    out: list[int] = store.memo(("offer-years", key), lambda: store.offer_year_list(list(key)))
     return out
 
 
@@ -437,7 +437,7 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
                        "with_demand": sorted(dem_cities), "without_demand": sorted(set(cities) - dem_cities)},
             "institutions": {"total": len(insts), "with_programs": len(insts) - len(without),
                              "without_programs": without[:50], "without_programs_total": len(without)},
-            "years": {"programs": [int(y) for y in years.index], "latest": int(years.index.max()) if len(years) else None},
+            "years": {"programs": list(years), "latest": years[-1] if years else None},
         }
 
     out: dict[str, Any] = store.memo(("data-coverage", cities, year), compute)

@@ -286,11 +286,11 @@ def _no_supply_reason(store: Store, codes: Sequence[str], scope_name: str, year:
                                        f"{x['weight']:g}）" for x in near) if near else ""
         return (f"专业—行业对照表中没有专业对应行业 {what} (no major aligned to industry {','.join(codes)} in the "
                 f"crosswalk){tip}。可在对照表中补充权重 (add weights to the crosswalk)")
-    years = store.offer_years(list(cities))
-    latest = int(years.index.max()) if len(years) else None
+    years = store.offer_year_list(list(cities))
+    latest = years[-1] if years else None
     if latest is None:
         return f"{scope_name}没有任何年份的专业点数据 (no programs in scope): 请导入 programs 表"
-    if year is not None and year not in set(int(y) for y in years.index):
+    if year is not None and year not in years:
         return f"{scope_name} {year} 年没有专业点数据，最近一年为 {latest} 年 (no programs in {year}; latest is {latest})"
     mnames = _names(store, "Major", aligned[:3])
     return (f"{scope_name} {year} 年没有院校开设对应 {what} 的专业（如 {'、'.join(mnames.get(m, m) for m in aligned[:3])}"
