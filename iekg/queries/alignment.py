@@ -117,6 +117,15 @@ class Weights:
         return cls(summed)
 
 
+    @classmethod
+    def of(cls, store: Store, majors: Iterable[str]) -> Weights:
+        """:meth:`load` of ``majors``, cut from every major's weights read once per graph version (a major's
+        weights do not depend on the others: ``readiness --all`` reads them once, not once per city)."""
+        every: Weights = store.memo(("weights-all",), lambda: cls.load(store))
+        f = every.frame
+        return cls(f[f["major"].isin(sorted(set(majors)))].reset_index(drop=True))
+
+
 DEMAND_PROPS = ["year", "headcount", "city_code", "education_level", "major_code"]
 
 
@@ -241,7 +250,7 @@ class ScopeData:
         programs, year = scope_programs(store, cities, scope.year)
         dem = scope_demand(store, cities, year)
         majors = set(programs["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
-        weights = Weights.load(store, majors)
+        weights = Weights.of(store, majors)
         w = weights.frame[["major", "industry", "weight"]]
         supply_rows = programs.merge(w, on="major")
         supply_rows["supply"] = supply_rows["volume"] * supply_rows["weight"]
@@ -300,7 +309,7 @@ class ScopeSums:
         off["rate_volume"] = off["rate_graduates"] + (off["rate_enrollment"] / duration).where(known, 0.0)
         dem = store.demand_sums(cities, year)
         majors = set(off["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
-        weights = Weights.load(store, majors)
+        weights = Weights.of(store, majors)
         w = weights.frame[["major", "industry", "weight"]]
         sup = off[["city", "major", "volume", "estimated_volume"]].merge(w, on="major")
         sup = sup.assign(supply=sup["volume"] * sup["weight"], estimated_supply=sup["estimated_volume"] * sup["weight"])
