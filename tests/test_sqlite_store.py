@@ -64,6 +64,14 @@ def test_sql_counts_equal_the_interfaces_reference(demo: SqliteStore) -> None:
     assert sum(demo.source_kind_counts().values()) == sum(demo.counts()[0].values())
 
 
+def test_weights_cut_from_all_equal_the_weights_read_for_those_majors(demo: SqliteStore) -> None:
+    majors = sorted(n.id for n in demo.nodes("Major"))
+    for sub in (majors[:5], majors[100:400], majors, ["no-such-major", *majors[::7]], []):
+        got, want = al.Weights.of(demo, sub).frame, al.Weights.load(demo, sub).frame
+        assert records(got) == records(want), len(sub)
+    assert len(al.Weights.of(demo, majors[100:400]).frame) > 300
+
+
 def test_sql_sums_equal_the_pandas_reference(demo: SqliteStore) -> None:
     cities = sorted(n.id for n in demo.nodes("City"))
     for cs, year in ((["410200"], 2024), (["410200", "410100", "419001"], 2023), (cities, 2024), (["410200"], 1999)):
