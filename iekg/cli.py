@@ -145,12 +145,37 @@ def _print_report(report: Report, fmt: Fmt, *, extra: dict[str, Any] | None = No
         t = RichTable(show_lines=False)
         for key in ("severity", "file", "row", "column", "value", "problem", "fix"):
             t.add_column(tr(key), overflow="fold")
-        for i in report.issues:
+        shown = report.issues[:REPORT_ROWS]
+        for i in shown:
             sev = Text(tr("error"), "red") if i.severity == "error" else Text(tr("warning"), "yellow")
             file = Path(i.file).name + (f" [{i.sheet}]" if i.sheet else "")
             t.add_row(sev, file, "" if i.row is None else str(i.row), i.column or "", i.value or "", i.message, i.fix)
         out.print(t)
+        rest = report.issues[REPORT_ROWS:]
+        if rest:
+            _print_rest(rest)
     out.print(f"{tr('error')}: {len(report.errors)}  {tr('warning')}: {len(report.warnings)}")
+
+
+REPORT_ROWS = 200  # issues shown one per row in the terminal; the rest are counted (JSON has every one)
+
+
+def _print_rest(rest: list[Any]) -> None:
+    """The issues past the first REPORT_ROWS, counted by file, column and kind: thousands of rows with one
+    cause (a table left out, a wrong code in every row) read as one line each."""
+    groups: dict[tuple[str, str, str, str], int] = {}
+    for i in rest:
+        k = (i.severity, Path(i.file).name + (f" [{i.sheet}]" if i.sheet else ""), i.column or "", i.code)
+        groups[k] = groups.get(k, 0) + 1
+    t = RichTable(title=f"另有 {len(rest):,} 条未逐行列出 (and {len(rest):,} more; --format json lists every one)")
+    for key in ("severity", "file", "column"):
+        t.add_column(tr(key))
+    t.add_column("code")
+    t.add_column(tr("count"), justify="right")
+    for (sev, file, col, code), n in sorted(groups.items(), key=lambda kv: -kv[1]):
+        t.add_row(Text(tr("error"), "red") if sev == "error" else Text(tr("warning"), "yellow"), file, col, code,
+                  f"{n:,}")
+    out.print(t)
 
 
 def _fail(exc: ImportFailed, fmt: Fmt) -> None:

@@ -367,3 +367,23 @@ def test_table_output_shows_user_text_with_brackets_literally(tmp_path: Path) ->
     wb.save(book)
     r = CliRunner().invoke(app, ["--home", str(tmp_path / "h"), "validate", str(book)])
     assert r.exit_code == 1 and "t.xlsx [programs]" in r.stdout  # the sheet name is shown
+
+
+def test_thousands_of_issues_with_one_cause_are_counted_not_listed(tmp_path: Path) -> None:
+    """A user who leaves out the institutions table gets two errors per cooperation: the terminal lists the
+    first 200 and counts the rest by file, column and kind; the JSON report still has every one."""
+    rows = "\n".join(f"41419{i:05d},DEMO-E{i:05d},订单班,2021,30,进行中" for i in range(300))
+    data = tmp_path / "cooperations.csv"
+    data.write_text("学校标识码,统一社会信用代码,合作类型,起始年份,受益学生数,状态\n" + rows + "\n", encoding="utf-8")
+    home = tmp_path / "home"
+    res = iekg(home, "validate", str(data))
+    assert res.exit_code == 1
+    from iekg.cli import REPORT_ROWS
+
+    assert res.stdout.count("cooperations.csv") == REPORT_ROWS + 2  # the listed rows, then the two counted groups
+    assert "另有 400 条未逐行列出 (and 400 more; --format json lists every one)" in res.stdout
+    counted = [line for line in res.stdout.splitlines() if "missing_ref" in line]
+    assert len(counted) == 2 and all(line.rstrip(" │").endswith("200") for line in counted), counted
+    assert "错误: 600  提示: 0" in res.stdout
+    full = iekg(home, "validate", str(data), "--format", "json")
+    assert len(as_json(full)["issues"]) == 600
