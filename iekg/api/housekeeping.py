@@ -9,30 +9,19 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+from iekg.processes import alive
+
 log = logging.getLogger("iekg.api")
 STALE_SECONDS = 600
 _OURS = re.compile(r"^iekg-(?:upload|export)-(\d+)-")
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def remove_stale(home: Path | None, folders: list[Path | None]) -> list[Path]:
@@ -46,7 +35,7 @@ def remove_stale(home: Path | None, folders: list[Path | None]) -> list[Path]:
             continue
         for p in entries:
             m = _OURS.match(p.name)
-            if m and p.is_dir() and not p.is_symlink() and not _alive(int(m.group(1))):
+            if m and p.is_dir() and not p.is_symlink() and not alive(int(m.group(1))):
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p)
     if home is not None:

@@ -50,6 +50,7 @@ from iekg.graph.sums import (
     OFFER_SUM_COLUMNS,
     TOP_OFFER_COLUMNS,
 )
+from iekg.processes import alive
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1140,18 +1141,9 @@ def _remove_stale_spills(folder: Path) -> None:
         return
     for p in entries:
         m = _SPILL_NAME.match(p.name)
-        if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
+        if m and not alive(int(m.group(1))):
             try:
                 p.unlink()
             except OSError:
                 pass
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: alive
-        return True
-    return True
