@@ -138,19 +138,22 @@ def test_a_streamed_build_with_errors_reports_the_same_and_writes_nothing(genera
 
 
 def test_each_table_creates_only_the_labels_the_pipeline_expects(generated: Path, tmp_path: Path,
-                                                                 public_dir: Path) -> None:
+                                                                 public_dir: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Builder.settle trusts pipeline.CREATES; a streamed build checks it table by table (an assertion),
-    here on every shipped, public, demo and generated table."""
-    settings = Settings(home=tmp_path)
-    report = Report()
-    tables = service.read_sources(settings, [generated], demo=True, public=public_dir, report=report)
-    assert {st.table for st in tables} >= set(pipeline.CREATES) - {"targets", "tasks"}
-    changes, _ = pipeline.check(SqliteStore(), tables, report, fresh=True, consume=True)
-    made: dict[str, set[str]] = {}
-    for n in changes.nodes.values():
-        made.setdefault(n.label, set()).add(n.props.get("source_file", ""))
-    for label in made:
-        assert any(label in labels for labels in pipeline.CREATES.values()), label
+    here on every shipped, public, demo and generated table — and the check does catch a wrong entry."""
+    def tables() -> list[Any]:
+        return service.read_sources(Settings(home=tmp_path), [generated], demo=True, public=public_dir,
+                                    report=Report())
+
+    read = tables()
+    assert {st.table for st in read} >= set(pipeline.CREATES) - {"targets", "tasks"}
+    changes, _ = pipeline.check(SqliteStore(), read, Report(), fresh=True, consume=True)
+    labels = {n.label for n in changes.nodes.values()}
+    assert labels <= set().union(*pipeline.CREATES.values()) and len(labels) >= 15
+    monkeypatch.setitem(pipeline.CREATES, "cities", frozenset({"City"}))  # forgets the provinces
+    with pytest.raises(AssertionError, match="cities created .*Province"):
+        pipeline.check(SqliteStore(), tables(), Report(), fresh=True, consume=True)
 
 
 def test_lazy_rows_are_the_rows_read_whole(tmp_path: Path, tiny: None) -> None:
