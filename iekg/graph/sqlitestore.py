@@ -44,7 +44,6 @@ from iekg._lazy import lazy
 from iekg.graph.schema import NODE_TYPES, PROVENANCE, REL_TYPES, split_uid
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, audit_entry, search_rank
 from iekg.graph.sums import (
-    COOPERATION_COLUMNS,
     DEMAND_SUM_COLUMNS,
     OFFER_KEYS,
     OFFER_SUM_COLUMNS,
@@ -858,43 +857,6 @@ class SqliteStore(Store):
         rows = self._rows(sql, params) if year is not None else []
         out = pd.DataFrame(rows, columns=[*OFFER_KEYS, *OFFER_SUM_COLUMNS])
         return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
-
-    def _ends(self, rel_type: str, src_label: str | None = None, dst_label: str | None = None, *,
-              src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,
-              where: dict[str, Any] | None = None) -> list[tuple[str, str]]:
-        """(start id, end id) of the relationships ``rel_frame`` would return, as plain tuples."""
-        cond, params = self._rel_filter(rel_type, src_label, dst_label, src_ids, dst_ids, where)
-        return [(a, b) for a, b in self._rows(f"SELECT r.src_id, r.dst_id FROM rels r WHERE {cond}", params)]
-
-    def cooperation_counts(self, cities: Sequence[str], year: int | None,
-                           aligned: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-        """The reference (``sums.cooperation_counts``) with sets instead of frames: the same five indexed
-        reads, then a few thousand set operations per city (pandas' merges cost more than the reads)."""
-        ents = sorted({e for e, _ in self._ends("LOCATED_IN", "Enterprise", "City", dst_ids=list(cities))})
-        industries: dict[str, set[str]] = defaultdict(set)
-        for e, code in self._ends("IN_INDUSTRY", "Enterprise", src_ids=ents):
-            code = str(code)
-            industries[e].add(code[:2] if len(code) in (3, 4) and code.isascii() and code.isdigit() else code)
-        here = {i for i, _ in self._ends("LOCATED_IN", "Institution", "City", dst_ids=list(cities))}
-        coop = {(i, e) for i, e in self._ends("COOPERATES_WITH", None, "Enterprise", dst_ids=ents) if i in here}
-        by_major: dict[str, set[str]] = defaultdict(set)
-        for industry, majors in aligned.items():
-            for m in majors:
-                by_major[m].add(industry)
-        serves: dict[str, set[str]] = defaultdict(set)
-        for i, m in self._ends("OFFERS", "Institution", "Major", src_ids=sorted({i for i, _ in coop}),
-                               where={"year": year}):
-            serves[i] |= by_major.get(m, set())
-        total: dict[str, int] = defaultdict(int)
-        for inds in industries.values():
-            for ind in inds:
-                total[ind] += 1
-        cooperating: dict[str, set[str]] = defaultdict(set)
-        for i, e in coop:
-            for ind in industries.get(e, set()) & serves.get(i, set()):
-                cooperating[ind].add(e)
-        rows = [(ind, total[ind], len(cooperating.get(ind, ()))) for ind in sorted(total)]
-        return pd.DataFrame(rows, columns=list(COOPERATION_COLUMNS)).astype({"enterprises": int, "cooperating": int})
 
     def offer_year_list(self, cities: Sequence[str]) -> list[int]:
         """A skip scan per institution through the index on (src_id, type, year): the smallest year, then
