@@ -22,8 +22,6 @@ STALE_SECONDS = 600
 _OURS = re.compile(r"^iekg-(?:upload|export)-(\d+)-")
 
 
-
-
 def remove_stale(home: Path | None, folders: list[Path | None]) -> list[Path]:
     """Remove what crashed writes left; returns what was removed (also logged)."""
     removed: list[Path] = []

@@ -495,12 +495,20 @@ class SqliteStore(Store):
                 f"SELECT type, src_label, src_id, dst_label, dst_id, k, props, {_REL_COLS} FROM spill.stage").rowcount
             for t, n in con.execute("SELECT type, count(*) FROM spill.stage GROUP BY type"):
                 delta[t] += n
+        else:
+            self._write_rels(con, changes, fresh, res, delta)
+        if fresh:
             _script(con, _INDEXES + "ANALYZE;")
-            for t, d in delta.items():
-                if d:
-                    con.execute("INSERT INTO rel_counts VALUES (?, ?) ON CONFLICT (type) DO UPDATE SET n = n + excluded.n",
-                                (t, d))
-            return res
+        for t, d in delta.items():
+            if d:
+                con.execute("INSERT INTO rel_counts VALUES (?, ?) ON CONFLICT (type) DO UPDATE SET n = n + excluded.n",
+                            (t, d))
+        con.execute("DELETE FROM rel_counts WHERE n <= 0")
+        return res
+
+    def _write_rels(self, con: sqlite3.Connection, changes: ChangeSet, fresh: bool, res: ApplyResult,
+                    delta: dict[str, int]) -> None:
+        """The change set's relationships, whose ends must exist (in the change set or the graph)."""
         ends = {e for r in changes.rels.values() for e in (r.src, r.dst)} - set(changes.nodes)
         if ends:
             by_end: dict[str, list[str]] = defaultdict(list)
@@ -541,14 +549,6 @@ class SqliteStore(Store):
                 elif json.loads(row[1]) != p:
                     con.execute(_UPDATE_REL, (_dumps(p), *_typed_rel(p), row[0]))
                     res.rels_updated += 1
-        if fresh:
-            _script(con, _INDEXES + "ANALYZE;")
-        for t, d in delta.items():
-            if d:
-                con.execute("INSERT INTO rel_counts VALUES (?, ?) ON CONFLICT (type) DO UPDATE SET n = n + excluded.n",
-                            (t, d))
-        con.execute("DELETE FROM rel_counts WHERE n <= 0")
-        return res
 
     def _audit(self, con: sqlite3.Connection, entry: Mapping[str, Any], res: ApplyResult) -> None:
         e = dict(entry)
@@ -965,12 +965,11 @@ _nolock = _NoLock()
 # ------------------------------------------------------------------------------------------ build spill
 SPILL_BUFFER = 20_000  # relationships a RelSpill keeps in memory before it writes them to its file
 _SPILL_NAME = re.compile(r"^\.iekg-spill-(\d+)-.*\.sqlite$")
-_STAGE = (f"CREATE TABLE stage (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL, "
-          f"type TEXT NOT NULL, src_label TEXT NOT NULL, src_id TEXT NOT NULL, dst_label TEXT NOT NULL, "
+_SPILL_REL = "SELECT type, src_label || ':' || src_id, dst_label || ':' || dst_id, props FROM stage"
+_STAGE = (f"CREATE TABLE stage (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, src_label TEXT NOT NULL, src_id TEXT NOT NULL, dst_label TEXT NOT NULL, "
           f"dst_id TEXT NOT NULL, k TEXT NOT NULL, props TEXT NOT NULL, {_REL_COLS})")
-_PUT = (f"INSERT INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(REL_COLUMNS)}) "
-        f"ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, src = excluded.src, dst = excluded.dst, "
-        f"props = excluded.props, {', '.join(f'{c} = excluded.{c}' for c in REL_COLUMNS)} "
+_PUT = (f"INSERT INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(REL_COLUMNS)}) "
+        f"ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, props = excluded.props, {', '.join(f'{c} = excluded.{c}' for c in REL_COLUMNS)} "
         f"WHERE excluded.seq >= stage.seq")
 
 
@@ -1025,8 +1024,7 @@ class RelSpill(MutableMapping[str, Rel]):
                 sl, si = split_uid(r.src)
                 dl, di = split_uid(r.dst)
                 p = _clean(r.props)
-                yield (key, seq, r.src, r.dst, r.type, sl, si, dl, di, _key_part(r.type, r.props), _dumps(p),
-                       *_typed_rel(p))
+                yield (key, seq, r.type, sl, si, dl, di, _key_part(r.type, r.props), _dumps(p), *_typed_rel(p))
 
         con = self._open()
         try:
@@ -1054,7 +1052,7 @@ class RelSpill(MutableMapping[str, Rel]):
     def __getitem__(self, key: str) -> Rel:
         if key in self._mem:  # the file may hold a later one of this key: let the upsert decide
             self.flush()
-        row = self._open().execute("SELECT type, src, dst, props FROM stage WHERE key = ?", (key,)).fetchone()
+        row = self._open().execute(f"{_SPILL_REL} WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
         return Rel(row[0], row[1], row[2], json.loads(row[3]))
@@ -1075,13 +1073,13 @@ class RelSpill(MutableMapping[str, Rel]):
 
     def values(self) -> Iterator[Rel]:  # type: ignore[override]
         self.flush()
-        return (Rel(t, s, d, json.loads(p)) for t, s, d, p in
-                self._open().execute("SELECT type, src, dst, props FROM stage"))
+        return (Rel(t, s, d, json.loads(p)) for t, s, d, p in self._open().execute(_SPILL_REL))
 
     # -- for SqliteStore.apply
     def ends(self) -> set[str]:
         self.flush()
-        return {u for (u,) in self._open().execute("SELECT src FROM stage UNION SELECT dst FROM stage")}
+        return {u for (u,) in self._open().execute("SELECT src_label || ':' || src_id FROM stage UNION "
+                                                   "SELECT dst_label || ':' || dst_id FROM stage")}
 
     def close(self) -> None:
         if self._con is not None:

@@ -179,16 +179,25 @@ def source_rows(table: Table, head: Header, numbered: Iterable[tuple[int, list[A
     warning when the user edited one)."""
     for n, cells in numbered:
         texts = [v if type(v) is str else _cell_text(v) for v in cells]
-        if not "".join(texts).strip():
+        if _blank(texts):
             continue
         values = _values(head, texts)
-        if texts and texts[0].lstrip()[:12].lower().startswith(EXAMPLE_MARKERS):
+        if _example_marked(texts):
             if _example_edited(table.name, values):  # an untouched example row is skipped silently
                 report.add(Issue(WARNING, "example_row", file, n, None, texts[0],
                                  "模板示例行已被修改，但首格仍带示例标记，已跳过",
                                  "如需导入此行，请删除首格中的示例标记", sheet, table.name))
             continue
         yield SourceRow(n, values)
+
+
+def _blank(texts: list[str]) -> bool:
+    return not "".join(texts).strip()
+
+
+def _example_marked(texts: list[str]) -> bool:
+    """The row's first cell carries a template's example marker (【示例】, example: …)."""
+    return bool(texts) and texts[0].lstrip()[:12].lower().startswith(EXAMPLE_MARKERS)
 
 
 def _values(head: Header, texts: list[str]) -> dict[str, str]:
@@ -274,10 +283,9 @@ def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding
         rest = itertools.chain(top[head.index + 1:], numbered)
         touched: set[int] = set()  # rows the text rules changed: the only ones they must change again
         for n, cells in rest:  # source_rows, without making a row that nothing needs to look at
-            joined = " ".join(cells)
-            if not joined.strip():
+            if _blank(cells):
                 continue
-            if cells[0].lstrip()[:12].lower().startswith(EXAMPLE_MARKERS) or textrules.suspicious(joined):
+            if _example_marked(cells) or textrules.suspicious(" ".join(cells)):
                 for row in source_rows(table, head, [(n, cells)], file=file, sheet=None, report=report):
                     if textrules.check_row(st, row, report):
                         touched.add(n)

@@ -116,7 +116,6 @@ class Weights:
         summed = frame.groupby(["major", "industry", "via", "category"], dropna=False)["weight"].sum().reset_index()
         return cls(summed)
 
-
     @classmethod
     def of(cls, store: Store, majors: Iterable[str]) -> Weights:
         """:meth:`load` of ``majors``, cut from every major's weights read once per graph version (a major's
@@ -130,8 +129,7 @@ DEMAND_PROPS = ["year", "headcount", "city_code", "education_level", "major_code
 
 
 def latest_year(store: Store, cities: Sequence[str]) -> int | None:
-    """The latest OFFERS year of the institutions located in ``cities`` (counted by the store: one short
-    aggregation on Neo4j), memoised until the next write."""
+    """The latest OFFERS year of the institutions located in ``cities`` (:func:`program_years`)."""
     years = program_years(store, cities)
     return years[-1] if years else None
 
