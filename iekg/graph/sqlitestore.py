@@ -30,8 +30,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import pickle
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -93,8 +96,9 @@ CREATE TABLE IF NOT EXISTS imports (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT, via TEXT, files TEXT NOT NULL,
     changes TEXT NOT NULL, entry TEXT NOT NULL);
 """
-_INDEXES = """
-CREATE UNIQUE INDEX IF NOT EXISTS rels_out ON rels (src_id, type, src_label, dst_id, dst_label, k);
+_IDENTITY = ("type", "src_label", "src_id", "dst_label", "dst_id", "k")  # a relationship's key, as columns
+_UNIQUE_RELS = "CREATE UNIQUE INDEX IF NOT EXISTS rels_out ON rels (src_id, type, src_label, dst_id, dst_label, k)"
+_INDEXES = _UNIQUE_RELS + """;
 CREATE INDEX IF NOT EXISTS rels_in ON rels (dst_id, type, dst_label, src_label, src_id);
 CREATE INDEX IF NOT EXISTS rels_src_year ON rels (src_id, type, year, dst_id, graduates, enrollment, employment_rate,
     leading);
@@ -397,7 +401,7 @@ class SqliteStore(Store):
         spill = changes.rels if isinstance(changes.rels, RelSpill) and fresh else None
         with self._use(create=True) as con:
             if spill is not None:
-                spill.flush()
+                spill.finish()
                 con.execute("ATTACH DATABASE ? AS spill", (str(spill.path),))  # (not inside a transaction)
             try:
                 self._begin(con)
@@ -486,19 +490,25 @@ class SqliteStore(Store):
             con.executemany("DELETE FROM rels WHERE rowid = ?", doomed)
             res.rels_deleted += len(doomed)
         # relationships: their ends must exist
-        if spill is not None:  # a build's relationships, on disk in this table's own columns
+        if spill is not None:  # a build's relationships, on disk in this table's own columns, in seq order
             missing = sorted(spill.ends() - set(changes.nodes))
             if missing:
                 raise KeyError(f"a relationship refers to a missing node {missing[0]}")
-            res.rels_created += con.execute(
-                f"INSERT INTO rels (type, src_label, src_id, dst_label, dst_id, k, props, {_REL_COLS}) "
-                f"SELECT type, src_label, src_id, dst_label, dst_id, k, props, {_REL_COLS} FROM spill.stage").rowcount
-            for t, n in con.execute("SELECT type, count(*) FROM spill.stage GROUP BY type"):
-                delta[t] += n
+            # in the import's order into the unique index of keys: of two with one key, the later stays
+            con.execute(_UNIQUE_RELS)
+            con.execute(f"INSERT INTO rels (type, src_label, src_id, dst_label, dst_id, k, props, {_REL_COLS}) "
+                        f"SELECT type, src_label, src_id, dst_label, dst_id, k, props, {_REL_COLS} "
+                        f"FROM spill.stage WHERE true ORDER BY seq "
+                        f"ON CONFLICT (src_id, type, src_label, dst_id, dst_label, k) DO UPDATE SET props = excluded.props, "
+                        + ", ".join(f"{c} = excluded.{c}" for c in REL_COLUMNS))
         else:
             self._write_rels(con, changes, fresh, res, delta)
         if fresh:
             _script(con, _INDEXES + "ANALYZE;")
+            if spill is not None:  # (counted with the index on type)
+                for t, n in con.execute("SELECT type, count(*) FROM rels GROUP BY type"):
+                    delta[t] += n
+                    res.rels_created += n
         for t, d in delta.items():
             if d:
                 con.execute("INSERT INTO rel_counts VALUES (?, ?) ON CONFLICT (type) DO UPDATE SET n = n + excluded.n",
@@ -965,22 +975,37 @@ _nolock = _NoLock()
 # ------------------------------------------------------------------------------------------ build spill
 SPILL_BUFFER = 20_000  # relationships a RelSpill keeps in memory before it writes them to its file
 _SPILL_NAME = re.compile(r"^\.iekg-spill-(\d+)-.*\.sqlite$")
-_SPILL_REL = "SELECT type, src_label || ':' || src_id, dst_label || ':' || dst_id, props FROM stage"
-_STAGE = (f"CREATE TABLE stage (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, src_label TEXT NOT NULL, src_id TEXT NOT NULL, dst_label TEXT NOT NULL, "
-          f"dst_id TEXT NOT NULL, k TEXT NOT NULL, props TEXT NOT NULL, {_REL_COLS})")
-_PUT = (f"INSERT INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(REL_COLUMNS)}) "
-        f"ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, props = excluded.props, {', '.join(f'{c} = excluded.{c}' for c in REL_COLUMNS)} "
-        f"WHERE excluded.seq >= stage.seq")
+# seq is the rowid: the file holds the relationships in the import's order, whatever order they came in
+_STAGE = (f"CREATE TABLE stage (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, src_label TEXT NOT NULL, "
+          f"src_id TEXT NOT NULL, dst_label TEXT NOT NULL, dst_id TEXT NOT NULL, k TEXT NOT NULL, props TEXT NOT NULL, "
+          f"{_REL_COLS})")
+_GONE = "CREATE TABLE gone (type, src_label, src_id, dst_label, dst_id, k, below INTEGER NOT NULL)"
+_PUT = f"INSERT OR REPLACE INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?{', ?' * len(REL_COLUMNS)})"
+_SAME = " AND ".join(f"g.{c} = s.{c}" for c in _IDENTITY)
+_DEAD = f"EXISTS (SELECT 1 FROM gone g WHERE {_SAME} AND s.seq < g.below)"
+# of the relationships of one key, the one latest in the import (what ChangeSet.add_rel keeps)
+_LIVE = (f"SELECT type, src, dst, props FROM (SELECT seq, type, src_label || ':' || src_id AS src, "
+         f"dst_label || ':' || dst_id AS dst, props, row_number() OVER (PARTITION BY {', '.join(_IDENTITY)} "
+         f"ORDER BY seq DESC) AS n FROM stage s WHERE NOT {_DEAD}) WHERE n = 1 ORDER BY seq")
 
 
 class RelSpill(MutableMapping[str, Rel]):
     """The relationships of a build, kept in a temporary SQLite file next to the graph instead of in memory
     (a national graph has millions): a mapping from key to :class:`Rel`, as ``ChangeSet.rels`` is.
 
-    ``put(rel, seq)`` keeps, of two relationships with one key, the one with the larger ``seq`` (its place
-    in the import), as :meth:`ChangeSet.add_rel` does; the rows are stored in the graph's own column
-    format, so :meth:`SqliteStore.apply` copies them into the graph with one ``INSERT … SELECT``.  The file
-    is removed by :meth:`close`; one left by a killed build is removed by the next build in that folder."""
+    The file is written append-only, in the graph's own column format, with each relationship's place in
+    the import (``seq``) as its rowid: ``put(rel, seq)`` costs one row, whatever the order relationships
+    come in.  A writer process (:mod:`iekg.graph.spillwriter`) turns them into rows and writes them, on the
+    machine's second core, while the build goes on parsing: it gets them in batches of ``buffer``, pickled
+    through a pipe, and a full pipe makes the build wait for it.  Of two with one key the later in the
+    import wins, as in :meth:`ChangeSet.add_rel`: that is decided once, when :meth:`SqliteStore.apply`
+    copies the file into the graph in ``seq`` order into its unique index of keys (one ``INSERT … SELECT``
+    … ``ON CONFLICT``).  ``drop(rel, below)`` (a single-valued relationship replaced by a later one) is
+    remembered and applied by :meth:`finish`.  The file is removed by :meth:`close`; one left by a killed
+    build is removed by the next build in that folder.
+
+    The other mapping operations (lookup, delete and iteration by key) work, by reading the whole file:
+    they are for tests and small sets, not for a build."""
 
     def __init__(self, folder: Path | None = None, buffer: int | None = None) -> None:
         import tempfile
@@ -997,100 +1022,150 @@ class RelSpill(MutableMapping[str, Rel]):
         try:
             self._con.execute("PRAGMA journal_mode = OFF")  # a scratch file: nothing to recover
             self._con.execute("PRAGMA synchronous = OFF")
-            self._con.execute("PRAGMA cache_size = -32768")
             self._con.execute(_STAGE)
+            self._con.execute(_GONE)
         except sqlite3.Error as exc:
             self.close()
             raise StoreError(f"{self.path}: cannot create the build's scratch file ({exc})") from None
-        self._mem: dict[str, tuple[Rel, int]] = {}
+        self._mem: list[tuple[int, str, str, str, dict[str, Any]]] = []
+        self._gone: list[tuple[Rel, int]] = []
+        self._ends: set[str] = set()  # every start and end put (a superset of the final ones)
+        self._writer: subprocess.Popen[bytes] | None = None
         self._next = 1 << 62  # seq of a plain assignment: after every numbered one
 
     # -- writing
     def put(self, r: Rel, seq: int, key: str | None = None) -> None:
-        key = key or r.key
-        old = self._mem.get(key)
-        if old is not None and old[1] > seq:
-            return
-        self._mem[key] = (r, seq)
+        """Add ``r`` at its place ``seq`` in the import (``key`` is not needed: it follows from the columns)."""
+        self._mem.append((seq, r.type, r.src, r.dst, r.props))
+        self._ends.add(r.src)
+        self._ends.add(r.dst)
         if len(self._mem) >= self.buffer:
             self.flush()
 
+    def drop(self, r: Rel, below: int | None) -> None:
+        """Forget every relationship with ``r``'s key put so far, earlier in the import than ``below``
+        (None: put so far at all)."""
+        self._gone.append((r, below if below is not None else self._next + 1))
+
     def flush(self) -> None:
+        """Hand what waits in memory to the writer process."""
         if not self._mem:
             return
+        self._open()
+        if self._writer is None:
+            import iekg
 
-        def rows() -> Iterator[tuple[Any, ...]]:
-            for key, (r, seq) in self._mem.items():
-                sl, si = split_uid(r.src)
-                dl, di = split_uid(r.dst)
-                p = _clean(r.props)
-                yield (key, seq, r.type, sl, si, dl, di, _key_part(r.type, r.props), _dumps(p), *_typed_rel(p))
-
-        con = self._open()
+            root = str(Path(iekg.__file__).resolve().parent.parent)  # the writer imports this same iekg
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+            self._writer = subprocess.Popen([sys.executable, "-m", "iekg.graph.spillwriter", str(self.path)],
+                                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         try:
-            con.execute("BEGIN")
-            con.executemany(_PUT, rows())
-            con.execute("COMMIT")
-        except sqlite3.Error as exc:  # a full disk, mostly: the build stops, the graph is not touched
-            if con.in_transaction:
-                con.execute("ROLLBACK")
+            pickle.dump(self._mem, self._writer.stdin, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[arg-type]
+        except OSError:  # the writer stopped: it says why
+            self._sync()
+            raise StoreError(f"{self.path}: the build's writer process stopped") from None
+        self._mem = []
+
+    def _sync(self) -> None:
+        """Until the writer process has written everything it was given and ended; its error, if it failed."""
+        w, self._writer = self._writer, None
+        if w is None:
+            return
+        try:
+            w.stdin.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
+        err = w.stderr.read().decode("utf-8", "replace").strip()  # type: ignore[union-attr]
+        if w.wait() != 0:
             raise StoreError(f"{self.path}: 写构建暂存文件失败 · cannot write the build's scratch file next to the "
-                             f"graph ({exc}); free some disk space and build again") from None
-        self._mem.clear()
+                             f"graph ({err.splitlines()[-1] if err else f'exit code {w.returncode}'}); "
+                             f"free some disk space and build again")
+
+    def finish(self) -> None:
+        """Write what waits in memory and apply the drops: the file then holds what the graph gets."""
+        self.flush()
+        self._sync()
+        con = self._open()
+        if self._gone:
+            con.executemany("INSERT INTO gone VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [(*_identity(r), below) for r, below in self._gone])
+            self._gone.clear()
+            con.execute(f"DELETE FROM stage AS s WHERE {_DEAD}")
+            con.execute("DELETE FROM gone")
 
     def _open(self) -> sqlite3.Connection:
         if self._con is None:
             raise StoreError(f"{self.path}: the build's relationship file was closed")
         return self._con
 
-    # -- the mapping
+    # -- the mapping (reads the whole file)
+    def _live(self) -> Iterator[Rel]:
+        self.finish()
+        return (Rel(t, s, d, json.loads(p)) for t, s, d, p in self._open().execute(_LIVE))
+
     def __setitem__(self, key: str, r: Rel) -> None:
         assert key == r.key, (key, r.key)
         self._next += 1
         self.put(r, self._next)
 
     def __getitem__(self, key: str) -> Rel:
-        if key in self._mem:  # the file may hold a later one of this key: let the upsert decide
-            self.flush()
-        row = self._open().execute(f"{_SPILL_REL} WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise KeyError(key)
-        return Rel(row[0], row[1], row[2], json.loads(row[3]))
+        for r in self._live():
+            if r.key == key:
+                return r
+        raise KeyError(key)
 
     def __delitem__(self, key: str) -> None:
-        was = self._mem.pop(key, None)
-        gone = self._open().execute("DELETE FROM stage WHERE key = ?", (key,)).rowcount
-        if was is None and not gone:
-            raise KeyError(key)
+        self.drop(self[key], None)
 
     def __iter__(self) -> Iterator[str]:
-        self.flush()
-        return (k for (k,) in self._open().execute("SELECT key FROM stage"))
+        return (r.key for r in self._live())
 
     def __len__(self) -> int:
-        self.flush()
-        return int(self._open().execute("SELECT count(*) FROM stage").fetchone()[0])
+        return sum(1 for _ in self._live())
 
     def values(self) -> Iterator[Rel]:  # type: ignore[override]
-        self.flush()
-        return (Rel(t, s, d, json.loads(p)) for t, s, d, p in self._open().execute(_SPILL_REL))
+        return self._live()
 
     # -- for SqliteStore.apply
     def ends(self) -> set[str]:
-        self.flush()
-        return {u for (u,) in self._open().execute("SELECT src_label || ':' || src_id FROM stage UNION "
-                                                   "SELECT dst_label || ':' || dst_id FROM stage")}
+        """Every start and end of the relationships put (also of those later dropped or replaced)."""
+        return set(self._ends)
 
     def close(self) -> None:
+        if self._writer is not None:  # a build that failed: what the writer still has is not needed
+            self._writer.kill()
+            self._writer.wait()
+            for f in (self._writer.stdin, self._writer.stderr):
+                try:
+                    f.close()  # type: ignore[union-attr]
+                except OSError:
+                    pass
+            self._writer = None
         if self._con is not None:
             self._con.close()
             self._con = None
         self._mem.clear()
+        self._gone.clear()
         for p in (self.path, Path(f"{self.path}-journal")):
             try:
                 p.unlink()
             except FileNotFoundError:
                 pass
+
+
+def stage_rows(batch: Iterable[tuple[int, str, str, str, dict[str, Any]]]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a spill's file for relationships as :meth:`RelSpill.put` keeps them (the writer process)."""
+    for seq, rel_type, src, dst, props in batch:
+        sl, si = split_uid(src)
+        dl, di = split_uid(dst)
+        p = _clean(props)
+        yield (seq, rel_type, sl, si, dl, di, _key_part(rel_type, props), _dumps(p), *_typed_rel(p))
+
+
+def _identity(r: Rel) -> tuple[str, ...]:
+    sl, si = split_uid(r.src)
+    dl, di = split_uid(r.dst)
+    return (r.type, sl, si, dl, di, _key_part(r.type, r.props))
 
 
 def _remove_stale_spills(folder: Path) -> None:

@@ -63,8 +63,8 @@ class ChangeSet:
     # uids deleted with all their relationships, applied before the upserts in the same all-or-nothing write
     # (``iekg import --demo-rows replace`` removes a city's illustrative nodes this way)
     delete_nodes: set[str] = field(default_factory=set)
-    # (start, type) -> (rel key, seq) of a single-valued relationship
-    _single: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict, repr=False)
+    # (start, type) -> (rel key, seq, the relationship) of a single-valued relationship
+    _single: dict[tuple[str, str], tuple[str, int | None, Rel]] = field(default_factory=dict, repr=False)
     _seqs: dict[str, int] = field(default_factory=dict, repr=False)  # key -> seq, for a plain dict of rels
 
     def add_node(self, label: str, ident: str, props: dict[str, Any]) -> str:
@@ -87,28 +87,35 @@ class ChangeSet:
         spec = REL_TYPES[rel_type]
         pair = (split_uid(src)[0], split_uid(dst)[0])
         assert pair in spec.pairs, (rel_type, pair)
-        clean = {k: v for k, v in (props or {}).items() if v is not None and v != ""}
+        given = props or {}
+        values = given.values()
+        clean = dict(given) if None not in values and "" not in values else \
+            {k: v for k, v in given.items() if v is not None and v != ""}
         r = Rel(rel_type, src, dst, clean)
-        key = r.key
+        put = getattr(self.rels, "put", None) if seq is not None else None
+        key = r.key if spec.single or put is None else None  # (a spill needs no key: it follows from the columns)
         if spec.single:
             # a single-valued relationship: the newest one wins, within the import and in the graph
             old = self._single.get((src, rel_type))
             if old is not None:
                 if seq is not None and old[1] is not None and old[1] > seq:
                     return  # a later one of this start and type is already here
-                if old[0] != key:
+                drop = getattr(self.rels, "drop", None)
+                if drop is not None:  # (a spill: also one of the same key, which it would otherwise keep twice)
+                    drop(old[2], seq)
+                elif old[0] != key:
                     self.rels.pop(old[0], None)
-            self._single[(src, rel_type)] = (key, seq)
+            self._single[(src, rel_type)] = (key, seq, r)
             self.replace.add((src, rel_type))
-        put = getattr(self.rels, "put", None)
-        if seq is not None and put is not None:
+        if put is not None:
             put(r, seq, key)
-        elif seq is not None and key in self.rels and self._seqs.get(key, 0) > seq:
             return
-        else:
-            self.rels[key] = r
-            if seq is not None:
-                self._seqs[key] = seq
+        assert key is not None
+        if seq is not None and key in self.rels and self._seqs.get(key, 0) > seq:
+            return
+        self.rels[key] = r
+        if seq is not None:
+            self._seqs[key] = seq
 
     def __len__(self) -> int:
         return len(self.nodes) + len(self.rels) + len(self.delete_nodes)

@@ -1,0 +1,47 @@
+"""The writer process of a build's relationships (:class:`iekg.graph.sqlitestore.RelSpill`).
+
+    python -m iekg.graph.spillwriter SCRATCH_FILE
+
+reads pickled batches of relationships from its standard input — written by the build that started it,
+never by anyone else — and writes them as rows of the scratch file's ``stage`` table, one transaction a
+batch, until the input ends.  It runs on the machine's second core while the build parses on: turning
+millions of relationships into JSON and typed columns and writing them is half a national build's work.
+An error ends it with its message on standard error and exit code 1; the build reports it and stops.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import sys
+
+
+def main(argv: list[str]) -> int:
+    from iekg.graph.sqlitestore import _PUT, stage_rows
+
+    if len(argv) != 2:
+        print("usage: python -m iekg.graph.spillwriter SCRATCH_FILE", file=sys.stderr)
+        return 2
+    con = sqlite3.connect(argv[1], isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")  # a scratch file: nothing to recover
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("PRAGMA cache_size = -32768")
+        source = sys.stdin.buffer
+        while True:
+            try:
+                batch = pickle.load(source)  # noqa: S301 — the pipe from the build that started this process
+            except EOFError:
+                return 0
+            con.execute("BEGIN")
+            con.executemany(_PUT, stage_rows(batch))
+            con.execute("COMMIT")
+    except Exception as exc:  # a full disk, mostly
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
