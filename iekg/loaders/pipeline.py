@@ -128,22 +128,40 @@ class Builder:
     seq: int = 0  # relationships made so far (PendingRel.seq)
     # label -> ids found in the store by settle() (a build validates against an empty store)
     in_store: dict[str, set[str]] = field(default_factory=dict)
+    # the labels no later table of the import creates (a build, table by table): Builder.ref resolves a
+    # reference to them at once when it can; empty (the default) makes every reference wait for resolve()
+    closed: frozenset[str] = frozenset()
     _empty: bool | None = None  # the store has no node (store_is_empty)
 
     # ------------------------------------------------------------------------------ helpers
     def node(self, p: Parsed, label: str, ident: str, props: dict[str, Any]) -> str:
         return self.changes.add_node(label, ident, {**props, **p.extra, **p.prov})
 
-    def ref(self, p: Parsed, column: str, ident: str, *labels: str) -> Ref:
-        return Ref(labels or REF_COLUMNS[p.st.table].get(column, ()), ident, p.origin(column))
+    def ref(self, p: Parsed, column: str, ident: str, *labels: str) -> str | Ref:
+        """A reference to the node ``ident`` of one of ``labels`` (by default those of ``column``): its uid
+        when it can no longer change (every label is ``closed``: see :meth:`settle`) and the node is known,
+        else a :class:`Ref` that waits to be resolved."""
+        labels = labels or REF_COLUMNS[p.st.table].get(column, ())
+        if self.closed.issuperset(labels):
+            nodes = self.changes.nodes
+            for lab in labels:
+                u = f"{lab}:{ident}"
+                if u in nodes or ident in self.in_store.get(lab, ()):
+                    return u
+        return Ref(labels, ident, p.origin(column))
 
     def rel(self, p: Parsed, rel_type: str, src: str | Ref, dst: str | Ref, props: dict[str, Any] | None = None) -> None:
         extra = p.extra if p.st.table in RELATIONSHIP_TABLES else {}
         self.seq += 1
-        self.pending.append(PendingRel(rel_type, src, dst, {**extra, **(props or {}), **p.prov}, self.seq))
+        props = {**extra, **(props or {}), **p.prov}
+        if isinstance(src, str) and isinstance(dst, str):  # both ends known: no need to wait
+            self.changes.add_rel(rel_type, src, dst, props, seq=self.seq)
+        else:
+            self.pending.append(PendingRel(rel_type, src, dst, props, self.seq))
 
-    def need(self, r: Ref) -> None:
-        self.checks.append(r)
+    def need(self, r: str | Ref) -> None:
+        if isinstance(r, Ref):
+            self.checks.append(r)
 
     # --------------------------------------------------------------------------- resolution
     def settle(self, closed: frozenset[str]) -> None:
@@ -272,21 +290,6 @@ def _where(file: str, sheet: str | None) -> str:
     return Path(file).name + (f"#{sheet}" if sheet else "")
 
 
-def _provenance(st: SourceTable, row: SourceRow, illustrative: bool | None, cite: str | None) -> dict[str, Any]:
-    kind = st.kind
-    if illustrative:
-        kind = ILLUSTRATIVE
-    elif illustrative is False and kind == ILLUSTRATIVE and cite:
-        kind = PUBLIC  # a demo row that cites a public list (a real institution or major)
-    where = _where(st.file, st.sheet)
-    return {
-        "source": cite or st.cite or f"{where} 第{row.line}行",
-        "source_kind": kind,
-        "source_file": where,
-        "source_row": row.line,
-    }
-
-
 def parse_table(st: SourceTable, report: Report, voc: Vocabulary | None = None,
                 failed: dict[tuple[str, str], Origin] | None = None) -> list[Parsed]:
     """Clean values of every row of ``st``; rows with errors are reported and left out (and, for node
@@ -296,73 +299,87 @@ def parse_table(st: SourceTable, report: Report, voc: Vocabulary | None = None,
 
 def iter_parsed(st: SourceTable, report: Report, voc: Vocabulary | None = None,
                 failed: dict[tuple[str, str], Origin] | None = None) -> Iterator[Parsed]:
-    """:func:`parse_table` row by row (a build turns each row into nodes and relationships as it goes)."""
+    """:func:`parse_table` row by row (a build turns each row into nodes and relationships as it goes).
+
+    Millions of rows pass here in a national build: the loop keeps to plain lookups, and makes an
+    :class:`Origin` only for a row that has something to report."""
     table = TABLES[st.table]
     seen: dict[tuple[Any, ...], int] = {}
     voc = voc if voc is not None else _vocab.current()
-    parsers = {c.key: _memo(parser_for(c.kind, voc)) for c in table.columns}
-    bool_parser = parser_for("bool")
+    columns = [(c.key, c.zh, c.required, _memo(parser_for(c.kind, voc))) for c in table.columns]
+    bool_parser = _memo(parser_for("bool"))
     shipped = st.kind in SHIPPED_KINDS
     node_id = NODE_IDENTITY.get(st.table)
     known = {c.key for c in table.columns} | {"source", "illustrative"}
+    identity = table.identity
+    where = _where(st.file, st.sheet)
     for row in st.rows:
-        o = Origin(st, row)
+        values = row.values
         clean: dict[str, Any] = {}
         ok = True
-        for c in table.columns:
-            raw = row.values.get(c.key, "")
-            if raw is None or str(raw).strip() == "":
-                if c.required:
-                    report.add(o.issue(ERROR, "required", f"必填项「{c.zh}」为空", f"填写「{c.zh}」", "", c.key))
+        for key, zh, required, parse in columns:
+            raw = values.get(key, "")
+            text = raw if type(raw) is str else "" if raw is None else str(raw)
+            if not text or text.isspace():
+                if required:
+                    report.add(Origin(st, row).issue(ERROR, "required", f"必填项「{zh}」为空", f"填写「{zh}」", "", key))
                     ok = False
                 continue
             try:
-                val = parsers[c.key](str(raw))
+                val = parse(text)
             except Invalid as exc:
-                report.add(o.issue(ERROR, exc.code, exc.problem, exc.fix, raw, c.key))
+                report.add(Origin(st, row).issue(ERROR, exc.code, exc.problem, exc.fix, raw, key))
                 ok = False
                 continue
-            if isinstance(val, Repaired):
+            if type(val) is Repaired:
                 if not shipped:
                     fix = "无需处理；如需避免，请按规范填写" if val.code != "unknown_term" else \
                         "无需处理 (已保留)；如是某个标准词的别称，可在 vocabularies 表中把它加为同义词"
-                    report.add(o.issue(WARNING, val.code, val.warning, fix, raw, c.key, val.value))
+                    report.add(Origin(st, row).issue(WARNING, val.code, val.warning, fix, raw, key, val.value))
                 val = val.value
-            clean[c.key] = val
+            clean[key] = val
         if table.one_of and not any(k in clean for k in table.one_of) and \
-                not any(str(row.values.get(k, "")).strip() for k in table.one_of):
+                not any(str(values.get(k, "")).strip() for k in table.one_of):
             names = " 或 ".join(f"「{table.column(k).zh}」" for k in table.one_of)
-            report.add(o.issue(ERROR, "one_of", f"{names} 至少要填一项", f"填写{names}", "", table.one_of[0]))
+            report.add(Origin(st, row).issue(ERROR, "one_of", f"{names} 至少要填一项", f"填写{names}", "", table.one_of[0]))
             ok = False
         illustrative = None
-        if str(row.values.get("illustrative", "")).strip():
+        if str(values.get("illustrative", "")).strip():
             try:
-                illustrative = bool_parser(row.values["illustrative"])
+                illustrative = bool_parser(str(values["illustrative"]))
             except Invalid as exc:
-                report.add(o.issue(ERROR, exc.code, exc.problem, exc.fix, row.values["illustrative"], "illustrative"))
+                report.add(Origin(st, row).issue(ERROR, exc.code, exc.problem, exc.fix, values["illustrative"],
+                                                 "illustrative"))
                 ok = False
-        cite = str(row.values.get("source", "")).strip() or None
+        cite = str(values.get("source", "")).strip() or None
         extra: dict[str, Any] = {}
-        for k, v in row.values.items():
-            if k in known or not str(v).strip():
-                continue
-            extra[k] = [x.strip() for x in re.split(r"[;；、]", v) if x.strip()] if k in LIST_EXTRAS else str(v).strip()
+        if len(values) > len(clean):  # (a row without unknown columns has nothing more to look at)
+            for k, v in values.items():
+                if k in known or not str(v).strip():
+                    continue
+                extra[k] = [x.strip() for x in re.split(r"[;；、]", v) if x.strip()] if k in LIST_EXTRAS else str(v).strip()
         if not ok:
             if failed is not None and node_id is not None:
-                ident = clean.get(node_id[1]) or _clean_text(row.values.get(node_id[1], ""))
+                ident = clean.get(node_id[1]) or _clean_text(values.get(node_id[1], ""))
                 if ident:
-                    failed.setdefault((node_id[0], str(ident)), o)
+                    failed.setdefault((node_id[0], str(ident)), Origin(st, row))
             continue
-        if table.identity:
-            ident = tuple(clean.get(k) for k in table.identity)
+        if identity:
+            ident = tuple(map(clean.get, identity))
             if ident in seen:
-                cols = "、".join(table.column(k).zh for k in table.identity)
-                report.add(o.issue(ERROR, "duplicate", f"与第 {seen[ident]} 行重复 (相同的 {cols})",
-                                   "删除重复行，或合并两行的数据", " / ".join(str(x) for x in ident if x is not None),
-                                   table.identity[0]))
+                cols = "、".join(table.column(k).zh for k in identity)
+                report.add(Origin(st, row).issue(
+                    ERROR, "duplicate", f"与第 {seen[ident]} 行重复 (相同的 {cols})", "删除重复行，或合并两行的数据",
+                    " / ".join(str(x) for x in ident if x is not None), identity[0]))
                 continue
             seen[ident] = row.line
-        yield Parsed(st, row, clean, extra, _provenance(st, row, illustrative, cite))
+        kind = st.kind
+        if illustrative:
+            kind = ILLUSTRATIVE
+        elif illustrative is False and kind == ILLUSTRATIVE and cite:
+            kind = PUBLIC  # a demo row that cites a public list (a real institution or major)
+        yield Parsed(st, row, clean, extra, {"source": cite or st.cite or f"{where} 第{row.line}行",
+                                             "source_kind": kind, "source_file": where, "source_row": row.line})
 
 
 MEMO_LIMIT = 50_000  # distinct raw values remembered per column of one table
@@ -383,6 +400,8 @@ def _memo(parse: Callable[[str], Any]) -> Callable[[str], Any]:
                 hit = exc
             if len(seen) < MEMO_LIMIT:
                 seen[raw] = hit
+        if type(hit) in _PLAIN:  # most values: a code, a year, a number
+            return hit
         if isinstance(hit, Invalid):  # a new exception each time (re-raising one object grows its traceback)
             raise Invalid(hit.problem, hit.fix, hit.code)
         if isinstance(hit, list):
@@ -395,6 +414,7 @@ def _memo(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 
 
 _MISS = object()
+_PLAIN = frozenset({str, int, float, bool})
 
 
 def _clean_text(raw: Any) -> str:
@@ -741,6 +761,8 @@ def prepare(store: Store, tables: Iterable[SourceTable], report: Report | None =
             continue
         before = len(b.changes.nodes)
         closed = closed_labels(name)
+        if consume:
+            b.closed = closed
         for st in by_table.get(name, []):
             if name == "crosswalk":
                 crosswalk_rows.extend(parse_table(st, report, voc, b.failed))
