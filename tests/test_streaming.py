@@ -19,7 +19,7 @@ import pytest
 from iekg import service
 from iekg.graph import sqlitestore
 from iekg.graph.sqlitestore import RelSpill, SqliteStore
-from iekg.graph.store import Rel
+from iekg.graph.store import Rel, StoreError
 from iekg.loaders import pipeline, readers
 from iekg.loaders.limits import FileRejected
 from iekg.loaders.report import ImportFailed, Report
@@ -213,6 +213,40 @@ def test_the_spill_keeps_the_later_of_two_equal_relationships(tmp_path: Path) ->
         assert list(spill) == [a.key] and [r.props for r in spill.values()] == [{"students": 1}]
         with pytest.raises(KeyError):
             del spill[c.key]
+    finally:
+        spill.close()
+    assert not spill.path.exists()
+
+
+def test_a_dropped_relationship_stays_dropped_unless_a_later_one_comes(tmp_path: Path) -> None:
+    """drop() (a single-valued relationship replaced by a later one) forgets what was put before, on disk
+    or still in memory, and nothing put later in the import."""
+    spill = RelSpill(tmp_path, buffer=2)
+    try:
+        a = Rel("LOCATED_IN", "Enterprise:E1", "City:410100", {"n": 1})
+        b = Rel("LOCATED_IN", "Enterprise:E2", "City:410100", {"n": 2})
+        spill.put(a, 5)
+        spill.put(b, 6)  # both in the file
+        spill.put(a, 7)  # in memory
+        spill.drop(a, 8)
+        assert [r.props for r in spill.values()] == [{"n": 2}]
+        spill.put(Rel("LOCATED_IN", "Enterprise:E1", "City:410100", {"n": 3}), 9)
+        spill.drop(b, 4)  # b came at 6, after this drop's place: it stays
+        spill.finish()
+        assert sorted(r.props["n"] for r in spill.values()) == [2, 3]
+    finally:
+        spill.close()
+
+
+def test_a_failing_writer_process_stops_the_build_with_its_reason(tmp_path: Path) -> None:
+    spill = RelSpill(tmp_path, buffer=2)
+    try:
+        spill._open().execute("DROP TABLE stage")  # what a full disk would do to the writer, in effect
+        spill.put(Rel("COOPERATES_WITH", "Institution:1", "Enterprise:E", {"students": 1}), 1)
+        spill.put(Rel("COOPERATES_WITH", "Institution:2", "Enterprise:E", {"students": 2}), 2)
+        with pytest.raises(StoreError) as exc:
+            spill.finish()
+        assert "cannot write the build's scratch file" in str(exc.value) and "no such table: stage" in str(exc.value)
     finally:
         spill.close()
     assert not spill.path.exists()

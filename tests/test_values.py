@@ -261,7 +261,7 @@ def test_weight_valid(raw, clean):
 @pytest.mark.parametrize(("raw", "problem"), [
     ("0", "权重应在 (0, 1] 之间，实为 '0'"), ("1.01", "权重应在 (0, 1] 之间，实为 '1.01'"),
     ("2", "权重应在 (0, 1] 之间，实为 '2'"), ("120%", "权重应在 (0, 1] 之间，实为 '120%'"),
-    ("0%", "权重应在 (0, 1] 之间，实为 '0%'"), ("inf", "权重应在 (0, 1] 之间，实为 'inf'"),
+    ("0%", "权重应在 (0, 1] 之间，实为 '0%'"), ("inf", "应为有限的数字，实为 'inf'"),
     ("-0.1", "应为非负数，实为 '-0.1'"), ("nan", "应为非负数，实为 'nan'"),
     ("六成", "应为数字，实为 '六成'"), ("六成%", "应为数字，实为 '六成%'"),
 ])
@@ -276,6 +276,9 @@ def test_number():
     assert v.number("0") == 0.0
     assert invalid(v.number, "-1").problem == "应为非负数，实为 '-1'"
     assert invalid(v.number, "12亿").problem == "应为数字，实为 '12亿'"
+    # no infinity: JSON has none, and a GDP or a headcount is never one
+    assert invalid(v.number, "inf").problem == "应为有限的数字，实为 'inf'"
+    assert invalid(v.number, "1e400").problem == "应为有限的数字，实为 '1e400'"
 
 
 # ------------------------------------------------------------------------------------- booleans

@@ -11,6 +11,7 @@ An error ends it with its message on standard error and exit code 1; the build r
 
 from __future__ import annotations
 
+import gc
 import pickle
 import sqlite3
 import sys
@@ -22,6 +23,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m iekg.graph.spillwriter SCRATCH_FILE", file=sys.stderr)
         return 2
+    gc.disable()  # millions of short-lived tuples and dicts, no cycles: the collector would only walk them
     con = sqlite3.connect(argv[1], isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode = OFF")  # a scratch file: nothing to recover

@@ -94,7 +94,7 @@ class ChangeSet:
         r = Rel(rel_type, src, dst, clean)
         put = getattr(self.rels, "put", None) if seq is not None else None
         key = r.key if spec.single or put is None else None  # (a spill needs no key: it follows from the columns)
-        if spec.single:
+        if key is not None and spec.single:
             # a single-valued relationship: the newest one wins, within the import and in the graph
             old = self._single.get((src, rel_type))
             if old is not None:

@@ -190,7 +190,7 @@ class FileGuard:
             if sheet is not None and n > EXCEL_MAX_ROWS + 1:  # a worksheet cannot hold more; a CSV can
                 raise LimitExceeded("max_rows", n, self.limits.max_rows, "工作表的行数", row=n, sheet=sheet,
                                     more=True)
-            if not row or all(_blank(v) for v in row):
+            if not row or _blank_row(row):
                 yield n, row
                 continue
             self.row(n, len(row), sheet)
@@ -275,6 +275,13 @@ class FileGuard:
         if cells > lim.max_cells:
             raise LimitExceeded("max_cells", cells, lim.max_cells, "工作表的单元格数", sheet=sh.name)
         self.tick(sheet=sh.name)
+
+
+def _blank_row(row: Any) -> bool:
+    try:
+        return not "".join(row).strip()  # a CSV row: every cell a str
+    except TypeError:
+        return all(_blank(v) for v in row)
 
 
 def _blank(v: Any) -> bool:

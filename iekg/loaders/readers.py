@@ -22,7 +22,7 @@ from typing import Any
 
 from iekg.loaders import encoding as _encoding
 from iekg.loaders import textrules
-from iekg.loaders.limits import FileGuard, FileRejected
+from iekg.loaders.limits import TICK_ROWS, FileGuard, FileRejected
 from iekg.loaders.report import ERROR, WARNING, Issue, Report
 from iekg.loaders.source import USER, LazyRows, SourceRow, SourceTable
 from iekg.loaders.tables import PROVENANCE_COLUMNS, TABLES, Table
@@ -174,11 +174,11 @@ def find_header(table: Table, top: list[list[Any]], *, file: str, sheet: str | N
 
 
 def source_rows(table: Table, head: Header, numbered: Iterable[tuple[int, list[Any]]], *, file: str,
-                sheet: str | None, report: Report) -> Iterator[SourceRow]:
+                sheet: str | None, report: Report, text: bool = False) -> Iterator[SourceRow]:
     """The data rows below the header: blank rows left out, a template's example rows skipped (with a
-    warning when the user edited one)."""
+    warning when the user edited one).  ``text``: every cell is a str already (a CSV reader's rows)."""
     for n, cells in numbered:
-        texts = [v if type(v) is str else _cell_text(v) for v in cells]
+        texts = cells if text else [v if type(v) is str else _cell_text(v) for v in cells]
         if _blank(texts):
             continue
         values = _values(head, texts)
@@ -280,12 +280,21 @@ def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding
             return None
         st = SourceTable(table.name, file, headers=head.texts, extra=[t for _, t in head.extra], kind=kind)
         count = 0
-        rest = itertools.chain(top[head.index + 1:], numbered)
+        # the rows below the top ones straight from the reader, counted against the limits here as
+        # FileGuard.stream counts them (non-blank rows; the clock looked at now and then)
+        last = top[-1][0] if top else 0
+        rest = itertools.chain(top[head.index + 1:], enumerate(reader, start=last + 1))
+        every = TICK_ROWS * 64
         touched: set[int] = set()  # rows the text rules changed: the only ones they must change again
         for n, cells in rest:  # source_rows, without making a row that nothing needs to look at
-            if _blank(cells):
+            joined = " ".join(cells)
+            if n % every == 0:
+                guard.tick(n)
+            if not joined.strip():  # (_blank)
                 continue
-            if _example_marked(cells) or textrules.suspicious(" ".join(cells)):
+            if n > last:
+                guard.row(n, len(cells))
+            if _example_marked(cells) or textrules.suspicious(joined):
                 for row in source_rows(table, head, [(n, cells)], file=file, sheet=None, report=report):
                     if textrules.check_row(st, row, report):
                         touched.add(n)
@@ -302,8 +311,8 @@ def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding
         scratch = Report()  # every problem was reported by the first reading
         with open(path, encoding=encoding, newline="") as fh:
             rows = csv.reader(fh, delimiter=delim)
-            below = ((n, r) for n, r in enumerate(rows, start=1) if n > head.index + 1)
-            for row in source_rows(table, head, below, file=file, sheet=None, report=scratch):
+            below = itertools.islice(enumerate(rows, start=1), head.index + 1, None)
+            for row in source_rows(table, head, below, file=file, sheet=None, report=scratch, text=True):
                 if row.line in touched:
                     textrules.check_row(st, row, scratch)
                 yield row

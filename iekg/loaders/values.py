@@ -6,6 +6,7 @@ repairs that do not block the import are reported through :class:`Repaired` (val
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -177,6 +178,8 @@ def number(raw: str) -> float:
         raise Invalid(f"应为数字，实为 '{raw}'", "填写数字，不带单位") from None
     if v < 0 or v != v:
         raise Invalid(f"应为非负数，实为 '{raw}'", "填写非负数")
+    if math.isinf(v):  # "inf", "1e400": no quantity of a city or an enterprise
+        raise Invalid(f"应为有限的数字，实为 '{raw}'", "填写实际数值 (不带单位)")
     return v
 
 
