@@ -280,3 +280,20 @@ def test_read_only_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap
     monkeypatch.undo()
     os.chmod(db, 0o644)
     assert graph_state(db) == before
+
+
+def test_a_new_graph_database_uses_the_stores_page_size_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    from iekg.graph.sqlitestore import PAGE_SIZE
+
+    c = ChangeSet()
+    c.add_node("City", "410200", {"name": "开封市"})
+    new = tmp_path / "new" / "graph.sqlite"
+    SqliteStore(new).apply(c)
+    old = tmp_path / "old.sqlite"
+    con = sqlite3.connect(old)
+    con.execute("PRAGMA page_size = 4096")
+    con.execute("VACUUM")  # an empty database of the first versions, written with SQLite's default pages
+    con.close()
+    SqliteStore(old).apply(c)
+    sizes = [sqlite3.connect(p).execute("PRAGMA page_size").fetchone()[0] for p in (new, old)]
+    assert sizes == [PAGE_SIZE, 4096] and PAGE_SIZE != 4096
