@@ -35,6 +35,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -1026,8 +1027,6 @@ class RelSpill(MutableMapping[str, Rel]):
     they are for tests and small sets, not for a build."""
 
     def __init__(self, folder: Path | None = None, buffer: int | None = None) -> None:
-        import tempfile
-
         folder = Path(folder) if folder is not None else Path(tempfile.gettempdir())
         folder.mkdir(parents=True, exist_ok=True)
         _remove_stale_spills(folder)
@@ -1050,6 +1049,7 @@ class RelSpill(MutableMapping[str, Rel]):
         self._gone: list[tuple[Rel, int]] = []
         self._ends: set[str] = set()  # every start and end put (a superset of the final ones)
         self._writer: subprocess.Popen[bytes] | None = None
+        self._errors: Any = None  # the writer's standard error (a temporary file)
         self._next = 1 << 62  # seq of a plain assignment: after every numbered one
 
     # -- writing
@@ -1076,8 +1076,10 @@ class RelSpill(MutableMapping[str, Rel]):
 
             root = str(Path(iekg.__file__).resolve().parent.parent)  # the writer imports this same iekg
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+            # its messages go to a file, not a pipe: a pipe nobody reads until the end could fill and stall it
+            self._errors = tempfile.TemporaryFile()
             self._writer = subprocess.Popen([sys.executable, "-m", "iekg.graph.spillwriter", str(self.path)],
-                                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                                            stdin=subprocess.PIPE, stderr=self._errors, env=env)
         try:
             pickle.dump(self._mem, self._writer.stdin, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[arg-type]
         except OSError:  # the writer stopped: it says why
@@ -1094,11 +1096,21 @@ class RelSpill(MutableMapping[str, Rel]):
             w.stdin.close()  # type: ignore[union-attr]
         except OSError:
             pass
-        err = w.stderr.read().decode("utf-8", "replace").strip()  # type: ignore[union-attr]
-        if w.wait() != 0:
+        code = w.wait()
+        err = self._read_errors()
+        if code != 0:
             raise StoreError(f"{self.path}: 写构建暂存文件失败 · cannot write the build's scratch file next to the "
                              f"graph ({err.splitlines()[-1] if err else f'exit code {w.returncode}'}); "
                              f"free some disk space and build again")
+
+    def _read_errors(self) -> str:
+        """What the last writer process said (and the file it said it in closed)."""
+        f, self._errors = self._errors, None
+        if f is None:
+            return ""
+        with f:
+            f.seek(0)
+            return f.read().decode("utf-8", "replace").strip()
 
     def finish(self) -> None:
         """Write what waits in memory and apply the drops: the file then holds what the graph gets."""
@@ -1154,12 +1166,12 @@ class RelSpill(MutableMapping[str, Rel]):
         if self._writer is not None:  # a build that failed: what the writer still has is not needed
             self._writer.kill()
             self._writer.wait()
-            for f in (self._writer.stdin, self._writer.stderr):
-                try:
-                    f.close()  # type: ignore[union-attr]
-                except OSError:
-                    pass
+            try:
+                self._writer.stdin.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
             self._writer = None
+            self._read_errors()
         if self._con is not None:
             self._con.close()
             self._con = None
