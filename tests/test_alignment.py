@@ -390,3 +390,31 @@ def test_gap_evidence_is_the_largest_programs(tmp_path: Path) -> None:
             n_dem = int((data.demand_rows["industry"] == g["detail"]["industry"]).sum())
             assert g["evidence_total"] == len(want) + n_dem
     assert seen > 0
+
+
+def test_sai_summary_is_alignments_sai_and_readiness_reads_the_same(tmp_path: Path) -> None:
+    """Readiness reads only the SAI part of a city's alignment (sai_summary, without cooperation counts and
+    chain segments): the same numbers as alignment() for cities, a province and a chain, and the same
+    readiness as with the full alignment handed in."""
+    from iekg import service
+    from iekg.queries.alignment import ScopeSums, sai_summary
+    from iekg.queries.readiness import Context
+    from iekg.settings import Settings
+
+    store = SqliteStore()
+    service.build(store, Settings(home=tmp_path))
+    scopes = [resolve_scope(store, city=c) for c in ("410200", "410100", "410300")]
+    scopes += [resolve_scope(store, province="410000"), resolve_scope(store, province="410000", chain="HN-AE-01")]
+    keys = ("sai", "sai_observed", "sai_note", "demand_coverage", "S", "D", "year")
+    differ = 0
+    for scope in scopes:
+        full = alignment(store, scope)
+        short = sai_summary(store, scope)
+        assert {k: short[k] for k in keys} == {k: full[k] for k in keys}
+        assert full["sai"] is not None
+        differ += full["sai_note"] is not None
+    assert differ > 0  # the observed SAI and its note are compared too, not only None against None
+    scope = scopes[0]
+    sums = ScopeSums.gather(store, scope)
+    whole = readiness(store, "410200", ctx=Context(store, "410200", None, sums=sums, align=alignment(store, scope)))
+    assert readiness(store, "410200") == whole

@@ -465,59 +465,94 @@ def empty_reason(cov: dict[str, Any], year_asked: int | None, what: str = "专�
     return f"本范围 {cov['year']} 年没有{what}数据 (no programs in {cov['year']})"
 
 
+@dataclass
+class _Balance:
+    """Supply against demand per industry in a scope, and the SAI over all industries and over those with
+    demand data: what :func:`alignment` reports first, and all that :func:`sai_summary` needs."""
+
+    frame: pd.DataFrame  # per industry with supply or demand: supply, demand
+    sv: np.ndarray
+    dv: np.ndarray
+    S: float
+    D: float
+    sai: float | None
+    share_s: np.ndarray
+    share_d: np.ndarray
+    has_d: np.ndarray  # per industry: has demand rows
+    sai_observed: float | None
+    sai_note: str | None
+    demand_coverage: dict[str, Any]
+
+    @classmethod
+    def of(cls, store: Store, scope: Scope, sums: ScopeSums) -> _Balance:
+        frame = pd.DataFrame({"supply": sums.supply(), "demand": sums.demand()}).fillna(0.0)
+        if scope.chain:
+            frame = frame[frame.index.isin(chain_industries(store, scope.chain))]
+        frame = frame[(frame["supply"] > 0) | (frame["demand"] > 0)].sort_index()
+        S, D = float(frame["supply"].sum()), float(frame["demand"].sum())
+        sv, dv = frame["supply"].to_numpy(), frame["demand"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share_s = sv / S if S > 0 else np.full_like(sv, np.nan)
+            share_d = dv / D if D > 0 else np.full_like(dv, np.nan)
+        sai = float(1 - 0.5 * np.abs(share_s - share_d).sum()) if S > 0 and D > 0 else None
+        # demand coverage: industries with supply but no demand rows are "no demand data", not demand 0
+        known = demand_known(sums)
+        has_d = np.array([c in known for c in frame.index], dtype=bool)
+        no_data = (sv > 0) & ~has_d
+        s_obs = float(sv[has_d].sum())
+        d_obs = float(dv[has_d].sum())
+        sai_obs = (float(1 - 0.5 * np.abs(sv[has_d] / s_obs - dv[has_d] / d_obs).sum())
+                   if s_obs > 0 and d_obs > 0 else None)
+        unobserved = float(sv[no_data].sum())
+        dc = {"industries_with_supply": int((sv > 0).sum()), "without_demand_data": int(no_data.sum()),
+              "industries_without_demand_data": [str(c) for c in frame.index[no_data]],
+              "supply_without_demand_data": unobserved,
+              "share_of_supply": (unobserved / S) if S > 0 else None,
+              "note": None}
+        if no_data.any():
+            names = "、".join(sums.industry_names.get(str(c), str(c)) for c in frame.index[no_data][:5])
+            more = " 等" if no_data.sum() > 5 else ""
+            dc["note"] = (f"{int(no_data.sum())} 个有供给的行业（{names}{more}）没有需求数据，占供给 "
+                          f"{unobserved / S:.1%}；SAI 按 metrics.md 把它们的需求计为 0，"
+                          f"「观测 SAI」只在有需求数据的行业上计算 ({int(no_data.sum())} industries with supply have "
+                          f"no demand rows, {unobserved / S:.1%} of supply)")
+        sai_note = None
+        if sai is not None and sai_obs is not None and round(sai, 4) != round(sai_obs, 4):
+            sai_note = (f"SAI {sai:.4f} 把没有需求数据的行业当作需求为 0；只看有需求数据的行业，观测 SAI 为 "
+                        f"{sai_obs:.4f}。两者不同，说明缺的需求数据影响了结果：补充这些行业的需求后再比较 "
+                        f"(SAI counts industries without demand data as demand 0; over industries with demand "
+                        f"data the observed SAI is {sai_obs:.4f})")
+        elif sai is not None and sai_obs is None and no_data.any():
+            sai_note = "没有任何有需求数据的行业有供给，无法计算观测 SAI (no observed SAI)"
+        return cls(frame, sv, dv, S, D, sai, share_s, share_d, has_d, sai_obs, sai_note, dc)
+
+
+def sai_summary(store: Store, scope: Scope, sums: ScopeSums | None = None) -> dict[str, Any]:
+    """The SAI part of :func:`alignment` — ``sai``, ``sai_observed``, ``sai_note``, ``demand_coverage``, ``S``,
+    ``D`` — the same numbers, without what else it reads (cooperation, chain segments, data coverage):
+    readiness needs no more, for every city."""
+    sums = sums or ScopeSums.gather(store, scope)
+    b = _Balance.of(store, scope, sums)
+    return {"sai": b.sai, "sai_observed": b.sai_observed, "sai_note": b.sai_note, "demand_coverage": b.demand_coverage,
+            "S": b.S, "D": b.D, "year": sums.year}
+
+
 def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
               sums: ScopeSums | None = None) -> dict[str, Any]:
     """The alignment of one scope: the JSON object of ``iekg align``."""
     t = thresholds or Thresholds.from_settings()
     sums = sums or ScopeSums.gather(store, scope)
-    s = sums.supply()
-    d = sums.demand()
-    frame = pd.DataFrame({"supply": s, "demand": d}).fillna(0.0)
-    if scope.chain:
-        frame = frame[frame.index.isin(chain_industries(store, scope.chain))]
-    frame = frame[(frame["supply"] > 0) | (frame["demand"] > 0)].sort_index()
-    S, D = float(frame["supply"].sum()), float(frame["demand"].sum())
-    sv, dv = frame["supply"].to_numpy(), frame["demand"].to_numpy()
+    b = _Balance.of(store, scope, sums)
+    frame, sv, dv, S, D, sai, has_d = b.frame, b.sv, b.dv, b.S, b.D, b.sai, b.has_d
+    share_s, share_d = b.share_s, b.share_d
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(dv > 0, sv / np.where(dv > 0, dv, 1), np.nan)
-        share_s = sv / S if S > 0 else np.full_like(sv, np.nan)
-        share_d = dv / D if D > 0 else np.full_like(dv, np.nan)
         deviation = np.where(dv > 0, share_s / np.where(share_d > 0, share_d, 1) - 1, np.nan)
-    sai = float(1 - 0.5 * np.abs(share_s - share_d).sum()) if S > 0 and D > 0 else None
     status = _statuses(sv, dv, t)
     coop = cooperation_density(store, sums)
     dens = (coop["cooperating"] / coop["enterprises"]).reindex(frame.index)
     est = sums.estimated_supply()
-
-    # demand coverage: industries with supply but no demand rows are "no demand data", not demand 0
-    known = demand_known(sums)
-    has_d = np.array([c in known for c in frame.index], dtype=bool)
-    no_data = (sv > 0) & ~has_d
-    s_obs = float(sv[has_d].sum())
-    d_obs = float(dv[has_d].sum())
-    sai_obs = (float(1 - 0.5 * np.abs(sv[has_d] / s_obs - dv[has_d] / d_obs).sum())
-               if s_obs > 0 and d_obs > 0 else None)
-    unobserved = float(sv[no_data].sum())
-    dc = {"industries_with_supply": int((sv > 0).sum()), "without_demand_data": int(no_data.sum()),
-          "industries_without_demand_data": [str(c) for c in frame.index[no_data]],
-          "supply_without_demand_data": unobserved,
-          "share_of_supply": (unobserved / S) if S > 0 else None,
-          "note": None}
-    if no_data.any():
-        names = "、".join(sums.industry_names.get(str(c), str(c)) for c in frame.index[no_data][:5])
-        more = " 等" if no_data.sum() > 5 else ""
-        dc["note"] = (f"{int(no_data.sum())} 个有供给的行业（{names}{more}）没有需求数据，占供给 "
-                      f"{unobserved / S:.1%}；SAI 按 metrics.md 把它们的需求计为 0，"
-                      f"「观测 SAI」只在有需求数据的行业上计算 ({int(no_data.sum())} industries with supply have no "
-                      f"demand rows, {unobserved / S:.1%} of supply)")
-    sai_note = None
-    if sai is not None and sai_obs is not None and round(sai, 4) != round(sai_obs, 4):
-        sai_note = (f"SAI {sai:.4f} 把没有需求数据的行业当作需求为 0；只看有需求数据的行业，观测 SAI 为 "
-                    f"{sai_obs:.4f}。两者不同，说明缺的需求数据影响了结果：补充这些行业的需求后再比较 "
-                    f"(SAI counts industries without demand data as demand 0; over industries with demand data "
-                    f"the observed SAI is {sai_obs:.4f})")
-    elif sai is not None and sai_obs is None and no_data.any():
-        sai_note = "没有任何有需求数据的行业有供给，无法计算观测 SAI (no observed SAI)"
+    sai_obs, sai_note, dc = b.sai_observed, b.sai_note, b.demand_coverage
 
     segs = focus_segments(store, scope)
     supplied = set(frame.index[frame["supply"] > 0])

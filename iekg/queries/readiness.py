@@ -16,7 +16,7 @@ import pandas as pd
 
 from iekg.graph.schema import rel_key
 from iekg.graph.store import Store
-from iekg.queries.alignment import ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN, Scope, ScopeSums, alignment
+from iekg.queries.alignment import ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN, Scope, ScopeSums, sai_summary
 
 NOTICE = "豫发改社会〔2022〕646号"
 COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -55,8 +55,10 @@ class Context:
 
     @property
     def align(self) -> dict[str, Any]:
+        """The city's alignment as far as the metrics read it (SAI and demand coverage: sai_summary, the same
+        numbers as ``alignment``, which a caller that has it can pass)."""
         if self._align is None:
-            self._align = alignment(self.store, self.scope, sums=self.sums)
+            self._align = sai_summary(self.store, self.scope, sums=self.sums)
         return self._align
 
     def located(self, label: str) -> pd.DataFrame:
