@@ -2,9 +2,10 @@
 
     python -m iekg.graph.spillwriter SCRATCH_FILE
 
-reads pickled batches of relationships from its standard input — written by the build that started it,
-never by anyone else — and writes them as rows of the scratch file's ``stage`` table, one transaction a
-batch, until the input ends.  It runs on the machine's second core while the build parses on: turning
+reads pickled batches of relationships from its standard input — a pipe from the build that started it,
+never anyone else's data: pickle is only the hand-over between the two processes of one build, nothing is
+stored in it (the scratch file and the graph are SQLite) — and writes them as rows of the scratch file's
+``stage`` table, one transaction a batch, until the input ends.  It runs on the machine's second core while the build parses on: turning
 millions of relationships into JSON and typed columns and writing them is half a national build's work.
 An error ends it with its message on standard error and exit code 1; the build reports it and stops.
 """

@@ -180,8 +180,9 @@ _ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME  # (datetimes t
 
 def _dumps(props: Mapping[str, Any]) -> str:
     """Properties as stored: compact JSON, keys sorted, text as written (not \\u-escaped), anything else
-    as its str.  orjson writes what the standard encoder writes, four times faster (a national build
-    writes millions); what it cannot write (an int beyond 64 bits) goes to the standard encoder."""
+    as its str.  orjson writes what the standard encoder writes — a number may be spelled another way
+    (0.00001 for 1e-05), the same value — four times faster (a national build writes millions); what it
+    cannot write (an int beyond 64 bits) goes to the standard encoder."""
     try:
         return orjson.dumps(props, option=_ORJSON, default=str).decode()
     except TypeError:
