@@ -144,6 +144,45 @@ def test_kill_9_during_a_build_leaves_the_previous_graph(home: Path) -> None:
     assert "Problem:410200-93" not in after["nodes"] and len(after["nodes"]) == len(before[1]["nodes"]) - 1
 
 
+def spill_writers(folder: Path) -> list[int]:
+    """The pids of running build writer processes (iekg.graph.spillwriter) whose scratch file is in ``folder``."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"iekg.graph.spillwriter" in cmd and any(str(folder).encode() in c for c in cmd):
+            pids.append(int(proc.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the writer process through /proc (Linux)")
+def test_kill_9_while_the_builds_writer_process_works_leaves_the_previous_graph(home: Path) -> None:
+    """A build killed while it parses and its writer process fills the scratch file: the graph is the one
+    before, the writer ends by itself (its input is closed), and the next build clears the scratch file."""
+    db = home / "graph.sqlite"
+    before = graph_state(db)
+    p = run(home, "build")
+    deadline = time.monotonic() + 240
+    while not spill_writers(home):
+        assert p.poll() is None, "the build finished before its writer process could be seen"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    assert list(home.glob(".iekg-spill-*.sqlite"))
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(timeout=30)
+    assert graph_state(db) == before
+    while spill_writers(home):  # no orphan: it sees the end of its input and stops
+        assert time.monotonic() < deadline, "the writer process outlived its build"
+        time.sleep(0.05)
+    again = run(home, "build")
+    assert again.wait(timeout=300) == 0, again.stderr.read() if again.stderr else ""
+    assert list(home.glob(".iekg-spill-*")) == []
+    version, graph = graph_state(db)
+    assert version > before[0] and graph == before[1]  # built anew, from the same inputs: the same graph
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
