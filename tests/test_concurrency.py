@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -103,11 +103,7 @@ def test_kill_9_during_an_import_leaves_the_previous_graph(home: Path, tmp_path:
     before = graph_state(db)
     big = enterprises_csv(tmp_path / "enterprises.csv", "KILL", 40000)
     p = run(home, "import", str(big))
-    deadline = time.monotonic() + 240
-    while not writer_busy(db):
-        assert p.poll() is None, "the import finished before it could be killed: make the file bigger"
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_while_running(p, lambda: writer_busy(db), "the import finished before it could be killed: make the file bigger")
     time.sleep(0.2)  # well inside the transaction
     os.kill(p.pid, signal.SIGKILL)
     p.wait(timeout=30)
@@ -130,11 +126,7 @@ def test_kill_9_during_a_build_leaves_the_previous_graph(home: Path) -> None:
     before = graph_state(db)
     assert "Problem:410200-93" in before[1]["nodes"]
     p = run(home, "build")
-    deadline = time.monotonic() + 240
-    while not writer_busy(db):
-        assert p.poll() is None, "the build finished before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
+    wait_while_running(p, lambda: writer_busy(db), "the build finished before it could be killed")
     os.kill(p.pid, signal.SIGKILL)
     p.wait(timeout=30)
     assert graph_state(db) == before
@@ -142,6 +134,15 @@ def test_kill_9_during_a_build_leaves_the_previous_graph(home: Path) -> None:
     assert again.wait(timeout=300) == 0, again.stderr.read() if again.stderr else ""
     after = SqliteStore(db).snapshot()
     assert "Problem:410200-93" not in after["nodes"] and len(after["nodes"]) == len(before[1]["nodes"]) - 1
+
+
+def wait_while_running(p: subprocess.Popen, seen: Callable[[], bool], too_late: str) -> None:  # type: ignore[type-arg]
+    """Until ``seen()`` is true, while ``p`` still runs (``too_late`` when it ends first); at most 240 s."""
+    deadline = time.monotonic() + 240
+    while not seen():
+        assert p.poll() is None, too_late
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
 
 
 def spill_writers(folder: Path) -> list[int]:
@@ -164,11 +165,8 @@ def test_kill_9_while_the_builds_writer_process_works_leaves_the_previous_graph(
     db = home / "graph.sqlite"
     before = graph_state(db)
     p = run(home, "build")
+    wait_while_running(p, lambda: bool(spill_writers(home)), "the build finished before its writer process could be seen")
     deadline = time.monotonic() + 240
-    while not spill_writers(home):
-        assert p.poll() is None, "the build finished before its writer process could be seen"
-        assert time.monotonic() < deadline
-        time.sleep(0.002)
     assert list(home.glob(".iekg-spill-*.sqlite"))
     os.kill(p.pid, signal.SIGKILL)
     p.wait(timeout=30)

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from iekg.processes import alive
+from iekg.processes import orphans
 
 log = logging.getLogger("iekg.api")
 STALE_SECONDS = 600
@@ -27,13 +27,8 @@ def remove_stale(home: Path | None, folders: list[Path | None]) -> list[Path]:
     removed: list[Path] = []
     roots = {Path(f) for f in folders if f is not None} | {Path(tempfile.gettempdir())}
     for root in roots:
-        try:
-            entries = list(root.iterdir())
-        except OSError:
-            continue
-        for p in entries:
-            m = _OURS.match(p.name)
-            if m and p.is_dir() and not p.is_symlink() and not alive(int(m.group(1))):
+        for p in orphans(root, _OURS):
+            if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p)
     if home is not None:

@@ -55,7 +55,7 @@ from iekg.graph.sums import (
     OFFER_SUM_COLUMNS,
     TOP_OFFER_COLUMNS,
 )
-from iekg.processes import alive
+from iekg.processes import orphans
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1054,8 +1054,8 @@ class RelSpill(MutableMapping[str, Rel]):
         self._next = 1 << 62  # seq of a plain assignment: after every numbered one
 
     # -- writing
-    def put(self, r: Rel, seq: int, key: str | None = None) -> None:
-        """Add ``r`` at its place ``seq`` in the import (``key`` is not needed: it follows from the columns)."""
+    def put(self, r: Rel, seq: int) -> None:
+        """Add ``r`` at its place ``seq`` in the import (its key follows from the columns)."""
         self._mem.append((seq, r.type, r.src, r.dst, r.props))
         self._ends.add(r.src)
         self._ends.add(r.dst)
@@ -1202,15 +1202,8 @@ def _identity(r: Rel) -> tuple[str, ...]:
 
 def _remove_stale_spills(folder: Path) -> None:
     """Spill files of builds whose process no longer runs (killed): nobody will remove them otherwise."""
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return
-    for p in entries:
-        m = _SPILL_NAME.match(p.name)
-        if m and not alive(int(m.group(1))):
-            try:
-                p.unlink()
-            except OSError:
-                pass
-
+    for p in orphans(folder, _SPILL_NAME):
+        try:
+            p.unlink()
+        except OSError:
+            pass

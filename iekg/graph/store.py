@@ -108,7 +108,7 @@ class ChangeSet:
             self._single[(src, rel_type)] = (key, seq, r)
             self.replace.add((src, rel_type))
         if put is not None:
-            put(r, seq, key)
+            put(r, seq)
             return
         assert key is not None
         if seq is not None and key in self.rels and self._seqs.get(key, 0) > seq:

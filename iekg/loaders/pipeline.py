@@ -353,11 +353,10 @@ def iter_parsed(st: SourceTable, report: Report, voc: Vocabulary | None = None,
                 ok = False
         cite = str(values.get("source", "")).strip() or None
         extra: dict[str, Any] = {}
-        if len(values) > len(clean):  # (a row without unknown columns has nothing more to look at)
-            for k, v in values.items():
-                if k in known or not str(v).strip():
-                    continue
-                extra[k] = [x.strip() for x in re.split(r"[;；、]", v) if x.strip()] if k in LIST_EXTRAS else str(v).strip()
+        for k, v in values.items():
+            if k in known or not str(v).strip():
+                continue
+            extra[k] = [x.strip() for x in re.split(r"[;；、]", v) if x.strip()] if k in LIST_EXTRAS else str(v).strip()
         if not ok:
             if failed is not None and node_id is not None:
                 ident = clean.get(node_id[1]) or _clean_text(values.get(node_id[1], ""))
