@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     max_zip_members: int = 2_000  # IEKG_MAX_ZIP_MEMBERS: members of an XLSX archive
     max_zip_ratio: int = 200  # IEKG_MAX_ZIP_RATIO: compression ratio of one XLSX member over 1 MB
     max_parse_seconds: float = 300.0  # IEKG_MAX_PARSE_SECONDS: time to read one file
+    max_name_chars: int = 500  # IEKG_MAX_NAME_CHARS: one cell of an id, code, name or other one-line field
+    max_cell_chars: int = 32_767  # IEKG_MAX_CELL_CHARS: any one cell (Excel's own limit), e.g. a long 备注
     import_job_bytes: int = 1024 * 1024  # IEKG_IMPORT_JOB_BYTES: uploads above this run as a job (202 + status URL)
     heavy_concurrency: int = 2  # IEKG_HEAVY_CONCURRENCY: expensive reads (paths, province-wide analyses) at once
     heavy_queue: int = 16  # IEKG_HEAVY_QUEUE: expensive reads that may wait for a turn; more are refused (429)

@@ -17,6 +17,15 @@ Excel range, a zip bomb (a few MB that inflate to GBs), a 3-million-row export, 
 - checks a deadline (``IEKG_MAX_PARSE_SECONDS``) while streaming, also inside a single huge row (the
   sheet's XML stream is wrapped).
 
+A file that is not a zip where an ``.xlsx`` is expected is looked at by its bytes (:func:`ole_kind`): a
+password-protected workbook (Excel writes it as an OLE2 compound file with ``EncryptionInfo`` and
+``EncryptedPackage`` streams) and an old ``.xls`` (OLE2 with a ``Workbook``/``Book`` stream) each get their
+own message and fix, whatever the file's name ends with.
+
+The length of one cell is bounded too (``IEKG_MAX_NAME_CHARS`` for ids, codes, names and other one-line
+fields, ``IEKG_MAX_CELL_CHARS`` for any cell): the validator (:mod:`iekg.loaders.pipeline`) refuses a longer
+value with its length, row and column.
+
 A limit that is hit raises :class:`LimitExceeded`, which names the limit, the value seen and the setting
 that raises it; readers turn it (and every other :class:`FileRejected`) into a report issue, so nothing
 is written and the CLI exits 1.  Defaults fit a province's real files with room to spare.
@@ -24,6 +33,7 @@ is written and the CLI exits 1.  Defaults fit a province's real files with room 
 
 from __future__ import annotations
 
+import io
 import stat
 import time
 import zipfile
@@ -57,6 +67,8 @@ class Limits:
     max_zip_members: int = 2_000  # members of an XLSX archive (a 100-sheet workbook has ~250)
     max_zip_ratio: int = 200  # inflated / compressed size of one member larger than 1 MB
     max_parse_seconds: float = 300.0  # reading one file
+    max_name_chars: int = 500  # one cell of an id, code, name or other one-line field (checked by the validator)
+    max_cell_chars: int = 32_767  # any one cell (Excel's own limit per cell; checked by the validator)
 
     @classmethod
     def from_settings(cls, settings: Any = None) -> Limits:
@@ -204,8 +216,7 @@ class FileGuard:
             with zipfile.ZipFile(self.path) as zf:
                 infos = zf.infolist()
         except zipfile.BadZipFile as exc:
-            raise FileRejected("not_xlsx", f"不是有效的 .xlsx 工作簿 (不是 zip 格式或已损坏：{exc})",
-                               "在 Excel 中打开并另存为 .xlsx；旧版 .xls 请另存为 .xlsx") from None
+            raise self.not_a_zip(exc) from None
         lim = self.limits
         if len(infos) > lim.max_zip_members:
             raise LimitExceeded("max_zip_members", len(infos), lim.max_zip_members, "xlsx 压缩包中的文件数")
@@ -227,12 +238,36 @@ class FileGuard:
                     raise LimitExceeded("max_zip_ratio", round(ratio), lim.max_zip_ratio,
                                         f"xlsx 中 {i.filename} 的压缩比 (疑似压缩炸弹)")
 
+    def not_a_zip(self, exc: Exception) -> FileRejected:
+        """What a file that should be an .xlsx but is no zip is, told by its bytes (:func:`ole_kind`)."""
+        kind = ole_kind(self.read_bytes())
+        if kind == "encrypted":
+            return FileRejected(
+                "password_protected",
+                "工作簿设置了打开密码 (已加密)，无法读取其中的数据 (the workbook is password-protected)",
+                "在 Excel 中输入密码打开，文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码并确定 "
+                "(WPS：文件 → 文档加密 → 密码加密，清空打开密码)，保存后重新导入 "
+                "(remove the password in Excel/WPS, save, import again)")
+        if kind == "xls":
+            return FileRejected(
+                "xls",
+                "这是旧版 Excel 97-2003 工作簿 (.xls)，不能直接导入 (old .xls workbooks are not read: save as .xlsx)",
+                "在 Excel 或 WPS 中打开，文件 → 另存为 → 文件类型选「Excel 工作簿 (*.xlsx)」，导入另存的 .xlsx 文件")
+        if kind == "ole":
+            return FileRejected("not_xlsx", "这是旧版 Office 文档 (OLE2 复合文档，如 .doc、.ppt)，不是 Excel 工作簿 "
+                                "(an old Office document, not a workbook)", "请导入 Excel 保存的 .xlsx 或 .csv 文件")
+        return FileRejected("not_xlsx", f"不是有效的 .xlsx 工作簿 (不是 zip 格式或已损坏：{exc})",
+                            "在 Excel 中打开并另存为 .xlsx")
+
     def open_xlsx(self) -> Any:
-        """The workbook in openpyxl's read-only streaming mode, after :meth:`check_zip`."""
+        """The workbook in openpyxl's read-only streaming mode, after :meth:`check_zip`.  A real .xlsx whose
+        name ends otherwise (``.xls``) is read from its bytes: openpyxl refuses such a name."""
         import openpyxl
 
         self.check_zip()
         try:
+            if self.path.suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+                return openpyxl.load_workbook(io.BytesIO(self.read_bytes()), read_only=True, data_only=True)
             return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except FileRejected:
             raise
@@ -275,6 +310,36 @@ class FileGuard:
         if cells > lim.max_cells:
             raise LimitExceeded("max_cells", cells, lim.max_cells, "工作表的单元格数", sheet=sh.name)
         self.tick(sheet=sh.name)
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file (CFB): old Office, encrypted OOXML
+_ENCRYPTED_STREAMS = ("EncryptedPackage", "EncryptionInfo")
+_XLS_STREAMS = ("Workbook", "Book")  # BIFF8 (Excel 97–2003) and BIFF5
+
+
+def ole_kind(data: bytes) -> str | None:
+    """What an OLE2 compound file holds, by the names of its streams: ``"encrypted"`` (a password-protected
+    .xlsx/.docx: ``EncryptionInfo`` + ``EncryptedPackage``), ``"xls"`` (a ``Workbook`` or ``Book`` stream),
+    ``"ole"`` (another compound file: .doc, .ppt …); ``None`` when ``data`` is not a compound file."""
+    if not data.startswith(OLE_MAGIC):
+        return None
+    names = _ole_names(data)
+    if any(n in names for n in _ENCRYPTED_STREAMS):
+        return "encrypted"
+    if any(n in names for n in _XLS_STREAMS):
+        return "xls"
+    return "ole"
+
+
+def _ole_names(data: bytes) -> set[str]:
+    """The names in a compound file's directory (xlrd's reader); from a plain search of the UTF-16 names
+    when the directory cannot be followed (a truncated or damaged file)."""
+    from xlrd.compdoc import CompDoc
+
+    try:
+        return {d.name for d in CompDoc(data, logfile=io.StringIO()).dirlist}
+    except Exception:  # noqa: BLE001 — a damaged directory: look for the names themselves
+        return {n for n in (*_ENCRYPTED_STREAMS, *_XLS_STREAMS) if (n + "\0").encode("utf-16-le") in data}
 
 
 def _blank_row(row: Any) -> bool:

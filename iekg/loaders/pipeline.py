@@ -22,10 +22,12 @@ from typing import Any
 
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Store
+from iekg.loaders import limits as _limits
 from iekg.loaders import vocab as _vocab
 from iekg.loaders.report import ERROR, WARNING, ImportFailed, Issue, Report
 from iekg.loaders.source import DOCUMENT, ILLUSTRATIVE, PUBLIC, REFERENCE, LazyRows, SourceRow, SourceTable
 from iekg.loaders.tables import TABLE_ORDER, TABLES
+from iekg.loaders.textrules import one_line
 from iekg.loaders.values import Invalid, Repaired, clean, parser_for
 from iekg.loaders.vocab import Vocabulary
 
@@ -306,7 +308,12 @@ def iter_parsed(st: SourceTable, report: Report, voc: Vocabulary | None = None,
     table = TABLES[st.table]
     seen: dict[tuple[Any, ...], int] = {}
     voc = voc if voc is not None else _vocab.current()
-    columns = [(c.key, c.zh, c.required, _memo(parser_for(c.kind, voc))) for c in table.columns]
+    lim = _limits.current()  # the longest cell: an id, code or name (one-line field); any cell
+    cell_max = lim.max_cell_chars
+    name_max = min(lim.max_name_chars, cell_max)
+    columns = [(c.key, c.zh, c.required, _memo(parser_for(c.kind, voc)),
+                name_max if one_line(st.table, c.key) else cell_max) for c in table.columns]
+    own = {c.key for c in table.columns}
     bool_parser = _memo(parser_for("bool"))
     shipped = st.kind in SHIPPED_KINDS
     node_id = NODE_IDENTITY.get(st.table)
@@ -317,13 +324,17 @@ def iter_parsed(st: SourceTable, report: Report, voc: Vocabulary | None = None,
         values = row.values
         clean: dict[str, Any] = {}
         ok = True
-        for key, zh, required, parse in columns:
+        for key, zh, required, parse, most in columns:
             raw = values.get(key, "")
             text = raw if type(raw) is str else "" if raw is None else str(raw)
             if not text or text.isspace():
                 if required:
                     report.add(Origin(st, row).issue(ERROR, "required", f"必填项「{zh}」为空", f"填写「{zh}」", "", key))
                     ok = False
+                continue
+            if len(text) > most:
+                report.add(_too_long(Origin(st, row), key, text, most, most == name_max < cell_max))
+                ok = False
                 continue
             try:
                 val = parse(text)
@@ -354,6 +365,10 @@ def iter_parsed(st: SourceTable, report: Report, voc: Vocabulary | None = None,
         cite = str(values.get("source", "")).strip() or None
         extra: dict[str, Any] = {}
         for k, v in values.items():
+            if k not in own and len(str(v)) > cell_max:  # an extra column, 来源, 示意数据
+                report.add(_too_long(Origin(st, row), k, str(v), cell_max, False))
+                ok = False
+                continue
             if k in known or not str(v).strip():
                 continue
             extra[k] = [x.strip() for x in re.split(r"[;；、]", v) if x.strip()] if k in LIST_EXTRAS else str(v).strip()
@@ -379,6 +394,18 @@ def iter_parsed(st: SourceTable, report: Report, voc: Vocabulary | None = None,
             kind = PUBLIC  # a demo row that cites a public list (a real institution or major)
         yield Parsed(st, row, clean, extra, {"source": cite or st.cite or f"{where} 第{row.line}行",
                                              "source_kind": kind, "source_file": where, "source_row": row.line})
+
+
+def _too_long(o: Origin, key: str, text: str, most: int, name: bool) -> Issue:
+    """A cell longer than any real value of its column: its length, the limit and the setting that raises it."""
+    env = _limits.Limits.setting("max_name_chars" if name else "max_cell_chars")
+    what = "编号、代码、名称等单行字段" if name else "一个单元格"
+    return o.issue(ERROR, "cell_too_long",
+                   f"单元格过长：{len(text):,} 个字符，{what}最多 {most:,} 个字符 "
+                   f"(cell too long: {len(text):,} characters > limit {most:,})",
+                   "检查是否把整段文字或整列数据粘贴进了一个单元格，或引号不成对使后面的行并进了这一格；"
+                   f"确属正常数据时可调高上限：设置环境变量 {env}，如 {env}={most * 2} (raise it with {env}=…)",
+                   text[:40] + "…", key)
 
 
 MEMO_LIMIT = 50_000  # distinct raw values remembered per column of one table

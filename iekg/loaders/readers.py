@@ -453,7 +453,7 @@ def _read_file(f: Path, p: Path, report: Report, kind: str, lazy: bool = False) 
     suffix = f.suffix.lower()
     if suffix == ".csv" or suffix == ".txt" and table_for_name(f.name):
         return read_csv(f, report, kind=kind, lazy=lazy)
-    if suffix == ".xlsx":
+    if suffix in (".xlsx", ".xls"):  # told by its bytes: an .xls (or encrypted workbook) gets its own message
         return read_xlsx(f, report, kind=kind)
     if not p.is_dir():
         report.add(Issue(ERROR, "unsupported", str(f), None, None, None,
@@ -485,7 +485,7 @@ def read_paths(paths: Iterable[str | Path], report: Report, *, kind: str = USER,
         files = _folder_files(p, report) if is_dir else [p]
         if is_dir and not files and kind == USER:
             report.add(Issue(ERROR, "empty_folder", str(p), None, None, None,
-                             "文件夹中没有可导入的 .csv、.xlsx 或 .xls 文件", "确认文件夹路径；文件名应为表名，如 programs.csv"))
+                             "文件夹中没有可导入的 .csv 或 .xlsx 文件", "确认文件夹路径；文件名应为表名，如 programs.csv"))
         for f in files:
             if f.name.startswith((".", "~$")):
                 continue

@@ -12,6 +12,10 @@
 - **List fields** (``list:…`` kinds, e.g. 责任部门): a line break separates items, so it is folded into
   ``；``, with a warning.
 - **Codes, ids, numbers, enumerations, dates**: a line break or tab inside the value is an error.
+- **Invisible characters** (:data:`iekg.loaders.values.INVISIBLE`: zero-width space/joiner/non-joiner,
+  word joiner, a BOM inside text, soft hyphen and the other format characters of Unicode category Cf) are
+  removed from every cell with a warning that shows where they were (``Z<U+200B>-ZWID``): ids that look
+  the same are then the same.
 
 Line breaks at the start or end of any value are whitespace and are left to the usual stripping.
 """
@@ -24,6 +28,7 @@ from collections.abc import Iterable
 from iekg.loaders.report import ERROR, WARNING, Issue, Report
 from iekg.loaders.source import SourceRow, SourceTable
 from iekg.loaders.tables import PROVENANCE_COLUMNS, TABLES
+from iekg.loaders.values import INVISIBLE
 
 # table -> the columns whose text may run over several lines (extra columns always may).
 MULTILINE: dict[str, frozenset[str]] = {
@@ -39,7 +44,14 @@ _BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]")
 _INNER_BREAK = re.compile(r"[ \t]*(?:\r\n|[\r\n\t\u2028\u2029])[ \t\r\n\u2028\u2029]*")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # anything a rule below acts on: a row without it is left alone after one search over its joined values
-_ANY = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_ANY = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]|" + INVISIBLE.pattern)
+# what the most common invisible characters are called in a message
+_INVISIBLE_NAMES = {
+    0x200B: "零宽空格 ZERO WIDTH SPACE", 0x200C: "零宽非连接符 ZERO WIDTH NON-JOINER",
+    0x200D: "零宽连接符 ZERO WIDTH JOINER", 0x200E: "从左至右标记 LEFT-TO-RIGHT MARK",
+    0x200F: "从右至左标记 RIGHT-TO-LEFT MARK", 0x2060: "词连接符 WORD JOINER",
+    0xFEFF: "字节顺序标记 BOM (ZERO WIDTH NO-BREAK SPACE)", 0x00AD: "软连字符 SOFT HYPHEN",
+}
 
 
 def _kinds(table: str) -> dict[str, str]:
@@ -52,6 +64,23 @@ def _show(value: str) -> str:
     """The value with its invisible characters made visible (``\\x1b``, ``\\n``)."""
     return value.encode("unicode_escape").decode("ascii") if _CONTROL.search(value) or _BREAK.search(value) \
         else value
+
+
+def show_invisible(value: str) -> str:
+    """The value with each invisible character written out: ``Z<U+200B>-ZWID``."""
+    return INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
+
+
+def _invisible_names(value: str) -> str:
+    found = dict.fromkeys(ord(ch) for ch in INVISIBLE.findall(value))
+    return "、".join(f"U+{cp:04X}" + (f" {_INVISIBLE_NAMES[cp]}" if cp in _INVISIBLE_NAMES else "") for cp in found)
+
+
+def one_line(table: str, key: str) -> bool:
+    """Whether ``key`` of ``table`` is a one-line field: an id, a code, a name, a number, an enumeration, a
+    date (not a multi-line text, not a list, not an extra column the user added)."""
+    kind = _kinds(table).get(key)
+    return kind is not None and key not in MULTILINE.get(table, frozenset()) and not kind.startswith("list:")
 
 
 def fold_line(value: str) -> str:
@@ -96,6 +125,16 @@ def check_row(st: SourceTable, row: SourceRow, report: Report) -> bool:
             # the import fails; later checks see the value without them (their messages reach terminals)
             row.values[key] = _CONTROL.sub("", value)
             continue
+        if INVISIBLE.search(value):
+            cleaned = INVISIBLE.sub("", value)
+            report.add(Issue(WARNING, "invisible_char", st.file, row.line, st.header(key), show_invisible(value),
+                             f"含有不可见字符 {_invisible_names(value)}，已删除，按「{cleaned.strip()}」处理：看起来相同的值"
+                             "就是同一个值 (invisible characters removed: values that look the same are the same)",
+                             "无需处理；如需避免，请在原表中重新输入该单元格 (这类字符常随网页、微信、PDF 中复制的文字带入)",
+                             st.sheet, st.table, repaired=cleaned.strip()))
+            row.values[key] = value = cleaned
+            if not value:
+                continue
         inner = value.strip()
         if not (_BREAK.search(inner) or "\t" in inner):
             continue

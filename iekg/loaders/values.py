@@ -34,10 +34,27 @@ class Repaired:
 
 LIST_SEPARATORS = re.compile(r"[;；、]")
 
+# Invisible characters: every format character (Unicode category Cf: zero-width space/non-joiner/joiner
+# U+200B–U+200D, LRM/RLM, word joiner U+2060 …, a BOM U+FEFF inside text, soft hyphen U+00AD, tag characters)
+# except the bidirectional embeddings/overrides/isolates (U+202A–U+202E, U+2066–U+2069), which
+# iekg.loaders.textrules refuses as control characters; plus the combining grapheme joiner and the Hangul
+# fillers, which show as nothing.  Two ids that differ only by one of them look the same, so they are
+# removed (with a warning, textrules.check_row).  (U+13439–U+1343F are format characters from Unicode 15.)
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180e"
+    "\u200b-\u200f\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+
+
+def drop_invisible(text: str) -> str:
+    """``text`` without its :data:`INVISIBLE` characters."""
+    return INVISIBLE.sub("", text)
+
 
 def to_halfwidth(text: str) -> str:
-    """NFKC folds full-width digits, letters and punctuation (０１Ａ（） → 01A()), keeps CJK."""
-    return unicodedata.normalize("NFKC", text)
+    """NFKC folds full-width digits, letters and punctuation (０１Ａ（） → 01A()), keeps CJK; invisible
+    characters (:data:`INVISIBLE`, e.g. a zero-width space in a header) are dropped."""
+    return unicodedata.normalize("NFKC", INVISIBLE.sub("", text) if INVISIBLE.search(text) else text)
 
 
 def clean(text: str) -> str:
@@ -150,7 +167,8 @@ def own_id(raw: str) -> str:
     if not s:
         raise Invalid("编号为空", "填写编号")
     if len(s) > 100:
-        raise Invalid("编号过长 (超过 100 个字符)", "使用较短的编号")
+        raise Invalid(f"编号过长：{len(s)} 个字符，编号最多 100 个字符 (id too long: {len(s)} characters > 100)",
+                      "使用较短的编号 (检查是否把名称或整段文字填进了编号列)")
     return s
 
 
