@@ -206,7 +206,10 @@ def test_unknown_extra_columns_are_kept_as_properties(tmp_path: Path, store: Sql
         "programs.csv": "学校标识码,专业代码,年份,在校生数,备注\n4141010842,460701,2024,320,订单班为主\n",
     })
     report, _ = load(store, folder)
-    assert report.issues == []
+    # listed once per table, as kept: nothing in them resembles a column of the table
+    assert [(i.severity, i.code, i.table, i.value) for i in report.issues] == [
+        ("warning", "extra_columns", "institutions", "备注、website"), ("warning", "extra_columns", "programs", "备注")]
+    assert report.issues[0].message.startswith("2 列不是本表的列，已作为附加属性保留：「备注」、「website」")
     props = store.get("Institution:4141019999").props
     assert (props["备注"], props["website"]) == ("2024年新建", "https://example.edu.cn")
     # a table whose row is a relationship keeps its extra columns on that relationship
@@ -302,7 +305,8 @@ def test_encodings_are_read_without_being_told(tmp_path: Path, store: SqliteStor
     reference.apply(copy_graph(store))
     load(reference, write(tmp_path / "utf8", ENCODED))
     report, _ = load(store, write(tmp_path / encoding, ENCODED, encoding))
-    assert [(i.code, i.row, i.value, i.repaired) for i in report.issues] == [("synonym", 3, "职教本科", "职业本科")]
+    assert [(i.code, i.row, i.value, i.repaired) for i in report.issues] == [
+        ("extra_columns", 1, "备注", None), ("synonym", 3, "职教本科", "职业本科")]
     assert store.snapshot() == reference.snapshot() != before
     assert store.get("Institution:4141019999").props["备注"] == "黄河路校区"
     assert store.get("Institution:4141019998").props["level"] == "职业本科"  # synonym normalised
@@ -357,7 +361,8 @@ def test_xlsx_title_row_merged_group_header_numbers_and_percentages(tmp_path: Pa
     ]
     assert report.errors[1].fix == "改为 080901，并将该列设为文本格式"
     assert report.errors[1].file == str(book)
-    assert [(i.code, i.sheet) for i in report.warnings] == [("unknown_sheet", "Sheet3")]
+    assert [(i.code, i.sheet, i.value) for i in report.warnings] == [("extra_columns", "院校", "校区"),
+                                                                     ("unknown_sheet", "Sheet3", "Sheet3")]
     assert store.snapshot() == before
 
 

@@ -276,6 +276,15 @@ EXPECTED_REPAIRS = {
     ("talent_demand.csv", 4, "学历层次", "专科", "高职专科"),
     ("training_bases.csv", 2, "类型", "共建", "实训基地"), ("training_bases.csv", 2, "级别", "市", "市级"),
 }
+# the header synonyms are repairs too, one per column (row 1, the header row)
+HEADER_REPAIRS = {
+    ("cooperations.csv", 1, "学校代码", "学校代码", "学校标识码"), ("cooperations.csv", 1, "信用代码", "信用代码", "统一社会信用代码"),
+    ("cooperations.csv", 1, "合作形式", "合作形式", "合作类型"), ("cooperations.csv", 1, "开始时间", "开始时间", "起始年份"),
+    ("cooperations.csv", 1, "学生人数", "学生人数", "受益学生数"),
+    ("enterprises.csv", 1, "企业信用代码", "企业信用代码", "统一社会信用代码"),
+    ("institutions.csv", 1, "学校代码", "学校代码", "学校标识码"), ("programs.csv", 1, "学校代码", "学校代码", "学校标识码"),
+}
+EXPECTED_REPAIRS |= HEADER_REPAIRS
 
 
 def test_end_to_end_a_planners_city_builds_with_warnings_only_and_aligns_by_hand(tmp_path: Path) -> None:
@@ -294,7 +303,7 @@ def test_end_to_end_a_planners_city_builds_with_warnings_only_and_aligns_by_hand
     report = json.loads(r.stdout)["report"]
     assert report["errors"] == 0
     assert {i["severity"] for i in report["issues"]} == {"warning"}
-    assert {i["code"] for i in report["issues"]} == {"synonym"}
+    assert {i["code"] for i in report["issues"]} == {"synonym", "header"}
     got = {(Path(i["file"]).name, i["row"], i["column"], i["value"], i["repaired"]) for i in report["issues"]}
     assert got == EXPECTED_REPAIRS
     assert len(report["issues"]) == len(EXPECTED_REPAIRS)

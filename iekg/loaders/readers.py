@@ -8,29 +8,26 @@ merged group-header row above the real header, numbers where codes were typed, a
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import errno
 import io
 import itertools
 import logging
 import os
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from iekg.loaders import encoding as _encoding
+from iekg.loaders import headers as _headers
 from iekg.loaders import textrules
 from iekg.loaders.limits import TICK_ROWS, FileGuard, FileRejected
 from iekg.loaders.report import ERROR, WARNING, Issue, Report
 from iekg.loaders.source import USER, LazyRows, SourceRow, SourceTable
-from iekg.loaders.tables import PROVENANCE_COLUMNS, TABLES, Table
-from iekg.loaders.values import to_halfwidth
+from iekg.loaders.tables import TABLES, Table
 
 log = logging.getLogger(__name__)
 
-HEADER_SCAN_ROWS = 6
+HEADER_SCAN_ROWS = _headers.HEADER_SCAN_ROWS
 IGNORED_SHEETS = {"说明", "填写说明", "instructions", "readme", "使用说明", "目录"}
 # A template's example row is marked in its first cell, e.g. "【示例】4141010459" or "示例: …".
 EXAMPLE_MARKERS = ("【示例】", "[示例]", "示例:", "示例：", "[example]", "example:")
@@ -45,64 +42,18 @@ def decode(data: bytes) -> tuple[str, str]:
     return d.text, d.encoding
 
 
-def _norm_header(text: str) -> str:
-    s = to_halfwidth(str(text)).lower()
-    s = re.sub(r"[\s*＊※:]", "", s)
-    s = re.sub(r"\((必填|选填|可选|required|optional)\)", "", s)
-    return s
-
-
-def _header_parts(text: str) -> list[str]:
-    """A bilingual header such as "学校标识码 / id" or "学校标识码\\nid" is recognised by either part."""
-    raw = to_halfwidth(str(text))
-    parts = [raw] + re.split(r"[/|\n]|\s{1,}", raw)
-    return [p for p in (_norm_header(x) for x in parts) if p]
-
-
-def _header_index(table: Table) -> dict[str, str]:
-    from iekg.loaders import vocab
-
-    idx: dict[str, str] = {}
-    for c in (*table.columns, *PROVENANCE_COLUMNS):
-        for name in (c.key, c.zh, *c.aliases):
-            idx[_norm_header(name)] = c.key
-    synonyms = vocab.current().header_synonyms()  # 学校代码 → 学校标识码 … (vocabularies.csv, field "header")
-    for c in table.columns:
-        for name in synonyms.get(c.zh, ()):
-            idx.setdefault(_norm_header(name), c.key)
-    return idx
+_norm_header = _headers.norm  # (the template writer names its sheets with it too)
 
 
 def unknown_headers(table: Table, cells: list[Any]) -> str:
     """The headers of a row that were not understood, each with the nearest known header."""
-    import difflib
-
-    _, texts, extra = match_headers(table, cells)
-    free = [c for c in table.columns if c.key not in texts] or list(table.columns)  # columns not yet found first
-    known = {c.zh: c.zh for c in free} | {c.key: c.zh for c in free}
-    parts = []
-    for _, text in extra[:12]:
-        near = difflib.get_close_matches(text, list(known), n=1, cutoff=0.3)
-        parts.append(f"「{text}」" + (f" (最接近：{known[near[0]]})" if near else ""))
-    return "、".join(parts)
+    return _unread_names(table, _headers.assemble(_headers.HeaderIndex(table), 0, [cells]))
 
 
-def match_headers(table: Table, cells: list[Any]) -> tuple[dict[int, str], dict[str, str], list[tuple[int, str]]]:
-    """Map column positions to canonical keys: (position → key, key → header text, unknown columns)."""
-    idx = _header_index(table)
-    pos: dict[int, str] = {}
-    texts: dict[str, str] = {}
-    extra: list[tuple[int, str]] = []
-    for i, cell in enumerate(cells):
-        if cell is None or str(cell).strip() == "":
-            continue
-        key = next((idx[p] for p in _header_parts(str(cell)) if p in idx), None)
-        if key is not None and key not in texts:
-            pos[i] = key
-            texts[key] = str(cell).strip()
-        else:
-            extra.append((i, str(cell).strip()))
-    return pos, texts, extra
+def _unread_names(table: Table, head: Header) -> str:
+    own = {x.key: x.zh for x in table.columns}
+    return "、".join([f"「{c.text}」" + (f" (最接近：{own[c.hint.key]})" if c.hint and c.hint.key in own else "")
+                     for c in head.columns if c.key is None][:12])
 
 
 def table_for_name(name: str) -> Table | None:
@@ -117,44 +68,17 @@ def table_for_name(name: str) -> Table | None:
     return None
 
 
-def _cell_text(v: Any) -> str:
-    if type(v) is str:  # every cell of a CSV
-        return v
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v)
-
-
-@dataclass
-class Header:
-    """Where a table's header row is and what its columns mean."""
-
-    index: int  # 0-based row of the header in the grid
-    pos: dict[int, str]  # column position -> canonical key
-    texts: dict[str, str]  # canonical key -> header text as written
-    extra: list[tuple[int, str]]  # unknown columns: (position, header text)
+_cell_text = _headers.value_text
+Header = _headers.Header
 
 
 def find_header(table: Table, top: list[list[Any]], *, file: str, sheet: str | None, report: Report) -> Header | None:
-    """The header among the first rows ``top`` (the best match of the table's columns), or None with an
-    error naming the headers that were not understood."""
-    best: tuple[int, int] = (-1, -1)
-    required = {c.key for c in table.columns if c.required}
-    for i, cells in enumerate(top[:HEADER_SCAN_ROWS]):
-        pos, _, _ = match_headers(table, cells)
-        score = len(pos) + 2 * len(required & set(pos.values()))
-        if score > best[1]:
-            best = (i, score)
-    hi = best[0]
-    if hi < 0 or best[1] <= 0:
+    """The header among the first rows ``top``: the best match of the table's columns, one row or a block of
+    two or three (:func:`iekg.loaders.headers.best_header`); None with an error naming the headers that were
+    not understood.  A missing required column is an error here; what the header leaves unread is said by
+    :func:`iekg.loaders.headers.check_columns` once the first data rows are known."""
+    head = _headers.best_header(table, top)
+    if head is None:
         first = next((cells for cells in top[:HEADER_SCAN_ROWS] if any(_cell_text(v).strip() for v in cells)), [])
         unknown = unknown_headers(table, first)
         report.add(Issue(ERROR, "no_header", file, 1, None, None,
@@ -163,14 +87,25 @@ def find_header(table: Table, top: list[list[Any]], *, file: str, sheet: str | N
                          "第一行应为表头，可用中文或英文列名：" + "、".join(f"{c.zh}({c.key})" for c in table.columns),
                          sheet, table.name))
         return None
-    pos, texts, extra = match_headers(table, top[hi])
-    missing = [c for c in table.columns if c.required and c.key not in texts]
-    unknown = unknown_headers(table, top[hi]) if missing else ""
+    missing = [c for c in table.columns if c.required and c.key not in head.texts]
+    unknown = _unread_names(table, head) if missing else ""
     for c in missing:
-        report.add(Issue(ERROR, "missing_column", file, hi + 1, c.zh, None,
+        report.add(Issue(ERROR, "missing_column", file, head.index + 1, c.zh, None,
                          f"缺少必填列「{c.zh}」({c.key})" + (f"；未识别的表头：{unknown}" if unknown else ""),
                          f"在表头中添加列「{c.zh}」", sheet, table.name))
-    return Header(hi, pos, texts, extra)
+    return head
+
+
+def _sample(rows: Iterable[tuple[int, list[Any]]]) -> list[list[str]]:
+    """The first data rows' cells as text, to tell what unread columns hold."""
+    out: list[list[str]] = []
+    for _, cells in rows:
+        texts = [v if type(v) is str else _cell_text(v) for v in cells]
+        if not _blank(texts) and not _example_marked(texts):
+            out.append(texts)
+            if len(out) >= _headers.SAMPLE_ROWS:
+                break
+    return out
 
 
 def source_rows(table: Table, head: Header, numbered: Iterable[tuple[int, list[Any]]], *, file: str,
@@ -216,10 +151,13 @@ def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str 
     head = find_header(table, grid[:HEADER_SCAN_ROWS], file=file, sheet=sheet, report=report)
     if head is None:
         return None
+    below = list(enumerate(grid[head.data_start:], start=head.data_start + 1))
+    if kind == USER:  # (the project's own files are checked by its tests)
+        _headers.check_columns(table, head, _sample(below), file=file, sheet=sheet, report=report,
+                               rows=grid[:HEADER_SCAN_ROWS])
     st = SourceTable(table.name, file, sheet=sheet, headers=head.texts, extra=[t for _, t in head.extra], kind=kind,
                      cite=cite)
-    st.rows.extend(source_rows(table, head, enumerate(grid[head.index + 1:], start=head.index + 2), file=file,
-                               sheet=sheet, report=report))
+    st.rows.extend(source_rows(table, head, below, file=file, sheet=sheet, report=report))
     report.tables[table.name] = report.tables.get(table.name, 0) + len(st.rows)
     return st
 
@@ -283,8 +221,9 @@ def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding
         # the rows below the top ones straight from the reader, counted against the limits here as
         # FileGuard.stream counts them (non-blank rows; the clock looked at now and then)
         last = top[-1][0] if top else 0
-        rest = itertools.chain(top[head.index + 1:], enumerate(reader, start=last + 1))
+        rest = itertools.chain(top[head.data_start:], enumerate(reader, start=last + 1))
         every = TICK_ROWS * 64
+        sample: list[list[str]] = []  # the first data rows, to tell what unread columns hold
         touched: set[int] = set()  # rows the text rules changed: the only ones they must change again
         for n, cells in rest:  # source_rows, without making a row that nothing needs to look at
             joined = " ".join(cells)
@@ -294,6 +233,8 @@ def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding
                 continue
             if n > last:
                 guard.row(n, len(cells))
+            if count < _headers.SAMPLE_ROWS and not _example_marked(cells):
+                sample.append(cells)
             if _example_marked(cells) or textrules.suspicious(joined):
                 for row in source_rows(table, head, [(n, cells)], file=file, sheet=None, report=report):
                     if textrules.check_row(st, row, report):
@@ -304,6 +245,8 @@ def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding
     except csv.Error as exc:
         raise FileRejected("csv", f"CSV 格式错误：{exc}", "检查此行的引号是否成对；或用 Excel 打开后另存为 CSV UTF-8",
                            row=getattr(reader, "line_num", None)) from None
+    if kind == USER:
+        _headers.check_columns(table, head, sample, file=file, sheet=None, report=report, rows=[r for _, r in top])
 
     def produce() -> Iterator[SourceRow]:
         if _stamp(path) != stamp:
@@ -311,7 +254,7 @@ def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding
         scratch = Report()  # every problem was reported by the first reading
         with open(path, encoding=encoding, newline="") as fh:
             rows = csv.reader(fh, delimiter=delim)
-            below = itertools.islice(enumerate(rows, start=1), head.index + 1, None)
+            below = itertools.islice(enumerate(rows, start=1), head.data_start, None)
             for row in source_rows(table, head, below, file=file, sheet=None, report=scratch, text=True):
                 if row.line in touched:
                     textrules.check_row(st, row, scratch)

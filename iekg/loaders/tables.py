@@ -223,6 +223,20 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     ), extension=True, identity=("id",)),
 )}
 
+# The columns a measure counts (supply, demand, employment, readiness, coupling, the drafts): an unread column
+# nearest to one of these that the table lacks is an error, never an extra property (iekg.loaders.headers).
+MEASURED: dict[str, frozenset[str]] = {
+    "programs": frozenset({"enrollment", "graduates", "employment_rate", "local_employment_rate", "leading"}),
+    "talent_demand": frozenset({"headcount"}), "employment": frozenset({"count"}),
+    "enterprises": frozenset({"employees", "iei_level"}), "cooperations": frozenset({"students", "status"}),
+    "training_bases": frozenset({"stations"}), "cities": frozenset({"gdp", "population"}),
+}
+# A table whose rows need at least one of these columns to carry a figure (a program's volume is its graduates,
+# else its enrollment): without any of them, while unread columns hold numbers, the import stops.
+FIGURES: dict[str, tuple[str, ...]] = {"programs": ("enrollment", "graduates")}
+assert all(k in {c.key for c in TABLES[t].columns} for t, ks in MEASURED.items() for k in ks)
+assert all(k in {c.key for c in TABLES[t].columns} for t, ks in FIGURES.items() for k in ks)
+
 # Columns every table may carry for provenance (not listed per table).
 PROVENANCE_COLUMNS = (Column("source", "来源"), Column("illustrative", "示意数据", "bool"))
 
