@@ -440,7 +440,8 @@ def _f(x: Any, nd: int = 4) -> str:
     return "" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
 
 
-STATUS_ZH = {"unmet": "无供给", "shortage": "短缺", "balanced": "平衡", "surplus": "过剩", "no_demand": "无需求"}
+STATUS_ZH = {"unmet": "无供给", "shortage": "短缺", "balanced": "平衡", "surplus": "过剩", "no_demand": "无需求",
+             "no_supply_data": "无供给数据"}
 NO_DATA_CELL = "无数据 no data"
 
 
@@ -463,7 +464,17 @@ def _coverage_line(cov: dict[str, Any] | None) -> None:
         parts.append(f"城市 {len(c['with_programs'])}/{c['total']} 有专业点、{len(c['with_demand'])}/{c['total']} 有需求数据")
     if c["without_demand"]:
         parts.append(f"无需求数据 no demand: {', '.join(c['without_demand'][:10])}" + (" …" if len(c["without_demand"]) > 10 else ""))
+    pub = [f"城市 {len(c['public_only'])} 个" if c.get("public_only") else "",
+           f"院校 {i['public_only']} 所" if i.get("public_only") else ""]
+    if any(pub):
+        parts.append("另有" + "、".join(x for x in pub if x) + "只在公开名单中、不在你的数据里，不算缺数据 "
+                     "(in the public lists, not in your data)")
     out.print(Text("；".join(parts), "dim"))
+    programs, years = cov.get("programs") or {}, cov.get("years") or {}
+    if programs.get("note"):
+        out.print(Text(f"无数字 no figures: {programs['note']}", "yellow"))
+    if years.get("note"):
+        out.print(Text(f"年份数据偏少 partial year: {years['note']}", "yellow"))
 
 
 @app.command()
@@ -490,23 +501,28 @@ def align(
         st = i["status"]
         colour = {"unmet": "red", "shortage": "yellow", "surplus": "cyan"}.get(st, "white")
         label = "无需求数据 no demand data" if not i.get("demand_data", True) else f"{STATUS_ZH.get(st, st)} {st}"
-        t.add_row(i["code"], i["name"], _f(i["supply"], 1),
+        t.add_row(i["code"], i["name"], NO_DATA_CELL if i["supply"] is None else _f(i["supply"], 1),
                   _f(i["demand"], 1) if i.get("demand_data", True) else NO_DATA_CELL, _f(i["ratio"]) or "—",
                   Text(label, colour), _f(i["deviation"]) or "—",
                   NO_DATA_CELL if i["cooperation_density"] is None else _f(i["cooperation_density"]))
     out.print(t)
     seg = a["segments"]
-    out.print(f"S = {a['S']:.1f} 人  D = {a['D']:.1f} 人  SAI = {_f(a['sai']) or '—'}  "
+    out.print(f"S = {NO_DATA_CELL if a['S'] is None else format(a['S'], '.1f') + ' 人'}  D = {a['D']:.1f} 人  "
+              f"SAI = {_f(a['sai']) or '—'}  "
               f"观测 SAI observed (有需求数据的行业) = {_f(a.get('sai_observed')) or '—'}  "
               f"覆盖率 coverage = {_f(a['coverage']) or '— (无重点产业链 no focus chain)'} "
-              f"({seg['covered']}/{seg['total']} 个环节 segments)")
-    if seg.get("uncovered_named"):
+              f"({'—' if seg['covered'] is None else seg['covered']}/{seg['total']} 个环节 segments)")
+    if a.get("supply_reason"):
+        out.print(Text(f"供给无数据 no supply data: {a['supply_reason']}", "yellow"))
+    if seg.get("uncovered_named") and a.get("supply_data", True):
         out.print("未覆盖环节 uncovered: " + "、".join(f"{x['name']} ({x['id']})" for x in seg["uncovered_named"]))
     dc = a.get("demand_coverage") or {}
     if dc.get("note"):
         out.print(Text(f"需求覆盖 demand coverage: {dc['note']}", "yellow"))
     if a.get("sai_note"):
         out.print(Text(a["sai_note"], "yellow"))
+    if (a.get("cooperation") or {}).get("note"):  # ended and not-begun cooperations are left out (issue 18)
+        out.print(Text(f"合作密度 cooperation density: {a['cooperation']['note']}", "dim"))
     for i in a["industries"]:
         if i.get("note"):
             out.print(Text(f"{i['code']} {i['name']}: {i['note']}", "dim"))
@@ -567,6 +583,9 @@ def gaps(
     if g.get("not_computed"):
         out.print(Text(f"未计算 not computed: {', '.join(g['not_computed']['types'])} — {g['not_computed']['reason']}",
                        "yellow"))
+    if (g.get("cooperation") or {}).get("note"):  # ended and not-begun cooperations are left out (issue 18)
+        out.print(Text(f"校企合作 cooperation: {g['cooperation']['note']}", "dim"))
+    _coverage_line(g.get("data_coverage"))
     _reason(g.get("reason"))
     _illustrative_note(store, scope.cities)
 
@@ -594,13 +613,20 @@ def readiness(
                 t.add_column(c)
             for r in ranked:
                 if not r.get("has_data", True):
-                    t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", NO_DATA_CELL, NO_DATA_CELL, "", "")
+                    cell = "公开名单 public list only" if r.get("public_only") else NO_DATA_CELL
+                    t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", cell, cell, "", "")
                     continue
-                t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", f"{r['targets_met']}/{r['targets_total']}",
+                yc = (r.get("data_coverage") or {}).get("years") or {}
+                thin = f"\n{r['year']} 年数据偏少 partial year" if yc.get("partial") else ""
+                t.add_row(str(r["rank"]), f"{r['name']} {r['city']}{thin}", f"{r['targets_met']}/{r['targets_total']}",
                           f"{r['conditions_met']}/{r['conditions_total']}", str(r["targets_unmeasurable"]),
                           f"{r['relative_shortfall']:.3f}")
             out.print(t)
-            nodata = [r["name"] for r in ranked if not r.get("has_data", True)]
+            public = [r["name"] for r in ranked if r.get("public_only")]
+            if public:
+                out.print(Text(f"{len(public)} 个城市只在公开名单中、不在你的数据里，不算缺数据，未参与比较 (in the public "
+                               "lists, not in your data): " + "、".join(public), "dim"))
+            nodata = [r["name"] for r in ranked if not r.get("has_data", True) and not r.get("public_only")]
             if nodata:
                 out.print(Text(f"{len(nodata)} 个城市在该年没有专业点和需求数据，排在最后、未参与比较 (no data, ranked last): "
                                + "、".join(nodata), "yellow"))

@@ -255,6 +255,43 @@ def test_dashboard_chart_sort_and_show_all(server: str, watched: Watched) -> Non
     watched.check()
 
 
+def test_dashboard_gap_sort_puts_industries_without_demand_data_last(server: str, watched: Watched) -> None:
+    """Sorted by gap (the default), industries without demand data are not ranked as if demand were 0: they
+    form their own labelled group after the industries with demand data (largest supply first)."""
+    page = watched.page
+    page.goto(f"{server}/dashboard?city={CITY}")
+    page.wait_for_function(f"() => document.body.dataset.city === '{CITY}'")
+    industries = page.evaluate(  # the figures the page drew, from the route it calls
+        "city => fetch(JSON.parse(document.getElementById('dashboard-config').textContent).routes.alignment"
+        " + '?city=' + city).then(r => r.json())", CITY)["industries"]
+    known = sorted((i for i in industries if i["demand_data"]), key=lambda i: (-abs(i["demand"] - i["supply"]), i["code"]))
+    unknown = sorted((i for i in industries if not i["demand_data"]), key=lambda i: (-i["supply"], i["code"]))
+    assert len(known) > 20 and len(unknown) >= 5  # 开封's demo data: both groups, the first longer than a page
+
+    def drawn() -> list[tuple[str, str, float]]:
+        return [(g.get_attribute("data-code") or "", g.get_attribute("data-group") or "",
+                 float(g.locator("rect.bg").get_attribute("y") or 0)) for g in page.locator("#chart svg g.row").all()]
+
+    top = drawn()
+    assert [c for c, _, _ in top] == [i["code"] for i in known[:20]]  # by |demand − supply|, no-data never in between
+    assert {grp for _, grp, _ in top} == {"demand-data"} and page.locator("#chart svg g.group-head").count() == 0
+    assert f"{len(unknown)} 个行业没有需求数据，单列在有需求数据的行业之后（显示全部可见）" in page.inner_text("#chart-note")
+    page.click("#toggle-all")
+    rows = drawn()
+    assert [c for c, _, _ in rows] == [i["code"] for i in known + unknown]
+    assert [grp for _, grp, _ in rows] == ["demand-data"] * len(known) + ["no-demand-data"] * len(unknown)
+    head = page.locator("#chart svg g.group-head")
+    assert head.count() == 1 and head.get_attribute("data-group") == "no-demand-data"
+    assert (head.text_content() or "").startswith("无需求数据的行业（无法计算供需差额，按供给排序）")
+    head_y = float(head.locator("rect").get_attribute("y") or 0)
+    assert rows[len(known) - 1][2] < head_y < rows[len(known)][2]  # the label sits between the two groups
+    shot(watched, "dashboard-gap-sort-groups", full_page=True)
+    # the other sorts keep one list
+    page.select_option("#sort", "supply")
+    assert page.locator("#chart svg g.group-head").count() == 0
+    watched.check()
+
+
 def test_gap_link_opens_a_working_network_page(server: str, watched: Watched) -> None:
     page = watched.page
     page.goto(f"{server}/dashboard?city={CITY}")

@@ -12,14 +12,16 @@ from typing import Any
 import pytest
 
 from iekg import service
+from iekg.graph import sums as pandas_sums
 from iekg.graph.neo4jstore import Neo4jStore
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.queries import alignment as al
-from iekg.queries import coupling, drafts, gaps, readiness, relations
+from iekg.queries import cooperation, coupling, drafts, gaps, readiness, relations
 from iekg.settings import Settings
 
 pytestmark = pytest.mark.neo4j
 CITIES = ("410200", "410100", "419001")
+WORDS = cooperation.inactive_words()  # the cooperation statuses left out (已结束, 筹建中 and their synonyms)
 
 
 def same(a: Any, b: Any, path: str = "") -> None:
@@ -41,6 +43,28 @@ def same(a: Any, b: Any, path: str = "") -> None:
         assert a == b, f"{path}: {a!r} != {b!r}"
 
 
+def _cooperation_rows(store: SqliteStore, folder: Path) -> Path:
+    """Cooperations of 开封 added to the demo on both stores (issue 18 item 7), so that every status case is
+    in the compared data (the demo has 进行中, 已结束 and 筹建中): a focus-chain enterprise without any
+    partner gets one written 已到期 (→ 已结束: it stays a no_cooperation gap, its ended partner named), and an
+    aligned pair that cooperates gets a second cooperation without a status (counted as ongoing, said)."""
+    city = "410200"
+    sums = al.ScopeSums.gather(store, al.Scope((city,), 2024))
+    segs = al.focus_segments(store, al.Scope((city,), 2024))["segment"]
+    local = set(store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=[city])["src"])
+    in_seg = sorted(set(store.rel_frame("IN_SEGMENT", dst_label="ChainSegment", dst_ids=segs)["src"]) & local)
+    partnered = set(store.rel_frame("COOPERATES_WITH", dst_label="Enterprise", dst_ids=in_seg)["dst"])
+    lonely = next(e for e in in_seg if e not in partnered)
+    live = store.cooperation_list([city], 2024, sums.aligned, ["进行中"]).iloc[0]
+    inst = sorted(store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=[city])["src"])[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cooperations.csv").write_text(
+        "institution_id,enterprise_id,type,since,students,status\n"
+        f"{inst},{lonely},订单班,2017,30,已到期\n{live['institution']},{live['enterprise']},其他,2023,5,\n",
+        encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def stores(neo4j_server, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from neo4j import GraphDatabase
@@ -48,9 +72,12 @@ def stores(neo4j_server, tmp_path_factory: pytest.TempPathFactory):  # type: ign
     home = tmp_path_factory.mktemp("parity")
     embedded = SqliteStore(home / "graph.sqlite")
     service.build(embedded, Settings(home=home))
+    extra = _cooperation_rows(embedded, home / "cooperations")
     driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
     neo = Neo4jStore(driver)
     service.build(neo, Settings(home=home))
+    for s in (embedded, neo):
+        assert service.import_paths(s, [extra], demo_rows="keep").report.ok
     yield embedded, neo
     driver.close()
 
@@ -191,9 +218,19 @@ def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> Non
         both(stores, lambda s, cs=cs, y=year: frame_records(s.demand_sums(cs, y)))
         aligned = al.ScopeSums.gather(embedded, al.Scope(tuple(cs), year)).aligned
         both(stores, lambda s, cs=cs, y=year, a=aligned: frame_records(s.cooperation_counts(cs, y, a)))
+        # ended and in-preparation cooperations left out (issue 18)
+        both(stores, lambda s, cs=cs, y=year, a=aligned: frame_records(s.cooperation_counts(cs, y, a, WORDS)))
+        both(stores, lambda s, cs=cs, y=year, a=aligned: frame_records(s.cooperation_list(cs, y, a, WORDS)))
     majors = ["460701", "460702", "500201"]
     both(stores, lambda s: frame_records(s.offer_sums(cities, 2024, majors)))
     both(stores, lambda s: s.offer_years(cities).to_dict())
+    # programs and institutions reporting them per year (thin years): all years, and only the asked ones
+    for cs, years in ((cities, None), (cities, [2023]), (["410200"], [2023, 2024, 1999]), (["999999"], None)):
+        both(stores, lambda s, cs=cs, y=years: frame_records(s.offer_year_counts(cs, y)))
+    counted = stores[1].offer_year_counts(cities)
+    assert counted["programs"].tolist() == stores[1].offer_years(cities).tolist()
+    assert (counted["institutions"] > 0).all() and counted["year"].tolist() == stores[0].offer_year_list(cities)
+    assert frame_records(pandas_sums.offer_year_counts(embedded, cities)) == frame_records(counted)
     for label, props in (("Enterprise", ["employees", "iei_level"]), ("Institution", []), ("TrainingBase", ["level"])):
         both(stores, lambda s, lb=label, p=props: frame_records(s.located_sums(lb, cities, p)))
     w = al.ScopeSums.gather(embedded, al.Scope(tuple(cities), 2024)).weights.frame
@@ -222,6 +259,24 @@ def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> Non
         assert set(sub["major"]) <= set(majors) and len(sub) > 0
     dem = embedded.rel_frame("DEMANDS", ["headcount", "city_code"], where={"year": 2024, "city_code": ["410200"]})
     assert stores[1].demand_sums(["410200"], 2024)["headcount"].sum() == dem["headcount"].sum() > 0
+
+
+def test_ended_cooperations_are_in_the_compared_data(stores: tuple[Any, Any]) -> None:
+    """The compared graph holds cooperations of every status, and the answers compared above leave the
+    ended and in-preparation ones out the same way on both stores (issue 18 item 7)."""
+    embedded, neo = stores
+    status = embedded.rel_frame("COOPERATES_WITH", ["status"])["status"]
+    assert {"进行中", "已结束", "筹建中"} <= set(status.dropna()) and status.isna().sum() >= 1
+    for s in stores:
+        a = al.alignment(s, al.resolve_scope(s, city="410200"))["cooperation"]
+        assert a["ended"] > 0 and a["in_preparation"] > 0 and a["without_status"] >= 1 and a["left_out"]
+        g = gaps.gaps(s, al.resolve_scope(s, city="410200"), types=("no_cooperation",))
+        ended = [x for x in g["gaps"] if x["detail"]["cooperations_left_out"]]
+        assert any(i["status"] == "已结束" and i["since"] == 2017 for x in ended
+                   for i in x["detail"]["cooperations_left_out"])
+    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, city="410200"))["cooperation"])
+    both(stores, lambda s: gaps.gaps(s, al.resolve_scope(s, city="410200"), types=("no_cooperation",)))
+    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, province="410000"))["cooperation"])
 
 
 def test_counts_without_reading_the_rows(stores: tuple[Any, Any]) -> None:

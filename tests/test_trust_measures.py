@@ -104,8 +104,10 @@ def test_sai_equal_when_every_industry_has_demand(worked: Path) -> None:
     assert round(a["sai"], 4) == round(a["sai_observed"], 4) == 0.7976
     assert a["sai_note"] is None and a["demand_coverage"]["without_demand_data"] == 0
     assert a["data_coverage"]["institutions"] == {"total": 1, "with_programs": 1, "without_programs": [],
-                                                  "without_programs_total": 0}
-    assert a["data_coverage"]["years"] == {"programs": [2024], "latest": 2024}
+                                                  "without_programs_total": 0, "public_only": 0}
+    years = a["data_coverage"]["years"]
+    assert {k: years[k] for k in ("programs", "latest")} == {"programs": [2024], "latest": 2024}
+    assert (years["thin"], years["partial"], years["note"]) == ([], False, None)  # one year: nothing to compare
 
 
 # ---------------------------------------------------------------------------------------- coupling

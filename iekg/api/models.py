@@ -241,14 +241,20 @@ class Open(BaseModel):
 class IndustryAlignment(Open):
     code: str
     name: str
-    supply: float
+    supply: float | None = Field(description="null: no program of the scope has a figure — supply is NO DATA, not 0")
     demand: float
     ratio: float | None
-    status: str = Field(description="unmet | shortage | balanced | surplus | no_demand")
+    status: str = Field(description="unmet | shortage | balanced | surplus | no_demand | no_supply_data (no "
+                                    "program of the scope has graduates or enrolment: not graded)")
     deviation: float | None
-    cooperation_density: float | None = Field(description="null: no enterprise of the scope in the industry (no data)")
+    cooperation_density: float | None = Field(description="null: no enterprise of the scope in the industry (no data); "
+                                              "ongoing cooperations only (ended and in-preparation ones left out)")
+    cooperating: int = Field(0, description="enterprises of the industry with an ongoing aligned cooperation")
+    cooperations_left_out: dict[str, int] = Field(default_factory=dict, description="aligned cooperations left out: "
+                                                  "ended (已结束), in_preparation (筹建中), and the enterprises with only such")
     enterprises: int
-    estimated_supply: float
+    estimated_supply: float | None
+    supply_data: bool = Field(True, description="false: supply is no data (programs without any figure)")
     demand_data: bool = Field(True, description="false: no demand row for the industry — its demand is NO DATA, "
                                                 "counted as 0 only in SAI as metrics.md defines it")
     observed_demand: float | None = Field(None, description="the demand when there is demand data, else null")
@@ -264,10 +270,13 @@ class Alignment(Open):
     cities: list[str]
     chain: str | None
     year: int | None
-    S: float
+    S: float | None = Field(description="total supply; null when no program of the scope has a figure (no data, not 0)")
     D: float
     sai: float | None
     coverage: float | None
+    supply_data: bool = Field(True, description="false: the scope has programs (or demand) but no program with "
+                                                "graduates or enrolment — S, SAI, statuses and coverage are not graded")
+    supply_reason: str | None = Field(None, description="why supply is no data (null when it is not)")
     estimates: bool
     estimated_programs: int
     unmapped_programs: int
@@ -279,8 +288,12 @@ class Alignment(Open):
     sai_note: str | None = Field(None, description="a sentence when SAI and the observed SAI differ")
     demand_coverage: dict[str, Any] = Field(default_factory=dict, description="industries with supply but no "
                                             "demand rows and their share of supply")
-    data_coverage: dict[str, Any] = Field(default_factory=dict, description="cities, institutions and years with "
-                                          "data and without")
+    data_coverage: dict[str, Any] = Field(default_factory=dict, description="cities, institutions, programs and years "
+                                          "with data and without: programs without figures (listed), thin years, "
+                                          "public-list entries not in your data (docs/measures.md)")
+    cooperation: dict[str, Any] = Field(default_factory=dict, description="the rule of cooperation density (ongoing "
+                                        "cooperations only; no status counts as ongoing), what was left out (listed) "
+                                        "and a sentence (docs/measures.md)")
     industries: list[IndustryAlignment]
     illustrative: bool
     reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
@@ -317,6 +330,8 @@ class Gaps(Open):
     gaps: list[Gap]
     illustrative: bool
     reason: str | None = Field(None, description="why the answer is empty and what to try (null when it is not)")
+    supply_data: bool = Field(True, description="false: no program has a figure — supply gaps are not computed")
+    data_coverage: dict[str, Any] = Field(default_factory=dict, description="as in alignment")
 
 
 class Readiness(Open):
@@ -331,6 +346,8 @@ class Readiness(Open):
                                                     "threshold_label quotes the notice or says 参考值（本工具假设，可在设置中修改）")
     pilot: dict[str, Any] | None = Field(None, description="the city's real pilot status (public fact) with source")
     has_data: bool = Field(True, description="false: no programs and no demand in the year")
+    public_only: bool = Field(False, description="true: the city is only in the public lists, not in your data")
+    data_coverage: dict[str, Any] = Field(default_factory=dict, description="as in alignment")
     illustrative: bool
 
 

@@ -22,9 +22,11 @@ from iekg.graph.schema import AUDIT_LABEL, NODE_TYPES, REL_TYPES, split_uid
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, audit_record, search_rank
 from iekg.graph.sums import (
     COOPERATION_COLUMNS,
+    COOPERATION_LIST_COLUMNS,
     DEMAND_SUM_COLUMNS,
     OFFER_KEYS,
     OFFER_SUM_COLUMNS,
+    OFFER_YEAR_COUNT_COLUMNS,
     ROLLUP_PATTERN,
     TOP_OFFER_COLUMNS,
 )
@@ -530,6 +532,17 @@ class Neo4jStore(Store):
         return pd.Series([r["n"] for r in recs], index=pd.Index([r["y"] for r in recs], name="year"), name="programs",
                          dtype="int64")
 
+    def offer_year_counts(self, cities: Sequence[str], years: Iterable[int] | None = None) -> pd.DataFrame:
+        recs = self._read(
+            f"UNWIND $cities AS cid "
+            f"MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-(i:{_label('Institution')})"
+            f"-[o:{_type('OFFERS')}]->(:{_label('Major')}) "
+            "WITH o.year AS y, i WHERE y IS :: INTEGER AND ($years IS NULL OR y IN $years) "
+            "RETURN y, count(*) AS n, count(DISTINCT i) AS k ORDER BY y",
+            cities=sorted(set(cities)), years=None if years is None else sorted({int(y) for y in years}))
+        return pd.DataFrame([[r["y"], r["n"], r["k"]] for r in recs],
+                            columns=list(OFFER_YEAR_COUNT_COLUMNS)).astype("int64")
+
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         match = (f"UNWIND $cities AS cid MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-"
                  f"(n:{_label(label)}) ")
@@ -559,25 +572,51 @@ class Neo4jStore(Store):
         out["headcount"] = out["headcount"].astype(float)
         return out.sort_values(["city", "target_label", "target"], kind="mergesort").reset_index(drop=True)
 
+    # the aligned cooperations of an enterprise ``e`` of the cities, given its aligned ``majors``: relationships
+    # from an institution located in $cities that offers in $year one of them (iekg.graph.sums)
+    _ALIGNED_COOP = (
+        f"MATCH (c:{_label('City')})<-[:{_type('LOCATED_IN')}]-(i:{_label('Institution')})"
+        f"-[r:{_type('COOPERATES_WITH')}]->(e) "
+        "WHERE c.id IN $cities AND size(majors) > 0 AND EXISTS { "
+        f"  MATCH (i)-[o:{_type('OFFERS')}]->(m:{_label('Major')}) WHERE o.year = $year AND m.id IN majors }} ")
+    _SCOPE_ENTERPRISES = (
+        f"UNWIND $cities AS cid "
+        f"MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-(e:{_label('Enterprise')})"
+        f"-[:{_type('IN_INDUSTRY')}]->(ind) "
+        "WITH DISTINCT e, CASE WHEN ind.id =~ $rollup THEN left(ind.id, 2) ELSE ind.id END AS code "
+        "WITH e, code, coalesce($aligned[code], []) AS majors ")
+
     def cooperation_counts(self, cities: Sequence[str], year: int | None,
-                           aligned: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+                           aligned: Mapping[str, Sequence[str]], inactive: Sequence[str] = ()) -> pd.DataFrame:
         recs = self._read(
-            f"UNWIND $cities AS cid "
-            f"MATCH (:{_label('City')} {{id: cid}})<-[:{_type('LOCATED_IN')}]-(e:{_label('Enterprise')})"
-            f"-[:{_type('IN_INDUSTRY')}]->(ind) "
-            "WITH DISTINCT e, CASE WHEN ind.id =~ $rollup THEN left(ind.id, 2) ELSE ind.id END AS code "
-            "WITH e, code, coalesce($aligned[code], []) AS majors "
+            self._SCOPE_ENTERPRISES +
+            "CALL (e, majors) { "
+            "  OPTIONAL " + self._ALIGNED_COOP +
+            "  WITH DISTINCT r "
+            "  RETURN count(CASE WHEN r.status IS NULL OR NOT r.status IN $inactive THEN r END) AS counted, "
+            "    count(CASE WHEN r.status IN $inactive THEN r END) AS dropped, "
+            "    count(CASE WHEN r.status IS NULL THEN r END) AS unstated } "
             "RETURN code AS industry, count(DISTINCT e) AS enterprises, "
-            "  count(DISTINCT CASE WHEN size(majors) > 0 AND EXISTS { "
-            f"    MATCH (c:{_label('City')})<-[:{_type('LOCATED_IN')}]-(i:{_label('Institution')})"
-            f"-[:{_type('COOPERATES_WITH')}]->(e) "
-            f"    MATCH (i)-[o:{_type('OFFERS')}]->(m:{_label('Major')}) "
-            "    WHERE c.id IN $cities AND o.year = $year AND m.id IN majors } THEN e END) AS cooperating",
-            cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
+            "  count(DISTINCT CASE WHEN counted > 0 THEN e END) AS cooperating, "
+            "  count(DISTINCT CASE WHEN counted = 0 AND dropped > 0 THEN e END) AS left_out_enterprises, "
+            "  sum(unstated) AS unstated",
+            cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN, inactive=sorted(set(inactive)),
             aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
         out = pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_COLUMNS))
-        out[["enterprises", "cooperating"]] = out[["enterprises", "cooperating"]].astype(int)
+        ints = list(COOPERATION_COLUMNS[1:])
+        out[ints] = out[ints].astype(int)
         return out.sort_values("industry", kind="mergesort").reset_index(drop=True)
+
+    def cooperation_list(self, cities: Sequence[str], year: int | None,
+                         aligned: Mapping[str, Sequence[str]], statuses: Sequence[str]) -> pd.DataFrame:
+        recs = self._read(
+            self._SCOPE_ENTERPRISES + self._ALIGNED_COOP + "AND r.status IN $statuses "
+            "WITH DISTINCT code, r, i, e "
+            "RETURN code AS industry, i.id AS institution, e.id AS enterprise, r.type AS type, r.status AS status, "
+            "  r.since AS since ORDER BY industry, enterprise, institution, coalesce(type, '')",
+            cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN, statuses=sorted(set(statuses)),
+            aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
+        return pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_LIST_COLUMNS))
 
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],

@@ -53,6 +53,7 @@ from iekg.graph.sums import (
     DEMAND_SUM_COLUMNS,
     OFFER_KEYS,
     OFFER_SUM_COLUMNS,
+    OFFER_YEAR_COUNT_COLUMNS,
     TOP_OFFER_COLUMNS,
 )
 from iekg.processes import orphans
@@ -912,6 +913,22 @@ class SqliteStore(Store):
         return pd.Series([r[1] for r in rows], index=pd.Index([r[0] for r in rows], name="year"), name="programs",
                          dtype="int64")
 
+    def offer_year_counts(self, cities: Sequence[str], years: Iterable[int] | None = None) -> pd.DataFrame:
+        # one read per year (the asked ones, else offer_year_list's), counted per institution through the
+        # covering index (src_id, type, year): measured 2.5-3 times faster at province scale than one GROUP BY
+        # year with count(DISTINCT), which sorts every program
+        wanted = self.offer_year_list(cities) if years is None else sorted({int(y) for y in years})
+        rows = []
+        for y in wanted:
+            got = self._rows(
+                f"WITH {self._LOC}, n(inst, k) AS (SELECT loc.inst, (SELECT count(*) FROM rels o WHERE "
+                "o.src_id = loc.inst AND o.type = 'OFFERS' AND o.year = :year) "
+                "FROM loc) SELECT total(k), count(DISTINCT CASE WHEN k > 0 THEN inst END) FROM n",
+                {"cities": _jlist(cities), "year": y})
+            if got and got[0][0]:
+                rows.append((y, int(got[0][0]), int(got[0][1])))
+        return pd.DataFrame(rows, columns=list(OFFER_YEAR_COUNT_COLUMNS), dtype="int64")
+
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         cols, params = [], {"cities": _jlist(cities), "label": _label(label)}
         for j, p in enumerate(props):
@@ -941,9 +958,10 @@ class SqliteStore(Store):
         out["headcount"] = out["headcount"].astype(float)
         return out
 
-    # cooperation_counts: the pandas version over this store's indexed reads (Store.cooperation_counts) — four
-    # small SQL reads and a merge measured faster than one SQL statement (0.3 s against 1-2 s for a city at
-    # scale 100; the same for the province), see docs/storage.md.
+    # cooperation_counts and cooperation_list: the pandas versions over this store's indexed reads
+    # (Store.cooperation_counts) — four small SQL reads and a merge measured faster than one SQL statement
+    # (0.3 s against 1-2 s for a city at scale 100; the same for the province), see docs/storage.md.  The
+    # status rule (iekg.queries.cooperation) is applied to the relationships those reads return.
 
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],

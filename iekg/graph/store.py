@@ -317,6 +317,13 @@ class Store(ABC):
         (ascending, integer years only), named ``programs``."""
         return sums.offer_years(self, cities)
 
+    def offer_year_counts(self, cities: Sequence[str], years: Iterable[int] | None = None) -> pd.DataFrame:
+        """Per year (only ``years`` when given; integer years only, ascending): how many OFFERS the
+        institutions located in ``cities`` have (``programs``, counted like ``offer_years``) and how many of
+        those institutions have at least one (``institutions``) — what tells a thin year.  Columns
+        :data:`~iekg.graph.sums.OFFER_YEAR_COUNT_COLUMNS`; years without programs are absent."""
+        return sums.offer_year_counts(self, cities, years)
+
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         """Per city of ``cities`` with any: how many ``label`` nodes are LOCATED_IN it (``nodes``) and, for
         each property ``p`` of ``props``, the sum of its numeric values (``p_sum``, 0 when none) and how many
@@ -330,12 +337,23 @@ class Store(ABC):
         return sums.demand_sums(self, cities, year)
 
     def cooperation_counts(self, cities: Sequence[str], year: int | None,
-                           aligned: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+                           aligned: Mapping[str, Sequence[str]], inactive: Sequence[str] = ()) -> pd.DataFrame:
         """Per industry (GB/T 4754 codes rolled up to 大类): the enterprises located in ``cities`` in that
-        industry, and how many of them cooperate (COOPERATES_WITH) with an institution located in
-        ``cities`` that offers in ``year`` one of the majors ``aligned[industry]``.  Columns industry,
-        enterprises, cooperating; sorted by industry."""
-        return sums.cooperation_counts(self, cities, year, aligned)
+        industry (``enterprises``), and how many of them cooperate (COOPERATES_WITH) with an institution
+        located in ``cities`` that offers in ``year`` one of the majors ``aligned[industry]`` — an *aligned
+        cooperation* — through at least one relationship whose ``status`` is not one of ``inactive``
+        (missing counts: ``cooperating``); how many have aligned cooperations but all of them with a status
+        in ``inactive`` (``left_out_enterprises``); and how many aligned cooperations (relationships) were
+        counted without a status (``unstated``).  Sorted by industry."""
+        return sums.cooperation_counts(self, cities, year, aligned, inactive)
+
+    def cooperation_list(self, cities: Sequence[str], year: int | None,
+                         aligned: Mapping[str, Sequence[str]], statuses: Sequence[str]) -> pd.DataFrame:
+        """The aligned cooperations (as in :meth:`cooperation_counts`) whose ``status`` is one of ``statuses``:
+        one row per relationship and industry, columns :data:`~iekg.graph.sums.COOPERATION_LIST_COLUMNS`
+        (industry, institution, enterprise, type, status, since), sorted by industry, enterprise, institution
+        and type."""
+        return sums.cooperation_list(self, cities, year, aligned, statuses)
 
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],

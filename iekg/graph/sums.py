@@ -50,7 +50,12 @@ OFFER_SUM_COLUMNS = (
 )
 OFFER_KEYS = ("city", "major", "major_level", "inst_level")
 DEMAND_SUM_COLUMNS = ("city", "target_label", "target", "headcount", "rows")
-COOPERATION_COLUMNS = ("industry", "enterprises", "cooperating")
+OFFER_YEAR_COUNT_COLUMNS = ("year", "programs", "institutions")
+# per industry: enterprises; of them, those with a counted aligned cooperation (``cooperating``) and those whose
+# aligned cooperations all have a left-out status (``left_out_enterprises``); the aligned cooperations (relationships)
+# counted without a status (``unstated``).  The left-out statuses are the queries' rule (iekg.queries.cooperation).
+COOPERATION_COLUMNS = ("industry", "enterprises", "cooperating", "left_out_enterprises", "unstated")
+COOPERATION_LIST_COLUMNS = ("industry", "institution", "enterprise", "type", "status", "since")
 TOP_OFFER_COLUMNS = ("key", "institution", "major", "year", "supply")
 ROLLUP_PATTERN = "[0-9]{3,4}"  # GB/T 4754 中类 / 小类 codes, rolled up to their first two digits
 
@@ -137,6 +142,22 @@ def offer_years(store: Store, cities: Sequence[str]) -> pd.Series:
     return pd.Series(counts.to_numpy(), index=pd.Index(counts.index, name="year"), name="programs", dtype="int64")
 
 
+def offer_year_counts(store: Store, cities: Sequence[str], years: Iterable[int] | None = None) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.offer_year_counts`."""
+    loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities))
+    wanted = None if years is None else sorted({int(y) for y in years})
+    where = None if wanted is None else {"year": wanted}
+    o = store.rel_frame("OFFERS", ["year"], src_label="Institution", dst_label="Major", src_ids=loc["src"], where=where)
+    o = o.merge(loc[["src"]], on="src")  # an institution in two cities: its programs twice, as in offer_sums
+    y = pd.to_numeric(o["year"], errors="coerce")
+    o = o[y.notna() & (y == y.round())].assign(year=lambda f: pd.to_numeric(f["year"]).astype("int64"))
+    g = o.groupby("year", sort=True)
+    out = pd.DataFrame({"programs": g.size(), "institutions": g["src"].nunique()}).reset_index()
+    if out.empty:
+        out = pd.DataFrame({c: pd.Series(dtype="int64") for c in OFFER_YEAR_COUNT_COLUMNS})
+    return out[list(OFFER_YEAR_COUNT_COLUMNS)].astype("int64")
+
+
 def located_sums(store: Store, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
     """Pandas version of :meth:`Store.located_sums`."""
     loc = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=list(cities)).rename(
@@ -162,9 +183,11 @@ def demand_sums(store: Store, cities: Sequence[str], year: int | None) -> pd.Dat
     return out[list(DEMAND_SUM_COLUMNS)]
 
 
-def cooperation_counts(store: Store, cities: Sequence[str], year: int | None,
-                       aligned: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """Pandas version of :meth:`Store.cooperation_counts`."""
+def _aligned_cooperations(store: Store, cities: Sequence[str], year: int | None,
+                          aligned: Mapping[str, Sequence[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The enterprises located in ``cities`` (enterprise, industry rolled up) and their aligned cooperations:
+    one row per COOPERATES_WITH relationship from an institution located in ``cities`` that offers in
+    ``year`` a major of ``aligned[industry]`` (industry, institution, enterprise, type, status, since)."""
     loc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=list(cities)).rename(
         columns={"src": "enterprise", "dst": "city"})
     ents_ids = sorted(loc["enterprise"].unique())
@@ -173,8 +196,10 @@ def cooperation_counts(store: Store, cities: Sequence[str], year: int | None,
     ents = loc[["enterprise"]].drop_duplicates().merge(ind, on="enterprise")
     ents["industry"] = rollup(ents["industry"])
     ents = ents.drop_duplicates()
-    coop = store.rel_frame("COOPERATES_WITH", dst_label="Enterprise", dst_ids=ents_ids).rename(
-        columns={"src": "institution", "dst": "enterprise"})[["institution", "enterprise"]].drop_duplicates()
+    coop = store.rel_frame("COOPERATES_WITH", ["type", "status", "since"], dst_label="Enterprise",
+                           dst_ids=ents_ids).rename(columns={"src": "institution", "dst": "enterprise"})
+    coop["_type"] = coop["type"].astype(object).where(coop["type"].notna(), None)
+    coop = coop.drop_duplicates(["institution", "enterprise", "_type"]).drop(columns="_type")  # one per relationship
     here = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities))["src"]
     coop = coop[coop["institution"].isin(here.unique())]
     offers = store.rel_frame("OFFERS", src_label="Institution", dst_label="Major",
@@ -186,11 +211,36 @@ def cooperation_counts(store: Store, cities: Sequence[str], year: int | None,
     # joining every cooperation to every program of its institution was the slow part at province scale
     serves = offers.merge(pairs, on="major")[["institution", "industry"]].drop_duplicates()
     hits = coop.merge(ents, on="enterprise").merge(serves, on=["institution", "industry"])
+    return ents, hits[list(COOPERATION_LIST_COLUMNS)]
+
+
+def cooperation_counts(store: Store, cities: Sequence[str], year: int | None,
+                       aligned: Mapping[str, Sequence[str]], inactive: Sequence[str] = ()) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.cooperation_counts`."""
+    ents, hits = _aligned_cooperations(store, cities, year, aligned)
+    status = hits["status"].astype(object)
+    left = status.isin(list(inactive))
     total = ents.groupby("industry")["enterprise"].nunique()
-    cooperating = hits.groupby("industry")["enterprise"].nunique()
-    out = pd.DataFrame({"enterprises": total, "cooperating": cooperating}).fillna(0).astype(int)
+    cooperating = hits[~left].groupby("industry")["enterprise"].nunique()
+    some_left = hits[left][["industry", "enterprise"]].drop_duplicates()
+    some_counted = hits[~left][["industry", "enterprise"]].drop_duplicates().assign(_c=True)
+    both = some_left.merge(some_counted, on=["industry", "enterprise"], how="left")
+    only_left = both[both["_c"].isna()].groupby("industry")["enterprise"].nunique()
+    unstated = (status.isna() & ~left).groupby(hits["industry"]).sum()
+    out = pd.DataFrame({"enterprises": total, "cooperating": cooperating, "left_out_enterprises": only_left,
+                        "unstated": unstated}).reindex(total.index).fillna(0).astype(int)
     out.index.name = "industry"
     return out.reset_index().sort_values("industry").reset_index(drop=True)[list(COOPERATION_COLUMNS)]
+
+
+def cooperation_list(store: Store, cities: Sequence[str], year: int | None,
+                     aligned: Mapping[str, Sequence[str]], statuses: Sequence[str]) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.cooperation_list`."""
+    _, hits = _aligned_cooperations(store, cities, year, aligned)
+    hits = hits[hits["status"].astype(object).isin(list(statuses))].copy()
+    hits["_type"] = hits["type"].astype(object).where(hits["type"].notna(), "")
+    hits = hits.sort_values(["industry", "enterprise", "institution", "_type"], kind="mergesort")
+    return hits[list(COOPERATION_LIST_COLUMNS)].reset_index(drop=True)
 
 
 def top_offers(store: Store, cities: Sequence[str], year: int | None,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from iekg.graph.store import Store, id_values
 from iekg.graph.sums import demand_rows, rollup
+from iekg.queries.cooperation import CooperationSummary, counted, inactive_words
 
 DURATION = {"高职专科": 3, "中职": 3, "本科": 4, "职业本科": 4}
 
@@ -339,6 +340,29 @@ class ScopeSums:
         mapped = self.offers["major"].isin(self.weights.frame["major"].unique())
         return int(self.offers.loc[~mapped, "positive_programs"].sum())
 
+    # a fact without its figure is "no figures", never 0 (issue 18): counted from the sums, no read
+    def _no_figures(self) -> pd.Series:
+        o = self.offers
+        return (o["programs"] - o["with_graduates"] - o["estimated_programs"]).astype(int)
+
+    @property
+    def programs(self) -> int:
+        return int(self.offers["programs"].sum())
+
+    @property
+    def programs_without_figures(self) -> int:
+        """Programs with neither graduates nor an enrolment whose duration can be told: no volume at all."""
+        return int(self._no_figures().sum())
+
+    @property
+    def programs_with_figures(self) -> int:
+        return self.programs - self.programs_without_figures
+
+    @property
+    def supply_data(self) -> bool:
+        """True when at least one program of the scope has a figure: without any, supply is no data, not 0."""
+        return self.programs_with_figures > 0
+
 
 # -------------------------------------------------------------------------------------- measures
 def status_of(s: float, d: float, t: Thresholds) -> str:
@@ -386,7 +410,9 @@ def focus_segments(store: Store, scope: Scope) -> pd.DataFrame:
 
 
 def scope_enterprises(store: Store, cities: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The scope's enterprises (enterprise, city, industry rolled up) and their COOPERATES_WITH pairs."""
+    """The scope's enterprises (enterprise, city, industry rolled up) and their COOPERATES_WITH pairs
+    (institution, enterprise, ``counted``: whether an ongoing cooperation joins the pair —
+    iekg.queries.cooperation — else all its cooperations are ended or not begun)."""
     loc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=cities).rename(
         columns={"src": "enterprise", "dst": "city"})
     ents_ids = sorted(loc["enterprise"].unique())
@@ -394,19 +420,22 @@ def scope_enterprises(store: Store, cities: Sequence[str]) -> tuple[pd.DataFrame
         columns={"src": "enterprise", "dst": "industry"})
     ents = loc.merge(ind, on="enterprise")
     ents["industry"] = rollup(ents["industry"])
-    coop = store.rel_frame("COOPERATES_WITH", dst_label="Enterprise", dst_ids=ents_ids).rename(
+    coop = store.rel_frame("COOPERATES_WITH", ["status"], dst_label="Enterprise", dst_ids=ents_ids).rename(
         columns={"src": "institution", "dst": "enterprise"})
-    return ents, coop[["institution", "enterprise"]].drop_duplicates()
+    coop["counted"] = counted(coop["status"])
+    return ents, coop.groupby(["institution", "enterprise"], sort=True)["counted"].any().reset_index()
 
 
 def cooperation_density(store: Store, sums: ScopeSums) -> pd.DataFrame:
     """Per industry: the scope's enterprises in it, and how many cooperate with an aligned institution
-    (one in scope offering a major with crosswalk weight > 0 into that industry): counted by the store,
-    memoised with the scope's sums."""
+    (one in scope offering a major with crosswalk weight > 0 into that industry) through an ongoing
+    cooperation (iekg.queries.cooperation: ended and in-preparation ones are left out), with
+    ``left_out_enterprises`` and ``unstated``: counted by the store, memoised with the scope's sums."""
     cities = tuple(sorted(sums.scope.cities))
-    c = store.memo(("cooperation", cities, sums.year),  # the aligned majors follow from cities and year
-                   lambda: store.cooperation_counts(cities, sums.year, sums.aligned))
-    return c.set_index("industry")[["enterprises", "cooperating"]]
+    inactive = inactive_words()
+    c = store.memo(("cooperation", cities, sums.year, inactive),  # the aligned majors follow from cities and year
+                   lambda: store.cooperation_counts(cities, sums.year, sums.aligned, inactive))
+    return c.set_index("industry")[["enterprises", "cooperating", "left_out_enterprises", "unstated"]]
 
 
 def demand_known(sums: ScopeSums) -> set[str]:
@@ -418,17 +447,158 @@ def demand_known(sums: ScopeSums) -> set[str]:
     return {str(x) for x in j["industry"].unique()}
 
 
+# Nodes of these provenance kinds come from the public lists (iekg build --public) and the project's reference
+# tables: a city or institution known only from them is "in the public lists, not in your data" (issue 18).
+PUBLIC_KINDS = ("public", "reference")
+LISTED = 50  # at most this many ids / programs listed in data coverage (with the total)
+# A year is thin (partial) when its institutions reporting programs, or its programs per institution, are below
+# this share of the larger neighbouring year's (docs/measures.md, "Thin years").
+THIN_SHARE = 0.5
+
+
+def programs_without_figures(store: Store, sums: ScopeSums, limit: int = LISTED) -> list[dict[str, Any]]:
+    """The scope's programs of the year without any figure — neither graduates nor an enrolment whose duration
+    can be told (``why``: ``no_figures``, or ``enrollment_without_level`` when the enrolment is there but no
+    level says the duration) — at most ``limit``, by city, institution and major, with names.  Read only
+    when the sums count some, and only the majors of the groups that have them."""
+    if sums.year is None or sums.programs_without_figures <= 0:
+        return []
+    off = sums.offers
+    majors = sorted(set(off.loc[sums._no_figures() > 0, "major"]))
+    rows, _ = scope_programs(store, sorted(sums.scope.cities), sums.year, majors=majors)
+    grads = pd.to_numeric(rows["graduates"], errors="coerce")
+    none = rows[grads.isna() & ~rows["estimate"].astype(bool)].drop_duplicates(["institution", "major"]).head(limit)
+    inst = store.node_frame("Institution", ["name"], ids=sorted(set(none["institution"])))
+    maj = store.node_frame("Major", ["name"], ids=sorted(set(none["major"])))
+    iname = {str(i): str(n) for i, n in zip(inst["id"], inst["name"], strict=True) if n is not None and n == n}
+    mname = {str(i): str(n) for i, n in zip(maj["id"], maj["name"], strict=True) if n is not None and n == n}
+    enrol = pd.to_numeric(none["enrollment"], errors="coerce")
+    return [{"institution": str(i), "institution_name": iname.get(str(i), str(i)), "major": str(m),
+             "major_name": mname.get(str(m), str(m)), "city": str(c),
+             "why": "no_figures" if pd.isna(e) else "enrollment_without_level"}
+            for i, m, c, e in zip(none["institution"], none["major"], none["city"], enrol, strict=True)]
+
+
+def _public_only(store: Store, cities: Sequence[str], loc: pd.DataFrame, with_prog: set[str],
+                 data_cities: set[str]) -> tuple[set[str], set[str]]:
+    """The institutions and cities of the scope known only from the public lists or the reference tables
+    (:data:`PUBLIC_KINDS`) that no fact of the user's data touches: an institution without programs in any
+    year, cooperations or alliance memberships; a city without an institution of the user's, without
+    enterprises and without demand rows in any year.  Only the candidates are read: the institutions without
+    programs in the year and the cities without programs or demand (none in a graph without public lists)."""
+    public_insts: set[str] = set()
+    rest = sorted(set(loc["src"]) - with_prog)
+    if rest:
+        k = store.node_frame("Institution", ["source_kind"], ids=rest)
+        cand = sorted(k.loc[k["source_kind"].isin(PUBLIC_KINDS), "id"].astype(str))
+        if cand:
+            used = set().union(*(store.sources_with(rt, "Institution", cand)
+                                 for rt in ("OFFERS", "COOPERATES_WITH", "MEMBER_OF")))
+            public_insts = set(cand) - used
+    public_cities: set[str] = set()
+    rest = sorted(set(cities) - data_cities)
+    if rest:
+        k = store.node_frame("City", ["source_kind"], ids=rest)
+        cand_c = set(k.loc[k["source_kind"].isin(PUBLIC_KINDS), "id"].astype(str))
+        cand_c -= set(loc.loc[~loc["src"].isin(public_insts), "dst"].astype(str))  # an institution of yours is there
+        if cand_c:
+            cand_c -= set(store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City",
+                                          dst_ids=sorted(cand_c))["dst"].astype(str))
+        if cand_c:
+            dem = store.rel_frame("DEMANDS", ["city_code"], where={"city_code": sorted(cand_c)})
+            cand_c -= set(dem["city_code"].astype(str))
+        public_cities = cand_c
+    return public_insts, public_cities
+
+
+def _year_counts(store: Store, cities: Sequence[str], years: list[int], sm: ScopeSums,
+                 institutions: int) -> dict[str, Any]:
+    """The measured year beside its neighbouring years with programs (the previous and the next of ``years``):
+    programs and institutions reporting them per year (the measured year's from the sums, the neighbours'
+    counted by the store for those years only) and which are thin: a year is thin when its institutions, or
+    its programs per institution, are below :data:`THIN_SHARE` of the larger neighbour's — the measured year
+    against its neighbours, each neighbour against the measured year."""
+    y = sm.year
+    if y is None or y not in years:
+        return {"counts": [], "thin": [], "partial": False, "note": None}
+    k = years.index(y)
+    near = [years[j] for j in (k - 1, k + 1) if 0 <= j < len(years)]
+    got = store.offer_year_counts(list(cities), near) if near else None
+    counts = {y: (sm.programs, institutions)}
+    if got is not None:
+        counts.update({int(a): (int(b), int(c)) for a, b, c in zip(got["year"], got["programs"], got["institutions"],
+                                                                     strict=True)})
+
+    def per(x: tuple[int, int]) -> float:
+        return x[0] / x[1] if x[1] else 0.0
+
+    def thin(x: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+        others = [o for o in others if o[1] > 0]
+        if not others:
+            return False
+        return (x[1] < THIN_SHARE * max(o[1] for o in others)
+                or per(x) < THIN_SHARE * max(per(o) for o in others))
+
+    near = [n for n in near if n in counts]
+    flags = {y: thin(counts[y], [counts[n] for n in near])}
+    flags.update({n: thin(counts[n], [counts[y]]) for n in near})
+    rows = [{"year": z, "programs": counts[z][0], "institutions": counts[z][1], "per_institution": round(per(counts[z]), 2),
+             "thin": flags[z]} for z in sorted(counts)]
+
+    def said(z: int) -> str:
+        p, i = counts[z]
+        return f"{z} 年 {p} 个专业点、{i} 所院校（每校 {per(counts[z]):.1f} 个）"
+
+    note = None
+    if flags[y]:
+        note = (f"{y} 年的专业点数据偏少，可能只导入了一部分：{said(y)}，而相邻的 "
+                + "、".join(said(n) for n in near)
+                + f"。与其他年份比较时请注意，差别可能来自缺的数据而不是变化 ({y} looks partial: "
+                  f"{counts[y][0]} programs at {counts[y][1]} institutions beside "
+                + ", ".join(f"{counts[n][0]} at {counts[n][1]} in {n}" for n in near) + ")")
+    elif any(flags[n] for n in near):
+        bad = [n for n in near if flags[n]]
+        note = ("相邻年份的专业点数据偏少，可能只导入了一部分：" + "、".join(said(n) for n in bad)
+                + f"，而 {said(y)}。与这些年份比较时请注意 (neighbouring year "
+                + ", ".join(str(n) for n in bad) + " looks partial)")
+    return {"counts": rows, "thin": [z for z in sorted(counts) if flags[z]], "partial": flags[y], "note": note}
+
+
+def _figures_note(n: int, listed: list[dict[str, Any]]) -> str | None:
+    if n <= 0:
+        return None
+    names = "、".join(f"{x['institution_name']} {x['major_name']}" for x in listed[:10])
+    more = " 等" if n > min(10, len(listed)) else ""
+    level = sum(1 for x in listed if x["why"] == "enrollment_without_level")
+    lv = f"；其中 {level} 个有在校生数但不知层次、无法按学制折算" if level else ""
+    return (f"{n} 个专业点没有在校生或毕业生数：{names}{more}{lv}。它们的供给是无数据，不计为 0；请在 programs 表补充"
+            f"毕业生数或在校生数 ({n} programs have neither graduates nor enrolment: no figures, not 0)")
+
+
+def public_only(store: Store, scope: Scope, sums: ScopeSums | None = None) -> tuple[set[str], set[str]]:
+    """The ids of the scope's institutions and cities known only from the public lists (what data coverage
+    counts as ``public_only``), read with the scope's data coverage."""
+    cities = tuple(sorted(scope.cities))
+    data_coverage(store, scope, scope.year, sums)
+    got: tuple[set[str], set[str]] = store.memo(("public-only", cities, scope.year), lambda: (set(), set()))
+    return got
+
+
 def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums | None = None) -> dict[str, Any]:
-    """What a scope's measures rest on: the cities, institutions and years with data and those without
-    (memoised with the scope's sums).  ``cities.with_programs`` / ``with_demand`` and their complements;
-    ``institutions.total`` / ``with_programs`` / ``without_programs`` (ids, at most 50 listed);
-    ``years.programs`` (years with programs in scope) and ``years.latest``."""
+    """What a scope's measures rest on: the cities, institutions, programs and years with data and those without
+    (memoised with the scope's sums).  ``cities.with_programs`` / ``with_demand`` and their complements,
+    ``without_figures`` (programs, none with a figure) and ``public_only`` (known only from the public lists:
+    not counted as missing); ``institutions.total`` / ``with_programs`` / ``without_programs`` (ids, at most 50
+    listed) / ``public_only``; ``programs`` (with and without figures, listed when some lack them);
+    ``years.programs`` (years with programs in scope), ``years.latest`` and the thin-year check
+    (``counts``, ``thin``, ``partial``, ``note``)."""
     cities = tuple(sorted(scope.cities))
 
     def compute() -> dict[str, Any]:
         sm = sums or ScopeSums.gather(store, Scope(cities, year))
         off = sm.offers
         prog_cities = set(off.loc[off["programs"] > 0, "city"]) if len(off) else set()
+        fig_cities = set(off.loc[off["programs"] > sm._no_figures(), "city"]) if len(off) else set()
         dem_cities = set(sm.demands.loc[sm.demands["rows"] > 0, "city"]) if len(sm.demands) else set()
         loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities))
         insts = sorted(set(loc["src"]))
@@ -436,15 +606,26 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
         if insts and sm.year is not None:
             with_prog = store.sources_with("OFFERS", "Institution", insts, where={"year": sm.year})
         years = program_years(store, cities)
-        without = [i for i in insts if i not in with_prog]
+        public_insts, public_cities = store.memo(("public-only", cities, year), lambda: _public_only(
+            store, cities, loc, with_prog, prog_cities | dem_cities))
+        without = [i for i in insts if i not in with_prog and i not in public_insts]
+        yours = set(cities) - public_cities
+        n_none = sm.programs_without_figures
+        listed = programs_without_figures(store, sm)
         return {
             "year": sm.year,
-            "cities": {"total": len(cities),
-                       "with_programs": sorted(prog_cities), "without_programs": sorted(set(cities) - prog_cities),
-                       "with_demand": sorted(dem_cities), "without_demand": sorted(set(cities) - dem_cities)},
-            "institutions": {"total": len(insts), "with_programs": len(insts) - len(without),
-                             "without_programs": without[:50], "without_programs_total": len(without)},
-            "years": {"programs": list(years), "latest": years[-1] if years else None},
+            "cities": {"total": len(yours),
+                       "with_programs": sorted(prog_cities), "without_programs": sorted(yours - prog_cities),
+                       "with_demand": sorted(dem_cities), "without_demand": sorted(yours - dem_cities),
+                       "without_figures": sorted(prog_cities - fig_cities), "public_only": sorted(public_cities)},
+            "institutions": {"total": len(insts) - len(public_insts), "with_programs": len(with_prog),
+                             "without_programs": without[:LISTED], "without_programs_total": len(without),
+                             "public_only": len(public_insts)},
+            "programs": {"total": sm.programs, "with_graduates": int(off["with_graduates"].sum()),
+                         "estimated": sm.estimated_programs, "without_figures": n_none,
+                         "without_figures_listed": listed, "note": _figures_note(n_none, listed)},
+            "years": {"programs": list(years), "latest": years[-1] if years else None,
+                      **_year_counts(store, cities, list(years), sm, len(with_prog))},
         }
 
     out: dict[str, Any] = store.memo(("data-coverage", cities, year), compute)
@@ -456,6 +637,10 @@ def empty_reason(cov: dict[str, Any], year_asked: int | None, what: str = "专�
     if cov["cities"]["with_programs"]:
         return None
     latest = cov["years"]["latest"]
+    public = cov["cities"].get("public_only") or []
+    if public and not cov["cities"]["total"]:
+        return (f"本范围的城市（{'、'.join(public[:10])}{' 等' if len(public) > 10 else ''}）只在公开名单中，"
+                f"你的数据里没有它们的{what}或需求 (in the public lists, not in your data)：请导入这些城市的数据")
     if latest is None:
         return (f"本范围内的院校没有任何年份的{what}数据 (no programs in scope in any year)：请导入 programs 表"
                 f" (import the programs table)")
@@ -482,6 +667,8 @@ class _Balance:
     sai_observed: float | None
     sai_note: str | None
     demand_coverage: dict[str, Any]
+    supply_data: bool = True  # false: no program of the scope has a figure — supply is no data, nothing graded
+    supply_reason: str | None = None
 
     @classmethod
     def of(cls, store: Store, scope: Scope, sums: ScopeSums) -> _Balance:
@@ -524,7 +711,22 @@ class _Balance:
                         f"data the observed SAI is {sai_obs:.4f})")
         elif sai is not None and sai_obs is None and no_data.any():
             sai_note = "没有任何有需求数据的行业有供给，无法计算观测 SAI (no observed SAI)"
-        return cls(frame, sv, dv, S, D, sai, share_s, share_d, has_d, sai_obs, sai_note, dc)
+        reason = no_supply_reason(sums) if not sums.supply_data and (sums.programs > 0 or D > 0) else None
+        if reason:  # supply is no data, not 0: nothing that needs it is graded
+            sai = sai_obs = sai_note = None
+            dc["share_of_supply"] = None
+        return cls(frame, sv, dv, S, D, sai, share_s, share_d, has_d, sai_obs, sai_note, dc, reason is None, reason)
+
+
+def no_supply_reason(sums: ScopeSums) -> str:
+    """Why a scope's supply is no data: none of its programs has a figure, or it has no program that year."""
+    y, n = sums.year, sums.programs
+    if n:
+        return (f"本范围 {y} 年的 {n} 个专业点都没有在校生或毕业生数，供给是「无数据」而不是 0：不计算 SAI、供需状态和"
+                f"链条覆盖率；请在 programs 表补充毕业生数或在校生数 (none of the {n} programs has graduates or "
+                f"enrolment: supply is no data, not 0 — nothing is graded)")
+    return (f"本范围 {y} 年没有专业点数据，供给是「无数据」而不是 0：不计算 SAI、供需状态和链条覆盖率 (no programs in "
+            f"{y}: supply is no data, not 0 — nothing is graded)")
 
 
 def sai_summary(store: Store, scope: Scope, sums: ScopeSums | None = None) -> dict[str, Any]:
@@ -534,7 +736,8 @@ def sai_summary(store: Store, scope: Scope, sums: ScopeSums | None = None) -> di
     sums = sums or ScopeSums.gather(store, scope)
     b = _Balance.of(store, scope, sums)
     return {"sai": b.sai, "sai_observed": b.sai_observed, "sai_note": b.sai_note, "demand_coverage": b.demand_coverage,
-            "S": b.S, "D": b.D, "year": sums.year}
+            "S": b.S if b.supply_data else None, "D": b.D, "year": sums.year, "supply_data": b.supply_data,
+            "supply_reason": b.supply_reason, "programs_without_figures": sums.programs_without_figures}
 
 
 def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
@@ -549,8 +752,13 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
         ratio = np.where(dv > 0, sv / np.where(dv > 0, dv, 1), np.nan)
         deviation = np.where(dv > 0, share_s / np.where(share_d > 0, share_d, 1) - 1, np.nan)
     status = _statuses(sv, dv, t)
+    nosup = not b.supply_data  # supply is no data (no program with a figure): no ratio, status or deviation
+    if nosup:
+        ratio, deviation = np.full(len(sv), np.nan), np.full(len(sv), np.nan)
+        status = np.full(len(sv), "no_supply_data", dtype=object)
     coop = cooperation_density(store, sums)
     dens = (coop["cooperating"] / coop["enterprises"]).reindex(frame.index)
+    coop_info = CooperationSummary.of(store, sums, coop, frame.index)
     est = sums.estimated_supply()
     sai_obs, sai_note, dc = b.sai_observed, b.sai_note, b.demand_coverage
 
@@ -558,7 +766,7 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
     supplied = set(frame.index[frame["supply"] > 0])
     seg_cov = segs.assign(supplied=segs["industry"].isin(supplied)).groupby(["chain", "segment"])["supplied"].any()
     coverage = float(seg_cov.mean()) if len(seg_cov) else None
-    uncovered = sorted(seg_cov.index.get_level_values("segment")[~seg_cov.to_numpy()])
+    uncovered = [] if nosup else sorted(seg_cov.index.get_level_values("segment")[~seg_cov.to_numpy()])
     seg_names = (store.node_frame("ChainSegment", ["name"], ids=uncovered).set_index("id")["name"]
                  if uncovered else pd.Series(dtype=object))
     seg_chain = dict(zip(segs["segment"], segs["chain"], strict=True))
@@ -568,34 +776,39 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
 
     industries = []
     for k, code in enumerate(frame.index):
-        item = {"code": code, "name": sums.industry_names.get(code, ""), "supply": float(sv[k]), "demand": float(dv[k]),
+        item = {"code": code, "name": sums.industry_names.get(code, ""), "supply": None if nosup else float(sv[k]),
+                "demand": float(dv[k]),
                 "ratio": num(ratio[k]), "status": str(status[k]), "deviation": num(deviation[k]),
                 "cooperation_density": num(dens.iloc[k]),
-                "enterprises": int(coop["enterprises"].get(code, 0)), "estimated_supply": float(est.get(code, 0.0)),
+                "cooperating": int(coop["cooperating"].get(code, 0)),
+                "cooperations_left_out": coop_info.per_industry(code),
+                "enterprises": int(coop["enterprises"].get(code, 0)),
+                "estimated_supply": None if nosup else float(est.get(code, 0.0)), "supply_data": not nosup,
                 "demand_data": bool(has_d[k]), "observed_demand": float(dv[k]) if has_d[k] else None,
                 "note": deviation_note(float(sv[k]), float(dv[k]), S, D, str(status[k]))}
         industries.append(item)
     cov = data_coverage(store, scope, scope.year, sums)
-    if not cov["cities"]["with_programs"]:
-        coverage = None  # no programs at all that year: coverage is no data, not 0
+    if not cov["cities"]["with_programs"] or nosup:
+        coverage = None  # no programs (or none with a figure) that year: coverage is no data, not 0
     reason = None
     if not industries:
-        reason = empty_reason(cov, scope.year) or (
+        reason = empty_reason(cov, scope.year) or b.supply_reason or (
             "本范围没有供给也没有需求数据 (no supply and no demand in scope)" +
             (f"：产业链 {scope.chain} 对应的行业没有数据" if scope.chain else ""))
     return {
         "scope": scope.id, "scope_name": scope.name, "scope_kind": scope.kind, "cities": list(scope.cities),
-        "chain": scope.chain, "year": sums.year, "S": S, "D": D, "sai": sai, "coverage": coverage,
+        "chain": scope.chain, "year": sums.year, "S": None if nosup else S, "D": D, "sai": sai, "coverage": coverage,
         "sai_observed": sai_obs, "sai_note": sai_note, "demand_coverage": dc,
         "estimates": sums.estimated_programs > 0,
         "estimated_programs": sums.estimated_programs,
         "unmapped_programs": sums.unmapped_programs,
-        "segments": {"total": len(seg_cov), "covered": int(seg_cov.sum()), "uncovered": uncovered,
+        "segments": {"total": len(seg_cov), "covered": None if nosup else int(seg_cov.sum()), "uncovered": uncovered,
                      "uncovered_named": [{"id": x, "name": str(seg_names.get(x, x)), "chain": seg_chain.get(x)}
                                          for x in uncovered]},
         "thresholds": t.as_dict(),
         "thresholds_label": ASSUMPTION_LABEL, "thresholds_label_en": ASSUMPTION_LABEL_EN,
-        "data_coverage": cov, "reason": reason,
+        "supply_data": not nosup, "supply_reason": b.supply_reason,
+        "data_coverage": cov, "reason": reason, "cooperation": coop_info.as_dict(),
         "industries": industries,
     }
 

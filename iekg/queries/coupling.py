@@ -128,6 +128,8 @@ def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> 
     g = sums.offers.groupby("city")
     out = pd.DataFrame(index=idx)
     out["graduates"] = g["volume"].sum()
+    # a city whose programs all lack figures has no graduates data, not 0 graduates (issue 18)
+    no_figures = [c for c, n in (g["with_graduates"].sum() + g["estimated_programs"].sum()).items() if n == 0]
     out["institutions"] = store.located_sums("Institution", wanted).set_index("city")["nodes"]
     out["programs"] = g["programs"].sum()
     out["leading_programs"] = g["leading"].sum()
@@ -147,6 +149,7 @@ def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> 
     # Counts are zero where a city simply has none; measured values (rates, GDP) stay missing.
     counts = [c for c in out.columns if c not in ("employment_rate", "gdp", "employees")]
     out[counts] = out[counts].fillna(0)
+    out.loc[out.index.isin(no_figures), "graduates"] = np.nan
     if out["employees"].notna().any():
         out["employees"] = out["employees"].fillna(0)
     return IndicatorTable(out.astype(float), year)

@@ -56,7 +56,8 @@ import pandas as pd
 from iekg import textsafe
 from iekg.graph.schema import compact_key
 from iekg.graph.store import Store
-from iekg.queries.alignment import Scope, ScopeSums, Thresholds, alignment, rollup
+from iekg.queries import cooperation
+from iekg.queries.alignment import Scope, ScopeSums, Thresholds, alignment, public_only, rollup
 from iekg.queries.gaps import GAP_TYPES, gaps
 from iekg.queries.readiness import NOTICE, readiness
 from iekg.settings import PACKAGE_DATA
@@ -1060,8 +1061,12 @@ class _Facts:
             store.rel_frame("COOPERATES_WITH", coop_props, src_label="Institution", src_ids=insts),
             store.rel_frame("COOPERATES_WITH", coop_props, dst_label="Enterprise", dst_ids=ents)], ignore_index=True)
         coop["_type"] = coop["type"].fillna("")
-        self.coop = coop.drop_duplicates(["src", "dst", "_type"]).sort_values(["src", "dst", "_type"]).drop(
+        coop = coop.drop_duplicates(["src", "dst", "_type"]).sort_values(["src", "dst", "_type"]).drop(
             columns="_type")
+        # the plan counts ongoing cooperations only (iekg.queries.cooperation); ended and not-begun ones apart
+        live = cooperation.counted(coop["status"])
+        self.coop = coop[live]
+        self.coop_left_out = coop[~live]
         focus = store.rel_frame("FOCUSES_ON", ["level", "integration_industry"], src_label="City", src_ids=[city])
         self.focus = focus.sort_values("dst")
         ap = store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[city])
@@ -1150,20 +1155,35 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
             f"市级{int(lv.get('市级', 0))}家。", ""]
 
     out += ["### （三）教育人才资源条件", ""]
-    levels = f.institutions["level"].fillna("未注明").value_counts()
+    # the institutions of the user's data: those only in the public lists are named apart, not as missing
+    public = public_only(f.store, f.scope)[0]
+    yours = f.institutions[~f.institutions["id"].astype(str).isin(public)]
+    levels = yours["level"].fillna("未注明").value_counts()
     lv_text = "、".join(f"{k}{int(v)}所" for k, v in levels.items())
     grads = pd.to_numeric(f.programs["graduates"], errors="coerce")
     enrol = pd.to_numeric(f.programs["enrollment"], errors="coerce")
     emp = f.item("condition_graduate_employment")
-    line = f"{city}共有院校{len(f.institutions)}所（{lv_text or '无'}）。"
+    line = f"{city}共有院校{len(yours)}所（{lv_text or '无'}）。"
+    if public:
+        line += f"（另有{len(public)}所院校只在公开名单中、本次数据未涉及，不计入以下数字。）"
     missing, n_missing = _without_programs(f)
     if n_missing:  # missing data is not zero: say whose figures the totals below are
         shown = "、".join(missing[:10]) + ("等" if n_missing > 10 else "")
-        line += (f"其中{len(f.institutions) - n_missing}所有{f.year_text}专业点数据，以下专业点、在校生和毕业生数"
+        line += (f"其中{len(yours) - n_missing}所有{f.year_text}专业点数据，以下专业点、在校生和毕业生数"
                  f"只来自这些院校；另有{n_missing}所暂无专业点数据（{textsafe.md_text(shown)}），待补充。")
-    line += f"{f.year_text}开设专业点{len(f.programs)}个，在校生{_fmt(enrol.sum())}人，毕业生{_fmt(grads.sum())}人"
+    def total(x: pd.Series) -> str:  # no figure at all is no data, not 0
+        return f"{_fmt(x.sum())}人" if x.notna().any() else "无数据"
+
+    line += f"{f.year_text}开设专业点{len(f.programs)}个，在校生{total(enrol)}，毕业生{total(grads)}"
     if a["estimated_programs"]:
         line += f"（另有{a['estimated_programs']}个专业点无毕业生数，按在校生/学制估算供给）"
+    nofig = (a.get("data_coverage") or {}).get("programs") or {}
+    if nofig.get("without_figures"):  # a fact without its figure is no figures, never 0
+        listed = nofig.get("without_figures_listed") or []
+        shown = "、".join(f"{x['institution_name']}{x['major_name']}" for x in listed[:10])
+        more = "等" if nofig["without_figures"] > min(10, len(listed)) else ""
+        line += (f"（其中{nofig['without_figures']}个专业点没有在校生或毕业生数：{textsafe.md_text(shown)}{more}，"
+                 f"其供给按无数据处理，不计为0，待补充）")
     if emp and emp["value"] is not None:
         line += f"，按毕业生数加权的就业率{_pct(emp['value'])}"
     out += [line + "。", ""]
@@ -1173,7 +1193,12 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
     coop_text = "、".join(f"{k}{int(v)}项" for k, v in types.items())
     high = f.bases["level"].isin({"省级", "国家级"}).sum()
     since = f.policies[f.policies["date"].fillna("") >= "2016"]
-    out += [f"图谱记录的校企合作{len(f.coop)}项（{coop_text or '无'}），涉及院校{f.coop['src'].nunique()}所、"
+    left = cooperation.left_out_phrase(cooperation.left_out_counts(f.coop_left_out["status"]), sep="")
+    unstated = int(cooperation.without_status(f.coop["status"]).sum())
+    apart = "".join([f"另有{left}，不计入" if left else "",
+                     ("；" if left and unstated else "") + (f"其中{unstated}项未填状态，按进行中计" if unstated else "")])
+    out += [f"图谱记录的进行中校企合作{len(f.coop)}项（{coop_text or '无'}{'；' + apart if apart else ''}），"
+            f"涉及院校{f.coop['src'].nunique()}所、"
             f"企业{f.coop['dst'].nunique()}家；产教融合集团（联盟）、职教集团等{len(f.alliances)}个；实训基地"
             f"{len(f.bases)}个（省级及以上{int(high)}个），产业学院、创新平台等平台载体{len(f.platforms)}个；"
             f"产教融合重点区域{int((f.zones['kind'] == '产教融合重点区域').sum())}个；适用于本市的产教融合相关政策"
@@ -1183,10 +1208,18 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
     sai = a["sai"]
     cov = a["coverage"]
     segs = a["segments"]
-    out += [f"按本平台的匹配度量口径（metrics.md），{f.year_text}本市院校对口人才供给 S = {_fmt(a['S'])} 人，"
-            f"产业人才需求 D = {_fmt(a['D'])} 人，结构匹配指数 SAI = "
-            f"{'—' if sai is None else f'{sai:.4f}'}（1 表示专业供给结构与产业需求结构完全一致），重点产业链环节覆盖率"
-            f" {_pct(cov)}（{segs['covered']}/{segs['total']}）。", ""]
+    if a["S"] is None:  # no program with a figure: supply is no data, nothing is graded
+        out += [f"按本平台的匹配度量口径（metrics.md），{f.year_text}本市院校对口人才供给为无数据："
+                f"{textsafe.md_text(str(a.get('supply_reason') or '').split(' (')[0])}。产业人才需求 D = {_fmt(a['D'])} 人；结构匹配指数 SAI "
+                "和重点产业链环节覆盖率待补充供给数据后计算。", ""]
+    else:
+        out += [f"按本平台的匹配度量口径（metrics.md），{f.year_text}本市院校对口人才供给 S = {_fmt(a['S'])} 人，"
+                f"产业人才需求 D = {_fmt(a['D'])} 人，结构匹配指数 SAI = "
+                f"{'—' if sai is None else f'{sai:.4f}'}（1 表示专业供给结构与产业需求结构完全一致），重点产业链环节覆盖率"
+                f" {_pct(cov)}（{segs['covered']}/{segs['total']}）。", ""]
+    years_cov = (a.get("data_coverage") or {}).get("years") or {}
+    if years_cov.get("partial"):  # a thin year is said where it is shown
+        out += [f"（注意：{textsafe.md_text(str(years_cov['note']).split(' (')[0])}。）", ""]
     inds = a["industries"]
     short = sorted((i for i in inds if i["status"] in ("unmet", "shortage")), key=lambda i: -(i["demand"] - i["supply"]))[:5]
     surp = sorted((i for i in inds if i["status"] == "surplus"), key=lambda i: -(i["supply"] - i["demand"]))[:5]
@@ -1211,7 +1244,7 @@ def _section1(f: _Facts, names: _Names, out: list[str]) -> None:
         need.append(f"{'、'.join(i['name'] for i in surp[:3])}等领域对口专业供给明显超出本地需求")
     out += [("必要性：" + "；".join(need) + "，亟需通过试点推动教育链、人才链与产业链、创新链有机衔接。") if need else
             "必要性：请结合本地实际补充。", ""]
-    base = [f"校企合作{len(f.coop)}项", f"实训基地{len(f.bases)}个", f"产教融合集团（联盟）等{len(f.alliances)}个",
+    base = [f"进行中的校企合作{len(f.coop)}项", f"实训基地{len(f.bases)}个", f"产教融合集团（联盟）等{len(f.alliances)}个",
             f"适用于本市的产教融合相关政策{len(f.policies)}项"]
     out += [f"可行性：本市已有{'、'.join(base)}（见上文），具备开展试点的工作基础。", ""]
 
@@ -1325,7 +1358,7 @@ def _section5(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
     cand = sorted((s for s in stats if not s["integration_industry"]),
                   key=lambda s: (-s["cooperating"], -s["enterprises"], s["chain"]))
     if stats:
-        out += ["重点产业链基础条件（候选按有院校合作的企业数、企业数排序）：", ""]
+        out += ["重点产业链基础条件（候选按有进行中院校合作的企业数、企业数排序；已结束、筹建中的合作不计）：", ""]
         chain_rows: list[tuple[Any, ...]] = []
         for s in have + cand:
             if s["integration_industry"]:
@@ -1335,7 +1368,7 @@ def _section5(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
             else:
                 flag = "后备"
             chain_rows.append((s["name"], s["level"], s["segments"], s["enterprises"], s["cooperating"], s["bases"], flag))
-        out += _table(("重点产业链", "级别", "环节数", "本地企业数", "有院校合作的企业数", "有实训基地服务的环节数", "建议"),
+        out += _table(("重点产业链", "级别", "环节数", "本地企业数", "有进行中院校合作的企业数", "有实训基地服务的环节数", "建议"),
                       chain_rows, "llrrrrl")
 
     out += ["### （二）产教融合型企业", ""]
@@ -1354,7 +1387,7 @@ def _section5(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
     show = pool.head(max(need_e, 10))
     rows: list[tuple[Any, ...]] = []
     if len(show):
-        out += ["候选企业（按是否已在省级培育名单、校企合作项数、从业人员排序，仅供遴选参考）：", ""]
+        out += ["候选企业（按是否已在省级培育名单、进行中的校企合作项数、从业人员排序，仅供遴选参考）：", ""]
         rows = []
         for _, r in show.iterrows():
             ind = f.ent_industry.get(r["id"], "")
@@ -1362,7 +1395,7 @@ def _section5(f: _Facts, d: Draft, names: _Names, out: list[str]) -> None:
             rows.append((r["name"], f"{ind} {names.industry.get(ind, '')}".strip(),
                          f"{names.chain_of_segment(seg)}／{names.segment.get(seg, seg)}（{role}）" if seg else "—",
                          _fmt(r["employees"]), r["iei_level"] if isinstance(r["iei_level"], str) else "—", r["coops"]))
-        out += _table(("企业", "行业", "所在产业链环节", "从业人员", "现有认定", "校企合作项数"), rows, "lllrlr")
+        out += _table(("企业", "行业", "所在产业链环节", "从业人员", "现有认定", "进行中的校企合作项数"), rows, "lllrlr")
     if need_e > len(pool):
         out += [f"图谱中{city}的候选企业（{len(pool)}家）少于尚需新增的数量（{need_e}家），需扩大培育范围（引进、新设企业或补充企业数据）。", ""]
 
@@ -1547,6 +1580,10 @@ def diagnosis_markdown(store: Store, city: str, *, year: int | None = None, max_
     if sai is not None and rel is not None:
         out += [f"本市结构匹配指数 SAI 为{sai:.4f}，" + ("低于" if sai < rel["threshold"] else "达到")
                 + f"参考值{rel['threshold']:g}（{REFERENCE_LABEL}；通知原文只说“本地院校专业(群)与本地产业关联度高”）。", ""]
+    elif f.align.get("supply_data") is False:
+        n = ((f.align.get("data_coverage") or {}).get("programs") or {}).get("without_figures") or 0
+        out += [f"本市{f.year_text}的专业点{f'（{n}个）' if n else ''}没有在校生或毕业生数，供给为无数据（不按 0 计），"
+                "无法计算结构匹配指数；补充后再对照。", ""]
     else:
         out += ["本市没有可计算结构匹配指数的数据。", ""]
     out += ["## 五、未写入附件的缺口", "",

@@ -32,6 +32,7 @@ import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, rel_key
 from iekg.graph.store import Store
+from iekg.queries import cooperation
 from iekg.queries.alignment import (
     ASSUMPTION_LABEL,
     DURATION,
@@ -227,9 +228,14 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[di
     return out
 
 
-def chain_gaps(store: Store, scope: Scope, align: dict[str, Any]) -> list[dict[str, Any]]:
+def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
+               info: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Uncovered segments, focus-chain enterprises without an ongoing school partner, focus chains without a
+    base.  ``info``, when given, receives ``cooperation``: what the no_cooperation check left out."""
     out: list[dict[str, Any]] = []
     segs = focus_segments(store, scope)
+    if info is not None:
+        info["cooperation"] = _coop_info(pd.Series([], dtype=object), 0)
     if segs.empty:
         return out
     seg_names = store.node_frame("ChainSegment", ["name"], ids=segs["segment"]).set_index("id")["name"]
@@ -252,21 +258,45 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any]) -> list[dict[s
         columns={"src": "enterprise", "dst": "segment"})
     local = set(store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=cities)["src"])
     ins = ins[ins["enterprise"].isin(local)]
-    coop = store.rel_frame("COOPERATES_WITH", dst_label="Enterprise", dst_ids=ins["enterprise"])
-    lonely = ins[~ins["enterprise"].isin(set(coop["dst"]))]
+    # a partner is an ongoing cooperation (iekg.queries.cooperation): one whose only partners have ended (or
+    # not begun) is a gap too, its left-out cooperations named as evidence
+    coop = store.rel_frame("COOPERATES_WITH", ["type", "status", "since"], dst_label="Enterprise",
+                           dst_ids=ins["enterprise"]).rename(columns={"src": "institution", "dst": "enterprise"})
+    live = cooperation.counted(coop["status"])
+    lonely = ins[~ins["enterprise"].isin(set(coop.loc[live, "enterprise"]))]
+    past = coop[~live & coop["enterprise"].isin(set(lonely["enterprise"]))].assign(
+        _t=lambda f: f["type"].astype(object).where(f["type"].notna(), "")).sort_values(
+        ["enterprise", "institution", "_t"], kind="mergesort")
+    past_items = cooperation.describe_rows(store, past, cap=None)
+    if info is not None:
+        info["cooperation"] = _coop_info(coop.loc[~live, "status"], int(
+            lonely.loc[lonely["enterprise"].isin(set(past["enterprise"])), "enterprise"].nunique()))
+    past_of: dict[str, list[dict[str, Any]]] = {}
+    for item in past_items:
+        past_of.setdefault(item["enterprise"], []).append(item)
     ents = store.node_frame("Enterprise", ["name", "employees"], ids=ins["enterprise"]).set_index("id")
     employees = pd.to_numeric(ents["employees"], errors="coerce").fillna(0.0)
     emp = employees.reindex(ins["enterprise"]).fillna(0.0)
     biggest = float(emp.max()) if len(emp) and emp.max() > 0 else 1.0
     for e, seg, role in sorted(zip(lonely["enterprise"], lonely["segment"], lonely["role"], strict=True)):
         n = float(employees.get(e, 0.0))
-        out.append(_gap("no_cooperation", f"Enterprise:{e}", str(ents["name"].get(e, e)), n,
-                        max(0.05, 0.5 * n / biggest),
-                        [f"Enterprise:{e}", rel_key("IN_SEGMENT", f"Enterprise:{e}", f"ChainSegment:{seg}", {})],
-                        {"segment": seg, "role": _clean(role), "employees": n},
-                        f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}，从业 {_fmt(n)} 人) 没有任何院校合作伙伴"
-                        if n > 0 else f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}，从业人数不详) "
-                        "没有任何院校合作伙伴"))
+        left = past_of.get(str(e), [])
+        who = (f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}，从业 {_fmt(n)} 人)" if n > 0 else
+               f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}，从业人数不详)")
+        if left:
+            message = (f"{who} 没有进行中的院校合作伙伴：" + "；".join(cooperation.item_label(i) for i in left) +
+                       "，不计为合作伙伴")
+        else:
+            message = f"{who} 没有任何院校合作伙伴"
+        gap = _gap("no_cooperation", f"Enterprise:{e}", str(ents["name"].get(e, e)), n,
+                   max(0.05, 0.5 * n / biggest),
+                   [f"Enterprise:{e}", rel_key("IN_SEGMENT", f"Enterprise:{e}", f"ChainSegment:{seg}", {})] +
+                   [i["key"] for i in left],
+                   {"segment": seg, "role": _clean(role), "employees": n,
+                    "cooperations_left_out": [{k: i[k] for k in ("key", "institution", "institution_name", "type",
+                                                                "status", "since")} for i in left]},
+                   message, labels={i["key"]: cooperation.item_label(i) for i in left})
+        out.append(gap)
 
     # focus chains that no training base in scope serves (through a segment or a mapped industry)
     bases = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City", dst_ids=cities)["src"]
@@ -283,6 +313,15 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any]) -> list[dict[s
                         {"segments": n},
                         f"重点产业链「{chain_names.get(chain, chain)}」没有本地实训基地服务 ({n} 个环节)"))
     return out
+
+
+def _coop_info(left_status: pd.Series, enterprises: int) -> dict[str, Any]:
+    """The gaps' ``cooperation`` key: the rule, and the focus-chain enterprises' cooperations it left out."""
+    n = cooperation.left_out_counts(left_status)
+    phrase = cooperation.left_out_phrase(n)
+    return {"rule": cooperation.RULE, "rule_en": cooperation.RULE_EN, **n, "enterprises": int(enterprises),
+            "note": (f"重点产业链企业的校企合作中{phrase}不计为合作伙伴；{int(enterprises)} 家企业因此列为无院校合作"
+                     f" ({int(enterprises)} enterprise(s) have only ended or not-begun cooperations)") if phrase else None}
 
 
 def target_gaps(ready: dict[str, Any]) -> list[dict[str, Any]]:
@@ -313,13 +352,14 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     """All gaps of a scope, ranked by severity then magnitude (then type and entity, for stable order)."""
     sums = ScopeSums.gather(store, scope)
     align = alignment(store, scope, thresholds, sums)
-    found = supply_gaps(store, align, sums) + chain_gaps(store, scope, align)
+    info: dict[str, Any] = {}
+    found = supply_gaps(store, align, sums) + chain_gaps(store, scope, align, info)
     not_computed = None
-    if not align["data_coverage"]["cities"]["with_programs"]:
-        # no programs that year: "no supply" is missing data, not a gap — say so instead of flagging it
+    if not align["data_coverage"]["cities"]["with_programs"] or not align.get("supply_data", True):
+        # no programs that year (or none with a figure): "no supply" is missing data, not a gap — say so
         skipped = ("unmet_demand", "shortage", "surplus", "uncovered_segment")
         found = [g for g in found if g["type"] not in skipped]
-        not_computed = {"types": list(skipped), "reason": align["reason"]}
+        not_computed = {"types": list(skipped), "reason": align["reason"] or align.get("supply_reason")}
     if with_targets and scope.kind == "city":
         ctx = Context(store, scope.cities[0], align["year"], sums=sums, align=align)
         try:
@@ -347,6 +387,8 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
         cov = align["data_coverage"]
         if align.get("reason"):
             reason = align["reason"]
+        elif not align.get("supply_data", True):
+            reason = align["supply_reason"]
         elif types:
             reason = f"本范围没有 {'、'.join(types)} 类型的缺口 (no gap of type {', '.join(types)}): 去掉 --type 看全部缺口"
         elif not cov["cities"]["with_demand"]:
@@ -359,4 +401,6 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
                         "label": ASSUMPTION_LABEL,
                         "rule": "supply/demand gaps below gap_min_people are minor and ranked last; others by "
                                 "priority = severity × min(1, people / gap_full_people) (other types: severity)"},
-            "data_coverage": align["data_coverage"], "demand_coverage": align["demand_coverage"]}
+            "data_coverage": align["data_coverage"], "demand_coverage": align["demand_coverage"],
+            "supply_data": align.get("supply_data", True), "supply_reason": align.get("supply_reason"),
+            "cooperation": info["cooperation"]}

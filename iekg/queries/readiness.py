@@ -148,6 +148,8 @@ def m_leading_majors(ctx: Context) -> Measured:
 
 def m_relevance(ctx: Context) -> Measured:
     sai = ctx.align["sai"]
+    if sai is None and ctx.align.get("supply_data") is False:  # programs without any figure: no data, not 0
+        return Measured(None, [], f"无法计算结构匹配指数 SAI：{ctx.align.get('supply_reason')}")
     if sai is None:
         return Measured(None, [], "没有本市的供给或需求数据，无法计算结构匹配指数 SAI")
     note = "专业结构与产业需求的结构匹配指数 SAI"
@@ -323,6 +325,7 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
             "conditions_total": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition"}),
             "items": rows,
             "pilot": pilot_status(store, city), "has_data": has_data, "data_coverage": cov,
+            "public_only": city in (cov["cities"].get("public_only") or []),
             "assumption_label": ASSUMPTION_LABEL}
 
 

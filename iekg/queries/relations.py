@@ -40,6 +40,7 @@ import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
 from iekg.graph.store import Node, Rel, Store
+from iekg.queries import cooperation
 from iekg.queries.alignment import (
     Scope,
     Weights,
@@ -605,7 +606,8 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
       enterprises in scope and the demand headcount addressed to it.
     * ``enterprises``: enterprises in those industries, located in ``cities`` (default everywhere), with
       the industry weight, employees, their demand headcount (rows below) and ``partners`` — how many
-      institutions offering this major already cooperate with them.  Sorted by weight descending,
+      institutions offering this major already cooperate with them (ongoing cooperations only:
+      iekg.queries.cooperation).  Sorted by weight descending,
       demand descending, employees descending, then id.
     * ``demand``: DEMANDS rows (by cities and enterprises) for this major, or for those industries
       without a different major named; ``weight`` is 1 for rows naming the major, else the crosswalk
@@ -669,8 +671,9 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
     by_ent = d[d["src_label"] == "Enterprise"].groupby("src")["headcount"].sum()
     ent["demand"] = ent["id"].map(by_ent).fillna(0.0)
     teaching = store.rel_frame("OFFERS", src_label="Institution", dst_label="Major", dst_ids=[code])["src"]
-    coop = store.rel_frame("COOPERATES_WITH", src_label="Institution", dst_label="Enterprise", src_ids=_ids(teaching),
-                           dst_ids=_ids(ent["id"])).drop_duplicates(["src", "dst"])
+    coop = store.rel_frame("COOPERATES_WITH", ["status"], src_label="Institution", dst_label="Enterprise",
+                           src_ids=_ids(teaching), dst_ids=_ids(ent["id"]))
+    coop = coop[cooperation.counted(coop["status"])].drop_duplicates(["src", "dst"])  # ongoing partners only
     ent["partners"] = ent["id"].map(coop.groupby("dst")["src"].count()).fillna(0).astype(int)
     ent["employees"] = pd.to_numeric(ent["employees"], errors="coerce")
     ent = ent.sort_values(["weight", "demand", "employees", "id"], ascending=[False, False, False, True],
@@ -722,7 +725,9 @@ class PartnerWeights:
       Province), else 0;
     * c — capacity: for an institution, log(1 + graduates in aligned majors); for an enterprise,
       log(1 + employees); divided by the candidates' largest value;
-    * e — existing cooperation: 1 when a COOPERATES_WITH relationship already joins the two, else 0.
+    * e — existing cooperation: 1 when an ongoing COOPERATES_WITH relationship already joins the two, else 0
+      (an ended or not-begun one does not count: iekg.queries.cooperation; it is named in
+      ``cooperations_left_out`` and the explanation).
     """
 
     alignment: float = 0.5
@@ -758,17 +763,21 @@ def _place(d: float, city_name: str | None, w: PartnerWeights) -> str:
     return f"同省（{city_name}）" if d == w.same_province and d > 0 else f"异地（{city_name}）"
 
 
-def _coop(store: Store, side: str, ident: str) -> dict[str, list[str]]:
+def _coop(store: Store, side: str, ident: str, *, left_out: bool = False) -> dict[str, list[str]]:
     """The cooperation types joining ``ident`` (an institution when ``side`` is ``src``, else an
-    enterprise) to each partner at the other end."""
+    enterprise) to each partner at the other end: the ongoing ones (iekg.queries.cooperation), or with
+    ``left_out`` the ended and not-begun ones, as 「订单班（已结束）」."""
     if side == "src":
-        c = store.rel_frame("COOPERATES_WITH", ["type"], src_label="Institution", src_ids=[ident])
+        c = store.rel_frame("COOPERATES_WITH", ["type", "status"], src_label="Institution", src_ids=[ident])
     else:
-        c = store.rel_frame("COOPERATES_WITH", ["type"], dst_label="Enterprise", dst_ids=[ident])
+        c = store.rel_frame("COOPERATES_WITH", ["type", "status"], dst_label="Enterprise", dst_ids=[ident])
+    live = cooperation.counted(c["status"])
+    c = c[~live] if left_out else c[live]
     other = "dst" if side == "src" else "src"
     out: dict[str, set[str]] = {}
-    for o, t in zip(c[other], c["type"], strict=True):
-        out.setdefault(str(o), set()).add(str(t) if _py(t) is not None else "合作")
+    for o, t, st in zip(c[other], c["type"], cooperation.classify(c["status"]), strict=True):
+        word = str(t) if _py(t) is not None else "合作"
+        out.setdefault(str(o), set()).add(f"{word}（{st}）" if left_out else word)
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -841,6 +850,7 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
     f = f[f["supply"] > 0].rename(columns={"institution": "id"})
     f[["supply", "volume"]] = f[["supply", "volume"]].round(9)  # independent of the stores' row order
     coop = _coop(store, "dst", e.id)
+    past = _coop(store, "dst", e.id, left_out=True)
     f["alignment"] = _norm(f["supply"])
     f["distance"] = _distance(city, f["city"], _provinces(store, [city, *f["city"]]), w)
     f["capacity"] = _norm(np.log1p(f["volume"]))
@@ -859,10 +869,13 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
                  _majors_phrase(ms, r["volume"], bool(r["estimate"]))]
         if types:
             parts.append(f"已有{'、'.join(types)}合作")
+        if past.get(r["id"]):
+            parts.append(f"曾有{'、'.join(past[r['id']])}合作，不计为已有合作")
         results.append({
             "id": r["id"], "uid": f"Institution:{r['id']}", "name": inst_names.get(r["id"], r["id"]),
             "city": r["city"], "city_name": city_names.get(r["city"] or ""), "score": r["score"],
             "components": _component_dict(r), "existing": bool(types), "cooperation_types": types,
+            "cooperations_left_out": past.get(r["id"], []),
             "supply": r["supply"], "volume": r["volume"], "estimate": bool(r["estimate"]), "majors": ms,
             "explanation": "；".join(parts)})
     reason = None if n else _no_supply_reason(store, codes[:1], "全部城市", _py(data_year) if data_year is not None
@@ -906,6 +919,7 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
     f = f.merge(store.node_frame("Enterprise", ["employees"], ids=_ids(f["id"])), on="id", how="left")
     f["employees"] = pd.to_numeric(f["employees"], errors="coerce")
     coop = _coop(store, "src", inst.id)
+    past = _coop(store, "src", inst.id, left_out=True)
     f["alignment"] = _norm(f["share"])
     f["distance"] = _distance(city, f["city"], _provinces(store, [city, *f["city"]]), w)
     f["capacity"] = _norm(np.log1p(f["employees"].fillna(0.0)))
@@ -929,12 +943,15 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
                  f"企业职工约 {round(emp)} 人" if emp is not None else "企业职工人数不详"]
         if types:
             parts.append(f"已有{'、'.join(types)}合作")
+        if past.get(r["id"]):
+            parts.append(f"曾有{'、'.join(past[r['id']])}合作，不计为已有合作")
         results.append({
             "id": r["id"], "uid": f"Enterprise:{r['id']}", "name": ent_names.get(r["id"], r["id"]),
             "city": r["city"], "city_name": city_names.get(r["city"] or ""), "industry": r["industry"],
             "industry_code": r["industry_code"], "industry_name": ind_names.get(r["industry"], ""),
             "employees": None if emp is None else int(emp), "score": r["score"],
             "components": _component_dict(r), "existing": bool(types), "cooperation_types": types,
+            "cooperations_left_out": past.get(r["id"], []),
             "supply": r["supply"], "share": r["share"], "volume": r["volume"], "estimate": bool(r["estimate"]),
             "majors": ms, "explanation": "；".join(parts)})
     reason = None

@@ -33,6 +33,7 @@ from iekg.queries.alignment import (
     scope_enterprises,
     status_of,
 )
+from iekg.queries.cooperation import inactive_words
 from iekg.viz.page import (
     EDGE_GREY,
     FONT,
@@ -242,6 +243,11 @@ def city_network(store: Store, city: str, *, year: int | None = None, max_nodes:
     n_prog = programs.groupby("institution")["major"].nunique()
     estimated = programs[programs["estimate"]].groupby("institution")["volume"].sum()
     coop_city = coop[coop["enterprise"].isin(set(ents["enterprise"]))].sort_values(["institution", "enterprise"])
+    # only ongoing cooperations are partners (iekg.queries.cooperation); pairs joined only by ended or
+    # not-begun ones are left out of the lines and the counts, and the page says how many
+    live = coop_city["counted"].astype(bool)
+    coop_left_out = int((~live).sum())
+    coop_city = coop_city[live][["institution", "enterprise"]]
     partners_of_inst = coop_city.groupby("institution")["enterprise"].nunique()
     partners_of_ent = coop_city.groupby("enterprise")["institution"].nunique()
     year_txt = f"{data.year}" if data.year else ""
@@ -364,6 +370,10 @@ def city_network(store: Store, city: str, *, year: int | None = None, max_nodes:
     if not use_majors and not capped:
         notes.append(f"{n_majors} 个专业按 {len(mid_keep)} 个专业类汇总显示，悬停查看各专业类的毕业生数 · "
                      f"{n_majors} majors grouped into {len(mid_keep)} major categories to keep the picture legible")
+    if cooperation and coop_left_out:
+        notes.append(f"{coop_left_out} 对院校与企业之间只有已结束或筹建中的合作，不画为校企合作、不计入合作数 · "
+                     f"{coop_left_out} institution–enterprise pair(s) with only ended or not-begun cooperations are "
+                     "not drawn or counted")
     if capped:
         notes.append(f"已截断 capped：显示 {len(inst_keep) + len(ent_keep) + len(ind_keep) + len(mid_keep)} / {total_nodes} 个节点"
                      f"（院校 {len(inst_keep)}/{sizes['inst']}，{mid_zh} {len(mid_keep)}/{sizes['mid']}，"
@@ -399,7 +409,7 @@ def city_network(store: Store, city: str, *, year: int | None = None, max_nodes:
     nodes, edges = net.nodes, net.edges
     page = network_page(frame, nodes, edges, _options(physics=_force(len(nodes)), n=len(nodes)))
     page.meta.update(city=city, year=data.year, capped=capped, total_nodes=total_nodes, middle=mid_label,
-                     gap_industries=sorted(gap_inds), cooperation_edges=n_coop)
+                     gap_industries=sorted(gap_inds), cooperation_edges=n_coop, cooperation_pairs_left_out=coop_left_out)
     return page
 
 
@@ -958,10 +968,13 @@ def alliance_view(store: Store, alliance_id: str, *, link_prefix: str | None = N
                      width=_width(v, vmax, 0.6, 4),
                      title=f"对口供给 aligned supply: {fmt_num(v, 1)} 人 → {code} {ind_names.get(code, '')}")
 
-    n_coop = 0
+    n_coop = n_left = 0
+    inactive = set(inactive_words())  # ended and not-begun cooperations are not drawn (iekg.queries.cooperation)
     for n in insts:
         for r, e in store.neighbours(n.uid, ["COOPERATES_WITH"], "out"):
-            if e.uid in member_ids:
+            if e.uid in member_ids and r.props.get("status") in inactive:
+                n_left += 1
+            elif e.uid in member_ids:
                 n_coop += 1
                 students = r.props.get("students")
                 net.add_edge(n.uid, e.uid, color="rgba(109,90,156,0.85)", width=1.6, dashes=True,
@@ -981,7 +994,9 @@ def alliance_view(store: Store, alliance_id: str, *, link_prefix: str | None = N
               LegendItem("位于", "located in", "rgba(95,107,118,0.6)", shape="dashed", width=1)]
     frame = Frame(title=f"{al.name}", subtitle=f"{al.props.get('kind') or '产教联盟'} alliance · 成员 members {len(members)}"
                   f"（院校 {len(insts)}，企业 {len(ents)}）· 城市 cities {len(cities)} · 行业 industries {len(industries)}"
-                  f" · 成员间合作 cooperations {n_coop}", legend=legend, kind="alliance",
+                  f" · 成员间合作 cooperations {n_coop}"
+                  + (f"（另有已结束或筹建中 {n_left} 项未画出 · {n_left} ended or not begun, not drawn）" if n_left else ""),
+                  legend=legend, kind="alliance",
                   illustrative=ILLUSTRATIVE in kinds, link_prefix=link_prefix,
                   legend_notes=["节点大小：院校按毕业生数，企业按从业人数。",
                                 "Size: graduates (institutions), employees (enterprises)."])

@@ -8,7 +8,8 @@
 
   var STATUS = {
     unmet: ["无供给", "unmet demand"], shortage: ["短缺", "shortage"], balanced: ["平衡", "balanced"],
-    surplus: ["过剩", "surplus"], no_demand: ["无需求", "no demand"], none: ["—", "no data"]
+    surplus: ["过剩", "surplus"], no_demand: ["无需求", "no demand"], none: ["—", "no data"],
+    no_supply_data: ["无数据", "no supply data"]
   };
   var STATUS_COLOUR = { unmet: "#b71c1c", shortage: "#d32f2f", balanced: "#2e7d32", surplus: "#c68400",
     no_demand: "#78909c", none: "#b0bec5" };
@@ -143,9 +144,10 @@
     }
     $("kpi-coverage").textContent = pct(a.coverage);
     var seg = a.segments || { covered: 0, total: 0 };
-    $("kpi-coverage-note").textContent = seg.total ? seg.covered + " / " + seg.total + " 个环节有本地专业供给 segments supplied"
+    $("kpi-coverage-note").textContent = seg.total ? (seg.covered === null ? "供给无数据，未计算 not graded (no supply data)" : seg.covered + " / " + seg.total + " 个环节有本地专业供给 segments supplied")
       : "本市无重点产业链 no focus chain";
-    $("kpi-sd").textContent = num(a.S) + " / " + num(a.D);
+    $("kpi-sd").textContent = (a.S === null ? "无数据 no data" : num(a.S)) + " / " + num(a.D);
+    renderCoverage(a);
     $("kpi-sd-note").textContent = "行业 industries " + (a.industries || []).length + " · 年份 year " + (a.year || "—");
     $("kpi-targets").textContent = r.targets_met + " / " + r.targets_total;
     $("kpi-targets-note").textContent = "条件 conditions " + r.conditions_met + " / " + r.conditions_total +
@@ -159,7 +161,35 @@
     $("thresholds").textContent = "< " + t.shortage_below + " 短缺，> " + t.surplus_above + " 过剩（" + (a.thresholds_label || ASSUMPTION) + "）";
   }
 
+  // What the figures rest on (issue 18): programs without figures (listed), supply that is no data, a thin
+  // year, entries only in the public lists — each a line of its own, never shown as 0.
+  function renderCoverage(a) {
+    var box = $("data-coverage");
+    if (!box) { return; }
+    box.textContent = "";
+    var cov = a.data_coverage || {}, p = cov.programs || {}, y = cov.years || {}, c = cov.cities || {}, i = cov.institutions || {};
+    var lines = [];
+    if (a.supply_data === false && a.supply_reason) { lines.push(["no-supply", "供给无数据 no supply data: " + a.supply_reason]); }
+    if (p.note) { lines.push(["no-figures", "无数字 no figures: " + p.note]); }
+    if (y.note) { lines.push(["thin-year", "年份数据偏少 partial year: " + y.note]); }
+    var pub = (c.public_only || []).length, pubi = i.public_only || 0;
+    if (pub || pubi) {
+      lines.push(["public-only", "另有" + (pub ? "城市 " + pub + " 个" : "") + (pub && pubi ? "、" : "") + (pubi ? "院校 " + pubi + " 所" : "") +
+        "只在公开名单中、不在你的数据里，不算缺数据 (in the public lists, not in your data)"]);
+    }
+    lines.forEach(function (l) { box.appendChild(el("li", { cls: l[0], "data-kind": l[0], text: l[1] })); });
+    box.hidden = !lines.length;
+  }
+
   // ------------------------------------------------------------------------------ chart
+  // An industry without demand data has no gap (its demand is no data, not 0): sorted "by gap", such
+  // industries form their own group after those with demand data, largest supply first (issue 18).
+  function noDemandData(r) { return r.demand_data === false; }
+  function leftOutText(x) {  // ended and not-begun cooperations are not counted in the density
+    if (!x || !(x.ended || x.in_preparation)) { return ""; }
+    return "\n未计入 left out: " + [x.ended ? "已结束 " + x.ended + " 项" : "", x.in_preparation ? "筹建中 " + x.in_preparation + " 项" : ""]
+      .filter(Boolean).join("、") + " (ended / in preparation)";
+  }
   function sorted(rows) {
     var by = {
       gap: function (x, y) { return Math.abs(y.demand - y.supply) - Math.abs(x.demand - x.supply); },
@@ -167,7 +197,11 @@
       supply: function (x, y) { return y.supply - x.supply; },
       code: function (x, y) { return x.code < y.code ? -1 : (x.code > y.code ? 1 : 0); }
     }[state.sort];
-    return rows.slice().sort(function (x, y) { return by(x, y) || (x.code < y.code ? -1 : 1); });
+    var tie = function (x, y) { return x.code < y.code ? -1 : 1; };
+    if (state.sort !== "gap") { return rows.slice().sort(function (x, y) { return by(x, y) || tie(x, y); }); }
+    var known = rows.filter(function (r) { return !noDemandData(r); }).sort(function (x, y) { return by(x, y) || tie(x, y); });
+    var unknown = rows.filter(noDemandData).sort(function (x, y) { return ((y.supply || 0) - (x.supply || 0)) || tie(x, y); });
+    return known.concat(unknown);
   }
 
   function renderChart() {
@@ -184,7 +218,9 @@
     var labelW = Math.min(300, Math.round(W * 0.27)), statusW = 150, rowH = 30, top = 22;
     var plotW = W - labelW - statusW - 20;
     var max = rows.reduce(function (m, r) { return Math.max(m, r.supply, r.demand); }, 0) || 1;
-    var H = top + rows.length * rowH + 8;
+    // sorted by gap: a labelled row above the group of industries without demand data
+    var headAt = state.sort === "gap" ? rows.findIndex(noDemandData) : -1;
+    var H = top + (rows.length + (headAt >= 0 ? 1 : 0)) * rowH + 8;
     var s = svg("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img" });
     // axis ticks
     var step = niceStep(max / 5);
@@ -193,9 +229,17 @@
       s.appendChild(svg("line", { x1: x, x2: x, y1: top - 4, y2: H - 6, stroke: "#e3e7eb", "stroke-width": 1 }));
       s.appendChild(svg("text", { x: x, y: top - 8, "text-anchor": "middle", "font-size": 11, fill: "#5d6b78" }, NF.format(v)));
     }
+    if (headAt >= 0) {
+      var hy = top + headAt * rowH;
+      var head = svg("g", { "class": "group-head", "data-group": "no-demand-data" });
+      head.appendChild(svg("rect", { x: 0, y: hy + 2, width: W, height: rowH - 4, fill: "#eef1f4" }));
+      head.appendChild(svg("text", { x: 8, y: hy + rowH / 2 + 4, "font-size": 12.5, "font-weight": 600, fill: "#37474f" },
+        "无需求数据的行业（无法计算供需差额，按供给排序）· industries without demand data (no gap can be computed; by supply)"));
+      s.appendChild(head);
+    }
     rows.forEach(function (r, i) {
-      var y = top + i * rowH;
-      var g = svg("g", { "class": "row" });
+      var y = top + (headAt >= 0 && i >= headAt ? i + 1 : i) * rowH;
+      var g = svg("g", { "class": "row", "data-code": r.code, "data-group": noDemandData(r) ? "no-demand-data" : "demand-data" });
       g.appendChild(svg("rect", { "class": "bg", x: 0, y: y, width: W, height: rowH, fill: i % 2 ? "#ffffff" : "#fafbfc" }));
       var name = r.code + " " + r.name;
       g.appendChild(svg("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", "font-size": 12.5, fill: "#1f2a33" },
@@ -209,15 +253,24 @@
       g.appendChild(svg("text", { x: cx + 23, y: y + 19, "text-anchor": "middle", "font-size": 11.5, fill: "#fff" }, st[0]));
       g.appendChild(svg("text", { x: cx + 54, y: y + 19, "font-size": 11.5, fill: "#1f2a33" },
         r.ratio === null ? "s/d —" : "s/d " + NF2.format(r.ratio)));
-      g.appendChild(svg("title", {}, name + "\n供给 supply " + num(r.supply) + "\n需求 demand " + (r.demand_data === false ? "无数据 no data" : num(r.demand)) +
+      g.appendChild(svg("title", {}, name + "\n供给 supply " + (r.supply === null ? "无数据 no data" : num(r.supply)) + "\n需求 demand " + (r.demand_data === false ? "无数据 no data" : num(r.demand)) +
         "\n供需比 ratio " + (r.ratio === null ? "—" : NF2.format(r.ratio)) + "\n状态 " + st[0] + " " + st[1] +
         (r.enterprises ? "\n本市企业 enterprises " + r.enterprises : "") +
-        (r.cooperation_density !== null && r.cooperation_density !== undefined ? "\n合作密度 cooperation density " + NF2.format(r.cooperation_density) : "")));
+        (r.cooperation_density !== null && r.cooperation_density !== undefined ? "\n合作密度 cooperation density " + NF2.format(r.cooperation_density) +
+          (r.cooperating !== undefined ? "（" + r.cooperating + " / " + r.enterprises + " 家企业有进行中的合作）" : "") : "") +
+        leftOutText(r.cooperations_left_out)));
       s.appendChild(g);
     });
     box.appendChild(s);
-    $("chart-note").textContent = "供给 = 毕业生 × 专业—行业对应权重；需求 = 人才需求人数。S = " + num(a.S) + "，D = " + num(a.D) +
+    $("chart-note").textContent = "供给 = 毕业生 × 专业—行业对应权重；需求 = 人才需求人数。S = " + (a.S === null ? "无数据 no data" : num(a.S)) + "，D = " + num(a.D) +
       "。Supply = graduates × crosswalk weight; demand = headcount asked for." + (a.unmapped_programs ? " 另有 " + a.unmapped_programs + " 个专业点缺对应权重 (unmapped)。" : "");
+    var nUnknown = all.filter(noDemandData).length;
+    if (state.sort === "gap" && nUnknown) {
+      $("chart-note").textContent += " 按供需差额排序：" + nUnknown + " 个行业没有需求数据，单列在有需求数据的行业之后" +
+        (headAt < 0 ? "（显示全部可见）" : "") + " · sorted by gap: " + nUnknown + " industries without demand data are grouped last.";
+    }
+    var co = a.cooperation || {};
+    if (co.note) { $("chart-note").textContent += " 合作密度 cooperation density: " + co.note; }
   }
   function niceStep(x) {
     var p = Math.pow(10, Math.floor(Math.log10(Math.max(x, 1))));
