@@ -39,6 +39,8 @@ from iekg.loaders.readers import read_paths  # noqa: E402
 from iekg.loaders.report import Report  # noqa: E402
 from iekg.loaders.source import ILLUSTRATIVE, REFERENCE  # noqa: E402
 from iekg.queries import alignment as al  # noqa: E402
+from iekg.queries import facts as qfacts  # noqa: E402
+from iekg.queries import scope as qscope  # noqa: E402
 from iekg.settings import Settings  # noqa: E402
 
 
@@ -75,7 +77,7 @@ def bare_numpy(prog_city: np.ndarray, prog_major: np.ndarray, volume: np.ndarray
 
 def encode(store: SqliteStore, cities: list[str], year: int) -> tuple[tuple, list[str], list[str]]:  # type: ignore[type-arg]
     """Integer-coded arrays for the bare computation (extraction is not timed)."""
-    base = al.ScopeData.gather(store, al.Scope(tuple(cities), year))
+    base = qfacts.ScopeData.gather(store, qscope.Scope(tuple(cities), year))
     progs = base.programs
     w = base.weights.frame.sort_values("major")
     dem = base.demand_rows.dropna(subset=["industry"])
@@ -109,7 +111,7 @@ def bench(label: str, store: SqliteStore, load_s: float, repeat: int) -> list[st
 
     join = best(joined, max(1, repeat // 2))
     warm = best(lambda: al.alignment_table(store, cities, year), repeat)
-    full = best(lambda: [al.alignment(store, al.Scope((c,), year)) for c in cities], max(1, repeat // 3))
+    full = best(lambda: [al.alignment(store, qscope.Scope((c,), year)) for c in cities], max(1, repeat // 3))
     arrays, _, industries = encode(store, cities, year)
     bare = best(lambda: bare_numpy(*arrays), repeat)
     ref = bare_numpy(*arrays)
@@ -125,7 +127,7 @@ def bench(label: str, store: SqliteStore, load_s: float, repeat: int) -> list[st
             assert row["status"] == ref["status"][k, j]
         if not pd.isna(totals.loc[c, "sai"]):
             assert abs(totals.loc[c, "sai"] - ref["sai"][k]) < 1e-9
-    n_prog = len(al.ScopeData.gather(store, al.Scope(tuple(cities), year)).programs)
+    n_prog = len(qfacts.ScopeData.gather(store, qscope.Scope(tuple(cities), year)).programs)
     return [f"| {label} | {len(cities)} | {n_prog} | {load_s:.1f} | {cold * 1e3:.0f} | {join * 1e3:.0f} | "
             f"{warm * 1e3:.2f} | {bare * 1e3:.2f} | {join / bare:.0f}× | {warm / bare:.1f}× | {full * 1e3:.0f} |"]
 

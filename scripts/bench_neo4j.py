@@ -27,12 +27,15 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from iekg import service  # noqa: E402
-from iekg.graph.neo4jstore import Neo4jStore, _label, _type  # noqa: E402
+from iekg.graph.cypher import label as _label  # noqa: E402
+from iekg.graph.cypher import rel_type as _type  # noqa: E402
+from iekg.graph.neo4jstore import Neo4jStore  # noqa: E402
 from iekg.graph.schema import split_uid  # noqa: E402
 from iekg.graph.sqlitestore import SqliteStore  # noqa: E402
 from iekg.graph.store import ChangeSet, Store  # noqa: E402
 from iekg.queries import alignment as al  # noqa: E402
-from iekg.queries import coupling, gaps, readiness, relations  # noqa: E402
+from iekg.queries import coupling, gaps, partners, paths, readiness, who  # noqa: E402
+from iekg.queries import scope as qscope  # noqa: E402
 from iekg.settings import Settings  # noqa: E402
 
 
@@ -77,20 +80,20 @@ def latency(fn: Callable[[Store], Any], store: Store, repeat: int) -> float:
 
 
 QUERIES: list[tuple[str, Callable[[Store], Any]]] = [
-    ("alignment 开封", lambda s: al.alignment(s, al.resolve_scope(s, city="410200"))),
-    ("alignment 河南省", lambda s: al.alignment(s, al.resolve_scope(s, province="410000"))),
+    ("alignment 开封", lambda s: al.alignment(s, qscope.resolve_scope(s, city="410200"))),
+    ("alignment 河南省", lambda s: al.alignment(s, qscope.resolve_scope(s, province="410000"))),
     ("alignment_table 18 cities", lambda s: al.alignment_table(s, sorted(n.id for n in s.nodes("City")))),
-    ("gaps 开封", lambda s: gaps.gaps(s, al.resolve_scope(s, city="410200"))),
-    ("gaps 河南省", lambda s: gaps.gaps(s, al.resolve_scope(s, province="410000"))),
+    ("gaps 开封", lambda s: gaps.gaps(s, qscope.resolve_scope(s, city="410200"))),
+    ("gaps 河南省", lambda s: gaps.gaps(s, qscope.resolve_scope(s, province="410000"))),
     ("readiness 开封", lambda s: readiness.readiness(s, "410200")),
     ("readiness all", lambda s: readiness.readiness_all(s)),
     ("coupling 18 cities", lambda s: coupling.coupling(s, sorted(n.id for n in s.nodes("City")))),
-    ("neighbours 开封", lambda s: relations.neighbours(s, "City:410200", limit=None)),
-    ("shortest path", lambda s: relations.shortest_path(s, "Institution:4141012058", "IndustryChain:HN-AE-01")),
-    ("who trains for 36", lambda s: relations.who_trains_for(s, industry="36", cities=["410200"])),
-    ("who trains for 36, all cities", lambda s: relations.who_trains_for(s, industry="36")),
-    ("partners (enterprise)", lambda s: relations.partners_for_enterprise(s, "DEMO-410200-E0001")),
-    ("partners (institution)", lambda s: relations.partners_for_institution(s, "4141012058")),
+    ("neighbours 开封", lambda s: paths.neighbours(s, "City:410200", limit=None)),
+    ("shortest path", lambda s: paths.shortest_path(s, "Institution:4141012058", "IndustryChain:HN-AE-01")),
+    ("who trains for 36", lambda s: who.who_trains_for(s, industry="36", cities=["410200"])),
+    ("who trains for 36, all cities", lambda s: who.who_trains_for(s, industry="36")),
+    ("partners (enterprise)", lambda s: partners.partners_for_enterprise(s, "DEMO-410200-E0001")),
+    ("partners (institution)", lambda s: partners.partners_for_institution(s, "4141012058")),
     ("search 河南", lambda s: service.search(s, "河南")),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,25 @@ def graph_state(path: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
         return s.version(), s.snapshot()
     finally:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Henan demo graph as ``iekg build`` makes it (``service.build`` with the default settings), built once
+    for the whole run.  Never used in place: :func:`demo_copy` gives each module (or test) a graph of its own."""
+    from iekg import service
+    from iekg.graph.sqlitestore import SqliteStore
+    from iekg.settings import Settings
+
+    home = tmp_path_factory.mktemp("demo-graph")
+    store = SqliteStore(home / "graph.sqlite")
+    service.build(store, Settings(home=home))
+    store.close()  # the build checkpointed: one file is the graph
+    return home / "graph.sqlite"
+
+
+def demo_copy(graph: Path, home: Path) -> Path:
+    """A home folder ``home`` holding a copy of the demo graph (:func:`demo_graph`)."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(graph, home / "graph.sqlite")
+    return home

@@ -16,10 +16,11 @@ from iekg.graph.sqlitestore import SqliteStore
 from iekg.loaders.pipeline import load
 from iekg.loaders.readers import read_paths
 from iekg.loaders.report import Report
-from iekg.queries.alignment import Scope, Thresholds, alignment, resolve_scope, status_of
+from iekg.queries.alignment import Thresholds, alignment, status_of
 from iekg.queries.coupling import degree, entropy_weights, grade_of
 from iekg.queries.gaps import gaps
 from iekg.queries.readiness import readiness
+from iekg.queries.scope import Scope, resolve_scope
 
 WORKED = Path(__file__).parent / "fixtures" / "worked_example"
 runner = CliRunner()
@@ -336,7 +337,7 @@ def test_sums_equal_the_rows_they_sum(tmp_path: Path) -> None:
     evidence and the pages use) give the same supply and demand per industry, for every city of the demo
     and for the province; and the estimated and unmapped programs agree."""
     from iekg import service
-    from iekg.queries.alignment import ScopeData, ScopeSums
+    from iekg.queries.facts import ScopeData, ScopeSums
     from iekg.settings import Settings
 
     store = SqliteStore()
@@ -364,7 +365,7 @@ def test_gap_evidence_is_the_largest_programs(tmp_path: Path) -> None:
     programs, in the same order, as sorting the scope's rows by supply, and the same totals."""
     from iekg import service
     from iekg.graph.schema import rel_key
-    from iekg.queries.alignment import ScopeData
+    from iekg.queries.facts import ScopeData
     from iekg.queries.gaps import EVIDENCE_CAP
     from iekg.settings import Settings
 
@@ -397,7 +398,8 @@ def test_sai_summary_is_alignments_sai_and_readiness_reads_the_same(tmp_path: Pa
     chain segments): the same numbers as alignment() for cities, a province and a chain, and the same
     readiness as with the full alignment handed in."""
     from iekg import service
-    from iekg.queries.alignment import ScopeSums, sai_summary
+    from iekg.queries.alignment import sai_summary
+    from iekg.queries.facts import ScopeSums
     from iekg.queries.readiness import Context
     from iekg.settings import Settings
 

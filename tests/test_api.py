@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
+from conftest import demo_copy
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -39,10 +40,8 @@ BAD_CSV = ("id,name,city_code,industry_code,employees\n"
 
 # ------------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    h = tmp_path_factory.mktemp("api-home")
-    service.build(SqliteStore(h / "graph.sqlite"), Settings(home=h))
-    return h
+def home(tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Path:
+    return demo_copy(demo_graph, tmp_path_factory.mktemp("api-home"))
 
 
 @pytest.fixture(scope="module")

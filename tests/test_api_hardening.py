@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import demo_copy
 from fastapi.testclient import TestClient
 
-from iekg import service
 from iekg.api import jobs
 from iekg.api.main import create_app
 from iekg.graph.sqlitestore import SqliteStore
@@ -54,10 +54,8 @@ def problem(r: Any, status: int, kind: str | None = None) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    h = tmp_path_factory.mktemp("hardening-home")
-    service.build(SqliteStore(h / "graph.sqlite"), Settings(home=h))
-    return h
+def home(tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Path:
+    return demo_copy(demo_graph, tmp_path_factory.mktemp("hardening-home"))
 
 
 def _copy(home: Path, tmp_path: Path) -> Path:

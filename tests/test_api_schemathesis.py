@@ -7,17 +7,16 @@ Hypothesis strategy is driven directly.)"""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import demo_copy
 
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
-from iekg import service  # noqa: E402
 from iekg.api.main import create_app  # noqa: E402
 from iekg.graph.sqlitestore import SqliteStore  # noqa: E402
 from iekg.settings import Settings  # noqa: E402
@@ -43,11 +42,8 @@ OPERATIONS = _operations()
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    home = tmp_path_factory.mktemp("st-home")
-    service.build(SqliteStore(home / "graph.sqlite"), Settings(home=home))
-    copy = tmp_path_factory.mktemp("st-copy")
-    shutil.copy(home / "graph.sqlite", copy / "graph.sqlite")  # imports may write: a graph of its own
+def api_schema(tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Any:
+    copy = demo_copy(demo_graph, tmp_path_factory.mktemp("st-copy"))  # imports may write: a graph of its own
     app = create_app(Settings(home=copy, api_key=KEY, max_upload_bytes=64 * 1024),
                      SqliteStore(Path(copy) / "graph.sqlite"))
     return schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import demo_copy
 
 from iekg import service
 from iekg.graph.sqlitestore import SqliteStore
@@ -53,10 +54,11 @@ def _stub_app(store: Store) -> Any:
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import Response
 
-    from iekg.queries import drafts
-    from iekg.queries.alignment import alignment, resolve_scope
+    from iekg import reports
+    from iekg.queries.alignment import alignment
     from iekg.queries.gaps import gaps
     from iekg.queries.readiness import readiness
+    from iekg.queries.scope import resolve_scope
 
     app = FastAPI()
     app.state.store = store
@@ -89,21 +91,21 @@ def _stub_app(store: Store) -> Any:
     @app.get("/api/exports/attachments")
     def attachments(city: str) -> Response:
         with tempfile.TemporaryDirectory() as tmp:
-            res = drafts.export_attachments(store, city, Path(tmp) / "a.xlsx")
+            res = reports.export_attachments(store, city, Path(tmp) / "a.xlsx")
             data = Path(res["path"]).read_bytes()
         return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="attachments-{city}.xlsx"'})
 
     @app.get("/api/exports/plan")
     def plan(city: str) -> Response:
-        return Response(drafts.plan_markdown(store, city).encode("utf-8"), media_type="text/markdown",
+        return Response(reports.plan_markdown(store, city).encode("utf-8"), media_type="text/markdown",
                         headers={"Content-Disposition": f'attachment; filename="plan-{city}.md"'})
 
     return app
 
 
 def _app(home: Path) -> Any:
-    from iekg.viz.routes import viz_router
+    from iekg.api.routers.pictures import viz_router
 
     try:
         from iekg.api.main import create_app
@@ -118,12 +120,11 @@ def _app(home: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(browser: Any, tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Iterator[str]:
     """The demo graph served on 127.0.0.1 (after the browser check, so that a skip costs nothing)."""
     import uvicorn
 
-    home = tmp_path_factory.mktemp("browser_demo")
-    service.build(SqliteStore(home / "graph.sqlite"), Settings(home=home))
+    home = demo_copy(demo_graph, tmp_path_factory.mktemp("browser_demo"))
     config = uvicorn.Config(_app(home), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)

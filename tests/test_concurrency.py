@@ -20,11 +20,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import graph_state
+from conftest import demo_copy, graph_state
 
-from iekg import service
 from iekg.graph.sqlitestore import SqliteStore
-from iekg.settings import Settings
 
 IEKG = str(Path(sys.executable).with_name("iekg"))
 KEY = "test-key-concurrency"
@@ -54,10 +52,8 @@ def problems_csv(path: Path, seq: int) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("built")
-    service.build(SqliteStore(home / "graph.sqlite"), Settings(home=home))
-    return home
+def built(tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Path:
+    return demo_copy(demo_graph, tmp_path_factory.mktemp("built"))
 
 
 @pytest.fixture

@@ -17,14 +17,16 @@ from typing import Any
 
 import pytest
 
-from iekg import service
+from iekg import reports, service
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
 from iekg.graph.sums import cooperation_counts as pandas_counts
 from iekg.graph.sums import cooperation_list as pandas_list
-from iekg.queries import cooperation, drafts, relations
-from iekg.queries.alignment import ScopeSums, alignment, resolve_scope
+from iekg.queries import cooperation, partners, who
+from iekg.queries.alignment import alignment
+from iekg.queries.facts import ScopeSums
 from iekg.queries.gaps import gaps
+from iekg.queries.scope import resolve_scope
 from iekg.settings import Settings
 from iekg.viz import city_network
 
@@ -181,7 +183,7 @@ def test_an_enterprise_whose_only_partner_has_ended_is_a_gap(base: Store) -> Non
 
 # ---------------------------------------------------------------------------------------- drafts
 def test_the_plan_counts_ongoing_cooperations(base: Store) -> None:
-    md = drafts.plan_markdown(base, CITY)
+    md = reports.plan_markdown(base, CITY)
     assert ("图谱记录的进行中校企合作2项（订单班1项、实习实训1项；另有已结束1项，不计入；其中1项未填状态，按进行中计），"
             "涉及院校1所、企业2家；") in md
     assert "可行性：本市已有进行中的校企合作2项、" in md
@@ -197,13 +199,13 @@ def test_the_plan_counts_ongoing_cooperations(base: Store) -> None:
 
 # ----------------------------------------------------------------------------- partners and pages
 def test_partner_recommendations_and_city_network(base: Store) -> None:
-    p = relations.partners_for_enterprise(base, "T-E3")
+    p = partners.partners_for_enterprise(base, "T-E3")
     r = next(x for x in p["results"] if x["id"] == "4141099991")
     assert (r["existing"], r["cooperation_types"], r["cooperations_left_out"]) == (False, [], ["订单班（已结束）"])
     assert r["components"]["existing"] == 0.0 and "曾有订单班（已结束）合作，不计为已有合作" in r["explanation"]
-    p1 = relations.partners_for_enterprise(base, "T-E1")
+    p1 = partners.partners_for_enterprise(base, "T-E1")
     assert next(x for x in p1["results"] if x["id"] == "4141099991")["existing"] is True
-    hires = relations.who_hires(base, "460701", cities=[CITY])
+    hires = who.who_hires(base, "460701", cities=[CITY])
     assert {e["id"]: e["partners"] for e in hires["enterprises"]} == {
         "T-E1": 1, "T-E2": 1, "T-E3": 0, "T-E4": 0, "T-E5": 0}
     page = city_network(base, CITY)
@@ -268,7 +270,7 @@ def test_the_same_answers_on_neo4j(neo: Any, tmp_path: Path) -> None:
     assert _industry(a, "36")["cooperations_left_out"] == {"ended": 2, "in_preparation": 1, "enterprises": 2}
     g = both(lambda s: gaps(s, resolve_scope(s, city=CITY)))
     assert [x["entity"] for x in g["gaps"] if x["type"] == "no_cooperation"] == ["Enterprise:T-E3"]
-    both(lambda s: drafts.plan_markdown(s, CITY))
-    both(lambda s: relations.partners_for_enterprise(s, "T-E3"))
-    both(lambda s: relations.partners_for_institution(s, "4141099991"))
-    both(lambda s: relations.who_hires(s, "460701", cities=[CITY]))
+    both(lambda s: reports.plan_markdown(s, CITY))
+    both(lambda s: partners.partners_for_enterprise(s, "T-E3"))
+    both(lambda s: partners.partners_for_institution(s, "4141099991"))
+    both(lambda s: who.who_hires(s, "460701", cities=[CITY]))

@@ -10,12 +10,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from conftest import demo_copy
 
-from iekg import service
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
-from iekg.queries.relations import partners_for_enterprise
-from iekg.settings import PACKAGE_DATA, Settings
+from iekg.queries.partners import partners_for_enterprise
+from iekg.settings import PACKAGE_DATA
 
 REF = PACKAGE_DATA / "reference"
 AUTOMATION = ("6603", "4603", "2603")  # 自动化类, 中职 / 高职专科 / 职业本科
@@ -30,11 +30,8 @@ def _weights() -> dict[str, dict[str, float]]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    home = tmp_path_factory.mktemp("cw_demo")
-    store = SqliteStore(home / "graph.sqlite")
-    service.build(store, Settings(home=home))
-    return store
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Store:
+    return SqliteStore(demo_copy(demo_graph, tmp_path_factory.mktemp("cw_demo")) / "graph.sqlite")
 
 
 def test_fixed_rows_and_their_basis() -> None:

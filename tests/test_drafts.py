@@ -9,13 +9,14 @@ from typing import Any
 
 import openpyxl
 import pytest
+from conftest import demo_copy
 
-from iekg import service
+from iekg import reports, service
 from iekg.graph.schema import compact_key
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
-from iekg.queries import drafts
-from iekg.queries.alignment import Scope, alignment
+from iekg.queries.alignment import alignment
+from iekg.queries.scope import Scope
 from iekg.settings import Settings
 
 KAIFENG = "410200"
@@ -48,11 +49,8 @@ SMALL = {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    home = tmp_path_factory.mktemp("drafts_demo")
-    store = SqliteStore(home / "graph.sqlite")
-    service.build(store, Settings(home=home))
-    return store
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Store:
+    return SqliteStore(demo_copy(demo_graph, tmp_path_factory.mktemp("drafts_demo")) / "graph.sqlite")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +68,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Store:
 def _sheet_rows(ws: Any) -> list[tuple[Any, ...]]:
     """The data rows under the header (row 2): consecutive rows whose 序号 cell is an int."""
     out = []
-    for row in ws.iter_rows(min_row=drafts.HEADER_ROW + 1, values_only=True):
+    for row in ws.iter_rows(min_row=reports.HEADER_ROW + 1, values_only=True):
         if not isinstance(row[0], int):
             break
         out.append(row)
@@ -96,14 +94,14 @@ def _own(store: Store, city: str, rel: str) -> list[Any]:
 
 # ------------------------------------------------------------------------------------ the rules
 def test_rule_table_covers_every_gap_type_and_target_metric() -> None:
-    rules = {r.key: r for r in drafts.load_rules()}
+    rules = {r.key: r for r in reports.load_rules()}
     for t in ("unmet_demand", "shortage", "surplus", "uncovered_segment", "no_cooperation", "no_training_base"):
         assert (t, "") in rules
-    for m in drafts.TARGET_METRICS:
+    for m in reports.TARGET_METRICS:
         assert ("target_shortfall", m) in rules
-    assert len(rules) == 6 + len(drafts.TARGET_METRICS)
+    assert len(rules) == 6 + len(reports.TARGET_METRICS)
     for r in rules.values():
-        assert r.agencies and set(r.agencies) <= set(drafts.AGENCIES)
+        assert r.agencies and set(r.agencies) <= set(reports.AGENCIES)
         assert re.fullmatch(r"第[1-3]年(\d{1,2}月|底)", r.problem_deadline)  # year N of the pilot period
         assert re.fullmatch(r"第[1-3]年(\d{1,2}月|底)", r.measure_deadline)
         assert "试点" in r.basis and 1 <= r.task <= 6
@@ -111,21 +109,21 @@ def test_rule_table_covers_every_gap_type_and_target_metric() -> None:
 
 
 def test_rule_table_errors_name_the_line(tmp_path: Path) -> None:
-    text = drafts.RULES_FILE.read_text(encoding="utf-8").splitlines()
+    text = reports.RULES_FILE.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "rules.csv"
     bad.write_text("\n".join([text[0], text[1].replace("{industry_name}", "{chain_name}", 1)]) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2.*placeholders"):
-        drafts.load_rules(bad)
+        reports.load_rules(bad)
     bad.write_text("\n".join([text[0], text[1].replace("教育局", "宣传部", 1)]) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2.*agencies"):
-        drafts.load_rules(bad)
+        reports.load_rules(bad)
 
 
 # ------------------------------------------------------------------------------ the demo workbook
 @pytest.fixture(scope="module")
 def demo_book(demo: Store, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Any]:
     path = tmp_path_factory.mktemp("drafts_out") / "附件.xlsx"
-    summary = drafts.export_attachments(demo, KAIFENG, path)
+    summary = reports.export_attachments(demo, KAIFENG, path)
     return summary, openpyxl.load_workbook(path)
 
 
@@ -142,16 +140,16 @@ def test_workbook_headers_in_row_2_and_rows_numbered(demo_book: tuple[dict[str, 
     assert [r[0] for r in rows2] == list(range(1, len(rows2) + 1))
     assert len(rows1) == summary["problems"] and len(rows2) == summary["measures"]
     assert 0 < summary["drafted_problems"] <= 10
-    assert drafts.NOTE1 in _all_text(ws1) and drafts.NOTE2 in _all_text(ws2)
-    assert ws1.cell(row=drafts.HEADER_ROW + len(rows1) + 1, column=1).value == drafts.NOTE1
+    assert reports.NOTE1 in _all_text(ws1) and reports.NOTE2 in _all_text(ws2)
+    assert ws1.cell(row=reports.HEADER_ROW + len(rows1) + 1, column=1).value == reports.NOTE1
 
 
 def test_demo_workbook_is_marked_illustrative(demo: Store, demo_book: tuple[dict[str, Any], Any]) -> None:
     summary, wb = demo_book
-    assert summary["illustrative"] and drafts.uses_illustrative_data(demo, KAIFENG)
+    assert summary["illustrative"] and reports.uses_illustrative_data(demo, KAIFENG)
     for name in ("附件1 问题清单", "附件2 政策清单", "依据 evidence"):
-        assert drafts.ILLUSTRATIVE_LINE in _all_text(wb[name])
-    assert "示意数据" in drafts.ILLUSTRATIVE_LINE and "illustrative demo data" in drafts.ILLUSTRATIVE_LINE
+        assert reports.ILLUSTRATIVE_LINE in _all_text(wb[name])
+    assert "示意数据" in reports.ILLUSTRATIVE_LINE and "illustrative demo data" in reports.ILLUSTRATIVE_LINE
 
 
 def test_own_rows_first_and_unchanged(demo: Store, demo_book: tuple[dict[str, Any], Any]) -> None:
@@ -169,8 +167,8 @@ def test_own_rows_first_and_unchanged(demo: Store, demo_book: tuple[dict[str, An
 
 
 def test_drafted_rows_follow_the_rule_table(demo: Store) -> None:
-    rules = {r.key: r for r in drafts.load_rules()}
-    rows1, rows2 = drafts.attachments(demo, KAIFENG)
+    rules = {r.key: r for r in reports.load_rules()}
+    rows1, rows2 = reports.attachments(demo, KAIFENG)
     own1 = [r for r in rows1 if r["来源"] == "city"]
     assert rows1[: len(own1)] == own1  # own rows first
     drafted1 = [r for r in rows1 if r["来源"] != "city"]
@@ -181,14 +179,14 @@ def test_drafted_rows_follow_the_rule_table(demo: Store) -> None:
         rule = rules[(r["rule"]["gap_type"], r["rule"]["metric"] or "")]
         types.add(rule.gap_type)
         assert _pattern(rule.problem_template).fullmatch(r["主要问题"]), r["主要问题"]
-        assert r["解决时限"] == drafts.Period.parse(None).deadline(rule.problem_deadline)
+        assert r["解决时限"] == reports.Period.parse(None).deadline(rule.problem_deadline)
         assert r["gaps"] and all(g["type"] == rule.gap_type for g in r["gaps"])
         ranks = [g["rank"] for g in r["gaps"]]
         assert ranks == sorted(ranks) and r["来源"].startswith(f"gap {rule.gap_type} #{ranks[0]}")
     for r in drafted2:
         rule = rules[(r["rule"]["gap_type"], r["rule"]["metric"] or "")]
         assert _pattern(rule.measure_template).fullmatch(r["政策内容"]), r["政策内容"]
-        assert r["完成时限"] == drafts.Period.parse(None).deadline(rule.measure_deadline)
+        assert r["完成时限"] == reports.Period.parse(None).deadline(rule.measure_deadline)
         assert r["责任部门"] == "、".join("开封市" + a for a in rule.agencies)
         assert all(a.startswith("开封市") for a in r["agencies"])
         (pseq,) = r["problem_seq"]
@@ -206,12 +204,12 @@ def test_drafted_rows_follow_the_rule_table(demo: Store) -> None:
 def test_evidence_sheet_matches_the_rows(demo: Store, demo_book: tuple[dict[str, Any], Any]) -> None:
     _, wb = demo_book
     ws = wb["依据 evidence"]
-    assert [c.value for c in ws[drafts.HEADER_ROW]] == list(drafts.HEADERS3)
+    assert [c.value for c in ws[reports.HEADER_ROW]] == list(reports.HEADERS3)
     lines: dict[tuple[str, int], list[tuple[Any, ...]]] = {}
-    for row in ws.iter_rows(min_row=drafts.HEADER_ROW + 1, values_only=True):
+    for row in ws.iter_rows(min_row=reports.HEADER_ROW + 1, values_only=True):
         if isinstance(row[1], int):
             lines.setdefault((row[0], row[1]), []).append(row)
-    rows1, rows2 = drafts.attachments(demo, KAIFENG)
+    rows1, rows2 = reports.attachments(demo, KAIFENG)
     for att, rows in (("附件1", rows1), ("附件2", rows2)):
         for r in rows:
             got = lines[(att, r["序号"])]
@@ -226,19 +224,19 @@ def test_evidence_sheet_matches_the_rows(demo: Store, demo_book: tuple[dict[str,
 
 
 def test_max_generated_and_unknown_city(demo: Store) -> None:
-    rows1, rows2 = drafts.attachments(demo, KAIFENG, max_generated=0)
+    rows1, rows2 = reports.attachments(demo, KAIFENG, max_generated=0)
     assert all(r["来源"] == "city" for r in rows1 + rows2)
     assert len(rows1) == len(_own(demo, KAIFENG, "RAISES"))
-    rows1, _ = drafts.attachments(demo, KAIFENG, max_generated=3)
+    rows1, _ = reports.attachments(demo, KAIFENG, max_generated=3)
     assert sum(1 for r in rows1 if r["来源"] != "city") == 3
     with pytest.raises(LookupError):
-        drafts.attachments(demo, "999999")
+        reports.attachments(demo, "999999")
 
 
 # ----------------------------------------------------------------------- a non-illustrative graph
 def test_small_graph_renumbers_dedupes_and_is_not_illustrative(small: Store, tmp_path: Path) -> None:
-    assert not drafts.uses_illustrative_data(small, XUCHANG)
-    rows1, rows2 = drafts.attachments(small, XUCHANG, max_generated=20, min_people=0)  # every gap, however small
+    assert not reports.uses_illustrative_data(small, XUCHANG)
+    rows1, rows2 = reports.attachments(small, XUCHANG, max_generated=20, min_people=0)  # every gap, however small
     assert [r["序号"] for r in rows1] == list(range(1, len(rows1) + 1))
     # own 序号 2, 5, 7 become 1, 2, 3 in order, unchanged
     assert [(r["主要问题"], r["解决时限"], r["来源"]) for r in rows1[:3]] == [
@@ -257,7 +255,7 @@ def test_small_graph_renumbers_dedupes_and_is_not_illustrative(small: Store, tmp
     nc = next(r for r in rows1 if r["rule"] and r["rule"]["gap_type"] == "no_cooperation")
     assert "许昌测试电池有限公司" in nc["主要问题"]
 
-    path = drafts.write_attachments_xlsx(rows1, rows2, tmp_path / "a.xlsx", city_name="许昌市", illustrative=False)
+    path = reports.write_attachments_xlsx(rows1, rows2, tmp_path / "a.xlsx", city_name="许昌市", illustrative=False)
     wb = openpyxl.load_workbook(path)
     for ws in wb:
         assert not any("示意数据" in t for t in _all_text(ws))
@@ -272,24 +270,24 @@ def _headings(text: str) -> list[str]:
 
 
 def test_plan_follows_the_outline_with_the_city_figures(demo: Store, tmp_path: Path) -> None:
-    text = drafts.plan_markdown(demo, KAIFENG)
+    text = reports.plan_markdown(demo, KAIFENG)
     assert _headings(text) == OUTLINE
     sai = alignment(demo, Scope((KAIFENG,)))["sai"]
     assert f"{sai:.4f}" in text
-    assert drafts.ILLUSTRATIVE_LINE in text.split("## ")[0]  # marked at the top
+    assert reports.ILLUSTRATIVE_LINE in text.split("## ")[0]  # marked at the top
     for k in "一二三四五六":  # the six pilot tasks under section 四
         assert f"### （{k}）" in text.split("## 四、")[1].split("## 五、")[0]
-    rows1, rows2 = drafts.attachments(demo, KAIFENG)
+    rows1, rows2 = reports.attachments(demo, KAIFENG)
     section7 = text.split("## 七、")[1].split("## 八、")[0]
     assert all(r["政策内容"] in section7 for r in rows2)
     section3 = text.split("## 三、")[1].split("## 四、")[0]
     assert all(r["主要问题"] in section3 for r in rows1)
-    files = drafts.write_plan(demo, KAIFENG, tmp_path / "plan.md")
+    files = reports.write_plan(demo, KAIFENG, tmp_path / "plan.md")
     assert files[0] == tmp_path / "plan.md" and files[0].read_text(encoding="utf-8") == text
 
 
 def test_plan_of_real_data_is_not_marked(small: Store) -> None:
-    text = drafts.plan_markdown(small, XUCHANG)
+    text = reports.plan_markdown(small, XUCHANG)
     assert _headings(text) == OUTLINE
     assert "示意数据" not in text
     sai = alignment(small, Scope((XUCHANG,)))["sai"]
@@ -298,7 +296,7 @@ def test_plan_of_real_data_is_not_marked(small: Store) -> None:
 
 def test_plan_docx_when_python_docx_is_installed(demo: Store, tmp_path: Path) -> None:
     docx = pytest.importorskip("docx")
-    files = drafts.write_plan(demo, KAIFENG, tmp_path / "plan.docx")
+    files = reports.write_plan(demo, KAIFENG, tmp_path / "plan.docx")
     assert [f.name for f in files] == ["plan.md", "plan.docx", "plan-内部诊断.md", "plan-内部诊断.docx"]
     doc = docx.Document(str(files[1]))
     heads = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]

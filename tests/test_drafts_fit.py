@@ -15,15 +15,17 @@ from typing import Any
 
 import openpyxl
 import pytest
+from conftest import demo_copy
 from typer.testing import CliRunner
 
-from iekg import service
+from iekg import reports, service
 from iekg.cli import app
+from iekg.graph.schema import compact_key
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
-from iekg.queries import drafts
-from iekg.queries.alignment import Scope
 from iekg.queries.gaps import gaps
+from iekg.queries.scope import Scope
+from iekg.reports import drafting
 from iekg.settings import PACKAGE_DATA, Settings
 
 KAIFENG, LUOYANG, ZHENGZHOU, XUCHANG = "410200", "410300", "410100", "411000"
@@ -55,11 +57,8 @@ SMALL = {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    home = tmp_path_factory.mktemp("fit_demo")
-    store = SqliteStore(home / "graph.sqlite")
-    service.build(store, Settings(home=home))
-    return store
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Store:
+    return SqliteStore(demo_copy(demo_graph, tmp_path_factory.mktemp("fit_demo")) / "graph.sqlite")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +74,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 def _drafted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in rows if r["来源"] != drafts.OWN]
+    return [r for r in rows if r["来源"] != reports.OWN]
 
 
 def _feeds(store: Store, major: str) -> dict[str, float]:
@@ -94,7 +93,7 @@ def test_no_major_proposed_for_a_cut_feeds_a_shortage(demo: Store, city: str) ->
     found = gaps(demo, Scope((city,)))["gaps"]
     short = {g["detail"]["industry"] for g in found if g["type"] in ("shortage", "unmet_demand")}
     assert short
-    rows1, rows2 = drafts.attachments(demo, city, max_generated=50, min_people=0)
+    rows1, rows2 = reports.attachments(demo, city, max_generated=50, min_people=0)
     cuts = 0
     for r in _drafted(rows1) + _drafted(rows2):  # every drafted row, both attachments
         for m in r.get("majors") or []:
@@ -110,7 +109,7 @@ def test_no_major_proposed_for_a_cut_feeds_a_shortage(demo: Store, city: str) ->
 
 
 def test_rationale_names_the_industries_a_major_feeds_by_weight(demo: Store) -> None:
-    _, rows2 = drafts.attachments(demo, KAIFENG)
+    _, rows2 = reports.attachments(demo, KAIFENG)
     named = [r for r in _drafted(rows2) if r["rule"]["gap_type"] in ("shortage", "surplus")]
     assert {r["rule"]["gap_type"] for r in named} == {"shortage", "surplus"}
     for r in named:
@@ -123,7 +122,7 @@ def test_rationale_names_the_industries_a_major_feeds_by_weight(demo: Store) -> 
 def test_a_surplus_fed_only_by_shortage_majors_is_not_drafted(small: Store) -> None:
     # 许昌: 460301 机电一体化技术 (4603 → 34, 35, 38, 40, 65) is the only supply of 35 (surplus: 50 vs 30 people),
     # and it also feeds the 38 shortage: no cut may be proposed, so the 35 surplus is left out with the reason
-    d = drafts.compose(small, XUCHANG, min_people=0, max_generated=20)
+    d = reports.compose(small, XUCHANG, min_people=0, max_generated=20)
     sur = [g for g in d.gaps["gaps"] if g["type"] == "surplus" and g["detail"]["industry"] == "35"]
     assert sur
     assert any(s["name"].startswith("35 ") and "短缺" in s["reason"] for s in d.skipped)
@@ -132,62 +131,62 @@ def test_a_surplus_fed_only_by_shortage_majors_is_not_drafted(small: Store) -> N
 
 
 def test_minor_gaps_are_not_drafted(demo: Store) -> None:
-    d = drafts.compose(demo, KAIFENG, max_generated=50)
+    d = reports.compose(demo, KAIFENG, max_generated=50)
     members = [g for r in d.rows1 + d.rows2 for g in r.get("gaps") or []]
-    supply = [g for g in members if g["type"] in drafts.SUPPLY_TYPES]
-    assert supply and all(g["magnitude"] >= drafts.DEFAULT_MIN_PEOPLE for g in supply)
+    supply = [g for g in members if g["type"] in reports.SUPPLY_TYPES]
+    assert supply and all(g["magnitude"] >= reports.DEFAULT_MIN_PEOPLE for g in supply)
     assert any("次要" in s["reason"] for s in d.skipped)
-    assert drafts.is_minor({"type": "surplus", "magnitude": 5000, "minor": True})  # the ranking's flag wins
-    assert not drafts.is_minor({"type": "shortage", "magnitude": 5, "minor": False})
-    everything = drafts.compose(demo, KAIFENG, max_generated=50, min_people=0)
+    assert reports.is_minor({"type": "surplus", "magnitude": 5000, "minor": True})  # the ranking's flag wins
+    assert not reports.is_minor({"type": "shortage", "magnitude": 5, "minor": False})
+    everything = reports.compose(demo, KAIFENG, max_generated=50, min_people=0)
     small_ones = [g for r in everything.rows1 for g in r.get("gaps") or []
-                  if g["type"] in drafts.SUPPLY_TYPES and g["magnitude"] < drafts.DEFAULT_MIN_PEOPLE]
+                  if g["type"] in reports.SUPPLY_TYPES and g["magnitude"] < reports.DEFAULT_MIN_PEOPLE]
     assert small_ones
 
 
 def test_chosen_gap_types_only(demo: Store) -> None:
-    rows1, rows2 = drafts.attachments(demo, KAIFENG, types="shortage,target_shortfall")
+    rows1, rows2 = reports.attachments(demo, KAIFENG, types="shortage,target_shortfall")
     kinds = {r["rule"]["gap_type"] for r in _drafted(rows1) + _drafted(rows2)}
     assert kinds == {"shortage", "target_shortfall"}
-    rows1, _ = drafts.attachments(demo, KAIFENG, types=["no_training_base"])
+    rows1, _ = reports.attachments(demo, KAIFENG, types=["no_training_base"])
     assert {r["rule"]["gap_type"] for r in _drafted(rows1)} == {"no_training_base"}
     with pytest.raises(ValueError, match="unknown gap type.*shortfall"):
-        drafts.attachments(demo, KAIFENG, types="shortfall")
+        reports.attachments(demo, KAIFENG, types="shortfall")
 
 
 # ------------------------------------------------------------------- item 6: period, agencies, dupes
 def test_deadlines_fall_in_the_chosen_period(demo: Store) -> None:
     for text, first, last in (("2026-2028", 2026, 2028), ("2030—2031年", 2030, 2031)):
-        period = drafts.Period.parse(text)
+        period = reports.Period.parse(text)
         assert (period.start, period.end) == (first, last)
-        rows1, rows2 = drafts.attachments(demo, KAIFENG, period=text)
+        rows1, rows2 = reports.attachments(demo, KAIFENG, period=text)
         deadlines = [r["解决时限"] for r in _drafted(rows1)] + [r["完成时限"] for r in _drafted(rows2)]
         assert deadlines
         for dl in deadlines:
             assert re.fullmatch(r"\d{4}年(\d{1,2}月|底)", dl) and period.contains(dl), dl
         assert f"{last}年" in " ".join(deadlines)  # the later rules reach the last year
-    assert drafts.Period.parse(None, today=date(2026, 3, 1)) == drafts.Period(2026, 2028)
-    assert drafts.Period.parse(None, today=date(2026, 12, 4)) == drafts.Period(2027, 2029)
-    assert drafts.Period(2026, 2027).deadline("第3年6月") == "2027年6月"  # clamped to the period
-    assert drafts.Period(2026, 2028).deadline("2025年12月") == "2025年12月"  # an absolute date stays
+    assert reports.Period.parse(None, today=date(2026, 3, 1)) == reports.Period(2026, 2028)
+    assert reports.Period.parse(None, today=date(2026, 12, 4)) == reports.Period(2027, 2029)
+    assert reports.Period(2026, 2027).deadline("第3年6月") == "2027年6月"  # clamped to the period
+    assert reports.Period(2026, 2028).deadline("2025年12月") == "2025年12月"  # an absolute date stays
     for bad in ("2028-2026", "明年", "2026-20x"):
         with pytest.raises(ValueError, match="pilot period"):
-            drafts.Period.parse(bad)
+            reports.Period.parse(bad)
 
 
 def test_one_spelling_per_department(demo: Store, small: Store) -> None:
-    assert drafts.canonical_agency("开封市人力资源和社会保障局", "开封市") == "开封市人力资源社会保障局"
-    assert drafts.canonical_agency("开封人社局", "开封市") == "开封市人力资源社会保障局"
-    assert drafts.canonical_agency("开封市发展和改革委员会", "开封市") == "开封市发展改革委"
-    assert drafts.canonical_agency("河南省教育厅", "开封市") == "河南省教育厅"
-    _, rows2 = drafts.attachments(small, XUCHANG)
+    assert reports.canonical_agency("开封市人力资源和社会保障局", "开封市") == "开封市人力资源社会保障局"
+    assert reports.canonical_agency("开封人社局", "开封市") == "开封市人力资源社会保障局"
+    assert reports.canonical_agency("开封市发展和改革委员会", "开封市") == "开封市发展改革委"
+    assert reports.canonical_agency("河南省教育厅", "开封市") == "河南省教育厅"
+    _, rows2 = reports.attachments(small, XUCHANG)
     assert rows2[0]["责任部门"] == "许昌市人力资源社会保障局、许昌市教育局"  # three cells, two departments
     assert rows2[0]["agencies"] == ["许昌市人力资源社会保障局", "许昌市教育局"]
     for city in (KAIFENG, LUOYANG):
-        rows1, rows2 = drafts.attachments(demo, city)
+        rows1, rows2 = reports.attachments(demo, city)
         cells = "、".join(r["责任部门"] for r in rows2)
         assert "人力资源和社会保障局" not in cells and "人力资源社会保障局" in cells
-        plan = drafts.plan_markdown(demo, city)
+        plan = reports.plan_markdown(demo, city)
         assert "人力资源和社会保障局" not in plan
     # the shipped demo writes the department one way (also as a policy issuer)
     demo_text = "".join(p.read_text(encoding="utf-8") for p in (PACKAGE_DATA / "demo").glob("*.csv"))
@@ -195,13 +194,13 @@ def test_one_spelling_per_department(demo: Store, small: Store) -> None:
 
 
 def test_no_duplicate_of_an_own_row_after_normalising(small: Store) -> None:
-    rows1, rows2 = drafts.attachments(small, XUCHANG, max_generated=20, min_people=0)
+    rows1, rows2 = reports.attachments(small, XUCHANG, max_generated=20, min_people=0)
     assert rows1[0]["主要问题"] == KEY_ZONES_RETYPED  # the own row, as written
     assert not any("产教融合重点区域培育不足" in r["主要问题"] for r in rows1[1:])
     kz = [r for r in rows2 if r["rule"] and r["rule"]["metric"] == "key_zones"]
     assert len(kz) == 1 and kz[0]["problem_seq"] == [1]  # the drafted measure points to the own row
-    assert drafts._similar(drafts._norm("支持院校与企业共建实训基地。"), drafts._norm("支持院校与企业共建实训基地"))
-    assert not drafts._similar(drafts._norm("扩大汽车制造业相关专业招生规模"), drafts._norm("压减文化艺术业相关专业招生规模"))
+    assert drafting._similar(drafting._norm("支持院校与企业共建实训基地。"), drafting._norm("支持院校与企业共建实训基地"))
+    assert not drafting._similar(drafting._norm("扩大汽车制造业相关专业招生规模"), drafting._norm("压减文化艺术业相关专业招生规模"))
 
 
 # ------------------------------------------------------------------ no nan/None, plan vs diagnosis
@@ -215,8 +214,8 @@ def test_no_nan_or_none_in_plan_diagnosis_and_attachments(which: str, request: p
                                                          tmp_path: Path) -> None:
     store: Store = request.getfixturevalue(which)
     city = KAIFENG if which == "demo" else XUCHANG
-    files = drafts.write_plan(store, city, tmp_path / "plan.md")
-    drafts.export_attachments(store, city, tmp_path / "a.xlsx")
+    files = reports.write_plan(store, city, tmp_path / "plan.md")
+    reports.export_attachments(store, city, tmp_path / "a.xlsx")
     texts = {f.name: f.read_text(encoding="utf-8") for f in files if f.suffix == ".md"}
     texts["a.xlsx"] = _workbook_text(tmp_path / "a.xlsx")
     if which == "small":
@@ -230,19 +229,19 @@ SELF_ASSESSMENT = (r"满足\s*\d+\s*/\s*\d+\s*项", r"参考阈值", r"低于参
 
 
 def test_plan_states_facts_and_the_diagnosis_holds_the_self_assessment(demo: Store, tmp_path: Path) -> None:
-    plan = drafts.plan_markdown(demo, KAIFENG)
+    plan = reports.plan_markdown(demo, KAIFENG)
     for pattern in SELF_ASSESSMENT:
         assert not re.search(pattern, plan), pattern
     assert "0.6" not in plan.split("## 三、")[0]  # our SAI reference value is not in the background or goals
-    diag = drafts.diagnosis_markdown(demo, KAIFENG)
-    assert "不随" in diag.split("\n## ")[0] and drafts.INTERNAL_BANNER in diag
-    assert drafts.REFERENCE_LABEL == "参考值（本工具假设，可在设置中修改）"
-    assert diag.count(drafts.REFERENCE_LABEL) >= 3  # the column head, the SAI line, the minor-gap size
+    diag = reports.diagnosis_markdown(demo, KAIFENG)
+    assert "不随" in diag.split("\n## ")[0] and reports.INTERNAL_BANNER in diag
+    assert reports.REFERENCE_LABEL == "参考值（本工具假设，可在设置中修改）"
+    assert diag.count(reports.REFERENCE_LABEL) >= 3  # the column head, the SAI line, the minor-gap size
     assert re.search(r"按参考值，本市满足\d/\d项申报条件", diag)
     assert re.search(r"SAI 为0\.\d{4}，(低于|达到)参考值0\.6（参考值（本工具假设", diag)
     # the notice's own targets are quoted with their wording, and how the tool reads them is said
     assert "“培育20个左右省级产教融合型企业”" in diag and "按下限" in diag
-    files = drafts.write_plan(demo, KAIFENG, tmp_path / "方案.docx")
+    files = reports.write_plan(demo, KAIFENG, tmp_path / "方案.docx")
     assert [f.name for f in files][:3] == ["方案.md", "方案.docx", "方案-内部诊断.md"]
     assert files[2].read_text(encoding="utf-8") == diag
 
@@ -284,8 +283,8 @@ def _rows_broken(book: Path, pdf_text: str) -> list[str]:
     flat = re.sub(r"\s+", "", pdf_text)
     wb = openpyxl.load_workbook(book)
     broken = []
-    for sheet in (drafts.SHEET1, drafts.SHEET2):
-        rows = [r for r in wb[sheet].iter_rows(min_row=drafts.HEADER_ROW + 1, values_only=True) if isinstance(r[0], int)]
+    for sheet in (reports.SHEET1, reports.SHEET2):
+        rows = [r for r in wb[sheet].iter_rows(min_row=reports.HEADER_ROW + 1, values_only=True) if isinstance(r[0], int)]
         mains = [re.sub(r"\s+", "", str(r[1])) for r in rows]
         for i, row in enumerate(rows):
             text = mains[i]
@@ -306,17 +305,17 @@ def _rows_broken(book: Path, pdf_text: str) -> list[str]:
 
 def test_attachments_print_every_row_whole(demo: Store, tmp_path: Path) -> None:
     book = tmp_path / "附件.xlsx"
-    drafts.export_attachments(demo, KAIFENG, book, max_generated=20)
+    reports.export_attachments(demo, KAIFENG, book, max_generated=20)
     wb = openpyxl.load_workbook(book)
     for ws in wb:
         assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
         assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.print_title_rows.replace("$", "") == f"{drafts.HEADER_ROW}:{drafts.HEADER_ROW}"
+        assert ws.print_title_rows.replace("$", "") == f"{reports.HEADER_ROW}:{reports.HEADER_ROW}"
         assert ws.print_area
-        for i in range(drafts.HEADER_ROW + 1, ws.max_row + 1):
+        for i in range(reports.HEADER_ROW + 1, ws.max_row + 1):
             assert ws.row_dimensions[i].height, (ws.title, i)  # every row has a set height
     text = _pdf_text(book, tmp_path)
-    n_rows = sum(1 for _ in drafts.attachments(demo, KAIFENG, max_generated=20)[0])
+    n_rows = sum(1 for _ in reports.attachments(demo, KAIFENG, max_generated=20)[0])
     assert n_rows > 10
     assert _rows_broken(book, text) == []
 
@@ -335,7 +334,7 @@ def test_plan_docx_is_an_a4_official_document(demo: Store, tmp_path: Path) -> No
     docx = pytest.importorskip("docx")
     from docx.oxml.ns import qn
 
-    files = drafts.write_plan(demo, KAIFENG, tmp_path / "plan.docx")
+    files = reports.write_plan(demo, KAIFENG, tmp_path / "plan.docx")
     doc = docx.Document(str(files[1]))
     sec = doc.sections[0]
     assert (round(sec.page_width.mm), round(sec.page_height.mm)) == (210, 297)
@@ -369,10 +368,10 @@ def test_cli_export_period_and_types(tmp_path: Path) -> None:
                             "--period", "2026-2028", "--types", "shortage,no_training_base", "--format", "json"])
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(out)
-    rows = [row for row in wb[drafts.SHEET2].iter_rows(min_row=drafts.HEADER_ROW + 1, values_only=True)
+    rows = [row for row in wb[reports.SHEET2].iter_rows(min_row=reports.HEADER_ROW + 1, values_only=True)
             if isinstance(row[0], int)]
     drafted = [row for row in rows if row[3] and row[3].startswith(("2026", "2027", "2028"))]
-    assert drafted and all(drafts.Period(2026, 2028).contains(row[3]) for row in drafted)
+    assert drafted and all(reports.Period(2026, 2028).contains(row[3]) for row in drafted)
     r = runner.invoke(app, ["--home", str(home), "export", "plan", "--city", KAIFENG, "-o", str(tmp_path / "p.md"),
                             "--period", "2026-20x"])
     assert r.exit_code == 2 and "--period" in r.output
@@ -387,12 +386,12 @@ def test_cli_export_period_and_types(tmp_path: Path) -> None:
 
 
 def test_evidence_sheet_prints_keys_without_empty_parts_and_show_opens_them(demo: Store, tmp_path: Path) -> None:
-    drafts.export_attachments(demo, KAIFENG, tmp_path / "a.xlsx")
-    ws = openpyxl.load_workbook(tmp_path / "a.xlsx")[drafts.SHEET3]
-    keys = [k for row in ws.iter_rows(min_row=drafts.HEADER_ROW + 1, values_only=True) if row[9]
+    reports.export_attachments(demo, KAIFENG, tmp_path / "a.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "a.xlsx")[reports.SHEET3]
+    keys = [k for row in ws.iter_rows(min_row=reports.HEADER_ROW + 1, values_only=True) if row[9]
             for k in str(row[9]).split("\n")]
     demand = [k for k in keys if k.startswith("DEMANDS|")]
     assert demand and not any("=None" in k for k in keys)
     for k in demand[:5] + [k for k in keys if k.startswith("OFFERS|")][:5]:
         found = service.show_relationship(demo, k)
-        assert found is not None and drafts.compact_key(found["key"]) == k
+        assert found is not None and compact_key(found["key"]) == k

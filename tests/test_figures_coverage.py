@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from iekg import service
+from iekg import reports, service
 from iekg.api.main import create_app
 from iekg.cli import app
 from iekg.graph import sums
@@ -23,10 +23,10 @@ from iekg.graph.sqlitestore import SqliteStore
 from iekg.loaders.pipeline import load
 from iekg.loaders.readers import read_paths
 from iekg.loaders.report import Report
-from iekg.queries import drafts
-from iekg.queries.alignment import alignment, resolve_scope
+from iekg.queries.alignment import alignment
 from iekg.queries.gaps import gaps
 from iekg.queries.readiness import readiness
+from iekg.queries.scope import resolve_scope
 from iekg.settings import Settings
 
 WORKED = Path(__file__).parent / "fixtures" / "worked_example"
@@ -164,13 +164,13 @@ def test_no_supply_data_in_every_face(worked: Path, tmp_path: Path, api: Any) ->
     assert ready["data_coverage"]["programs"]["without_figures"] == 3
     # the drafts: the programs are named, the totals without any figure are no data, S is no data
     store = SqliteStore(home / "graph.sqlite")
-    plan = drafts.plan_markdown(store, "410200")
+    plan = reports.plan_markdown(store, "410200")
     line = next(x for x in plan.splitlines() if "共有院校" in x)
     assert "开设专业点3个，在校生无数据，毕业生无数据" in line and "0人" not in line
     assert "其中3个专业点没有在校生或毕业生数：测试职业学院专业A、测试职业学院专业B、测试职业学院专业C" in line
     assert "本市院校对口人才供给为无数据：本范围 2024 年的 3 个专业点都没有在校生或毕业生数" in plan
     assert "S = 0" not in plan
-    diag = drafts.diagnosis_markdown(store, "410200")
+    diag = reports.diagnosis_markdown(store, "410200")
     assert "本市2024年的专业点（3个）没有在校生或毕业生数，供给为无数据（不按 0 计），无法计算结构匹配指数" in diag
 
 
@@ -207,12 +207,12 @@ def test_two_of_five_programs_without_figures_are_counted_and_listed(worked: Pat
 
 def test_no_listing_read_when_every_program_has_figures(worked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The list of programs without figures is read only when the sums count some: none here, no read."""
-    from iekg.queries import alignment as al
+    from iekg.queries import coverage as cv
 
     store = _store_from(worked)
     calls: list[Any] = []
-    real = al.scope_programs
-    monkeypatch.setattr(al, "scope_programs", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = cv.scope_programs
+    monkeypatch.setattr(cv, "scope_programs", lambda *a, **k: calls.append(a) or real(*a, **k))
     a = alignment(store, resolve_scope(store, city="410200"))
     p = a["data_coverage"]["programs"]
     assert (p["total"], p["without_figures"], p["without_figures_listed"], p["note"]) == (3, 0, [], None)
@@ -271,7 +271,7 @@ def test_a_thin_year_is_marked_partial_with_its_counts(worked: Path, tmp_path: P
     assert "年份数据偏少 partial year: 2023 年" in cli(home, "readiness", "--city", "410200", "--year", "2023").stdout
     assert "2023 年数据偏少 partial year" in cli(home, "readiness", "--all", "--year", "2023").stdout
     assert cli_json(home, "readiness", "--all", "--year", "2023")[0]["data_coverage"]["years"]["partial"] is True
-    plan = drafts.plan_markdown(SqliteStore(home / "graph.sqlite"), "410200", year=2023)
+    plan = reports.plan_markdown(SqliteStore(home / "graph.sqlite"), "410200", year=2023)
     assert "（注意：2023 年的专业点数据偏少，可能只导入了一部分" in plan
 
 
@@ -336,7 +336,7 @@ def test_public_list_entries_are_not_counted_as_missing(worked: Path, tmp_path: 
     assert sum(r["public_only"] for r in ranked) == 17
     assert "17 个城市只在公开名单中、不在你的数据里" in cli(home, "readiness", "--all").stdout
     # the draft plan counts the user's institutions and names the others apart
-    plan = drafts.plan_markdown(store, "410200")
+    plan = reports.plan_markdown(store, "410200")
     line = next(x for x in plan.splitlines() if "共有院校" in x)
     assert "共有院校1所（高职专科1所）。（另有10所院校只在公开名单中、本次数据未涉及，不计入以下数字。）" in line
     assert "暂无专业点数据" not in line

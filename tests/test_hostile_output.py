@@ -17,11 +17,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from iekg import service, textsafe
+from iekg import reports, service, textsafe
 from iekg.cli import app as cli_app
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet, Store
-from iekg.queries import drafts
 from iekg.settings import Settings
 
 CITY = "411000"
@@ -80,13 +79,13 @@ def _rows(texts: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
 def test_xlsx_cells_never_become_formulas(tmp_path: Path) -> None:
     texts = [*PREFIXED, "#N/A", "普通文字"]
     rows1, rows2 = _rows(texts)
-    out = drafts.write_attachments_xlsx(rows1, rows2, tmp_path / "a.xlsx", city_name="许昌市", illustrative=False)
+    out = reports.write_attachments_xlsx(rows1, rows2, tmp_path / "a.xlsx", city_name="许昌市", illustrative=False)
     wb = openpyxl.load_workbook(out)
-    for sheet, cols in ((drafts.SHEET1, (2, 3)), (drafts.SHEET2, (2, 3))):
+    for sheet, cols in ((reports.SHEET1, (2, 3)), (reports.SHEET2, (2, 3))):
         ws = wb[sheet]
         for k, t in enumerate(texts):
             for col in cols:
-                c = ws.cell(row=drafts.HEADER_ROW + 1 + k, column=col)
+                c = ws.cell(row=reports.HEADER_ROW + 1 + k, column=col)
                 assert c.data_type == "s", (sheet, t, c.data_type)  # text, never "f" (formula) or "e" (error)
                 assert c.value == t  # the text exactly as the user wrote it
                 if textsafe.is_formula_like(t):
@@ -102,9 +101,9 @@ def test_xlsx_cells_never_become_formulas(tmp_path: Path) -> None:
 
 def test_exported_attachments_from_imported_data_hold_no_formula(hostile: Store, tmp_path: Path) -> None:
     """The reported case: a problem text =HYPERLINK(...) imported as data, then `export attachments`."""
-    res = drafts.export_attachments(hostile, CITY, tmp_path / "att.xlsx")
-    ws = openpyxl.load_workbook(res["path"])[drafts.SHEET1]
-    cells = [ws.cell(row=r, column=2) for r in range(drafts.HEADER_ROW + 1, ws.max_row + 1)]
+    res = reports.export_attachments(hostile, CITY, tmp_path / "att.xlsx")
+    ws = openpyxl.load_workbook(res["path"])[reports.SHEET1]
+    cells = [ws.cell(row=r, column=2) for r in range(reports.HEADER_ROW + 1, ws.max_row + 1)]
     hit = [c for c in cells if c.value == FORMULA]
     assert hit and all(c.data_type == "s" for c in hit)
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
@@ -140,7 +139,7 @@ def test_md_text_rules() -> None:
 
 
 def test_plan_markdown_shows_markup_as_text(hostile: Store) -> None:
-    md = drafts.plan_markdown(hostile, CITY)
+    md = reports.plan_markdown(hostile, CITY)
     html = _render(md)
     assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
     assert "&lt;script&gt;" in html  # shown, as text
@@ -169,7 +168,7 @@ def test_rendered_plan_runs_no_script_in_chromium(hostile: Store, tmp_path: Path
         pytest.skip(f"Chromium not found at {chromium}")
     page_file = tmp_path / "plan.html"
     page_file.write_text('<!doctype html><html><head><meta charset="utf-8"><title>plan</title></head><body>'
-                         + _render(drafts.plan_markdown(hostile, CITY)) + "</body></html>", encoding="utf-8")
+                         + _render(reports.plan_markdown(hostile, CITY)) + "</body></html>", encoding="utf-8")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
@@ -192,7 +191,7 @@ def test_rendered_plan_runs_no_script_in_chromium(hostile: Store, tmp_path: Path
 # -------------------------------------------------------------------------------------------- Word
 def test_docx_keeps_line_breaks_in_their_paragraph(hostile: Store, tmp_path: Path) -> None:
     docx = pytest.importorskip("docx")
-    written = drafts.write_plan(hostile, CITY, tmp_path / "plan.md")
+    written = reports.write_plan(hostile, CITY, tmp_path / "plan.md")
     doc = docx.Document(str(next(p for p in written if p.suffix == ".docx")))
     paragraphs = doc.paragraphs
     titles = [p for p in paragraphs if p.style.name == "Title"]
@@ -211,7 +210,7 @@ def test_docx_line_break_direct(tmp_path: Path) -> None:
     docx = pytest.importorskip("docx")
     md = "# 标题\n\n1. " + textsafe.md_text(HEADING) + "\n\n| 甲 | 乙 |\n| --- | --- |\n| " + \
         textsafe.md_cell("上\n下|中") + " | x |\n"
-    out = drafts.markdown_to_docx(md, tmp_path / "d.docx")
+    out = reports.markdown_to_docx(md, tmp_path / "d.docx")
     assert out is not None
     doc = docx.Document(str(out))
     texts = [p.text for p in doc.paragraphs]

@@ -116,7 +116,8 @@ def test_cli_build_sync_and_query_on_neo4j(neo: Neo4jStore, neo4j_server: Any, t
 def test_memoised_answers_follow_another_process_writes(neo: Neo4jStore, neo4j_server: Any, tmp_path: Path) -> None:
     """An API process keeps its store (and its memoised scope tables) open; a CLI import into the same
     database through another driver must change the API's next answer, not leave it stale."""
-    from iekg.queries.alignment import alignment, resolve_scope
+    from iekg.queries.alignment import alignment
+    from iekg.queries.scope import resolve_scope
 
     worked = Path(__file__).parent / "fixtures" / "worked_example"
     report = Report()

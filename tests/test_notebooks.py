@@ -25,10 +25,11 @@ from nbclient import NotebookClient
 
 from iekg import service
 from iekg.graph.store import Store
-from iekg.queries.alignment import alignment, resolve_scope
+from iekg.queries.alignment import alignment
 from iekg.queries.coupling import coupling
-from iekg.queries.drafts import HEADERS1, HEADERS2
 from iekg.queries.readiness import readiness_all
+from iekg.queries.scope import resolve_scope
+from iekg.reports import HEADERS1, HEADERS2
 from iekg.settings import Settings
 from iekg.viz.page import external_loads
 

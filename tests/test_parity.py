@@ -11,12 +11,15 @@ from typing import Any
 
 import pytest
 
-from iekg import service
+from iekg import reports, service
 from iekg.graph import sums as pandas_sums
 from iekg.graph.neo4jstore import Neo4jStore
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.queries import alignment as al
-from iekg.queries import cooperation, coupling, drafts, gaps, readiness, relations
+from iekg.queries import cooperation, coupling, gaps, partners, paths, readiness, who
+from iekg.queries import facts as qfacts
+from iekg.queries import scope as qscope
+from iekg.queries import supply as qsupply
 from iekg.settings import Settings
 
 pytestmark = pytest.mark.neo4j
@@ -49,8 +52,8 @@ def _cooperation_rows(store: SqliteStore, folder: Path) -> Path:
     partner gets one written 已到期 (→ 已结束: it stays a no_cooperation gap, its ended partner named), and an
     aligned pair that cooperates gets a second cooperation without a status (counted as ongoing, said)."""
     city = "410200"
-    sums = al.ScopeSums.gather(store, al.Scope((city,), 2024))
-    segs = al.focus_segments(store, al.Scope((city,), 2024))["segment"]
+    sums = qfacts.ScopeSums.gather(store, qscope.Scope((city,), 2024))
+    segs = al.focus_segments(store, qscope.Scope((city,), 2024))["segment"]
     local = set(store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=[city])["src"])
     in_seg = sorted(set(store.rel_frame("IN_SEGMENT", dst_label="ChainSegment", dst_ids=segs)["src"]) & local)
     partnered = set(store.rel_frame("COOPERATES_WITH", dst_label="Enterprise", dst_ids=in_seg)["dst"])
@@ -95,16 +98,16 @@ def test_same_graph(stores: tuple[Any, Any]) -> None:
 
 @pytest.mark.parametrize("city", CITIES)
 def test_alignment_per_city(stores: tuple[Any, Any], city: str) -> None:
-    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, city=city)))
-    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, city=city, year=2023)))
+    both(stores, lambda s: al.alignment(s, qscope.resolve_scope(s, city=city)))
+    both(stores, lambda s: al.alignment(s, qscope.resolve_scope(s, city=city, year=2023)))
 
 
 def test_alignment_other_scopes(stores: tuple[Any, Any]) -> None:
-    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, province="410000")))
-    both(stores, lambda s: gaps.gaps(s, al.resolve_scope(s, province="410000")))
-    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, cities=list(CITIES))))
+    both(stores, lambda s: al.alignment(s, qscope.resolve_scope(s, province="410000")))
+    both(stores, lambda s: gaps.gaps(s, qscope.resolve_scope(s, province="410000")))
+    both(stores, lambda s: al.alignment(s, qscope.resolve_scope(s, cities=list(CITIES))))
     chain = sorted(stores[0].rel_frame("FOCUSES_ON", src_ids=["410200"])["dst"])[0]
-    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, city="410200", chain=chain)))
+    both(stores, lambda s: al.alignment(s, qscope.resolve_scope(s, city="410200", chain=chain)))
 
     def table(s: Any) -> Any:
         t, totals = al.alignment_table(s, sorted(n.id for n in s.nodes("City")))
@@ -115,7 +118,7 @@ def test_alignment_other_scopes(stores: tuple[Any, Any]) -> None:
 
 @pytest.mark.parametrize("city", CITIES)
 def test_gaps_and_readiness(stores: tuple[Any, Any], city: str) -> None:
-    both(stores, lambda s: gaps.gaps(s, al.resolve_scope(s, city=city)))
+    both(stores, lambda s: gaps.gaps(s, qscope.resolve_scope(s, city=city)))
     both(stores, lambda s: readiness.readiness(s, city))
 
 
@@ -125,15 +128,15 @@ def test_readiness_all_and_coupling(stores: tuple[Any, Any]) -> None:
 
 
 def test_relations(stores: tuple[Any, Any]) -> None:
-    both(stores, lambda s: relations.neighbours(s, "City:410200", limit=None))
-    both(stores, lambda s: relations.neighbours(s, "Institution:4141010475", rel_types=["OFFERS"], year=2024))
-    both(stores, lambda s: relations.shortest_path(s, "Institution:4141012058", "IndustryChain:HN-AE-01"))
-    both(stores, lambda s: relations.all_paths(s, "City:410200", "City:410100", k=2, limit=20))
-    both(stores, lambda s: relations.who_trains_for(s, industry="36", cities=["410200"]))
-    both(stores, lambda s: relations.who_trains_for(s, chain="HN-AE-01"))
-    both(stores, lambda s: relations.who_hires(s, "460701"))
-    both(stores, lambda s: relations.partners_for_enterprise(s, "DEMO-410200-E0001"))
-    both(stores, lambda s: relations.partners_for_institution(s, "4141010475"))
+    both(stores, lambda s: paths.neighbours(s, "City:410200", limit=None))
+    both(stores, lambda s: paths.neighbours(s, "Institution:4141010475", rel_types=["OFFERS"], year=2024))
+    both(stores, lambda s: paths.shortest_path(s, "Institution:4141012058", "IndustryChain:HN-AE-01"))
+    both(stores, lambda s: paths.all_paths(s, "City:410200", "City:410100", k=2, limit=20))
+    both(stores, lambda s: who.who_trains_for(s, industry="36", cities=["410200"]))
+    both(stores, lambda s: who.who_trains_for(s, chain="HN-AE-01"))
+    both(stores, lambda s: who.who_hires(s, "460701"))
+    both(stores, lambda s: partners.partners_for_enterprise(s, "DEMO-410200-E0001"))
+    both(stores, lambda s: partners.partners_for_institution(s, "4141010475"))
 
 
 def test_frames(stores: tuple[Any, Any]) -> None:
@@ -182,12 +185,12 @@ def test_search_show_info(stores: tuple[Any, Any]) -> None:
 def test_relations_filtered_reads(stores: tuple[Any, Any]) -> None:
     """The paths that read only what the question needs: by segment, by 门类 (its 大类 through SUBCLASS_OF),
     demand of some cities and a year, every partner candidate."""
-    both(stores, lambda s: relations.who_trains_for(s, segment="HN-AE-01-S2"))
-    both(stores, lambda s: relations.who_trains_for(s, industry="C", cities=["410200", "410100"], year=2023))
-    both(stores, lambda s: relations.who_hires(s, "460701", cities=["410200", "410100"]))
-    both(stores, lambda s: relations.who_hires(s, "460701", year=2023))
-    both(stores, lambda s: relations.partners_for_enterprise(s, "DEMO-410200-E0001", limit=None, year=2023))
-    both(stores, lambda s: relations.partners_for_institution(s, "4141010475", limit=None))
+    both(stores, lambda s: who.who_trains_for(s, segment="HN-AE-01-S2"))
+    both(stores, lambda s: who.who_trains_for(s, industry="C", cities=["410200", "410100"], year=2023))
+    both(stores, lambda s: who.who_hires(s, "460701", cities=["410200", "410100"]))
+    both(stores, lambda s: who.who_hires(s, "460701", year=2023))
+    both(stores, lambda s: partners.partners_for_enterprise(s, "DEMO-410200-E0001", limit=None, year=2023))
+    both(stores, lambda s: partners.partners_for_institution(s, "4141010475", limit=None))
 
 
 def test_rel_max_computed_where_the_data_is(stores: tuple[Any, Any]) -> None:
@@ -216,7 +219,7 @@ def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> Non
     for cs, year in ((["410200"], 2024), (list(CITIES), 2023), (cities, 2024), (["410200"], 1999)):
         both(stores, lambda s, cs=cs, y=year: frame_records(s.offer_sums(cs, y)))
         both(stores, lambda s, cs=cs, y=year: frame_records(s.demand_sums(cs, y)))
-        aligned = al.ScopeSums.gather(embedded, al.Scope(tuple(cs), year)).aligned
+        aligned = qfacts.ScopeSums.gather(embedded, qscope.Scope(tuple(cs), year)).aligned
         both(stores, lambda s, cs=cs, y=year, a=aligned: frame_records(s.cooperation_counts(cs, y, a)))
         # ended and in-preparation cooperations left out (issue 18)
         both(stores, lambda s, cs=cs, y=year, a=aligned: frame_records(s.cooperation_counts(cs, y, a, WORDS)))
@@ -233,12 +236,12 @@ def test_aggregations_computed_where_the_data_is(stores: tuple[Any, Any]) -> Non
     assert frame_records(pandas_sums.offer_year_counts(embedded, cities)) == frame_records(counted)
     for label, props in (("Enterprise", ["employees", "iei_level"]), ("Institution", []), ("TrainingBase", ["level"])):
         both(stores, lambda s, lb=label, p=props: frame_records(s.located_sums(lb, cities, p)))
-    w = al.ScopeSums.gather(embedded, al.Scope(tuple(cities), 2024)).weights.frame
+    w = qfacts.ScopeSums.gather(embedded, qscope.Scope(tuple(cities), 2024)).weights.frame
     pairs = {c: list(zip(g["major"], g["weight"], strict=True)) for c, g in w.groupby("industry") if c in ("36", "65", "83")}
     pairs["zero"] = [("460701", 0.0), ("460702", 0.5), ("500201", 0.0)]  # weight-0 pairs rank by institution
     for cs, limit in ((cities, 20), (["410200"], 3), (["410200"], 10_000)):
-        both(stores, lambda s, cs=cs, n=limit: frame_records(s.top_offers(cs, 2024, pairs, al.DURATION, n)))
-    top = stores[1].top_offers(cities, 2024, pairs, al.DURATION, 20)
+        both(stores, lambda s, cs=cs, n=limit: frame_records(s.top_offers(cs, 2024, pairs, qsupply.DURATION, n)))
+    top = stores[1].top_offers(cities, 2024, pairs, qsupply.DURATION, 20)
     assert sorted(set(top["key"])) == ["36", "65", "83", "zero"] and (top.groupby("key").size() == 20).all()
     assert (top.groupby("key")["supply"].apply(lambda x: x.is_monotonic_decreasing)).all()
     ents = stores[1].located_sums("Enterprise", ["410200"], ["employees"])
@@ -268,15 +271,15 @@ def test_ended_cooperations_are_in_the_compared_data(stores: tuple[Any, Any]) ->
     status = embedded.rel_frame("COOPERATES_WITH", ["status"])["status"]
     assert {"进行中", "已结束", "筹建中"} <= set(status.dropna()) and status.isna().sum() >= 1
     for s in stores:
-        a = al.alignment(s, al.resolve_scope(s, city="410200"))["cooperation"]
+        a = al.alignment(s, qscope.resolve_scope(s, city="410200"))["cooperation"]
         assert a["ended"] > 0 and a["in_preparation"] > 0 and a["without_status"] >= 1 and a["left_out"]
-        g = gaps.gaps(s, al.resolve_scope(s, city="410200"), types=("no_cooperation",))
+        g = gaps.gaps(s, qscope.resolve_scope(s, city="410200"), types=("no_cooperation",))
         ended = [x for x in g["gaps"] if x["detail"]["cooperations_left_out"]]
         assert any(i["status"] == "已结束" and i["since"] == 2017 for x in ended
                    for i in x["detail"]["cooperations_left_out"])
-    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, city="410200"))["cooperation"])
-    both(stores, lambda s: gaps.gaps(s, al.resolve_scope(s, city="410200"), types=("no_cooperation",)))
-    both(stores, lambda s: al.alignment(s, al.resolve_scope(s, province="410000"))["cooperation"])
+    both(stores, lambda s: al.alignment(s, qscope.resolve_scope(s, city="410200"))["cooperation"])
+    both(stores, lambda s: gaps.gaps(s, qscope.resolve_scope(s, city="410200"), types=("no_cooperation",)))
+    both(stores, lambda s: al.alignment(s, qscope.resolve_scope(s, province="410000"))["cooperation"])
 
 
 def test_counts_without_reading_the_rows(stores: tuple[Any, Any]) -> None:
@@ -305,14 +308,14 @@ def test_counts_without_reading_the_rows(stores: tuple[Any, Any]) -> None:
 
 
 def test_drafts(stores: tuple[Any, Any], tmp_path: Path) -> None:
-    both(stores, lambda s: drafts.attachments(s, "410200"))
-    both(stores, lambda s: drafts.plan_markdown(s, "410200"))
-    both(stores, lambda s: drafts.plan_markdown(s, "410100", year=2023))
+    both(stores, lambda s: reports.attachments(s, "410200"))
+    both(stores, lambda s: reports.plan_markdown(s, "410200"))
+    both(stores, lambda s: reports.plan_markdown(s, "410100", year=2023))
 
 
 @pytest.mark.parametrize("city", CITIES)
 def test_illustrative_data(stores: tuple[Any, Any], city: str) -> None:
-    both(stores, lambda s: drafts.uses_illustrative_data(s, city))
+    both(stores, lambda s: reports.uses_illustrative_data(s, city))
 
 
 def drawn(page: Any) -> dict[str, Any]:

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from iekg import service
+from iekg import reports, service
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
 from iekg.loaders import official, pipeline
 from iekg.loaders.source import PUBLIC
-from iekg.queries import drafts
 from iekg.settings import Settings
 
 PROVINCIAL_DOC = "《河南省发展和改革委员会等6部门关于印发河南省首批产教融合型城市建设试点名单的通知》"
@@ -91,14 +90,14 @@ def test_importing_the_list_alone_records_it_as_public(tmp_path: Path, public_di
 
 
 def test_plan_background_and_diagnosis_state_it_as_a_public_fact(with_public: Store) -> None:
-    plan = drafts.plan_markdown(with_public, "410200")
+    plan = reports.plan_markdown(with_public, "410200")
     background = plan.split("## 一、")[1].split("## 二、")[0]
     line = next(x for x in background.splitlines() if "试点" in x and "已列入" in x)
     assert line == (f"开封市已列入河南省首批产教融合型城市建设试点（省级，{PROVINCIAL_DOC}，2023-08-15；来源：{KAIFENG_URL}）。"
                     "〔公开信息〕")
-    zz = drafts.plan_markdown(with_public, "410100").split("## 二、")[0]
+    zz = reports.plan_markdown(with_public, "410100").split("## 二、")[0]
     assert "郑州市已列入国家产教融合试点城市（2021年，全国21个）（国家级" in zz and ZHENGZHOU_URL in zz
-    ly = drafts.plan_markdown(with_public, "410300").split("## 二、")[0]
+    ly = reports.plan_markdown(with_public, "410300").split("## 二、")[0]
     assert "已列入" not in ly
-    diag = drafts.diagnosis_markdown(with_public, "410200")
+    diag = reports.diagnosis_markdown(with_public, "410200")
     assert line in diag.split("## 二、")[0]

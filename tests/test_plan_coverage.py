@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iekg import service
-from iekg.queries import drafts
+from iekg import reports, service
 from iekg.settings import Settings
 
 XUCHANG = "411000"
@@ -34,7 +33,7 @@ def _build(home: Path) -> object:
 
 def test_plan_says_which_institutions_its_totals_come_from(tmp_path: Path) -> None:
     store = _build(tmp_path / "home")
-    text = drafts.plan_markdown(store, XUCHANG)  # type: ignore[arg-type]
+    text = reports.plan_markdown(store, XUCHANG)  # type: ignore[arg-type]
     line = next(x for x in text.splitlines() if "共有院校" in x)
     assert "共有院校3所" in line
     assert "其中1所有2024年专业点数据" in line
@@ -53,5 +52,5 @@ def test_plan_says_nothing_extra_when_every_institution_has_data(tmp_path: Path)
     settings = Settings(home=home)
     store = service.open_store(settings)
     service.build(store, settings, [home / "data"], demo=False)
-    line = next(x for x in drafts.plan_markdown(store, XUCHANG).splitlines() if "共有院校" in x)
+    line = next(x for x in reports.plan_markdown(store, XUCHANG).splitlines() if "共有院校" in x)
     assert "共有院校1所" in line and "暂无专业点数据" not in line

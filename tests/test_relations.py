@@ -18,16 +18,13 @@ import pytest
 
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet
-from iekg.queries.relations import (
-    PartnerWeights,
+from iekg.queries.partners import PartnerWeights, partners_for_enterprise, partners_for_institution
+from iekg.queries.paths import (
     all_paths,
     neighbours,
-    partners_for_enterprise,
-    partners_for_institution,
     shortest_path,
-    who_hires,
-    who_trains_for,
 )
+from iekg.queries.who import who_hires, who_trains_for
 
 I1, I2, I3 = "4141010001", "4141010002", "4242010003"  # 开封, 郑州, 武汉
 E1, E2, E3, E4 = "E-ZZ-PUMP", "E-KF-PUMP", "E-ZZ-SOFT", "E-WH-AUTO"
@@ -398,8 +395,11 @@ def test_who_hires(store):
     res = who_hires(store, "460104")
     assert res["major"]["category"] == "4601" and res["major"]["weights_via"] == "category"
     assert res["year"] == 2024
+    # each industry's demand as align sums it: 34 = 500 (city) + 10 (E1's row by industry) + 80 × 0.6 (E1's
+    # row by major, spread over the crosswalk); 36 = 80 × 0.4
     assert [(i["code"], i["weight"], i["enterprises"], i["demand"]) for i in res["industries"]] == [
-        ("34", pytest.approx(0.6), 2, 500.0), ("36", pytest.approx(0.4), 1, 0.0)]
+        ("34", pytest.approx(0.6), 2, pytest.approx(558.0)), ("36", pytest.approx(0.4), 1, pytest.approx(32.0))]
+    assert [i["demand_data"] for i in res["industries"]] == [True, True]
     assert res["industries"][0]["name"] == "通用设备制造业"
     assert [(e["id"], e["industry"], e["demand"], e["partners"]) for e in res["enterprises"]] == [
         (E1, "34", 80.0, 1), (E2, "34", 0.0, 1), (E4, "36", 0.0, 0)]
@@ -421,6 +421,20 @@ def test_who_hires(store):
     assert [e["id"] for e in own["enterprises"]] == [E4]
     with pytest.raises(LookupError, match="major 999999 is not in the graph"):
         who_hires(store, "999999")
+
+
+def test_who_hires_and_align_give_the_same_demand_per_industry(store):
+    """One spreading of demand rows (iekg.queries.demand.join_demand): who-hires and align agree."""
+    from iekg.queries.alignment import alignment
+    from iekg.queries.scope import resolve_scope
+
+    for cities, year in ((["410100"], 2024), (["410100", "410200"], 2024), (["410200"], 2023)):
+        hires = who_hires(store, "460104", cities=cities, year=year)
+        align = {i["code"]: i["demand"] for i in alignment(store, resolve_scope(store, cities=cities, year=year))
+                 ["industries"]}
+        for i in hires["industries"]:
+            assert i["demand"] == pytest.approx(align.get(i["code"], 0.0)), (cities, year, i["code"])
+            assert i["demand_data"] == (i["code"] in align and align[i["code"]] > 0)
 
 
 # -------------------------------------------------------------------------------------- partners

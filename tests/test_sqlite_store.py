@@ -15,24 +15,22 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import graph_state
+from conftest import demo_copy, graph_state
 
-from iekg import cli, service
+from iekg import cli
 from iekg.graph import sums
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet, Rel, StoreError
-from iekg.queries import alignment as al
-from iekg.settings import Settings
+from iekg.queries import facts as qfacts
+from iekg.queries import scope as qscope
+from iekg.queries import supply as qsupply
 
 IEKG = str(Path(sys.executable).with_name("iekg"))
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
-    home = tmp_path_factory.mktemp("demo")
-    s = SqliteStore(home / "graph.sqlite")
-    service.build(s, Settings(home=home))
-    return s
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> SqliteStore:
+    return SqliteStore(demo_copy(demo_graph, tmp_path_factory.mktemp("demo")) / "graph.sqlite")
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -67,9 +65,9 @@ def test_sql_counts_equal_the_interfaces_reference(demo: SqliteStore) -> None:
 def test_weights_cut_from_all_equal_the_weights_read_for_those_majors(demo: SqliteStore) -> None:
     majors = sorted(n.id for n in demo.nodes("Major"))
     for sub in (majors[:5], majors[100:400], majors, ["no-such-major", *majors[::7]], []):
-        got, want = al.Weights.of(demo, sub).frame, al.Weights.load(demo, sub).frame
+        got, want = qsupply.Weights.of(demo, sub).frame, qsupply.Weights.load(demo, sub).frame
         assert records(got) == records(want), len(sub)
-    assert len(al.Weights.of(demo, majors[100:400]).frame) > 300
+    assert len(qsupply.Weights.of(demo, majors[100:400]).frame) > 300
 
 
 def test_sql_sums_equal_the_pandas_reference(demo: SqliteStore) -> None:
@@ -77,19 +75,19 @@ def test_sql_sums_equal_the_pandas_reference(demo: SqliteStore) -> None:
     for cs, year in ((["410200"], 2024), (["410200", "410100", "419001"], 2023), (cities, 2024), (["410200"], 1999)):
         assert records(demo.offer_sums(cs, year)) == records(sums.offer_sums(demo, cs, year))
         assert records(demo.demand_sums(cs, year)) == records(sums.demand_sums(demo, cs, year))
-        aligned = al.ScopeSums.gather(demo, al.Scope(tuple(cs), year)).aligned
+        aligned = qfacts.ScopeSums.gather(demo, qscope.Scope(tuple(cs), year)).aligned
         got = demo.cooperation_counts(cs, year, aligned)
         assert records(got) == records(sums.cooperation_counts(demo, cs, year, aligned))
     assert demo.offer_sums(["410200"], 2024)["programs"].sum() > 0
     assert demo.offer_years(cities).to_dict() == sums.offer_years(demo, cities).to_dict() != {}
     for label, props in (("Enterprise", ["employees", "iei_level"]), ("Institution", []), ("TrainingBase", ["level"])):
         assert records(demo.located_sums(label, cities, props)) == records(sums.located_sums(demo, label, cities, props))
-    w = al.ScopeSums.gather(demo, al.Scope(tuple(cities), 2024)).weights.frame
+    w = qfacts.ScopeSums.gather(demo, qscope.Scope(tuple(cities), 2024)).weights.frame
     pairs = {c: list(zip(g["major"], g["weight"], strict=True)) for c, g in w.groupby("industry") if c in ("36", "65")}
     pairs["zero"] = [("460701", 0.0), ("460702", 0.5)]
     for cs, limit in ((cities, 20), (["410200"], 3)):
-        got = demo.top_offers(cs, 2024, pairs, al.DURATION, limit)
-        assert records(got) == records(sums.top_offers(demo, cs, 2024, pairs, al.DURATION, limit)) and len(got)
+        got = demo.top_offers(cs, 2024, pairs, qsupply.DURATION, limit)
+        assert records(got) == records(sums.top_offers(demo, cs, 2024, pairs, qsupply.DURATION, limit)) and len(got)
 
 
 def test_values_keep_their_types_and_extra_columns(tmp_path: Path) -> None:

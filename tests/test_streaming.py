@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from iekg import service
-from iekg.graph import sqlitestore
-from iekg.graph.sqlitestore import RelSpill, SqliteStore
+from iekg.graph import spill as spill_module
+from iekg.graph.spill import RelSpill
+from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Rel, StoreError
 from iekg.loaders import pipeline, readers
 from iekg.loaders.limits import FileRejected
@@ -39,7 +40,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def tiny(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "CHUNK_ROWS", 7)
-    monkeypatch.setattr(sqlitestore, "SPILL_BUFFER", 5)
+    monkeypatch.setattr(spill_module, "SPILL_BUFFER", 5)
     monkeypatch.setattr(readers, "LAZY_CHARS", 1_000)
 
 

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iekg.cli import app
+from iekg.loaders.examples import strip_marker
 from iekg.loaders.readers import read_paths, table_for_name
 from iekg.loaders.report import Report
 from iekg.loaders.tables import ENUMS, PROVENANCE_COLUMNS, TABLE_ORDER, TABLES
@@ -33,7 +34,6 @@ from iekg.loaders.template import (
     header_text,
     number_format,
     resolve_tables,
-    strip_marker,
     write_template,
 )
 from iekg.loaders.values import parser_for, uscc_check_char

@@ -21,10 +21,11 @@ from iekg.graph.store import ChangeSet
 from iekg.loaders.pipeline import load
 from iekg.loaders.readers import read_paths
 from iekg.loaders.report import Report
-from iekg.queries.alignment import ASSUMPTION_LABEL, alignment, alignment_table, resolve_scope
+from iekg.queries.alignment import ASSUMPTION_LABEL, alignment, alignment_table
 from iekg.queries.coupling import MIN_CITIES, coupling
 from iekg.queries.gaps import gaps
 from iekg.queries.readiness import readiness
+from iekg.queries.scope import resolve_scope
 from iekg.settings import Settings
 
 WORKED = Path(__file__).parent / "fixtures" / "worked_example"
@@ -516,7 +517,7 @@ def test_chain_page_marks_shared_industries_and_counts_them_once(worked: Path) -
     for name, text in files.items():
         _write(worked, name, text)
     _write(worked, "talent_demand.csv", "城市代码,年份,需求人数,行业代码\n410200,2024,400,36\n410200,2024,200,38")
-    from iekg.viz.networks import chain_view
+    from iekg.viz import chain_view
 
     page = chain_view(_store_from(worked), "CH1", cities=["410200"])
     assert page.meta["shared_industries"] == {"36": ["S1", "S2"]}

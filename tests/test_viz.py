@@ -14,9 +14,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from iekg import service
+from iekg.api.routers.pictures import viz_router
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import Store
-from iekg.queries.alignment import Thresholds, alignment, resolve_scope, status_of
+from iekg.queries.alignment import Thresholds, alignment, status_of
+from iekg.queries.scope import resolve_scope
 from iekg.settings import Settings
 from iekg.viz import (
     Page,
@@ -27,8 +29,8 @@ from iekg.viz import (
     ego_network,
     external_loads,
 )
-from iekg.viz.page import STATUS_STYLE, vis_css, vis_js
-from iekg.viz.routes import viz_router
+from iekg.viz.page import vis_css, vis_js
+from iekg.viz.style import STATUS_STYLE
 
 CITY = "410200"  # 开封市
 BIG_CITY = "410100"  # 郑州市: more majors than fit
@@ -344,7 +346,7 @@ def test_routes_answer_errors(client: TestClient, path: str, status: int) -> Non
 # -------------------------------------------------------------------------------------------------- CLI
 def test_cli_writes_each_page(home: Path, tmp_path: Path) -> None:
     from iekg.cli import app
-    from iekg.viz.cli import viz_app
+    from iekg.cli.viz import viz_app
 
     if not any(g.name == "viz" for g in app.registered_groups):
         app.add_typer(viz_app, name="viz")

@@ -19,7 +19,7 @@ from iekg import service
 from iekg.cli import app
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet
-from iekg.loaders import vocab
+from iekg.loaders import demorows, vocab
 from iekg.loaders.report import ImportFailed
 from iekg.loaders.tables import ENUMS, TABLES
 
@@ -332,7 +332,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _illustrative(s: SqliteStore, city: str) -> tuple[int, int]:
-    d = service.pipeline.demo_rows(s, city)
+    d = demorows.demo_rows(s, city)
     return len(d.nodes), d.rels
 
 
@@ -376,7 +376,7 @@ def test_demo_rows_keep_and_replace(demo_home: Path, tmp_path: Path) -> None:
     s = store_of(repl)
     assert _illustrative(s, "410200") == (0, 0)
     assert _illustrative(s, "410100") == zz_demo  # other cities keep their demo
-    assert all(s.get(u) is None for u in service.pipeline.demo_rows(s0, "410200").nodes)
+    assert all(s.get(u) is None for u in demorows.demo_rows(s0, "410200").nodes)
     # the city's real nodes and the user's rows stay; its remaining demand is the user's only
     assert s.get("City:410200") is not None and s.get("Institution:4141010475") is not None
     dem = s.rel_frame("DEMANDS", ["headcount", "source_kind"], where={"city_code": "410200"})

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 from iekg import service
 from iekg.api.errors import STORE_DOWN, ProblemError, log
@@ -210,8 +210,16 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-async def get_store(holder: Annotated[StoreHolder, Depends(get_holder)]) -> AsyncIterator[Store]:
-    """The graph, read-locked for the duration of the request."""
+async def get_store(request: Request) -> AsyncIterator[Store]:
+    """The graph, read-locked for the duration of the request (an app that mounts only some routers over a
+    store of its own, ``app.state.store``, reads it as it is)."""
+    holder: StoreHolder | None = getattr(request.app.state, "holder", None)
+    if holder is None:
+        store = getattr(request.app.state, "store", None)
+        if store is None:
+            raise LookupError("the app has no graph store (app.state.holder or app.state.store)")
+        yield store
+        return
     async with holder.read() as store:
         yield store
 
@@ -274,32 +282,27 @@ IdText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 DetailLimit = Annotated[int, Query(ge=1, le=500, description="relationships shown per type and direction")]
 
 
-def _enum(name: str, key: str) -> type[StrEnum]:
-    from iekg.loaders.tables import ENUMS
+def vocabulary(field: str) -> Any:
+    """A filter on an enumerated field that takes what the import takes: a term of the one vocabulary or a
+    synonym, mapped to its term (``高职`` → ``高职专科``; :func:`iekg.service.vocabulary_term`, read at each
+    request, so a user's ``IEKG_VOCABULARY_FILE`` counts too).  The schema lists the shipped words."""
 
-    return StrEnum(name, {v: v for v in ENUMS[key]})  # type: ignore[return-value]
+    def term(raw: str) -> str:
+        return service.vocabulary_term(field, raw)  # type: ignore[return-value]
+
+    return Annotated[str, AfterValidator(term),
+                     WithJsonSchema({"type": "string", "enum": service.vocabulary_words(field)})]
 
 
-if TYPE_CHECKING:  # enumerations of the data contract, built at run time from loaders.tables.ENUMS
-    InstitutionLevel = StrEnum
-    Ownership = StrEnum
-    MajorLevel = StrEnum
-    IeiLevel = StrEnum
-    BaseKind = StrEnum
-    BaseLevel = StrEnum
-    AllianceKind = StrEnum
-    PolicyLevel = StrEnum
-    PolicyStatus = StrEnum
-else:
-    InstitutionLevel = _enum("InstitutionLevel", "institution_level")
-    Ownership = _enum("Ownership", "ownership")
-    MajorLevel = _enum("MajorLevel", "major_level")
-    IeiLevel = _enum("IeiLevel", "iei_level")
-    BaseKind = _enum("BaseKind", "training_base_kind")
-    BaseLevel = _enum("BaseLevel", "base_level")
-    AllianceKind = _enum("AllianceKind", "alliance_kind")
-    PolicyLevel = _enum("PolicyLevel", "policy_level")
-    PolicyStatus = _enum("PolicyStatus", "policy_status")
+InstitutionLevel = vocabulary("institution_level")
+Ownership = vocabulary("ownership")
+MajorLevel = vocabulary("major_level")
+IeiLevel = vocabulary("iei_level")
+BaseKind = vocabulary("training_base_kind")
+BaseLevel = vocabulary("base_level")
+AllianceKind = vocabulary("alliance_kind")
+PolicyLevel = vocabulary("policy_level")
+PolicyStatus = vocabulary("policy_status")
 
 
 # ------------------------------------------------------------------------ the expensive-reads limit

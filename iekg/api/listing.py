@@ -31,21 +31,9 @@ def names(store: Store, label: str) -> dict[str, str]:
 
 
 def located(store: Store, label: str) -> dict[str, str]:
-    """Entity id → city code, through LOCATED_IN a city or a zone of the city."""
-
-    def compute() -> dict[str, str]:
-        direct = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City")
-        out = dict(zip(direct["src"], direct["dst"], strict=True))
-        zoned = store.rel_frame("LOCATED_IN", src_label=label, dst_label="Zone")
-        if len(zoned):
-            zone_city = store.rel_frame("PART_OF", src_label="Zone", dst_label="City")
-            zc = dict(zip(zone_city["src"], zone_city["dst"], strict=True))
-            for e, z in zip(zoned["src"], zoned["dst"], strict=True):
-                if z in zc:
-                    out.setdefault(e, zc[z])
-        return out
-
-    return _memo(store, "located", label, compute=compute)  # type: ignore[no-any-return]
+    """Entity id → city code: LOCATED_IN the city directly, the one meaning of "in a city"
+    (:func:`iekg.queries.scope.located_in`, through :func:`iekg.service.located`)."""
+    return service.located(store, label)
 
 
 def single(store: Store, rel_type: str, src_label: str, dst_label: str) -> dict[str, str]:

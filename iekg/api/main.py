@@ -177,7 +177,7 @@ def _html_csp(page: HTMLResponse) -> HTMLResponse:
     """The doc pages (Swagger UI, ReDoc: our own offline copies): their inline scripts allowed by hash."""
     import re
 
-    from iekg.viz.routes import csp_hash
+    from iekg.api.routers.pictures import csp_hash
 
     text = bytes(page.body).decode("utf-8")
     hashes = " ".join(csp_hash(m) for m in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", text, re.S))
@@ -219,7 +219,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     errors.install(app)
     for module in ALL:
         app.include_router(module.router)
-    from iekg.viz.routes import viz_router
+    from iekg.api.routers.pictures import viz_router
 
     app.include_router(viz_router(), include_in_schema=False)  # /dashboard and the network pages: HTML for people
     _offline_docs(app)

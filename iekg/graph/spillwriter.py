@@ -1,4 +1,4 @@
-"""The writer process of a build's relationships (:class:`iekg.graph.sqlitestore.RelSpill`).
+"""The writer process of a build's relationships (:class:`iekg.graph.spill.RelSpill`).
 
     python -m iekg.graph.spillwriter SCRATCH_FILE
 
@@ -19,7 +19,8 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    from iekg.graph.sqlitestore import _PUT, stage_rows
+    from iekg.graph.spill import stage_rows
+    from iekg.graph.sqlite_sql import PUT, SCRATCH_PRAGMAS
 
     if len(argv) != 2:
         print("usage: python -m iekg.graph.spillwriter SCRATCH_FILE", file=sys.stderr)
@@ -27,8 +28,8 @@ def main(argv: list[str]) -> int:
     gc.disable()  # millions of short-lived tuples and dicts, no cycles: the collector would only walk them
     con = sqlite3.connect(argv[1], isolation_level=None)
     try:
-        con.execute("PRAGMA journal_mode = OFF")  # a scratch file: nothing to recover
-        con.execute("PRAGMA synchronous = OFF")
+        for pragma in SCRATCH_PRAGMAS:  # a scratch file: nothing to recover
+            con.execute(pragma)
         con.execute("PRAGMA cache_size = -32768")
         source = sys.stdin.buffer
         while True:
@@ -37,7 +38,7 @@ def main(argv: list[str]) -> int:
             except EOFError:
                 return 0
             con.execute("BEGIN")
-            con.executemany(_PUT, stage_rows(batch))
+            con.executemany(PUT, stage_rows(batch))
             con.execute("COMMIT")
     except Exception as exc:  # a full disk, mostly
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)

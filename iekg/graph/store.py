@@ -57,7 +57,7 @@ class ChangeSet:
     to delete (with their relationships) before the upserts."""
 
     nodes: dict[str, Node] = field(default_factory=dict)
-    # by key; a build into SQLite passes a mapping that keeps most of them on disk (sqlitestore.RelSpill)
+    # by key; a build into SQLite passes a mapping that keeps most of them on disk (spill.RelSpill)
     rels: MutableMapping[str, Rel] = field(default_factory=dict)
     replace: set[tuple[str, str]] = field(default_factory=set)
     # uids deleted with all their relationships, applied before the upserts in the same all-or-nothing write
@@ -368,7 +368,7 @@ class Store(ABC):
     def rel_spill(self) -> Any:
         """A mapping for a build's relationships that keeps most of them out of memory and that this store's
         ``apply(fresh=True)`` writes fast, or None (the change set then keeps them in a dict).  It has
-        ``put(rel, seq)`` and ``close()``; see ``SqliteStore.rel_spill``."""
+        ``put(rel, seq)`` and ``close()``; see ``SqliteStore.rel_spill`` and :mod:`iekg.graph.spill`."""
         return None
 
     def close(self) -> None:  # noqa: B027 — optional hook

@@ -15,7 +15,7 @@ sums what it holds, grouped so that those rules can be applied to the groups aft
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from iekg._lazy import lazy
 
@@ -27,8 +27,16 @@ else:
     pd = lazy("pandas")
 
 
-if TYPE_CHECKING:
-    from iekg.graph.store import Store
+class FrameReader(Protocol):
+    """What the pandas versions read: the two frame reads of :class:`iekg.graph.store.Store` (a protocol,
+    so that this module needs nothing from ``store``, whose default aggregations call these)."""
+
+    def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
+                  dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
+                  dst_ids: Iterable[str] | None = None, where: dict[str, Any] | None = None) -> pd.DataFrame: ...
+
+    def node_frame(self, label: str, props: Iterable[str] = (), *,
+                   ids: Iterable[str] | None = None) -> pd.DataFrame: ...
 
 # OFFERS summed per (city, major, major level, institution level): the levels decide a program's duration,
 # so the queries can turn enrolment into estimated graduates per group.  Rates are employment_rate.
@@ -70,7 +78,7 @@ def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype(float)
 
 
-def _offers(store: Store, cities: Sequence[str], year: int | None, props: Sequence[str],
+def _offers(store: FrameReader, cities: Sequence[str], year: int | None, props: Sequence[str],
             majors: Iterable[str] | None = None) -> pd.DataFrame:
     """The ``year``'s OFFERS rows of the institutions located in ``cities`` (to ``majors`` only, when given):
     institution, major, city, the requested properties, major_level and inst_level (what the pandas
@@ -87,7 +95,7 @@ def _offers(store: Store, cities: Sequence[str], year: int | None, props: Sequen
     return o.merge(ml, on="major", how="left").merge(il, on="institution", how="left")
 
 
-def demand_rows(store: Store, cities: Sequence[str], year: int | None, props: Sequence[str]) -> pd.DataFrame:
+def demand_rows(store: FrameReader, cities: Sequence[str], year: int | None, props: Sequence[str]) -> pd.DataFrame:
     """The ``year``'s DEMANDS rows (from a City or an Enterprise to an Industry or a Major) whose
     ``city_code`` is in ``cities``: src, target, the requested properties (``headcount`` as a float),
     src_label and target_label."""
@@ -102,7 +110,7 @@ def demand_rows(store: Store, cities: Sequence[str], year: int | None, props: Se
     return d
 
 
-def offer_sums(store: Store, cities: Sequence[str], year: int | None,
+def offer_sums(store: FrameReader, cities: Sequence[str], year: int | None,
                majors: Iterable[str] | None = None) -> pd.DataFrame:
     """Pandas version of :meth:`Store.offer_sums`."""
     o = _offers(store, cities, year, ["graduates", "enrollment", "employment_rate", "leading"], majors)
@@ -132,7 +140,7 @@ def offer_sums(store: Store, cities: Sequence[str], year: int | None,
     return out[[*OFFER_KEYS, *OFFER_SUM_COLUMNS]]
 
 
-def offer_years(store: Store, cities: Sequence[str]) -> pd.Series:
+def offer_years(store: FrameReader, cities: Sequence[str]) -> pd.Series:
     """Pandas version of :meth:`Store.offer_years`."""
     loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities))
     o = store.rel_frame("OFFERS", ["year"], src_label="Institution", dst_label="Major", src_ids=loc["src"])
@@ -142,7 +150,7 @@ def offer_years(store: Store, cities: Sequence[str]) -> pd.Series:
     return pd.Series(counts.to_numpy(), index=pd.Index(counts.index, name="year"), name="programs", dtype="int64")
 
 
-def offer_year_counts(store: Store, cities: Sequence[str], years: Iterable[int] | None = None) -> pd.DataFrame:
+def offer_year_counts(store: FrameReader, cities: Sequence[str], years: Iterable[int] | None = None) -> pd.DataFrame:
     """Pandas version of :meth:`Store.offer_year_counts`."""
     loc = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City", dst_ids=list(cities))
     wanted = None if years is None else sorted({int(y) for y in years})
@@ -158,7 +166,7 @@ def offer_year_counts(store: Store, cities: Sequence[str], years: Iterable[int] 
     return out[list(OFFER_YEAR_COUNT_COLUMNS)].astype("int64")
 
 
-def located_sums(store: Store, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
+def located_sums(store: FrameReader, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
     """Pandas version of :meth:`Store.located_sums`."""
     loc = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=list(cities)).rename(
         columns={"src": "id", "dst": "city"})
@@ -175,7 +183,7 @@ def located_sums(store: Store, label: str, cities: Sequence[str], props: Sequenc
     return out.reset_index().sort_values("city").reset_index(drop=True)
 
 
-def demand_sums(store: Store, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+def demand_sums(store: FrameReader, cities: Sequence[str], year: int | None) -> pd.DataFrame:
     """Pandas version of :meth:`Store.demand_sums`."""
     d = demand_rows(store, cities, year, ["headcount", "city_code"]).rename(columns={"city_code": "city"})
     d["rows"] = 1
@@ -183,7 +191,7 @@ def demand_sums(store: Store, cities: Sequence[str], year: int | None) -> pd.Dat
     return out[list(DEMAND_SUM_COLUMNS)]
 
 
-def _aligned_cooperations(store: Store, cities: Sequence[str], year: int | None,
+def _aligned_cooperations(store: FrameReader, cities: Sequence[str], year: int | None,
                           aligned: Mapping[str, Sequence[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The enterprises located in ``cities`` (enterprise, industry rolled up) and their aligned cooperations:
     one row per COOPERATES_WITH relationship from an institution located in ``cities`` that offers in
@@ -214,10 +222,23 @@ def _aligned_cooperations(store: Store, cities: Sequence[str], year: int | None,
     return ents, hits[list(COOPERATION_LIST_COLUMNS)]
 
 
-def cooperation_counts(store: Store, cities: Sequence[str], year: int | None,
+def aligned_cooperations(store: FrameReader, cities: Sequence[str], year: int | None,
+                         aligned: Mapping[str, Sequence[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_aligned_cooperations`, read once per graph version when the store memoises (the counts and
+    the list of left-out cooperations of one answer share it: a province's cooperations are read once)."""
+    memo = getattr(store, "memo", None)
+    if memo is None:
+        return _aligned_cooperations(store, cities, year, aligned)
+    key = ("aligned-cooperations", tuple(sorted(cities)), year,
+           tuple(sorted((str(k), tuple(v)) for k, v in aligned.items())))
+    out: tuple[pd.DataFrame, pd.DataFrame] = memo(key, lambda: _aligned_cooperations(store, cities, year, aligned))
+    return out
+
+
+def cooperation_counts(store: FrameReader, cities: Sequence[str], year: int | None,
                        aligned: Mapping[str, Sequence[str]], inactive: Sequence[str] = ()) -> pd.DataFrame:
     """Pandas version of :meth:`Store.cooperation_counts`."""
-    ents, hits = _aligned_cooperations(store, cities, year, aligned)
+    ents, hits = aligned_cooperations(store, cities, year, aligned)
     status = hits["status"].astype(object)
     left = status.isin(list(inactive))
     total = ents.groupby("industry")["enterprise"].nunique()
@@ -233,17 +254,17 @@ def cooperation_counts(store: Store, cities: Sequence[str], year: int | None,
     return out.reset_index().sort_values("industry").reset_index(drop=True)[list(COOPERATION_COLUMNS)]
 
 
-def cooperation_list(store: Store, cities: Sequence[str], year: int | None,
+def cooperation_list(store: FrameReader, cities: Sequence[str], year: int | None,
                      aligned: Mapping[str, Sequence[str]], statuses: Sequence[str]) -> pd.DataFrame:
     """Pandas version of :meth:`Store.cooperation_list`."""
-    _, hits = _aligned_cooperations(store, cities, year, aligned)
+    _, hits = aligned_cooperations(store, cities, year, aligned)
     hits = hits[hits["status"].astype(object).isin(list(statuses))].copy()
     hits["_type"] = hits["type"].astype(object).where(hits["type"].notna(), "")
     hits = hits.sort_values(["industry", "enterprise", "institution", "_type"], kind="mergesort")
     return hits[list(COOPERATION_LIST_COLUMNS)].reset_index(drop=True)
 
 
-def top_offers(store: Store, cities: Sequence[str], year: int | None,
+def top_offers(store: FrameReader, cities: Sequence[str], year: int | None,
                weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
                limit: int) -> pd.DataFrame:
     """Pandas version of :meth:`Store.top_offers`."""
@@ -252,6 +273,8 @@ def top_offers(store: Store, cities: Sequence[str], year: int | None,
     o = _offers(store, cities, year, ["year", "graduates", "enrollment"], pairs["major"].unique())
     duration = o["major_level"].where(o["major_level"].notna(), o["inst_level"]).map(dict(durations)).astype(float)
     g, e = _num(o["graduates"]), _num(o["enrollment"])
+    # the volume rule (its home: iekg.queries.supply.volume; SQL iekg.graph.sqlite_sql.VOLUME, Cypher
+    # iekg.graph.cypher.VOLUME): graduates, else enrollment / the level's duration, else 0
     o["volume"] = np.where(g.notna(), g, np.where(e.notna() & duration.notna(), e / duration, 0.0))
     rows = o.merge(pairs, on="major")
     rows["supply"] = rows["volume"].astype(float) * rows["weight"].astype(float)

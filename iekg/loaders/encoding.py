@@ -13,6 +13,7 @@ charset-normalizer, whose guess is used only with a warning.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from iekg.loaders.limits import FileRejected
@@ -98,34 +99,35 @@ def _nul_text(data: bytes, head: bytes) -> Decoded:
                        "请导入 Excel 保存的 .xlsx 或 CSV 文件")
 
 
+def _share(text: str, fits: Callable[[str], bool]) -> float:
+    """Share of the first 4,000 non-ASCII characters of ``text`` that ``fits`` (1.0 when there are none)."""
+    chars = [ch for ch in text if ord(ch) > 127][:4000]
+    return sum(map(fits, chars)) / len(chars) if chars else 1.0
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        return len(ch.encode("gb2312")) == 2
+    except UnicodeEncodeError:
+        return False
+
+
+def _big5_common(ch: str) -> bool:
+    try:
+        code = int.from_bytes(ch.encode("big5"), "big")
+    except UnicodeEncodeError:
+        return False
+    return 0xA140 <= code <= 0xC67E
+
+
 def _score_gb(text: str) -> float:
     """Share of the non-ASCII characters that are in GB2312 (simplified Chinese text is almost all in it)."""
-    chars = [ch for ch in text if ord(ch) > 127][:4000]
-    if not chars:
-        return 1.0
-    good = 0
-    for ch in chars:
-        try:
-            good += len(ch.encode("gb2312")) == 2
-        except UnicodeEncodeError:
-            pass
-    return good / len(chars)
+    return _share(text, _in_gb2312)
 
 
 def _score_big5(text: str) -> float:
     """Share of the non-ASCII characters that are Big5 symbols or level-1 (common) characters."""
-    chars = [ch for ch in text if ord(ch) > 127][:4000]
-    if not chars:
-        return 1.0
-    good = 0
-    for ch in chars:
-        try:
-            b = ch.encode("big5")
-        except UnicodeEncodeError:
-            continue
-        code = int.from_bytes(b, "big")
-        good += 0xA140 <= code <= 0xC67E
-    return good / len(chars)
+    return _share(text, _big5_common)
 
 
 def _sample(data: bytes) -> bytes:

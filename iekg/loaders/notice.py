@@ -1,3 +1,4 @@
+# Over 500 lines on purpose: one parser of one document, whose patterns and reading go together (_Parser is one pass).
 """Reader of the seed notice 豫发改社会〔2022〕646号 (a raw web-page dump) into import tables.
 
 :func:`parse_notice` turns the notice text into three :class:`SourceTable` objects:

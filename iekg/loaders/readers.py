@@ -3,13 +3,15 @@
 Handles what Excel and Chinese offices produce: UTF-8 with or without BOM, GB18030/GBK, UTF-16 "Unicode
 text" exports, Chinese or English (or bilingual) headers with asterisks and notes, a title row or a
 merged group-header row above the real header, numbers where codes were typed, and blank rows.
+
+The cells come from :mod:`iekg.loaders.grid` (the one cell reader, shared with the official formats), the
+header from :mod:`iekg.loaders.headers`, the example-row rule from :mod:`iekg.loaders.examples`.
 """
 
 from __future__ import annotations
 
 import csv
 import errno
-import io
 import itertools
 import logging
 import os
@@ -18,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from iekg.loaders import encoding as _encoding
+from iekg.loaders import grid as _grid
 from iekg.loaders import headers as _headers
-from iekg.loaders import textrules
+from iekg.loaders import official, textrules
+from iekg.loaders.examples import example_marked, example_unchanged
 from iekg.loaders.limits import TICK_ROWS, FileGuard, FileRejected
 from iekg.loaders.report import ERROR, WARNING, Issue, Report
 from iekg.loaders.source import USER, LazyRows, SourceRow, SourceTable
@@ -29,20 +33,7 @@ log = logging.getLogger(__name__)
 
 HEADER_SCAN_ROWS = _headers.HEADER_SCAN_ROWS
 IGNORED_SHEETS = {"说明", "填写说明", "instructions", "readme", "使用说明", "目录"}
-# A template's example row is marked in its first cell, e.g. "【示例】4141010459" or "示例: …".
-EXAMPLE_MARKERS = ("【示例】", "[示例]", "示例:", "示例：", "[example]", "example:")
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes without being told the encoding (see :mod:`iekg.loaders.encoding`).
-
-    Raises :class:`~iekg.loaders.limits.FileRejected` for binary data or an encoding that cannot be told.
-    """
-    d = _encoding.decode(data)
-    return d.text, d.encoding
-
-
-_norm_header = _headers.norm  # (the template writer names its sheets with it too)
+_norm_header = _headers.norm
 
 
 def unknown_headers(table: Table, cells: list[Any]) -> str:
@@ -101,7 +92,7 @@ def _sample(rows: Iterable[tuple[int, list[Any]]]) -> list[list[str]]:
     out: list[list[str]] = []
     for _, cells in rows:
         texts = [v if type(v) is str else _cell_text(v) for v in cells]
-        if not _blank(texts) and not _example_marked(texts):
+        if not _blank(texts) and not example_marked(texts):
             out.append(texts)
             if len(out) >= _headers.SAMPLE_ROWS:
                 break
@@ -117,8 +108,8 @@ def source_rows(table: Table, head: Header, numbered: Iterable[tuple[int, list[A
         if _blank(texts):
             continue
         values = _values(head, texts)
-        if _example_marked(texts):
-            if _example_edited(table.name, values):  # an untouched example row is skipped silently
+        if example_marked(texts):
+            if not example_unchanged(table.name, values):  # an untouched example row is skipped silently
                 report.add(Issue(WARNING, "example_row", file, n, None, texts[0],
                                  "模板示例行已被修改，但首格仍带示例标记，已跳过",
                                  "如需导入此行，请删除首格中的示例标记", sheet, table.name))
@@ -128,11 +119,6 @@ def source_rows(table: Table, head: Header, numbered: Iterable[tuple[int, list[A
 
 def _blank(texts: list[str]) -> bool:
     return not "".join(texts).strip()
-
-
-def _example_marked(texts: list[str]) -> bool:
-    """The row's first cell carries a template's example marker (【示例】, example: …)."""
-    return bool(texts) and texts[0].lstrip()[:12].lower().startswith(EXAMPLE_MARKERS)
 
 
 def _values(head: Header, texts: list[str]) -> dict[str, str]:
@@ -160,12 +146,6 @@ def rows_to_table(table: Table, grid: list[list[Any]], *, file: str, sheet: str 
     st.rows.extend(source_rows(table, head, below, file=file, sheet=sheet, report=report))
     report.tables[table.name] = report.tables.get(table.name, 0) + len(st.rows)
     return st
-
-
-def _example_edited(table: str, values: dict[str, str]) -> bool:
-    from iekg.loaders.template import example_unchanged
-
-    return not example_unchanged(table, values)
 
 
 def nearest_table(name: str) -> str:
@@ -233,9 +213,9 @@ def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding
                 continue
             if n > last:
                 guard.row(n, len(cells))
-            if count < _headers.SAMPLE_ROWS and not _example_marked(cells):
+            if count < _headers.SAMPLE_ROWS and not example_marked(cells):
                 sample.append(cells)
-            if _example_marked(cells) or textrules.suspicious(joined):
+            if example_marked(cells) or textrules.suspicious(joined):
                 for row in source_rows(table, head, [(n, cells)], file=file, sheet=None, report=report):
                     if textrules.check_row(st, row, report):
                         touched.add(n)
@@ -243,8 +223,7 @@ def _lazy_pass(path: Path, table: Table, guard: FileGuard, reader: Any, encoding
             else:
                 count += 1
     except csv.Error as exc:
-        raise FileRejected("csv", f"CSV 格式错误：{exc}", "检查此行的引号是否成对；或用 Excel 打开后另存为 CSV UTF-8",
-                           row=getattr(reader, "line_num", None)) from None
+        raise _grid.csv_error(exc, getattr(reader, "line_num", None)) from None
     if kind == USER:
         _headers.check_columns(table, head, sample, file=file, sheet=None, report=report, rows=[r for _, r in top])
 
@@ -287,34 +266,15 @@ def read_csv(path: Path, report: Report, *, kind: str = USER, table: Table | Non
         report.add(Issue(WARNING, "empty_file", str(path), None, None, None, "文件是空的，没有可导入的内容",
                          "确认选对了文件，或在表头下填写数据", None, table.name))
         return []
-    sample = text[:4096]
-    delim = "\t" if sample.count("\t") > sample.count(",") else ","
+    delim = _grid.delimiter(text)
     if lazy and len(text) >= LAZY_CHARS and decoded.encoding in ("utf-8", "utf-8-sig"):
         encoding = decoded.encoding
-        del decoded, text, sample  # the whole text was needed to tell the encoding, not to keep
+        del decoded, text  # the whole text was needed to tell the encoding, not to keep
         st = _lazy_csv(path, table, guard, encoding, delim, kind, report)
         return [st] if st else []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    grid: list[list[Any]] = []
-    try:
-        for _n, row in guard.stream(reader):
-            grid.append(row)
-    except csv.Error as exc:
-        raise FileRejected("csv", f"CSV 格式错误：{exc}", "检查此行的引号是否成对；或用 Excel 打开后另存为 CSV UTF-8",
-                           row=reader.line_num) from None
+    grid: list[list[Any]] = _grid.csv_grid(text, guard, delim=delim)
     st = rows_to_table(table, grid, file=str(path), sheet=None, kind=kind, report=report)
     return [st] if st else []
-
-
-def _xlsx_value(cell: Any) -> Any:
-    """A cell's value; a number shown as a percentage (format ``0%``) is read as the user sees it: ``120%``."""
-    v = getattr(cell, "value", None)
-    if isinstance(v, int | float) and not isinstance(v, bool) and "%" in (getattr(cell, "number_format", "") or ""):
-        return f"{round(v * 100, 10):.10g}%"
-    return v
-
-
-_NO_CELLS: list[Any] = []  # shared by every empty row (never modified)
 
 
 def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTable]:
@@ -331,15 +291,7 @@ def read_xlsx(path: Path, report: Report, *, kind: str = USER) -> list[SourceTab
                                  f"工作表「{ws.title}」不是模板中的表，已忽略" + nearest_table(ws.title),
                                  "如需导入，请把工作表改名为表名，如 programs 或 专业开设", ws.title))
                 continue
-            grid: list[list[Any]] = []
-            try:
-                for n, r in guard.xlsx_rows(ws):
-                    while len(grid) < n - 1:  # rows missing from the sheet's XML
-                        grid.append(_NO_CELLS)
-                    grid.append([_xlsx_value(c) for c in r] if r else _NO_CELLS)
-            except FileRejected as exc:
-                exc.sheet = exc.sheet or ws.title
-                raise
+            grid = _grid.worksheet_grid(guard, ws)
             st = rows_to_table(table, grid, file=str(path), sheet=ws.title, kind=kind, report=report)
             if st:
                 out.append(st)
@@ -388,8 +340,6 @@ def _folder_files(p: Path, report: Report) -> list[Path]:
 
 
 def _read_file(f: Path, p: Path, report: Report, kind: str, lazy: bool = False) -> list[SourceTable]:
-    from iekg.loaders import official
-
     # A file named like a template table is a template; otherwise it may be an official list.
     if table_for_name(f.name) is None and official.detect_official(f) is not None:
         return official.read_official(f)

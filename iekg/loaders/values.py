@@ -78,14 +78,21 @@ def city_code(raw: str) -> str:
     raise Invalid(f"城市代码应为 6 位数字 (GB/T 2260)，实为 '{raw}'", "填写 6 位行政区划代码，如 410100 (郑州市)")
 
 
+def _padded(s: str, full: str | re.Pattern[str], short: str, zero: tuple[str, str], wrong: tuple[str, str]) -> str:
+    """A code of fixed length: ``s`` when it matches ``full``; when it matches ``short`` (Excel dropped a
+    leading zero) a ``leading_zero`` error with ``zero`` (message, fix); else the error ``wrong``."""
+    if re.fullmatch(full, s):
+        return s
+    if re.fullmatch(short, s):
+        raise Invalid(*zero, "leading_zero")
+    raise Invalid(*wrong)
+
+
 def inst_id(raw: str) -> str:
     s = _digits(raw)
-    if re.fullmatch(r"\d{10}", s):
-        return s
-    if re.fullmatch(r"\d{9}", s):
-        raise Invalid(f"学校标识码应为 10 位数字，实为 9 位 '{raw}' (前导零丢失?)",
-                      f"改为 0{s}，并将该列设为文本格式", "leading_zero")
-    raise Invalid(f"学校标识码应为 10 位数字，实为 '{raw}'", "填写教育部学校标识码 (10 位数字)，如 4141010459")
+    return _padded(s, r"\d{10}", r"\d{9}",
+                   (f"学校标识码应为 10 位数字，实为 9 位 '{raw}' (前导零丢失?)", f"改为 0{s}，并将该列设为文本格式"),
+                   (f"学校标识码应为 10 位数字，实为 '{raw}'", "填写教育部学校标识码 (10 位数字)，如 4141010459"))
 
 
 MAJOR_RE = re.compile(r"\d{6}(T|K|TK)?|\d{7}(T|K|TK)")  # 0502100T: the catalogue's 7-digit codes
@@ -93,31 +100,22 @@ MAJOR_RE = re.compile(r"\d{6}(T|K|TK)?|\d{7}(T|K|TK)")  # 0502100T: the catalogu
 
 def major_code(raw: str) -> str:
     s = _digits(raw).upper()
-    if MAJOR_RE.fullmatch(s):
-        return s
-    if re.fullmatch(r"\d{5}(T|K|TK)?", s):
-        raise Invalid(f"专业代码应为 6 位数字 (可带 T/K)，实为 '{raw}'，像是丢失了前导零",
-                      f"改为 0{s}，并将该列设为文本格式", "leading_zero")
-    raise Invalid(f"专业代码应为 6 位数字 (可带 T/K 后缀)，实为 '{raw}'", "填写专业目录中的代码，如 080901 或 460701")
+    return _padded(s, MAJOR_RE, r"\d{5}(T|K|TK)?",
+                   (f"专业代码应为 6 位数字 (可带 T/K)，实为 '{raw}'，像是丢失了前导零", f"改为 0{s}，并将该列设为文本格式"),
+                   (f"专业代码应为 6 位数字 (可带 T/K 后缀)，实为 '{raw}'", "填写专业目录中的代码，如 080901 或 460701"))
 
 
 def category_code(raw: str) -> str:
     s = _digits(raw)
-    if re.fullmatch(r"\d{4}", s):
-        return s
-    if re.fullmatch(r"\d{3}", s):
-        raise Invalid(f"专业类代码应为 4 位数字，实为 '{raw}'，像是丢失了前导零",
-                      f"改为 0{s}，并将该列设为文本格式", "leading_zero")
-    raise Invalid(f"专业类代码应为 4 位数字，实为 '{raw}'", "填写专业类代码，如 0809 (计算机类) 或 4607")
+    return _padded(s, r"\d{4}", r"\d{3}",
+                   (f"专业类代码应为 4 位数字，实为 '{raw}'，像是丢失了前导零", f"改为 0{s}，并将该列设为文本格式"),
+                   (f"专业类代码应为 4 位数字，实为 '{raw}'", "填写专业类代码，如 0809 (计算机类) 或 4607"))
 
 
 def division_code(raw: str) -> str:
     s = _digits(raw)
-    if re.fullmatch(r"\d{2}", s):
-        return s
-    if re.fullmatch(r"\d", s):
-        raise Invalid(f"专业大类代码应为 2 位数字，实为 '{raw}'", f"改为 0{s}", "leading_zero")
-    raise Invalid(f"专业大类代码应为 2 位数字，实为 '{raw}'", "填写 2 位专业大类 (门类) 代码，如 46")
+    return _padded(s, r"\d{2}", r"\d", (f"专业大类代码应为 2 位数字，实为 '{raw}'", f"改为 0{s}"),
+                   (f"专业大类代码应为 2 位数字，实为 '{raw}'", "填写 2 位专业大类 (门类) 代码，如 46"))
 
 
 def industry_code(raw: str) -> str:

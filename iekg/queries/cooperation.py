@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from iekg.graph.store import Store
-    from iekg.queries.alignment import ScopeSums
+    from iekg.queries.facts import ScopeSums
 else:
     pd = lazy("pandas")
 
@@ -43,7 +43,13 @@ RULE_EN = ("cooperation density and counts use ongoing cooperations only (a coop
 
 def status_words() -> dict[str, tuple[str, ...]]:
     """Per left-out status (已结束, 筹建中): every stored word that means it — the term and its synonyms in
-    the current vocabulary (shipped + ``IEKG_VOCABULARY_FILE``), sorted."""
+    the current vocabulary (shipped + ``IEKG_VOCABULARY_FILE``), sorted.
+
+    Returns
+    -------
+    dict of str to tuple of str
+        已结束 and 筹建中, each → its words.
+    """
     from iekg.loaders import vocab
 
     syn = vocab.current().synonyms(FIELD)  # synonym → term, as the import maps them
@@ -51,41 +57,119 @@ def status_words() -> dict[str, tuple[str, ...]]:
 
 
 def inactive_words() -> tuple[str, ...]:
-    """Every stored status word that is left out (the stores' ``inactive`` parameter), sorted."""
+    """Every stored status word that is left out (the stores' ``inactive`` parameter), sorted.
+
+    Returns
+    -------
+    tuple of str
+        The words of :func:`status_words`, all statuses together.
+    """
     return tuple(sorted({w for ws in status_words().values() for w in ws}))
 
 
 def classify(status: pd.Series) -> pd.Series:
-    """Each status as 已结束 or 筹建中 (left out) or None (counted: 进行中, another word, or not given)."""
+    """Each status as 已结束 or 筹建中 (left out) or None (counted: 进行中, another word, or not given).
+
+    Parameters
+    ----------
+    status : pandas.Series
+        The cooperations' ``status`` values.
+
+    Returns
+    -------
+    pandas.Series
+        Object series on the same index: 已结束, 筹建中 or None.
+    """
     to_term = {w: term for term, ws in status_words().items() for w in ws}
     c = status.astype(object).map(to_term)
     return c.astype(object).where(c.notna(), None)
 
 
 def counted(status: pd.Series) -> pd.Series:
-    """True for the cooperations that count (the rule above), vectorised over a status column."""
+    """True for the cooperations that count (the rule above), vectorised over a status column.
+
+    Parameters
+    ----------
+    status : pandas.Series
+        The cooperations' ``status`` values.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean series on the same index (a missing status counts).
+    """
     return ~status.astype(object).isin(list(inactive_words()))
 
 
 def without_status(status: pd.Series) -> pd.Series:
-    """True where no status is given (counted as ongoing, and said)."""
+    """True where no status is given (counted as ongoing, and said).
+
+    Parameters
+    ----------
+    status : pandas.Series
+        The cooperations' ``status`` values.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean series on the same index.
+    """
     return status.astype(object).isna()
 
 
 def left_out_counts(status: pd.Series) -> dict[str, int]:
-    """How many of these cooperations are left out, per JSON key (``ended``, ``in_preparation``)."""
+    """How many of these cooperations are left out, per JSON key (``ended``, ``in_preparation``).
+
+    Parameters
+    ----------
+    status : pandas.Series
+        The cooperations' ``status`` values.
+
+    Returns
+    -------
+    dict of str to int
+        ``ended`` and ``in_preparation``.
+    """
     c = classify(status)
     return {key: int((c == term).sum()) for term, key in LEFT_OUT.items()}
 
 
 def left_out_phrase(counts: dict[str, Any], sep: str = " ") -> str:
-    """「已结束 2 项、筹建中 1 项」 for the non-zero counts (empty when none); ``sep`` between word and number."""
+    """「已结束 2 项、筹建中 1 项」 for the non-zero counts (empty when none); ``sep`` between word and number.
+
+    Parameters
+    ----------
+    counts : dict
+        Counts per JSON key (:func:`left_out_counts`); a missing or None count is 0.
+    sep : str
+        The separator between word and number.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> left_out_phrase({"ended": 2, "in_preparation": 1})
+    '已结束 2 项、筹建中 1 项'
+    """
     return "、".join(f"{term}{sep}{int(counts.get(key) or 0)}{sep}项" for term, key in LEFT_OUT.items()
                     if int(counts.get(key) or 0))
 
 
 def plain(v: Any) -> Any:
-    """A frame's cell as JSON: missing → None, whole floats → int (the stores may differ in NaN vs None)."""
+    """A frame's cell as JSON: missing → None, whole floats → int (the stores may differ in NaN vs None).
+
+    Parameters
+    ----------
+    v : Any
+        A cell of a frame.
+
+    Returns
+    -------
+    Any
+        None, an int, or the plain Python value of ``v``.
+    """
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
     if isinstance(v, float) and v.is_integer():
@@ -94,13 +178,45 @@ def plain(v: Any) -> Any:
 
 
 def coop_key(institution: str, enterprise: str, ctype: Any) -> str:
-    """The relationship key of a cooperation (``iekg show KEY`` opens it)."""
+    """The relationship key of a cooperation (``iekg show KEY`` opens it).
+
+    Parameters
+    ----------
+    institution : str
+        The institution's id.
+    enterprise : str
+        The enterprise's id.
+    ctype : Any
+        The cooperation's ``type`` (part of the key; None when not given).
+
+    Returns
+    -------
+    str
+        The ``COOPERATES_WITH`` relationship key.
+    """
     return rel_key("COOPERATES_WITH", f"Institution:{institution}", f"Enterprise:{enterprise}", {"type": plain(ctype)})
 
 
 def describe_rows(store: Store, rows: pd.DataFrame, cap: int | None = LIST_CAP) -> list[dict[str, Any]]:
     """Left-out cooperations as the answers list them: key, institution and enterprise (ids and names), type,
-    status, since (and industry when the rows have one), in the rows' order, at most ``cap``."""
+    status, since (and industry when the rows have one), in the rows' order, at most ``cap``.
+
+    Parameters
+    ----------
+    store : Store
+        The graph (for the institutions' and enterprises' names).
+    rows : pandas.DataFrame
+        Cooperations with ``institution``, ``enterprise``, ``type``, ``status`` and optionally ``since`` and
+        ``industry``.
+    cap : int, optional
+        The most rows listed (None: all).
+
+    Returns
+    -------
+    list of dict
+        ``key``, (``industry``), ``institution``, ``institution_name``, ``enterprise``, ``enterprise_name``,
+        ``type``, ``status`` and ``since``.
+    """
     rows = rows if cap is None else rows.head(cap)
     names: dict[str, dict[str, str]] = {}
     for label, col in (("Institution", "institution"), ("Enterprise", "enterprise")):
@@ -121,7 +237,19 @@ def describe_rows(store: Store, rows: pd.DataFrame, cap: int | None = LIST_CAP) 
 
 
 def item_label(item: dict[str, Any]) -> str:
-    """「某职业学院 — 某公司 订单班合作（已结束，2018 年起）」"""
+    """「某职业学院 — 某公司 订单班合作（已结束，2018 年起）」
+
+    One left-out cooperation as a readable label, as above.
+
+    Parameters
+    ----------
+    item : dict
+        One item of :func:`describe_rows`.
+
+    Returns
+    -------
+    str
+    """
     since = f"，{item['since']} 年起" if item.get("since") is not None else ""
     return (f"{item['institution_name']} — {item['enterprise_name']} {item.get('type') or ''}合作"
             f"（{item.get('status')}{since}）")
@@ -149,10 +277,22 @@ class CooperationSummary:
     def per_industry(self, code: str) -> dict[str, int]:
         """``cooperations_left_out`` of one industry: ended and in-preparation aligned cooperations, and the
         enterprises that cooperate only through such (so not counted in the density)."""
-        rows = self.left[self.left["industry"].astype(str) == str(code)]
-        out = left_out_counts(rows["status"])
+        by = self._by_industry()
+        got: dict[Any, Any] = by.loc[str(code)].to_dict() if str(code) in by.index else {}
+        out = {key: int(got.get(key, 0)) for key in LEFT_OUT.values()}
         out["enterprises"] = int(self.counts["left_out_enterprises"].get(code, 0))
         return out
+
+    def _by_industry(self) -> pd.DataFrame:
+        """The left-out cooperations counted per industry and status key, once (a column per key)."""
+        if "_by" not in self.__dict__ and not len(self.left):
+            self.__dict__["_by"] = pd.DataFrame(columns=list(LEFT_OUT.values()), dtype=int)
+        if "_by" not in self.__dict__:
+            kinds = classify(self.left["status"]).map(LEFT_OUT)
+            self.__dict__["_by"] = (pd.crosstab(self.left["industry"].astype(str), kinds)
+                                    .reindex(columns=list(LEFT_OUT.values()), fill_value=0))
+        by: pd.DataFrame = self.__dict__["_by"]
+        return by
 
     def as_dict(self) -> dict[str, Any]:
         """The scope's ``cooperation`` key: the rule, what was counted and what was left out (listed)."""

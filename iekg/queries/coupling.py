@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from iekg.graph.store import Store
-from iekg.queries.alignment import Scope, ScopeSums
+from iekg.queries.facts import ScopeSums
+from iekg.queries.scope import Scope
 
 GRADES = ("极度失调", "严重失调", "中度失调", "轻度失调", "濒临失调", "勉强协调", "初级协调", "中级协调", "良好协调", "优质协调")
 GRADES_EN = ("extreme imbalance", "serious imbalance", "moderate imbalance", "mild imbalance", "on the verge of imbalance",
@@ -81,12 +82,48 @@ class Degree:
 
 
 def grade_of(ccd: float) -> tuple[str, str]:
+    """The grade of a coupling coordination degree, in steps of 0.1 (:data:`GRADES`, :data:`GRADES_EN`).
+
+    Parameters
+    ----------
+    ccd : float
+        The coupling coordination degree, in [0, 1].
+
+    Returns
+    -------
+    (str, str)
+        The grade in Chinese and in English (1.0 is graded like 0.9).
+
+    Examples
+    --------
+    >>> grade_of(0.65)
+    ('初级协调', 'primary coordination')
+    """
     k = min(int(math.floor(ccd * 10 + 1e-12)), 9) if ccd > 0 else 0
     return GRADES[k], GRADES_EN[k]
 
 
 def degree(u1: float, u2: float, alpha: float = 0.5, beta: float = 0.5) -> Degree:
-    """C, T and CCD for one scope's indices (metrics.md)."""
+    """C, T and CCD for one scope's indices (metrics.md).
+
+    Parameters
+    ----------
+    u1 : float
+        The education index, in [0, 1].
+    u2 : float
+        The industry index, in [0, 1].
+    alpha, beta : float
+        The weights of U1 and U2 in T.
+
+    Returns
+    -------
+    Degree
+        ``u1``, ``u2``, ``c``, ``t``, ``ccd``, ``grade`` and ``grade_en``.
+
+    Examples
+    --------
+    >>> degree(0.6, 0.4).ccd
+    """
     c = 2 * math.sqrt(u1 * u2) / (u1 + u2) if u1 + u2 > 0 else 0.0
     t = alpha * u1 + beta * u2
     ccd = math.sqrt(c * t)
@@ -99,6 +136,18 @@ def entropy_weights(x: pd.DataFrame, shift: float = 1e-4) -> tuple[pd.DataFrame,
 
     Returns the normalised matrix (in [0, 1]) and the weights (summing to 1).  A column that does not
     vary gets weight 0; if no column varies the weights are equal.
+
+    Parameters
+    ----------
+    x : pandas.DataFrame
+        One row per scope, one column per indicator (no missing values).
+    shift : float
+        Added to the normalised values before the entropy, so that ln(0) never occurs.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.Series)
+        The normalised matrix (same index and columns as ``x``) and the weight per column.
     """
     v = x.to_numpy(dtype=float)
     lo, hi = v.min(axis=0), v.max(axis=0)
@@ -120,7 +169,24 @@ class IndicatorTable:
 
 
 def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> IndicatorTable:
-    """All default indicators for every city at once (reads filtered to the cities, then group-bys)."""
+    """All default indicators for every city at once (reads filtered to the cities, then group-bys).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    cities : sequence of str
+        The city codes.
+    year : int, optional
+        The year (None: the latest with programs in any of the cities).
+
+    Returns
+    -------
+    IndicatorTable
+        ``values``: one row per city (index ``city``), one float column per indicator of
+        :data:`EDUCATION_INDICATORS` and :data:`INDUSTRY_INDICATORS` (NaN where the data gives nothing:
+        employment rate, GDP, employees, graduates of a city whose programs lack figures); and ``year``.
+    """
     idx = pd.Index(sorted(cities), name="city")
     wanted = list(idx)
     sums = ScopeSums.gather(store, Scope(tuple(wanted), year))  # sums per city × major (server-side on Neo4j)
@@ -157,7 +223,33 @@ def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> 
 
 def coupling(store: Store, cities: Sequence[str], year: int | None = None,
              settings: CouplingSettings | None = None, table: IndicatorTable | None = None) -> dict[str, Any]:
-    """U1, U2, C, T, CCD and grade for each city, with the indicators and entropy weights used."""
+    """U1, U2, C, T, CCD and grade for each city, with the indicators and entropy weights used.
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    cities : sequence of str
+        The city codes to compare (at least two; at least :data:`MIN_CITIES` with data, else ValueError).
+    year : int, optional
+        The year (None: the latest with programs in any of the cities).
+    settings : CouplingSettings, optional
+        The indicators, α, β and the shift (default: :class:`CouplingSettings`).
+    table : IndicatorTable, optional
+        The indicators when the caller has them (else read by :func:`indicators`).
+
+    Returns
+    -------
+    dict
+        ``year``, ``alpha``, ``beta``, ``excluded`` (indicator → why it was left out), ``without_data``
+        (``city``, ``name``, ``lacks``, ``reason``), ``compared``, ``minimum_cities``, ``coverage``,
+        ``education_weights``, ``industry_weights``, and ``scopes``: per compared city, highest CCD first,
+        ``city``, ``u1``, ``u2``, ``c``, ``t``, ``ccd``, ``grade``, ``grade_en`` and ``indicators``.
+
+    Examples
+    --------
+    >>> coupling(store, ["410100", "410200", "410300"])["scopes"][0]["grade"]
+    """
     st = settings or CouplingSettings()
     if len(cities) < 2:
         raise ValueError("coupling coordination compares scopes: give at least two cities")

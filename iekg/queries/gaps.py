@@ -32,20 +32,14 @@ import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, rel_key
 from iekg.graph.store import Store
+from iekg.graph.sums import rollup
 from iekg.queries import cooperation
-from iekg.queries.alignment import (
-    ASSUMPTION_LABEL,
-    DURATION,
-    Scope,
-    ScopeSums,
-    Thresholds,
-    alignment,
-    focus_segments,
-    join_demand,
-    rollup,
-    scope_demand,
-)
+from iekg.queries.alignment import ASSUMPTION_LABEL, Thresholds, alignment, focus_segments
+from iekg.queries.demand import join_demand, scope_demand
+from iekg.queries.facts import ScopeSums
 from iekg.queries.readiness import NOTICE, Context, readiness
+from iekg.queries.scope import Scope, located_in
+from iekg.queries.supply import DURATION
 
 GAP_TYPES = ("unmet_demand", "shortage", "surplus", "uncovered_segment", "no_cooperation", "no_training_base",
              "target_shortfall")
@@ -73,7 +67,19 @@ def _fmt(x: float) -> str:
 
 def label_evidence(store: Store, found: list[dict[str, Any]]) -> None:
     """Fill the readable label of every evidence item still without one: a node as 「类型 名称」, a
-    relationship as 「起点 —关系→ 终点」 (names read once for all the gaps)."""
+    relationship as 「起点 —关系→ 终点」 (names read once for all the gaps).
+
+    Parameters
+    ----------
+    store : Store
+        The graph (for the names).
+    found : list of dict
+        Gaps (their ``evidence_items``: ``key`` and ``label``), changed in place.
+
+    Returns
+    -------
+    None
+    """
     uids: set[str] = set()
     for g in found:
         for item in g["evidence_items"]:
@@ -170,7 +176,23 @@ def _demand_evidence(demand_rows: pd.DataFrame, industry: str, names: dict[str, 
 def feeding_majors(store: Store, sums: ScopeSums, industries: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Per industry: the majors of the scope's programs that feed it (crosswalk weight > 0), with the weight
     and the supply they bring (volume × weight), largest first — so that a major feeding a shortage is
-    never proposed for a cut."""
+    never proposed for a cut.
+
+    Parameters
+    ----------
+    store : Store
+        The graph (for the majors' names).
+    sums : ScopeSums
+        The scope's sums (its programs' volume per major and the crosswalk weights).
+    industries : list of str
+        The industry codes.
+
+    Returns
+    -------
+    dict of str to list of dict
+        Industry code → ``major``, ``name``, ``weight`` and ``supply`` per major, largest supply first; an
+        industry no major feeds is left out.
+    """
     w = sums.weights.frame
     w = w[w["industry"].isin(industries) & (w["weight"] > 0)][["major", "industry", "weight"]]
     vol = sums.offers.groupby("major", as_index=False)["volume"].sum()
@@ -191,7 +213,24 @@ def _clean(v: Any) -> Any:
 
 def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[dict[str, Any]]:
     """Unmet demand, shortage and surplus per industry, with the rows behind each (demand rows, then the
-    largest programs; a surplus the other way round)."""
+    largest programs; a surplus the other way round).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    align : dict
+        The scope's :func:`~iekg.queries.alignment.alignment` (its ``industries`` and their ``status``).
+    sums : ScopeSums
+        The scope's sums.
+
+    Returns
+    -------
+    list of dict
+        One gap per unmet, short or surplus industry: ``type``, ``entity``, ``name``, ``magnitude``,
+        ``unit``, ``severity``, ``message``, ``detail``, ``evidence``, ``evidence_total``,
+        ``evidence_items``, ``feeding_majors`` and ``note``.
+    """
     out = []
     flagged = [i for i in align["industries"] if i["status"] in ("unmet", "shortage", "surplus")]
     labels: dict[str, str] = {}
@@ -231,7 +270,25 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[di
 def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
                info: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Uncovered segments, focus-chain enterprises without an ongoing school partner, focus chains without a
-    base.  ``info``, when given, receives ``cooperation``: what the no_cooperation check left out."""
+    base.  ``info``, when given, receives ``cooperation``: what the no_cooperation check left out.
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    scope : Scope
+        The scope.
+    align : dict
+        The scope's :func:`~iekg.queries.alignment.alignment` (its ``segments.uncovered``).
+    info : dict, optional
+        Receives ``cooperation`` (changed in place).
+
+    Returns
+    -------
+    list of dict
+        Gaps of type ``uncovered_segment``, ``no_cooperation`` and ``no_training_base`` (keys as in
+        :func:`supply_gaps`, without ``feeding_majors``).
+    """
     out: list[dict[str, Any]] = []
     segs = focus_segments(store, scope)
     if info is not None:
@@ -256,7 +313,7 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
     # enterprises of focus-chain segments in scope with no school partner at all
     ins = store.rel_frame("IN_SEGMENT", ["role"], dst_label="ChainSegment", dst_ids=segs["segment"]).rename(
         columns={"src": "enterprise", "dst": "segment"})
-    local = set(store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City", dst_ids=cities)["src"])
+    local = set(located_in(store, "Enterprise", cities=cities)["id"])
     ins = ins[ins["enterprise"].isin(local)]
     # a partner is an ongoing cooperation (iekg.queries.cooperation): one whose only partners have ended (or
     # not begun) is a gap too, its left-out cooperations named as evidence
@@ -299,7 +356,7 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
         out.append(gap)
 
     # focus chains that no training base in scope serves (through a segment or a mapped industry)
-    bases = store.rel_frame("LOCATED_IN", src_label="TrainingBase", dst_label="City", dst_ids=cities)["src"]
+    bases = located_in(store, "TrainingBase", cities=cities)["id"]
     serves = store.rel_frame("SERVES", src_label="TrainingBase", src_ids=bases)
     served_inds = set(rollup(serves["dst"])) if len(serves) else set()
     served_segs = set(serves["dst"])
@@ -325,17 +382,27 @@ def _coop_info(left_status: pd.Series, enterprises: int) -> dict[str, Any]:
 
 
 def target_gaps(ready: dict[str, Any]) -> list[dict[str, Any]]:
+    """The readiness targets not met (by their ``effective_met``: an either/or group once), as gaps.
+
+    Parameters
+    ----------
+    ready : dict
+        A city's :func:`~iekg.queries.readiness.readiness` (its ``items``).
+
+    Returns
+    -------
+    list of dict
+        Gaps of type ``target_shortfall``: magnitude the shortfall, severity shortfall / threshold (at most 1).
+    """
     out = []
     seen_groups: set[str] = set()
     for r in ready["items"]:
         if r["kind"] == "condition" or not r["measurable"]:
             continue
-        if r["any_of"]:
-            if r.get("group_met") or r["any_of"] in seen_groups:
-                continue
-            seen_groups.add(r["any_of"])
-        elif r["met"]:
+        if r["effective_met"] or (r["any_of"] and r["any_of"] in seen_groups):
             continue
+        if r["any_of"]:
+            seen_groups.add(r["any_of"])
         out.append(_gap("target_shortfall", f"Target:{r['target']}", str(r["name"]), r["shortfall"],
                         min(1.0, r["shortfall"] / r["threshold"]) if r["threshold"] else 1.0,
                         [f"Target:{r['target']}"] + r["evidence"],
@@ -349,7 +416,35 @@ def target_gaps(ready: dict[str, Any]) -> list[dict[str, Any]]:
 
 def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
          types: tuple[str, ...] | None = None, with_targets: bool = True, policy: str = NOTICE) -> dict[str, Any]:
-    """All gaps of a scope, ranked by severity then magnitude (then type and entity, for stable order)."""
+    """All gaps of a scope, ranked by severity then magnitude (then type and entity, for stable order).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    scope : Scope
+        The scope (:func:`iekg.queries.scope.resolve_scope`).
+    thresholds : Thresholds, optional
+        Status thresholds and ranking sizes (default: from the settings).
+    types : tuple of str, optional
+        Keep only gaps of these types (:data:`GAP_TYPES`).
+    with_targets : bool
+        Add the readiness target shortfalls (one-city scopes only).
+    policy : str
+        The policy whose targets are read.
+
+    Returns
+    -------
+    dict
+        ``scope``, ``scope_name``, ``year``, ``counts`` (per type), ``gaps`` (ranked; each with ``rank``,
+        ``priority``, ``minor``, ``people``), ``minor``, ``reason`` (why there is none), ``not_computed``,
+        ``ranking``, ``data_coverage``, ``demand_coverage``, ``supply_data``, ``supply_reason`` and
+        ``cooperation``.
+
+    Examples
+    --------
+    >>> gaps(store, resolve_scope(store, city="410200"), types=("shortage",))["gaps"][0]["message"]
+    """
     sums = ScopeSums.gather(store, scope)
     align = alignment(store, scope, thresholds, sums)
     info: dict[str, Any] = {}

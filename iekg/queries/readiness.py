@@ -16,7 +16,10 @@ import pandas as pd
 
 from iekg.graph.schema import rel_key
 from iekg.graph.store import Store
-from iekg.queries.alignment import ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN, Scope, ScopeSums, sai_summary
+from iekg.queries.alignment import ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN, sai_summary
+from iekg.queries.coverage import data_coverage
+from iekg.queries.facts import ScopeSums
+from iekg.queries.scope import Scope, located_in
 
 NOTICE = "豫发改社会〔2022〕646号"
 COMPARE: dict[str, Callable[[float, float], bool]] = {
@@ -62,16 +65,16 @@ class Context:
         return self._align
 
     def located(self, label: str) -> pd.DataFrame:
-        """The LOCATED_IN rows of ``label`` nodes in the city (read once per label for all metrics)."""
+        """The ``label`` nodes in the city (``id``, ``city``: iekg.queries.scope.located_in), read once per label
+        for all metrics."""
         if label not in self._located:
-            self._located[label] = self.store.rel_frame("LOCATED_IN", src_label=label, dst_label="City",
-                                                        dst_ids=[self.city])
+            self._located[label] = located_in(self.store, label, cities=[self.city])
         return self._located[label]
 
     def nodes_here(self, label: str, props: list[str]) -> pd.DataFrame:
         key = (label, tuple(props))
         if key not in self._here:
-            here = self.located(label)["src"]
+            here = self.located(label)["id"]
             self._here[key] = self.store.node_frame(label, props, ids=here).sort_values("id")
         return self._here[key]
 
@@ -81,6 +84,19 @@ def _uids(label: str, ids: pd.Series) -> list[str]:
 
 
 def m_policy_framework(ctx: Context) -> Measured:
+    """The policy framework: the policies that apply to the city (APPLIES_TO) and are in force (status 有效, or
+    none given).
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        The number of such policies, with their uids as evidence.
+    """
     docs = ctx.store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[ctx.city])["src"]
     pol = ctx.store.node_frame("Policy", ["status", "level"], ids=docs).sort_values("id")
     pol = pol[pol["status"].fillna("有效") == "有效"]
@@ -88,6 +104,18 @@ def m_policy_framework(ctx: Context) -> Measured:
 
 
 def m_key_zones(ctx: Context) -> Measured:
+    """The key zones: the city's zones (PART_OF the city) of kind 产教融合重点区域.
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        The number of such zones, with their uids as evidence.
+    """
     part = ctx.store.rel_frame("PART_OF", src_label="Zone", dst_label="City", dst_ids=[ctx.city])
     zones = ctx.store.node_frame("Zone", ["kind"], ids=part["src"]).sort_values("id")
     z = zones[zones["kind"] == "产教融合重点区域"]
@@ -95,6 +123,18 @@ def m_key_zones(ctx: Context) -> Measured:
 
 
 def m_integration_industries(ctx: Context) -> Measured:
+    """The integration industries: the city's focus chains (FOCUSES_ON) marked ``integration_industry``.
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        The number of such chains, with the FOCUSES_ON keys as evidence.
+    """
     f = ctx.store.rel_frame("FOCUSES_ON", ["integration_industry"], src_label="City", src_ids=[ctx.city])
     f = f[f["integration_industry"].fillna(False).astype(bool)].sort_values("dst")
     return Measured(float(len(f)), [rel_key("FOCUSES_ON", f"City:{ctx.city}", f"IndustryChain:{c}", {})
@@ -108,20 +148,69 @@ def _enterprises_at(ctx: Context, levels: set[str], note: str) -> Measured:
 
 
 def m_provincial_iei(ctx: Context) -> Measured:
+    """The provincial integration enterprises: the city's enterprises whose ``iei_level`` is 省级 or 国家级.
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        The number of such enterprises, with their uids as evidence.
+    """
     return _enterprises_at(ctx, {"省级", "国家级"}, "认定为省级 (或国家级) 产教融合型企业的企业数")
 
 
 def m_iei_cultivation(ctx: Context) -> Measured:
+    """The cultivation list: the city's enterprises on the provincial cultivation list or already recognised
+    (``iei_level`` 省级培育, 省级 or 国家级).
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        The number of such enterprises, with their uids as evidence.
+    """
     return _enterprises_at(ctx, {"省级培育", "省级", "国家级"}, "进入省级培育名单或已认定的企业数")
 
 
 def m_high_level_bases(ctx: Context) -> Measured:
+    """The high-level training bases: the city's training bases of level 省级 or 国家级.
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        The number of such bases, with their uids as evidence.
+    """
     b = ctx.nodes_here("TrainingBase", ["level"])
     b = b[b["level"].isin({"省级", "国家级"})]
     return Measured(float(len(b)), _uids("TrainingBase", b["id"]), "省级及以上实训基地数 (高水平按省级及以上理解)")
 
 
 def m_training_platforms(ctx: Context) -> Measured:
+    """The training platforms: the city's training bases and platforms, together.
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        Their number, with their uids as evidence.
+    """
     b = ctx.nodes_here("TrainingBase", [])
     p = ctx.nodes_here("Platform", [])
     return Measured(float(len(b) + len(p)), _uids("TrainingBase", b["id"]) + _uids("Platform", p["id"]),
@@ -129,6 +218,19 @@ def m_training_platforms(ctx: Context) -> Measured:
 
 
 def m_leading_institutions(ctx: Context) -> Measured:
+    """The leading institutions: the city's institutions marked ``leading`` (True, 是, "true" or "True").
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        Their number with their uids as evidence; value None when no institution of the city has the
+        ``leading`` field.
+    """
     here = ctx.nodes_here("Institution", ["leading"])
     if here["leading"].isna().all():
         return Measured(None, [], "本市院校没有「全省领先」的数据 (institutions 表可加 leading 列)")
@@ -137,16 +239,42 @@ def m_leading_institutions(ctx: Context) -> Measured:
 
 
 def m_leading_majors(ctx: Context) -> Measured:
+    """The leading majors: the city's programs of the year marked ``leading`` (省级领先).
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        Their number with the OFFERS keys as evidence; value None when no program of the year has the
+        ``leading`` field.
+    """
     year = ctx.year
     if not ctx.sums.offers["leading_known"].any():
         return Measured(None, [], f"本市院校 {year} 年的专业点没有「省级领先」的数据 (programs 表的 leading 列)")
-    f = ctx.store.rel_frame("OFFERS", src_label="Institution", src_ids=ctx.located("Institution")["src"],
+    f = ctx.store.rel_frame("OFFERS", src_label="Institution", src_ids=ctx.located("Institution")["id"],
                             where={"year": year, "leading": True}).sort_values(["src", "dst"])
     return Measured(float(len(f)), [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
                                     for a, b in zip(f["src"], f["dst"], strict=True)], f"{year} 年省级领先专业点数")
 
 
 def m_relevance(ctx: Context) -> Measured:
+    """The major–industry relevance: the city's structural alignment index SAI (:func:`sai_summary`).
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        The SAI with the city as evidence (the observed SAI named in the note when it differs); value
+        None when supply or demand is no data.
+    """
     sai = ctx.align["sai"]
     if sai is None and ctx.align.get("supply_data") is False:  # programs without any figure: no data, not 0
         return Measured(None, [], f"无法计算结构匹配指数 SAI：{ctx.align.get('supply_reason')}")
@@ -160,6 +288,18 @@ def m_relevance(ctx: Context) -> Measured:
 
 
 def m_graduate_employment(ctx: Context) -> Measured:
+    """The graduate employment: the employment rate of the city's programs of the year, weighted by graduates.
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        The weighted rate with the city as evidence; value None when no program has a rate.
+    """
     off = ctx.sums.offers
     n = int(off["rated_positive"].sum())
     if n == 0:
@@ -169,6 +309,19 @@ def m_graduate_employment(ctx: Context) -> Measured:
 
 
 def m_policies_since_2016(ctx: Context) -> Measured:
+    """The policies since 2016 (“十三五”以来): the policies that apply to the city dated 2016 or later.
+
+    Parameters
+    ----------
+    ctx : Context
+        The city's shared reads (store, city, year, sums).
+
+    Returns
+    -------
+    Measured
+        Their number with their uids as evidence; value None when none of the city's policies has a
+        date.
+    """
     docs = ctx.store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[ctx.city])["src"]
     pol = ctx.store.node_frame("Policy", ["date"], ids=docs).sort_values("id")
     if len(pol) and pol["date"].isna().all():
@@ -202,7 +355,18 @@ PILOT_PROPS = ("pilot_level", "pilot_batch", "pilot_document", "pilot_issued", "
 def threshold_basis(t: dict[str, Any]) -> tuple[str, str, str]:
     """(basis, label, label_en) of a target's threshold: ``assumption`` — a number the notice does not give,
     shown as 参考值（本工具假设，可在设置中修改）— or ``notice`` — the notice's own target, quoted with
-    its wording and how it is read (e.g. 20个左右 → 按下限判定)."""
+    its wording and how it is read (e.g. 20个左右 → 按下限判定).
+
+    Parameters
+    ----------
+    t : dict
+        A target's properties (``metric``, ``note``, ``text`` or ``name``).
+
+    Returns
+    -------
+    (str, str, str)
+        ``"assumption"`` or ``"notice"``, the Chinese label and the English label.
+    """
     note = str(t.get("note") or "")
     if str(t.get("metric")) in ASSUMED_METRICS or "假设" in note:
         return "assumption", ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN
@@ -215,7 +379,24 @@ def threshold_basis(t: dict[str, Any]) -> tuple[str, str, str]:
 def pilot_status(store: Store, city: str) -> dict[str, Any]:
     """The city's real pilot status, a public fact read from the City node (loaded from the official pilot
     list with its source): ``selected`` true / false (a list is loaded but the city is not on it) / null
-    (no pilot list in the graph), and the level, batch, document, issue date and source."""
+    (no pilot list in the graph), and the level, batch, document, issue date and source.
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    city : str
+        The city code.
+
+    Returns
+    -------
+    dict
+        ``selected``, ``level``, ``batch``, ``document``, ``issued``, ``source``, ``text`` and ``text_en``.
+
+    Examples
+    --------
+    >>> pilot_status(store, "410200")["selected"]
+    """
     f = store.node_frame("City", list(PILOT_PROPS))
     known = f["pilot_level"].notna().any() if len(f) else False
     row = f[f["id"] == city]
@@ -240,18 +421,75 @@ def pilot_status(store: Store, city: str) -> dict[str, Any]:
 
 
 def targets(store: Store, policy: str = NOTICE) -> list[dict[str, Any]]:
-    """The Target nodes the policy sets, in id order."""
+    """The Target nodes the policy sets, in id order.
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    policy : str
+        The Policy id (default: the notice).
+
+    Returns
+    -------
+    list of dict
+        The Target nodes' properties (``id``, ``metric``, ``name``, ``comparison``, ``value``, ``unit`` …);
+        LookupError when the policy sets none in the graph.
+    """
     out = [n.props for r, n in store.neighbours(f"Policy:{policy}", ["SETS_TARGET"], "out")]
     if not out:
         raise LookupError(f"policy {policy} sets no targets in the graph (build the graph first)")
     return sorted(out, key=lambda p: str(p["id"]))
 
 
+def effective_met(item: dict[str, Any]) -> bool | None:
+    """Whether a readiness item counts as met: an either/or member (``any_of``) by its group (met when any
+    measurable member is met; None when none is measurable), every other item by its own ``met``.
+
+    Parameters
+    ----------
+    item : dict
+        One of :func:`readiness`'s ``items`` (``met``, ``any_of`` and, for a group member, ``group_met``).
+
+    Returns
+    -------
+    bool or None
+        None when it cannot be measured.
+    """
+    return item.get("group_met", item["met"]) if item["any_of"] else item["met"]
+
+
 def readiness(store: Store, city: str, year: int | None = None, policy: str = NOTICE,
               ctx: Context | None = None, settings: Any = None) -> dict[str, Any]:
-    """Every target and condition with the city's value, threshold, met, shortfall and evidence; each
-    threshold says whether it is the notice's (quoted) or our assumption (``threshold_basis``,
-    ``threshold_label``); ``pilot`` is the city's real pilot status; ``data_coverage`` what it rests on."""
+    """Every target and condition with the city's value, threshold, met, shortfall and evidence.
+
+    Each threshold says whether it is the notice's (quoted) or our assumption (``threshold_basis``,
+    ``threshold_label``); an either/or member has ``group_met``; every item has ``effective_met`` — what
+    counts (:func:`effective_met`), so no reader recomputes it; ``pilot`` is the city's real pilot status;
+    ``data_coverage`` what it rests on.
+
+    Parameters
+    ----------
+    store : Store
+        The graph the targets and the city's facts are read from.
+    city : str
+        The city's code, e.g. ``410200``.
+    year : int, optional
+        The year (default: the latest with programs in the city).
+    policy : str
+        The notice whose targets are read.
+    ctx : Context, optional
+        Frames already read for the city.
+    settings : Settings, optional
+        The thresholds that are ours (default: read from the environment).
+
+    Returns
+    -------
+    dict
+        ``city``, ``name``, ``year``, ``targets_met`` / ``targets_total`` / ``targets_unmeasurable``,
+        ``conditions_met`` / ``conditions_total``, ``items``, ``pilot``, ``has_data``, ``data_coverage``,
+        ``public_only``, ``assumption_label``.
+    """
     node = store.get(f"City:{city}")
     if node is None:
         raise LookupError(f"city {city} is not in the graph")
@@ -297,9 +535,8 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
         group_met = any(x["met"] for x in measured) if measured else None
         for x in members:
             x["group_met"] = group_met
-
-    def effective(r: dict[str, Any]) -> bool | None:
-        return r.get("group_met", r["met"]) if r["any_of"] else r["met"]
+    for r in rows:  # what counts: an either/or member by its group, every other item by itself
+        r["effective_met"] = effective_met(r)
 
     tgt = [r for r in rows if r["kind"] != "condition"]
     seen_groups: set[str] = set()
@@ -310,18 +547,16 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
                 continue
             seen_groups.add(str(r["any_of"]))
         total += 1
-        status = effective(r)
+        status = r["effective_met"]
         if status is None:
             unmeasurable += 1
         elif status:
             n_met += 1
-    from iekg.queries.alignment import data_coverage
-
     cov = data_coverage(store, ctx.scope, year, ctx.sums)
     has_data = bool(cov["cities"]["with_programs"] or cov["cities"]["with_demand"])
     return {"city": city, "name": node.name, "year": ctx.year, "policy": policy,
             "targets_met": n_met, "targets_total": total, "targets_unmeasurable": unmeasurable,
-            "conditions_met": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition" and effective(r)}),
+            "conditions_met": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition" and r["effective_met"]}),
             "conditions_total": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition"}),
             "items": rows,
             "pilot": pilot_status(store, city), "has_data": has_data, "data_coverage": cov,
@@ -332,7 +567,23 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
 def readiness_all(store: Store, year: int | None = None, policy: str = NOTICE) -> list[dict[str, Any]]:
     """Every city, ranked: most targets met, then most conditions met, then smallest relative shortfall.
     Cities with neither programs nor demand in the year are ranked after all the others, marked
-    ``has_data: false`` (their zeros are no data, not a measured 0)."""
+    ``has_data: false`` (their zeros are no data, not a measured 0).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    year : int, optional
+        The year (None: each city's latest with programs).
+    policy : str
+        The Policy id whose targets are measured (default: the notice).
+
+    Returns
+    -------
+    list of dict
+        One :func:`readiness` result per city, ranked, each with ``rank`` and ``relative_shortfall`` (the sum of
+        shortfall / threshold over the measurable targets).
+    """
     from iekg.settings import Settings
 
     cities = sorted(n.id for n in store.nodes("City"))

@@ -1,4 +1,4 @@
-"""The page frame every network picture shares: our own template, vis-network inlined, no external load.
+"""The page frame every picture shares: our own template, vis-network inlined, no external load.
 
 pyvis builds the node and edge lists; its own template is not used, because it loads Bootstrap (and,
 unless ``cdn_resources="in_line"``, vis-network) from CDNs.  Here the vis-network JavaScript and CSS
@@ -12,7 +12,7 @@ import functools
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -20,80 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from iekg import __version__
+from iekg.viz.style import FONT, LegendItem
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-
-# --------------------------------------------------------------------------------------- palette
-FONT = '"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC","SimHei",sans-serif'
-
-TYPE_STYLE: dict[str, dict[str, str]] = {  # node label -> colour, Chinese and English names
-    "Institution": {"color": "#2f6690", "zh": "院校", "en": "institution"},
-    "Major": {"color": "#7fa7d1", "zh": "专业", "en": "major"},
-    "MajorCategory": {"color": "#7fa7d1", "zh": "专业类", "en": "major category"},
-    "MajorDivision": {"color": "#a9c4e2", "zh": "专业大类", "en": "major division"},
-    "Industry": {"color": "#4f8a5b", "zh": "行业", "en": "industry"},
-    "Enterprise": {"color": "#b07d48", "zh": "企业", "en": "enterprise"},
-    "City": {"color": "#5f6b76", "zh": "城市", "en": "city"},
-    "Province": {"color": "#3d4650", "zh": "省", "en": "province"},
-    "Zone": {"color": "#8a96a3", "zh": "区域", "en": "zone"},
-    "IndustryCluster": {"color": "#2e5e3a", "zh": "产业集群", "en": "industry cluster"},
-    "IndustryChain": {"color": "#3e7550", "zh": "产业链", "en": "industry chain"},
-    "ChainSegment": {"color": "#6fa37c", "zh": "产业链环节", "en": "chain segment"},
-    "TrainingBase": {"color": "#2a8c88", "zh": "实训基地", "en": "training base"},
-    "Platform": {"color": "#52a9a5", "zh": "平台载体", "en": "platform"},
-    "Alliance": {"color": "#6d5a9c", "zh": "产教联盟", "en": "alliance"},
-    "Policy": {"color": "#8c6d62", "zh": "政策", "en": "policy"},
-    "Agency": {"color": "#a38b82", "zh": "部门", "en": "agency"},
-    "Target": {"color": "#b55d5d", "zh": "目标", "en": "target"},
-    "Task": {"color": "#b98b8b", "zh": "试点任务", "en": "pilot task"},
-    "Problem": {"color": "#c0504d", "zh": "问题", "en": "problem"},
-    "Measure": {"color": "#7b8f3a", "zh": "举措", "en": "measure"},
-}
-
-# supply–demand status (metrics.md) -> border/fill colours and words
-STATUS_STYLE: dict[str, dict[str, str]] = {
-    "unmet": {"border": "#b71c1c", "fill": "#f3c1bd", "zh": "无供给", "en": "unmet demand"},
-    "shortage": {"border": "#d32f2f", "fill": "#f9d9d6", "zh": "短缺", "en": "shortage"},
-    "surplus": {"border": "#e09b00", "fill": "#fbe7b5", "zh": "过剩", "en": "surplus"},
-    "balanced": {"border": "#2e7d32", "fill": "#d3ead4", "zh": "平衡", "en": "balanced"},
-    "no_demand": {"border": "#78909c", "fill": "#e3e8eb", "zh": "无需求", "en": "no demand"},
-    "none": {"border": "#b0bec5", "fill": "#f1f3f4", "zh": "无数据", "en": "no data"},
-}
-GAP_STATUSES = ("unmet", "shortage", "surplus")
-EDGE_GREY = "rgba(120,130,140,0.35)"
-
-SOURCE_KIND_ZH = {"illustrative": "示意数据", "public": "公开数据", "reference": "参考数据", "document": "文件",
-                  "user": "用户数据"}
-
-
-def fmt_num(x: Any, digits: int = 0) -> str:
-    """A figure for a tooltip: thousands separators, ``—`` for missing."""
-    if x is None:
-        return "—"
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if v != v:  # NaN
-        return "—"
-    return f"{v:,.{digits}f}"
-
-
-def short(text: str, n: int = 14) -> str:
-    text = str(text)
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def tooltip(title: str, kind: str, rows: Iterable[tuple[str, Any]] = ()) -> str:
-    """Plain-text tooltip (vis-network shows a string title as text): name, type in both languages, figures."""
-    lines = [title, kind]
-    lines += [f"{k}: {v}" for k, v in rows if v is not None and v != ""]
-    return "\n".join(lines)
-
-
-def type_name(label: str) -> str:
-    s = TYPE_STYLE.get(label, {"zh": label, "en": label})
-    return f"{s['zh']} {s['en']}"
 
 
 # ----------------------------------------------------------------------------------------- assets
@@ -172,16 +101,6 @@ class Page(str):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(str(self), encoding="utf-8")
         return p
-
-
-@dataclass
-class LegendItem:
-    zh: str
-    en: str
-    color: str = "#999"
-    border: str | None = None
-    shape: str = "dot"  # dot | box | line | dashed
-    width: int = 2
 
 
 @dataclass

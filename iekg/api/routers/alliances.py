@@ -22,7 +22,7 @@ def list_alliances(store: StoreDep, q: NameQuery = None, city: CityQuery = None,
     """Alliances ordered by id with their member counts, filtered by city, kind and name."""
     f = listing.frame(store, LABEL, ["kind"])
     f["city"] = f["id"].map(listing.located(store, LABEL))
-    f = listing.equals(f, city=city, kind=kind and kind.value)
+    f = listing.equals(f, city=city, kind=kind)
     total, rows = listing.page(listing.contains(f, q), offset, limit)
     names = listing.names(store, "City")
     members = listing.counts_by(store, "MEMBER_OF", "dst")

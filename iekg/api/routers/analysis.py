@@ -11,11 +11,9 @@ from fastapi import APIRouter, Query
 from iekg import service
 from iekg.api import listing
 from iekg.api.deps import CITY_PATTERN, HEAVY, CitiesQuery, CityCodeStr, GapType, StoreDep, YearQuery
-from iekg.api.errors import ProblemError, problem_responses, query_errors
+from iekg.api.errors import problem_responses, query_errors
 from iekg.api.jsonable import DataResponse
 from iekg.api.models import Alignment, Coupling, Gaps, Hires, Partners, Readiness, ReadinessRanking, Trains
-from iekg.graph.store import Store
-from iekg.queries.alignment import Scope, alignment, resolve_scope
 
 router = APIRouter(prefix="/analysis", tags=["analysis"], dependencies=HEAVY,  # expensive: a concurrency limit
                    responses=problem_responses(429))
@@ -29,23 +27,6 @@ CityOne = Annotated[CityCodeStr, Query(description="city code (6 digits)", examp
 
 def ok(model: type, example: dict[str, Any], *codes: int) -> dict[int | str, dict[str, Any]]:
     return {200: {"model": model, "content": {"application/json": {"example": example}}}, **problem_responses(*codes)}
-
-
-def all_cities(store: Store) -> list[str]:
-    return sorted(listing.names(store, "City"))
-
-
-def scope_of(store: Store, city: list[str] | None, province: str | None, year: int | None, chain: str | None) -> Scope:
-    if not city and not province:
-        raise ProblemError("invalid-request", "give city=CODE (repeatable) or province=CODE")
-    if city and province:
-        raise ProblemError("invalid-request", "give either city or province, not both")
-    with query_errors():
-        if chain is not None and store.get(f"IndustryChain:{chain}") is None:
-            raise LookupError(f"chain {chain} is not in the graph")
-        scope = resolve_scope(store, cities=city or None, province=province, year=year, chain=chain)
-    # a year without programs is an empty answer with its reason (200), not an error
-    return scope
 
 
 ALIGN_EXAMPLE = {
@@ -65,10 +46,9 @@ def get_alignment(store: StoreDep, city: CitiesQuery = None, province: Province 
                   chain: Chain = None) -> DataResponse:
     """Supply, demand, ratio, status and structural deviation per industry; S, D, SAI and chain coverage —
     exactly ``iekg align --format json`` for the same scope, plus ``illustrative``."""
-    scope = scope_of(store, city, province, year, chain)
-    with query_errors():
-        a = alignment(store, scope)
-    return DataResponse({**a, "illustrative": service.scope_is_illustrative(store, scope.cities)})
+    with query_errors():  # a year without programs is an empty answer with its reason (200), not an error
+        a = service.alignment(store, city, province, year, chain)
+    return DataResponse(a.with_provenance())
 
 
 GAPS_EXAMPLE = {"scope": "410200", "scope_name": "开封市", "year": 2024,
@@ -90,14 +70,11 @@ def get_gaps(store: StoreDep, city: CitiesQuery = None, province: Province = Non
              limit: Annotated[int, Query(ge=1, le=500, description="at most this many gaps")] = 50) -> DataResponse:
     """Gaps of a scope ranked by severity then magnitude, each with its evidence (node and relationship ids
     to open with GET /{resource}/{id})."""
-    from iekg.queries.gaps import gaps
-
-    scope = scope_of(store, city, province, year, chain)
     with query_errors():
-        g = gaps(store, scope, types=tuple(t.value for t in type) if type else None)
-    g["total"] = len(g["gaps"])
-    g["gaps"] = g["gaps"][:limit]
-    return DataResponse({**g, "illustrative": service.scope_is_illustrative(store, scope.cities)})
+        g = service.gaps(store, city, province, year, chain, types=[t.value for t in type or ()])
+    g.data["total"] = len(g.data["gaps"])
+    g.data["gaps"] = g.data["gaps"][:limit]
+    return DataResponse(g.with_provenance())
 
 
 READY_EXAMPLE = {"city": "410200", "name": "开封市", "year": 2024, "policy": "豫发改社会〔2022〕646号",
@@ -114,14 +91,12 @@ READY_EXAMPLE = {"city": "410200", "name": "开封市", "year": 2024, "policy": 
 def get_readiness(store: StoreDep, city: CityOne, year: YearQuery = None) -> DataResponse:
     """Every target and condition of the notice (豫发改社会〔2022〕646号) with the city's value, threshold,
     met, shortfall and evidence — ``iekg readiness --city``."""
-    from iekg.queries.readiness import readiness
-
-    if store.get(f"City:{city}") is None:
-        raise ProblemError("not-found", f"city {city} is not in the graph")
+    with query_errors():
+        service.require_cities(store, [city])
     listing.require_year(store, year, [city])
     with query_errors():
-        r = readiness(store, city, year)
-    return DataResponse({**r, "illustrative": service.scope_is_illustrative(store, [city])})
+        r = service.readiness(store, city, year)
+    return DataResponse(r.with_provenance())
 
 
 @router.get("/readiness/all", response_class=DataResponse, response_model=None,
@@ -131,14 +106,11 @@ def get_readiness(store: StoreDep, city: CityOne, year: YearQuery = None) -> Dat
 def get_readiness_all(store: StoreDep, year: YearQuery = None) -> DataResponse:
     """All cities ranked: most targets met, then most conditions met, then the smallest relative shortfall —
     ``iekg readiness --all``."""
-    from iekg.queries.readiness import readiness_all
-
     listing.require_year(store, year)
     with query_errors():
-        ranked = readiness_all(store, year)
-    cities = [r["city"] for r in ranked]
-    return DataResponse({"year": ranked[0]["year"] if ranked else year, "cities": ranked,
-                         "illustrative": service.scope_is_illustrative(store, cities)})
+        ranked = service.readiness_all(store, year)
+    return DataResponse({"year": ranked.data[0]["year"] if ranked.data else year, "cities": ranked.data,
+                         "illustrative": ranked.illustrative})
 
 
 COUPLING_EXAMPLE = {"year": 2024, "alpha": 0.5, "beta": 0.5, "excluded": {"gdp": "not loaded for every city"},
@@ -159,15 +131,9 @@ def get_coupling(store: StoreDep,
     """Coupling coordination degree of the education and industry systems across cities (entropy weights)
     — ``iekg coupling``.  Cities without programs or without demand/enterprises in the year are left out
     (``without_data``); fewer than three cities with data: 422 with the reason."""
-    from iekg.queries.coupling import coupling
-
-    cities = sorted(city) if city else all_cities(store)
-    missing = [c for c in cities if store.get(f"City:{c}") is None]
-    if missing:
-        raise ProblemError("not-found", f"city {missing[0]} is not in the graph")
     with query_errors():
-        res = coupling(store, cities, year)
-    return DataResponse({**res, "illustrative": service.scope_is_illustrative(store, cities)})
+        res = service.coupling(store, sorted(city) if city else None, year)
+    return DataResponse(res.with_provenance())
 
 
 PARTNERS_EXAMPLE = {"institution": {"id": "4141010459", "name": "郑州大学", "city": "410100", "city_name": "郑州市"},
@@ -186,20 +152,10 @@ def get_partners(store: StoreDep,
                  limit: Annotated[int, Query(ge=1, le=500)] = 10, year: YearQuery = None) -> DataResponse:
     """Institutions that could partner with an enterprise, or enterprises with an institution, best first,
     each with its score components and a Chinese explanation — ``iekg partners``."""
-    from iekg.queries.relations import partners_for_enterprise, partners_for_institution
-
     node = listing.resolve(store, id)
     with query_errors():
-        if node.label == "Enterprise":
-            res = partners_for_enterprise(store, node.id, limit=limit, year=year)
-        elif node.label == "Institution":
-            res = partners_for_institution(store, node.id, limit=limit, year=year)
-        else:
-            raise ProblemError("invalid-request", f"{node.uid} is neither an enterprise nor an institution")
-    cities = {r.get("city") for r in res.get("results", [])} | {listing.located(store, node.label).get(node.id)}
-    illustrative = service.is_illustrative(node.props) or \
-        service.scope_is_illustrative(store, [c for c in cities if c])
-    return DataResponse({**res, "illustrative": illustrative})
+        res = service.partners(store, node, limit=limit, year=year)
+    return DataResponse(res.with_provenance())
 
 
 TRAINS_EXAMPLE = {"target": {"kind": "industry", "id": "36", "name": "汽车制造业", "industries": ["36"]},
@@ -222,15 +178,11 @@ def get_who_trains(store: StoreDep,
                    limit: Annotated[int, Query(ge=1, le=500, description="rows returned")] = 100) -> DataResponse:
     """Institutions and majors whose graduates the crosswalk sends into the target, with their volume,
     weight and contribution (supply) — ``iekg trains``.  Give exactly one of industry, segment, chain."""
-    from iekg.queries.relations import who_trains_for
-
-    if sum(x is not None for x in (industry, segment, chain)) != 1:
-        raise ProblemError("invalid-request", "give exactly one of industry, segment, chain")
     with query_errors():
-        res = who_trains_for(store, industry=industry, segment=segment, chain=chain, cities=city or None, year=year)
-    res["rows_total"] = len(res["rows"])
-    res["rows"] = res["rows"][:limit]
-    return DataResponse({**res, "illustrative": service.scope_is_illustrative(store, city or all_cities(store))})
+        res = service.who_trains(store, industry=industry, segment=segment, chain=chain, cities=city, year=year)
+    res.data["rows_total"] = len(res.data["rows"])
+    res.data["rows"] = res.data["rows"][:limit]
+    return DataResponse(res.with_provenance())
 
 
 HIRES_EXAMPLE = {"major": {"code": "460701", "name": "汽车制造与试验技术", "level": "高职专科", "category": "4607",
@@ -253,12 +205,10 @@ def get_who_hires(store: StoreDep,
                   ) -> DataResponse:
     """The industries a major's crosswalk weights point to, their enterprises and the talent demand —
     ``iekg hires``."""
-    from iekg.queries.relations import who_hires
-
     with query_errors():
-        res = who_hires(store, major, cities=city or None, year=year)
+        res = service.who_hires(store, major, cities=city, year=year)
     for key in ("enterprises", "demand"):
-        if isinstance(res.get(key), list):
-            res[f"{key}_total"] = len(res[key])
-            res[key] = res[key][:limit]
-    return DataResponse({**res, "illustrative": service.scope_is_illustrative(store, city or all_cities(store))})
+        if isinstance(res.data.get(key), list):
+            res.data[f"{key}_total"] = len(res.data[key])
+            res.data[key] = res.data[key][:limit]
+    return DataResponse(res.with_provenance())

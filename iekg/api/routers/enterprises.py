@@ -29,7 +29,7 @@ def list_enterprises(store: StoreDep, q: NameQuery = None, city: CityQuery = Non
     f["city"] = f["id"].map(listing.located(store, LABEL))
     f["industry"] = f["id"].map(listing.single(store, "IN_INDUSTRY", LABEL, "Industry"))
     f["segment"] = f["id"].map(listing.single(store, "IN_SEGMENT", LABEL, "ChainSegment"))
-    f = listing.equals(f, city=city, iei_level=iei_level and iei_level.value)
+    f = listing.equals(f, city=city, iei_level=iei_level)
     if industry is not None:
         if industry.isalpha():  # a 门类: its 大类 are the industries whose parent is the letter
             parent = listing.single(store, "SUBCLASS_OF", "Industry", "Industry")

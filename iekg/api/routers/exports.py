@@ -11,11 +11,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from iekg import service
 from iekg.api import listing
 from iekg.api.deps import HEAVY, CityCodeStr, StoreDep, YearQuery
 from iekg.api.errors import ProblemError, problem_responses, query_errors
 from iekg.graph.store import Store
-from iekg.queries import drafts
+from iekg.service import drafting
 
 router = APIRouter(prefix="/exports", tags=["exports"], dependencies=HEAVY,  # expensive: a concurrency limit
                    responses=problem_responses(429))
@@ -32,10 +33,9 @@ def content_disposition(filename: str, fallback: str) -> str:
 
 
 def _city_name(store: Store, city: str) -> str:
-    node = store.get(f"City:{city}")
-    if node is None:
-        raise ProblemError("not-found", f"city {city} is not in the graph")
-    return node.name
+    with query_errors():
+        service.require_cities(store, [city])
+    return store.get(f"City:{city}").name  # type: ignore[union-attr]
 
 
 def download(data: bytes, media_type: str, filename: str, fallback: str, illustrative: bool) -> Response:
@@ -67,7 +67,7 @@ def attachments(store: StoreDep, city: CityOne, year: YearQuery = None,
     with tempfile.TemporaryDirectory(prefix=f"iekg-export-{os.getpid()}-") as tmp:
         out = Path(tmp) / "attachments.xlsx"
         with query_errors():
-            res = drafts.export_attachments(store, city, out, year=year, max_generated=max_generated)
+            res = drafting.attachments(store, city, out, year=year, max_generated=max_generated)
         data = Path(res["path"]).read_bytes()
     return download(data, XLSX, f"{name}产教融合试点附件1-2.xlsx", f"iekg-attachments-{city}.xlsx",
                     bool(res["illustrative"]))
@@ -84,13 +84,13 @@ def plan(store: StoreDep, city: CityOne, year: YearQuery = None,
     name = _city_name(store, city)
     listing.require_year(store, year, [city])
     with query_errors():
-        text = drafts.plan_markdown(store, city, year=year)
-    illustrative = drafts.uses_illustrative_data(store, city)
+        plan_text = drafting.plan_text(store, city, year=year)
+    text, illustrative = plan_text.data, plan_text.illustrative
     base = f"{name}产教融合型城市试点方案（草稿）"
     if format == "md":
         return download(text.encode("utf-8"), MARKDOWN, base + ".md", f"iekg-plan-{city}.md", illustrative)
     with tempfile.TemporaryDirectory(prefix=f"iekg-export-{os.getpid()}-") as tmp:
-        out = drafts.markdown_to_docx(text, Path(tmp) / "plan.docx")
+        out = drafting.plan_docx(text, Path(tmp) / "plan.docx")
         if out is None:
             raise ProblemError("not-implemented", "python-docx is not installed: ask for format=md, or "
                                                   "pip install python-docx")
@@ -118,8 +118,6 @@ def graph(store: StoreDep, city: CityOne,
     """``iekg export graph --city CODE``: a city's subgraph as a file for Gephi, Cytoscape or yEd (the
     whole graph only from the command line: at national scale it is gigabytes).  Which nodes and
     relationships, and how properties are written: docs/guide.md, "Export the graph"."""
-    from iekg import service
-
     _city_name(store, city)
     with tempfile.TemporaryDirectory(prefix="iekg-export-") as tmp:
         out = Path(tmp) / f"graph.{format}"

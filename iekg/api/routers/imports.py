@@ -21,6 +21,7 @@ from iekg.api import jobs
 from iekg.api.deps import HolderDep, SettingsDep, StoreDep, require_api_key
 from iekg.api.errors import PROBLEM_MEDIA_TYPE, PROBLEM_REF, ProblemError, problem_body, problem_responses
 from iekg.api.models import ImportJob, ImportRecord, ImportResult
+from iekg.service import DEMO_ROWS
 from iekg.settings import Settings
 
 router = APIRouter(tags=["imports"])
@@ -92,7 +93,7 @@ async def import_files(holder: HolderDep, settings: SettingsDep, queue: JobsDep,
                                                          "programs.csv, 专业开设.csv …) or one XLSX workbook "
                                                          "(one sheet per table)")],
                  dry_run: Annotated[bool, Query(description="validate only, change nothing")] = False,
-                 demo_rows: Annotated[Literal["stop", "replace", "keep"], Query(
+                 demo_rows: Annotated[Literal[DEMO_ROWS], Query(  # type: ignore[valid-type]
                      description="when the graph holds illustrative (demo) rows of a city the data is about: stop "
                                  "(default: 422, nothing changed), replace (delete that city's demo rows in the same "
                                  "write) or keep (both, marked by source_kind)")] = "stop",

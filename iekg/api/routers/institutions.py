@@ -24,7 +24,7 @@ def list_institutions(store: StoreDep, q: NameQuery = None, city: CityQuery = No
     ownership and name."""
     f = listing.frame(store, LABEL, ["level", "ownership"])
     f["city"] = f["id"].map(listing.located(store, LABEL))
-    f = listing.equals(f, city=city, level=level and level.value, ownership=ownership and ownership.value)
+    f = listing.equals(f, city=city, level=level, ownership=ownership)
     total, rows = listing.page(listing.contains(f, q), offset, limit)
     names = listing.names(store, "City")
     for r in rows:

@@ -26,7 +26,7 @@ def list_majors(store: StoreDep, q: NameQuery = None,
     """Catalogue majors ordered by code; ``city`` (and ``year``) keep those offered in the city."""
     f = listing.frame(store, LABEL, ["level"])
     f["category"] = f["id"].map(listing.single(store, "SUBCLASS_OF", LABEL, "MajorCategory"))
-    f = listing.equals(f, level=level and level.value, category=category)
+    f = listing.equals(f, level=level, category=category)
     if city is not None or year is not None:
         offers = store.rel_frame("OFFERS", ["year"])
         if year is not None:

@@ -26,7 +26,7 @@ def list_policies(store: StoreDep, q: NameQuery = None,
     f = listing.frame(store, LABEL, ["level", "date", "status", "kinds"])
     applies = store.rel_frame("APPLIES_TO", src_label=LABEL, dst_label="City")
     cities = applies.groupby("src")["dst"].apply(lambda s: sorted(s)).to_dict()
-    f = listing.equals(f, level=level and level.value, status=status and status.value)
+    f = listing.equals(f, level=level, status=status)
     if city is not None:
         f = f[f["id"].isin(set(applies.loc[applies["dst"] == city, "src"]))]
     total, rows = listing.page(listing.contains(f, q), offset, limit, by=("date",), descending=True)

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from iekg import service
 from iekg.api.deps import HEAVY, Direction, LabelName, RelTypeName, StoreDep, YearQuery
 from iekg.api.errors import problem_responses, query_errors
 from iekg.api.listing import resolve
 from iekg.api.models import Neighbours, PathOut, PathsOut
-from iekg.queries import relations as rq
 
 router = APIRouter(prefix="/relations", tags=["relations"])
 
@@ -20,8 +20,8 @@ Types = Annotated[list[RelTypeName] | None, Query(alias="type", description="onl
                                                   "(repeatable)")]
 
 
-def _types(types: list[RelTypeName] | None) -> tuple[str, ...] | None:
-    return tuple(t.value for t in types) if types else None
+def _types(types: list[RelTypeName] | None) -> list[str]:
+    return [t.value for t in types or ()]
 
 
 NEIGHBOURS_EXAMPLE = {"node": {"uid": "City:410200", "label": "City", "id": "410200", "name": "开封市"}, "total": 1,
@@ -48,10 +48,8 @@ def neighbours(store: StoreDep, id: Ident,
     direction and year (relationships without a year are kept)."""
     node = resolve(store, id)
     with query_errors():
-        rows = rq.neighbours(store, node.uid, labels=[x.value for x in label] if label else None,
-                             rel_types=_types(types), direction=direction.value, year=year, limit=limit)
-    reason = None if rows else rq.neighbours_reason(store, node.uid, labels=[x.value for x in label] if label else None,
-                                                    rel_types=_types(types), direction=direction.value, year=year)
+        rows, reason = service.neighbours(store, node, labels=[x.value for x in label or ()],
+                                          rel_types=_types(types), direction=direction.value, year=year, limit=limit)
     return {"node": {"uid": node.uid, "label": node.label, "id": node.id, "name": node.name}, "total": len(rows),
             "items": rows, "reason": reason}
 
@@ -69,9 +67,8 @@ def path(store: StoreDep, source: Annotated[str, Query(alias="from", min_length=
     ``found: false`` when there is none."""
     a, b = resolve(store, source), resolve(store, target)
     with query_errors():
-        p = rq.shortest_path(store, a.uid, b.uid, max_hops=k, rel_types=_types(types))
-    return {"found": p is not None, "path": p,
-            "reason": None if p is not None else rq.path_reason(store, a.uid, b.uid, k, _types(types))}
+        ps, reason = service.paths(store, a, b, k, rel_types=_types(types))
+    return {"found": bool(ps), "path": ps[0] if ps else None, "reason": reason}
 
 
 @router.get("/paths", response_model=PathsOut, summary="All simple paths 全部路径", dependencies=HEAVY,
@@ -87,6 +84,5 @@ def paths(store: StoreDep, source: Annotated[str, Query(alias="from", min_length
     """All simple paths of at most ``k`` relationships, shortest first."""
     a, b = resolve(store, source), resolve(store, target)
     with query_errors():
-        ps = rq.all_paths(store, a.uid, b.uid, k=k, limit=limit, rel_types=_types(types))
-    return {"total": len(ps), "paths": ps,
-            "reason": None if ps else rq.path_reason(store, a.uid, b.uid, k, _types(types))}
+        ps, reason = service.paths(store, a, b, k, every=True, limit=limit, rel_types=_types(types))
+    return {"total": len(ps), "paths": ps, "reason": reason}

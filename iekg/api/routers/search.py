@@ -79,9 +79,5 @@ def search(store: StoreDep,
     if text and PINYIN_QUERY.match(text.lower()) and len(items) < limit:
         seen = {h["uid"] for h in items}
         items += pinyin_hits(store, text, set(labels) if labels else None, limit - len(items), seen)
-    reason = None
-    if not items:
-        from iekg.queries.relations import search_reason
-
-        reason = search_reason(text, labels)
+    reason = None if items else service.search_reason(text, labels)
     return {"q": q, "total": len(items), "items": items, "reason": reason}

@@ -23,7 +23,7 @@ def list_training_bases(store: StoreDep, q: NameQuery = None, city: CityQuery = 
     """Training bases ordered by id, filtered by city, kind, level (国家级 / 省级 / 市级 / 校级) and name."""
     f = listing.frame(store, LABEL, ["kind", "level", "stations"])
     f["city"] = f["id"].map(listing.located(store, LABEL))
-    f = listing.equals(f, city=city, kind=kind and kind.value, level=level and level.value)
+    f = listing.equals(f, city=city, kind=kind, level=level)
     total, rows = listing.page(listing.contains(f, q), offset, limit)
     names = listing.names(store, "City")
     for r in rows:

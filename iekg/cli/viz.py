@@ -1,9 +1,4 @@
-"""``iekg viz city|chain|ego|alliance … -o FILE.html``: the network pages as self-contained files.
-
-The lead adds this group with ``app.add_typer(viz_app, name="viz")``; the store and the settings are the
-main command's (``--home``, ``--store``), reached through :mod:`iekg.cli` inside each command (importing
-it at module level would be an import cycle).
-"""
+"""``iekg viz city|chain|ego|alliance … -o FILE.html``: the network pages as self-contained files."""
 
 from __future__ import annotations
 
@@ -12,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
+
+from iekg.cli.console import err, open_store, out
+from iekg.cli.root import app
 
 viz_app = typer.Typer(help="Network pictures as self-contained HTML pages (work offline): "
                            "city, chain, ego, alliance", no_args_is_help=True)
@@ -24,13 +22,11 @@ def _html_path(output: Path) -> Path:
 
 
 def _write(build: Callable[[Any], Any], output: Path) -> None:
-    from iekg import cli
-
-    store = cli._store()
+    store = open_store()
     try:
         page = build(store)
     except LookupError as exc:
-        cli.err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -38,12 +34,12 @@ def _write(build: Callable[[Any], Any], output: Path) -> None:
         store.close()
     path = page.write(output)
     meta = page.meta
-    cli.out.print(f"[green]{path}[/green]: {meta.get('title', '')} — {meta.get('nodes', 0)} nodes, "
+    out.print(f"[green]{path}[/green]: {meta.get('title', '')} — {meta.get('nodes', 0)} nodes, "
                   f"{meta.get('edges', 0)} edges")
     for note in meta.get("notes", []):
-        cli.out.print(f"[yellow]{note}[/yellow]")
+        out.print(f"[yellow]{note}[/yellow]")
     if meta.get("illustrative"):
-        cli.out.print("[bold yellow]示意数据：本图基于示意（演示）数据，不是真实情况 (illustrative demo data)[/bold yellow]")
+        out.print("[bold yellow]示意数据：本图基于示意（演示）数据，不是真实情况 (illustrative demo data)[/bold yellow]")
 
 
 @viz_app.command("city")
@@ -53,7 +49,7 @@ def viz_city(code: str = typer.Argument(..., help="city code, e.g. 410200"),
              max_nodes: int = typer.Option(300, "--max-nodes", min=20, max=2000,
                                            help="at most this many nodes (majors become categories first)")) -> None:
     """A city's institutions → majors → industries ← enterprises, gap industries highlighted."""
-    from iekg.viz.networks import city_network
+    from iekg.viz import city_network
 
     _write(lambda s: city_network(s, code, year=year, max_nodes=max_nodes), _html_path(output))
 
@@ -68,7 +64,7 @@ def viz_chain(chain: str = typer.Argument(..., help="industry chain id, e.g. HN-
                                               help="institutions shown per segment")) -> None:
     """A chain's segments upstream → downstream, coloured by supply–demand status, with the institutions
     that train for each segment."""
-    from iekg.viz.networks import chain_view
+    from iekg.viz import chain_view
 
     _write(lambda s: chain_view(s, chain, cities=city or None, year=year, per_segment=per_segment),
            _html_path(output))
@@ -80,7 +76,7 @@ def viz_ego(ident: str = typer.Argument(..., help="Label:id, an id or an exact n
             hops: int = typer.Option(1, "--hops", min=1, max=2, help="1 or 2"),
             cap: int = typer.Option(150, "--cap", min=10, max=1000, help="at most this many nodes")) -> None:
     """The neighbourhood of one entity, 1 or 2 hops, capped (a note says so)."""
-    from iekg.viz.networks import ego_network
+    from iekg.viz import ego_network
 
     _write(lambda s: ego_network(s, ident, hops=hops, cap=cap), _html_path(output))
 
@@ -89,6 +85,9 @@ def viz_ego(ident: str = typer.Argument(..., help="Label:id, an id or an exact n
 def viz_alliance(alliance: str = typer.Argument(..., help="alliance id"),
                  output: Path = typer.Option(..., "-o", "--output", help="the .html file to write")) -> None:
     """An alliance, its lead and members, their cities and industries."""
-    from iekg.viz.networks import alliance_view
+    from iekg.viz import alliance_view
 
     _write(lambda s: alliance_view(s, alliance), _html_path(output))
+
+
+app.add_typer(viz_app, name="viz", help="Interactive network pages (offline HTML): city, chain, ego, alliance")

@@ -1,9 +1,9 @@
 """The pictures as web pages: ``viz_router()`` serves the dashboard and the network pages as HTML.
 
-The store comes from the app: ``request.app.state.holder`` (the API's store holder, read-locked for the
-request) or, failing that, ``request.app.state.store``.  The dashboard's JSON routes are found in the
-app itself (``/api/analysis/alignment`` or ``/analysis/alignment``), so the page works however the API
-is mounted; pass ``api_prefix`` to fix them.
+The store is every route's (:data:`iekg.api.deps.StoreDep`: the API's store holder, read-locked for the
+request, or ``app.state.store`` in an app that mounts only these pages).  The dashboard's JSON routes are
+found in the app itself (``/api/analysis/alignment`` or ``/analysis/alignment``), so the page works however
+the API is mounted; pass ``api_prefix`` to fix them.  The pictures themselves are :mod:`iekg.viz`'s.
 """
 
 from __future__ import annotations
@@ -14,35 +14,20 @@ import functools
 import hashlib
 import html
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
+from iekg.api.deps import StoreDep
 from iekg.graph.store import Store
-from iekg.viz.dashboard import DASHBOARD_ROUTES, dashboard_html
-from iekg.viz.networks import alliance_view, chain_view, city_network, ego_network
-from iekg.viz.page import asset, error_page, vis_js
+from iekg.viz import alliance_view, chain_view, city_network, dashboard_html, ego_network
 
 VIZ_PREFIX = "/viz"
 DASHBOARD_PATH = "/dashboard"
 HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "a self-contained HTML page (no external load)"}}
-
-
-@contextmanager
-def _store(request: Request) -> Iterator[Store]:
-    holder = getattr(request.app.state, "holder", None)
-    if holder is not None:
-        with holder.reading() as store:
-            yield store
-        return
-    store = getattr(request.app.state, "store", None)
-    if store is None:
-        raise LookupError("the app has no graph store (app.state.holder or app.state.store)")
-    yield store
 
 
 def _root(request: Request) -> str:
@@ -75,6 +60,8 @@ def page_csp() -> str:
     (a name, a title) would not run even if escaping failed; data blocks (``application/json``) are not
     scripts.  Styles may be inline (vis-network positions its elements so); the dashboard fetches the
     API of the same origin; nothing loads from elsewhere; no page may be framed."""
+    from iekg.viz.page import asset, vis_js
+
     scripts = [vis_js(), asset("network.js"), asset("dashboard.js").replace("</script", "<\\/script")]
     handlers = sorted(set(re.findall(r'\son[a-z]+="([^"]*)"', asset("dashboard.html") + asset("network.html"))))
     script_src = " ".join([*(csp_hash(t) for t in scripts), "'unsafe-hashes'" if handlers else "",
@@ -91,10 +78,11 @@ def page_headers() -> dict[str, str]:
     return {"Content-Security-Policy": page_csp(), **PAGE_HEADERS}
 
 
-def _page(request: Request, title: str, build: Callable[[Store], str]) -> HTMLResponse:
+def _page(store: Store, title: str, build: Callable[[Store], str]) -> HTMLResponse:
+    from iekg.viz.page import error_page
+
     try:
-        with _store(request) as store:
-            text = build(store)
+        text = build(store)
     except LookupError as exc:
         return HTMLResponse(error_page(f"{title}：找不到 not found", str(exc), 404), status_code=404,
                             headers=page_headers())
@@ -104,16 +92,24 @@ def _page(request: Request, title: str, build: Callable[[Store], str]) -> HTMLRe
     return HTMLResponse(text, headers={"Cache-Control": "no-store", **page_headers()})
 
 
+async def _picture(request: Request, store: Store, title: str, draw: Callable[[Store, str], str]) -> HTMLResponse:
+    """A network page drawn off the event loop; ``draw`` gets the store and the prefix of the links between pages."""
+    link = _root(request) + VIZ_PREFIX
+    return await asyncio.to_thread(_page, store, title, lambda s: draw(s, link))
+
+
 def viz_router(api_prefix: str | None = None) -> APIRouter:
     """``/dashboard`` and ``/viz/city/{code}``, ``/viz/chain/{id}``, ``/viz/ego/{uid}``, ``/viz/alliance/{id}``."""
     router = APIRouter(tags=["pictures"])
 
     @router.get(DASHBOARD_PATH, response_class=HTMLResponse, summary="Dashboard 分析看板", responses=HTML)
-    async def dashboard(request: Request,
+    async def dashboard(request: Request, store: StoreDep,
                         city: Annotated[str | None, Query(pattern=r"^\d{6}$", description="city chosen first")] = None,
                         ) -> HTMLResponse:
         """The planners' dashboard: choose a city; supply vs demand per industry, SAI and coverage,
         readiness, gaps with links to the network pages, downloads of the attachments and plan."""
+        from iekg.viz.dashboard import DASHBOARD_ROUTES
+
         root = _root(request)
         api = root + _api_prefix(request, api_prefix)
         routes = {k: (api + v[len("/api"):] if v.startswith("/api") else root + v) for k, v in DASHBOARD_ROUTES.items()}
@@ -121,49 +117,45 @@ def viz_router(api_prefix: str | None = None) -> APIRouter:
         def build(store: Store) -> str:
             return dashboard_html(store, routes=routes, default_city=city)
 
-        return await asyncio.to_thread(_page, request, "分析看板", build)
+        return await asyncio.to_thread(_page, store, "分析看板", build)
 
     @router.get(VIZ_PREFIX + "/city/{code}", response_class=HTMLResponse, summary="City network 城市产教网络",
                 responses=HTML)
-    async def city_page(request: Request,
+    async def city_page(request: Request, store: StoreDep,
                         code: Annotated[str, Path(pattern=r"^\d{6}$", description="city code", examples=["410200"])],
                         year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
                         max_nodes: Annotated[int, Query(ge=20, le=1000)] = 300) -> HTMLResponse:
         """Institutions → majors → industries ← enterprises of a city, gap industries highlighted."""
-        link = _root(request) + VIZ_PREFIX
-        return await asyncio.to_thread(_page, request, "城市网络", lambda s: city_network(
+        return await _picture(request, store, "城市网络", lambda s, link: city_network(
             s, code, year=year, max_nodes=max_nodes, link_prefix=link))
 
     @router.get(VIZ_PREFIX + "/chain/{chain}", response_class=HTMLResponse, summary="Chain view 产业链供需",
                 responses=HTML)
-    async def chain_page(request: Request,
+    async def chain_page(request: Request, store: StoreDep,
                          chain: Annotated[str, Path(min_length=1, max_length=100, examples=["HN-NEV-01"])],
                          city: Annotated[list[str] | None, Query(description="cities for supply and demand "
                                                                  "(default: those focusing on the chain)")] = None,
                          year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> HTMLResponse:
         """A chain's segments upstream → downstream, coloured by supply–demand status, with the
         institutions that train for each segment."""
-        link = _root(request) + VIZ_PREFIX
-        return await asyncio.to_thread(_page, request, "产业链", lambda s: chain_view(
+        return await _picture(request, store, "产业链", lambda s, link: chain_view(
             s, chain, cities=city or None, year=year, link_prefix=link))
 
     @router.get(VIZ_PREFIX + "/ego/{uid:path}", response_class=HTMLResponse, summary="Ego network 关系网络",
                 responses=HTML)
-    async def ego_page(request: Request, uid: str,
+    async def ego_page(request: Request, store: StoreDep, uid: str,
                        hops: Annotated[int, Query(ge=1, le=2)] = 1,
                        cap: Annotated[int, Query(ge=10, le=500)] = 150) -> HTMLResponse:
         """The neighbourhood of one entity (``Label:id``, e.g. ``Institution:4141010459``), 1 or 2 hops."""
-        link = _root(request) + VIZ_PREFIX
-        return await asyncio.to_thread(_page, request, "关系网络", lambda s: ego_network(
+        return await _picture(request, store, "关系网络", lambda s, link: ego_network(
             s, uid, hops=hops, cap=cap, link_prefix=link))
 
     @router.get(VIZ_PREFIX + "/alliance/{alliance}", response_class=HTMLResponse, summary="Alliance 产教联盟",
                 responses=HTML)
-    async def alliance_page(request: Request,
+    async def alliance_page(request: Request, store: StoreDep,
                             alliance: Annotated[str, Path(min_length=1, max_length=200)]) -> HTMLResponse:
         """An alliance, its lead and members, their cities and industries."""
-        link = _root(request) + VIZ_PREFIX
-        return await asyncio.to_thread(_page, request, "产教联盟", lambda s: alliance_view(
+        return await _picture(request, store, "产教联盟", lambda s, link: alliance_view(
             s, alliance, link_prefix=link))
 
     return router

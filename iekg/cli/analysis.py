@@ -1,0 +1,341 @@
+"""Commands that measure: align, gaps, readiness, coupling, partners, trains, hires — each asks the service
+(:mod:`iekg.service.analysis`) and draws its answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.text import Text
+
+from iekg import service
+from iekg.cli.console import Fmt, RichTable, answers, empty_reason, fnum, open_store, out, render, resolve, tr
+from iekg.cli.root import app
+from iekg.service import Answer
+
+STATUS_ZH = {"unmet": "无供给", "shortage": "短缺", "balanced": "平衡", "surplus": "过剩", "no_demand": "无需求",
+             "no_supply_data": "无供给数据"}
+NO_DATA_CELL = "无数据 no data"
+
+
+def _coverage_line(cov: dict[str, Any] | None) -> None:
+    """What the figures rest on: cities and institutions with data, and those without."""
+    if not cov:
+        return
+    c, i = cov["cities"], cov["institutions"]
+    parts = [f"数据覆盖 coverage {cov['year']}: 院校 {i['with_programs']}/{i['total']} 有专业点数据"]
+    if i["without_programs_total"]:
+        more = " …" if i["without_programs_total"] > len(i["without_programs"]) else ""
+        parts.append(f"无专业点 no programs: {', '.join(i['without_programs'][:10])}{more}")
+    if c["total"] > 1 or c["without_programs"] or c["without_demand"]:
+        parts.append(f"城市 {len(c['with_programs'])}/{c['total']} 有专业点、{len(c['with_demand'])}/{c['total']} 有需求数据")
+    if c["without_demand"]:
+        parts.append(f"无需求数据 no demand: {', '.join(c['without_demand'][:10])}" + (" …" if len(c["without_demand"]) > 10 else ""))
+    pub = [f"城市 {len(c['public_only'])} 个" if c.get("public_only") else "",
+           f"院校 {i['public_only']} 所" if i.get("public_only") else ""]
+    if any(pub):
+        parts.append("另有" + "、".join(x for x in pub if x) + "只在公开名单中、不在你的数据里，不算缺数据 "
+                     "(in the public lists, not in your data)")
+    out.print(Text("；".join(parts), "dim"))
+    programs, years = cov.get("programs") or {}, cov.get("years") or {}
+    if programs.get("note"):
+        out.print(Text(f"无数字 no figures: {programs['note']}", "yellow"))
+    if years.get("note"):
+        out.print(Text(f"年份数据偏少 partial year: {years['note']}", "yellow"))
+
+
+@app.command()
+def align(
+    city: list[str] = typer.Option([], "--city", help="city code (repeat for several cities)"),
+    province: str | None = typer.Option(None, "--province", help="a province code: all its cities"),
+    year: int | None = typer.Option(None, "--year", min=2000, max=2100, help="default: latest year with programs"),
+    chain: str | None = typer.Option(None, "--chain", help="restrict to one industry chain id"),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Chain alignment of a scope: supply, demand, ratio, status, deviation per industry; S, D, SAI, coverage."""
+    store = open_store()
+    with answers():
+        answer = service.alignment(store, city, province, year, chain)
+    a = answer.data
+
+    def draw() -> None:
+        t = RichTable(title=f"{a['scope_name']} {a['year']} 产教匹配 alignment" + (f" · {chain}" if chain else ""))
+        for c in ("行业 code", "名称 name", "供给 supply", "需求 demand", "供需比 ratio", "状态 status",
+                  "结构偏离度 deviation", "合作密度 coop."):
+            t.add_column(c, justify="right" if c[0] in "供需结合" else "left")
+        for i in a["industries"]:
+            st = i["status"]
+            colour = {"unmet": "red", "shortage": "yellow", "surplus": "cyan"}.get(st, "white")
+            label = "无需求数据 no demand data" if not i.get("demand_data", True) else f"{STATUS_ZH.get(st, st)} {st}"
+            t.add_row(i["code"], i["name"], NO_DATA_CELL if i["supply"] is None else fnum(i["supply"], 1),
+                      fnum(i["demand"], 1) if i.get("demand_data", True) else NO_DATA_CELL, fnum(i["ratio"]) or "—",
+                      Text(label, colour), fnum(i["deviation"]) or "—",
+                      NO_DATA_CELL if i["cooperation_density"] is None else fnum(i["cooperation_density"]))
+        out.print(t)
+        seg = a["segments"]
+        out.print(f"S = {NO_DATA_CELL if a['S'] is None else format(a['S'], '.1f') + ' 人'}  D = {a['D']:.1f} 人  "
+                  f"SAI = {fnum(a['sai']) or '—'}  "
+                  f"观测 SAI observed (有需求数据的行业) = {fnum(a.get('sai_observed')) or '—'}  "
+                  f"覆盖率 coverage = {fnum(a['coverage']) or '— (无重点产业链 no focus chain)'} "
+                  f"({'—' if seg['covered'] is None else seg['covered']}/{seg['total']} 个环节 segments)")
+        if a.get("supply_reason"):
+            out.print(Text(f"供给无数据 no supply data: {a['supply_reason']}", "yellow"))
+        if seg.get("uncovered_named") and a.get("supply_data", True):
+            out.print("未覆盖环节 uncovered: " + "、".join(f"{x['name']} ({x['id']})" for x in seg["uncovered_named"]))
+        dc = a.get("demand_coverage") or {}
+        if dc.get("note"):
+            out.print(Text(f"需求覆盖 demand coverage: {dc['note']}", "yellow"))
+        if a.get("sai_note"):
+            out.print(Text(a["sai_note"], "yellow"))
+        if (a.get("cooperation") or {}).get("note"):  # ended and not-begun cooperations are left out (issue 18)
+            out.print(Text(f"合作密度 cooperation density: {a['cooperation']['note']}", "dim"))
+        for i in a["industries"]:
+            if i.get("note"):
+                out.print(Text(f"{i['code']} {i['name']}: {i['note']}", "dim"))
+        th = a["thresholds"]
+        out.print(f"短缺 shortage < {th['shortage_below']:g}，过剩 surplus > {th['surplus_above']:g}："
+                  f"{a.get('thresholds_label', '')} ({a.get('thresholds_label_en', '')})")
+        _coverage_line(a.get("data_coverage"))
+        empty_reason(a.get("reason"))
+        if a["estimates"]:
+            out.print(f"[yellow]估算 estimate: {a['estimated_programs']} 个专业点缺毕业生数，按在校生/学制估算[/yellow]")
+        _illustrative_note(answer)
+
+    render(a, fmt, draw)
+
+
+def _illustrative_note(answer: Answer) -> None:
+    if answer.illustrative:
+        out.print("[bold yellow]示意数据：以上结果基于示意（演示）数据，不是真实情况 (illustrative demo data)[/bold yellow]")
+
+
+@app.command()
+def gaps(
+    city: list[str] = typer.Option([], "--city"), province: str | None = typer.Option(None, "--province"),
+    year: int | None = typer.Option(None, "--year", min=2000, max=2100), chain: str | None = typer.Option(None, "--chain"),
+    gap_type: list[str] = typer.Option([], "--type", help="only these gap types"),
+    limit: int = typer.Option(50, "--limit", min=1), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Gaps of a scope, ranked, each with its evidence (node and relationship ids)."""
+    store = open_store()
+    with answers():
+        answer = service.gaps(store, city, province, year, chain, types=gap_type)
+    g = answer.data
+    g["gaps"] = g["gaps"][:limit]
+
+    def draw() -> None:
+        t = RichTable(title=f"{g['scope_name']} {g['year']} 缺口 gaps")
+        for c in ("#", "type", "对象 entity", "优先度 priority", "幅度 magnitude", "说明", "证据 evidence"):
+            t.add_column(c, overflow="fold")
+        for x in g["gaps"]:
+            items = x.get("evidence_items") or [{"key": k, "label": None} for k in x["evidence"]]
+            first = f"{items[0]['label'] or items[0]['key']} [{items[0]['key']}]" if items else ""
+            more = f" …（共 {x['evidence_total']} 条，iekg show KEY 查看）" if x["evidence_total"] > 1 else ""
+            msg = x["message"] + (f"\n{x['note']}" if x.get("note") else "")
+            t.add_row(str(x["rank"]), x["type"] + (" (minor 次要)" if x.get("minor") else ""), x["name"],
+                      f"{x.get('priority', x['severity']):.3f}", f"{fnum(x['magnitude'], 1)} {x.get('unit', '')}".strip(), msg,
+                      first + more)
+        out.print(t)
+        out.print(" ".join(f"{k}={v}" for k, v in g["counts"].items()))
+        rk = g.get("ranking")
+        if rk:
+            out.print(f"排序 ranking: 供需缺口少于 {rk['gap_min_people']:g} 人为次要 (minor)，排在最后；其余按 严重度 × "
+                      f"min(1, 人数/{rk['gap_full_people']:g}) 排序 — 人数阈值为{rk['label']}")
+        if g.get("not_computed"):
+            out.print(Text(f"未计算 not computed: {', '.join(g['not_computed']['types'])} — {g['not_computed']['reason']}",
+                           "yellow"))
+        if (g.get("cooperation") or {}).get("note"):  # ended and not-begun cooperations are left out (issue 18)
+            out.print(Text(f"校企合作 cooperation: {g['cooperation']['note']}", "dim"))
+        _coverage_line(g.get("data_coverage"))
+        empty_reason(g.get("reason"))
+        _illustrative_note(answer)
+
+    render(g, fmt, draw)
+
+
+@app.command()
+def readiness(
+    city: str | None = typer.Option(None, "--city"), all_: bool = typer.Option(False, "--all", help="rank all cities"),
+    year: int | None = typer.Option(None, "--year", min=2000, max=2100), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Readiness against the notice's targets and conditions (one city, or all cities ranked)."""
+    if bool(city) == bool(all_):
+        raise typer.BadParameter("give either --city CODE or --all", param_hint="--city")
+    store = open_store()
+    with answers():
+        answer = service.readiness_all(store, year) if all_ else service.readiness(store, str(city), year)
+    if all_:
+        render(answer.data, fmt, lambda: _draw_ranking(answer))
+        return
+    r = answer.data
+
+    def draw() -> None:
+        t = RichTable(title=f"{r['name']} 试点准备度 readiness ({r['policy']})")
+        for c in ("目标/条件", "指标", "现值 value", "阈值 threshold（依据 basis）", "达成 met", "差距 shortfall", "说明"):
+            t.add_column(c, overflow="fold")
+        for i in r["items"]:
+            met = i["effective_met"]
+            mark = Text("—") if met is None else (Text("✓", "green") if met else Text("✗", "red"))
+            basis = i.get("threshold_label") or ""
+            t.add_row(("条件 " if i["kind"] == "condition" else "目标 ") + i["target"], str(i["name"]),
+                      "无法衡量 (无数据 no data)" if not i["measurable"] else fnum(i["value"]),
+                      f"{i['comparison']} {i['threshold']:g} {i['unit'] or ''}\n{basis}",
+                      mark + Text(" (二选一)" if i["any_of"] else ""), fnum(i["shortfall"]), i["note"])
+        pilot = r.get("pilot") or {}
+        if pilot.get("text"):
+            src = f"  来源 source: {pilot['source']}" if pilot.get("source") else ""
+            who = r["name"] if pilot.get("selected") else ""
+            out.print(Text(f"试点身份（公开信息）pilot status: {who}{pilot['text']}{src}",
+                           "bold green" if pilot.get("selected") else ""))
+        out.print(t)
+        out.print(f"目标达成 {r['targets_met']}/{r['targets_total']}，无法衡量 {r['targets_unmeasurable']}；"
+                  f"条件满足 {r['conditions_met']}/{r['conditions_total']}")
+        if any(i.get("threshold_basis") == "assumption" for i in r["items"]):
+            out.print(Text("标为「参考值（本工具假设，可在设置中修改）」的阈值不是通知的要求：通知只说“关联度高”“就业质量高” "
+                           "(IEKG_REFERENCE_SAI, IEKG_REFERENCE_EMPLOYMENT)", "dim"))
+        _coverage_line(r.get("data_coverage"))
+        _illustrative_note(answer)
+
+    render(r, fmt, draw)
+
+
+def _draw_ranking(answer: Answer) -> None:
+    ranked = answer.data
+    t = RichTable(title="试点准备度排名 readiness ranking")
+    for c in ("#", "城市", "目标达成 targets met", "条件 conditions", "无法衡量 unmeasurable", "相对差距 rel. shortfall"):
+        t.add_column(c)
+    for r in ranked:
+        if not r.get("has_data", True):
+            cell = "公开名单 public list only" if r.get("public_only") else NO_DATA_CELL
+            t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", cell, cell, "", "")
+            continue
+        yc = (r.get("data_coverage") or {}).get("years") or {}
+        thin = f"\n{r['year']} 年数据偏少 partial year" if yc.get("partial") else ""
+        t.add_row(str(r["rank"]), f"{r['name']} {r['city']}{thin}", f"{r['targets_met']}/{r['targets_total']}",
+                  f"{r['conditions_met']}/{r['conditions_total']}", str(r["targets_unmeasurable"]),
+                  f"{r['relative_shortfall']:.3f}")
+    out.print(t)
+    public = [r["name"] for r in ranked if r.get("public_only")]
+    if public:
+        out.print(Text(f"{len(public)} 个城市只在公开名单中、不在你的数据里，不算缺数据，未参与比较 (in the public "
+                       "lists, not in your data): " + "、".join(public), "dim"))
+    nodata = [r["name"] for r in ranked if not r.get("has_data", True) and not r.get("public_only")]
+    if nodata:
+        out.print(Text(f"{len(nodata)} 个城市在该年没有专业点和需求数据，排在最后、未参与比较 (no data, ranked last): "
+                       + "、".join(nodata), "yellow"))
+    _illustrative_note(answer)
+
+
+@app.command()
+def coupling(
+    city: list[str] = typer.Option([], "--city", help="cities to compare (default: all cities)"),
+    year: int | None = typer.Option(None, "--year", min=2000, max=2100), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Coupling coordination degree (耦合协调度) of the education and industry systems across cities."""
+    store = open_store()
+    with answers():
+        answer = service.coupling(store, city, year)
+    res = answer.data
+
+    def draw() -> None:
+        t = RichTable(title=f"耦合协调度 coupling coordination {res['year']}")
+        for c in ("城市", "U1 教育", "U2 产业", "C", "T", "CCD", "等级 grade"):
+            t.add_column(c)
+        names = {n.id: n.name for n in store.nodes("City")}
+        for r in res["scopes"]:
+            t.add_row(f"{names.get(r['city'], r['city'])} {r['city']}", fnum(r["u1"]), fnum(r["u2"]), fnum(r["c"]), fnum(r["t"]),
+                      fnum(r["ccd"]), r["grade"])
+        for w in res.get("without_data", []):
+            t.add_row(f"{w['name']} {w['city']}", "", "", "", "", NO_DATA_CELL, Text("未参与比较 not compared", "dim"))
+        out.print(t)
+        if res.get("without_data"):
+            out.print(Text(f"{len(res['without_data'])} 个城市没有专业点或需求/企业数据，未参与归一化与比较 "
+                           f"(cities without data are left out, not graded)", "yellow"))
+        if res["excluded"]:
+            out.print("未纳入的指标 excluded: " + ", ".join(f"{k} ({v})" for k, v in res["excluded"].items()))
+        _illustrative_note(answer)
+
+    render(res, fmt, draw)
+
+
+@app.command()
+def partners(ident: str = typer.Argument(..., help="an enterprise or institution id (or exact name)"),
+             limit: int = typer.Option(10, "--limit", min=1), year: int | None = typer.Option(None, "--year"),
+             fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Recommended partners: institutions for an enterprise, enterprises for an institution, each explained."""
+    store = open_store()
+    node = resolve(store, ident)
+    with answers():
+        res = service.partners(store, node, limit=limit, year=year).data
+
+    def draw() -> None:
+        t = RichTable(title=f"{node.name} 的合作伙伴推荐 partners")
+        for c in ("#", tr("name"), "score", "对口 align", "距离 dist.", "容量 cap.", "已合作", "说明 explanation"):
+            t.add_column(c, overflow="fold")
+        for n, r in enumerate(res["results"], 1):
+            c = r["components"]
+            t.add_row(str(n), f"{r['name']} ({r['id']})", f"{r['score']:.3f}", f"{c['alignment']:.2f}", f"{c['distance']:.2f}",
+                      f"{c['capacity']:.2f}", "✓" if r["existing"] else "", r["explanation"])
+        out.print(t)
+        _coverage_line(res.get("data_coverage"))
+        empty_reason(res.get("reason"))
+
+    render(res, fmt, draw)
+
+
+@app.command()
+def trains(industry: str | None = typer.Option(None, "--industry"), segment: str | None = typer.Option(None, "--segment"),
+           chain: str | None = typer.Option(None, "--chain"), city: list[str] = typer.Option([], "--city"),
+           year: int | None = typer.Option(None, "--year"), limit: int = typer.Option(30, "--limit", min=1),
+           fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Who trains for an industry, a chain segment or a chain: institutions and majors with graduates."""
+    store = open_store()
+    with answers():
+        res = service.who_trains(store, industry=industry, segment=segment, chain=chain, cities=city, year=year).data
+
+    def draw() -> None:
+        t = RichTable(title=f"谁在培养 who trains for {res['target'].get('name', '')} ({res['year']})")
+        for c in ("院校 institution", "城市", "专业 major", "毕业生 volume", "权重 w", "贡献 supply"):
+            t.add_column(c, overflow="fold")
+        for r in res["rows"][:limit]:
+            t.add_row(r["institution_name"], r["city_name"], f"{r['major_name']} {r['major']}",
+                      f"{r['volume']:.0f}{'*' if r['estimate'] else ''}", f"{r['weight']:g}", f"{r['contribution']:.1f}")
+        out.print(t)
+        out.print(f"合计 total {res['total']:.1f} 人" + ("  (* 按在校生估算 estimated)" if res["estimates"] else ""))
+        _coverage_line(res.get("data_coverage"))
+        empty_reason(res.get("reason"))
+
+    render(res, fmt, draw)
+
+
+@app.command()
+def hires(major: str = typer.Argument(..., help="a major code"), city: list[str] = typer.Option([], "--city"),
+          year: int | None = typer.Option(None, "--year"), limit: int = typer.Option(30, "--limit", min=1),
+          fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Who hires a major: the industries it aligns with, their enterprises and the talent demand."""
+    store = open_store()
+    with answers():
+        res = service.who_hires(store, major, cities=city, year=year).data
+
+    def draw() -> None:
+        t = RichTable(title=f"谁需要 who hires {res['major'].get('name', major)} {major}")
+        for c in ("行业 industry", "权重 w", "企业数", "需求 demand"):
+            t.add_column(c)
+        for r in res["industries"]:
+            t.add_row(f"{r.get('code')} {r.get('name', '')}", f"{r.get('weight', 0):g}", str(r.get("enterprises", "")),
+                      fnum(r.get("demand"), 1) if r.get("demand_data", True) else NO_DATA_CELL)
+        out.print(t)
+        e = RichTable(title="企业 enterprises")
+        for c in ("企业", "城市", "行业", "从业人数"):
+            e.add_column(c, overflow="fold")
+        for r in res["enterprises"][:limit]:
+            emp = r.get("employees")
+            e.add_row(f"{r.get('name')} ({r.get('id')})", str(r.get("city_name", r.get("city", ""))), str(r.get("industry", "")),
+                      NO_DATA_CELL if emp is None else f"{emp:,.0f} 人")
+        out.print(e)
+        for why in (res.get("reasons") or {}).values():
+            empty_reason(why)
+
+    render(res, fmt, draw)
+
+

@@ -1,0 +1,104 @@
+"""``iekg export …``: drafts for the pilot application (Attachment 1 + 2 workbook, pilot plan) and the graph
+as a file for Gephi."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from iekg import service
+from iekg.cli.console import Fmt, answers, open_store, out, render
+from iekg.cli.root import app
+from iekg.service import drafting
+
+export_app = typer.Typer(help="Drafts for the pilot application: Attachment 1 + 2 workbook, pilot plan",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+_PERIOD_HELP = "pilot period the deadlines fall in, e.g. 2026-2028 (default: three years from this year)"
+_TYPES_HELP = ("gap types to draft, comma-separated: unmet_demand, shortage, surplus, uncovered_segment, "
+               "no_cooperation, no_training_base, target_shortfall (default: all)")
+_MIN_PEOPLE_HELP = ("supply gaps smaller than this many people are minor and not drafted (our assumption; default: "
+                    "the gap ranking's IEKG_GAP_MIN_PEOPLE, 50)")
+
+
+def _draft_options(period: str | None, types: str | None) -> tuple[Any, tuple[str, ...] | None]:
+    """--period and --types checked before the store is opened (a usage error exits 2 and says why)."""
+    with answers():
+        return drafting.draft_options(period, types)
+
+
+@export_app.command("attachments")
+def export_attachments(city: str = typer.Option(..., "--city", help="city code"),
+                       output: Path = typer.Option(..., "-o", "--output", help="the .xlsx file to write"),
+                       year: int | None = typer.Option(None, "--year", min=2000, max=2100),
+                       max_generated: int = typer.Option(10, "--max-generated", min=0,
+                                                         help="at most this many rows drafted from gaps"),
+                       period: str | None = typer.Option(None, "--period", help=_PERIOD_HELP),
+                       types: str | None = typer.Option(None, "--types", help=_TYPES_HELP),
+                       min_people: float | None = typer.Option(None, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
+                       fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Attachment 1 (问题清单) and 2 (政策清单) as one workbook: the city's own rows, then drafts from its gaps."""
+    if output.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("the output must be an .xlsx file", param_hint="-o")
+    per, kinds = _draft_options(period, types)
+    store = open_store()
+    with answers():
+        res = drafting.attachments(store, city, output, year=year, max_generated=max_generated, period=per,
+                                   types=kinds, min_people=min_people)
+
+    def draw() -> None:
+        out.print(f"[green]{res['path']}[/green]: {res['city_name']} 附件1 {res['problems']} 行 (自报 {res['own_problems']}，"
+                  f"起草 {res['drafted_problems']})；附件2 {res['measures']} 行 (自报 {res['own_measures']}，起草 {res['drafted_measures']})")
+        if res["illustrative"]:
+            out.print("[bold yellow]示意数据：本稿基于示意（演示）数据生成，不是真实情况 (illustrative demo data)[/bold yellow]")
+
+    render(res, fmt, draw)
+
+
+@export_app.command("plan")
+def export_plan(city: str = typer.Option(..., "--city", help="city code"),
+                output: Path = typer.Option(..., "-o", "--output", help="the .md (or .docx) file to write"),
+                year: int | None = typer.Option(None, "--year", min=2000, max=2100),
+                period: str | None = typer.Option(None, "--period", help=_PERIOD_HELP),
+                types: str | None = typer.Option(None, "--types", help=_TYPES_HELP),
+                min_people: float | None = typer.Option(None, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
+                fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """A draft pilot plan following the notice's 8-section outline, filled with the city's figures; the
+    self-assessment against reference values goes to a separate internal file (…-内部诊断.md)."""
+    if output.suffix.lower() not in (".md", ".docx"):
+        raise typer.BadParameter("the output must be a .md or .docx file", param_hint="-o")
+    per, kinds = _draft_options(period, types)
+    store = open_store()
+    with answers():
+        files = drafting.plan_files(store, city, output, year=year, period=per, types=kinds, min_people=min_people)
+
+    def draw() -> None:
+        for f in files:
+            out.print(f"[green]{f}[/green]")
+
+    render({"files": [str(f) for f in files]}, fmt, draw)
+
+
+@export_app.command("graph")
+def export_graph(output: Path = typer.Option(..., "-o", "--output", help="the file to write"),
+                 graph_format: str = typer.Option("graphml", "--format", help="graphml, gexf or json (node-link)"),
+                 city: str | None = typer.Option(None, "--city", help="only this city's subgraph (city code)"),
+                 as_json: bool = typer.Option(False, "--json", help="print the summary as JSON")) -> None:
+    """The graph (or a city's subgraph) as GraphML, GEXF or node-link JSON for Gephi and other tools."""
+    from iekg.graph.export import FORMATS
+
+    if graph_format not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    store = open_store()
+    with answers():
+        res = service.export_graph(store, graph_format, output, city)
+    render(res, Fmt.json if as_json else Fmt.table, lambda: out.print(
+        f"[green]{escape(res['file'])}[/green]: {res['nodes']} nodes, {res['relationships']} relationships "
+        f"({graph_format}{', city ' + city if city else ''})"))
+
+

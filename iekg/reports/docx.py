@@ -1,0 +1,161 @@
+"""The plan's Markdown as a Word document: an A4 公文 after GB/T 9704-2012 (python-docx, when installed)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from iekg import textsafe
+
+# The plan's Word layout: A4 公文 after GB/T 9704-2012 (page margins, 三号 仿宋_GB2312 body, 黑体 level-1 and
+# 楷体 level-2 headings, 二号 小标宋 title, page numbers in the footer).  The fonts are named as 公文 use them;
+# a machine without them substitutes its own (the East-Asian name is set through w:eastAsia).
+DOCX_FONTS = {"body": "仿宋_GB2312", "h1": "黑体", "h2": "楷体_GB2312", "title": "方正小标宋简体", "page": "宋体"}
+DOCX_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+
+
+def _docx_font(element: Any, east: str, size: float | None = None, *, bold: bool | None = None) -> None:
+    """Set a style's or run's font: ``east`` for East-Asian text (w:eastAsia) and for Latin text too."""
+    from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.shared import Pt, RGBColor  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    element.font.name = east
+    fonts = element.element.get_or_add_rPr().get_or_add_rFonts()
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(key), east)
+    if size is not None:
+        element.font.size = Pt(size)
+    if bold is not None:
+        element.font.bold = bold
+    element.font.color.rgb = RGBColor(0, 0, 0)
+
+
+def _page_number_footer(section: Any) -> None:
+    """A centred ``— PAGE —`` field in the footer (四号 宋体), as 公文 number their pages."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml import OxmlElement  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    para = section.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.paragraph_format.first_line_indent = 0
+
+    def run(text: str = "") -> Any:
+        r = para.add_run(text)
+        _docx_font(r, DOCX_FONTS["page"], 14)
+        return r
+
+    run("— ")
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        r = run()
+        if kind is not None:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            r._r.append(fld)
+        elif text == " PAGE ":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            r._r.append(instr)
+        else:
+            r.text = text or ""
+    run(" —")
+
+
+def markdown_to_docx(text: str, path: str | Path) -> Path | None:
+    """Render the plan's simple Markdown (headings, paragraphs, lists, quotes, tables) with python-docx,
+    as an A4 公文 (:data:`DOCX_FONTS`, :data:`DOCX_MARGINS_MM`, page numbers, tables whose header row
+    repeats on every page).
+
+    Parameters
+    ----------
+    text : str
+        The Markdown (as :func:`~iekg.reports.plan.plan_markdown` writes it).
+    path : str or Path
+        The .docx to write.
+
+    Returns
+    -------
+    Path or None
+        The file written; None (and nothing written) when python-docx is not installed.
+    """
+    try:
+        import docx  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    from docx.enum.text import WD_ALIGN_PARAGRAPH  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml import OxmlElement  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.shared import Mm, Pt  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    doc = docx.Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.bottom_margin = Mm(DOCX_MARGINS_MM["top"]), Mm(DOCX_MARGINS_MM["bottom"])
+    sec.left_margin, sec.right_margin = Mm(DOCX_MARGINS_MM["left"]), Mm(DOCX_MARGINS_MM["right"])
+    sec.footer_distance = Mm(20)
+    styles = doc.styles
+    normal = styles["Normal"]
+    _docx_font(normal, DOCX_FONTS["body"], 16)
+    normal.paragraph_format.first_line_indent = Pt(32)  # two characters
+    normal.paragraph_format.line_spacing = Pt(28)
+    normal.paragraph_format.space_after = Pt(0)
+    for name, font, size in (("Title", DOCX_FONTS["title"], 22), ("Heading 1", DOCX_FONTS["h1"], 16),
+                             ("Heading 2", DOCX_FONTS["h2"], 16), ("Heading 3", DOCX_FONTS["h2"], 16)):
+        st = styles[name]
+        _docx_font(st, font, size, bold=False)
+        st.font.italic = False
+        st.paragraph_format.space_before = Pt(6 if name != "Title" else 0)
+        st.paragraph_format.space_after = Pt(6 if name == "Title" else 0)
+        st.paragraph_format.first_line_indent = 0 if name == "Title" else Pt(32)
+        if name == "Title":
+            st.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            title_border = st.element.find(qn("w:pPr"))
+            if title_border is not None:
+                for b in title_border.findall(qn("w:pBdr")):
+                    title_border.remove(b)
+    _page_number_footer(sec)
+    lines = text.split("\n")
+    k = 0
+
+    def plain(s: str) -> str:  # our bold and code marks go; user text (iekg.textsafe.md_text) comes back as typed
+        return textsafe.md_plain(re.sub(r"(?<!\\)(\*\*|`)", "", s))
+
+    while k < len(lines):
+        line = lines[k]
+        if line.startswith("|"):
+            block = []
+            while k < len(lines) and lines[k].startswith("|"):
+                block.append(lines[k])
+                k += 1
+            cells = [[plain(c.strip()) for c in re.split(r"(?<!\\)\|", row.strip()[1:-1])] for row in block]
+            cells = [cells[0]] + cells[2:]
+            table = doc.add_table(rows=len(cells), cols=len(cells[0]))
+            table.style = "Table Grid"
+            for i, row in enumerate(cells):
+                for j, v in enumerate(row[: len(cells[0])]):
+                    cell = table.cell(i, j)
+                    cell.text = v
+                    for para in cell.paragraphs:
+                        para.paragraph_format.first_line_indent = 0
+                        para.paragraph_format.line_spacing = 1.0
+                        for r in para.runs:
+                            _docx_font(r, DOCX_FONTS["body"], 12, bold=i == 0)
+            header = table.rows[0]._tr.get_or_add_trPr()  # the header row repeats on every page
+            rep = OxmlElement("w:tblHeader")
+            rep.set(qn("w:val"), "true")
+            header.append(rep)
+            continue
+        m = re.match(r"^(#{1,3}) (.*)$", line)
+        if m:
+            doc.add_heading(plain(m.group(2)), level=len(m.group(1)) - 1 if len(m.group(1)) > 1 else 0)
+        elif line.startswith("> "):
+            para = doc.add_paragraph()
+            _docx_font(para.add_run(plain(line[2:])), DOCX_FONTS["h2"], 14)
+        elif line.strip():
+            doc.add_paragraph(plain(line))
+        k += 1
+    out = Path(path)
+    doc.save(str(out))
+    return out

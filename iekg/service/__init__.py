@@ -1,0 +1,68 @@
+"""The application layer: what the CLI and the API both call, and nothing else.  No printing here.
+
+For each question: check the arguments (:mod:`~iekg.service.arguments`), resolve the scope, run the query,
+attach provenance and data coverage (:mod:`~iekg.service.provenance`).  Modules: ``stores`` (open, sync,
+history, migrate, export), ``loading`` (build, import), ``explore`` (show, search, neighbours, paths),
+``analysis`` (the measures), ``drafting`` (the application drafts), ``places`` (cities)."""
+
+from iekg.service.analysis import (
+    alignment,
+    coupling,
+    gaps,
+    partners,
+    readiness,
+    readiness_all,
+    scope,
+    who_hires,
+    who_trains,
+)
+from iekg.service.arguments import (
+    ArgumentError,
+    cli_spelling,
+    gap_types,
+    labels,
+    rel_types,
+    vocabulary_term,
+    vocabulary_words,
+)
+from iekg.service.explore import (
+    neighbours,
+    paths,
+    resolve,
+    search,
+    search_reason,
+    show,
+    show_relationship,
+)
+from iekg.service.loading import (
+    DEMO_ROWS,
+    LoadOutcome,
+    Progress,
+    audit_for,
+    build,
+    file_facts,
+    import_paths,
+    read_sources,
+)
+from iekg.service.places import all_cities, located, require_cities
+from iekg.service.provenance import Answer, is_illustrative, scope_is_illustrative
+from iekg.service.stores import (
+    EMBEDDED,
+    copy_graph,
+    export_graph,
+    history,
+    info,
+    migrate_file,
+    migrate_home,
+    open_store,
+    sync,
+)
+
+__all__ = [
+    "DEMO_ROWS", "EMBEDDED", "Answer", "ArgumentError", "LoadOutcome", "Progress", "alignment", "all_cities", "audit_for", "build",
+    "gap_types", "labels", "rel_types", "cli_spelling", "copy_graph", "coupling", "export_graph", "file_facts", "gaps",
+    "history", "import_paths", "info", "is_illustrative", "located", "migrate_file", "migrate_home", "neighbours",
+    "open_store", "partners", "paths", "read_sources", "readiness", "readiness_all", "require_cities", "resolve",
+    "scope", "scope_is_illustrative", "search", "search_reason", "show", "show_relationship", "sync", "vocabulary_term",
+    "vocabulary_words", "who_hires", "who_trains",
+]

@@ -1,0 +1,252 @@
+"""The measures as questions both faces ask: check the arguments, resolve the scope, run the query and
+attach provenance (the queries attach their data coverage).  Each returns an
+:class:`~iekg.service.provenance.Answer`: ``data`` is the CLI's ``--format json``; the API adds
+``illustrative``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from iekg.graph.store import Node, Store
+from iekg.queries.scope import Scope, resolve_scope
+from iekg.service.arguments import city_or_province, exactly_one, gap_types
+from iekg.service.places import all_cities, located, require_cities
+from iekg.service.provenance import Answer, answer, is_illustrative, scope_is_illustrative
+
+
+def scope(store: Store, cities: Sequence[str] | None = None, province: str | None = None, year: int | None = None,
+          chain: str | None = None) -> Scope:
+    """The scope of a measure: some cities or one province, a year, optionally one chain.
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    cities : sequence of str, optional
+        City codes.
+    province : str, optional
+        A province code: all its cities (not together with ``cities``).
+    year : int, optional
+        Default: the latest year with programs.
+    chain : str, optional
+        An industry chain id.
+
+    Returns
+    -------
+    Scope
+
+    Raises
+    ------
+    ArgumentError
+        Neither or both of cities and province.
+    LookupError
+        An unknown city, province or chain.
+    """
+    city_or_province(cities, province)
+    if chain is not None and store.get(f"IndustryChain:{chain}") is None:
+        raise LookupError(f"chain {chain} is not in the graph")
+    return resolve_scope(store, cities=cities or None, province=province, year=year, chain=chain)
+
+
+def alignment(store: Store, cities: Sequence[str] | None = None, province: str | None = None,
+              year: int | None = None, chain: str | None = None) -> Answer:
+    """Chain alignment of a scope (``iekg align``, ``GET /analysis/alignment``).
+
+    Parameters
+    ----------
+    store, cities, province, year, chain
+        The graph and the scope, as :func:`scope` takes them.
+
+    Returns
+    -------
+    Answer
+        Supply, demand, ratio, status and deviation per industry; S, D, SAI, coverage, data coverage.
+    """
+    from iekg.queries.alignment import alignment as align
+
+    sc = scope(store, cities, province, year, chain)
+    return answer(store, align(store, sc), sc.cities)
+
+
+def gaps(store: Store, cities: Sequence[str] | None = None, province: str | None = None, year: int | None = None,
+         chain: str | None = None, types: Iterable[str] = ()) -> Answer:
+    """The gaps of a scope, ranked, each with its evidence (``iekg gaps``, ``GET /analysis/gaps``).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    cities, province, year, chain
+        The scope, as :func:`scope` takes it.
+    types : iterable of str
+        Only these gap types (none: all).
+
+    Returns
+    -------
+    Answer
+        Every gap of the chosen types (the faces cut the list).
+    """
+    from iekg.queries.gaps import gaps as find_gaps
+
+    kinds = gap_types(list(types))
+    sc = scope(store, cities, province, year, chain)
+    return answer(store, find_gaps(store, sc, types=kinds), sc.cities)
+
+
+def readiness(store: Store, city: str, year: int | None = None) -> Answer:
+    """One city against the notice's targets and conditions (``iekg readiness --city``).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    city : str
+        The city code.
+    year : int, optional
+        Default: the latest year with data.
+
+    Returns
+    -------
+    Answer
+        Every target and condition with value, threshold, met, shortfall and evidence.
+    """
+    from iekg.queries.readiness import readiness as ready_one
+
+    require_cities(store, [city])
+    return answer(store, ready_one(store, city, year), [city])
+
+
+def readiness_all(store: Store, year: int | None = None) -> Answer:
+    """All cities ranked by readiness (``iekg readiness --all``).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    year : int, optional
+        Default: the latest year with data.
+
+    Returns
+    -------
+    Answer
+        ``data`` is the ranked list.
+    """
+    from iekg.queries.readiness import readiness_all as ranked
+
+    rows = ranked(store, year)
+    return answer(store, rows, [r["city"] for r in rows])
+
+
+def coupling(store: Store, cities: Sequence[str] | None = None, year: int | None = None) -> Answer:
+    """Coupling coordination degree across cities (``iekg coupling``, ``GET /analysis/coupling``).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    cities : sequence of str, optional
+        The cities to compare (default: every city).
+    year : int, optional
+        Default: the latest year with data.
+
+    Returns
+    -------
+    Answer
+    """
+    from iekg.queries.coupling import coupling as ccd
+
+    codes = list(cities) if cities else all_cities(store)
+    require_cities(store, codes)
+    return answer(store, ccd(store, codes, year), codes)
+
+
+def partners(store: Store, node: Node, limit: int = 10, year: int | None = None) -> Answer:
+    """Partners for an entity: institutions for an enterprise, enterprises for an institution — the query
+    chosen by the entity's label.
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    node : Node
+        An enterprise or an institution.
+    limit : int
+        At most this many recommendations.
+    year : int, optional
+        Default: the latest year with data.
+
+    Returns
+    -------
+    Answer
+        Illustrative when the entity is, or the figures of its city or of a recommended one are.
+
+    Raises
+    ------
+    ValueError
+        When the entity is neither an enterprise nor an institution.
+    """
+    from iekg.queries.partners import partners_for_enterprise, partners_for_institution
+
+    if node.label == "Enterprise":
+        res = partners_for_enterprise(store, node.id, limit=limit, year=year)
+    elif node.label == "Institution":
+        res = partners_for_institution(store, node.id, limit=limit, year=year)
+    else:
+        raise ValueError(f"{node.uid} is neither an enterprise nor an institution")
+
+    def provenance() -> bool:
+        cities = {r.get("city") for r in res.get("results", [])} | {located(store, node.label).get(node.id)}
+        return is_illustrative(node.props) or scope_is_illustrative(store, [c for c in cities if c])
+
+    return Answer(res, provenance)
+
+
+def who_trains(store: Store, industry: str | None = None, segment: str | None = None, chain: str | None = None,
+               cities: Sequence[str] | None = None, year: int | None = None) -> Answer:
+    """Who trains for an industry, a chain segment or a chain (``iekg trains``, ``GET /analysis/who-trains``).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    industry, segment, chain : str, optional
+        Exactly one of them: the target.
+    cities : sequence of str, optional
+        Only institutions of these cities (default: all).
+    year : int, optional
+        Default: the latest year with programs.
+
+    Returns
+    -------
+    Answer
+        Every row (the faces cut the list).
+    """
+    from iekg.queries.who import who_trains_for
+
+    exactly_one(industry=industry, segment=segment, chain=chain)
+    res = who_trains_for(store, industry=industry, segment=segment, chain=chain, cities=cities or None, year=year)
+    return Answer(res, lambda: scope_is_illustrative(store, cities or all_cities(store)))
+
+
+def who_hires(store: Store, major: str, cities: Sequence[str] | None = None, year: int | None = None) -> Answer:
+    """Who hires a major: its industries, their enterprises and the talent demand (``iekg hires``).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    major : str
+        A major code.
+    cities : sequence of str, optional
+        Only these cities (default: all).
+    year : int, optional
+        Default: the latest year with data.
+
+    Returns
+    -------
+    Answer
+    """
+    from iekg.queries.who import who_hires as hires
+
+    res = hires(store, major, cities=cities or None, year=year)
+    return Answer(res, lambda: scope_is_illustrative(store, cities or all_cities(store)))
