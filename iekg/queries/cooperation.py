@@ -70,15 +70,8 @@ def inactive_words() -> tuple[str, ...]:
 def classify(status: pd.Series) -> pd.Series:
     """Each status as 已结束 or 筹建中 (left out) or None (counted: 进行中, another word, or not given).
 
-    Parameters
-    ----------
-    status : pandas.Series
-        The cooperations' ``status`` values.
-
-    Returns
-    -------
-    pandas.Series
-        Object series on the same index: 已结束, 筹建中 or None.
+    Over the cooperations' ``status`` values (a Series); returns pandas.Series: object series on the same
+    index: 已结束, 筹建中 or None.
     """
     to_term = {w: term for term, ws in status_words().items() for w in ws}
     c = status.astype(object).map(to_term)
@@ -88,15 +81,8 @@ def classify(status: pd.Series) -> pd.Series:
 def counted(status: pd.Series) -> pd.Series:
     """True for the cooperations that count (the rule above), vectorised over a status column.
 
-    Parameters
-    ----------
-    status : pandas.Series
-        The cooperations' ``status`` values.
-
-    Returns
-    -------
-    pandas.Series
-        Boolean series on the same index (a missing status counts).
+    Over the cooperations' ``status`` values (a Series); returns pandas.Series: boolean series on the same
+    index (a missing status counts).
     """
     return ~status.astype(object).isin(list(inactive_words()))
 
@@ -104,15 +90,8 @@ def counted(status: pd.Series) -> pd.Series:
 def without_status(status: pd.Series) -> pd.Series:
     """True where no status is given (counted as ongoing, and said).
 
-    Parameters
-    ----------
-    status : pandas.Series
-        The cooperations' ``status`` values.
-
-    Returns
-    -------
-    pandas.Series
-        Boolean series on the same index.
+    Over the cooperations' ``status`` values (a Series); returns pandas.Series: boolean series on the same
+    index.
     """
     return status.astype(object).isna()
 
@@ -120,15 +99,8 @@ def without_status(status: pd.Series) -> pd.Series:
 def left_out_counts(status: pd.Series) -> dict[str, int]:
     """How many of these cooperations are left out, per JSON key (``ended``, ``in_preparation``).
 
-    Parameters
-    ----------
-    status : pandas.Series
-        The cooperations' ``status`` values.
-
-    Returns
-    -------
-    dict of str to int
-        ``ended`` and ``in_preparation``.
+    Over the cooperations' ``status`` values (a Series); returns dict of str to int: ``ended`` and
+    ``in_preparation``.
     """
     c = classify(status)
     return {key: int((c == term).sum()) for term, key in LEFT_OUT.items()}

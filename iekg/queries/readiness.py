@@ -87,15 +87,7 @@ def m_policy_framework(ctx: Context) -> Measured:
     """The policy framework: the policies that apply to the city (APPLIES_TO) and are in force (status 有效, or
     none given).
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        The number of such policies, with their uids as evidence.
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such policies, with their uids as evidence.
     """
     docs = ctx.store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[ctx.city])["src"]
     pol = ctx.store.node_frame("Policy", ["status", "level"], ids=docs).sort_values("id")
@@ -106,15 +98,7 @@ def m_policy_framework(ctx: Context) -> Measured:
 def m_key_zones(ctx: Context) -> Measured:
     """The key zones: the city's zones (PART_OF the city) of kind 产教融合重点区域.
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        The number of such zones, with their uids as evidence.
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such zones, with their uids as evidence.
     """
     part = ctx.store.rel_frame("PART_OF", src_label="Zone", dst_label="City", dst_ids=[ctx.city])
     zones = ctx.store.node_frame("Zone", ["kind"], ids=part["src"]).sort_values("id")
@@ -125,15 +109,8 @@ def m_key_zones(ctx: Context) -> Measured:
 def m_integration_industries(ctx: Context) -> Measured:
     """The integration industries: the city's focus chains (FOCUSES_ON) marked ``integration_industry``.
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        The number of such chains, with the FOCUSES_ON keys as evidence.
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such chains, with the FOCUSES_ON keys
+    as evidence.
     """
     f = ctx.store.rel_frame("FOCUSES_ON", ["integration_industry"], src_label="City", src_ids=[ctx.city])
     f = f[f["integration_industry"].fillna(False).astype(bool)].sort_values("dst")
@@ -150,15 +127,8 @@ def _enterprises_at(ctx: Context, levels: set[str], note: str) -> Measured:
 def m_provincial_iei(ctx: Context) -> Measured:
     """The provincial integration enterprises: the city's enterprises whose ``iei_level`` is 省级 or 国家级.
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        The number of such enterprises, with their uids as evidence.
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such enterprises, with their uids as
+    evidence.
     """
     return _enterprises_at(ctx, {"省级", "国家级"}, "认定为省级 (或国家级) 产教融合型企业的企业数")
 
@@ -167,15 +137,8 @@ def m_iei_cultivation(ctx: Context) -> Measured:
     """The cultivation list: the city's enterprises on the provincial cultivation list or already recognised
     (``iei_level`` 省级培育, 省级 or 国家级).
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        The number of such enterprises, with their uids as evidence.
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such enterprises, with their uids as
+    evidence.
     """
     return _enterprises_at(ctx, {"省级培育", "省级", "国家级"}, "进入省级培育名单或已认定的企业数")
 
@@ -183,15 +146,7 @@ def m_iei_cultivation(ctx: Context) -> Measured:
 def m_high_level_bases(ctx: Context) -> Measured:
     """The high-level training bases: the city's training bases of level 省级 or 国家级.
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        The number of such bases, with their uids as evidence.
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such bases, with their uids as evidence.
     """
     b = ctx.nodes_here("TrainingBase", ["level"])
     b = b[b["level"].isin({"省级", "国家级"})]
@@ -201,15 +156,7 @@ def m_high_level_bases(ctx: Context) -> Measured:
 def m_training_platforms(ctx: Context) -> Measured:
     """The training platforms: the city's training bases and platforms, together.
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        Their number, with their uids as evidence.
+    Returns the :class:`Measured` of ``ctx``'s city: their number, with their uids as evidence.
     """
     b = ctx.nodes_here("TrainingBase", [])
     p = ctx.nodes_here("Platform", [])
@@ -220,16 +167,8 @@ def m_training_platforms(ctx: Context) -> Measured:
 def m_leading_institutions(ctx: Context) -> Measured:
     """The leading institutions: the city's institutions marked ``leading`` (True, 是, "true" or "True").
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        Their number with their uids as evidence; value None when no institution of the city has the
-        ``leading`` field.
+    Returns the :class:`Measured` of ``ctx``'s city: their number with their uids as evidence; value None
+    when no institution of the city has the ``leading`` field.
     """
     here = ctx.nodes_here("Institution", ["leading"])
     if here["leading"].isna().all():
@@ -241,16 +180,8 @@ def m_leading_institutions(ctx: Context) -> Measured:
 def m_leading_majors(ctx: Context) -> Measured:
     """The leading majors: the city's programs of the year marked ``leading`` (省级领先).
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        Their number with the OFFERS keys as evidence; value None when no program of the year has the
-        ``leading`` field.
+    Returns the :class:`Measured` of ``ctx``'s city: their number with the OFFERS keys as evidence; value
+    None when no program of the year has the ``leading`` field.
     """
     year = ctx.year
     if not ctx.sums.offers["leading_known"].any():
@@ -264,16 +195,8 @@ def m_leading_majors(ctx: Context) -> Measured:
 def m_relevance(ctx: Context) -> Measured:
     """The major–industry relevance: the city's structural alignment index SAI (:func:`sai_summary`).
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        The SAI with the city as evidence (the observed SAI named in the note when it differs); value
-        None when supply or demand is no data.
+    Returns the :class:`Measured` of ``ctx``'s city: the SAI with the city as evidence (the observed SAI
+    named in the note when it differs); value None when supply or demand is no data.
     """
     sai = ctx.align["sai"]
     if sai is None and ctx.align.get("supply_data") is False:  # programs without any figure: no data, not 0
@@ -290,15 +213,8 @@ def m_relevance(ctx: Context) -> Measured:
 def m_graduate_employment(ctx: Context) -> Measured:
     """The graduate employment: the employment rate of the city's programs of the year, weighted by graduates.
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        The weighted rate with the city as evidence; value None when no program has a rate.
+    Returns the :class:`Measured` of ``ctx``'s city: the weighted rate with the city as evidence; value
+    None when no program has a rate.
     """
     off = ctx.sums.offers
     n = int(off["rated_positive"].sum())
@@ -311,16 +227,8 @@ def m_graduate_employment(ctx: Context) -> Measured:
 def m_policies_since_2016(ctx: Context) -> Measured:
     """The policies since 2016 (“十三五”以来): the policies that apply to the city dated 2016 or later.
 
-    Parameters
-    ----------
-    ctx : Context
-        The city's shared reads (store, city, year, sums).
-
-    Returns
-    -------
-    Measured
-        Their number with their uids as evidence; value None when none of the city's policies has a
-        date.
+    Returns the :class:`Measured` of ``ctx``'s city: their number with their uids as evidence; value None
+    when none of the city's policies has a date.
     """
     docs = ctx.store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[ctx.city])["src"]
     pol = ctx.store.node_frame("Policy", ["date"], ids=docs).sort_values("id")
