@@ -16,6 +16,7 @@ import math
 
 import pytest
 
+from iekg.graph.schema import REL_TYPES
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet
 from iekg.queries.partners import PartnerWeights, partners_for_enterprise, partners_for_institution
@@ -227,7 +228,8 @@ def test_shortest_path_is_first_of_all_paths(store):
 
 def test_shortest_path_walks_only_near_the_ends(store):
     calls: list[str] = []
-    real, real_links = store.neighbours, store.links
+    with_props: list[str] = []
+    real, real_links, real_keys, real_by_key = store.neighbours, store.links, store.link_keys, store.rels_by_key
 
     def counting(uid, *args, **kwargs):
         calls.append(uid)
@@ -237,13 +239,30 @@ def test_shortest_path_walks_only_near_the_ends(store):
         calls.extend(uids)
         return real_links(uids, *args, **kwargs)
 
+    def counting_keys(uids, *args, **kwargs):  # (ids and keys only: no properties)
+        calls.extend(uids)
+        return real_keys(uids, *args, **kwargs)
+
+    def counting_by_key(links):  # the properties: of the answer's relationships only
+        links = list(links)
+        with_props.extend(lk.key for lk in links)
+        return real_by_key(links)
+
     store.neighbours = counting  # type: ignore[method-assign]
     store.links = counting_links  # type: ignore[method-assign]
+    store.link_keys = counting_keys  # type: ignore[method-assign]
+    store.rels_by_key = counting_by_key  # type: ignore[method-assign]
     try:
-        shortest_path(store, f"Institution:{I1}", f"IndustryChain:{CHAIN}")
+        got = shortest_path(store, f"Institution:{I1}", f"IndustryChain:{CHAIN}")
     finally:
         del store.neighbours
         del store.links
+        del store.link_keys
+        del store.rels_by_key
+    assert got is not None and sorted(with_props) == sorted(
+        "|".join([e["type"], e["src"], e["dst"]]) + "".join(
+            f"|{k}={e['props'].get(k)!s}" for k in REL_TYPES[e["type"]].key)
+        for e in got["path"] if e["kind"] == "rel")
     assert sorted(calls) == sorted([f"Institution:{I1}", f"IndustryChain:{CHAIN}"])
 
 
@@ -576,3 +595,13 @@ def _graph_changes_from(store: SqliteStore) -> ChangeSet:
         rel_type, src, dst = key.split("|")[:3]
         c.add_rel(rel_type, src, dst, props)
     return c
+
+
+def test_who_trains_for_with_a_limit_keeps_the_totals(store):
+    """A limit cuts the rows and institutions shown (the first by contribution), not the totals."""
+    full = who_trains_for(store, chain=CHAIN)
+    cut = who_trains_for(store, chain=CHAIN, limit=2)
+    assert full["rows_total"] == len(full["rows"]) > 2 and full["institutions_total"] == len(full["institutions"])
+    assert cut["rows"] == full["rows"][:2] and cut["institutions"] == full["institutions"][:2]
+    assert (cut["rows_total"], cut["institutions_total"], cut["total"]) == \
+        (full["rows_total"], full["institutions_total"], full["total"])

@@ -124,6 +124,11 @@ LINKS = ("SELECT 1, r.type, r.src_label, r.src_id, r.dst_label, r.dst_id, r.prop
          "WHERE r.src_id IN {ids} AND r.src_label = ? {types} UNION ALL "
          "SELECT 0, r.type, r.src_label, r.src_id, r.dst_label, r.dst_id, r.props FROM rels r "
          "WHERE r.dst_id IN {ids} AND r.dst_label = ? {types}").replace("{ids}", IDS)
+# LINKS without the properties (path search: ids and keys first)
+LINK_KEYS = ("SELECT 1, r.type, r.src_label, r.src_id, r.dst_label, r.dst_id, r.k FROM rels r "
+             "WHERE r.src_id IN {ids} AND r.src_label = ? {types} UNION ALL "
+             "SELECT 0, r.type, r.src_label, r.src_id, r.dst_label, r.dst_id, r.k FROM rels r "
+             "WHERE r.dst_id IN {ids} AND r.dst_label = ? {types}").replace("{ids}", IDS)
 SEARCH = f"SELECT label, props FROM nodes WHERE label IN {IDS}"
 SEARCH_TEXT = " AND instr(iekg_lower(props), ?) > 0"  # (iekg_lower: Python's lower, registered per connection)
 LABEL_COUNTS = "SELECT label, count(*) FROM nodes GROUP BY label"
@@ -216,21 +221,26 @@ DEMAND_SUMS = (
     "WHERE r.type = 'DEMANDS' AND r.year = ? AND r.city_code IN (SELECT value FROM json_each(?)) "
     "AND r.src_label IN ('City', 'Enterprise') AND r.dst_label IN ('Industry', 'Major') "
     "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
-TOP_OFFERS = (
+# The candidates of the largest programs per wanted key (iekg.graph.sums.top_offers): of each major, the
+# programs whose volume ranks in the first :limit ({by_inst}: and those whose institution does, which only a
+# weight of 0 needs, where every supply ties and the institution decides).  A key's supply is its weight × the
+# volume, so its first :limit programs are among these; iekg.graph.sums.rank_candidates ranks them per key.
+# No list of majors or pairs is joined in SQL: an IN over a JSON list cost 2 s per province (5 µs a probe),
+# and the pairs as a JSON table, the inner loop of every program, 35 s for one city (scale 100).
+TOP_CANDIDATES = (
     f"WITH {LOC}, "
-    "p(key, major, weight) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
-    "  json_extract(value, '$[2]') FROM json_each(:pairs)), "
     "d(level, dur) AS (SELECT key, value FROM json_each(:durations)), "
-    "x AS (SELECT p.key AS key, loc.inst AS institution, o.dst_id AS major, o.year AS year, "
-    f"  {VOLUME} * p.weight AS supply "
+    "o AS (SELECT loc.inst AS inst, o.dst_id AS major, o.year AS year, "
+    f"  {VOLUME} AS volume "
     "  FROM loc CROSS JOIN rels o ON o.src_id = loc.inst AND o.type = 'OFFERS' AND o.year = :year "
-    "  CROSS JOIN p ON p.major = o.dst_id "
     "  LEFT JOIN nodes m ON m.label = 'Major' AND m.id = o.dst_id "
     "  LEFT JOIN nodes i ON i.label = 'Institution' AND i.id = loc.inst "
-    "  LEFT JOIN d ON d.level = coalesce(m.level, i.level)), "
-    "ranked AS (SELECT *, row_number() OVER (PARTITION BY key ORDER BY supply DESC, institution, major) "
-    "  AS rn FROM x) "
-    "SELECT key, institution, major, year, supply FROM ranked WHERE rn <= :limit ORDER BY key, rn")
+    "  LEFT JOIN d ON d.level = coalesce(m.level, i.level)) "
+    "SELECT inst, major, year, volume FROM (SELECT *, "
+    "  rank() OVER (PARTITION BY major ORDER BY volume DESC) AS rv{by_inst} FROM o) "
+    "WHERE rv <= :limit{by_inst_cond}")
+TOP_BY_INST = ", rank() OVER (PARTITION BY major ORDER BY inst) AS ri"
+TOP_BY_INST_COND = " OR ri <= :limit"
 
 # ------------------------------------------------------------------------------------------ the build spill
 # seq is the rowid: the file holds the relationships in the import's order, whatever order they came in

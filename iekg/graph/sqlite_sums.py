@@ -13,14 +13,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from iekg._lazy import lazy
+from iekg.graph import sqlite_derived as derived
 from iekg.graph import sqlite_sql as sql
 from iekg.graph.sqlite_sql import check_label, jlist, json_path
 from iekg.graph.sums import (
+    CANDIDATE_COLUMNS,
     DEMAND_SUM_COLUMNS,
     OFFER_KEYS,
     OFFER_SUM_COLUMNS,
     OFFER_YEAR_COUNT_COLUMNS,
     TOP_OFFER_COLUMNS,
+    rank_candidates,
 )
 
 if TYPE_CHECKING:
@@ -35,22 +38,31 @@ class SqliteSums:
     def _rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         raise NotImplementedError  # SqliteStore's
 
+    def _kept(self) -> bool:
+        """The sums kept with the data are complete (:mod:`iekg.graph.sqlite_derived`): read them."""
+        got = self._rows(derived.READY)
+        return bool(got) and got[0][0] == derived.SUMS_VERSION
+
     def offer_sums(self, cities: Sequence[str], year: int | None,
                    majors: Iterable[str] | None = None) -> pd.DataFrame:
         params = {"cities": jlist(cities), "year": year}
         if majors is not None:
             params["majors"] = jlist(majors)
-        text = sql.OFFER_SUMS.format(majors="" if majors is None else sql.OFFER_SUMS_MAJORS)
+        if self._kept():
+            text = derived.READ_OFFERS.format(majors="" if majors is None else derived.READ_OFFERS_MAJORS)
+        else:
+            text = sql.OFFER_SUMS.format(majors="" if majors is None else sql.OFFER_SUMS_MAJORS)
         rows = self._rows(text, params) if year is not None else []
         out = pd.DataFrame(rows, columns=[*OFFER_KEYS, *OFFER_SUM_COLUMNS])
         return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
 
     def offer_year_list(self, cities: Sequence[str]) -> list[int]:
         """A skip scan per institution through the index on (src_id, type, year) (:data:`sql.OFFER_YEAR_LIST`)."""
-        return [int(r[0]) for r in self._rows(sql.OFFER_YEAR_LIST, {"cities": jlist(cities)})]
+        text = derived.READ_YEAR_LIST if self._kept() else sql.OFFER_YEAR_LIST
+        return [int(r[0]) for r in self._rows(text, {"cities": jlist(cities)})]
 
     def offer_years(self, cities: Sequence[str]) -> pd.Series:
-        rows = self._rows(sql.OFFER_YEARS, {"cities": jlist(cities)})
+        rows = self._rows(derived.READ_YEARS if self._kept() else sql.OFFER_YEARS, {"cities": jlist(cities)})
         return pd.Series([r[1] for r in rows], index=pd.Index([r[0] for r in rows], name="year"), name="programs",
                          dtype="int64")
 
@@ -58,6 +70,13 @@ class SqliteSums:
         # one read per year (the asked ones, else offer_year_list's), counted per institution through the
         # covering index (src_id, type, year): measured 2.5-3 times faster at province scale than one GROUP BY
         # year with count(DISTINCT), which sorts every program
+        if self._kept():
+            params = {"cities": jlist(cities)}
+            if years is not None:
+                params["years"] = json.dumps(sorted({int(y) for y in years}))
+            text = derived.READ_YEAR_COUNTS.format(years="" if years is None else derived.READ_YEAR_COUNTS_YEARS)
+            got = [(int(y), int(n), int(k)) for y, n, k in self._rows(text, params) if n]
+            return pd.DataFrame(got, columns=list(OFFER_YEAR_COUNT_COLUMNS), dtype="int64")
         wanted = self.offer_year_list(cities) if years is None else sorted({int(y) for y in years})
         rows = []
         for y in wanted:
@@ -80,7 +99,12 @@ class SqliteSums:
         return out
 
     def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
-        rows = self._rows(sql.DEMAND_SUMS, (year, jlist(cities))) if year is not None else []
+        if year is None:
+            rows = []
+        elif self._kept():
+            rows = self._rows(derived.READ_DEMAND, {"year": year, "cities": jlist(cities)})
+        else:
+            rows = self._rows(sql.DEMAND_SUMS, (year, jlist(cities)))
         out = pd.DataFrame(rows, columns=list(DEMAND_SUM_COLUMNS))
         out["headcount"] = out["headcount"].astype(float)
         return out
@@ -93,13 +117,15 @@ class SqliteSums:
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
                    limit: int) -> pd.DataFrame:
-        """Ranked in SQL by weight × volume (the volume rule: :data:`sql.VOLUME`)."""
-        pairs = [[str(k), str(m), float(w)] for k, ps in weights.items() for m, w in ps]
+        """Candidates in SQL (:data:`sql.TOP_CANDIDATES`: per major, the first ``limit`` by volume), ranked per
+        key by :func:`iekg.graph.sums.rank_candidates`."""
+        pairs = [(str(k), str(m), float(w)) for k, ps in weights.items() for m, w in ps]
         if not pairs or year is None:
             return pd.DataFrame(columns=list(TOP_OFFER_COLUMNS))
-        rows = self._rows(
-            sql.TOP_OFFERS,
-            {"cities": jlist(cities), "pairs": json.dumps(pairs, ensure_ascii=False), "year": year,
-             "durations": json.dumps({str(k): float(v) for k, v in durations.items()}, ensure_ascii=False),
-             "limit": int(limit)})
-        return pd.DataFrame(rows, columns=list(TOP_OFFER_COLUMNS))
+        by_inst = any(w <= 0 for _, _, w in pairs)
+        text = sql.TOP_CANDIDATES.format(by_inst=sql.TOP_BY_INST if by_inst else "",
+                                         by_inst_cond=sql.TOP_BY_INST_COND if by_inst else "")
+        rows = self._rows(text, {"cities": jlist(cities), "year": year, "limit": int(limit),
+                                 "durations": json.dumps({str(k): float(v) for k, v in durations.items()},
+                                                         ensure_ascii=False)})
+        return rank_candidates(pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS)), pairs, limit)

@@ -43,13 +43,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iekg._lazy import lazy
+from iekg.graph import sqlite_derived as derived
 from iekg.graph import sqlite_sql as sql
 from iekg.graph.schema import NODE_TYPES, split_uid
 from iekg.graph.spill import RelSpill
 from iekg.graph.sqlite_sql import PAGE_SIZE, check_label, jlist, json_path
 from iekg.graph.sqlite_sums import SqliteSums
 from iekg.graph.sqlite_write import record_import, run_script, write_changes
-from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, audit_entry, search_rank
+from iekg.graph.store import (
+    ApplyResult,
+    ChangeSet,
+    LinkKey,
+    Node,
+    Rel,
+    Store,
+    StoreError,
+    audit_entry,
+    search_rank,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +70,10 @@ else:
 FORMAT = "iekg-graph-sqlite"
 SCHEMA_VERSION = 1
 DEFAULT_WRITE_WAIT = 600.0  # seconds a writer waits for another import to finish (IEKG_WRITE_WAIT)
+
+
+class ReadOnlyStoreError(StoreError):
+    """A write to a graph this user may only read (the file or its folder is not writable)."""
 
 
 class SqliteStore(SqliteSums, Store):
@@ -76,6 +91,7 @@ class SqliteStore(SqliteSums, Store):
             except ValueError:
                 write_wait = DEFAULT_WRITE_WAIT
         self.write_wait = write_wait
+        self.read_only = False  # opened read-only (set by _connect): reads are answered, writes refused
         self._local = threading.local()
         self._lock = threading.RLock()  # the in-memory database has one connection, shared by threads
         self._shared: sqlite3.Connection | None = None
@@ -90,6 +106,36 @@ class SqliteStore(SqliteSums, Store):
     def _where(self) -> str:
         return "the in-memory graph" if self.path is None else str(self.path)
 
+    def _is_read_only(self) -> bool:
+        """The graph file exists, but this user may not write it or its folder (WAL writes ``-wal`` and
+        ``-shm`` files next to it): the store then opens it read-only — reads are answered, writes refused."""
+        p = self.path
+        return p is not None and p.is_file() and not (os.access(p, os.W_OK) and os.access(p.parent, os.W_OK))
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """``mode=ro``; when SQLite cannot set up the WAL index of a read-only folder (no ``-shm`` file and
+        none may be made), ``immutable=1``: the file is read as it is, without locks (nobody can write it
+        either, or the ``-shm`` could have been made), a ``-wal`` file left beside it unread."""
+        from urllib.parse import quote
+
+        assert self.path is not None
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        con = sqlite3.connect(uri, uri=True, timeout=self.write_wait, isolation_level=None, check_same_thread=False)
+        try:
+            con.execute(sql.TABLES).fetchall()
+            return con
+        except sqlite3.OperationalError:
+            con.close()
+        wal = Path(f"{self.path}-wal")
+        if wal.exists() and wal.stat().st_size:
+            import logging
+
+            logging.getLogger("iekg").warning(
+                "%s is read-only and its folder too: reading it as it is, without the %s beside it (writes of an "
+                "import not yet copied into the file are not seen). Make the folder writable to read them.",
+                self.path, wal.name)
+        return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
     def _connect(self) -> sqlite3.Connection:
         if self.path is None:
             con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
@@ -98,18 +144,29 @@ class SqliteStore(SqliteSums, Store):
                 raise StoreError(f"图谱数据库路径是一个文件夹 · {self.path} is a folder, not the graph database: "
                                  f"move it away or set another IEKG_HOME")
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=self.write_wait, isolation_level=None, check_same_thread=False)
+            if self._is_read_only():
+                try:
+                    con = self._connect_read_only()
+                except sqlite3.DatabaseError as exc:
+                    raise self._error(exc) from None
+                self.read_only = True  # (stays so for this store: a server restarts to write again)
+            else:
+                con = sqlite3.connect(self.path, timeout=self.write_wait, isolation_level=None,
+                                      check_same_thread=False)
         try:
             con.execute("PRAGMA foreign_keys = OFF")
-            con.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # (takes effect only on a database not yet written)
+            if not self.read_only:
+                con.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # (takes effect only on a database not yet written)
             self._check(con)  # before anything that would change the file (a foreign one stays as it is)
-            if self.path is not None:
+            if self.path is not None and not self.read_only:
                 mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal" and os.access(self.path, os.W_OK):
                     raise StoreError(f"{self.path}: cannot switch to WAL mode ({mode})")
                 for pragma in sql.FILE_PRAGMAS:
                     con.execute(pragma)
             con.execute("PRAGMA temp_store = MEMORY")
+            if not self.read_only:
+                self._ensure_sums(con)
         except sqlite3.DatabaseError as exc:
             con.close()
             raise self._error(exc) from None
@@ -182,17 +239,57 @@ class SqliteStore(SqliteSums, Store):
             return
         if tables - {"sqlite_sequence"}:
             raise self._foreign(tables)
-        if self.path is not None and self.path.exists() and not os.access(self.path, os.W_OK):
+        if self.read_only or (self.path is not None and self.path.exists() and not os.access(self.path, os.W_OK)):
             return  # an empty read-only file: reads see an empty graph, writes say it is read-only
         self._begin(con)
         try:
             run_script(con, sql.SCHEMA + sql.INDEXES)
             con.execute(sql.INIT_META, (FORMAT, SCHEMA_VERSION))
+            derived.refresh(con, everything=True)  # (an empty graph: empty sums, marked complete)
             con.execute("COMMIT")
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")
             raise
+
+    def _ensure_sums(self, con: sqlite3.Connection) -> None:
+        """A graph written before the sums were kept with the data gets them now, once (one transaction; a
+        national graph takes seconds).  Busy with another writer, it is left for the next open: reads
+        answer from the relationships meanwhile (:func:`iekg.graph.sqlite_derived.ready`)."""
+        if derived.ready(con):
+            return
+        try:
+            con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return
+        try:
+            if not derived.ready(con):
+                derived.refresh(con, everything=True)
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+
+    def reindex(self) -> tuple[int, int]:
+        """Recompute every sum kept with the data from the relationships (``iekg reindex``), in one
+        transaction; returns how many (institution cities, demand cities) were recomputed."""
+        with self._use(create=True) as con:
+            self._begin(con)
+            try:
+                n = derived.refresh(con, everything=True)
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+        self.forget()
+        return n
+
+    def sums_ready(self) -> bool:
+        """Whether the sums kept with the data are complete (else reads sum the relationships)."""
+        with self._use() as con:
+            return derived.ready(con)
 
     def _foreign(self, tables: set[str]) -> StoreError:
         return StoreError(
@@ -202,10 +299,12 @@ class SqliteStore(SqliteSums, Store):
 
     def _begin(self, con: sqlite3.Connection) -> None:
         """The write lock (waits up to ``write_wait`` for another writer; past it, a StoreError)."""
-        if self.path is not None and self.path.exists() and not os.access(self.path, os.W_OK):
-            raise StoreError(
-                f"图谱数据库只读 · {self.path} is read-only: make it writable (chmod u+w {self.path}) or set "
-                f"IEKG_HOME to a writable folder. Nothing was changed.")
+        if self.read_only or self._is_read_only():
+            assert self.path is not None
+            raise ReadOnlyStoreError(
+                f"图谱数据库只读 · {self.path} (or its folder {self.path.parent}) is read-only for this user: "
+                f"reads are answered, writes are refused. Make both writable (chmod u+w {self.path} "
+                f"{self.path.parent}) or set IEKG_HOME to a writable folder. Nothing was changed.")
         con.execute("BEGIN IMMEDIATE")
 
     def close(self) -> None:
@@ -273,6 +372,7 @@ class SqliteStore(SqliteSums, Store):
                 raise
             try:
                 res = write_changes(con, changes, fresh, spill)
+                derived.refresh(con, everything=fresh)  # the sums kept with the data, in this transaction
                 if audit is not None:
                     record_import(con, audit, res)
                 if fresh or any(res.as_dict().values()):  # a new version: memoised results are dropped
@@ -393,6 +493,46 @@ class SqliteStore(SqliteSums, Store):
                         out[src].append((rel, dst))
                     else:
                         out[dst].append((rel, src))
+        return out
+
+    def link_keys(self, uids: Iterable[str],
+                  rel_types: Iterable[str] | None = None) -> dict[str, list[tuple[LinkKey, str]]]:
+        """:meth:`links` from the index columns alone: no property text is read or parsed."""
+        wanted = list(uids)
+        types = sorted(set(rel_types)) if rel_types else None
+        out: dict[str, list[tuple[LinkKey, str]]] = {u: [] for u in wanted}
+        by: dict[str, list[str]] = defaultdict(list)
+        for u in set(wanted):
+            label, ident = split_uid(u)
+            if label in NODE_TYPES:
+                by[label].append(ident)
+        text = sql.LINK_KEYS.format(types=sql.TYPES_COND if types else "")
+        tp = [json.dumps(types)] if types else []
+        with self._snapshot() as con:
+            for label, ids in sorted(by.items()):
+                jl = jlist(ids)
+                for is_out, t, sl, si, dl, di, k in con.execute(text, [jl, label, *tp, jl, label, *tp]):
+                    src, dst = f"{sl}:{si}", f"{dl}:{di}"
+                    if src == dst:
+                        continue
+                    lk = LinkKey(t, src, dst, f"{t}|{src}|{dst}|{k}" if k else f"{t}|{src}|{dst}")
+                    if is_out:
+                        out[src].append((lk, dst))
+                    else:
+                        out[dst].append((lk, src))
+        return out
+
+    def rels_by_key(self, links: Iterable[LinkKey]) -> dict[str, Rel]:
+        out: dict[str, Rel] = {}
+        with self._snapshot() as con:
+            for lk in links:
+                sl, si = split_uid(lk.src)
+                dl, di = split_uid(lk.dst)
+                prefix = f"{lk.type}|{lk.src}|{lk.dst}"
+                k = lk.key[len(prefix) + 1:] if len(lk.key) > len(prefix) else ""
+                row = con.execute(sql.FIND_REL, (si, lk.type, sl, di, dl, k)).fetchone()
+                if row is not None:
+                    out[lk.key] = Rel(lk.type, lk.src, lk.dst, json.loads(row[1]))
         return out
 
     def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[Node]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from iekg._lazy import lazy
 from iekg.graph import sums
@@ -49,6 +49,16 @@ class Rel:
     @property
     def key(self) -> str:
         return rel_key(self.type, self.src, self.dst, self.props)
+
+
+class LinkKey(NamedTuple):
+    """A relationship without its properties: what path search moves (:meth:`Store.link_keys`); its ``key``
+    is :attr:`Rel.key`, and :meth:`Store.rels_by_key` reads the properties of the few a result shows."""
+
+    type: str
+    src: str
+    dst: str
+    key: str
 
 
 @dataclass
@@ -282,6 +292,22 @@ class Store(ABC):
         expands a whole layer of nodes with one call (on Neo4j, one query per label, not one per node)."""
         return {u: [(r, n.uid) for r, n in self.neighbours(u, rel_types, "both") if n.uid != u] for u in uids}
 
+    def link_keys(self, uids: Iterable[str],
+                  rel_types: Iterable[str] | None = None) -> dict[str, list[tuple[LinkKey, str]]]:
+        """:meth:`links` without the relationships' properties (ids and keys only: path search reads the
+        properties of the chosen path's relationships at the end, :meth:`rels_by_key`)."""
+        return {u: [(LinkKey(r.type, r.src, r.dst, r.key), other) for r, other in found]
+                for u, found in self.links(uids, rel_types).items()}
+
+    def rels_by_key(self, links: Iterable[LinkKey]) -> dict[str, Rel]:
+        """The relationships of ``links`` with their properties, by key (those that still exist)."""
+        out: dict[str, Rel] = {}
+        for lk in links:
+            for r, _ in self.links([lk.src], [lk.type]).get(lk.src, []):
+                if r.key == lk.key:
+                    out[lk.key] = r
+        return out
+
     def get_many(self, uids: Iterable[str]) -> dict[str, Node]:
         """The nodes of ``uids`` that exist, by uid (Neo4j reads them with one query per label)."""
         out = {}
@@ -381,6 +407,16 @@ class Store(ABC):
         if key not in cache:
             cache[key] = compute()
         return cache[key]
+
+    def reindex(self) -> tuple[int, int]:
+        """Recompute the sums kept with the data from the relationships (``iekg reindex``); returns how many
+        (institution cities, demand city codes) were recomputed.  A store that keeps none has nothing to do."""
+        return (0, 0)
+
+    def sums_ready(self) -> bool:
+        """Whether the sums kept with the data are complete (the aggregations read them); without them a store
+        sums the relationships."""
+        return False
 
     def forget(self) -> None:
         """Drop memoised results; every write calls this."""

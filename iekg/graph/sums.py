@@ -65,6 +65,7 @@ OFFER_YEAR_COUNT_COLUMNS = ("year", "programs", "institutions")
 COOPERATION_COLUMNS = ("industry", "enterprises", "cooperating", "left_out_enterprises", "unstated")
 COOPERATION_LIST_COLUMNS = ("industry", "institution", "enterprise", "type", "status", "since")
 TOP_OFFER_COLUMNS = ("key", "institution", "major", "year", "supply")
+CANDIDATE_COLUMNS = ("institution", "major", "year", "volume")
 ROLLUP_PATTERN = "[0-9]{3,4}"  # GB/T 4754 中类 / 小类 codes, rolled up to their first two digits
 
 
@@ -281,3 +282,15 @@ def top_offers(store: FrameReader, cities: Sequence[str], year: int | None,
     rows = rows.sort_values(["key", "supply", "institution", "major"], ascending=[True, False, True, True],
                             kind="mergesort")
     return rows.groupby("key", sort=True).head(limit)[list(TOP_OFFER_COLUMNS)].reset_index(drop=True)
+
+
+def rank_candidates(candidates: pd.DataFrame, pairs: Sequence[tuple[str, str, float]], limit: int) -> pd.DataFrame:
+    """:meth:`Store.top_offers` from a store's candidate programs (institution, major, year, volume: at least the
+    first ``limit`` of each major by volume, and by institution where a weight is 0): each key's programs of
+    its majors, supply = volume × weight, the first ``limit`` by supply, then institution, then major."""
+    p = pd.DataFrame(list(pairs), columns=["key", "major", "weight"])
+    x = p.merge(candidates, on="major")
+    x["supply"] = x["volume"].astype(float) * x["weight"].astype(float)
+    x = x.sort_values(["key", "supply", "institution", "major"], ascending=[True, False, True, True],
+                      kind="mergesort")
+    return x.groupby("key", sort=True).head(limit)[list(TOP_OFFER_COLUMNS)].reset_index(drop=True)

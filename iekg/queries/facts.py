@@ -5,6 +5,7 @@ sums per city × industry from the store's aggregations — what the measures us
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Self
 
@@ -93,7 +94,37 @@ class ScopeSums(_PerScope):
     def _gather(cls, store: Store, scope: Scope) -> ScopeSums:
         cities = sorted(scope.cities)
         year = scope.year if scope.year is not None else latest_year(store, cities)
-        off = store.offer_sums(cities, year)
+        return cls._of(store, scope, year, store.offer_sums(cities, year), store.demand_sums(cities, year))
+
+    @classmethod
+    def gather_each(cls, store: Store, cities: Sequence[str], year: int | None = None) -> dict[str, ScopeSums]:
+        """:meth:`gather` of every one-city scope of ``cities`` (the year: ``year``, else each city's latest),
+        set at a time: one ``offer_sums`` and one ``demand_sums`` read per distinct year for all the cities,
+        split here, instead of two reads per city.  Each result is memoised as :meth:`gather` would, so the
+        per-city measures that follow (readiness, the city table, coupling) find it."""
+        wanted = sorted(set(cities))
+        out: dict[str, ScopeSums] = {}
+        todo: dict[int | None, list[str]] = {}
+        memo = getattr(store, "memo", None)
+        for c in wanted:
+            y = year if year is not None else latest_year(store, [c])
+            todo.setdefault(y, []).append(c)
+        for y, group in todo.items():
+            off_all = store.offer_sums(group, y)
+            dem_all = store.demand_sums(group, y)
+            off_by = dict(tuple(off_all.groupby("city", sort=False))) if len(off_all) else {}
+            dem_by = dict(tuple(dem_all.groupby("city", sort=False))) if len(dem_all) else {}
+            for c in group:
+                off = off_by.get(c, off_all.iloc[0:0]).reset_index(drop=True)
+                dem = dem_by.get(c, dem_all.iloc[0:0]).reset_index(drop=True)
+                scope = Scope((c,), year)
+                got = cls._of(store, scope, y, off.copy(), dem.copy())
+                out[c] = memo((cls.MEMO, (c,), year), lambda got=got: got) if memo else got
+        return out
+
+    @classmethod
+    def _of(cls, store: Store, scope: Scope, year: int | None, off: pd.DataFrame, dem: pd.DataFrame) -> ScopeSums:
+        """The scope's sums from its offer and demand sums (read by :meth:`_gather` or :meth:`gather_each`)."""
         # volume (iekg.queries.supply): the groups' graduates, plus the enrolment of the programs without
         # graduates spread over the years of study when the level tells them
         duration = durations(off["major_level"].where(off["major_level"].notna(), off["inst_level"]))
@@ -104,7 +135,6 @@ class ScopeSums(_PerScope):
         off["positive_programs"] = off["positive_graduates"] + off["enrollment_only_positive"].where(known, 0)
         off["rated_volume"] = off["rated_graduates"] + per_year(off["rated_enrollment"], duration).where(known, 0.0)
         off["rate_volume"] = off["rate_graduates"] + per_year(off["rate_enrollment"], duration).where(known, 0.0)
-        dem = store.demand_sums(cities, year)
         majors = set(off["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
         weights = Weights.of(store, majors)
         w = weights.frame[["major", "industry", "weight"]]

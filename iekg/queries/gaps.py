@@ -415,7 +415,8 @@ def target_gaps(ready: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
-         types: tuple[str, ...] | None = None, with_targets: bool = True, policy: str = NOTICE) -> dict[str, Any]:
+         types: tuple[str, ...] | None = None, with_targets: bool = True, policy: str = NOTICE,
+         limit: int | None = None) -> dict[str, Any]:
     """All gaps of a scope, ranked by severity then magnitude (then type and entity, for stable order).
 
     Parameters
@@ -432,11 +433,14 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
         Add the readiness target shortfalls (one-city scopes only).
     policy : str
         The policy whose targets are read.
+    limit : int, optional
+        Give only the first ``limit`` gaps (``total`` and ``counts`` count them all; only the gaps given have
+        their evidence labelled — a province has thousands of gaps and a planner reads the first fifty).
 
     Returns
     -------
     dict
-        ``scope``, ``scope_name``, ``year``, ``counts`` (per type), ``gaps`` (ranked; each with ``rank``,
+        ``scope``, ``scope_name``, ``year``, ``counts`` (per type), ``total``, ``gaps`` (ranked; each with ``rank``,
         ``priority``, ``minor``, ``people``), ``minor``, ``reason`` (why there is none), ``not_computed``,
         ``ranking``, ``data_coverage``, ``demand_coverage``, ``supply_data``, ``supply_reason`` and
         ``cooperation``.
@@ -472,13 +476,16 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
                                                if people and t.gap_full_people > 0 else 1.0), 10)
         g.setdefault("feeding_majors", None)
         g.setdefault("note", None)
-    label_evidence(store, found)
     found.sort(key=lambda g: (g["minor"], -g["priority"], -g["magnitude"], g["type"], g["entity"]))
     for rank, g in enumerate(found, 1):
         g["rank"] = rank
     counts = {ty: sum(1 for g in found if g["type"] == ty) for ty in GAP_TYPES}
+    total, minor = len(found), sum(1 for g in found if g["minor"])
+    if limit is not None:
+        found = found[:limit]
+    label_evidence(store, found)
     reason = None
-    if not found:
+    if not total:
         cov = align["data_coverage"]
         if align.get("reason"):
             reason = align["reason"]
@@ -490,8 +497,8 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
             reason = "本范围没有需求数据，无法判断短缺或过剩 (no demand data in scope): 请导入 talent_demand 表"
         else:
             reason = "按当前阈值没有发现缺口 (no gap at the current thresholds)"
-    return {"scope": scope.id, "scope_name": scope.name, "year": align["year"], "counts": counts, "gaps": found,
-            "minor": sum(1 for g in found if g["minor"]), "reason": reason, "not_computed": not_computed,
+    return {"scope": scope.id, "scope_name": scope.name, "year": align["year"], "counts": counts, "total": total,
+            "gaps": found, "minor": minor, "reason": reason, "not_computed": not_computed,
             "ranking": {"gap_min_people": t.gap_min_people, "gap_full_people": t.gap_full_people,
                         "label": ASSUMPTION_LABEL,
                         "rule": "supply/demand gaps below gap_min_people are minor and ranked last; others by "

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from iekg.graph.schema import REL_TYPES
-from iekg.graph.store import Node, Rel, Store
+from iekg.graph.store import LinkKey, Node, Rel, Store
 from iekg.queries.scope import check_labels, check_rel_types, node_of
 
 DIRECTIONS = ("out", "in", "both")
@@ -163,7 +163,7 @@ class _Adjacency:
         self.store = store
         self.rel_types = rel_types
         self.nodes: dict[str, Node] = {}
-        self._links: dict[str, list[tuple[str, Rel]]] = {}
+        self._links: dict[str, list[tuple[str, LinkKey]]] = {}
         self.calls = 0
 
     def expand(self, us: Iterable[str]) -> None:
@@ -172,15 +172,15 @@ class _Adjacency:
         if not todo:
             return
         self.calls += 1
-        for u, found in self.store.links(todo, self.rel_types).items():
-            best: dict[tuple[str, str], Rel] = {}
+        for u, found in self.store.link_keys(todo, self.rel_types).items():
+            best: dict[tuple[str, str], LinkKey] = {}
             for r, other in found:
                 k = (other, r.type)
                 if k not in best or r.key < best[k].key:
                     best[k] = r
             self._links[u] = [(v, best[(v, t)]) for v, t in sorted(best)]
 
-    def links(self, u: str) -> list[tuple[str, Rel]]:
+    def links(self, u: str) -> list[tuple[str, LinkKey]]:
         if u not in self._links:
             self.expand([u])
         return self._links[u]
@@ -189,15 +189,19 @@ class _Adjacency:
         """Read the nodes of a result's paths that are not known yet, in one store call."""
         self.nodes.update(self.store.get_many({u for u in uids if u not in self.nodes}))
 
-    def link(self, u: str, v: str) -> Rel:
+    def link(self, u: str, v: str) -> LinkKey:
         """The canonical relationship between two adjacent nodes: smallest (type, identity)."""
         return next(r for w, r in self.links(u) if w == v)
 
 
-def _path_dict(adj: _Adjacency, nodes: list[str], rels: list[Rel]) -> dict[str, Any]:
+def _path_dict(adj: _Adjacency, nodes: list[str], links: list[LinkKey],
+               props: dict[str, Rel] | None = None) -> dict[str, Any]:
+    """A path for the answer: its relationships' properties read now, by key (the search moved keys only)."""
     elements: list[dict[str, Any]] = []
     text: list[str] = []
     adj.fill(nodes)
+    props = props if props is not None else adj.store.rels_by_key(links)
+    rels = [props.get(lk.key) or Rel(lk.type, lk.src, lk.dst, {}) for lk in links]
     for k, u in enumerate(nodes):
         n = adj.nodes[u]
         elements.append({"kind": "node", "uid": u, "label": n.label, "id": n.id, "name": n.name})
@@ -280,7 +284,7 @@ def shortest_path(store: Store, a_uid: str, b_uid: str, *, max_hops: int = 6,
     for i in range(p, 0, -1):
         useful[i - 1] = {u for u in layers_a[i - 1] if any(v in useful[i] for v, _ in adj.links(u))}
     nodes: list[str] = [a.uid]
-    rels: list[Rel] = []
+    rels: list[LinkKey] = []
     for i in range(p):  # greedy: the smallest useful node of the next forward layer
         v, r = next((v, r) for v, r in adj.links(nodes[-1]) if da.get(v) == i + 1 and v in useful[i + 1])
         nodes.append(v)
@@ -342,9 +346,9 @@ def all_paths(store: Store, a_uid: str, b_uid: str, *, k: int = 3, limit: int | 
                     nxt.append(v)
         layer = nxt
 
-    found: list[tuple[list[str], list[Rel]]] = []
+    found: list[tuple[list[str], list[LinkKey]]] = []
     path: list[str] = [a.uid]
-    rels: list[Rel] = []
+    rels: list[LinkKey] = []
     on_path = {a.uid}
 
     def walk() -> None:
@@ -370,5 +374,6 @@ def all_paths(store: Store, a_uid: str, b_uid: str, *, k: int = 3, limit: int | 
     if limit is not None:
         found = found[:limit]
     adj.fill(u for ns, _ in found for u in ns)  # every path's nodes in one read, not path by path
-    return [_path_dict(adj, ns, rs) for ns, rs in found]
+    props = store.rels_by_key({lk for _, rs in found for lk in rs})  # and their relationships' properties
+    return [_path_dict(adj, ns, rs, props) for ns, rs in found]
 

@@ -207,7 +207,7 @@ def _target(store: Store, industry: str | None, segment: str | None, chain: str 
 
 def who_trains_for(store: Store, *, industry: str | None = None, segment: str | None = None,
                    chain: str | None = None, cities: Sequence[str] | None = None,
-                   year: int | None = None) -> dict[str, Any]:
+                   year: int | None = None, limit: int | None = None) -> dict[str, Any]:
     """Institutions and majors whose graduates the crosswalk sends into an industry, segment or chain.
 
     Exactly one of ``industry`` (a GB/T 4754 code: finer codes are answered for their 大类, a 门类 letter
@@ -232,12 +232,16 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
         The institutions' cities (default: every city).
     year : int, optional
         The programs' year.
+    limit : int, optional
+        At most this many ``rows`` and ``institutions`` (the first by contribution); ``rows_total`` and
+        ``institutions_total`` count them all, ``total`` sums them all.  Nationwide a chain has tens of
+        thousands of programs: only the rows shown are named and converted.
 
     Returns
     -------
     dict
-        ``target``, ``year``, ``cities``, ``scope_name``, ``total``, ``estimates``, ``rows``, ``institutions``,
-        ``reason`` (why there is no row), ``data_coverage``.
+        ``target``, ``year``, ``cities``, ``scope_name``, ``total``, ``estimates``, ``rows``, ``rows_total``,
+        ``institutions``, ``institutions_total``, ``reason`` (why there is no row), ``data_coverage``.
     """
     target, codes = _target(store, industry, segment, chain)
     # without cities the question spans every city; only the programs of the majors the crosswalk sends
@@ -252,36 +256,43 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
         volume=("volume", "first"), estimate=("estimate", "first"), weight=("weight", "sum"),
         contribution=("supply", "sum"))
     rows = rows.merge(per_ind.reset_index(), on=keys, how="left")
-    inst = names_of(store, "Institution", rows["institution"])
-    major = names_of(store, "Major", rows["major"])
-    city = names_of(store, "City", rows["city"])
-    rows["institution_name"] = rows["institution"].map(inst)
-    rows["major_name"] = rows["major"].map(major)
-    rows["city_name"] = rows["city"].map(city)
     rows["estimate"] = rows["estimate"].astype(bool)
-    for c in ("graduates", "enrollment"):
-        rows[c] = pd.to_numeric(rows[c], errors="coerce").round().astype("Int64")
     # float sums depend on row order, which may differ between stores: round before ranking
     rows["weight"] = rows["weight"].round(9)
     rows["contribution"] = rows["contribution"].round(9)
-    rows["industries"] = rows["industries"].fillna("").str.split(",")
     rows = rows.sort_values(["contribution", "institution", "major"], ascending=[False, True, True], kind="mergesort")
     cols = ["institution", "institution_name", "city", "city_name", "major", "major_name", "graduates",
             "enrollment", "volume", "estimate", "weight", "contribution", "industries"]
     by_inst = rows.groupby("institution", as_index=False).agg(
-        institution_name=("institution_name", "first"), city=("city", "first"), city_name=("city_name", "first"),
-        majors=("major", "count"), volume=("volume", "sum"), contribution=("contribution", "sum"),
-        estimate=("estimate", "any"))
+        city=("city", "first"), majors=("major", "count"), volume=("volume", "sum"),
+        contribution=("contribution", "sum"), estimate=("estimate", "any"))
     by_inst["contribution"] = by_inst["contribution"].round(9)
     by_inst = by_inst.sort_values(["contribution", "institution"], ascending=[False, True], kind="mergesort")
+    n_rows, n_inst, total, estimates = len(rows), len(by_inst), float(rows["contribution"].sum()), \
+        bool(rows["estimate"].any())
+    if limit is not None:  # name and convert only what is shown
+        rows, by_inst = rows.head(limit).copy(), by_inst.head(limit).copy()
+    inst = names_of(store, "Institution", set(rows["institution"]) | set(by_inst["institution"]))
+    major = names_of(store, "Major", rows["major"])
+    city = names_of(store, "City", set(rows["city"]) | set(by_inst["city"]))
+    rows["institution_name"] = rows["institution"].map(inst)
+    rows["major_name"] = rows["major"].map(major)
+    rows["city_name"] = rows["city"].map(city)
+    for c in ("graduates", "enrollment"):
+        rows[c] = pd.to_numeric(rows[c], errors="coerce").round().astype("Int64")
+    rows["industries"] = rows["industries"].fillna("").str.split(",")
+    by_inst["institution_name"] = by_inst["institution"].map(inst)
+    by_inst["city_name"] = by_inst["city"].map(city)
+    by_inst = by_inst[["institution", "institution_name", "city", "city_name", "majors", "volume", "contribution",
+                       "estimate"]]
     reason = None
-    if rows.empty:
+    if n_rows == 0:
         reason = (no_supply_reason(store, codes, scope.name, py_value(data_year) if data_year is not None else year,
                                     scope.cities) if codes else f"{target['name']} 没有对应的行业 (maps to no industry)")
     return {
         "target": target, "year": py_value(data_year), "cities": list(scope.cities), "scope_name": scope.name,
-        "total": float(rows["contribution"].sum()), "estimates": bool(rows["estimate"].any()),
-        "rows": records(rows[cols]), "institutions": records(by_inst), "reason": reason,
+        "total": total, "estimates": estimates, "rows": records(rows[cols]), "rows_total": n_rows,
+        "institutions": records(by_inst), "institutions_total": n_inst, "reason": reason,
         "data_coverage": data_coverage(store, scope, year),
     }
 

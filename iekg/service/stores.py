@@ -124,6 +124,28 @@ def info(store: Store) -> dict[str, Any]:
             "nodes_by_source_kind": store.source_kind_counts()}
 
 
+def reindex(store: Store) -> dict[str, Any]:
+    """Recompute the sums kept with the data from the relationships (``iekg reindex``): for a graph in doubt,
+    or one written by an older iekg that has not been opened for writing since.
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+
+    Returns
+    -------
+    dict
+        ``store``, ``cities`` and ``city_codes`` recomputed, ``seconds``, ``sums_ready``.
+    """
+    import time
+
+    t = time.perf_counter()
+    cities, codes = store.reindex()
+    return {"store": store.name, "cities": cities, "city_codes": codes,
+            "seconds": round(time.perf_counter() - t, 3), "sums_ready": store.sums_ready()}
+
+
 def history(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     """The store's recorded imports, newest first: id, at, who, via, files (name, size, sha256), changes.
 

@@ -71,9 +71,7 @@ def get_gaps(store: StoreDep, city: CitiesQuery = None, province: Province = Non
     """Gaps of a scope ranked by severity then magnitude, each with its evidence (node and relationship ids
     to open with GET /{resource}/{id})."""
     with query_errors():
-        g = service.gaps(store, city, province, year, chain, types=[t.value for t in type or ()])
-    g.data["total"] = len(g.data["gaps"])
-    g.data["gaps"] = g.data["gaps"][:limit]
+        g = service.gaps(store, city, province, year, chain, types=[t.value for t in type or ()], limit=limit)
     return DataResponse(g.with_provenance())
 
 
@@ -179,9 +177,8 @@ def get_who_trains(store: StoreDep,
     """Institutions and majors whose graduates the crosswalk sends into the target, with their volume,
     weight and contribution (supply) — ``iekg trains``.  Give exactly one of industry, segment, chain."""
     with query_errors():
-        res = service.who_trains(store, industry=industry, segment=segment, chain=chain, cities=city, year=year)
-    res.data["rows_total"] = len(res.data["rows"])
-    res.data["rows"] = res.data["rows"][:limit]
+        res = service.who_trains(store, industry=industry, segment=segment, chain=chain, cities=city, year=year,
+                                 limit=limit)
     return DataResponse(res.with_provenance())
 
 
