@@ -59,11 +59,24 @@ class Settings(BaseSettings):
     heavy_wait: float = 15.0  # IEKG_HEAVY_WAIT: seconds one may wait for a turn before it is refused (429)
     retry_after: int = 5  # IEKG_RETRY_AFTER: seconds a client is told to wait when the server is busy (429)
     upload_dir: Path | None = None  # IEKG_UPLOAD_DIR: where uploads wait while validated (default: system temp)
-    # Neo4j: a server that is down must be answered fast (seconds), not after the driver's 30–60 s defaults
+    header_timeout: float = 10.0  # IEKG_HEADER_TIMEOUT: seconds a connection has to send a whole request head
+    max_connections: int = 1000  # IEKG_MAX_CONNECTIONS: open connections at once; one more gets 503 and is closed
+    keep_alive: float = 5.0  # IEKG_KEEP_ALIVE: seconds an idle keep-alive connection is kept open
+    # Neo4j: a server that is down or hung (a stopped process, connections open) must be answered fast
+    # (seconds), not after the driver's 30–60 s defaults or never (iekg.graph.neo4jstore.driver_options)
     neo4j_connection_timeout: float = 3.0  # IEKG_NEO4J_CONNECTION_TIMEOUT: seconds to open a connection
-    neo4j_acquisition_timeout: float = 5.0  # IEKG_NEO4J_ACQUISITION_TIMEOUT: seconds to get one from the pool
-    neo4j_retry_time: float = 2.0  # IEKG_NEO4J_RETRY_TIME: seconds a failing transaction is retried
+    neo4j_acquisition_timeout: float = 3.0  # IEKG_NEO4J_ACQUISITION_TIMEOUT: seconds to get a working connection
+    #   (from the pool after its liveness check, or a new one: TCP, Bolt handshake and login), all included
+    neo4j_liveness_check: float = 0.0  # IEKG_NEO4J_LIVENESS_CHECK: a pooled connection idle longer than this
+    #   (seconds) is checked (RESET) before use, within the acquisition timeout; 0 = always; <0 = never
+    neo4j_retry_time: float = 1.0  # IEKG_NEO4J_RETRY_TIME: seconds a failing transaction is retried
     neo4j_query_timeout: float = 120.0  # IEKG_NEO4J_QUERY_TIMEOUT: seconds a read query may run (0 = no limit)
+    neo4j_keep_alive: bool = True  # IEKG_NEO4J_KEEP_ALIVE: TCP keep-alive on the driver's sockets (a dead peer)
+    # a fresh build (iekg build / sync) into the Neo4j of scripts/neo4j-local uses Neo4j's offline importer
+    neo4j_local_data: Path | None = None  # IEKG_NEO4J_LOCAL_DATA: the neo4j-local data folder of the server at
+    #   IEKG_NEO4J_URI (the default folder, <repo>/.neo4j-local/data, is found by itself when its server runs there)
+    neo4j_bulk_min_rows: int = 100_000  # IEKG_NEO4J_BULK_MIN_ROWS: smaller fresh builds use batched UNWIND (the
+    #   offline import stops and restarts the server: ~20 s); negative = never the offline importer
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -111,10 +111,13 @@ def test_import_single_files_and_multiple_paths(tmp_path: Path):
 def test_info_json_counts(home: Path):
     res = iekg(home, "info", "--format", "json")
     assert res.exit_code == 0
-    assert as_json(res) == {
+    info = as_json(res)
+    storage = info.pop("storage")  # the graph file's pages (free pages: iekg build --compact)
+    assert info == {
         "store": "sqlite", "nodes": NODES, "relationships": RELS, "total_nodes": 9, "total_relationships": 9,
         "nodes_by_source_kind": {"user": 9},
     }
+    assert storage["pages"] > 0 and 0 <= storage["free_pages"] <= storage["pages"]
 
 
 def test_info_of_an_empty_home(tmp_path: Path):

@@ -62,7 +62,9 @@ class RWLock:
 
 
 class StoreHolder:
-    """The one store of the app.  Requests read under a shared lock, imports write under an exclusive one.
+    """The one store of the app.  Requests read under a shared lock, imports write under an exclusive one —
+    except on the embedded store on a file, whose readers read a committed snapshot (WAL): there a write
+    excludes only other writes (:meth:`snapshot_reads`), and reads go on while an import writes.
 
     Waiting for the lock happens on a small executor of its own, never on the threads that run the
     endpoints: requests queued behind an import cannot starve the requests that hold the lock.
@@ -81,6 +83,8 @@ class StoreHolder:
         self._mtime = self._file_mtime()
         self._waiters: ThreadPoolExecutor | None = None
         self.generation = 0  # +1 after every write through this holder and every reload of a changed file
+        self._writers = threading.Lock()  # writers of a store with snapshot reads (see snapshot_reads)
+        self._shared_write = False  # the write held now excludes writers only (set under the write lock)
 
     def _path(self) -> os.PathLike[str] | None:
         if getattr(self.store, "follows_writes", False):
@@ -142,16 +146,31 @@ class StoreHolder:
         assert self.store is not None
         return self.store
 
+    def snapshot_reads(self) -> bool:
+        """Whether readers may go on while this server writes: the embedded store on a file (SQLite's WAL:
+        a reader reads the last committed graph, never half an import).  Its writers then exclude only
+        each other (``_writers``), not the readers."""
+        store = self.store
+        return bool(getattr(store, "follows_writes", False)) and getattr(store, "path", None) is not None
+
     def acquire_write(self) -> Store:
         self._ready()
-        self.lock.acquire_write()
+        if self.snapshot_reads():
+            self._writers.acquire()
+            self._shared_write = True
+        else:
+            self.lock.acquire_write()
+            self._shared_write = False
         assert self.store is not None
         return self.store
 
     def release_write(self) -> None:
         self._mtime = self._file_mtime()
         self.generation += 1
-        self.lock.release_write()
+        if self._shared_write:
+            self._writers.release()
+        else:
+            self.lock.release_write()
 
     def state(self) -> tuple[int, str | None]:
         """What an import validated against: this holder's write count and, for a store that others may

@@ -110,6 +110,10 @@ KINDS: dict[str, tuple[int, str, str]] = {
     "store-unavailable": (503, "Graph store unavailable 图数据库不可用",
                           "The graph store cannot be reached (e.g. Neo4j is down or the password is wrong); "
                           "the server log has the details. Try again later."),
+    "read-only": (403, "Graph is read-only 图谱只读",
+                  "The server may only read its graph (the graph file or its folder is not writable for the "
+                  "server's user): every read is answered, imports are refused and nothing was changed. The "
+                  "server's operator makes the graph home (IEKG_HOME) writable for that user and restarts it."),
     "method-not-allowed": (405, "Method not allowed 不支持的请求方法", "The route exists but not for this method."),
     "http-error": (400, "Bad request 请求有误", "The request could not be understood."),
     "internal-error": (500, "Internal error 服务器内部错误",
@@ -215,10 +219,49 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route {request.url.path}: see /docs for the routes"
-    return problem_response(request, kind, detail, status=exc.status_code, headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        allow = allowed_methods(request)
+        headers = {**(headers or {}), "Allow": allow}
+        detail = f"{request.method} is not allowed on {request.url.path}: use {allow}"
+    return problem_response(request, kind, detail, status=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method of every route of the path (Starlette's 405 names only the first route's: ``OPTIONS
+    /imports`` said ``Allow: POST`` though ``GET /imports`` exists)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)  # a router included as a whole (FastAPI ≥ 0.16x)
+            if inner is not None:
+                walk(inner.routes)
+                continue
+            own = getattr(route, "methods", None)
+            if own and route.matches({**request.scope, "method": next(iter(own))})[0] is Match.FULL:
+                methods.update(own)
+
+    walk(getattr(request.app, "routes", ()))
+    return ", ".join(sorted(methods))
 
 
 STORE_DOWN = "the graph store cannot be reached right now; try again later (the server log has the details)"
+READ_ONLY = ("the graph is read-only for the server (its file or folder is not writable for the server's user): "
+             "reads are answered, imports are refused; nothing was changed. Ask the server's operator to make "
+             "the graph home (IEKG_HOME) writable, or validate only with dry_run=true")
+
+
+def is_read_only(exc: BaseException) -> bool:
+    from iekg.graph.sqlitestore import ReadOnlyStoreError
+
+    return isinstance(exc, ReadOnlyStoreError)
+
+
+def read_only_problem() -> ProblemError:
+    return ProblemError("read-only", READ_ONLY)
 
 
 def store_exceptions() -> tuple[type[Exception], ...]:
@@ -248,6 +291,9 @@ def is_store_down(exc: BaseException) -> bool:
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     """Internals (addresses, exception texts) go to the log; the client gets what it can act on."""
+    if is_read_only(exc):  # (the store's message names the server's paths: the log has it)
+        log.warning("write refused on %s %s: %s", request.method, request.url.path, exc)
+        return problem_response(request, "read-only", READ_ONLY)
     if is_store_down(exc):
         log.warning("store unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
         return problem_response(request, "store-unavailable", STORE_DOWN, headers={"Retry-After": "5"})

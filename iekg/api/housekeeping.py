@@ -2,6 +2,8 @@
 
 * upload folders (``iekg-upload-{pid}-…``) and export folders (``iekg-export-{pid}-…``) of processes that
   no longer run — folders of a server still running (another instance on the same machine) are kept;
+* a killed build's scratch files next to the graph (``.iekg-spill-{pid}-….sqlite`` and its ``-journal``,
+  ``-wal``, ``-shm``) when its process no longer runs;
 * half-written graph files (``.graph-*.json`` next to ``graph.json``, from a write killed before its
   atomic rename) not touched for ``STALE_SECONDS`` (a write still in progress keeps touching its file).
 """
@@ -32,6 +34,9 @@ def remove_stale(home: Path | None, folders: list[Path | None]) -> list[Path]:
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p)
     if home is not None:
+        from iekg.graph.spill import remove_stale_spills
+
+        removed += remove_stale_spills(Path(home))  # a killed build's scratch file and its journal
         now = time.time()
         try:
             leftovers = list(Path(home).glob(".graph-*.json"))

@@ -13,8 +13,14 @@ The steps of one import (the API's ``POST /imports``):
    parsed rows is cheap next to reading the files, and it happens only when someone else wrote.
 
 Small uploads run these steps inside the request (``200``).  Uploads above ``IEKG_IMPORT_JOB_BYTES`` run
-as a **job** on a thread of their own: ``202 Accepted`` with ``Location: /imports/jobs/{id}``, whose
-status moves ``queued → validating → applying → done | failed``.
+as a **job**: ``202 Accepted`` with ``Location: /imports/jobs/{id}``, whose status moves
+``queued → validating → applying → done | failed``.  On the embedded store a job's steps run in a child
+process (:mod:`iekg.api.importer`): parsing 150,000 rows would otherwise hold the interpreter lock the
+server's readers need; other stores run them on a thread of their own.
+
+On the embedded store "the exclusive lock" of step 4 excludes only the server's other writers: SQLite's WAL
+lets every reader go on reading the last committed graph while an import writes
+(:meth:`~iekg.api.deps.StoreHolder.acquire_write`).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iekg import service
-from iekg.api.errors import STORE_DOWN, ProblemError, is_store_down, problem_body
+from iekg.api.errors import READ_ONLY, STORE_DOWN, ProblemError, is_read_only, is_store_down, problem_body
 from iekg.graph.store import ApplyResult, ChangeSet, Store
 from iekg.loaders import pipeline
 from iekg.loaders.readers import read_paths
@@ -75,12 +81,23 @@ class Upload:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def scrub(text: str, folder: Path) -> str:
+    """``text`` with the server's upload folder cut out: ``…/iekg-upload-123-x/programs.csv`` → ``programs.csv``
+    (the folder alone → ``the upload``)."""
+    for f in {str(folder), os.path.realpath(folder)}:
+        if f in text:
+            text = text.replace(f + os.sep, "").replace(f, "the upload")
+    return text
+
+
 def relocate(report: Report, folder: Path) -> None:
-    """Issues name the uploaded file, not the server's temporary copy."""
-    prefix = str(folder) + "/"
+    """Issues name the uploaded file, never the server's temporary copy (its folder holds the server's path
+    and process id): cut from the file and from every text of every issue."""
     for i in report.issues:
-        if i.file and i.file.startswith(prefix):
-            i.file = i.file[len(prefix):]
+        for name in ("file", "message", "fix", "value", "repaired"):
+            v = getattr(i, name)
+            if isinstance(v, str):
+                setattr(i, name, scrub(v, folder))
 
 
 # ------------------------------------------------------------------------------------------ the steps
@@ -155,6 +172,7 @@ async def run_inline(holder: StoreHolder, upload: Upload, opts: Options) -> Outc
             seen = await run_in_threadpool(holder.state)
             changes, report = await run_in_threadpool(validate, store, r)
         if opts.dry_run:
+            relocate(report, upload.folder)
             return Outcome(report, None, upload.names, True)
         async with holder.write() as store:
             report, result = await run_in_threadpool(apply, holder, store, r, changes, report, seen)
@@ -175,6 +193,7 @@ def run_blocking(holder: StoreHolder, upload: Upload, opts: Options,
             seen = holder.state()
             changes, report = validate(store, r)
         if opts.dry_run:
+            relocate(report, upload.folder)
             return Outcome(report, None, upload.names, True)
         phase("applying", 0.8)
         with holder.writing() as store:
@@ -221,6 +240,7 @@ class Jobs:
         self._lock = threading.Lock()
         self.keep = keep
         self.pending = pending
+        self.in_process = True  # jobs of the embedded store on a file run in a child process
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -244,17 +264,28 @@ class Jobs:
     def _phase(self, job: Job, status: str, progress: float) -> None:
         job.status, job.progress, job.updated = status, progress, time.time()
 
+    def _steps(self, upload: Upload, opts: Options, phase: Callable[[str, float], None]) -> dict[str, Any]:
+        """In a child process for the embedded store on a file (:mod:`iekg.api.importer`: the parsing does
+        not hold the server's interpreter lock), on this thread otherwise."""
+        from iekg.api import importer
+
+        if self.in_process and importer.in_process_capable(self.holder.store):
+            return importer.run(self.holder, upload, opts, phase)
+        return run_blocking(self.holder, upload, opts, phase).as_dict()
+
     def _run(self, job: Job, upload: Upload, opts: Options) -> None:
         try:
             with self._slots:
-                outcome = run_blocking(self.holder, upload, opts, lambda s, f: self._phase(job, s, f))
-            job.result = outcome.as_dict()
+                job.result = self._steps(upload, opts, lambda s, f: self._phase(job, s, f))
             self._phase(job, "done", 1.0)
         except ProblemError as exc:
             job.problem = problem_body(exc.kind, exc.status, exc.detail, "/imports", **exc.extra)
             self._phase(job, "failed", 1.0)
         except Exception as exc:  # noqa: BLE001 - a job must end in a state, never vanish
-            if is_store_down(exc):
+            if is_read_only(exc):
+                log.warning("import job %s refused: %s", job.id, exc)
+                job.problem = problem_body("read-only", 403, READ_ONLY, "/imports", changed=False)
+            elif is_store_down(exc):
                 log.warning("import job %s: the store is unavailable: %s: %s", job.id, type(exc).__name__, exc)
                 job.problem = problem_body("store-unavailable", 503, STORE_DOWN, "/imports", changed=False)
             else:

@@ -293,9 +293,43 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def connection_limit(wanted: int) -> int:
+    """``wanted`` connections, or fewer when the process may not open that many files (each connection is
+    one; 64 are left for the graph, uploads and logs).  The soft limit is first raised towards the hard one."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    goal = wanted + 64
+    if soft != resource.RLIM_INFINITY and soft < goal:
+        new = goal if hard == resource.RLIM_INFINITY else min(goal, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+            soft = new
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft - 64))
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None, *,
           log_level: str = "info") -> None:
-    """Run the API with uvicorn (blocking) — what ``iekg serve`` calls."""
+    """Run the API with uvicorn (blocking) — what ``iekg serve`` calls.  The connection's limits
+    (:mod:`iekg.api.protocol`): ``IEKG_HEADER_TIMEOUT`` seconds for a request head, at most
+    ``IEKG_MAX_CONNECTIONS`` connections, ``IEKG_KEEP_ALIVE`` seconds for an idle keep-alive connection,
+    request heads up to 64 KiB; malformed requests get a problem, not uvicorn's plain text."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=False)
+    from iekg.api.protocol import MAX_HEAD_BYTES, protocol
+
+    settings = settings or Settings()
+    limit = connection_limit(settings.max_connections)
+    if limit < settings.max_connections:
+        log.warning("IEKG_MAX_CONNECTIONS=%d is more than this process may open files for: %d connections at most",
+                    settings.max_connections, limit)
+    http = protocol(settings.header_timeout, limit, settings.retry_after)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=False, http=http,
+                timeout_keep_alive=max(1, int(settings.keep_alive)), h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+                backlog=max(128, min(limit, 2048)))

@@ -86,10 +86,16 @@ def build(
     no_demo: bool = typer.Option(False, "--no-demo", help="leave out the illustrative Henan demo"),
     public: Path | None = typer.Option(None, "--public", help="folder of official public lists to load too "
                                        "(env IEKG_PUBLIC_DIR)"),
+    compact: bool = typer.Option(False, "--compact", help="give the graph file's free pages back to the disk "
+                                 "after the build (VACUUM; done anyway when they are a quarter of the file or more)"),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ) -> None:
     """Build a fresh graph: shipped reference data + the demo (or only the given data)."""
     store = open_store()
+    if State.settings.store in service.EMBEDDED:  # a killed build's scratch files (the build does it too)
+        from iekg.graph.spill import remove_stale_spills
+
+        remove_stale_spills(State.settings.home)
     public = public or State.settings.public_dir
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -105,8 +111,9 @@ def build(
     except ImportFailed as exc:
         _fail(exc, fmt)
         return
-    summary = {**service.info(store), "seconds": round(outcome.seconds, 3), "home": str(State.settings.home),
-               "warnings": len(outcome.report.warnings)}
+    compacted = _compact_after_build(store, compact)
+    summary = {**_info(store), "seconds": round(outcome.seconds, 3), "home": str(State.settings.home),
+               "warnings": len(outcome.report.warnings), "compacted": compacted}
 
     def draw() -> None:
         _print_counts(summary)
@@ -115,8 +122,44 @@ def build(
                   f"{State.settings.db_file if store.name == 'sqlite' else store.name}")
         if outcome.report.warnings:
             out.print(f"{tr('warning')}: {len(outcome.report.warnings)} (--format json for details)")
+        if compacted:
+            b, a = compacted["before"], compacted["after"]
+            out.print(f"compacted 已压缩: {b['file_bytes'] / 1e6:.1f} MB → {a['file_bytes'] / 1e6:.1f} MB "
+                      f"({b['free_pages']} free pages given back)")
 
     render({**summary, "report": outcome.report.as_dict()}, fmt, draw)
+
+
+def _compact_after_build(store: Any, asked: bool) -> dict[str, Any] | None:
+    """``VACUUM`` after a build when asked (``--compact``) or when the free pages are worth it."""
+    from iekg.graph import sqlite_space
+
+    with import_errors():
+        before = sqlite_space.space(store)
+        if before is None or not (asked or sqlite_space.worth_compacting(before)):
+            return None
+        if not before["free_pages"]:
+            return {"before": before, "after": before}
+        return sqlite_space.compact(store)
+
+
+def _info(store: Any) -> dict[str, Any]:
+    """``service.info`` and, for the embedded graph's file, its pages (``storage``: how many are free)."""
+    from iekg.graph import sqlite_space
+
+    summary = service.info(store)
+    storage = sqlite_space.space(store)
+    if storage is not None:
+        summary["storage"] = storage
+    return summary
+
+
+def _print_storage(summary: dict[str, Any]) -> None:
+    st = summary.get("storage")
+    if st:
+        out.print(f"file 文件: {st['file_bytes'] / 1e6:.1f} MB, {st['pages']} pages of {st['page_size'] // 1024} KB, "
+                  f"{st['free_pages']} free 空闲 ({st['free_share']:.0%})"
+                  + ("; `iekg build --compact` gives them back" if st["free_pages"] else ""))
 
 
 def _do_import(paths: list[Path], fmt: Fmt, dry_run: bool, demo_rows: str = "stop") -> None:
@@ -221,12 +264,29 @@ def _print_counts(summary: dict[str, Any]) -> None:
 
 @app.command()
 def info(fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
-    """Node counts per label and relationship counts per type."""
-    summary = service.info(open_store())
+    """Node counts per label and relationship counts per type; for the embedded graph, its file's pages and how
+    many of them are free (``iekg build --compact`` gives them back)."""
+    summary = _info(open_store())
 
     def draw() -> None:
         _print_counts(summary)
         out.print(f"sources: {summary['nodes_by_source_kind']}")
+        _print_storage(summary)
+
+    render(summary, fmt, draw)
+
+
+@app.command()
+def reindex(fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """Recompute the sums kept with the data (supply, demand and program counts per city and year) from the
+    relationships, in one transaction. Imports keep them up to date; this is for a graph in doubt."""
+    from iekg.service.stores import reindex as recompute
+
+    summary = recompute(open_store())
+
+    def draw() -> None:
+        out.print(f"重算完成 recomputed: {summary['cities']} 个城市的供给与专业点、{summary['city_codes']} 个城市代码的需求 "
+                  f"({summary['cities']} cities, {summary['city_codes']} demand city codes) in {summary['seconds']} s")
 
     render(summary, fmt, draw)
 
@@ -290,12 +350,20 @@ def _draw_history(rows: list[dict[str, Any]]) -> None:
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (127.0.0.1: this machine only)"),
-          port: int = typer.Option(8000, "--port", min=1, max=65535)) -> None:
+          port: int = typer.Option(8000, "--port", min=1, max=65535),
+          header_timeout: float | None = typer.Option(None, "--header-timeout", min=0.1, help="seconds a connection "
+                                                      "has to send a request head (env IEKG_HEADER_TIMEOUT; 10)"),
+          max_connections: int | None = typer.Option(None, "--max-connections", min=1, help="connections at once; "
+                                                     "one more gets 503 (env IEKG_MAX_CONNECTIONS; 1000)"),
+          keep_alive: float | None = typer.Option(None, "--keep-alive", min=1, help="seconds an idle keep-alive "
+                                                  "connection stays open (env IEKG_KEEP_ALIVE; 5)")) -> None:
     """Run the planners' API, the dashboard and the network pages (uvicorn) on the configured store."""
     from iekg.api.main import serve as run
 
-    out.print(f"iekg API on http://{host}:{port}/  (dashboard /dashboard, API docs /docs) — store {State.settings.store}")
-    run(host, port, State.settings)
+    given = {"header_timeout": header_timeout, "max_connections": max_connections, "keep_alive": keep_alive}
+    settings = State.settings.model_copy(update={k: v for k, v in given.items() if v is not None})
+    out.print(f"iekg API on http://{host}:{port}/  (dashboard /dashboard, API docs /docs) — store {settings.store}")
+    run(host, port, settings)
 
 
 @app.command()

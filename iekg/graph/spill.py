@@ -27,7 +27,8 @@ from iekg.graph.store import Rel, StoreError
 from iekg.processes import orphans
 
 SPILL_BUFFER = 20_000  # relationships a RelSpill keeps in memory before it writes them to its file
-_SPILL_NAME = re.compile(r"^\.iekg-spill-(\d+)-.*\.sqlite$")
+# a spill file and what SQLite keeps beside it (a rollback journal, or the WAL and its index)
+_SPILL_NAME = re.compile(r"^\.iekg-spill-(\d+)-.*\.sqlite(?:-journal|-wal|-shm)?$")
 
 
 class RelSpill(MutableMapping[str, Rel]):
@@ -51,7 +52,7 @@ class RelSpill(MutableMapping[str, Rel]):
     def __init__(self, folder: Path | None = None, buffer: int | None = None) -> None:
         folder = Path(folder) if folder is not None else Path(tempfile.gettempdir())
         folder.mkdir(parents=True, exist_ok=True)
-        _remove_stale_spills(folder)
+        remove_stale_spills(folder)
         fd, name = tempfile.mkstemp(prefix=f".iekg-spill-{os.getpid()}-", suffix=".sqlite", dir=folder)
         os.close(fd)
         self.path = Path(name)
@@ -199,7 +200,7 @@ class RelSpill(MutableMapping[str, Rel]):
             self._con = None
         self._mem.clear()
         self._gone.clear()
-        for p in (self.path, Path(f"{self.path}-journal")):
+        for p in (self.path, *(Path(f"{self.path}{end}") for end in ("-journal", "-wal", "-shm"))):
             try:
                 p.unlink()
             except FileNotFoundError:
@@ -221,10 +222,17 @@ def _identity(r: Rel) -> tuple[str, ...]:
     return (r.type, sl, si, dl, di, key_part(r.type, r.props))
 
 
-def _remove_stale_spills(folder: Path) -> None:
-    """Spill files of builds whose process no longer runs (killed): nobody will remove them otherwise."""
+def remove_stale_spills(folder: Path) -> list[Path]:
+    """Spill files of builds whose process no longer runs (killed), and their journals: nobody will remove
+    them otherwise.  Returns what was removed."""
+    removed = []
     for p in orphans(folder, _SPILL_NAME):
         try:
-            p.unlink()
+            if p.is_file() and not p.is_symlink():
+                p.unlink()
+                removed.append(p)
         except OSError:
             pass
+    return removed
+
+

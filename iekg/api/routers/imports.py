@@ -19,7 +19,14 @@ from fastapi.responses import JSONResponse
 from iekg import service
 from iekg.api import jobs
 from iekg.api.deps import HolderDep, SettingsDep, StoreDep, require_api_key
-from iekg.api.errors import PROBLEM_MEDIA_TYPE, PROBLEM_REF, ProblemError, problem_body, problem_responses
+from iekg.api.errors import (
+    PROBLEM_MEDIA_TYPE,
+    PROBLEM_REF,
+    ProblemError,
+    problem_body,
+    problem_responses,
+    read_only_problem,
+)
 from iekg.api.models import ImportJob, ImportRecord, ImportResult
 from iekg.service import DEMO_ROWS
 from iekg.settings import Settings
@@ -107,6 +114,8 @@ async def import_files(holder: HolderDep, settings: SettingsDep, queue: JobsDep,
     at once with ``Location: /imports/jobs/{id}``: poll it for the status, the progress and, at the end,
     this same result (``done``) or the problem (``failed``)."""
     opts = jobs.Options(dry_run=dry_run, demo_rows=demo_rows, who=settings.api_key_label, via="api")
+    if not dry_run and getattr(holder.store, "read_only", False):  # refused before the upload is read
+        raise read_only_problem()
     upload = await run_in_threadpool(_saved, files, settings)
     if upload.size > settings.import_job_bytes:
         job = queue.submit(upload, opts, settings.retry_after)

@@ -33,7 +33,8 @@ def health(store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     nodes = sum(labels.values())
     return {"status": "ok" if nodes else "empty", "store": store.name, "reachable": True, "empty": not nodes,
             "nodes": nodes, "relationships": sum(types.values()), "counts": labels,
-            "writes_enabled": bool(settings.api_key), "version": __version__}
+            "writes_enabled": bool(settings.api_key) and not getattr(store, "read_only", False),
+            "version": __version__}
 
 
 @router.get("/version", response_model=Version, summary="Version 版本")
@@ -44,7 +45,7 @@ def version(settings: SettingsDep) -> dict[str, Any]:
 
 ProblemKind = Literal["not-found", "invalid-request", "invalid-data", "unauthorized", "forbidden", "writes-disabled",
                       "payload-too-large", "not-implemented", "store-unavailable", "method-not-allowed", "http-error",
-                      "internal-error", "busy", "bad-request"]
+                      "internal-error", "busy", "bad-request", "read-only"]
 
 
 @router.get("/problems/{kind}", summary="What a problem type means 错误类型说明",
