@@ -28,8 +28,10 @@ SLOW = {("GET", "/analysis/readiness/all"): 3}  # ~1 s a call: fewer examples
 # chain; an id that must be an enterprise or institution; upload contents): a schema-valid request may get
 # a 422 problem there, so the "schema-valid data is accepted" check does not apply — every other check does.
 # Coupling refuses (422) when fewer than three of the compared cities have data in the year (docs/measures.md).
+# A draft's period must run forwards and not end before its date (``today``), and a date must exist (2026-02-30).
 CROSS_PARAMETER_RULES = {("GET", "/analysis/alignment"), ("GET", "/analysis/gaps"), ("GET", "/analysis/who-trains"),
-                         ("GET", "/analysis/partners"), ("POST", "/imports"), ("GET", "/analysis/coupling")}
+                         ("GET", "/analysis/partners"), ("POST", "/imports"), ("GET", "/analysis/coupling"),
+                         ("GET", "/exports/attachments"), ("GET", "/exports/plan")}
 
 
 def _operations() -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,7 @@ def test_workbook_headers_in_row_2_and_rows_numbered(demo_book: tuple[dict[str, 
     assert wb.sheetnames == ["附件1 问题清单", "附件2 政策清单", "依据 evidence"]
     ws1, ws2 = wb["附件1 问题清单"], wb["附件2 政策清单"]
     assert [c.value for c in ws1[2]] == ["序号", "主要问题", "解决时限"]
-    assert [c.value for c in ws2[2]] == ["序号", "政策内容", "责任部门", "完成时限"]
+    assert [c.value for c in ws2[2]] == ["序号", "政策内容", "责任部门", "完成时限", "对应问题序号"]
     assert ws1["A1"].value == "附件1  产教融合改革问题清单"
     assert ws2["A1"].value == "附件2  产教融合试点政策清单"
     rows1, rows2 = _sheet_rows(ws1), _sheet_rows(ws2)
@@ -157,10 +158,17 @@ def test_own_rows_first_and_unchanged(demo: Store, demo_book: tuple[dict[str, An
     rows1, rows2 = _sheet_rows(wb["附件1 问题清单"]), _sheet_rows(wb["附件2 政策清单"])
     problems, measures = _own(demo, KAIFENG, "RAISES"), _own(demo, KAIFENG, "PROPOSES")
     assert problems and measures
+    # a deadline already past is kept as written, with its state (never redated)
+    today = date.today()
+
+    def cell(deadline: str) -> str:
+        state = reports.deadline_status(deadline, today)
+        return f"{deadline}（{state}）" if state else deadline
+
     for row, n in zip(rows1, problems, strict=False):
-        assert row[1:] == (n.props["problem"], n.props["deadline"])
+        assert row[1:] == (n.props["problem"], cell(n.props["deadline"]))
     for row, n in zip(rows2, measures, strict=False):
-        assert (row[1], row[3]) == (n.props["content"], n.props["deadline"])
+        assert (row[1], row[3]) == (n.props["content"], cell(n.props["deadline"]))
         agencies = {o.name for r, o in demo.neighbours(n.uid, ["RESPONSIBLE"], "out")}
         assert row[2] == n.props["agency"]  # the 责任部门 cell exactly as the city wrote it, order kept
         assert set(row[2].split("、")) == agencies
@@ -213,14 +221,17 @@ def test_evidence_sheet_matches_the_rows(demo: Store, demo_book: tuple[dict[str,
     for att, rows in (("附件1", rows1), ("附件2", rows2)):
         for r in rows:
             got = lines[(att, r["序号"])]
-            if r["来源"] == "city":
-                assert len(got) == 1 and got[0][7] == r["node"]
+            if r["来源"] == "city":  # its node, then the graph's gaps it covers (issue 21)
+                covered = r.get("gaps_covered") or []
+                assert len(got) == 1 + len(covered) and got[0][7] == r["node"]
+                assert [g[5] for g in got[1:]] == [g["rank"] for g in covered]
                 continue
             assert [g[5] for g in got] == [g["rank"] for g in r["gaps"]]
             assert [g[3] for g in got] == [g["type"] for g in r["gaps"]]
             assert [g[6] for g in got] == [round(g["magnitude"], 2) for g in r["gaps"]]
             assert [g[9] for g in got] == ["\n".join(compact_key(k) for k in g["evidence"]) for g in r["gaps"]]
     assert len(lines) == len(rows1) + len(rows2)
+    assert any(r.get("gaps_covered") for r in rows1 + rows2)  # 开封's own rows cover some gaps
 
 
 def test_max_generated_and_unknown_city(demo: Store) -> None:

@@ -147,9 +147,9 @@ def test_plan_markdown_shows_markup_as_text(hostile: Store) -> None:
     assert sum(1 for level, _ in headings if level == "1") == 1  # only the plan's own title
     assert not [h for _, h in headings if "注入" in h]
     assert "注入标题" in html and "二级标题注入" in html and "列表注入" in html  # still there, as text
-    # the measure with pipes stays one table cell: every row of the policy table has its 4 cells
+    # the measure with pipes stays one table cell: every row of the policy table has its 5 cells (with 对应问题序号)
     table = next(t for t in re.findall(r"<table>.*?</table>", html, re.S) if "政策内容" in t)
-    assert all(len(re.findall(r"<t[dh]", tr)) == 4 for tr in re.findall(r"<tr>.*?</tr>", table, re.S))
+    assert all(len(re.findall(r"<t[dh]", tr)) == 5 for tr in re.findall(r"<tr>.*?</tr>", table, re.S))
     assert any("甲 | 乙 | 丙" in td for td in re.findall(r"<td>(.*?)</td>", table, re.S))
 
 

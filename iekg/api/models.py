@@ -181,7 +181,8 @@ class Health(BaseModel):
     nodes: int
     relationships: int
     counts: dict[str, int] = Field(description="nodes per label")
-    writes_enabled: bool = Field(description="true when an API key is configured (imports possible)")
+    writes_enabled: bool = Field(description="true when an API key is configured and the graph is writable for the "
+                                            "server (imports possible)")
     version: str
 
 
@@ -334,6 +335,18 @@ class Gaps(Open):
     data_coverage: dict[str, Any] = Field(default_factory=dict, description="as in alignment")
 
 
+class ReadinessItem(Open):
+    target: str
+    metric: str | None = None
+    kind: str = "target"
+    threshold: float | None = None
+    threshold_basis: Literal["notice", "reading", "assumption"] = Field(
+        description="notice: the notice prints the number (threshold_label quotes it); reading: our reading of the "
+                    "notice's vague words (若干, 一定数量, 一批 …); assumption: our reference value, adjustable")
+    threshold_label: str = Field(description="the basis in words, shown wherever the threshold is")
+    threshold_label_en: str | None = None
+
+
 class Readiness(Open):
     city: str
     name: str
@@ -342,8 +355,12 @@ class Readiness(Open):
     targets_total: int
     conditions_met: int
     conditions_total: int
-    items: list[dict[str, Any]] = Field(description="each target/condition; threshold_basis is notice or assumption, "
-                                                    "threshold_label quotes the notice or says 参考值（本工具假设，可在设置中修改）")
+    items: list[ReadinessItem] = Field(description="each target/condition; threshold_basis is notice (the notice's "
+                                                    "own number, threshold_label quotes it), reading (our reading of "
+                                                    "the notice's vague words: 本工具对“若干”的解读：不少于1个) or "
+                                                    "assumption (参考值（本工具假设，可在设置中修改）)")
+    baseline_year: int | None = Field(None, description="the year the city was put on the provincial pilot list: "
+                                                       "\"new\" targets (新培育) count what is new since then")
     pilot: dict[str, Any] | None = Field(None, description="the city's real pilot status (public fact) with source")
     has_data: bool = Field(True, description="false: no programs and no demand in the year")
     public_only: bool = Field(False, description="true: the city is only in the public lists, not in your data")

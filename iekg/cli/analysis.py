@@ -119,9 +119,8 @@ def gaps(
     """Gaps of a scope, ranked, each with its evidence (node and relationship ids)."""
     store = open_store()
     with answers():
-        answer = service.gaps(store, city, province, year, chain, types=gap_type)
+        answer = service.gaps(store, city, province, year, chain, types=gap_type, limit=limit)
     g = answer.data
-    g["gaps"] = g["gaps"][:limit]
 
     def draw() -> None:
         t = RichTable(title=f"{g['scope_name']} {g['year']} 缺口 gaps")
@@ -190,6 +189,9 @@ def readiness(
         out.print(t)
         out.print(f"目标达成 {r['targets_met']}/{r['targets_total']}，无法衡量 {r['targets_unmeasurable']}；"
                   f"条件满足 {r['conditions_met']}/{r['conditions_total']}")
+        if any(i.get("threshold_basis") == "reading" for i in r["items"]):
+            out.print(Text("标为「本工具对“…”的解读」的阈值是本工具对通知中没有数字的表述（若干、一定数量、一批等）的解读，"
+                           "不是通知给出的数字 (our reading of the notice's vague words, not its numbers)", "dim"))
         if any(i.get("threshold_basis") == "assumption" for i in r["items"]):
             out.print(Text("标为「参考值（本工具假设，可在设置中修改）」的阈值不是通知的要求：通知只说“关联度高”“就业质量高” "
                            "(IEKG_REFERENCE_SAI, IEKG_REFERENCE_EMPLOYMENT)", "dim"))
@@ -199,22 +201,32 @@ def readiness(
     render(r, fmt, draw)
 
 
+# Where a ranking row's figures come from (issue 21: marked per row, not once for the whole table).
+RANKING_SOURCES = {"yours": "你的数据 yours", "illustrative": "示例 illustrative", "public": "公开 public"}
+
+
 def _draw_ranking(answer: Answer) -> None:
     ranked = answer.data
     t = RichTable(title="试点准备度排名 readiness ranking")
-    for c in ("#", "城市", "目标达成 targets met", "条件 conditions", "无法衡量 unmeasurable", "相对差距 rel. shortfall"):
+    for c in ("#", "城市", "来源 source", "目标达成 targets met", "条件 conditions", "无法衡量 unmeasurable",
+              "相对差距 rel. shortfall"):
         t.add_column(c)
     for r in ranked:
+        src = RANKING_SOURCES.get(str(r.get("source")), "")
         if not r.get("has_data", True):
             cell = "公开名单 public list only" if r.get("public_only") else NO_DATA_CELL
-            t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", cell, cell, "", "")
+            t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", src, cell, cell, "", "")
             continue
         yc = (r.get("data_coverage") or {}).get("years") or {}
         thin = f"\n{r['year']} 年数据偏少 partial year" if yc.get("partial") else ""
-        t.add_row(str(r["rank"]), f"{r['name']} {r['city']}{thin}", f"{r['targets_met']}/{r['targets_total']}",
+        t.add_row(str(r["rank"]), f"{r['name']} {r['city']}{thin}", src, f"{r['targets_met']}/{r['targets_total']}",
                   f"{r['conditions_met']}/{r['conditions_total']}", str(r["targets_unmeasurable"]),
                   f"{r['relative_shortfall']:.3f}")
     out.print(t)
+    kinds = {str(r.get("source")) for r in ranked}
+    if "illustrative" in kinds:
+        out.print(Text("来源「示例」的行基于示意（演示）数据，不是真实情况；「你的数据」是你导入的数据；「公开」只在公开名单中 "
+                       "(each row's source: illustrative demo data / yours / public lists only)", "yellow"))
     public = [r["name"] for r in ranked if r.get("public_only")]
     if public:
         out.print(Text(f"{len(public)} 个城市只在公开名单中、不在你的数据里，不算缺数据，未参与比较 (in the public "
@@ -223,7 +235,6 @@ def _draw_ranking(answer: Answer) -> None:
     if nodata:
         out.print(Text(f"{len(nodata)} 个城市在该年没有专业点和需求数据，排在最后、未参与比较 (no data, ranked last): "
                        + "、".join(nodata), "yellow"))
-    _illustrative_note(answer)
 
 
 @app.command()
@@ -291,7 +302,8 @@ def trains(industry: str | None = typer.Option(None, "--industry"), segment: str
     """Who trains for an industry, a chain segment or a chain: institutions and majors with graduates."""
     store = open_store()
     with answers():
-        res = service.who_trains(store, industry=industry, segment=segment, chain=chain, cities=city, year=year).data
+        res = service.who_trains(store, industry=industry, segment=segment, chain=chain, cities=city, year=year,
+                                 limit=limit).data
 
     def draw() -> None:
         t = RichTable(title=f"谁在培养 who trains for {res['target'].get('name', '')} ({res['year']})")
@@ -301,7 +313,9 @@ def trains(industry: str | None = typer.Option(None, "--industry"), segment: str
             t.add_row(r["institution_name"], r["city_name"], f"{r['major_name']} {r['major']}",
                       f"{r['volume']:.0f}{'*' if r['estimate'] else ''}", f"{r['weight']:g}", f"{r['contribution']:.1f}")
         out.print(t)
-        out.print(f"合计 total {res['total']:.1f} 人" + ("  (* 按在校生估算 estimated)" if res["estimates"] else ""))
+        out.print(f"合计 total {res['total']:.1f} 人" + ("  (* 按在校生估算 estimated)" if res["estimates"] else "")
+                  + (f"；共 {res['rows_total']} 行，显示前 {len(res['rows'])} 行 · {res['rows_total']} rows, first "
+                     f"{len(res['rows'])} shown" if res["rows_total"] > len(res["rows"]) else ""))
         _coverage_line(res.get("data_coverage"))
         empty_reason(res.get("reason"))
 

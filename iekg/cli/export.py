@@ -19,17 +19,23 @@ export_app = typer.Typer(help="Drafts for the pilot application: Attachment 1 + 
 app.add_typer(export_app, name="export")
 
 
-_PERIOD_HELP = "pilot period the deadlines fall in, e.g. 2026-2028 (default: three years from this year)"
+_PERIOD_HELP = ("period the drafted deadlines fall in, e.g. 2027-2029: the pilot period of an application, the "
+                "next steps of a report (default: three years from today)")
+_TODAY_HELP = "the date the draft is made on, YYYY-MM-DD (default: today): decides the city's stage and what is past"
+_DOCUMENT_HELP = ("application, progress or evaluation (default: by the city's stage — a city selected as a "
+                  "provincial pilot gets a progress report until 2025, the final evaluation report after)")
 _TYPES_HELP = ("gap types to draft, comma-separated: unmet_demand, shortage, surplus, uncovered_segment, "
                "no_cooperation, no_training_base, target_shortfall (default: all)")
 _MIN_PEOPLE_HELP = ("supply gaps smaller than this many people are minor and not drafted (our assumption; default: "
                     "the gap ranking's IEKG_GAP_MIN_PEOPLE, 50)")
 
 
-def _draft_options(period: str | None, types: str | None) -> tuple[Any, tuple[str, ...] | None]:
-    """--period and --types checked before the store is opened (a usage error exits 2 and says why)."""
+def _draft_options(period: str | None, types: str | None, today: str | None = None,
+                   document: str | None = None) -> tuple[Any, tuple[str, ...] | None]:
+    """--period, --types, --today and --document checked before the store is opened (a usage error exits 2
+    and says why)."""
     with answers():
-        return drafting.draft_options(period, types)
+        return drafting.draft_options(period, types, today, document)
 
 
 @export_app.command("attachments")
@@ -41,19 +47,25 @@ def export_attachments(city: str = typer.Option(..., "--city", help="city code")
                        period: str | None = typer.Option(None, "--period", help=_PERIOD_HELP),
                        types: str | None = typer.Option(None, "--types", help=_TYPES_HELP),
                        min_people: float | None = typer.Option(None, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
+                       today: str | None = typer.Option(None, "--today", help=_TODAY_HELP),
+                       document: str | None = typer.Option(None, "--document", help=_DOCUMENT_HELP),
                        fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
-    """Attachment 1 (问题清单) and 2 (政策清单) as one workbook: the city's own rows, then drafts from its gaps."""
+    """Attachment 1 (问题清单) and 2 (政策清单) as one workbook: the city's own rows, then drafts from its gaps
+    where no own row covers them; for a city already selected, with what is past due and the next steps."""
     if output.suffix.lower() != ".xlsx":
         raise typer.BadParameter("the output must be an .xlsx file", param_hint="-o")
-    per, kinds = _draft_options(period, types)
+    per, kinds = _draft_options(period, types, today, document)
     store = open_store()
     with answers():
         res = drafting.attachments(store, city, output, year=year, max_generated=max_generated, period=per,
-                                   types=kinds, min_people=min_people)
+                                   types=kinds, min_people=min_people, today=drafting.parse_today(today),
+                                   document=document)
 
     def draw() -> None:
-        out.print(f"[green]{res['path']}[/green]: {res['city_name']} 附件1 {res['problems']} 行 (自报 {res['own_problems']}，"
-                  f"起草 {res['drafted_problems']})；附件2 {res['measures']} 行 (自报 {res['own_measures']}，起草 {res['drafted_measures']})")
+        out.print(f"[green]{escape(res['path'])}[/green]: {escape(res['title'])}")
+        out.print(f"{res['city_name']} 附件1 {res['problems']} 行 (自报 {res['own_problems']}，"
+                  f"起草 {res['drafted_problems']})；附件2 {res['measures']} 行 (自报 {res['own_measures']}，起草 {res['drafted_measures']})"
+                  + (f"；{res['overdue']} 行时限已过" if res["overdue"] else ""))
         if res["illustrative"]:
             out.print("[bold yellow]示意数据：本稿基于示意（演示）数据生成，不是真实情况 (illustrative demo data)[/bold yellow]")
 
@@ -67,15 +79,19 @@ def export_plan(city: str = typer.Option(..., "--city", help="city code"),
                 period: str | None = typer.Option(None, "--period", help=_PERIOD_HELP),
                 types: str | None = typer.Option(None, "--types", help=_TYPES_HELP),
                 min_people: float | None = typer.Option(None, "--min-people", min=0, help=_MIN_PEOPLE_HELP),
+                today: str | None = typer.Option(None, "--today", help=_TODAY_HELP),
+                document: str | None = typer.Option(None, "--document", help=_DOCUMENT_HELP),
                 fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
-    """A draft pilot plan following the notice's 8-section outline, filled with the city's figures; the
-    self-assessment against reference values goes to a separate internal file (…-内部诊断.md)."""
+    """The document the city needs now: a draft pilot plan following the notice's 8-section outline, or for a
+    city already selected its progress or final evaluation report; the self-assessment against reference
+    values goes to a separate internal file (…-内部诊断.md)."""
     if output.suffix.lower() not in (".md", ".docx"):
         raise typer.BadParameter("the output must be a .md or .docx file", param_hint="-o")
-    per, kinds = _draft_options(period, types)
+    per, kinds = _draft_options(period, types, today, document)
     store = open_store()
     with answers():
-        files = drafting.plan_files(store, city, output, year=year, period=per, types=kinds, min_people=min_people)
+        files = drafting.plan_files(store, city, output, year=year, period=per, types=kinds, min_people=min_people,
+                                    today=drafting.parse_today(today), document=document)
 
     def draw() -> None:
         for f in files:

@@ -8,6 +8,7 @@ only knows how to *measure* each metric.  A metric the data cannot support is re
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,18 +34,94 @@ class Measured:
     note: str = ""
 
 
+class Batch:
+    """The frames the metrics read, read once for many cities (``readiness_all``: set at a time, not one read
+    per city and metric); a :class:`Context` with a batch takes its city's rows from here."""
+
+    def __init__(self, store: Store, cities: list[str]) -> None:
+        self.store = store
+        self.cities = cities
+        self._located: dict[str, pd.DataFrame] = {}
+        self._nodes: dict[tuple[str, tuple[str, ...]], dict[str, pd.DataFrame]] = {}
+        self._rels: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+    def located(self, label: str) -> pd.DataFrame:
+        if label not in self._located:
+            self._located[label] = located_in(self.store, label, cities=self.cities)
+        return self._located[label]
+
+    def nodes(self, label: str, props: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+        """The ``label`` nodes of each city (``id`` and ``props``, by id), split once."""
+        key = (label, props)
+        if key not in self._nodes:
+            loc = self.located(label)
+            f = self.store.node_frame(label, list(props), ids=loc["id"]).merge(loc, on="id").sort_values("id")
+            self._nodes[key] = {str(c): g[["id", *props]].reset_index(drop=True)
+                                for c, g in f.groupby("city", sort=False)}
+        return self._nodes[key]
+
+    def to_city(self, rel_type: str, src_label: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
+        """``rel_type`` relationships from ``src_label`` nodes to the cities (src, dst, props)."""
+        key = ("in", rel_type, src_label, props)
+        if key not in self._rels:
+            self._rels[key] = self.store.rel_frame(rel_type, list(props), src_label=src_label, dst_label="City",
+                                                   dst_ids=self.cities)
+        return self._rels[key]
+
+    def from_city(self, rel_type: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
+        key = ("out", rel_type, props)
+        if key not in self._rels:
+            self._rels[key] = self.store.rel_frame(rel_type, list(props), src_label="City", src_ids=self.cities)
+        return self._rels[key]
+
+    def leading_offers(self, year: int | None) -> pd.DataFrame:
+        """The year's OFFERS marked leading of every institution in the cities (src, dst, city)."""
+        key = ("leading", year)
+        if key not in self._rels:
+            loc = self.located("Institution")
+            f = self.store.rel_frame("OFFERS", src_label="Institution", src_ids=loc["id"],
+                                     where={"year": year, "leading": True})
+            self._rels[key] = f.merge(loc.rename(columns={"id": "src"}), on="src")
+        return self._rels[key]
+
+
 class Context:
-    """What the metric functions share for one city: the store, the year, cached frames."""
+    """What the metric functions share for one city: the store, the year, cached frames (a :class:`Batch`'s
+    rows of the city when one is given)."""
 
     def __init__(self, store: Store, city: str, year: int | None, *, sums: ScopeSums | None = None,
-                 align: dict[str, Any] | None = None) -> None:
+                 align: dict[str, Any] | None = None, batch: Batch | None = None) -> None:
         self.store = store
         self.city = city
         self.scope = Scope((city,), year)
         self._sums = sums
         self._align = align
+        self.batch = batch
         self._located: dict[str, pd.DataFrame] = {}
         self._here: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
+
+    def to_city(self, rel_type: str, src_label: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The city's incoming ``rel_type`` relationships from ``src_label`` nodes (src, dst, props)."""
+        if self.batch is not None:
+            f = self.batch.to_city(rel_type, src_label, props)
+            return f[f["dst"] == self.city]
+        return self.store.rel_frame(rel_type, list(props), src_label=src_label, dst_label="City",
+                                    dst_ids=[self.city])
+
+    def from_city(self, rel_type: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The city's outgoing ``rel_type`` relationships (src, dst, props)."""
+        if self.batch is not None:
+            f = self.batch.from_city(rel_type, props)
+            return f[f["src"] == self.city]
+        return self.store.rel_frame(rel_type, list(props), src_label="City", src_ids=[self.city])
+
+    def leading_offers(self, year: int | None) -> pd.DataFrame:
+        """The year's OFFERS marked leading of the city's institutions (src, dst)."""
+        if self.batch is not None:
+            f = self.batch.leading_offers(year)
+            return f[f["city"] == self.city][["src", "dst"]]
+        return self.store.rel_frame("OFFERS", src_label="Institution", src_ids=self.located("Institution")["id"],
+                                    where={"year": year, "leading": True})
 
     @property
     def sums(self) -> ScopeSums:
@@ -68,14 +145,23 @@ class Context:
         """The ``label`` nodes in the city (``id``, ``city``: iekg.queries.scope.located_in), read once per label
         for all metrics."""
         if label not in self._located:
-            self._located[label] = located_in(self.store, label, cities=[self.city])
+            if self.batch is not None:
+                f = self.batch.located(label)
+                self._located[label] = f[f["city"] == self.city].reset_index(drop=True)
+            else:
+                self._located[label] = located_in(self.store, label, cities=[self.city])
         return self._located[label]
 
     def nodes_here(self, label: str, props: list[str]) -> pd.DataFrame:
         key = (label, tuple(props))
         if key not in self._here:
-            here = self.located(label)["id"]
-            self._here[key] = self.store.node_frame(label, props, ids=here).sort_values("id")
+            if self.batch is not None:
+                f = self.batch.nodes(label, tuple(props)).get(self.city)
+                if f is None:
+                    f = self.store.node_frame(label, props, ids=[])
+            else:
+                f = self.store.node_frame(label, props, ids=self.located(label)["id"])
+            self._here[key] = f.sort_values("id")
         return self._here[key]
 
 
@@ -89,7 +175,7 @@ def m_policy_framework(ctx: Context) -> Measured:
 
     Returns the :class:`Measured` of ``ctx``'s city: the number of such policies, with their uids as evidence.
     """
-    docs = ctx.store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[ctx.city])["src"]
+    docs = ctx.to_city("APPLIES_TO", "Policy")["src"]
     pol = ctx.store.node_frame("Policy", ["status", "level"], ids=docs).sort_values("id")
     pol = pol[pol["status"].fillna("有效") == "有效"]
     return Measured(float(len(pol)), _uids("Policy", pol["id"]), "有效的、适用于本市的政策文件数")
@@ -100,7 +186,7 @@ def m_key_zones(ctx: Context) -> Measured:
 
     Returns the :class:`Measured` of ``ctx``'s city: the number of such zones, with their uids as evidence.
     """
-    part = ctx.store.rel_frame("PART_OF", src_label="Zone", dst_label="City", dst_ids=[ctx.city])
+    part = ctx.to_city("PART_OF", "Zone")
     zones = ctx.store.node_frame("Zone", ["kind"], ids=part["src"]).sort_values("id")
     z = zones[zones["kind"] == "产教融合重点区域"]
     return Measured(float(len(z)), _uids("Zone", z["id"]))
@@ -112,7 +198,7 @@ def m_integration_industries(ctx: Context) -> Measured:
     Returns the :class:`Measured` of ``ctx``'s city: the number of such chains, with the FOCUSES_ON keys
     as evidence.
     """
-    f = ctx.store.rel_frame("FOCUSES_ON", ["integration_industry"], src_label="City", src_ids=[ctx.city])
+    f = ctx.from_city("FOCUSES_ON", ("integration_industry",))
     f = f[f["integration_industry"].fillna(False).astype(bool)].sort_values("dst")
     return Measured(float(len(f)), [rel_key("FOCUSES_ON", f"City:{ctx.city}", f"IndustryChain:{c}", {})
                                     for c in f["dst"]], "标为产教融合型行业的重点产业链数")
@@ -186,8 +272,7 @@ def m_leading_majors(ctx: Context) -> Measured:
     year = ctx.year
     if not ctx.sums.offers["leading_known"].any():
         return Measured(None, [], f"本市院校 {year} 年的专业点没有「省级领先」的数据 (programs 表的 leading 列)")
-    f = ctx.store.rel_frame("OFFERS", src_label="Institution", src_ids=ctx.located("Institution")["id"],
-                            where={"year": year, "leading": True}).sort_values(["src", "dst"])
+    f = ctx.leading_offers(year).sort_values(["src", "dst"])
     return Measured(float(len(f)), [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
                                     for a, b in zip(f["src"], f["dst"], strict=True)], f"{year} 年省级领先专业点数")
 
@@ -230,7 +315,7 @@ def m_policies_since_2016(ctx: Context) -> Measured:
     Returns the :class:`Measured` of ``ctx``'s city: their number with their uids as evidence; value None
     when none of the city's policies has a date.
     """
-    docs = ctx.store.rel_frame("APPLIES_TO", dst_label="City", dst_ids=[ctx.city])["src"]
+    docs = ctx.to_city("APPLIES_TO", "Policy")["src"]
     pol = ctx.store.node_frame("Policy", ["date"], ids=docs).sort_values("id")
     if len(pol) and pol["date"].isna().all():
         return Measured(None, _uids("Policy", pol["id"]), "本市政策没有发布日期，无法判断是否为“十三五”以来")
@@ -258,30 +343,110 @@ METRICS: dict[str, Callable[[Context], Measured]] = {
 ASSUMED_METRICS = {"condition_major_industry_relevance": "reference_sai",
                    "condition_graduate_employment": "reference_employment"}
 PILOT_PROPS = ("pilot_level", "pilot_batch", "pilot_document", "pilot_issued", "pilot_source")
+# The notice's vague words and the words our reading of them quotes (a target whose text has one of them and
+# no number is read by us, labelled 本工具对“若干”的解读：不少于1个).
+VAGUE_WORDS: tuple[tuple[str, str], ...] = (
+    (r"若干", "若干"), (r"一定数量", "一定数量"), (r"一批", "一批"),
+    (r"完善的[^，。；]*政策框架体系", "完善的政策框架体系"), (r"出台过[^，。；]*支持政策", "出台过支持政策"))
+_CN_DIGITS = {1: "一", 2: "两|二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
+_WORDS = {">=": "不少于", ">": "多于", "<=": "不多于", "<": "少于", "==": "等于"}
+BASES = ("notice", "reading", "assumption")
+# Targets that ask for something new (新培育 … 进入全省领先行列): counted against a baseline year.
+NEW_WORDS = re.compile(r"新培育|新进入|新增")
+
+
+def _number_in(text: str, value: float) -> bool:
+    """Whether ``text`` prints ``value`` as a count (``20个左右``, ``2-3个``, ``两个``)."""
+    if value != value:  # NaN
+        return False
+    n = f"{value:g}"
+    if re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])", text):
+        return True
+    cn = _CN_DIGITS.get(int(value)) if float(value).is_integer() else None
+    return bool(cn and re.search(rf"(?:{cn})(?:个|所|家|项|条)", text))
 
 
 def threshold_basis(t: dict[str, Any]) -> tuple[str, str, str]:
-    """(basis, label, label_en) of a target's threshold: ``assumption`` — a number the notice does not give,
-    shown as 参考值（本工具假设，可在设置中修改）— or ``notice`` — the notice's own target, quoted with
-    its wording and how it is read (e.g. 20个左右 → 按下限判定).
+    """(basis, label, label_en) of a target's threshold, one of :data:`BASES`:
+
+    - ``assumption`` — a number the notice does not give at all (关联度高, 就业质量高), shown as
+      参考值（本工具假设，可在设置中修改）;
+    - ``reading`` — the notice's words give no number (「若干」「一定数量」「一批」「完善的政策框架体系」
+      「出台过…支持政策」) and the threshold is our reading of them, shown as 本工具对“若干”的解读：不少于1个;
+    - ``notice`` — the notice prints the number: its words quoted (通知原文：「培育20个左右…」, with → 按下限判定
+      where it gives an approximate number or a range).
 
     Parameters
     ----------
     t : dict
-        A target's properties (``metric``, ``note``, ``text`` or ``name``).
+        A target's properties (``metric``, ``note``, ``text`` or ``name``, ``value``, ``comparison``, ``unit``).
 
     Returns
     -------
     (str, str, str)
-        ``"assumption"`` or ``"notice"``, the Chinese label and the English label.
+        The basis, the Chinese label and the English label.
     """
     note = str(t.get("note") or "")
     if str(t.get("metric")) in ASSUMED_METRICS or "假设" in note:
         return "assumption", ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN
     text = str(t.get("text") or t.get("name") or "")
-    how = " → 按下限判定" if "下限" in note else ""
-    return "notice", f"通知原文：「{text}」{how}", f"the notice's own target: \"{text}\"" + (
-        " (read at its lower bound)" if how else "")
+    try:
+        value = float(t.get("value"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = float("nan")
+    n = f"{value:g}" if value == value else "?"
+    unit = str(t.get("unit") or "") if t.get("unit") == t.get("unit") else ""
+    cmp = str(t.get("comparison") or ">=")
+    vague = next((word for pattern, word in VAGUE_WORDS if re.search(pattern, text)), None)
+    if vague is None and _number_in(text, value):
+        how = " → 按下限判定" if "下限" in note else ""
+        return "notice", f"通知原文：「{text}」{how}", f"the notice's own target: \"{text}\"" + (
+            " (read at its lower bound)" if how else "")
+    word = vague or text
+    en_cmp = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than", "==": "exactly"}.get(cmp, cmp)
+    return ("reading", f"本工具对“{word}”的解读：{_WORDS.get(cmp, cmp)}{n}{unit}",
+            f"our reading of \"{word}\" (the notice gives no number): {en_cmp} {n}")
+
+
+def baseline_year(pilot: dict[str, Any]) -> int | None:
+    """The baseline year of the "new" targets (新培育 …): the year the city was put on the provincial pilot list
+    (:func:`pilot_status`'s ``level`` 省级 and its ``issued`` date; the earliest when listed twice), as the
+    selected city's report counts them (:mod:`iekg.reports.report`); None when the city is not on it."""
+    levels = re.split(r"[；;]", str(pilot.get("level") or ""))
+    issued = re.split(r"[；;]", str(pilot.get("issued") or ""))
+    years = [int(m.group(0)) for lv, d in zip(levels, issued, strict=False)
+             if lv.strip() == "省级" and (m := re.match(r"\d{4}", d.strip()))]
+    return min(years) if years else None
+
+
+def _new_since(ctx: Context, t: dict[str, Any], m: Measured, pilot: dict[str, Any]) -> Measured:
+    """A "new" target (:data:`NEW_WORDS`) counts what is new since the baseline year: the programs leading in the
+    data year that were not in the baseline year; without two such years (or for institutions, whose
+    「全省领先」 has no year) it cannot be checked — value None with the reason and the current count in the note."""
+    if m.value is None:
+        return m
+    now, base = ctx.year, baseline_year(pilot)
+    have = f"现有全省领先{'专业点' if t.get('metric') == 'leading_majors' else '院校'}{m.value:g}{t.get('unit') or '个'}"
+    if t.get("metric") == "leading_majors" and base is not None and now is not None and base < now:
+        rows = ctx.store.rel_frame("OFFERS", ["leading"], src_label="Institution",
+                                   src_ids=ctx.located("Institution")["id"], where={"year": base})
+        if len(rows) and rows["leading"].notna().any():
+            then = {(str(a), str(b)) for a, b in zip(*(ctx.leading_offers(base)[k] for k in ("src", "dst")), strict=True)}
+            cur = ctx.leading_offers(now).sort_values(["src", "dst"])
+            new = [(str(a), str(b)) for a, b in zip(cur["src"], cur["dst"], strict=True) if (str(a), str(b)) not in then]
+            return Measured(float(len(new)), [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": now})
+                                              for a, b in new],
+                            f"{now}年全省领先的专业点{len(cur)}个，其中{base}年不在领先行列的{len(new)}个，按新培育计"
+                            f"（基线年{base}年：列入省级试点当年）")
+        why = f"图谱没有本市{base}年（基线年）的「全省领先」专业点数据"
+    elif t.get("metric") == "leading_institutions":
+        why = "院校的「全省领先」没有分年度数据"
+    elif base is None:
+        why = ("图谱中没有试点城市名单，没有基线年（列入试点当年）" if pilot.get("selected") is None
+               else "本市不在已加载的省级试点名单中，没有基线年（列入试点当年）")
+    else:
+        why = f"现状数据年度（{now}年）不晚于基线年（{base}年）"
+    return Measured(None, m.evidence, f"{have}（{now}年）；“新培育”须与基线年比较，{why}，无法判断是否为新培育")
 
 
 def pilot_status(store: Store, city: str) -> dict[str, Any]:
@@ -371,9 +536,11 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
               ctx: Context | None = None, settings: Any = None) -> dict[str, Any]:
     """Every target and condition with the city's value, threshold, met, shortfall and evidence.
 
-    Each threshold says whether it is the notice's (quoted) or our assumption (``threshold_basis``,
-    ``threshold_label``); an either/or member has ``group_met``; every item has ``effective_met`` — what
-    counts (:func:`effective_met`), so no reader recomputes it; ``pilot`` is the city's real pilot status;
+    Each threshold says what it rests on (``threshold_basis``: notice — the notice's number, quoted —,
+    reading — our reading of the notice's vague words — or assumption, with ``threshold_label``:
+    :func:`threshold_basis`); a "new" target (新培育) counts what is new since ``baseline_year`` (the year the
+    city was selected) or is not measurable, saying why (:func:`_new_since`); an either/or member has
+    ``group_met``; every item has ``effective_met`` — what counts (:func:`effective_met`), so no reader recomputes it; ``pilot`` is the city's real pilot status;
     ``data_coverage`` what it rests on.
 
     Parameters
@@ -406,6 +573,8 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
 
         settings = Settings()
     ctx = ctx or Context(store, city, year)
+    pilot = pilot_status(store, city)
+    base = baseline_year(pilot)
     rows = []
     for t in targets(store, policy):
         fn = METRICS.get(str(t.get("metric")))
@@ -424,6 +593,8 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
                        note=f"iekg 还不会计算指标 {t.get('metric')}")
         else:
             m = fn(ctx)
+            if NEW_WORDS.search(f"{t.get('text') or ''}{t.get('name') or ''}"):  # 新培育: since the baseline year
+                m = _new_since(ctx, t, m, pilot)
             if m.value is None:
                 row.update(measurable=False, value=None, met=None, shortfall=None, evidence=m.evidence, note=m.note)
             else:
@@ -467,7 +638,7 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
             "conditions_met": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition" and r["effective_met"]}),
             "conditions_total": len({r["any_of"] or r["target"] for r in rows if r["kind"] == "condition"}),
             "items": rows,
-            "pilot": pilot_status(store, city), "has_data": has_data, "data_coverage": cov,
+            "pilot": pilot, "baseline_year": base, "has_data": has_data, "data_coverage": cov,
             "public_only": city in (cov["cities"].get("public_only") or []),
             "assumption_label": ASSUMPTION_LABEL}
 
@@ -496,7 +667,11 @@ def readiness_all(store: Store, year: int | None = None, policy: str = NOTICE) -
 
     cities = sorted(n.id for n in store.nodes("City"))
     settings = Settings()  # read once (environment, .env), not once per city
-    out = [readiness(store, c, year, policy, settings=settings) for c in cities]
+    # set at a time: every city's sums in one read per year, the metrics' frames in one read per kind
+    each = ScopeSums.gather_each(store, cities, year)
+    batch = Batch(store, cities)
+    out = [readiness(store, c, year, policy, settings=settings,
+                     ctx=Context(store, c, year, sums=each[c], batch=batch)) for c in cities]
 
     def rel_short(r: dict[str, Any]) -> float:
         return sum((i["shortfall"] or 0) / i["threshold"] for i in r["items"]

@@ -5,14 +5,19 @@ outline, **附件1 产教融合改革问题清单** (序号 / 主要问题 / 解
 (序号 / 政策内容 / 责任部门 / 完成时限).  This package drafts them from the graph (issue 13 for what makes
 them fit to send after editing):
 
+- :mod:`~iekg.reports.stage` — which document the city needs now: the application, or (a city already
+  selected) its progress or final evaluation report (:mod:`~iekg.reports.report`), and the period the
+  drafted deadlines fall in (never before today);
 - :mod:`~iekg.reports.rules` — the rule table ``iekg/data/rules/draft_rules.csv`` (one row per gap type,
   and per metric for ``target_shortfall``; ``iekg/data/rules/README.md``), the department names
   (``agencies.csv``: one spelling per department), the pilot period (:class:`Period`, ``--period
   2026-2028``) that dates the deadlines written ``第N年M月``, the gap types one may choose;
-- :mod:`~iekg.reports.drafting` — the rows: the city's own loaded lists first, in 序号 order and
-  unchanged, then rows drafted from the city's ranked gaps, renumbered 1..n, each carrying the gaps behind
-  it; minor supply gaps left out; no recommendation contradicting another (:class:`Feeding`, in
-  :mod:`~iekg.reports.lookups`); a drafted row that says what an own row says is not repeated;
+- :mod:`~iekg.reports.drafting` — one list of problems and one of measures: the city's own loaded rows
+  first, in 序号 order and unchanged (a past deadline marked, never redated), then rows drafted from the
+  city's ranked gaps (:mod:`~iekg.reports.candidates`) where no own row covers the same gap
+  (:func:`~iekg.reports.drafting.covers`), every problem answered by a measure numbered through
+  对应问题序号, shortages fed by the same majors answered by one measure; minor supply gaps left out; no
+  recommendation contradicting another (:class:`Feeding`, in :mod:`~iekg.reports.lookups`);
 - :mod:`~iekg.reports.workbook` — the Attachment 1 + 2 workbook with the evidence sheet ``依据 evidence``;
 - :mod:`~iekg.reports.plan` — the plan, facts and plans only (:mod:`~iekg.reports.facts` reads the city's
   figures once); :mod:`~iekg.reports.diagnosis` — every self-assessment, in a **separate internal file**
@@ -33,31 +38,39 @@ from iekg.reports.docx import DOCX_FONTS, DOCX_MARGINS_MM, markdown_to_docx
 from iekg.reports.drafting import (
     DEFAULT_MIN_PEOPLE,
     OWN,
+    PLACEHOLDER,
     SUPPLY_TYPES,
     Candidate,
     Draft,
     attachments,
     compose,
+    covers,
     draft_candidates,
     is_minor,
     own_rows,
 )
 from iekg.reports.facts import pilot_fact
-from iekg.reports.lookups import Feeding, Names
+from iekg.reports.lookups import Feeding, Names, evidence_labels
 from iekg.reports.plan import INTERNAL_SUFFIX, PLAN_SECTIONS, plan_markdown, write_plan
+from iekg.reports.report import assess_targets, report_markdown
 from iekg.reports.rules import (
     AGENCIES,
     AGENCIES_FILE,
+    DUE,
+    OVERDUE,
     RULES_FILE,
     TARGET_METRICS,
     Period,
     Rule,
     canonical_agencies,
     canonical_agency,
+    deadline_month,
+    deadline_status,
     load_agencies,
     load_rules,
     parse_types,
 )
+from iekg.reports.stage import APPLICATION, EVALUATION, KINDS, PROGRESS, Stage, stage_of
 from iekg.reports.workbook import (
     HEADER_ROW,
     HEADERS1,
@@ -65,6 +78,7 @@ from iekg.reports.workbook import (
     HEADERS3,
     NOTE1,
     NOTE2,
+    REPORT_TITLES,
     SHEET1,
     SHEET2,
     SHEET3,
@@ -76,6 +90,9 @@ from iekg.reports.workbook import (
 )
 
 __all__ = [
+    "APPLICATION", "DUE", "EVALUATION", "KINDS", "OVERDUE", "PLACEHOLDER", "PROGRESS", "REPORT_TITLES", "Stage",
+    "assess_targets", "covers", "deadline_month", "deadline_status", "evidence_labels", "report_markdown",
+    "stage_of",
     "AGENCIES", "AGENCIES_FILE", "DEFAULT_MIN_PEOPLE", "DOCX_FONTS", "DOCX_MARGINS_MM", "HEADERS1", "HEADERS2",
     "HEADERS3", "HEADER_ROW", "ILLUSTRATIVE_LINE", "INTERNAL_BANNER", "INTERNAL_SUFFIX", "NOTE1", "NOTE2", "OWN",
     "PLAN_SECTIONS", "REFERENCE_LABEL", "RULES_FILE", "SHEET1", "SHEET2", "SHEET3", "SUPPLY_TYPES",

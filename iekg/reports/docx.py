@@ -63,10 +63,117 @@ def _page_number_footer(section: Any) -> None:
     run(" —")
 
 
+# Tables: the text width of the page (A4 less the margins), the CJK width of a 小四 (12 pt) character and a
+# cell's padding, in millimetres; a column whose cells are all short gets its own width, the others share the rest.
+TEXT_WIDTH_MM = 210 - DOCX_MARGINS_MM["left"] - DOCX_MARGINS_MM["right"]
+CHAR_MM, PAD_MM, SHORT_CHARS, MIN_WIDE_MM = 4.6, 5.0, 10.0, 30.0
+_NUMBER = re.compile(r"^[+-]?[\d,]+(?:\.\d+)?%?(?:[个人家所项条年]|万人|万元)?$")
+
+
+def _text_width(s: str) -> float:
+    """Width in CJK characters: a Latin letter, digit or sign is about half of one."""
+    return sum(0.62 if ord(ch) < 0x2E80 else 1.0 for ch in s)
+
+
+def column_widths(cells: list[list[str]], total: float = TEXT_WIDTH_MM) -> list[float]:
+    """Column widths (mm) of a table: a column whose body cells are short (序号, a number, a date) is as wide
+    as its longest cell (and at least two characters of its header); the long-text columns (政策内容, 主要问题)
+    share what is left by their text length, none narrower than :data:`MIN_WIDE_MM`.
+
+    Parameters
+    ----------
+    cells : list of list of str
+        The header row, then the body rows.
+    total : float
+        The table's width.
+
+    Returns
+    -------
+    list of float
+    """
+    n = len(cells[0])
+    body = cells[1:] or [[""] * n]
+    longest = [max(_text_width(r[j]) if j < len(r) else 0.0 for r in body) for j in range(n)]
+    head = [_text_width(cells[0][j]) for j in range(n)]
+    short = [longest[j] <= SHORT_CHARS for j in range(n)]
+    # a short column: its longest cell, at least two characters and up to four of its header (a longer header
+    # wraps) — so that no cell is set one character a line
+    fixed = {j: max(longest[j], min(head[j], 4.0), 2.0) * CHAR_MM + PAD_MM for j in range(n) if short[j]}
+    if all(short):  # a table of short cells only: those widths, scaled to the text width
+        return [fixed[j] * total / sum(fixed.values()) for j in range(n)]
+    wide = [j for j in range(n) if not short[j]]
+    room = total - sum(fixed.values())
+    if wide and room < MIN_WIDE_MM * len(wide):  # too many short columns: shrink them to leave the text room
+        scale = max(0.3, (total - MIN_WIDE_MM * len(wide)) / max(sum(fixed.values()), 1e-9))
+        fixed = {j: w * scale for j, w in fixed.items()}
+        room = total - sum(fixed.values())
+    weight = {j: min(max(longest[j], head[j]), 80.0) for j in wide}
+    floor: set[int] = set()  # long-text columns held at the minimum width; the others share the rest
+    while True:
+        share = room - MIN_WIDE_MM * len(floor)
+        free = sum(w for j, w in weight.items() if j not in floor)
+        low = {j for j in weight if j not in floor and share * weight[j] / free < MIN_WIDE_MM}
+        if not low or len(floor | low) == len(weight):
+            break
+        floor |= low
+    out = {j: MIN_WIDE_MM if j in floor else share * weight[j] / free for j in weight}
+    return [fixed[j] if j in fixed else out[j] for j in range(n)]
+
+
+def _column_aligns(separator: list[str], cells: list[list[str]]) -> list[str]:
+    """``right`` for a column the Markdown marks ``---:`` or whose body cells are all numbers (or —),
+    ``center`` for 序号, else ``left``."""
+    out = []
+    for j, sep in enumerate(separator):
+        vals = [r[j] for r in cells[1:] if j < len(r) and r[j] not in ("", "—")]
+        if cells[0][j] == "序号":
+            out.append("center")
+        elif sep.strip().endswith(":") or (vals and all(_NUMBER.match(v.replace(" ", "")) for v in vals)):
+            out.append("right")
+        else:
+            out.append("left")
+    return out
+
+
+def _format_table(table: Any, widths: list[float], aligns: list[str]) -> None:
+    """Fixed column widths (w:tblLayout fixed, w:gridCol and every cell's w:tcW), each row kept on one page
+    (w:cantSplit), the header row repeated on every page (w:tblHeader), cells aligned by column."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.enum.text import WD_ALIGN_PARAGRAPH  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml import OxmlElement  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from docx.shared import Mm  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+    table.autofit = False  # w:tblLayout fixed
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    tbl_pr = table._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is not None:
+        tbl_w.set(qn("w:type"), "dxa")
+        tbl_w.set(qn("w:w"), str(int(Mm(sum(widths)).twips)))
+    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=False):
+        col.set(qn("w:w"), str(int(Mm(w).twips)))
+    how = {"right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER, "left": WD_ALIGN_PARAGRAPH.LEFT}
+    for i, row in enumerate(table.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        keep = OxmlElement("w:cantSplit")  # a row is never broken across two pages
+        keep.set(qn("w:val"), "true")
+        tr_pr.append(keep)
+        if i == 0:  # the header row repeats on every page
+            rep = OxmlElement("w:tblHeader")
+            rep.set(qn("w:val"), "true")
+            tr_pr.append(rep)
+        for j, cell in enumerate(row.cells):
+            cell.width = Mm(widths[j])
+            for para in cell.paragraphs:
+                para.alignment = WD_ALIGN_PARAGRAPH.CENTER if i == 0 else how[aligns[j]]
+
+
 def markdown_to_docx(text: str, path: str | Path) -> Path | None:
     """Render the plan's simple Markdown (headings, paragraphs, lists, quotes, tables) with python-docx,
-    as an A4 公文 (:data:`DOCX_FONTS`, :data:`DOCX_MARGINS_MM`, page numbers, tables whose header row
-    repeats on every page).
+    as an A4 公文 (:data:`DOCX_FONTS`, :data:`DOCX_MARGINS_MM`, page numbers; tables with set column widths
+    (:func:`column_widths`: 序号 narrow, 政策内容 wide), numbers right-aligned, no row split across pages and
+    the header row repeated on every page).
 
     Parameters
     ----------
@@ -85,7 +192,6 @@ def markdown_to_docx(text: str, path: str | Path) -> Path | None:
     except ImportError:
         return None
     from docx.enum.text import WD_ALIGN_PARAGRAPH  # type: ignore[import-not-found,import-untyped,unused-ignore]
-    from docx.oxml import OxmlElement  # type: ignore[import-not-found,import-untyped,unused-ignore]
     from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
     from docx.shared import Mm, Pt  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
@@ -130,7 +236,9 @@ def markdown_to_docx(text: str, path: str | Path) -> Path | None:
                 block.append(lines[k])
                 k += 1
             cells = [[plain(c.strip()) for c in re.split(r"(?<!\\)\|", row.strip()[1:-1])] for row in block]
+            separator = cells[1] if len(cells) > 1 else ["---"] * len(cells[0])
             cells = [cells[0]] + cells[2:]
+            cells = [(r + [""] * len(cells[0]))[: len(cells[0])] for r in cells]
             table = doc.add_table(rows=len(cells), cols=len(cells[0]))
             table.style = "Table Grid"
             for i, row in enumerate(cells):
@@ -142,10 +250,7 @@ def markdown_to_docx(text: str, path: str | Path) -> Path | None:
                         para.paragraph_format.line_spacing = 1.0
                         for r in para.runs:
                             _docx_font(r, DOCX_FONTS["body"], 12, bold=i == 0)
-            header = table.rows[0]._tr.get_or_add_trPr()  # the header row repeats on every page
-            rep = OxmlElement("w:tblHeader")
-            rep.set(qn("w:val"), "true")
-            header.append(rep)
+            _format_table(table, column_widths(cells), _column_aligns(separator, cells))
             continue
         m = re.match(r"^(#{1,3}) (.*)$", line)
         if m:

@@ -1,10 +1,12 @@
-"""Drafting Attachment 1 (问题清单) and Attachment 2 (政策清单) of a city's application from its gaps.
+"""One list of problems (Attachment 1, 问题清单) and one of measures (Attachment 2, 政策清单) for a city.
 
 The city's own loaded lists (``City -RAISES-> Problem``, ``City -PROPOSES-> Measure``) come first, in 序号
-order and unchanged; then rows drafted from the city's ranked gaps (:func:`iekg.queries.gaps.gaps`) through
-the rule table (:mod:`iekg.reports.rules`); everything is renumbered 1..n and each drafted row carries the
-gaps behind it.  A drafted row that says what an own (or earlier) row says is not repeated; no row proposes
-to cut a major that feeds a shortage (:class:`~iekg.reports.lookups.Feeding`).
+order and unchanged (a deadline already past is marked, never redated); then rows drafted from the city's
+ranked gaps (:mod:`iekg.reports.candidates`) where no own row **covers** the same gap (:func:`covers`);
+every measure is numbered to the problems it answers (``problem_seq``, the template's 对应问题序号) and
+every problem is answered; shortages fed by the same majors share one measure.  No row proposes to cut a
+major that feeds a shortage (:class:`~iekg.reports.lookups.Feeding`).  Drafted deadlines fall in the
+period and not before today (:class:`~iekg.reports.stage.Stage`).
 """
 
 from __future__ import annotations
@@ -14,24 +16,32 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from iekg.graph.store import Store
-from iekg.queries.alignment import Thresholds
-from iekg.queries.gaps import PEOPLE_TYPES, gaps
+from iekg.queries.gaps import gaps
 from iekg.queries.scope import Scope
+from iekg.reports.candidates import (
+    DEFAULT_MIN_PEOPLE,
+    SUPPLY_TYPES,
+    Candidate,
+    _summary,
+    draft_candidates,
+    is_minor,
+    merge_majors,
+    merged_measure,
+)
 from iekg.reports.city import city_node
 from iekg.reports.lookups import Feeding, Names
-from iekg.reports.rules import Period, Rule, canonical_agencies, parse_types, rule_index
-from iekg.reports.wording import num, people
+from iekg.reports.rules import Period, Rule, canonical_agencies, deadline_status, parse_types, rule_index
+from iekg.reports.stage import Stage, stage_of
 
-# Supply gaps (people) smaller than this are "minor": not drafted as rows of their own.  By default the gap
-# ranking's own ``minor`` flag decides (IEKG_GAP_MIN_PEOPLE, one threshold for ranking and drafting); this is
-# its default, used for gaps without the flag.  An assumption of ours, not the notice's.
-DEFAULT_MIN_PEOPLE = Thresholds().gap_min_people
-SUPPLY_TYPES = PEOPLE_TYPES  # the gaps measured in people (unmet demand, shortage, surplus)
 OWN = "city"  # the 来源 of the city's own rows
+PLACEHOLDER = "to_complete"  # the 来源 of a measure drafted for an own problem nothing answers
+__all__ = ["DEFAULT_MIN_PEOPLE", "OWN", "PLACEHOLDER", "SUPPLY_TYPES", "Candidate", "Draft", "attachments", "compose",
+           "covers", "draft_candidates", "is_minor", "own_rows", "plain_rows"]
 
 
 def _norm(text: str) -> str:
@@ -50,212 +60,6 @@ def _similar(a: str, b: str) -> bool:
     if a in b or b in a:
         return True
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
-
-
-def _find_similar(key: str, seen: dict[str, Any]) -> Any:
-    for k, v in seen.items():
-        if _similar(key, k):
-            return v
-    return None
-
-
-def _summary(g: dict[str, Any]) -> dict[str, Any]:
-    return {"rank": g["rank"], "type": g["type"], "metric": (g.get("detail") or {}).get("metric"),
-            "entity": g["entity"], "name": g["name"], "magnitude": g["magnitude"], "severity": g["severity"],
-            "message": g["message"], "evidence": list(g["evidence"]),
-            "evidence_total": g.get("evidence_total", len(g["evidence"]))}
-
-
-@dataclass
-class Candidate:
-    """A drafted problem and measure from one rule and one or more gaps (members, best rank first)."""
-
-    rule: Rule
-    members: list[dict[str, Any]]
-    problem: str
-    measure: str
-    agencies: list[str]
-    majors: list[dict[str, Any]] = field(default_factory=list)  # {code, name, action: expand|cut, feeds}
-
-    @property
-    def order(self) -> int:
-        return int(self.members[0]["rank"])
-
-    @property
-    def source(self) -> str:
-        ranks = [m["rank"] for m in self.members]
-        if len(ranks) == 1:
-            return f"gap {self.rule.gap_type} #{ranks[0]}"
-        shown = ", ".join(f"#{r}" for r in ranks[:3])
-        return f"gap {self.rule.gap_type} {shown}{', …' if len(ranks) > 3 else ''} ({len(ranks)} gaps)"
-
-
-def is_minor(g: dict[str, Any], min_people: float | None = None) -> bool:
-    """A gap too small to draft as a row of its own: a supply gap (people) below ``min_people`` when it is
-    given; otherwise the ranking's ``minor`` flag (IEKG_GAP_MIN_PEOPLE), or below :data:`DEFAULT_MIN_PEOPLE`
-    for a gap without the flag.
-
-    Parameters
-    ----------
-    g : dict
-        A gap as :func:`iekg.queries.gaps.gaps` ranks it.
-    min_people : float or None
-        The size below which a supply gap is minor; None: the ranking's flag.
-
-    Returns
-    -------
-    bool
-    """
-    if min_people is None:
-        if g.get("minor") is not None:
-            return bool(g["minor"])
-        min_people = DEFAULT_MIN_PEOPLE
-    return g["type"] in SUPPLY_TYPES and float(g["magnitude"]) < min_people
-
-
-def _item_name(g: dict[str, Any], names: Names) -> str:
-    if g["type"] in SUPPLY_TYPES:
-        code = g["detail"]["industry"]
-        return names.industry.get(code, str(g["name"]))
-    return str(g["name"])
-
-
-def _context(rule: Rule, members: list[dict[str, Any]], names: Names, city_name: str,
-             year: int | None, majors: Sequence[str] = (), feeding: Feeding | None = None) -> dict[str, str]:
-    first = members[0]
-    d = first.get("detail") or {}
-    # a grouped row lists its largest members (the group's place in the list is its best rank)
-    by_size = members if rule.grouping == "each" else sorted(members, key=lambda g: (-float(g["magnitude"]), g["rank"]))
-    listed = by_size[: rule.list_max] if rule.list_max > 0 else by_size
-    items = [_item_name(g, names) for g in listed]
-    ctx: dict[str, str] = {
-        "city_name": city_name, "year": "" if year is None else str(year), "count": str(len(members)),
-        "items": "、".join(items), "items_detail": "、".join(items),
-        "gap": num(sum(float(g["magnitude"]) for g in members)),
-    }
-    kind = rule.gap_type
-    if kind in SUPPLY_TYPES:
-        ctx.update(industry_code=str(d["industry"]), industry_name=_item_name(first, names),
-                   supply=people(d["supply"]), demand=people(d["demand"]),
-                   ratio="" if d.get("ratio") is None else f"{float(d['ratio']):.2f}",
-                   gap=people(sum(float(g["magnitude"]) for g in members)))
-        ctx["items_detail"] = "、".join(
-            f"{_item_name(g, names)}（供给约{people(g['detail']['supply'])}人、需求约{people(g['detail']['demand'])}人）"
-            for g in listed)
-        fd = feeding or Feeding()
-        ctx["majors"] = "、".join(fd.name(m) for m in majors) or "相关"
-        ctx["majors_detail"] = "；".join(f"{fd.name(m)}对口{fd.feeds_text(m)}" for m in majors[:3]) or "对口专业待核实"
-    elif kind == "uncovered_segment":
-        chain = str(d.get("chain", ""))
-        ctx.update(chain_name=names.chain.get(chain, chain), segment_name=str(first["name"]))
-    elif kind == "no_cooperation":
-        seg = str(d.get("segment", ""))
-        ctx.update(enterprise_name=str(first["name"]), segment_name=names.segment.get(seg, seg),
-                   chain_name=names.chain_of_segment(seg))
-    elif kind == "no_training_base":
-        ctx.update(chain_name=str(first["name"]), segment_count=num(first["magnitude"]))
-    elif kind == "target_shortfall":
-        ctx.update(target_name=str(first["name"]), value=num(d.get("value")), threshold=num(d.get("threshold")),
-                   unit=str(d.get("unit") or ""))
-    return ctx
-
-
-def _rule_for(g: dict[str, Any], rules: dict[tuple[str, str], Rule]) -> Rule | None:
-    if g["type"] == "target_shortfall":
-        return rules.get((g["type"], str((g.get("detail") or {}).get("metric") or "")))
-    return rules.get((g["type"], ""))
-
-
-def draft_candidates(found: Sequence[dict[str, Any]], rules: dict[tuple[str, str], Rule], names: Names,
-                     city_name: str, year: int | None, feeding: Feeding | None = None, *,
-                     min_people: float | None = None, skipped: list[dict[str, Any]] | None = None,
-                     ) -> list[Candidate]:
-    """Group the ranked gaps by rule (each / all / chain) and fill the templates; best rank first.
-
-    Minor gaps (:func:`is_minor`) are not drafted.  A surplus is drafted only with the majors that may be
-    cut (those feeding no shortage, :meth:`Feeding.cut_majors`); a surplus fed only by majors that also
-    feed a shortage is not drafted at all.  What is left out, and why, is appended to ``skipped``.
-
-    Parameters
-    ----------
-    found : sequence of dict
-        The ranked gaps.
-    rules : dict
-        The rules by key (:func:`~iekg.reports.rules.rule_index`).
-    names : Names
-        The names of what the gaps mention.
-    city_name : str
-    year : int or None
-        The data year (``{year}`` in the templates).
-    feeding : Feeding or None
-        Which majors feed which industries; None: none known.
-    min_people : float or None
-        As for :func:`is_minor`.
-    skipped : list or None
-        Where to append the gaps left out (rank, type, name, reason).
-
-    Returns
-    -------
-    list of Candidate
-        Best rank first.
-    """
-    fd = feeding or Feeding()
-    skip = skipped if skipped is not None else []
-    groups: dict[tuple[Any, ...], tuple[Rule, list[dict[str, Any]]]] = {}
-    per_rule: dict[tuple[str, str], int] = {}
-    for g in sorted(found, key=lambda x: x["rank"]):
-        rule = _rule_for(g, rules)
-        if rule is None:
-            continue
-        if is_minor(g, min_people):
-            skip.append({"rank": g["rank"], "type": g["type"], "name": g["name"],
-                         "reason": f"规模小于{min_people:g}人（次要缺口）" if min_people is not None else "次要缺口"})
-            continue
-        if g["type"] == "surplus" and not fd.cut_majors(str(g["detail"]["industry"])):
-            skip.append({"rank": g["rank"], "type": g["type"], "name": g["name"],
-                         "reason": "对口专业同时支撑本市短缺行业，不建议压减"})
-            continue
-        if rule.grouping == "all":
-            key: tuple[Any, ...] = (rule.key,)
-        elif rule.grouping == "chain":
-            key = (rule.key, (g.get("detail") or {}).get("chain"))
-        else:
-            key = (rule.key, g["entity"])
-        if key not in groups:
-            if per_rule.get(rule.key, 0) >= rule.max_rows:
-                continue
-            per_rule[rule.key] = per_rule.get(rule.key, 0) + 1
-            groups[key] = (rule, [])
-        groups[key][1].append(g)
-    out = []
-    for rule, members in groups.values():
-        majors, action = _row_majors(rule, members, fd)
-        ctx = _context(rule, members, names, city_name, year, majors, fd)
-        out.append(Candidate(rule, members, rule.problem_template.format_map(ctx),
-                             rule.measure_template.format_map(ctx), [city_name + a for a in rule.agencies],
-                             [fd.record(m, action) for m in majors]))
-    out.sort(key=lambda c: c.order)
-    return out
-
-
-def _row_majors(rule: Rule, members: list[dict[str, Any]], fd: Feeding) -> tuple[list[str], str]:
-    """The majors a row names: for a shortage the largest feeders of its industry (to expand); for a
-    surplus the cut-able feeders of its industries, largest supply first (at most 3)."""
-    cap = 3  # every named major gets its rationale (the industries it feeds) in the text
-    if rule.gap_type == "shortage":
-        inds = [str(g["detail"]["industry"]) for g in members]
-        ms = [m["major"] for i in inds for m in fd.by_industry.get(i, [])]
-        return list(dict.fromkeys(ms))[:3], "expand"
-    if rule.gap_type == "surplus":
-        supply: dict[str, float] = {}
-        for g in members:
-            ind = str(g["detail"]["industry"])
-            ok = set(fd.cut_majors(ind))
-            for m in fd.by_industry.get(ind, []):
-                if m["major"] in ok:
-                    supply[m["major"]] = supply.get(m["major"], 0.0) + float(m["supply"])
-        return sorted(supply, key=lambda m: (-supply[m], m))[:cap], "cut"
-    return [], ""
 
 
 def _seq_key(n: Any) -> tuple[int, str]:
@@ -331,25 +135,112 @@ class Draft:
     period: Period = field(default_factory=lambda: Period.parse(None))
     skipped: list[dict[str, Any]] = field(default_factory=list)  # gaps not drafted, with the reason
     feeding: Feeding = field(default_factory=Feeding)
+    stage: Stage | None = None
 
     def deadline(self, spec: str) -> str:
-        return self.period.deadline(spec)
+        """A rule's deadline in the period, never before the month after today (:meth:`Stage.dated`)."""
+        return self.stage.dated(spec) if self.stage is not None else self.period.deadline(spec)
+
+    def problem_of(self, c: Candidate) -> int | None:
+        """The Attachment 1 序号 of a candidate's problem (its own row, or the own row that covers it)."""
+        return next((r["序号"] for r in self.rows1 if c in r.get("candidates", ())), None)
+
+    def measure_of(self, c: Candidate) -> dict[str, Any] | None:
+        """The Attachment 2 row that answers a candidate (drafted, merged or the city's own)."""
+        return next((r for r in self.rows2 if c in r.get("candidates", ())), None)
 
 
 def _rule_info(rule: Rule) -> dict[str, Any]:
     return {"gap_type": rule.gap_type, "metric": rule.metric or None, "task": rule.task, "basis": rule.basis}
 
 
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def covers(rule: Rule, subjects: Sequence[str], drafted: str, own: str) -> bool:
+    """Whether an own row (``own``: its text) covers the gap a drafted row (``drafted``) was written for.
+
+    It does when (1) the texts say the same thing (:func:`_similar`: equal after normalising, one inside
+    the other, or 90 % alike), or (2) the own row is on the same kind of gap — it matches the rule's
+    ``covers`` expression (``draft_rules.csv``, e.g. ``实训基地|实训平台`` for a chain without a training base)
+    — and, for a gap about one thing (an industry, a chain: :data:`~iekg.reports.rules.ENTITY_TYPES`),
+    also names that thing or one of its majors (``subjects``).  A general own row ("重点产业技术技能人才供给
+    不足") thus covers no particular shortage, and a drafted shortage row is added; an own row on the
+    training-base target covers the drafted one in other words.
+
+    Parameters
+    ----------
+    rule : Rule
+        The drafted row's rule.
+    subjects : sequence of str
+        The names an own row must mention (empty: the gap is about the whole city).
+    drafted, own : str
+        The two texts.
+
+    Returns
+    -------
+    bool
+    """
+    if _similar(_norm(drafted), _norm(own)):
+        return True
+    flat = _flat(own)
+    if not rule.covers or not re.search(rule.covers, flat):
+        return False
+    return not subjects or any(len(x) >= 2 and _flat(x) in flat for x in subjects)
+
+
+def _first(rows: list[dict[str, Any]], col: str, c: Candidate, drafted: str) -> dict[str, Any] | None:
+    """The first row of ``rows`` covering the candidate: an own row by :func:`covers`, a drafted one when
+    it says the same (:func:`_similar`)."""
+    for r in rows:
+        if r["来源"] == OWN:
+            if covers(c.rule, c.subjects, drafted, r[col]):
+                return r
+        elif _similar(_norm(drafted), _norm(r[col])):
+            return r
+    return None
+
+
+def _link(row: dict[str, Any], seqs: Iterable[int]) -> None:
+    row["problem_seq"] = sorted({*row["problem_seq"], *seqs})
+
+
+def _placeholder(r: dict[str, Any], index: dict[tuple[str, str], Rule], stage: Stage, city_name: str,
+                 seq: int) -> dict[str, Any]:
+    """A measure for an own problem nothing answers: "针对第N项问题研究制定举措", with the departments of
+    the rule whose kind of gap the problem is about (else the development and reform commission), due
+    with the problem (or, when that is past, at the end of the first year of the period)."""
+    rule = next((x for x in index.values() if x.covers and re.search(x.covers, _flat(r["主要问题"]))), None)
+    agencies = canonical_agencies([city_name + a for a in (rule.agencies if rule else ("发展改革委",))], city_name)
+    short = re.split(r"[，,。；;]", r["主要问题"])[0]
+    due = r["解决时限"] if r["解决时限"] and not deadline_status(r["解决时限"], stage.today) else stage.dated("第1年12月")
+    return {"序号": seq, "政策内容": f"针对问题清单第{r['序号']}项“{short}”，研究制定针对性改革举措，明确责任分工和推进步骤"
+            "（具体举措待本市补充完善）", "责任部门": "、".join(agencies), "完成时限": due, "来源": PLACEHOLDER,
+            "node": None, "seq": None, "agencies": agencies, "problem_seq": [r["序号"]], "gaps": [], "rule": None,
+            "majors": [], "candidates": [], "时限状态": ""}
+
+
 def compose(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
             rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
-            types: Iterable[str] | str | None = None, min_people: float | None = None) -> Draft:
-    """Own rows first, then up to ``max_generated`` drafted rows (best gap rank first), renumbered.
+            types: Iterable[str] | str | None = None, min_people: float | None = None,
+            today: date | None = None, document: str | None = None) -> Draft:
+    """One list of problems and one of measures: the city's own rows first, then rows drafted from its gaps
+    (best gap rank first) where no own row covers the same gap, every problem answered by a measure.
 
-    ``period`` (``"2026-2028"``; default :meth:`Period.parse`) dates the drafted deadlines; ``types``
-    (gap types, e.g. ``("shortage", "target_shortfall")``) chooses which gaps are drafted; supply gaps
-    below ``min_people`` are not drafted.  A drafted problem or measure that says what an own row (or an
-    earlier drafted row) says — compared after normalising spaces, punctuation and full-width forms, and
-    allowing small edits — is not repeated; a drafted measure whose problem is an own row points to it.
+    - **Covers** (:func:`covers`): a drafted problem covered by an own problem is not added (the own row
+      stands for it); a drafted measure covered by an own measure is not added, and the own measure is
+      numbered to the problem(s) it then answers.  A gap whose problem and measure are both covered is
+      listed in ``skipped`` with the own rows that cover it.
+    - **Numbering**: each measure's ``problem_seq`` (the template's 对应问题序号) lists the Attachment 1 序号
+      it answers; own measures keep the ones the city gave (renumbered with the rows).
+    - **Merging**: shortage rows fed by the same majors (:func:`merge_majors`) get one measure naming all
+      their industries and majors, numbered to each of their problems.
+    - **Every problem answered**: an own problem no measure answers gets a measure to complete
+      (:data:`PLACEHOLDER`).
+    - **Dates**: drafted deadlines fall in the period and not before the month after ``today``
+      (:meth:`Stage.dated`); an own row's deadline stays as written, with ``时限状态`` 已逾期 / 本月到期
+      when it is past on ``today`` (:func:`~iekg.reports.rules.deadline_status`).
 
     Parameters
     ----------
@@ -359,20 +250,24 @@ def compose(store: Store, city: str, *, year: int | None = None, max_generated: 
     year : int or None
         The data year; None for the latest.
     max_generated : int
-        At most this many drafted rows (own rows are always kept).
+        At most this many gaps (or merged groups) add rows (own rows are always kept).
     rules : sequence of Rule, path or None
         The rule table; None for the shipped one.
     period : Period, str or None
-        The pilot period (``"2026-2028"``).
+        The period (``"2027-2029"``); None: three years from ``today``.
     types : str, iterable of str or None
         The gap types to draft (:func:`~iekg.reports.rules.parse_types`); None for all.
     min_people : float or None
         Supply gaps below this many people are not drafted; None: the gap ranking's ``minor`` flag.
+    today : date or None
+        The date of the draft (None: the real date).
+    document : str or None
+        Force the document (:data:`~iekg.reports.stage.KINDS`); None: by the city's stage.
 
     Returns
     -------
     Draft
-        The rows, the candidates, the gaps, the rules used, the period, the gaps skipped and why.
+        The rows, the candidates, the gaps, the rules used, the period, the gaps skipped and why, the stage.
 
     Raises
     ------
@@ -380,7 +275,7 @@ def compose(store: Store, city: str, *, year: int | None = None, max_generated: 
         When the city is not in the graph.
     """
     city_name = city_node(store, city).name
-    per = Period.parse(period)
+    stage = stage_of(store, city, today=today, period=period, kind=document)
     wanted = parse_types(types)
     scope = Scope((city,), year, name=city_name)
     found = gaps(store, scope)
@@ -391,41 +286,74 @@ def compose(store: Store, city: str, *, year: int | None = None, max_generated: 
     cands = draft_candidates(chosen, index, Names.of_gaps(store, chosen), city_name, found["year"], feeding,
                              min_people=min_people, skipped=skipped)
     rows1, rows2 = own_rows(store, city)
-    texts1: dict[str, int] = {_norm(r["主要问题"]): r["序号"] for r in rows1}
-    texts2: dict[str, int] = {_norm(r["政策内容"]): r["序号"] for r in rows2}
+    for r in rows1:
+        r["时限状态"] = deadline_status(r["解决时限"], stage.today)
+        r["candidates"] = []
+    for r in rows2:
+        r["时限状态"] = deadline_status(r["完成时限"], stage.today)
+        r["candidates"] = []
     taken = 0
-    for c in cands:
+    for group in merge_majors(cands):
         if taken >= max_generated:
             break
-        p_key, m_key = _norm(c.problem), _norm(c.measure)
-        pseq = _find_similar(p_key, texts1)
-        mseq = _find_similar(m_key, texts2)
-        if pseq is not None and mseq is not None:
-            continue  # already on the city's lists (or drafted), perhaps in other words
-        taken += 1
-        gap_rows = [_summary(g) for g in c.members]
-        if pseq is None:
-            pseq = len(rows1) + 1
-            texts1[p_key] = pseq
-            rows1.append({"序号": pseq, "主要问题": c.problem, "解决时限": per.deadline(c.rule.problem_deadline),
-                          "来源": c.source, "node": None, "seq": None, "gaps": gap_rows, "rule": _rule_info(c.rule),
-                          "majors": c.majors})
-        if mseq is None:
-            texts2[m_key] = len(rows2) + 1
-            rows2.append({"序号": len(rows2) + 1, "政策内容": c.measure, "责任部门": "、".join(c.agencies),
-                          "完成时限": per.deadline(c.rule.measure_deadline), "来源": c.source, "node": None,
-                          "seq": None, "agencies": list(c.agencies), "problem_seq": [pseq], "gaps": gap_rows,
-                          "rule": _rule_info(c.rule), "majors": c.majors})
-    return Draft(city, city_name, found["year"], found, rows1, rows2, cands, index, per, skipped, feeding)
+        text, majors = merged_measure(group, feeding)
+        seqs: list[int] = []
+        added = False
+        for c in group:
+            gap_rows = [_summary(g) for g in c.members]
+            prow = _first(rows1, "主要问题", c, c.problem)
+            if prow is None:
+                prow = {"序号": len(rows1) + 1, "主要问题": c.problem, "解决时限": stage.dated(c.rule.problem_deadline),
+                        "来源": c.source, "node": None, "seq": None, "gaps": gap_rows, "rule": _rule_info(c.rule),
+                        "majors": c.majors, "candidates": [], "时限状态": ""}
+                rows1.append(prow)
+                added = True
+            elif prow["来源"] == OWN:  # the own row stands for the gap: its figures go to the evidence sheet
+                prow.setdefault("gaps_covered", []).extend(gap_rows)
+            prow["candidates"].append(c)
+            seqs.append(prow["序号"])
+        lead = group[0]
+        subjects = [x for c in group for x in c.subjects]
+        mrow = next((r for r in rows2 if (covers(lead.rule, subjects, text, r["政策内容"]) if r["来源"] == OWN
+                                            else _similar(_norm(text), _norm(r["政策内容"])))), None)
+        if mrow is None:
+            gap_rows = [_summary(g) for c in group for g in c.members]
+            mrow = {"序号": len(rows2) + 1, "政策内容": text, "责任部门": "、".join(lead.agencies),
+                    "完成时限": stage.dated(lead.rule.measure_deadline), "来源": lead.source if len(group) == 1 else
+                    f"gap {lead.rule.gap_type} " + ", ".join(f"#{c.order}" for c in group) + f" ({len(group)} 行合并)",
+                    "node": None, "seq": None, "agencies": list(lead.agencies), "problem_seq": [], "gaps": gap_rows,
+                    "rule": _rule_info(lead.rule), "majors": majors, "candidates": [], "时限状态": ""}
+            rows2.append(mrow)
+            added = True
+        elif mrow["来源"] == OWN:
+            mrow.setdefault("gaps_covered", []).extend(_summary(g) for c in group for g in c.members)
+        _link(mrow, seqs)
+        mrow["candidates"] += group
+        if added:
+            taken += 1
+        else:
+            for c in group:
+                for g in c.members:
+                    skipped.append({"rank": g["rank"], "type": g["type"], "name": g["name"],
+                                    "reason": f"本市已有清单已涵盖（问题清单第{'、'.join(map(str, sorted(set(seqs))))}项，"
+                                              f"政策清单第{mrow['序号']}项）"})
+    answered = {s for r in rows2 for s in r["problem_seq"]}
+    for r in rows1:
+        if r["序号"] not in answered:
+            rows2.append(_placeholder(r, index, stage, city_name, len(rows2) + 1))
+    return Draft(city, city_name, found["year"], found, rows1, rows2, cands, index, stage.period, skipped, feeding,
+                 stage)
 
 
 def attachments(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
                 rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
                 types: Iterable[str] | str | None = None, min_people: float | None = None,
+                today: date | None = None, document: str | None = None,
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Attachment 1 rows (序号, 主要问题, 解决时限) and Attachment 2 rows (序号, 政策内容, 责任部门, 完成时限).
 
-    Every row also has ``来源`` (``"city"`` for the city's own rows, else ``"gap <type> #<rank>…"``),
+    Every row also has ``来源`` (``"city"`` for the city's own rows, :data:`PLACEHOLDER` for a measure to
+    complete, else ``"gap <type> #<rank>…"``), ``时限状态`` (已逾期 / 本月到期 / ""),
     ``gaps`` (the gaps behind a drafted row: rank, type, metric, entity, name, magnitude, evidence …),
     ``rule`` (gap_type, metric, task, basis) and ``node`` (the own row's Problem/Measure uid); Attachment
     2 rows also ``agencies`` (list) and ``problem_seq`` (the Attachment 1 序号 they address).  Drafted rows
@@ -434,7 +362,7 @@ def attachments(store: Store, city: str, *, year: int | None = None, max_generat
 
     Parameters
     ----------
-    store, city, year, max_generated, rules, period, types, min_people
+    store, city, year, max_generated, rules, period, types, min_people, today, document
         As for :func:`compose`.
 
     Returns
@@ -443,6 +371,11 @@ def attachments(store: Store, city: str, *, year: int | None = None, max_generat
         Attachment 1 rows and Attachment 2 rows.
     """
     d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
-                min_people=min_people)
-    return d.rows1, d.rows2
+                min_people=min_people, today=today, document=document)
+    return plain_rows(d.rows1), plain_rows(d.rows2)
+
+
+def plain_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without the drafting's working objects (``candidates``): plain data."""
+    return [{k: v for k, v in r.items() if k != "candidates"} for r in rows]
 

@@ -5,6 +5,7 @@ the names that both the plan and the diagnosis are written from."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -136,12 +137,13 @@ def pilot_fact(props: dict[str, Any], city_name: str) -> str:
 
 def plan_parts(store: Store, city: str, *, year: int | None, max_generated: int,
                rules: Sequence[Rule] | str | Path | None, period: Period | str | None,
-               types: Iterable[str] | str | None, min_people: float | None) -> tuple[Facts, Draft, Names]:
-    """What the plan and the diagnosis are written from: the city's :class:`Facts`, its
+               types: Iterable[str] | str | None, min_people: float | None, today: date | None = None,
+               document: str | None = None) -> tuple[Facts, Draft, Names]:
+    """What the plan, the report and the diagnosis are written from: the city's :class:`Facts`, its
     :class:`~iekg.reports.drafting.Draft` (the options are :func:`~iekg.reports.drafting.compose`'s) and the
     :class:`Names` the plan quotes."""
-    f = Facts(store, city, year)
     d = compose(store, city, year=year, max_generated=max_generated, rules=rules, period=period, types=types,
-                min_people=min_people)
+                min_people=min_people, today=today, document=document)
+    f = Facts(store, city, year)
     return f, d, f.names(d.gaps["gaps"])
 

@@ -104,10 +104,10 @@ class Feeding:
         return self.major_names.get(major, major)
 
     def feeds_text(self, major: str, top: int = 3) -> str:
-        """``34 通用设备制造业 0.3、35 专用设备制造业 0.25``: the industries the major feeds, by weight (the
-        ``top`` largest; the row's ``majors`` record keeps them all)."""
-        return "、".join(f"{i} {self.industry_names.get(i, '')} {x:g}".replace("  ", " ")
-                        for i, x in self.feeds.get(major, [])[:top])
+        """``通用设备制造业、专用设备制造业``: the industries the major feeds, largest crosswalk weight first
+        (the ``top`` largest), by name only: the codes and weights are figures for the evidence sheet (the
+        row's ``majors`` record keeps them all), not words for an official text."""
+        return "、".join(self.industry_names.get(i) or f"行业{i}" for i, _ in self.feeds.get(major, [])[:top])
 
     def record(self, major: str, action: str) -> dict[str, Any]:
         return {"code": major, "name": self.name(major), "action": action,
@@ -121,3 +121,54 @@ class Feeding:
         """The majors feeding a surplus industry that may be proposed for a cut: those feeding no shortage."""
         return [m["major"] for m in self.by_industry.get(industry, []) if not self.feeds_shortage(m["major"])]
 
+
+
+_SKIP_PROPS = frozenset({"city_code", "major_code", "source", "illustrative"})
+
+
+def evidence_labels(store: Store, keys: Iterable[str]) -> dict[str, str]:
+    """Readable labels of evidence keys, for the evidence sheet: a node ``Industry:38`` →
+    ``行业「电气机械和器材制造业」``; a relationship ``DEMANDS|City:410200|Industry:38|year=2024|…`` →
+    ``开封市 — 人才需求 → 电气机械和器材制造业（2024年，高职专科）`` (no ``None``, no key names).
+
+    Parameters
+    ----------
+    store : Store
+    keys : iterable of str
+        Evidence keys (node uids or relationship keys).
+
+    Returns
+    -------
+    dict
+        Key → label.
+    """
+    from iekg.graph.schema import NODE_TYPES, REL_TYPES
+
+    names: dict[str, str] = {}
+
+    def name(uid: str) -> str:
+        if uid not in names:
+            n = store.get(uid)
+            names[uid] = n.name if n is not None and n.name else uid.partition(":")[2]
+        return names[uid]
+
+    def node(uid: str) -> str:
+        label = uid.partition(":")[0]
+        kind = NODE_TYPES[label].zh if label in NODE_TYPES else ""
+        return f"{kind}「{name(uid)}」"
+
+    out: dict[str, str] = {}
+    for key in dict.fromkeys(keys):
+        parts = str(key).split("|")
+        if len(parts) < 3:
+            out[key] = node(parts[0])
+            continue
+        rel = REL_TYPES[parts[0]].zh if parts[0] in REL_TYPES else parts[0]
+        extra = []
+        for p in parts[3:]:
+            k, _, v = p.partition("=")
+            if k in _SKIP_PROPS or v in ("", "None", "nan"):
+                continue
+            extra.append(f"{v}年" if k == "year" else v)
+        out[key] = f"{name(parts[1])} — {rel} → {name(parts[2])}" + (f"（{'，'.join(extra)}）" if extra else "")
+    return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,21 @@ from iekg.queries.readiness import NOTICE
 from iekg.reports.city import illustrative_note
 from iekg.reports.diagnosis import diagnosis_markdown
 from iekg.reports.docx import markdown_to_docx
-from iekg.reports.drafting import OWN, Draft
+from iekg.reports.drafting import Draft
 from iekg.reports.facts import Facts, chain_stats, pilot_fact, plan_parts, without_programs
 from iekg.reports.lookups import Names
 from iekg.reports.rules import AGENCIES, Period, Rule, canonical_agencies
-from iekg.reports.wording import fmt, md_table, num, pct, value_text
+from iekg.reports.wording import (
+    GAP_LABELS,
+    deadline_text,
+    fmt,
+    md_table,
+    num,
+    pct,
+    readable,
+    seq_text,
+    value_text,
+)
 
 INTERNAL_SUFFIX = "-内部诊断"
 
@@ -55,7 +66,7 @@ def _section1(f: Facts, names: Names, out: list[str]) -> None:
     out += ["### （二）重点产业基础支撑", ""]
     stats = chain_stats(f, names)
     if stats:
-        chains = "、".join(f"{s['name']}（{s['level'] or '重点'}）" for s in stats)
+        chains = "、".join(f"{s['name']}（{value_text(s['level'], '') or '重点'}）" for s in stats)
         n_ii = sum(1 for s in stats if s["integration_industry"])
         out += [f"{city}重点发展的产业链{len(stats)}条：{chains}；其中已明确为产教融合型行业的{n_ii}条。", ""]
     else:
@@ -169,7 +180,8 @@ def _section2(f: Facts, out: list[str], period: Period) -> None:
     out += md_table(("目标（通知原文）", "本市现状", "口径说明"),
                   [(f"“{t.get('text') or t['name']}”", "—" if t["value"] is None else
                     f"{num(t['value'])}{t['unit'] or ''}",
-                    value_text(t["note"] or t.get("interpretation")) if t["value"] is not None else "请结合本地实际补充")
+                    readable(t["note"] or t.get("interpretation"), _metric_names(f)) if t["value"] is not None
+                    else "请结合本地实际补充")
                    for t in tg], "lrl")
     out += ["具体目标：", ""]
     k = 0
@@ -198,7 +210,8 @@ def _section2(f: Facts, out: list[str], period: Period) -> None:
         else:
             adds = "或".join(f"{'' if single else m['name']}新增{num(m['shortfall'])}{m['unit'] or ''}以上"
                             for m in measured if m["shortfall"] is not None)
-            out.append(f"{k}. {text}：现有{now}，到{end}年{adds}。")
+            readings = "；".join(str(m["threshold_label"]) for m in members if m.get("threshold_basis") == "reading")
+            out.append(f"{k}. {text}：现有{now}，到{end}年{adds}" + (f"（{readings}）" if readings else "") + "。")
     sai = f.align["sai"]
     if sai is not None:
         k += 1
@@ -210,22 +223,69 @@ def _section2(f: Facts, out: list[str], period: Period) -> None:
     out.append("")
 
 
+def _metric_names(f: Facts) -> dict[str, str]:
+    """The readiness items' metric keys → their names (notes mention a metric by its key)."""
+    return {str(i["metric"]): str(i["name"]) for i in f.ready["items"]}
+
+
+def _deadline(text: str, status: str, *, markdown: bool = True) -> str:
+    """A deadline as shown in a text: as written, with its state when past (``2024年12月，已逾期`` in a
+    line's brackets; ``markdown=False``: ``2024年12月（已逾期）`` for a table cell, which :func:`md_table`
+    escapes)."""
+    text = deadline_text(text)  # one form in every 时限 (2025年12月), as 文号 and agency names are
+    if not markdown:
+        return f"{text}（{status}）" if text and status else text or "待定"
+    md = textsafe.md_text(text) if text else "待定"  # inside the line's own brackets: （解决时限：…，已逾期）
+    return f"{md}，{status}" if status else md
+
+
+def problem_lines(d: Draft) -> list[str]:
+    """Attachment 1 as a numbered list: 序号, problem, deadline (and its state when past)."""
+    md = textsafe.md_text  # user text stays text (iekg.textsafe)
+    return [f"{r['序号']}. {md(r['主要问题'])}（解决时限：{_deadline(r['解决时限'], r.get('时限状态', ''))}）"
+            for r in d.rows1]
+
+
+def overdue_note(d: Draft) -> list[str]:
+    """One paragraph naming the own rows whose deadline is past (none: no paragraph)."""
+    p = [r["序号"] for r in d.rows1 if r.get("时限状态")]
+    m = [r["序号"] for r in d.rows2 if r.get("时限状态")]
+    if not p and not m:
+        return []
+    today = d.stage.today_text if d.stage else "今天"
+    parts = ([f"问题清单第{seq_text(p)}项"] if p else []) + ([f"政策清单第{seq_text(m)}项"] if m else [])
+    return [f"截至{today}，{'、'.join(parts)}的时限已过（标注“已逾期”或“本月到期”）：已完成的请注明完成情况，"
+            "未完成的请说明原因并重新明确时限。", ""]
+
+
 def _section3(d: Draft, out: list[str]) -> None:
     out += [f"## {PLAN_SECTIONS[2]}", "",
             "在梳理本市已提出问题的基础上，对照图谱数据分析发现的缺口（按严重程度排序），试点期间重点解决以下问题"
             "（即附件1 产教融合改革问题清单）：", ""]
-    for r in d.rows1:
-        basis = "" if r["来源"] == OWN else f"〔数据依据：{r['来源']}〕"
-        md = textsafe.md_text  # user text stays text (iekg.textsafe)
-        out.append(f"{r['序号']}. {md(r['主要问题'])}（解决时限：{md(r['解决时限']) or '待定'}）{basis}")
+    out += problem_lines(d)
     if not d.rows1:
         out.append("（未发现需重点解决的问题，请结合本地实际补充。）")
+    out.append("")
+    out += overdue_note(d)
     counts = d.gaps["counts"]
-    labels = {"unmet_demand": "有需求无供给的行业", "shortage": "人才短缺行业", "surplus": "人才供给过剩行业",
-              "uncovered_segment": "无专业支撑的产业链环节", "no_cooperation": "无院校合作的重点产业链企业",
-              "no_training_base": "无实训基地服务的重点产业链", "target_shortfall": "未达到的试点目标"}
-    out += ["", "图谱发现的缺口汇总：", ""]
-    out += md_table(("缺口类型", "数量"), [(f"{labels[k]}（{k}）", v) for k, v in counts.items()], "lr")
+    out += ["图谱发现的缺口汇总（各项问题的数据和依据见附件清单工作簿“依据”工作表，按附件和序号对应）：", ""]
+    out += md_table(("缺口类型", "数量"), [(GAP_LABELS.get(k, k), v) for k, v in counts.items()], "lr")
+
+
+def measure_lines(d: Draft, rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Attachment 2 rows as numbered lines: the measure, the problems it answers, departments and deadline."""
+    md = textsafe.md_text  # user text stays text (iekg.textsafe)
+    out = []
+    for k, r in enumerate(rows, 1):
+        answers = f"对应问题清单第{seq_text(r['problem_seq'])}项；" if r["problem_seq"] else ""
+        out.append(f"{k}. {md(r['政策内容'].rstrip('。'))}。（政策清单第{r['序号']}项；{answers}责任部门："
+                   f"{md(r['责任部门'])}；完成时限：{_deadline(r['完成时限'], r.get('时限状态', ''))}）")
+    return out
+
+
+def _rows_of(d: Draft, keep: Any) -> list[dict[str, Any]]:
+    """The Attachment 2 rows that answer a drafted candidate ``keep(candidate)`` accepts, in 序号 order."""
+    return [r for r in d.rows2 if any(keep(c) for c in r.get("candidates", ()))]
 
 
 def _tasks(store: Store) -> list[dict[str, Any]]:
@@ -246,12 +306,9 @@ def _section4(store: Store, d: Draft, out: list[str]) -> None:
         text = re.sub(r"^\s*[（(][一二三四五六七八九十]+[）)]\s*" + re.escape(title) + "[。.]?", "", str(t.get("text") or ""))
         if text:
             out += [f"> 通知要求：{text}", ""]
-        cands = [c for c in d.candidates if c.rule.task == seq]
-        if cands:
-            for k, c in enumerate(cands, 1):
-                md = textsafe.md_text  # user text stays text (iekg.textsafe)
-                out.append(f"{k}. {md(c.measure)}。（针对：{md(c.problem)}；责任部门：{md('、'.join(c.agencies))}；"
-                           f"完成时限：{d.deadline(c.rule.measure_deadline)}；{c.source}）")
+        rows = _rows_of(d, lambda c, seq=seq: c.rule.task == seq)
+        if rows:
+            out += measure_lines(d, rows)
         else:
             out.append("本项任务图谱未发现直接对应的数据缺口，请对照通知要求，结合本地实际细化具体举措。")
         out.append("")
@@ -305,7 +362,8 @@ def _section5(f: Facts, d: Draft, names: Names, out: list[str]) -> None:
             ind = f.ent_industry.get(r["id"], "")
             seg, role = f.ent_segment.get(r["id"], ("", ""))
             rows.append((r["name"], f"{ind} {names.industry.get(ind, '')}".strip(),
-                         f"{names.chain_of_segment(seg)}／{names.segment.get(seg, seg)}（{role}）" if seg else "—",
+                         f"{names.chain_of_segment(seg)}／{names.segment.get(seg, seg)}"
+                         + (f"（{value_text(role, '')}）" if value_text(role, "") else "") if seg else "—",
                          fmt(r["employees"]), r["iei_level"] if isinstance(r["iei_level"], str) else "—", r["coops"]))
         out += md_table(("企业", "行业", "所在产业链环节", "从业人员", "现有认定", "进行中的校企合作项数"), rows, "lllrlr")
     if need_e > len(pool):
@@ -314,10 +372,9 @@ def _section5(f: Facts, d: Draft, names: Names, out: list[str]) -> None:
     out += ["### （三）培育举措", ""]
     wanted = {("target_shortfall", "integration_industries"), ("target_shortfall", "provincial_iei_enterprises"),
               ("no_cooperation", "")}
-    cands = [c for c in d.candidates if c.rule.key in wanted]
-    for k, c in enumerate(cands, 1):
-        out.append(f"{k}. {c.measure}。（责任部门：{'、'.join(c.agencies)}；完成时限：{d.deadline(c.rule.measure_deadline)}）")
-    if not cands:
+    answering = _rows_of(d, lambda c: c.rule.key in wanted)
+    out += measure_lines(d, answering)
+    if not answering:
         out.append("产教融合型行业和企业培育目标已达到，试点期间继续巩固提升，落实“金融+财政+土地+信用”组合式激励。")
     out.append("")
 
@@ -344,12 +401,14 @@ def _section6(f: Facts, d: Draft, names: Names, out: list[str]) -> None:
                         f.operator.get(r["id"], "—")) for _, r in b.iterrows()], "lllrll")
     out += ["### （二）拟建设项目", ""]
     projects: list[tuple[str, str, str]] = []
+    seq_of = {g["entity"]: r["序号"] for r in d.rows1 for c in r.get("candidates", ()) for g in c.members}
     for g in no_base:
         segs = [s for s in names.segment_chain if names.segment_chain[s] == g["entity"].split(":", 1)[1]]
         seg_names = "、".join(names.segment.get(s, s) for s in sorted(segs))
+        where = f"（对应问题清单第{seq_of[g['entity']]}项）" if g["entity"] in seq_of else ""
         projects.append((f"{city}{g['name']}产教融合实训基地（新建）",
                          f"服务{g['name']}产业链{seg_names}等环节的实习实训、技能培训和技术服务，依托链上龙头企业联合本地院校共建",
-                         f"补齐重点产业链「{g['name']}」实训平台空白〔数据依据：gap no_training_base #{g['rank']}〕"))
+                         f"补齐重点产业链「{g['name']}」实训平台空白{where}"))
     upgrade = b[~b["level"].isin(PROVINCIAL_OR_ABOVE)].copy()
     upgrade["stations_n"] = pd.to_numeric(upgrade["stations"], errors="coerce").fillna(0)
     for _, r in upgrade.sort_values(["stations_n", "id"], ascending=[False, True]).head(max(0, need - len(projects))).iterrows():
@@ -374,8 +433,9 @@ def _section7(d: Draft, out: list[str]) -> None:
     out += [f"## {PLAN_SECTIONS[6]}", "",
             "结合本地实际，试点期间拟出台以下支持政策（即附件2 产教融合试点政策清单），并积极争取省有关部门"
             "“金融+财政+土地+信用”组合式激励政策支持：", ""]
-    out += md_table(("序号", "政策内容", "责任部门", "完成时限"),
-                  [(r["序号"], r["政策内容"], r["责任部门"], r["完成时限"]) for r in d.rows2], "rlll")
+    out += md_table(("序号", "政策内容", "责任部门", "完成时限", "对应问题序号"),
+                  [(r["序号"], r["政策内容"], r["责任部门"], _deadline(r["完成时限"], r.get("时限状态", ""), markdown=False),
+                    seq_text(r["problem_seq"]) or "—") for r in d.rows2], "rlllr")
 
 
 def _section8(f: Facts, d: Draft, out: list[str]) -> None:
@@ -399,8 +459,11 @@ def _section8(f: Facts, d: Draft, out: list[str]) -> None:
 
 def plan_markdown(store: Store, city: str, *, year: int | None = None, max_generated: int = 10,
                   rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
-                  types: Iterable[str] | str | None = None, min_people: float | None = None) -> str:
-    """A draft pilot plan (Markdown) following the notice's 8-section outline, filled with the city's figures.
+                  types: Iterable[str] | str | None = None, min_people: float | None = None,
+                  today: date | None = None, document: str | None = None) -> str:
+    """The document the city needs now (:mod:`iekg.reports.stage`), as Markdown: for an applicant the draft
+    pilot plan following the notice's 8-section outline, filled with the city's figures; for a city already
+    selected its progress or final evaluation report (:func:`iekg.reports.report.report_markdown`).
 
     The plan states facts and plans only: every judgement of the city against a threshold (our reference
     values, the notice's targets) is in :func:`~iekg.reports.diagnosis.diagnosis_markdown`, a separate
@@ -411,18 +474,22 @@ def plan_markdown(store: Store, city: str, *, year: int | None = None, max_gener
     store : Store
     city : str
         The city's code (``410200``).
-    year, max_generated, rules, period, types, min_people
+    year, max_generated, rules, period, types, min_people, today, document
         What to draft and how, as for :func:`~iekg.reports.drafting.compose`.
 
     Returns
     -------
     str
-        The plan in Markdown.
+        The plan (or report) in Markdown.
     """
     f, d, names = plan_parts(store, city, year=year, max_generated=max_generated, rules=rules, period=period,
-                             types=types, min_people=min_people)
+                             types=types, min_people=min_people, today=today, document=document)
+    if d.stage is not None and d.stage.is_report:
+        from iekg.reports.report import report_markdown
+
+        return report_markdown(f, d, names)
     city_name = f.node.name
-    out = [f"# {city_name}建设省级产教融合型城市试点方案（草稿）", ""]
+    out = [f"# {d.stage.title(city_name) if d.stage else city_name + '建设省级产教融合型城市试点方案（草稿）'}", ""]
     out += illustrative_note(store, city)
     out += [f"> 本稿由 iekg 根据产教融合知识图谱自动起草，按《关于开展省级产教融合型城市建设试点遴选工作的通知》"
             f"（{NOTICE}）所附“试点方案编制提纲”的八个部分组织，试点期 {d.period.text}，数据年度 "
@@ -444,7 +511,8 @@ def plan_markdown(store: Store, city: str, *, year: int | None = None, max_gener
 
 def write_plan(store: Store, city: str, path: str | Path, *, year: int | None = None, max_generated: int = 10,
                rules: Sequence[Rule] | str | Path | None = None, period: Period | str | None = None,
-               types: Iterable[str] | str | None = None, min_people: float | None = None) -> list[Path]:
+               types: Iterable[str] | str | None = None, min_people: float | None = None,
+               today: date | None = None, document: str | None = None) -> list[Path]:
     """Write the draft plan as Markdown (``path`` with suffix .md) and, when python-docx is installed,
     also as .docx next to it (``path`` ending in .docx writes both as well); then the internal diagnosis
     next to them as ``<name>-内部诊断.md`` (and .docx).  Returns the files written: plan .md, plan .docx,
@@ -456,8 +524,8 @@ def write_plan(store: Store, city: str, path: str | Path, *, year: int | None = 
         The graph and the city's code, as for :func:`plan_markdown`.
     path : str or Path
         The plan's file (``.md``; another suffix is replaced by ``.md``); its folder is made.
-    year, max_generated, rules, period, types, min_people
-        The drafting options, passed on to both the plan and the diagnosis.
+    year, max_generated, rules, period, types, min_people, today, document
+        The drafting options, passed on to both the plan (or report: :func:`plan_markdown`) and the diagnosis.
 
     Returns
     -------
@@ -465,7 +533,7 @@ def write_plan(store: Store, city: str, path: str | Path, *, year: int | None = 
         The files written.
     """
     opts: dict[str, Any] = {"year": year, "max_generated": max_generated, "rules": rules, "period": period,
-                            "types": types, "min_people": min_people}
+                            "types": types, "min_people": min_people, "today": today, "document": document}
     p = Path(path)
     md = p if p.suffix.lower() == ".md" else p.with_suffix(".md")
     md.parent.mkdir(parents=True, exist_ok=True)

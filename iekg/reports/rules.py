@@ -27,6 +27,11 @@ AGENCIES_FILE = PACKAGE_DATA / "rules" / "agencies.csv"
 
 RULE_COLUMNS = ("gap_type", "metric", "task", "grouping", "max_rows", "list_max", "problem_template",
                 "measure_template", "agencies", "problem_deadline", "measure_deadline", "basis")
+# Optional columns: a table without them still loads (``covers`` empty: only near-identical text covers).
+OPTIONAL_COLUMNS = ("covers",)
+# Gap types whose rows are about one thing (an industry, a chain): an own row covers such a gap only when it
+# also names that thing (:func:`iekg.reports.drafting.covers`); the other types are about the whole city.
+ENTITY_TYPES = frozenset({"unmet_demand", "shortage", "uncovered_segment", "no_training_base"})
 GROUPINGS = ("each", "all", "chain")
 # The notice's targets a ``target_shortfall`` rule names by metric: readiness's measures less its conditions.
 TARGET_METRICS = tuple(m for m in METRICS if not m.startswith("condition_"))
@@ -101,6 +106,53 @@ class Period:
         return m is not None and self.start <= int(m.group(1)) <= self.end
 
 
+_DEADLINE = re.compile(r"^\s*(20\d\d)\s*(?:年\s*(?:(\d{1,2})\s*月(?:份)?(?:底|末)?|底|末)?|[-./](\d{1,2}))?\s*(?:前|以前)?\s*$")
+
+
+def deadline_month(text: str | None) -> tuple[int, int] | None:
+    """The (year, month) a deadline as people write it ends in: ``2025年12月``, ``2025年底`` and ``2025年``
+    (December), ``2025-12``, ``2025.6``; None for anything else (``长期``, ``持续推进``, empty).
+
+    Parameters
+    ----------
+    text : str or None
+        A 解决时限 / 完成时限 cell.
+
+    Returns
+    -------
+    tuple of int or None
+    """
+    m = _DEADLINE.match(unicodedata.normalize("NFKC", str(text or "")))
+    if not m:
+        return None
+    month = int(m.group(2) or m.group(3) or 12)
+    return (int(m.group(1)), month) if 1 <= month <= 12 else None
+
+
+OVERDUE, DUE = "已逾期", "本月到期"
+
+
+def deadline_status(text: str | None, today: date) -> str:
+    """Whether a deadline is past on ``today``: :data:`OVERDUE` (its month is over), :data:`DUE` (it ends
+    this month) or "" (later, or not a date).
+
+    Parameters
+    ----------
+    text : str or None
+        A deadline as written (:func:`deadline_month`).
+    today : date
+
+    Returns
+    -------
+    str
+    """
+    ym = deadline_month(text)
+    if ym is None:
+        return ""
+    now = (today.year, today.month)
+    return OVERDUE if ym < now else DUE if ym == now else ""
+
+
 def _check_deadline(spec: str) -> bool:
     m = _RELATIVE.match(spec)
     if m:
@@ -152,7 +204,9 @@ AGENCIES = tuple(dict.fromkeys(_AGENCY_TABLE.values()))
 
 
 def canonical_agency(name: str, city_name: str = "") -> str:
-    """One spelling per department: ``开封市人力资源和社会保障局`` → ``开封市人力资源社会保障局``.
+    """One spelling per department: ``开封市人力资源和社会保障局`` → ``开封市人力资源社会保障局``; with the city
+    given, a department written without it (``市发展改革委``, ``发展改革委``) gets the city's full name
+    (``漯河市发展改革委``), as the drafted rows name it.
 
     Parameters
     ----------
@@ -175,6 +229,10 @@ def canonical_agency(name: str, city_name: str = "") -> str:
             if p == short and p != city_name:
                 s = s.removeprefix("市")
             break
+    if city_name and not prefix:  # 市发展改革委, 发展改革委 → 漯河市发展改革委: one name with the drafted rows'
+        bare = s.removeprefix("市") if s.startswith("市") and len(s) > 1 else s
+        if bare != s or _AGENCY_TABLE.get(bare, bare) in AGENCIES:
+            prefix, s = city_name, bare
     return prefix + _AGENCY_TABLE.get(s, s)
 
 
@@ -205,6 +263,7 @@ class Rule:
     problem_deadline: str
     measure_deadline: str
     basis: str
+    covers: str = ""  # what an own row on this gap says (a regular expression; README "covers")
 
     @property
     def key(self) -> tuple[str, str]:
@@ -242,7 +301,7 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
         rules: list[Rule] = []
         seen: set[tuple[str, str]] = set()
         for line, row in enumerate(reader, start=2):
-            v = {k: (row.get(k) or "").strip() for k in RULE_COLUMNS}
+            v = {k: (row.get(k) or "").strip() for k in RULE_COLUMNS + OPTIONAL_COLUMNS}
 
             def bad(msg: str, line: int = line) -> ValueError:
                 return ValueError(f"{p} line {line}: {msg}")
@@ -276,9 +335,14 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
                 extra = _placeholders(v[col]) - allowed
                 if extra:
                     raise bad(f"{col} uses unknown placeholders {sorted(extra)}; allowed: {sorted(allowed)}")
+            if v["covers"]:
+                try:
+                    re.compile(v["covers"])
+                except re.error as exc:
+                    raise bad(f"covers {v['covers']!r} is not a regular expression: {exc}") from None
             rule = Rule(v["gap_type"], v["metric"], task, v["grouping"], max_rows, list_max,
                         v["problem_template"], v["measure_template"], agencies, v["problem_deadline"],
-                        v["measure_deadline"], v["basis"])
+                        v["measure_deadline"], v["basis"], v["covers"])
             if rule.key in seen:
                 raise bad(f"duplicate rule for {rule.key}")
             seen.add(rule.key)

@@ -69,7 +69,7 @@ def alignment(store: Store, cities: Sequence[str] | None = None, province: str |
 
 
 def gaps(store: Store, cities: Sequence[str] | None = None, province: str | None = None, year: int | None = None,
-         chain: str | None = None, types: Iterable[str] = ()) -> Answer:
+         chain: str | None = None, types: Iterable[str] = (), limit: int | None = None) -> Answer:
     """The gaps of a scope, ranked, each with its evidence (``iekg gaps``, ``GET /analysis/gaps``).
 
     Parameters
@@ -80,17 +80,19 @@ def gaps(store: Store, cities: Sequence[str] | None = None, province: str | None
         The scope, as :func:`scope` takes it.
     types : iterable of str
         Only these gap types (none: all).
+    limit : int, optional
+        Only the first ``limit`` gaps (``total`` counts all).
 
     Returns
     -------
     Answer
-        Every gap of the chosen types (the faces cut the list).
+        The gaps of the chosen types, ranked.
     """
     from iekg.queries.gaps import gaps as find_gaps
 
     kinds = gap_types(list(types))
     sc = scope(store, cities, province, year, chain)
-    return answer(store, find_gaps(store, sc, types=kinds), sc.cities)
+    return answer(store, find_gaps(store, sc, types=kinds, limit=limit), sc.cities)
 
 
 def readiness(store: Store, city: str, year: int | None = None) -> Answer:
@@ -129,11 +131,15 @@ def readiness_all(store: Store, year: int | None = None) -> Answer:
     Returns
     -------
     Answer
-        ``data`` is the ranked list.
+        ``data`` is the ranked list; each row's ``source`` says whose data it rests on: ``yours``,
+        ``illustrative`` (the demo's) or ``public`` (the public lists only) — a ranking may mix them.
     """
     from iekg.queries.readiness import readiness_all as ranked
 
     rows = ranked(store, year)
+    for row in rows:
+        row["source"] = "public" if row.get("public_only") else (
+            "illustrative" if scope_is_illustrative(store, [row["city"]]) else "yours")
     return answer(store, rows, [r["city"] for r in rows])
 
 
@@ -202,7 +208,7 @@ def partners(store: Store, node: Node, limit: int = 10, year: int | None = None)
 
 
 def who_trains(store: Store, industry: str | None = None, segment: str | None = None, chain: str | None = None,
-               cities: Sequence[str] | None = None, year: int | None = None) -> Answer:
+               cities: Sequence[str] | None = None, year: int | None = None, limit: int | None = None) -> Answer:
     """Who trains for an industry, a chain segment or a chain (``iekg trains``, ``GET /analysis/who-trains``).
 
     Parameters
@@ -215,16 +221,19 @@ def who_trains(store: Store, industry: str | None = None, segment: str | None = 
         Only institutions of these cities (default: all).
     year : int, optional
         Default: the latest year with programs.
+    limit : int, optional
+        At most this many rows and institutions (``rows_total`` / ``institutions_total`` count all).
 
     Returns
     -------
     Answer
-        Every row (the faces cut the list).
+        The rows, institutions and totals.
     """
     from iekg.queries.who import who_trains_for
 
     exactly_one(industry=industry, segment=segment, chain=chain)
-    res = who_trains_for(store, industry=industry, segment=segment, chain=chain, cities=cities or None, year=year)
+    res = who_trains_for(store, industry=industry, segment=segment, chain=chain, cities=cities or None, year=year,
+                         limit=limit)
     return Answer(res, lambda: scope_is_illustrative(store, cities or all_cities(store)))
 
 

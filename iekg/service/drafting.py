@@ -3,6 +3,7 @@ options checked, the city required, the drafting itself in :mod:`iekg.reports`."
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +13,45 @@ from iekg.service.places import require_cities
 from iekg.service.provenance import Answer
 
 
-def draft_options(period: str | None, types: str | None) -> tuple[Any, tuple[str, ...] | None]:
-    """The pilot period and the gap types to draft, checked (before the store is opened).
+def parse_today(today: str | date | None) -> date | None:
+    """The date a draft is made on (``--today 2026-12-06``), checked; None: the real date.
+
+    Parameters
+    ----------
+    today : str, date or None
+        An ISO date.
+
+    Returns
+    -------
+    date or None
+
+    Raises
+    ------
+    ArgumentError
+        A date that is not ``YYYY-MM-DD``.
+    """
+    if today is None or isinstance(today, date):
+        return today
+    try:
+        return date.fromisoformat(str(today).strip())
+    except ValueError:
+        raise ArgumentError(f"today {today!r}: write the date as YYYY-MM-DD, e.g. 2026-12-06", "today") from None
+
+
+def draft_options(period: str | None, types: str | None, today: str | date | None = None,
+                  document: str | None = None) -> tuple[Any, tuple[str, ...] | None]:
+    """The period and the gap types to draft, checked (before the store is opened).
 
     Parameters
     ----------
     period : str, optional
-        e.g. ``2026-2028`` (default: three years from this year).
+        e.g. ``2027-2029`` (default: three years from ``today``); it may not end before ``today``'s year.
     types : str, optional
         Gap types, comma-separated (default: all).
+    today : str or date, optional
+        The date the draft is made on (:func:`parse_today`; default: the real date).
+    document : str, optional
+        ``application``, ``progress`` or ``evaluation`` (default: by the city's stage).
 
     Returns
     -------
@@ -30,14 +61,21 @@ def draft_options(period: str | None, types: str | None) -> tuple[Any, tuple[str
     Raises
     ------
     ArgumentError
-        A period or a gap type that is not understood.
+        A period, date, document or gap type that is not understood.
     """
     from iekg import reports
 
+    day = parse_today(today)
+    if document is not None and document not in reports.KINDS:
+        raise ArgumentError(f"document {document!r}: choose one of {', '.join(reports.KINDS)}", "document")
     try:
-        per = reports.Period.parse(period)
+        per = reports.Period.parse(period, today=day)
     except ValueError as exc:
         raise ArgumentError(literal(exc), "period") from None
+    now = day or date.today()
+    if per.end < now.year:
+        raise ArgumentError(f"period {per.text}: it ends before today ({now.isoformat()}); choose years from "
+                            f"{now.year} on", "period")
     try:
         kinds = reports.parse_types(types)
     except ValueError as exc:
@@ -55,7 +93,8 @@ def attachments(store: Store, city: str, output: str | Path, **options: Any) -> 
     output : str or Path
         The .xlsx file to write.
     **options
-        ``year``, ``max_generated``, ``period``, ``types``, ``min_people`` (:func:`iekg.reports.export_attachments`).
+        ``year``, ``max_generated``, ``period``, ``types``, ``min_people``, ``today``, ``document``
+        (:func:`iekg.reports.export_attachments`).
 
     Returns
     -------
@@ -78,7 +117,8 @@ def plan_files(store: Store, city: str, output: str | Path, **options: Any) -> l
     output : str or Path
         The .md (or .docx) file to write.
     **options
-        ``year``, ``period``, ``types``, ``min_people`` (:func:`iekg.reports.write_plan`).
+        ``year``, ``period``, ``types``, ``min_people``, ``today``, ``document`` (:func:`iekg.reports.write_plan`:
+        the application plan, or for a city already selected its progress or evaluation report).
 
     Returns
     -------
@@ -91,8 +131,10 @@ def plan_files(store: Store, city: str, output: str | Path, **options: Any) -> l
     return reports.write_plan(store, city, output, **options)  # type: ignore[no-any-return]
 
 
-def plan_text(store: Store, city: str, year: int | None = None) -> Answer:
-    """The draft pilot plan as Markdown text, illustrative when the city's figures are.
+def plan_text(store: Store, city: str, year: int | None = None, **options: Any) -> Answer:
+    """The document the city needs now as Markdown text — the draft pilot plan, or for a city already
+    selected its progress or evaluation report (its first line is the title) — illustrative when the city's
+    figures are.
 
     Parameters
     ----------
@@ -100,6 +142,8 @@ def plan_text(store: Store, city: str, year: int | None = None) -> Answer:
         The graph and the code of the city the draft is for.
     year : int, optional
         The figures' year (default: the latest).
+    **options
+        ``period``, ``today``, ``document`` (:func:`iekg.reports.plan_markdown`).
 
     Returns
     -------
@@ -109,8 +153,8 @@ def plan_text(store: Store, city: str, year: int | None = None) -> Answer:
     from iekg import reports
 
     require_cities(store, [city])
-    return Answer(reports.plan_markdown(store, city, year=year), lambda: reports.uses_illustrative_data(store, city),
-                  [city])
+    return Answer(reports.plan_markdown(store, city, year=year, **options),
+                  lambda: reports.uses_illustrative_data(store, city), [city])
 
 
 def plan_docx(text: str, path: str | Path) -> Path | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from iekg import __version__
 from iekg.graph.store import Store
+from iekg.queries.provenance import scope_is_illustrative
 from iekg.viz.page import Page, asset, render, script_json
 
 # The routes the page calls (the API serves them; adjust here if the API mounts them elsewhere).
@@ -16,6 +17,7 @@ DASHBOARD_ROUTES: dict[str, str] = {
     "cities": "/api/cities",
     "alignment": "/api/analysis/alignment",
     "readiness": "/api/analysis/readiness",
+    "ranking": "/api/analysis/readiness/all",
     "gaps": "/api/analysis/gaps",
     "attachments": "/api/exports/attachments",
     "plan": "/api/exports/plan",
@@ -28,13 +30,16 @@ DASHBOARD_ROUTES: dict[str, str] = {
 
 def dashboard_html(store: Store | None = None, *, routes: Mapping[str, str] | None = None,
                    default_city: str | None = None) -> Page:
-    """The dashboard page.  With a store, the city list is written into the page (no round trip);
-    without one, the page asks ``GET /api/cities``.  ``default_city`` is chosen first (else the
+    """The dashboard page.  With a store, the city list is written into the page (no round trip), each city
+    with the ``source`` of its figures (``illustrative`` when any is, :func:`scope_is_illustrative`, else
+    ``yours``; the ranking marks a city known only from the public lists ``public``); without one, the page
+    asks ``GET /api/cities``.  ``default_city`` is chosen first (else the
     first city; a ``?city=`` in the address wins)."""
     cities: list[dict[str, str]] = []
     if store is not None:
         f = store.node_frame("City", ["name"])  # the city picker lists every city: only City nodes are read
-        cities = [{"id": str(i), "name": str(n) if n == n and n is not None else str(i)}
+        cities = [{"id": str(i), "name": str(n) if n == n and n is not None else str(i),
+                   "source": "illustrative" if scope_is_illustrative(store, [str(i)]) else "yours"}
                   for i, n in sorted(zip(f["id"], f["name"], strict=True))]
     config: dict[str, Any] = {"routes": {**DASHBOARD_ROUTES, **(routes or {})}, "cities": cities,
                               "default_city": default_city, "version": __version__}

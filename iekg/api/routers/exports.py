@@ -25,6 +25,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MARKDOWN = "text/markdown; charset=utf-8"
 CityOne = Annotated[CityCodeStr, Query(description="city code (6 digits)", examples=["410200"])]
+PeriodQuery = Annotated[str | None, Query(pattern=r"^\d{4}(-\d{4})?$",
+                                          description="period the drafted deadlines fall in, first-last year, e.g. "
+                                                      "2027-2029 (default: three years from today); it must not "
+                                                      "end before today", examples=["2027-2029"])]
+TodayQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                         description="the date the draft is made on, YYYY-MM-DD (default: today)",
+                                         examples=["2026-12-06"])]
+DocumentQuery = Annotated[Literal["application", "progress", "evaluation"] | None,
+                          Query(description="the document (default: by the city's stage: a city selected as a "
+                                            "provincial pilot gets its progress or final evaluation report)")]
 
 
 def content_disposition(filename: str, fallback: str) -> str:
@@ -59,15 +69,19 @@ def _binary(description: str, *media_types: str) -> dict[int | str, dict[str, ob
                                     "(序号/政策内容/责任部门/完成时限), and the evidence sheet; headers in row 2", XLSX))
 def attachments(store: StoreDep, city: CityOne, year: YearQuery = None,
                 max_generated: Annotated[int, Query(ge=0, le=50, description="at most this many rows drafted from "
-                                                    "gaps")] = 10) -> Response:
-    """The city's own Attachment 1 and 2 rows, then rows drafted from its gaps — ``iekg export attachments``.
-    Downloaded as ``{城市}产教融合试点附件1-2.xlsx``."""
+                                                    "gaps")] = 10,
+                period: PeriodQuery = None, today: TodayQuery = None, document: DocumentQuery = None) -> Response:
+    """The city's own Attachment 1 and 2 rows, then rows drafted from its gaps where no own row covers them —
+    ``iekg export attachments``.  Downloaded as ``{城市}产教融合试点附件1-2.xlsx``."""
     name = _city_name(store, city)
     listing.require_year(store, year, [city])
+    with query_errors():
+        per, _ = drafting.draft_options(period, None, today, document)
     with tempfile.TemporaryDirectory(prefix=f"iekg-export-{os.getpid()}-") as tmp:
         out = Path(tmp) / "attachments.xlsx"
         with query_errors():
-            res = drafting.attachments(store, city, out, year=year, max_generated=max_generated)
+            res = drafting.attachments(store, city, out, year=year, max_generated=max_generated, period=per,
+                                       today=drafting.parse_today(today), document=document)
         data = Path(res["path"]).read_bytes()
     return download(data, XLSX, f"{name}产教融合试点附件1-2.xlsx", f"iekg-attachments-{city}.xlsx",
                     bool(res["illustrative"]))
@@ -78,15 +92,19 @@ def attachments(store: StoreDep, city: CityOne, year: YearQuery = None,
                        **problem_responses(404, 501)})
 def plan(store: StoreDep, city: CityOne, year: YearQuery = None,
          format: Annotated[Literal["md", "docx"], Query(description="md (Markdown) or docx (needs python-docx)")] = "md",
-         ) -> Response:
-    """A draft pilot plan following the notice's 8-section outline, filled with the city's figures —
-    ``iekg export plan``.  Downloaded as ``{城市}产教融合型城市试点方案（草稿）.md``."""
+         period: PeriodQuery = None, today: TodayQuery = None, document: DocumentQuery = None) -> Response:
+    """The document the city needs now — a draft pilot plan following the notice's 8-section outline, or
+    for a city already selected its progress or final evaluation report — ``iekg export plan``.
+    Downloaded as ``{城市}产教融合型城市试点方案（草稿）.md``, a report as its title."""
     name = _city_name(store, city)
     listing.require_year(store, year, [city])
     with query_errors():
-        plan_text = drafting.plan_text(store, city, year=year)
+        per, _ = drafting.draft_options(period, None, today, document)
+        plan_text = drafting.plan_text(store, city, year=year, period=per, today=drafting.parse_today(today),
+                                       document=document)
     text, illustrative = plan_text.data, plan_text.illustrative
-    base = f"{name}产教融合型城市试点方案（草稿）"
+    title = text.split("\n", 1)[0].removeprefix("# ").strip()
+    base = title if "报告" in title else f"{name}产教融合型城市试点方案（草稿）"  # a report is named by its title
     if format == "md":
         return download(text.encode("utf-8"), MARKDOWN, base + ".md", f"iekg-plan-{city}.md", illustrative)
     with tempfile.TemporaryDirectory(prefix=f"iekg-export-{os.getpid()}-") as tmp:

@@ -106,6 +106,7 @@
       renderChart();
       renderReadiness(res[1]);
       renderGaps(res[2], code);
+      renderRanking(code);
       document.body.setAttribute("data-loading", "0");
       document.body.setAttribute("data-city", code);
     }).catch(function (err) {
@@ -279,6 +280,9 @@
   }
 
   // ------------------------------------------------------------------------------ readiness
+  // The verdict (达成, 差距) comes right after the item, so that it is on screen however narrow the card; every
+  // threshold carries its basis (issue 21): the notice's number, our reading of vague words, or our assumption.
+  var BASIS = { notice: ["通知", "the notice's number"], reading: ["解读", "our reading"], assumption: ["假设", "our assumption"] };
   function renderReadiness(r) {
     var tb = document.querySelector("#readiness tbody");
     tb.textContent = "";
@@ -288,22 +292,78 @@
       if (!items.length) { return; }
       tb.appendChild(el("tr", { cls: "group" }, [el("td", { colspan: "5", text: k[1] + " " + k[2] })]));
       items.forEach(function (i) {
-        var met = i.met;
+        var met = i.effective_met === undefined ? i.met : i.effective_met;  // an either/or member: by its group
         var mark = met === null || met === undefined ? el("span", { cls: "na", text: "— 无法衡量" })
           : (met ? el("span", { cls: "met", text: "✓ 达成" }) : el("span", { cls: "unmet-mark", text: "✗ 未达成" }));
-        var value = i.measurable ? (i.unit === "SAI" || i.unit === "比率" ? NF3.format(i.value) : num(i.value)) : "—";
+        var ratio = i.unit === "SAI" || i.unit === "比率";
+        var value = i.measurable ? (ratio ? NF3.format(i.value) : num(i.value)) : "—";
         var group = i.any_of ? "二选一 either/or：" + (i.group_met ? "组内已达成 group met" : (i.group_met === false ? "组内未达成 group not met" : "无法衡量")) : null;
-        var nameCell = el("td", null, [i.name || i.target, group ? el("span", { cls: "note", text: group }) : null,
+        var nameCell = el("td", { cls: "item" }, [i.name || i.target, group ? el("span", { cls: "note", text: group }) : null,
           i.note ? el("span", { cls: "note", text: i.note }) : null]);
-        tb.appendChild(el("tr", null, [
-          nameCell, el("td", { cls: "num", text: value }),
-          el("td", { cls: "num" }, [(CMP[i.comparison] || i.comparison || "") + " " + (i.threshold === null ? "" : i.threshold) + " " + (i.unit || ""),
-            el("span", { cls: "note basis-" + (i.threshold_basis || "notice"), text: i.threshold_label || "" })]),
-          el("td", null, [mark]),
-          el("td", { cls: "num", text: i.measurable && i.shortfall ? (i.unit === "SAI" || i.unit === "比率" ? NF3.format(i.shortfall) : num(i.shortfall)) : "" })
+        var basis = BASIS[i.threshold_basis] || BASIS.notice;
+        tb.appendChild(el("tr", { "data-metric": i.metric || "", "data-basis": i.threshold_basis || "" }, [
+          nameCell,
+          el("td", { cls: "verdict met-cell" }, [mark]),
+          el("td", { cls: "num verdict shortfall", text: i.measurable && i.shortfall ? (ratio ? NF3.format(i.shortfall) : num(i.shortfall)) : "" }),
+          el("td", { cls: "num", text: value }),
+          el("td", { cls: "threshold" }, [(CMP[i.comparison] || i.comparison || "") + " " + (i.threshold === null ? "" : i.threshold) + " " + (i.unit || ""),
+            el("span", { cls: "note basis basis-" + (i.threshold_basis || "notice") }, [
+              el("span", { cls: "basis-tag " + (i.threshold_basis || "notice"), title: basis[1], text: basis[0] }), i.threshold_label || ""])])
         ]));
       });
     });
+  }
+
+  // ------------------------------------------------------------------------------ ranking
+  // All cities ranked; each row says where its figures come from (yours / illustrative 示例 / public 公开),
+  // rather than one mark for the whole table when your city is ranked among demo cities.
+  var SOURCE = { yours: "你的数据", illustrative: "示例", public: "公开" };
+  var SOURCE_EN = { yours: "yours", illustrative: "illustrative", public: "public lists only" };
+  var sourceOf = {};
+  (CONFIG.cities || []).forEach(function (c) { if (c.source) { sourceOf[c.id] = c.source; } });
+  function rowSource(row) {
+    if (row.public_only) { return "public"; }
+    return sourceOf[row.city] || (row.illustrative === true ? "illustrative" : (row.illustrative === false ? "yours" : null));
+  }
+  var rankingLoad = null, rankingSeen = false, rankingCity = null, rankingWatched = false;
+  // every city's readiness takes a moment: asked for once, when the ranking first comes into view (watched
+  // from the first city's figures on, when the page has its full height)
+  function watchRanking() {
+    var card = $("ranking-card");
+    rankingWatched = true;
+    if (!("IntersectionObserver" in window)) { rankingSeen = true; return; }
+    new IntersectionObserver(function (entries, obs) {
+      if (entries.some(function (e) { return e.isIntersecting; })) {
+        obs.disconnect();
+        rankingSeen = true;
+        if (rankingCity) { renderRanking(rankingCity); }
+      }
+    }, { rootMargin: "200px" }).observe(card);
+  }
+  function renderRanking(code) {
+    if (!ROUTES.ranking) { $("ranking-card").hidden = true; return; }
+    rankingCity = code;
+    if (!rankingWatched) { watchRanking(); }
+    if (!rankingSeen) { return; }
+    rankingLoad = rankingLoad || getJSON(ROUTES.ranking);
+    rankingLoad.then(function (res) {
+      var tb = document.querySelector("#ranking tbody");
+      tb.textContent = "";
+      (res.cities || []).forEach(function (row) {
+        var src = rowSource(row);
+        var noData = row.has_data === false;
+        var tr = el("tr", { cls: row.city === code ? "current" : "", "data-city": row.city, "data-source": src || "" }, [
+          el("td", { cls: "num", text: String(row.rank) }),
+          el("td", { text: (row.name || row.city) + " " + row.city }),
+          el("td", null, [src ? el("span", { cls: "src-tag " + src, title: SOURCE_EN[src], text: SOURCE[src] }) : "—"]),
+          el("td", { cls: "num", text: noData ? "无数据 no data" : row.targets_met + " / " + row.targets_total }),
+          el("td", { cls: "num", text: noData ? "" : row.conditions_met + " / " + row.conditions_total }),
+          el("td", { cls: "num", text: noData ? "" : String(row.targets_unmeasurable) })
+        ]);
+        tb.appendChild(tr);
+      });
+      document.body.setAttribute("data-ranking", "1");
+    }).catch(function (err) { $("ranking-note").textContent = "排名无法读取 ranking could not load: " + String(err.message || err); });
   }
 
   // ------------------------------------------------------------------------------ gaps
