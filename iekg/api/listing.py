@@ -148,21 +148,13 @@ def resolve(store: Store, ident: str) -> Node:
 
 
 def program_years(store: Store, cities: Iterable[str] | None = None) -> list[int]:
-    """The years with programs (OFFERS) in the graph, or at institutions of the given cities."""
+    """The years with programs (OFFERS) at the institutions of the given cities (default: every city): the
+    store's year list (read from the sums kept with the data, memoised), not a read of every program —
+    which cost 2.4 s per request on the national graph."""
+    from iekg.queries.supply import program_years as years_of
 
-    def compute() -> dict[str, set[int]]:
-        offers = store.rel_frame("OFFERS", ["year"])
-        inst = located(store, "Institution")
-        out: dict[str, set[int]] = {}
-        for src, year in zip(offers["src"], offers["year"], strict=True):
-            if year is None or year != year:  # None or NaN
-                continue
-            out.setdefault(inst.get(src, ""), set()).add(int(year))
-        return out
-
-    by_city: dict[str, set[int]] = _memo(store, "program-years", compute=compute)
-    keys = list(by_city) if cities is None else list(cities)
-    return sorted(set().union(*(by_city.get(c, set()) for c in keys)))
+    wanted = sorted({str(c) for c in cities}) if cities is not None else sorted(n.id for n in store.nodes("City"))
+    return list(years_of(store, wanted)) if wanted else []
 
 
 def require_year(store: Store, year: int | None, cities: Iterable[str] | None = None) -> None:
