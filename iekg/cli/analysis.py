@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.text import Text
@@ -11,7 +11,9 @@ from rich.text import Text
 from iekg import service
 from iekg.cli.console import Fmt, RichTable, answers, empty_reason, fnum, open_store, out, render, resolve, tr
 from iekg.cli.root import app
-from iekg.service import Answer
+
+if TYPE_CHECKING:
+    from iekg.service import Answer
 
 STATUS_ZH = {"unmet": "无供给", "shortage": "短缺", "balanced": "平衡", "surplus": "过剩", "no_demand": "无需求",
              "no_supply_data": "无供给数据"}

@@ -16,7 +16,6 @@ from typing import Any
 
 from iekg.graph.store import Store
 from iekg.loaders.source import ILLUSTRATIVE
-from iekg.queries.scope import id_list
 
 LOCATED_LABELS = ("Institution", "Enterprise", "TrainingBase", "Platform", "Alliance")
 
@@ -50,6 +49,8 @@ def scope_is_illustrative(store: Store, cities: Iterable[str]) -> bool:
     -------
     bool
     """
+    from iekg.queries.scope import id_list  # (pandas: imported when a question is asked, not at start-up)
+
     codes = id_list(cities)
     if not codes:
         return False

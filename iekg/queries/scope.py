@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
+from iekg._lazy import lazy
 from iekg.graph.schema import NODE_TYPES, REL_TYPES
 from iekg.graph.store import Node, Store
 from iekg.graph.sums import rollup
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:  # a path or a search needs neither: imported on first use (a fresh process starts sooner)
+    np = lazy("numpy")
+    pd = lazy("pandas")
 
 
 @dataclass(frozen=True)
