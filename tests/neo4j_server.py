@@ -88,3 +88,19 @@ def launch(tmp: Path) -> Server:
     build()
     data = tmp / "data"
     return Server(start(data, free_port()), "neo4j", PASSWORD, data)
+
+
+def pid_of(data: Path) -> int:
+    """The java pid of the neo4j-local server on ``data`` (the pid file it writes beside the folder)."""
+    return int((data.parent / f"{data.name}.pid").read_text().strip())
+
+
+def dedicated(tmp: Path) -> Server:
+    """A server of its own (its own data folder and port), never the session's shared one nor an external
+    server: for tests that stop, freeze or replace it.  Stop it with :func:`stop` (``server.data``)."""
+    requirements()
+    if shutil.which("java") is None:
+        missing("java not found on PATH: neo4j-local needs Java 17")
+    build()
+    data = tmp / "data"
+    return Server(start(data, free_port()), "neo4j", PASSWORD, data)

@@ -5,16 +5,25 @@
 - Writes are batched: ``UNWIND $rows AS row MERGE …`` behind uniqueness constraints on ``id`` per label
   and an index on the relationship identity ``_key`` per type, in transactions of ``batch_size`` rows,
   each retried on transient errors by the driver's managed transactions.
-- The driver is created once (``Neo4jStore.from_settings``) and passed in.
+- The driver is created once (``Neo4jStore.from_settings``) and passed in.  ``bolt://`` (one server) and
+  ``neo4j://`` (a cluster: routing) URIs both work; every read is a read transaction (``routing_="r"``, so a
+  cluster's readers serve it), every write a write transaction, all sharing this store's bookmarks.
+- Timeouts and liveness checks (:func:`driver_options`, ``IEKG_NEO4J_…``) answer a server that is down or hung
+  within seconds (tests/test_neo4j_hung.py).
+- A fresh load (``apply(…, fresh=True)``: ``iekg build`` / ``sync``) into the server of scripts/neo4j-local goes
+  through Neo4j's offline bulk importer (:mod:`iekg.graph.neo4j_bulk`) when it is large; else batched UNWIND.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -33,6 +42,33 @@ from iekg.graph.sums import (
     TOP_OFFER_COLUMNS,
 )
 
+log = logging.getLogger("iekg")
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def driver_options(settings: Any) -> dict[str, Any]:
+    """The driver's timeouts: a server that is down or hung answers every request within seconds.
+
+    - ``connection_timeout``: opening a connection (TCP); ``connection_acquisition_timeout``: the whole of
+      getting a working connection — from the pool after its liveness check, or a new one (TCP, the Bolt
+      handshake and the login, which a hung server never answers) — so it bounds both.
+    - ``liveness_check_timeout``: a pooled connection idle longer than this is checked (a RESET round trip)
+      before it is used, within the acquisition timeout: a server stopped while connections sat open in the
+      pool is found out there, instead of a query waiting on a dead connection without bound.  0 checks
+      every time (one more round trip per transaction: a RESET).
+    - ``keep_alive``: TCP keep-alive, for a peer that is gone (a host down, a dropped network).
+    - ``max_transaction_retry_time``: how long a failing transaction is retried.
+    A query under way when the server hangs is bounded by the server's Bolt keep-alive hint
+    (``connection.recv_timeout_seconds``; scripts/neo4j-local sets it to 9 s, Neo4j's default is 120 s:
+    ``server.bolt.connection_keep_alive`` × ``…_probes``), and by ``IEKG_NEO4J_QUERY_TIMEOUT`` on the server.
+    """
+    live = float(getattr(settings, "neo4j_liveness_check", 0.0))
+    return {"connection_timeout": float(getattr(settings, "neo4j_connection_timeout", 3.0)),
+            "connection_acquisition_timeout": float(getattr(settings, "neo4j_acquisition_timeout", 3.0)),
+            "liveness_check_timeout": None if live < 0 else live,
+            "keep_alive": bool(getattr(settings, "neo4j_keep_alive", True)),
+            "max_transaction_retry_time": float(getattr(settings, "neo4j_retry_time", 1.0))}
+
 
 def _chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(rows), size):
@@ -49,13 +85,24 @@ def _clean(v: Any) -> Any:
 class Neo4jStore(Store):
     name = "neo4j"
 
-    def __init__(self, driver: Any, database: str = "neo4j", *, batch_size: int = 10000) -> None:
+    def __init__(self, driver: Any, database: str = "neo4j", *, batch_size: int = 10000,
+                 local_data: Path | str | None = None, password: str | None = None,
+                 bulk_min_rows: int = 100_000, uri: str | None = None) -> None:
         self.driver = driver
         self.database = database
         self.batch_size = batch_size
         self._schema_ready = False
         self._memo_version: str | None = None
         self.query_timeout: float | None = None  # seconds a read may run (IEKG_NEO4J_QUERY_TIMEOUT)
+        # the offline importer for fresh builds (iekg.graph.neo4j_bulk): the neo4j-local data folder of the
+        # server (IEKG_NEO4J_LOCAL_DATA, checked against the URI when used), the password its restart sets,
+        # and the smallest build that uses it (IEKG_NEO4J_BULK_MIN_ROWS; negative: never)
+        self.uri = uri  # the server's address (from_settings); the offline importer checks it is neo4j-local's
+        self.local_data = local_data
+        self.password = password
+        self.bulk_min_rows = bulk_min_rows
+        self._bookmarks: Any = None
+        self.last_load: str | None = None  # "bulk" or "unwind": how the last fresh load went (and why not bulk)
 
     # ------------------------------------------------------------------------------- connection
     @classmethod
@@ -63,12 +110,15 @@ class Neo4jStore(Store):
         from neo4j import GraphDatabase
         from neo4j.exceptions import AuthError, ServiceUnavailable
 
-        # a server that is down is answered in seconds (the driver's defaults wait 30–60 s)
-        driver = GraphDatabase.driver(
-            settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password),
-            connection_timeout=float(getattr(settings, "neo4j_connection_timeout", 3.0)),
-            connection_acquisition_timeout=float(getattr(settings, "neo4j_acquisition_timeout", 5.0)),
-            max_transaction_retry_time=float(getattr(settings, "neo4j_retry_time", 2.0)))
+        uri = str(settings.neo4j_uri)
+        if urlsplit(uri).scheme not in URI_SCHEMES:
+            raise StoreError(f"IEKG_NEO4J_URI {uri!r}: the scheme must be one of {', '.join(URI_SCHEMES)} "
+                             f"(bolt:// for one server, neo4j:// for a cluster: reads go to its readers)")
+        try:
+            driver = GraphDatabase.driver(uri, auth=(settings.neo4j_user, settings.neo4j_password),
+                                          **driver_options(settings))
+        except ValueError as exc:  # e.g. a malformed address
+            raise StoreError(f"IEKG_NEO4J_URI {uri!r}: {exc}") from None
         try:
             driver.verify_connectivity()
         except AuthError:
@@ -79,7 +129,9 @@ class Neo4jStore(Store):
             driver.close()
             raise StoreError(f"cannot reach Neo4j at {settings.neo4j_uri}: {exc}. Is it running? "
                              f"(scripts/neo4j-local/neo4j-local start, or set IEKG_NEO4J_URI)") from None
-        store = cls(driver, settings.neo4j_database)
+        store = cls(driver, settings.neo4j_database, local_data=getattr(settings, "neo4j_local_data", None),
+                    password=settings.neo4j_password, uri=uri,
+                    bulk_min_rows=int(getattr(settings, "neo4j_bulk_min_rows", 100_000)))
         store.query_timeout = float(getattr(settings, "neo4j_query_timeout", 0) or 0) or None
         return store
 
@@ -87,15 +139,38 @@ class Neo4jStore(Store):
         self.driver.close()
 
     def _read(self, query: str, **params: Any) -> list[Any]:
+        """A read transaction (``routing_="r"``: with a ``neo4j://`` URI the driver sends it to a reader of the
+        cluster), retried by the driver on transient errors, with the read timeout when one is set."""
         from neo4j import Query
 
         q = Query(query, timeout=self.query_timeout) if self.query_timeout else query
-        records, _, _ = self.driver.execute_query(q, params, database_=self.database, routing_="r")
+        records, _, _ = self.driver.execute_query(q, params, database_=self.database, routing_="r",
+                                                  bookmark_manager_=self.bookmarks)
         return list(records)
 
     def _write(self, query: str, **params: Any) -> list[Any]:
-        records, _, _ = self.driver.execute_query(query, params, database_=self.database)
+        """A write transaction (``routing_="w"``: the cluster's leader)."""
+        records, _, _ = self.driver.execute_query(query, params, database_=self.database, routing_="w",
+                                                  bookmark_manager_=self.bookmarks)
         return list(records)
+
+    def _session(self) -> Any:
+        """A session for explicit write transactions, sharing the bookmarks of :meth:`_read` / :meth:`_write`:
+        a read after a write sees it, also on another member of a cluster."""
+        from neo4j import WRITE_ACCESS
+
+        return self.driver.session(database=self.database, default_access_mode=WRITE_ACCESS,
+                                   bookmark_manager=self.bookmarks)
+
+    @property
+    def bookmarks(self) -> Any:
+        """This store's bookmark manager (causal consistency of its reads and writes); a new one after an
+        offline import, whose database starts its transaction numbers again."""
+        if self._bookmarks is None:
+            from neo4j import GraphDatabase
+
+            self._bookmarks = GraphDatabase.bookmark_manager()
+        return self._bookmarks
 
     def _write_batches(self, query: str, rows: list[dict[str, Any]]) -> list[Any]:
         """Run ``query`` (``UNWIND $rows …``) over ``rows`` in managed transactions of ``batch_size``."""
@@ -104,7 +179,7 @@ class Neo4jStore(Store):
         def work(tx: Any, chunk: list[dict[str, Any]]) -> list[Any]:
             return list(tx.run(query, rows=chunk))
 
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
             for chunk in _chunks(rows, self.batch_size):
                 out += session.execute_write(work, chunk)
         return out
@@ -155,6 +230,10 @@ class Neo4jStore(Store):
         ``audit`` is recorded in a final small transaction after the last batch, the one that also sets
         the new graph version (:meth:`_finish`): a load that fails in any batch records nothing.
         """
+        if fresh:
+            bulk = self._bulk_load(changes, audit)
+            if bulk is not None:
+                return bulk
         self.ensure_schema()
         res = ApplyResult()
         if fresh:
@@ -207,11 +286,67 @@ class Neo4jStore(Store):
                     raise StoreError(f"{len(new) - made} {rel_type} relationships refer to missing nodes")
                 return made, sum(1 for c in found.values() if c)
 
-            with self.driver.session(database=self.database) as session:
+            with self._session() as session:
                 for chunk in _chunks(rows, self.batch_size):
                     made, changed = session.execute_write(work, chunk)
                     res.rels_created += made
                     res.rels_updated += changed
+        self._finish(res, audit)
+        return res
+
+    # ----------------------------------------------------------------------- the offline importer
+    def bulk_target(self, rows: int) -> tuple[Path | None, str]:
+        """The neo4j-local data folder a fresh load of ``rows`` rows would be imported into offline, or None,
+        and why (:mod:`iekg.graph.neo4j_bulk`)."""
+        from iekg.graph import neo4j_bulk
+
+        if self.bulk_min_rows < 0 or rows < self.bulk_min_rows:
+            return None, f"{rows} rows: below IEKG_NEO4J_BULK_MIN_ROWS ({self.bulk_min_rows})"
+        if not self.uri or self.password is None:
+            return None, "the store was not opened from settings (no address or password to restart with)"
+        if self.database != "neo4j":
+            return None, f"database {self.database!r}: neo4j-local's offline import is for database 'neo4j'"
+        data = neo4j_bulk.local_data(self.uri, self.local_data)
+        if data is None:
+            return None, f"{self.uri} is not a running scripts/neo4j-local server whose data folder is known"
+        return data, "offline importer"
+
+    def _bulk_load(self, changes: ChangeSet, audit: Mapping[str, Any] | None) -> ApplyResult | None:
+        """A fresh load through Neo4j's offline importer, or None when it cannot be used (then the batched
+        UNWIND path runs; ``last_load`` says which and why).  The import replaces the database: the import
+        history is read first and written back with the graph; the constraints are made afterwards."""
+        from iekg.graph import neo4j_bulk
+
+        data, why = self.bulk_target(len(changes))
+        self.last_load = f"unwind ({why})"
+        if data is None:
+            return None
+        history = [dict(r["p"]) for r in self._read(cy.IMPORTS, limit=2 ** 62)]
+        folder = neo4j_bulk.scratch(data)
+        try:
+            try:
+                written = neo4j_bulk.write_csv(folder, changes.nodes.values(), changes.rels.items(), history)
+            except neo4j_bulk.Unsupported as exc:
+                self.last_load = f"unwind (not representable in the importer's CSV: {exc})"
+                log.info("fresh Neo4j load with UNWIND: %s", exc)
+                return None
+            assert self.password is not None
+            log.info("fresh Neo4j load with the offline importer: %d nodes, %d relationships (%s)",
+                     written.nodes, written.rels, data)
+            done = neo4j_bulk.run_import(data, self.password, written.args)
+        finally:
+            neo4j_bulk.remove(folder)
+        self.forget()
+        self._schema_ready = False
+        self._bookmarks = None  # the new database's transaction numbers start again
+        if done.returncode != 0:
+            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+            raise StoreError(f"Neo4j's offline import into {data} failed; the database may be empty now: run the "
+                             f"build again (IEKG_NEO4J_BULK_MIN_ROWS=-1 loads with UNWIND instead).\n{tail}")
+        self.driver.verify_connectivity()
+        self.ensure_schema()  # the uniqueness constraints, made (and checked) on the imported graph
+        self.last_load = "bulk"
+        res = ApplyResult(nodes_created=written.nodes, rels_created=written.rels)
         self._finish(res, audit)
         return res
 
@@ -230,7 +365,7 @@ class Neo4jStore(Store):
                    props={**entry, "files": json.dumps(entry["files"], ensure_ascii=False),
                           "changes": json.dumps(entry["changes"])}).consume()
 
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
             session.execute_write(work)
         self.forget()
 
@@ -245,7 +380,8 @@ class Neo4jStore(Store):
 
     def clear(self) -> None:
         self.ensure_schema()
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
+            session.run(cy.CLEAR_RELS).consume()
             session.run(cy.CLEAR).consume()
         self._bump()
 

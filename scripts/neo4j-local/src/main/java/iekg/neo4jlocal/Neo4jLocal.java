@@ -43,18 +43,24 @@ public final class Neo4jLocal {
     private Neo4jLocal() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("import")) {
+            System.exit(importFull(args));
+        }
         Path home = null;
         int port = BoltConnector.DEFAULT_PORT;
         String pagecache = "256m";
+        int keepAlive = 3;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--home" -> home = Path.of(value(args, ++i, a));
                 case "--port" -> port = Integer.parseInt(value(args, ++i, a));
                 case "--pagecache" -> pagecache = value(args, ++i, a);
+                case "--keep-alive" -> keepAlive = Integer.parseInt(value(args, ++i, a));
                 case "-h", "--help" -> {
                     System.out.println("usage: NEO4J_LOCAL_PASSWORD=PW java -jar neo4j-local.jar --home DIR"
-                            + " [--port N] [--pagecache 256m]");
+                            + " [--port N] [--pagecache 256m] [--keep-alive 3]\n"
+                            + "       java -jar neo4j-local.jar import --home DIR [importer options]");
                     return;
                 }
                 default -> fail("unknown argument: " + a);
@@ -97,6 +103,14 @@ public final class Neo4jLocal {
                 // A quick stop: Bolt otherwise waits 5 s + 5 s for idle connections and Netty.
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
                 .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofSeconds(1))
+                // Bolt keep-alive: while a request runs, an idle connection gets a NOOP every keepAlive
+                // seconds, and HELLO tells the driver connection.recv_timeout_seconds = keepAlive x
+                // probes. The driver then gives up on a server silent that long (a hung, SIGSTOPped
+                // process) instead of waiting without bound; a slow query keeps its connection alive.
+                .setConfig(BoltConnector.connection_keep_alive_type, BoltConnector.KeepAliveRequestType.ALL)
+                .setConfig(BoltConnector.connection_keep_alive, Duration.ofSeconds(keepAlive))
+                .setConfig(BoltConnector.connection_keep_alive_probes, 3)
+                .setConfig(BoltConnector.connection_keep_alive_streaming_scheduling_interval, Duration.ofSeconds(1))
                 .setUserLogProvider(new Log4jLogProvider(System.out, Level.INFO))
                 .build();
 
@@ -129,6 +143,41 @@ public final class Neo4jLocal {
                 java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime());
         System.out.flush();
         stopped.await();
+    }
+
+    /**
+     * {@code import --home DIR [--database neo4j] [importer options...]}: Neo4j's offline bulk importer
+     * ({@code neo4j-admin database import full}, the {@code org.neo4j:neo4j-import-tool} command on
+     * the classpath) into database {@code neo4j} of the DBMS home DIR, replacing what it held. The
+     * server on DIR must be stopped (the importer takes the store's lock and refuses otherwise). The
+     * remaining arguments go to the importer as they are ({@code --nodes=…}, {@code --relationships=…},
+     * {@code --array-delimiter=…}, …); returns its exit code.
+     */
+    static int importFull(String[] args) {
+        Path home = null;
+        String database = "neo4j";
+        java.util.List<String> rest = new java.util.ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--home" -> home = Path.of(value(args, ++i, "--home"));
+                case "--database" -> database = value(args, ++i, "--database");
+                default -> rest.add(args[i]);
+            }
+        }
+        if (home == null) {
+            fail("import: --home DIR is required");
+        }
+        home = home.toAbsolutePath().normalize();
+        java.util.List<String> cmd = new java.util.ArrayList<>(
+                java.util.List.of("database", "import", "full", "--overwrite-destination=true"));
+        cmd.addAll(rest);
+        cmd.add(database);
+        long t0 = System.nanoTime();
+        int rc = org.neo4j.cli.AdminTool.execute(
+                new org.neo4j.cli.ExecutionContext(home, home.resolve("conf")), cmd.toArray(new String[0]));
+        System.out.printf(Locale.ROOT, "neo4j-local: import exit %d in %d ms%n", rc, (System.nanoTime() - t0) / 1_000_000);
+        System.out.flush();
+        return rc;
     }
 
     /** Makes {@code password} the neo4j user's password, with no change required at first login. */

@@ -1,0 +1,308 @@
+"""A fresh Neo4j build through Neo4j's own offline bulk importer (``neo4j-admin database import full``).
+
+:meth:`iekg.graph.neo4jstore.Neo4jStore.apply` with ``fresh=True`` uses it when the server is the one of
+``scripts/neo4j-local`` on this machine (its data folder known: ``IEKG_NEO4J_LOCAL_DATA``, or the default
+folder when its server is the one at the URI) and the build is large (``IEKG_NEO4J_BULK_MIN_ROWS``);
+otherwise, and whenever a value has no exact CSV form, the batched ``UNWIND`` path runs instead.
+
+The graph is written as CSV files in the importer's format, typed from the values (so an int stays an
+int, a bool a bool, a list of text a ``string[]``), the server is stopped, ``neo4j-local import`` runs the
+importer on database ``neo4j`` (replacing it), and the server starts again on the same port.  The result is
+the graph the ``UNWIND`` path writes: the same nodes with the same properties (``id`` included), the same
+relationships with the same properties and the same identity ``_key``, and the import history (audit nodes)
+kept; the store then creates its uniqueness constraints (:meth:`Neo4jStore.ensure_schema`).
+
+Labels and relationship types come only from the schema (checked by :func:`iekg.graph.cypher.label` /
+:func:`~iekg.graph.cypher.rel_type`); no value is ever part of a command line, only file names are.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from iekg.graph import cypher as cy
+from iekg.graph.cypher import KEY
+from iekg.graph.schema import AUDIT_LABEL
+
+REPO = Path(__file__).resolve().parents[2]
+LAUNCHER = REPO / "scripts" / "neo4j-local" / "neo4j-local"
+DEFAULT_DATA = REPO / ".neo4j-local" / "data"
+ARRAY_DELIMITER = "\x1f"  # the unit separator: never in the data (a value holding it is not written this way)
+LONG_MIN, LONG_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
+class Unsupported(Exception):
+    """A value (or name) with no exact form in the importer's CSV: the caller loads with UNWIND instead."""
+
+
+# ------------------------------------------------------------------------------------------ where
+def local_data(uri: str, configured: Path | str | None, launcher: Path = LAUNCHER) -> Path | None:
+    """The neo4j-local data folder of the server at ``uri``, or None when the offline importer cannot be used.
+
+    It must be a server of this machine (``127.0.0.1`` / ``localhost``, scheme ``bolt`` or ``neo4j``), the
+    launcher must exist, and the folder's port file (written by ``neo4j-local start``) must name the URI's
+    port while its pid file names a live process: only then is the folder that server's.  ``configured``
+    (``IEKG_NEO4J_LOCAL_DATA``) is the folder to check; without it the launcher's folder (``IEKG_NEO4J_DATA``, else
+    its default) is tried.
+    """
+    if not launcher.is_file():
+        return None
+    parts = urlsplit(uri)
+    if parts.scheme not in ("bolt", "neo4j") or parts.hostname not in ("127.0.0.1", "localhost"):
+        return None
+    port = parts.port or 7687
+    configured = configured or os.environ.get("IEKG_NEO4J_DATA")  # the launcher's own variable for its folder
+    data = Path(configured).expanduser().absolute() if configured else DEFAULT_DATA
+    try:  # the files neo4j-local start writes beside the folder
+        named = int((data.parent / f"{data.name}.port").read_text().strip() or 0)
+        pid = int((data.parent / f"{data.name}.pid").read_text().strip() or 0)
+    except (OSError, ValueError):
+        return None
+    if named != port or pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return data
+
+
+# ------------------------------------------------------------------------------------------ CSV
+_SIMPLE = {bool: "boolean", int: "long", float: "double", str: "string"}
+
+
+def _kind(v: Any) -> str | None:
+    """The importer's type of a value (``None``: no property)."""
+    if v is None:
+        return None
+    t = type(v)
+    if t is str:
+        return "string"
+    if t is bool or isinstance(v, bool):
+        return "boolean"
+    if t is int or isinstance(v, int):
+        if not LONG_MIN <= v <= LONG_MAX:
+            raise Unsupported("an integer beyond 64 bits")
+        return "long"
+    if t is float or isinstance(v, float):
+        if v != v:  # NaN: no property (neo4jstore._clean)
+            return None
+        if not math.isfinite(v):
+            raise Unsupported("an infinite number")
+        return "double"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, (list, tuple)):
+        kinds = {_kind(x) for x in v}
+        if len(kinds) != 1 or None in kinds or any(k.endswith("[]") for k in kinds):  # type: ignore[union-attr]
+            raise Unsupported("an empty, mixed or nested list, or one holding null")
+        (k,) = kinds
+        if k == "string" and any(x == "" or ARRAY_DELIMITER in x for x in v):
+            raise Unsupported("a list holding an empty text or the array delimiter")
+        return f"{k}[]"
+    raise Unsupported(f"a value of type {type(v).__name__}")
+
+
+class _Cells:
+    """Cells of the importer's CSV: nothing for no value, text always quoted (so "" is an empty text, not a
+    missing one), and whether any text holds a line break (the importer then reads multi-line fields)."""
+
+    def __init__(self) -> None:
+        self.multiline = False
+
+    def text(self, s: str) -> str:
+        if "\n" in s or "\r" in s:
+            self.multiline = True
+        return '"' + s.replace('"', '""') + '"' if '"' in s else '"' + s + '"'
+
+    def __call__(self, v: Any) -> str:
+        t = type(v)
+        if t is str:
+            return self.text(v)
+        if v is None:
+            return ""
+        if t is bool:
+            return "true" if v else "false"
+        if t is int:
+            return str(v)
+        if t is float:
+            return repr(v) if v == v else ""  # NaN: no value
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int):
+            return str(int(v))
+        if isinstance(v, float):
+            return repr(float(v)) if v == v else ""
+        if isinstance(v, str):
+            return self.text(str(v))
+        return self.text(ARRAY_DELIMITER.join(x if type(x) is str else self(x) for x in v))
+
+
+def _check_name(name: str) -> str:
+    if not name or any(c in name for c in ':,"\n\r') or name.startswith(" ") or name.endswith(" "):
+        raise Unsupported(f"a property name the importer's header cannot hold: {name!r}")
+    return name
+
+
+def _typed(rows: list[dict[str, Any]], skip: tuple[str, ...]) -> Iterator[tuple[list[tuple[str, str]], list[int]]]:
+    """The rows split by the types of their properties: one typing (name, kind) per group, with the rows'
+    indexes.  A property whose values are all of one type gives one column; only a property of several types
+    (an int here, a text there) splits the rows, so that each keeps its own type."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    simple = _SIMPLE
+    for props in rows:
+        for k, v in props.items():
+            kind = simple.get(type(v))
+            if kind is None:  # lists, None, subclasses, odd types
+                kind = _kind(v)
+                if kind is None:
+                    continue
+            elif kind == "long":
+                if not LONG_MIN <= v <= LONG_MAX:
+                    raise Unsupported("an integer beyond 64 bits")
+            elif kind == "double" and not math.isfinite(v):
+                if v != v:  # NaN: no property, as the UNWIND path cleans it (neo4jstore._clean)
+                    continue
+                raise Unsupported("an infinite number")
+            kinds[k].add(kind)
+    for k in skip:
+        kinds.pop(k, None)
+    names = sorted(kinds)
+    mixed = [k for k in names if len(kinds[k]) > 1]
+    if not mixed:
+        yield [(k, next(iter(kinds[k]))) for k in names], list(range(len(rows)))
+        return
+    groups: dict[tuple[str | None, ...], list[int]] = defaultdict(list)
+    for i, props in enumerate(rows):
+        groups[tuple(_kind(props.get(k)) for k in mixed)].append(i)
+    for sig, idx in sorted(groups.items(), key=lambda g: g[1][0]):
+        typing = dict(zip(mixed, sig, strict=True))
+        cols: list[tuple[str, str]] = []
+        for k in names:
+            kind = typing[k] if k in typing else next(iter(kinds[k]))
+            if kind is not None:
+                cols.append((k, kind))
+        yield cols, idx
+
+
+def _header(cols: list[tuple[str, str]]) -> list[str]:
+    return [f"{_check_name(k)}:{kind}" for k, kind in cols]
+
+
+@dataclass
+class Written:
+    """The files of one import and what they hold."""
+
+    folder: Path
+    args: list[str]
+    nodes: int = 0
+    rels: int = 0
+
+
+def _write(path: Path, head: list[str], lines: Iterable[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="", buffering=1 << 20) as f:
+        f.write(",".join(head) + "\n")
+        f.writelines(",".join(cells) + "\n" for cells in lines)
+
+
+def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]],
+              history: list[dict[str, Any]]) -> Written:
+    """The CSV files of a fresh graph in ``folder`` and the importer's arguments for them.
+
+    Parameters
+    ----------
+    folder
+        An empty folder (created).
+    nodes
+        The change set's nodes (``label``, ``props`` with ``id``).
+    rels
+        ``(key, relationship)`` pairs: the key is the relationship's ``_key``, as the UNWIND path writes it.
+    history
+        The import history's nodes (their properties) to carry over: the importer replaces the database.
+        A NaN is no value, as in the UNWIND path (``neo4jstore._clean``); the properties are not copied.
+
+    Raises
+    ------
+    Unsupported
+        For a value or property name with no exact CSV form (nothing is imported then).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    args: list[str] = []
+    out = Written(folder, args)
+    cell = _Cells()
+    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    known: set[str] = set()
+    for n in nodes:
+        ident = n.props.get("id")
+        if not isinstance(ident, str):
+            raise Unsupported(f"a node id that is not a text: {n.label} {ident!r}")
+        by_label[n.label].append(n.props)
+        known.add(f"{n.label}:{ident}")
+    for label, rows in sorted(by_label.items()):
+        cy.label(label)  # a schema label, or ValueError
+        for g, (cols, idx) in enumerate(_typed(rows, ("id",))):
+            path = folder / f"n-{label}-{g}.csv"
+            names = [k for k, _ in cols]
+            _write(path, [f"id:ID({label})", *_header(cols)],
+                   ([cell(p["id"]), *[cell(p.get(k)) for k in names]] for p in map(rows.__getitem__, idx)))
+            args.append(f"--nodes={label}={path}")
+            out.nodes += len(idx)
+    if history:
+        for g, (cols, idx) in enumerate(_typed(history, ())):
+            path = folder / f"n-{AUDIT_LABEL}-{g}.csv"
+            _write(path, _header(cols), ([cell(history[i].get(k)) for k, _ in cols] for i in idx))
+            args.append(f"--nodes={AUDIT_LABEL}={path}")
+    by_type: dict[tuple[str, str, str], list[tuple[str, str, str, dict[str, Any]]]] = defaultdict(list)
+    for key, r in rels:
+        if r.src not in known or r.dst not in known:
+            raise Unsupported("a relationship to a node the build does not hold")
+        sl, _, si = r.src.partition(":")
+        dl, _, di = r.dst.partition(":")
+        by_type[(r.type, sl, dl)].append((si, di, key, r.props))
+    for (rel_type, sl, dl), ends in sorted(by_type.items()):
+        cy.rel_type(rel_type)
+        rel_props = [p for *_, p in ends]
+        for g, (cols, idx) in enumerate(_typed(rel_props, (KEY,))):
+            path = folder / f"r-{rel_type}-{sl}-{dl}-{g}.csv"
+            names = [k for k, _ in cols]
+            _write(path, [f":START_ID({sl})", f":END_ID({dl})", f"{KEY}:string", *_header(cols)],
+                   ([cell(si), cell(di), cell(key), *[cell(p.get(k)) for k in names]]
+                    for si, di, key, p in map(ends.__getitem__, idx)))
+            args.append(f"--relationships={rel_type}={path}")
+            out.rels += len(idx)
+    args += ["--array-delimiter=U+001F", "--quote=\"", "--delimiter=,", "--id-type=STRING",
+             "--skip-bad-relationships=false", "--skip-duplicate-nodes=false", "--bad-tolerance=0",
+             f"--multiline-fields={'true' if cell.multiline else 'false'}", "--ignore-empty-strings=false",
+             "--trim-strings=false", "--normalize-types=false"]
+    return out
+
+
+# ------------------------------------------------------------------------------------------ run
+def run_import(data: Path, password: str, args: list[str], launcher: Path = LAUNCHER,
+               timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """``neo4j-local import --data DATA -- ARGS``: stops the server, imports, starts it again on its port
+    with ``password`` (given through the environment, never on a command line)."""
+    env = {**os.environ, "IEKG_NEO4J_PASSWORD": password}
+    return subprocess.run([str(launcher), "import", "--data", str(data), "--", *args], capture_output=True,
+                          text=True, env=env, stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+
+
+def scratch(data: Path) -> Path:
+    """A folder for the CSV files beside the data folder (same disk, removed after the import)."""
+    data.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{data.name}.import-", dir=data.parent))
+
+
+def remove(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
