@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from iekg.graph import cypher as cy
+from iekg.graph import neo4j_sums
 from iekg.graph.cypher import KEY, fill
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, split_uid
 from iekg.graph.store import ApplyResult, ChangeSet, Node, Rel, Store, StoreError, audit_record, search_rank
@@ -195,6 +196,8 @@ class Neo4jStore(Store):
             self._write(fill(cy.OLD_KEY_INDEX, rel=rel_type))
             self._write(fill(cy.KEY_CONSTRAINT, rel=rel_type))
         self._write(cy.AUDIT_CONSTRAINT)
+        for stmt in neo4j_sums.INDEXES:
+            self._write(stmt)
         self._write(cy.AWAIT_INDEXES)
         self._schema_ready = True
 
@@ -236,6 +239,8 @@ class Neo4jStore(Store):
                 return bulk
         self.ensure_schema()
         res = ApplyResult()
+        # the cities whose kept sums this change touches, read before it is written (iekg.graph.neo4j_sums)
+        touched = neo4j_sums.touched_before(self._read, changes, fresh)
         if fresh:
             self.clear()  # which changes the version itself
         else:
@@ -291,7 +296,7 @@ class Neo4jStore(Store):
                     made, changed = session.execute_write(work, chunk)
                     res.rels_created += made
                     res.rels_updated += changed
-        self._finish(res, audit)
+        self._finish(res, audit, touched)
         return res
 
     # ----------------------------------------------------------------------- the offline importer
@@ -347,18 +352,31 @@ class Neo4jStore(Store):
         self.ensure_schema()  # the uniqueness constraints, made (and checked) on the imported graph
         self.last_load = "bulk"
         res = ApplyResult(nodes_created=written.nodes, rels_created=written.rels)
-        self._finish(res, audit)
+        self._finish(res, audit, neo4j_sums.Touched(everything=True))
         return res
 
-    def _finish(self, res: ApplyResult, audit: Mapping[str, Any] | None) -> None:
-        """The new graph version and, with ``audit``, the history entry: one transaction.  Setting the
-        version locks the version node, so concurrent writers number their entries one after the other."""
-        if audit is None:
-            self._bump()
-            return
+    def _finish(self, res: ApplyResult, audit: Mapping[str, Any] | None,
+                touched: neo4j_sums.Touched | None = None) -> None:
+        """The new graph version, the kept sums of the cities ``touched`` and, with ``audit``, the history
+        entry: one transaction, so a reader sees the new sums exactly when it sees the new version.  Setting
+        the version locks the version node, so concurrent writers number their entries one after the other.
+        Everything touched (a fresh load, or a database without complete sums): every city is recomputed
+        first, in batches of cities (:meth:`_refresh_all`), and the sums are marked complete here."""
+        if touched is not None and not touched.everything and not self.sums_ready():
+            touched.everything = True  # an older database: complete the sums once
+        if touched is not None and touched.everything:
+            self._refresh_all()
+        elif touched is not None:
+            neo4j_sums.touched_after(self._read, touched)
 
         def work(tx: Any) -> None:
             tx.run(cy.BUMP).consume()
+            if touched is not None:
+                if not touched.everything:
+                    neo4j_sums.refresh(tx, touched.cities, touched.codes)
+                tx.run(neo4j_sums.SET_READY, version=neo4j_sums.SUMS_VERSION).consume()
+            if audit is None:
+                return
             last = tx.run(cy.LAST_IMPORT).single()["last"]
             entry = audit_record(audit, res, int(last or 0) + 1)
             tx.run(cy.ADD_IMPORT,
@@ -368,6 +386,34 @@ class Neo4jStore(Store):
         with self._session() as session:
             session.execute_write(work)
         self.forget()
+
+    def _refresh_all(self) -> tuple[int, int]:
+        """Every city's kept sums recomputed from the relationships, ``CITY_BATCH`` cities to a transaction
+        (marked incomplete meanwhile: reads sum the relationships until the caller marks them complete)."""
+        self._write(neo4j_sums.UNSET_READY)
+        with self._session() as session:
+            for stmt in neo4j_sums.DROP_ALL:
+                session.run(stmt).consume()
+        cities = sorted(r["city"] for r in self._read(neo4j_sums.ALL_CITIES))
+        codes = [r["code"] for r in self._read(neo4j_sums.ALL_DEMAND_CODES)]
+        with self._session() as session:
+            for chunk in _chunks(cities, neo4j_sums.CITY_BATCH):
+                session.execute_write(lambda tx, c=chunk: neo4j_sums.refresh(tx, c, []))
+            for chunk in _chunks(codes, neo4j_sums.CITY_BATCH):
+                session.execute_write(lambda tx, c=chunk: neo4j_sums.refresh(tx, [], c))
+        return len(cities), len(codes)
+
+    def reindex(self) -> tuple[int, int]:
+        """Every kept sum recomputed from the relationships (``iekg reindex``), then marked complete."""
+        self.ensure_schema()
+        n = self._refresh_all()
+        self._write(neo4j_sums.SET_READY, version=neo4j_sums.SUMS_VERSION)
+        self._bump()
+        return n
+
+    def sums_ready(self) -> bool:
+        recs = self._read(neo4j_sums.READY)
+        return bool(recs) and recs[0]["v"] == neo4j_sums.SUMS_VERSION
 
     def import_history(self, limit: int = 50) -> list[dict[str, Any]]:
         recs = self._read(cy.IMPORTS, limit=max(int(limit), 0))
@@ -528,20 +574,20 @@ class Neo4jStore(Store):
     # iekg.graph.sums); only the groups come back over Bolt.
     def offer_sums(self, cities: Sequence[str], year: int | None,
                    majors: Iterable[str] | None = None) -> pd.DataFrame:
-        recs = self._read(cy.OFFER_SUMS, cities=sorted(set(cities)), year=year,
-                          majors=None if majors is None else sorted(set(majors)))
+        recs = self._read(neo4j_sums.READ_OFFERS if self.sums_ready() else cy.OFFER_SUMS, cities=sorted(set(cities)),
+                          year=year, majors=None if majors is None else sorted(set(majors)))
         cols = [*OFFER_KEYS, *OFFER_SUM_COLUMNS]
         out = pd.DataFrame([r.values() for r in recs], columns=cols)
         return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
 
     def offer_years(self, cities: Sequence[str]) -> pd.Series:
-        recs = self._read(cy.OFFER_YEARS, cities=sorted(set(cities)))
+        recs = self._read(neo4j_sums.READ_YEARS if self.sums_ready() else cy.OFFER_YEARS, cities=sorted(set(cities)))
         return pd.Series([r["n"] for r in recs], index=pd.Index([r["y"] for r in recs], name="year"), name="programs",
                          dtype="int64")
 
     def offer_year_counts(self, cities: Sequence[str], years: Iterable[int] | None = None) -> pd.DataFrame:
-        recs = self._read(cy.OFFER_YEAR_COUNTS, cities=sorted(set(cities)),
-                          years=None if years is None else sorted({int(y) for y in years}))
+        recs = self._read(neo4j_sums.READ_YEAR_COUNTS if self.sums_ready() else cy.OFFER_YEAR_COUNTS,
+                          cities=sorted(set(cities)), years=None if years is None else sorted({int(y) for y in years}))
         return pd.DataFrame([[r["y"], r["n"], r["k"]] for r in recs],
                             columns=list(OFFER_YEAR_COUNT_COLUMNS)).astype("int64")
 
@@ -558,7 +604,8 @@ class Neo4jStore(Store):
         return out.reset_index().sort_values("city").reset_index(drop=True)
 
     def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
-        recs = self._read(cy.DEMAND_SUMS, cities=sorted(set(cities)), year=year)
+        recs = self._read(neo4j_sums.READ_DEMAND if self.sums_ready() else cy.DEMAND_SUMS, cities=sorted(set(cities)),
+                          year=year)
         out = pd.DataFrame([r.values() for r in recs], columns=list(DEMAND_SUM_COLUMNS))
         out["headcount"] = out["headcount"].astype(float)
         return out.sort_values(["city", "target_label", "target"], kind="mergesort").reset_index(drop=True)

@@ -171,6 +171,10 @@ public final class Neo4jLocal {
         java.util.List<String> cmd = new java.util.ArrayList<>(
                 java.util.List.of("database", "import", "full", "--overwrite-destination=true"));
         cmd.addAll(rest);
+        if (rest.stream().noneMatch(a -> a.startsWith("--report-file"))) {
+            // the importer's report of bad rows: beside the store, not in whatever folder the caller ran in
+            cmd.add("--report-file=" + home.resolve("import.report"));
+        }
         cmd.add(database);
         long t0 = System.nanoTime();
         int rc = org.neo4j.cli.AdminTool.execute(
