@@ -121,6 +121,12 @@ LINKS = ("UNWIND $ids AS i MATCH (n:{label} {{id: i}})-[r]-(m) "
          "WHERE m <> n AND ($types IS NULL OR type(r) IN $types) "
          "RETURN n.id AS id, type(r) AS type, startNode(r) = n AS out, properties(r) AS rp, "
          "labels(m)[0] AS ml, m.id AS mid")
+# LINKS without the properties (path search: ids and keys first) and, by key, the few a path shows
+LINK_KEYS = ("UNWIND $ids AS i MATCH (n:{label} {{id: i}})-[r]-(m) "
+             "WHERE m <> n AND ($types IS NULL OR type(r) IN $types) "
+             f"RETURN n.id AS id, type(r) AS type, startNode(r) = n AS out, r.{KEY} AS k, "
+             "labels(m)[0] AS ml, m.id AS mid")
+RELS_BY_KEY = f"UNWIND $keys AS k MATCH ()-[r:{{type}} {{{{{KEY}: k}}}}]->() RETURN r.{KEY} AS k, properties(r) AS rp"
 SEARCH = ("MATCH (n:{label}) WITH n, [f IN $fields | n[f]] AS vals "
           "WHERE toLower(n.id) CONTAINS $q OR any(v IN vals WHERE "
           "  (v IS :: STRING AND toLower(v) CONTAINS $q) OR "

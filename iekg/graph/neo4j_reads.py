@@ -1,0 +1,298 @@
+"""The reads of the Neo4j store: nodes, neighbourhoods, path links, search, counts, the frames the queries
+filter in Cypher and the aggregations (one parameterised statement each, over the sums kept with the data
+where they are complete: :mod:`iekg.graph.neo4j_sums`).  :class:`Neo4jReads` is a part of
+:class:`~iekg.graph.neo4jstore.Neo4jStore` (which gives it ``_read`` and ``sums_ready``), kept apart so that
+the store module holds the connection and the writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from iekg.graph import cypher as cy
+from iekg.graph import neo4j_sums
+from iekg.graph.cypher import KEY, fill
+from iekg.graph.schema import NODE_TYPES, split_uid
+from iekg.graph.store import (
+    LinkKey,
+    Node,
+    Rel,
+    search_rank,
+)
+from iekg.graph.sums import (
+    COOPERATION_COLUMNS,
+    COOPERATION_LIST_COLUMNS,
+    DEMAND_SUM_COLUMNS,
+    OFFER_KEYS,
+    OFFER_SUM_COLUMNS,
+    OFFER_YEAR_COUNT_COLUMNS,
+    ROLLUP_PATTERN,
+    TOP_OFFER_COLUMNS,
+)
+
+
+class Neo4jReads:
+    """``Store``'s reads over a Neo4j database (see :class:`iekg.graph.store.Store`)."""
+
+    def _read(self, query: str, **params: Any) -> list[Any]:
+        raise NotImplementedError  # Neo4jStore's
+
+    def sums_ready(self) -> bool:
+        raise NotImplementedError  # Neo4jStore's
+
+    # ------------------------------------------------------------------------------------- reads
+    @staticmethod
+    def _node(label: str, props: dict[str, Any]) -> Node:
+        return Node(f"{label}:{props['id']}", label, dict(sorted(props.items())))  # canonical key order
+
+    def get(self, uid: str) -> Node | None:
+        label, ident = split_uid(uid)
+        if label not in NODE_TYPES:
+            return None
+        recs = self._read(fill(cy.GET_NODE, node=label), id=ident)
+        return self._node(label, recs[0]["p"]) if recs else None
+
+    def existing(self, label: str, ids: Iterable[str]) -> set[str]:
+        ids = list(ids)
+        if not ids:
+            return set()
+        recs = self._read(fill(cy.EXISTING, node=label), ids=ids)
+        return {r["id"] for r in recs}
+
+    def nodes(self, label: str) -> list[Node]:
+        recs = self._read(fill(cy.NODES_OF, node=label))
+        return [self._node(label, r["p"]) for r in recs]
+
+    def neighbours(self, uid: str, rel_types: Iterable[str] | None = None, direction: str = "both",
+                   labels: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[Rel, Node]]:
+        label, ident = split_uid(uid)
+        if label not in NODE_TYPES:
+            return []
+        types = sorted(set(rel_types)) if rel_types else None
+        labs = sorted(set(labels)) if labels else None
+        for t in types or ():
+            cy.rel_type(t)
+        recs = self._read(fill(cy.NEIGHBOURS[direction], node=label), id=ident, types=types, labels=labs)
+        out: list[tuple[Rel, Node]] = []
+        for r in recs:
+            other = self._node(r["ml"], r["mp"])
+            if other.uid == uid and direction == "both" and not r["out"]:
+                continue  # a self-loop is seen twice undirected; networkx lists it once per direction
+            props = {k: v for k, v in sorted(r["rp"].items()) if k != KEY}
+            src, dst = (uid, other.uid) if r["out"] else (other.uid, uid)
+            out.append((Rel(r["type"], src, dst, props), other))
+        out.sort(key=lambda rn: (rn[0].type, rn[1].uid, rn[0].key))
+        return out[:limit] if limit is not None else out
+
+    @staticmethod
+    def _by_label(uids: Iterable[str]) -> dict[str, list[str]]:
+        """Ids grouped by their (schema) label; uids of other labels cannot exist and are left out."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for u in sorted(set(uids)):
+            label, ident = split_uid(u)
+            if label in NODE_TYPES:
+                out[label].append(ident)
+        return out
+
+    def links(self, uids: Iterable[str], rel_types: Iterable[str] | None = None) -> dict[str, list[tuple[Rel, str]]]:
+        wanted = list(uids)
+        types = sorted(set(rel_types)) if rel_types else None
+        for t in types or ():
+            cy.rel_type(t)
+        out: dict[str, list[tuple[Rel, str]]] = {u: [] for u in wanted}
+        for label, ids in sorted(self._by_label(wanted).items()):
+            recs = self._read(fill(cy.LINKS, node=label), ids=ids, types=types)
+            for r in recs:
+                u, other = f"{label}:{r['id']}", f"{r['ml']}:{r['mid']}"
+                props = {k: v for k, v in sorted(r["rp"].items()) if k != KEY}
+                src, dst = (u, other) if r["out"] else (other, u)
+                out[u].append((Rel(r["type"], src, dst, props), other))
+        return out
+
+    def link_keys(self, uids: Iterable[str],
+                  rel_types: Iterable[str] | None = None) -> dict[str, list[tuple[LinkKey, str]]]:
+        """:meth:`links` returning each relationship's type, ends and ``_key`` only (no properties over Bolt)."""
+        wanted = list(uids)
+        types = sorted(set(rel_types)) if rel_types else None
+        for t in types or ():
+            cy.rel_type(t)
+        out: dict[str, list[tuple[LinkKey, str]]] = {u: [] for u in wanted}
+        for label, ids in sorted(self._by_label(wanted).items()):
+            for r in self._read(fill(cy.LINK_KEYS, node=label), ids=ids, types=types):
+                u, other = f"{label}:{r['id']}", f"{r['ml']}:{r['mid']}"
+                src, dst = (u, other) if r["out"] else (other, u)
+                out[u].append((LinkKey(r["type"], src, dst, r["k"]), other))
+        return out
+
+    def rels_by_key(self, links: Iterable[LinkKey]) -> dict[str, Rel]:
+        """One read per relationship type, through the unique index on ``_key``."""
+        by_type: dict[str, dict[str, LinkKey]] = defaultdict(dict)
+        for lk in links:
+            by_type[lk.type][lk.key] = lk
+        out: dict[str, Rel] = {}
+        for t, keyed in sorted(by_type.items()):
+            for r in self._read(fill(cy.RELS_BY_KEY, rel=t), keys=sorted(keyed)):
+                lk = keyed[r["k"]]
+                out[lk.key] = Rel(lk.type, lk.src, lk.dst, {k: v for k, v in sorted(r["rp"].items()) if k != KEY})
+        return out
+
+    def get_many(self, uids: Iterable[str]) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        for label, ids in sorted(self._by_label(uids).items()):
+            recs = self._read(fill(cy.GET_MANY, node=label), ids=ids)
+            for r in recs:
+                n = self._node(label, r["p"])
+                out[n.uid] = n
+        return out
+
+    def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[Node]:
+        q = text.strip().lower()
+        if not q:
+            return []
+        hits: list[tuple[int, int, str, Node]] = []
+        for label in sorted(set(labels) if labels else NODE_TYPES):
+            fields = list(NODE_TYPES[label].search)
+            recs = self._read(fill(cy.SEARCH, node=label), q=q, fields=fields)
+            for r in recs:
+                node = self._node(label, r["p"])
+                rank = search_rank(q, node.props, fields)
+                if rank is not None:
+                    hits.append((*rank, node.uid, node))
+        hits.sort(key=lambda h: h[:3])
+        return [h[3] for h in hits[:limit]]
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        labels = {r["l"]: r["n"] for r in self._read(cy.LABEL_COUNTS)}
+        types = {r["t"]: r["n"] for r in self._read(cy.TYPE_COUNTS)}
+        return dict(sorted(labels.items())), dict(sorted(types.items()))
+
+    def source_kind_counts(self) -> dict[str, int]:
+        """Counted on the server."""
+        recs = self._read(cy.KIND_COUNTS)
+        out: dict[str, int] = {}
+        for r in recs:
+            out[str(r["k"])] = out.get(str(r["k"]), 0) + r["n"]
+        return dict(sorted(out.items()))
+
+    def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
+        props = tuple(props)
+        q = fill(cy.NODE_FRAME if ids is None else cy.NODE_FRAME_IDS, node=label)
+        recs = self._read(q, props=list(props), ids=None if ids is None else sorted(set(ids)))
+        return pd.DataFrame([[r["id"], *r["vals"]] for r in recs], columns=["id", *props])
+
+    def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
+                  dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
+                  dst_ids: Iterable[str] | None = None, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Filters run on the server (see :func:`iekg.graph.cypher.rel_match`)."""
+        props = tuple(props)
+        match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, dst_ids, where)
+        recs = self._read(match + cy.REL_FRAME,
+                          props=list(props), **params)
+        return pd.DataFrame([[r["src"], r["dst"], *r["vals"]] for r in recs], columns=["src", "dst", *props])
+
+    def sources_with(self, rel_type: str, src_label: str, src_ids: Iterable[str], *, dst_label: str | None = None,
+                     where: dict[str, Any] | None = None) -> set[str]:
+        """On the server: the distinct start ids come back, not the relationships."""
+        match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, None, where)
+        return {r["src"] for r in self._read(match + cy.SOURCES_WITH, **params)}
+
+    def rel_max(self, rel_type: str, prop: str, src_label: str | None = None, dst_label: str | None = None, *,
+                src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,
+                where: dict[str, Any] | None = None) -> float | None:
+        """Computed on the server: one number comes back, not the relationships."""
+        match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, dst_ids, where)
+        recs = self._read(match + cy.REL_MAX, prop=prop, **params)
+        m = recs[0]["m"] if recs else None
+        return None if m is None else float(m)
+
+    # ------------------------------------------------------------------------------ aggregations
+    # One Cypher aggregation each (iekg.graph.cypher; the pandas versions and the columns' meaning:
+    # iekg.graph.sums); only the groups come back over Bolt.
+    def offer_sums(self, cities: Sequence[str], year: int | None,
+                   majors: Iterable[str] | None = None) -> pd.DataFrame:
+        recs = self._read(neo4j_sums.READ_OFFERS if self.sums_ready() else cy.OFFER_SUMS, cities=sorted(set(cities)),
+                          year=year, majors=None if majors is None else sorted(set(majors)))
+        cols = [*OFFER_KEYS, *OFFER_SUM_COLUMNS]
+        out = pd.DataFrame([r.values() for r in recs], columns=cols)
+        return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
+
+    def offer_years(self, cities: Sequence[str]) -> pd.Series:
+        recs = self._read(neo4j_sums.READ_YEARS if self.sums_ready() else cy.OFFER_YEARS, cities=sorted(set(cities)))
+        return pd.Series([r["n"] for r in recs], index=pd.Index([r["y"] for r in recs], name="year"), name="programs",
+                         dtype="int64")
+
+    def offer_year_counts(self, cities: Sequence[str], years: Iterable[int] | None = None) -> pd.DataFrame:
+        recs = self._read(neo4j_sums.READ_YEAR_COUNTS if self.sums_ready() else cy.OFFER_YEAR_COUNTS,
+                          cities=sorted(set(cities)), years=None if years is None else sorted({int(y) for y in years}))
+        return pd.DataFrame([[r["y"], r["n"], r["k"]] for r in recs],
+                            columns=list(OFFER_YEAR_COUNT_COLUMNS)).astype("int64")
+
+    def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
+        match = fill(cy.LOCATED, node=label)
+        recs = self._read(match + cy.LOCATED_COUNTS, cities=sorted(set(cities)))
+        out = pd.DataFrame([[r["city"], r["nodes"]] for r in recs], columns=["city", "nodes"]).set_index("city")
+        if props:
+            per = self._read(match + cy.LOCATED_PROPS, cities=sorted(set(cities)), props=list(props))
+            for p in props:
+                got = {r["city"]: (r["total"], r["given"]) for r in per if r["p"] == p}
+                out[f"{p}_sum"] = [float(got.get(c, (0.0, 0))[0]) for c in out.index]
+                out[f"{p}_n"] = [int(got.get(c, (0.0, 0))[1]) for c in out.index]
+        return out.reset_index().sort_values("city").reset_index(drop=True)
+
+    def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+        recs = self._read(neo4j_sums.READ_DEMAND if self.sums_ready() else cy.DEMAND_SUMS, cities=sorted(set(cities)),
+                          year=year)
+        out = pd.DataFrame([r.values() for r in recs], columns=list(DEMAND_SUM_COLUMNS))
+        out["headcount"] = out["headcount"].astype(float)
+        return out.sort_values(["city", "target_label", "target"], kind="mergesort").reset_index(drop=True)
+
+    def cooperation_counts(self, cities: Sequence[str], year: int | None,
+                           aligned: Mapping[str, Sequence[str]], inactive: Sequence[str] = ()) -> pd.DataFrame:
+        recs = self._read(cy.COOPERATION_COUNTS, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
+                          inactive=sorted(set(inactive)), aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
+        out = pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_COLUMNS))
+        ints = list(COOPERATION_COLUMNS[1:])
+        out[ints] = out[ints].astype(int)
+        return out.sort_values("industry", kind="mergesort").reset_index(drop=True)
+
+    def cooperation_list(self, cities: Sequence[str], year: int | None,
+                         aligned: Mapping[str, Sequence[str]], statuses: Sequence[str]) -> pd.DataFrame:
+        recs = self._read(cy.COOPERATION_LIST, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
+                          statuses=sorted(set(statuses)), aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
+        return pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_LIST_COLUMNS))
+
+    def top_offers(self, cities: Sequence[str], year: int | None,
+                   weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
+                   limit: int) -> pd.DataFrame:
+        # A key's supply is volume × its weight for the major, so within one major every key with a weight
+        # > 0 ranks the programs alike: by volume, then institution.  The server therefore sorts each
+        # major's programs once (walked from the cities, as offer_sums) and returns its first ``limit``;
+        # each key's ranking is merged here from its majors' lists.  All supplies of a weight-0 pair are 0,
+        # ranked by institution only: those majors' first ``limit`` by institution are read as well.
+        majors = sorted({str(m) for ps in weights.values() for m, _ in ps})
+        zero = sorted({str(m) for ps in weights.values() for m, w in ps if float(w) == 0.0})
+        if not majors:
+            return pd.DataFrame(columns=list(TOP_OFFER_COLUMNS))
+        recs = self._read(
+            cy.TOP_OFFERS, wanted={m: True for m in majors}, year=year,
+            cities=sorted(set(cities)), limit=int(limit), durations={str(k): float(v) for k, v in durations.items()})
+        top = {r["major"]: r["top"] for r in recs}
+        by_inst: dict[str, list[Any]] = {}
+        if zero:  # the rare weight-0 pairs: each major's first programs by institution
+            recs = self._read(
+                cy.TOP_OFFERS_BY_INSTITUTION, zero={m: True for m in zero}, year=year, cities=sorted(set(cities)), limit=int(limit))
+            by_inst = {r["major"]: r["top"] for r in recs}
+        rows: list[tuple[str, str, str, Any, float]] = []
+        for key, ps in sorted(weights.items()):
+            cand = []
+            for m, w in ps:
+                w = float(w)
+                for inst, y, vol in (top.get(str(m), []) if w != 0.0 else by_inst.get(str(m), [])):
+                    cand.append((-(vol * w), inst, str(m), y))
+            cand.sort(key=lambda c: (c[0], c[1], c[2]))
+            rows += [(str(key), inst, m, y, -neg) for neg, inst, m, y in cand[:limit]]
+        return pd.DataFrame(rows, columns=list(TOP_OFFER_COLUMNS))

@@ -1,0 +1,331 @@
+"""What each readiness metric measures for one city, from the graph: the twelve metric functions of the
+notice's targets and conditions (:data:`METRICS`), the :class:`Context` they share for a city and the
+:class:`Batch` that reads their frames once for many cities (``readiness_all``).  The targets, thresholds and
+their basis are :mod:`iekg.queries.readiness`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from iekg.graph.schema import rel_key
+from iekg.graph.store import Store
+from iekg.queries.alignment import sai_summary
+from iekg.queries.facts import ScopeSums
+from iekg.queries.scope import Scope, located_in
+
+
+@dataclass
+class Measured:
+    value: float | None
+    evidence: list[str]
+    note: str = ""
+
+
+class Batch:
+    """The frames the metrics read, read once for many cities (``readiness_all``: set at a time, not one read
+    per city and metric); a :class:`Context` with a batch takes its city's rows from here."""
+
+    def __init__(self, store: Store, cities: list[str]) -> None:
+        self.store = store
+        self.cities = cities
+        self._located: dict[str, pd.DataFrame] = {}
+        self._nodes: dict[tuple[str, tuple[str, ...]], dict[str, pd.DataFrame]] = {}
+        self._rels: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+    def located(self, label: str) -> pd.DataFrame:
+        if label not in self._located:
+            self._located[label] = located_in(self.store, label, cities=self.cities)
+        return self._located[label]
+
+    def nodes(self, label: str, props: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+        """The ``label`` nodes of each city (``id`` and ``props``, by id), split once."""
+        key = (label, props)
+        if key not in self._nodes:
+            loc = self.located(label)
+            f = self.store.node_frame(label, list(props), ids=loc["id"]).merge(loc, on="id").sort_values("id")
+            self._nodes[key] = {str(c): g[["id", *props]].reset_index(drop=True)
+                                for c, g in f.groupby("city", sort=False)}
+        return self._nodes[key]
+
+    def to_city(self, rel_type: str, src_label: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
+        """``rel_type`` relationships from ``src_label`` nodes to the cities (src, dst, props)."""
+        key = ("in", rel_type, src_label, props)
+        if key not in self._rels:
+            self._rels[key] = self.store.rel_frame(rel_type, list(props), src_label=src_label, dst_label="City",
+                                                   dst_ids=self.cities)
+        return self._rels[key]
+
+    def from_city(self, rel_type: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
+        key = ("out", rel_type, props)
+        if key not in self._rels:
+            self._rels[key] = self.store.rel_frame(rel_type, list(props), src_label="City", src_ids=self.cities)
+        return self._rels[key]
+
+    def leading_offers(self, year: int | None) -> pd.DataFrame:
+        """The year's OFFERS marked leading of every institution in the cities (src, dst, city)."""
+        key = ("leading", year)
+        if key not in self._rels:
+            loc = self.located("Institution")
+            f = self.store.rel_frame("OFFERS", src_label="Institution", src_ids=loc["id"],
+                                     where={"year": year, "leading": True})
+            self._rels[key] = f.merge(loc.rename(columns={"id": "src"}), on="src")
+        return self._rels[key]
+
+
+class Context:
+    """What the metric functions share for one city: the store, the year, cached frames (a :class:`Batch`'s
+    rows of the city when one is given)."""
+
+    def __init__(self, store: Store, city: str, year: int | None, *, sums: ScopeSums | None = None,
+                 align: dict[str, Any] | None = None, batch: Batch | None = None) -> None:
+        self.store = store
+        self.city = city
+        self.scope = Scope((city,), year)
+        self._sums = sums
+        self._align = align
+        self.batch = batch
+        self._located: dict[str, pd.DataFrame] = {}
+        self._here: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
+
+    def to_city(self, rel_type: str, src_label: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The city's incoming ``rel_type`` relationships from ``src_label`` nodes (src, dst, props)."""
+        if self.batch is not None:
+            f = self.batch.to_city(rel_type, src_label, props)
+            return f[f["dst"] == self.city]
+        return self.store.rel_frame(rel_type, list(props), src_label=src_label, dst_label="City",
+                                    dst_ids=[self.city])
+
+    def from_city(self, rel_type: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The city's outgoing ``rel_type`` relationships (src, dst, props)."""
+        if self.batch is not None:
+            f = self.batch.from_city(rel_type, props)
+            return f[f["src"] == self.city]
+        return self.store.rel_frame(rel_type, list(props), src_label="City", src_ids=[self.city])
+
+    def leading_offers(self, year: int | None) -> pd.DataFrame:
+        """The year's OFFERS marked leading of the city's institutions (src, dst)."""
+        if self.batch is not None:
+            f = self.batch.leading_offers(year)
+            return f[f["city"] == self.city][["src", "dst"]]
+        return self.store.rel_frame("OFFERS", src_label="Institution", src_ids=self.located("Institution")["id"],
+                                    where={"year": year, "leading": True})
+
+    @property
+    def sums(self) -> ScopeSums:
+        if self._sums is None:
+            self._sums = ScopeSums.gather(self.store, self.scope)
+        return self._sums
+
+    @property
+    def year(self) -> int | None:
+        return self.sums.year
+
+    @property
+    def align(self) -> dict[str, Any]:
+        """The city's alignment as far as the metrics read it (SAI and demand coverage: sai_summary, the same
+        numbers as ``alignment``, which a caller that has it can pass)."""
+        if self._align is None:
+            self._align = sai_summary(self.store, self.scope, sums=self.sums)
+        return self._align
+
+    def located(self, label: str) -> pd.DataFrame:
+        """The ``label`` nodes in the city (``id``, ``city``: iekg.queries.scope.located_in), read once per label
+        for all metrics."""
+        if label not in self._located:
+            if self.batch is not None:
+                f = self.batch.located(label)
+                self._located[label] = f[f["city"] == self.city].reset_index(drop=True)
+            else:
+                self._located[label] = located_in(self.store, label, cities=[self.city])
+        return self._located[label]
+
+    def nodes_here(self, label: str, props: list[str]) -> pd.DataFrame:
+        key = (label, tuple(props))
+        if key not in self._here:
+            if self.batch is not None:
+                f = self.batch.nodes(label, tuple(props)).get(self.city)
+                if f is None:
+                    f = self.store.node_frame(label, props, ids=[])
+            else:
+                f = self.store.node_frame(label, props, ids=self.located(label)["id"])
+            self._here[key] = f.sort_values("id")
+        return self._here[key]
+
+
+def _uids(label: str, ids: pd.Series) -> list[str]:
+    return [f"{label}:{i}" for i in ids]
+
+
+def m_policy_framework(ctx: Context) -> Measured:
+    """The policy framework: the policies that apply to the city (APPLIES_TO) and are in force (status 有效, or
+    none given).
+
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such policies, with their uids as evidence.
+    """
+    docs = ctx.to_city("APPLIES_TO", "Policy")["src"]
+    pol = ctx.store.node_frame("Policy", ["status", "level"], ids=docs).sort_values("id")
+    pol = pol[pol["status"].fillna("有效") == "有效"]
+    return Measured(float(len(pol)), _uids("Policy", pol["id"]), "有效的、适用于本市的政策文件数")
+
+
+def m_key_zones(ctx: Context) -> Measured:
+    """The key zones: the city's zones (PART_OF the city) of kind 产教融合重点区域.
+
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such zones, with their uids as evidence.
+    """
+    part = ctx.to_city("PART_OF", "Zone")
+    zones = ctx.store.node_frame("Zone", ["kind"], ids=part["src"]).sort_values("id")
+    z = zones[zones["kind"] == "产教融合重点区域"]
+    return Measured(float(len(z)), _uids("Zone", z["id"]))
+
+
+def m_integration_industries(ctx: Context) -> Measured:
+    """The integration industries: the city's focus chains (FOCUSES_ON) marked ``integration_industry``.
+
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such chains, with the FOCUSES_ON keys
+    as evidence.
+    """
+    f = ctx.from_city("FOCUSES_ON", ("integration_industry",))
+    f = f[f["integration_industry"].fillna(False).astype(bool)].sort_values("dst")
+    return Measured(float(len(f)), [rel_key("FOCUSES_ON", f"City:{ctx.city}", f"IndustryChain:{c}", {})
+                                    for c in f["dst"]], "标为产教融合型行业的重点产业链数")
+
+
+def _enterprises_at(ctx: Context, levels: set[str], note: str) -> Measured:
+    e = ctx.nodes_here("Enterprise", ["iei_level"])
+    e = e[e["iei_level"].isin(levels)]
+    return Measured(float(len(e)), _uids("Enterprise", e["id"]), note)
+
+
+def m_provincial_iei(ctx: Context) -> Measured:
+    """The provincial integration enterprises: the city's enterprises whose ``iei_level`` is 省级 or 国家级.
+
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such enterprises, with their uids as
+    evidence.
+    """
+    return _enterprises_at(ctx, {"省级", "国家级"}, "认定为省级 (或国家级) 产教融合型企业的企业数")
+
+
+def m_iei_cultivation(ctx: Context) -> Measured:
+    """The cultivation list: the city's enterprises on the provincial cultivation list or already recognised
+    (``iei_level`` 省级培育, 省级 or 国家级).
+
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such enterprises, with their uids as
+    evidence.
+    """
+    return _enterprises_at(ctx, {"省级培育", "省级", "国家级"}, "进入省级培育名单或已认定的企业数")
+
+
+def m_high_level_bases(ctx: Context) -> Measured:
+    """The high-level training bases: the city's training bases of level 省级 or 国家级.
+
+    Returns the :class:`Measured` of ``ctx``'s city: the number of such bases, with their uids as evidence.
+    """
+    b = ctx.nodes_here("TrainingBase", ["level"])
+    b = b[b["level"].isin({"省级", "国家级"})]
+    return Measured(float(len(b)), _uids("TrainingBase", b["id"]), "省级及以上实训基地数 (高水平按省级及以上理解)")
+
+
+def m_training_platforms(ctx: Context) -> Measured:
+    """The training platforms: the city's training bases and platforms, together.
+
+    Returns the :class:`Measured` of ``ctx``'s city: their number, with their uids as evidence.
+    """
+    b = ctx.nodes_here("TrainingBase", [])
+    p = ctx.nodes_here("Platform", [])
+    return Measured(float(len(b) + len(p)), _uids("TrainingBase", b["id"]) + _uids("Platform", p["id"]),
+                    "实训基地与平台载体数")
+
+
+def m_leading_institutions(ctx: Context) -> Measured:
+    """The leading institutions: the city's institutions marked ``leading`` (True, 是, "true" or "True").
+
+    Returns the :class:`Measured` of ``ctx``'s city: their number with their uids as evidence; value None
+    when no institution of the city has the ``leading`` field.
+    """
+    here = ctx.nodes_here("Institution", ["leading"])
+    if here["leading"].isna().all():
+        return Measured(None, [], "本市院校没有「全省领先」的数据 (institutions 表可加 leading 列)")
+    here = here[here["leading"].map(lambda v: v in (True, "是", "true", "True"))]
+    return Measured(float(len(here)), _uids("Institution", here["id"]))
+
+
+def m_leading_majors(ctx: Context) -> Measured:
+    """The leading majors: the city's programs of the year marked ``leading`` (省级领先).
+
+    Returns the :class:`Measured` of ``ctx``'s city: their number with the OFFERS keys as evidence; value
+    None when no program of the year has the ``leading`` field.
+    """
+    year = ctx.year
+    if not ctx.sums.offers["leading_known"].any():
+        return Measured(None, [], f"本市院校 {year} 年的专业点没有「省级领先」的数据 (programs 表的 leading 列)")
+    f = ctx.leading_offers(year).sort_values(["src", "dst"])
+    return Measured(float(len(f)), [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
+                                    for a, b in zip(f["src"], f["dst"], strict=True)], f"{year} 年省级领先专业点数")
+
+
+def m_relevance(ctx: Context) -> Measured:
+    """The major–industry relevance: the city's structural alignment index SAI (:func:`sai_summary`).
+
+    Returns the :class:`Measured` of ``ctx``'s city: the SAI with the city as evidence (the observed SAI
+    named in the note when it differs); value None when supply or demand is no data.
+    """
+    sai = ctx.align["sai"]
+    if sai is None and ctx.align.get("supply_data") is False:  # programs without any figure: no data, not 0
+        return Measured(None, [], f"无法计算结构匹配指数 SAI：{ctx.align.get('supply_reason')}")
+    if sai is None:
+        return Measured(None, [], "没有本市的供给或需求数据，无法计算结构匹配指数 SAI")
+    note = "专业结构与产业需求的结构匹配指数 SAI"
+    obs = ctx.align.get("sai_observed")
+    if ctx.align.get("sai_note") and obs is not None:
+        note += f"；只看有需求数据的行业，观测 SAI 为 {obs:.4f}（{ctx.align['demand_coverage']['without_demand_data']} 个有供给的行业没有需求数据）"
+    return Measured(float(sai), [f"City:{ctx.city}"], note)
+
+
+def m_graduate_employment(ctx: Context) -> Measured:
+    """The graduate employment: the employment rate of the city's programs of the year, weighted by graduates.
+
+    Returns the :class:`Measured` of ``ctx``'s city: the weighted rate with the city as evidence; value
+    None when no program has a rate.
+    """
+    off = ctx.sums.offers
+    n = int(off["rated_positive"].sum())
+    if n == 0:
+        return Measured(None, [], "没有毕业生就业率数据")
+    value = float(off["rate_graduates"].sum() / off["rated_graduates"].sum())
+    return Measured(value, [f"City:{ctx.city}"], f"{ctx.year} 年按毕业生数加权的就业率 ({n} 个专业点)")
+
+
+def m_policies_since_2016(ctx: Context) -> Measured:
+    """The policies since 2016 (“十三五”以来): the policies that apply to the city dated 2016 or later.
+
+    Returns the :class:`Measured` of ``ctx``'s city: their number with their uids as evidence; value None
+    when none of the city's policies has a date.
+    """
+    docs = ctx.to_city("APPLIES_TO", "Policy")["src"]
+    pol = ctx.store.node_frame("Policy", ["date"], ids=docs).sort_values("id")
+    if len(pol) and pol["date"].isna().all():
+        return Measured(None, _uids("Policy", pol["id"]), "本市政策没有发布日期，无法判断是否为“十三五”以来")
+    pol = pol[pol["date"].fillna("") >= "2016"]
+    return Measured(float(len(pol)), _uids("Policy", pol["id"]), "2016 年以来适用于本市的政策数")
+
+
+METRICS: dict[str, Callable[[Context], Measured]] = {
+    "policy_framework": m_policy_framework,
+    "key_zones": m_key_zones,
+    "integration_industries": m_integration_industries,
+    "provincial_iei_enterprises": m_provincial_iei,
+    "high_level_training_bases": m_high_level_bases,
+    "leading_institutions": m_leading_institutions,
+    "leading_majors": m_leading_majors,
+    "condition_major_industry_relevance": m_relevance,
+    "condition_graduate_employment": m_graduate_employment,
+    "condition_iei_cultivation_list": m_iei_cultivation,
+    "condition_training_platforms": m_training_platforms,
+    "condition_policies_since_2016": m_policies_since_2016,
+}
