@@ -233,7 +233,8 @@ def canonical_agency(name: str, city_name: str = "") -> str:
         bare = s.removeprefix("市") if s.startswith("市") and len(s) > 1 else s
         if bare != s or _AGENCY_TABLE.get(bare, bare) in AGENCIES:
             prefix, s = city_name, bare
-    return prefix + _AGENCY_TABLE.get(s, s)
+    out = prefix + _AGENCY_TABLE.get(s, s)
+    return name if out == _agency_key(name) else out  # nothing to make canonical: exactly as written
 
 
 def canonical_agencies(names: Iterable[str], city_name: str = "") -> list[str]:

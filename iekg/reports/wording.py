@@ -111,7 +111,7 @@ def deadline_text(text: Any, empty: str = "") -> str:
 
     m = _DATE.match(unicodedata.normalize("NFKC", s))
     if not m:
-        return s
+        return str(text)  # not a date: exactly as written (a leading tab or = is the user's text, kept)
     month = int(m.group(2) or m.group(4) or 12)
     if not 1 <= month <= 12:
         return s
