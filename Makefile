@@ -29,7 +29,7 @@ lint: setup
 	$(BIN)/mypy iekg
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=20
 
 clean:
 	rm -rf $(VENV) .iekg-home .pytest_cache .mypy_cache .ruff_cache
