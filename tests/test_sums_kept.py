@@ -130,7 +130,7 @@ def assert_sums_equal_rows(store: Store) -> None:
             assert records(store.demand_sums(cs, year)) == records(sums.demand_sums(store, cs, year)), (cs, year)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=1, max_size=8))
 def test_kept_sums_equal_the_rows_after_random_imports_sqlite(ops: list[tuple[Any, ...]]) -> None:
     store = SqliteStore()
@@ -159,7 +159,7 @@ def neo(neo4j_server: Any):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.neo4j
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(operation, min_size=1, max_size=6))
 def test_kept_sums_equal_the_rows_after_random_imports_neo4j(neo: Any, ops: list[tuple[Any, ...]]) -> None:

@@ -96,8 +96,8 @@ FILL_DEMAND = (
     "  s.target = target, s.headcount = headcount, s.rows = rows")
 SET_READY = f"MERGE (m:{META} {{id: 'graph'}}) SET m.sums = $version"
 UNSET_READY = f"MATCH (m:{META} {{id: 'graph'}}) REMOVE m.sums"
-DROP_ALL = tuple(f"MATCH (s:{lab}) CALL (s) {{ DELETE s }} IN TRANSACTIONS OF 10000 ROWS"
-                 for lab in (OFFER_SUM, INST_YEAR_SUM, DEMAND_SUM))
+DROP_ALL = tuple("MATCH (s:" + fixed + ") CALL (s) { DELETE s } IN TRANSACTIONS OF 10000 ROWS"
+                 for fixed in (OFFER_SUM, INST_YEAR_SUM, DEMAND_SUM))  # (the module's own fixed labels)
 READY = f"MATCH (m:{META} {{id: 'graph'}}) RETURN m.sums AS v"
 
 # ------------------------------------------------------------------------------------------ reads
