@@ -208,6 +208,21 @@ VOLUME = "CASE WHEN g IS NOT NULL THEN g WHEN e IS NOT NULL AND dur IS NOT NULL 
 
 # grouped by the Major node and the institution's level read once per institution; the groups'
 # properties are read after the aggregation (half the time of grouping by properties)
+# The 13 sums of OFFER_SUM_COLUMNS after ``programs`` (iekg.graph.sums) over ``g`` (graduates), ``e``
+# (enrollment), ``rt`` (rate), ``lead`` and ``est`` (an estimate from enrolment): the one text of them, in
+# OFFER_SUMS and in the kept sums' refresh (iekg.graph.neo4j_sums.FILL_OFFERS)
+OFFER_AGGREGATES = (
+    "sum(coalesce(g, 0.0)) AS graduates, count(g) AS with_graduates, "
+    "count(CASE WHEN g > 0 THEN 1 END) AS positive_graduates, "
+    "sum(CASE WHEN est THEN e ELSE 0.0 END) AS enrollment_only, "
+    "count(CASE WHEN est THEN 1 END) AS enrollment_only_n, "
+    "count(CASE WHEN est AND e > 0 THEN 1 END) AS enrollment_only_positive, "
+    "sum(CASE WHEN g IS NOT NULL AND rt IS NOT NULL THEN g ELSE 0.0 END) AS rated_graduates, "
+    "sum(CASE WHEN g IS NOT NULL AND rt IS NOT NULL THEN rt * g ELSE 0.0 END) AS rate_graduates, "
+    "count(CASE WHEN rt IS NOT NULL AND g > 0 THEN 1 END) AS rated_positive, "
+    "sum(CASE WHEN est AND rt IS NOT NULL THEN e ELSE 0.0 END) AS rated_enrollment, "
+    "sum(CASE WHEN est AND rt IS NOT NULL THEN rt * e ELSE 0.0 END) AS rate_enrollment, "
+    "count(CASE WHEN lead = true THEN 1 END) AS leading, count(lead) AS leading_known")
 OFFER_SUMS = (
     f"{_CITY_INSTITUTIONS} "
     "WITH cid, i, i.level AS il "
@@ -217,17 +232,7 @@ OFFER_SUMS = (
     "     toFloatOrNull(o.employment_rate) AS rt, o.leading AS lead "
     "WITH cid, il, m, g, e, rt, lead, (g IS NULL AND e IS NOT NULL) AS est "
     "WITH cid, il, m, count(*) AS programs, "
-    "  sum(coalesce(g, 0.0)) AS graduates, count(g) AS with_graduates, "
-    "  count(CASE WHEN g > 0 THEN 1 END) AS positive_graduates, "
-    "  sum(CASE WHEN est THEN e ELSE 0.0 END) AS enrollment_only, "
-    "  count(CASE WHEN est THEN 1 END) AS enrollment_only_n, "
-    "  count(CASE WHEN est AND e > 0 THEN 1 END) AS enrollment_only_positive, "
-    "  sum(CASE WHEN g IS NOT NULL AND rt IS NOT NULL THEN g ELSE 0.0 END) AS rated_graduates, "
-    "  sum(CASE WHEN g IS NOT NULL AND rt IS NOT NULL THEN rt * g ELSE 0.0 END) AS rate_graduates, "
-    "  count(CASE WHEN rt IS NOT NULL AND g > 0 THEN 1 END) AS rated_positive, "
-    "  sum(CASE WHEN est AND rt IS NOT NULL THEN e ELSE 0.0 END) AS rated_enrollment, "
-    "  sum(CASE WHEN est AND rt IS NOT NULL THEN rt * e ELSE 0.0 END) AS rate_enrollment, "
-    "  count(CASE WHEN lead = true THEN 1 END) AS leading, count(lead) AS leading_known "
+    f"  {OFFER_AGGREGATES} "
     "RETURN cid AS city, m.id AS major, m.level AS major_level, il AS inst_level, programs, graduates, "
     "  with_graduates, positive_graduates, enrollment_only, enrollment_only_n, enrollment_only_positive, "
     "  rated_graduates, rate_graduates, rated_positive, rated_enrollment, rate_enrollment, leading, "

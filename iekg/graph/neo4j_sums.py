@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iekg.graph.cypher import META, label, rel_type
+from iekg.graph.cypher import META, OFFER_AGGREGATES, label, rel_type
 from iekg.graph.schema import split_uid
 
 SUMS_VERSION = 1
@@ -58,24 +58,13 @@ DROP = (
     f"MATCH (s:{INST_YEAR_SUM}) WHERE s.city IN $cities DETACH DELETE s",
     f"MATCH (s:{DEMAND_SUM}) WHERE s.city IN $codes DETACH DELETE s",
 )
-_G, _E, _RT = "g", "e", "rt"
 FILL_OFFERS = (
     f"UNWIND $cities AS cid MATCH (:{_CITY} {{id: cid}})<-[:{_LOCATED}]-(i:{_INST})-[o:{_OFFERS}]->(m:{_MAJOR}) "
     "WITH cid, o.year AS year, m, i.level AS il, toFloatOrNull(o.graduates) AS g, "
     "  toFloatOrNull(o.enrollment) AS e, toFloatOrNull(o.employment_rate) AS rt, o.leading AS lead "
     "WITH cid, year, m, il, g, e, rt, lead, (g IS NULL AND e IS NOT NULL) AS est "
     "WITH cid, year, m, il, count(*) AS programs, "
-    "  sum(coalesce(g, 0.0)) AS graduates, count(g) AS with_graduates, "
-    "  count(CASE WHEN g > 0 THEN 1 END) AS positive_graduates, "
-    "  sum(CASE WHEN est THEN e ELSE 0.0 END) AS enrollment_only, "
-    "  count(CASE WHEN est THEN 1 END) AS enrollment_only_n, "
-    "  count(CASE WHEN est AND e > 0 THEN 1 END) AS enrollment_only_positive, "
-    "  sum(CASE WHEN g IS NOT NULL AND rt IS NOT NULL THEN g ELSE 0.0 END) AS rated_graduates, "
-    "  sum(CASE WHEN g IS NOT NULL AND rt IS NOT NULL THEN rt * g ELSE 0.0 END) AS rate_graduates, "
-    "  count(CASE WHEN rt IS NOT NULL AND g > 0 THEN 1 END) AS rated_positive, "
-    "  sum(CASE WHEN est AND rt IS NOT NULL THEN e ELSE 0.0 END) AS rated_enrollment, "
-    "  sum(CASE WHEN est AND rt IS NOT NULL THEN rt * e ELSE 0.0 END) AS rate_enrollment, "
-    "  count(CASE WHEN lead = true THEN 1 END) AS leading, count(lead) AS leading_known "
+    f"  {OFFER_AGGREGATES} "
     f"CREATE (s:{META}:{OFFER_SUM}) SET s.city = cid, s.year = year, s.major = m.id, s.major_level = m.level, "
     "  s.inst_level = il, s.programs = programs, s.graduates = graduates, s.with_graduates = with_graduates, "
     "  s.positive_graduates = positive_graduates, s.enrollment_only = enrollment_only, "

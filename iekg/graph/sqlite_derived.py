@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from iekg.graph.sqlite_sql import OFFER_AGGREGATES
+
 SUMS_VERSION = 1  # meta.sums: the tables below are complete and of this layout
 
 _OFFER_COLS = ("programs, graduates, with_graduates, positive_graduates, enrollment_only, enrollment_only_n, "
@@ -89,8 +91,6 @@ ALL_CITIES = ("SELECT DISTINCT dst_id FROM rels WHERE type = 'LOCATED_IN' AND sr
               "AND dst_label = 'City'")
 ALL_DEMAND = "SELECT DISTINCT city_code FROM rels WHERE type = 'DEMANDS' AND city_code IS NOT NULL"
 
-_G, _E, _RT = "o.graduates", "o.enrollment", "o.employment_rate"
-_EST = f"({_G} IS NULL AND {_E} IS NOT NULL)"
 # the statement of iekg.graph.sqlite_sql.OFFER_SUMS, grouped by year as well, for the cities in t
 _LI = ("li(inst, city, ilevel) AS MATERIALIZED (SELECT l.src_id, l.dst_id, i.level FROM t "
        "  CROSS JOIN rels l ON l.dst_id = t.cid AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' "
@@ -99,15 +99,7 @@ FILL_OFFERS = (
     "INSERT INTO sum_offers "
     "WITH t(cid) AS MATERIALIZED ({cities}), " + _LI + ", "
     "s AS (SELECT li.city AS city, o.year AS year, o.dst_id AS major, li.ilevel AS ilevel, count(*) AS programs, "
-    f"  total({_G}) AS a1, count({_G}) AS a2, count(CASE WHEN {_G} > 0 THEN 1 END) AS a3, "
-    f"  total(CASE WHEN {_EST} THEN {_E} END) AS a4, count(CASE WHEN {_EST} THEN 1 END) AS a5, "
-    f"  count(CASE WHEN {_EST} AND {_E} > 0 THEN 1 END) AS a6, "
-    f"  total(CASE WHEN {_G} IS NOT NULL AND {_RT} IS NOT NULL THEN {_G} END) AS a7, "
-    f"  total(CASE WHEN {_G} IS NOT NULL AND {_RT} IS NOT NULL THEN {_RT} * {_G} END) AS a8, "
-    f"  count(CASE WHEN {_RT} IS NOT NULL AND {_G} > 0 THEN 1 END) AS a9, "
-    f"  total(CASE WHEN {_EST} AND {_RT} IS NOT NULL THEN {_E} END) AS a10, "
-    f"  total(CASE WHEN {_EST} AND {_RT} IS NOT NULL THEN {_RT} * {_E} END) AS a11, "
-    "  count(CASE WHEN o.leading = 1 THEN 1 END) AS a12, count(o.leading) AS a13 "
+    f"  {OFFER_AGGREGATES} "
     "FROM li CROSS JOIN rels o ON o.src_id = li.inst AND o.type = 'OFFERS' "
     "GROUP BY 1, 2, 3, 4) "
     "SELECT s.city, s.year, s.major, m.level, s.ilevel, s.programs, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, "

@@ -164,6 +164,18 @@ VOLUME = ("(CASE WHEN o.graduates IS NOT NULL THEN o.graduates * 1.0 "
 
 _G, _E, _RT = "o.graduates", "o.enrollment", "o.employment_rate"
 _EST = f"({_G} IS NULL AND {_E} IS NOT NULL)"
+# The 13 sums of OFFER_SUM_COLUMNS after ``programs`` (iekg.graph.sums), as a1 … a13, over OFFERS ``o``: the one
+# text of them, in OFFER_SUMS and in the kept sums' refresh (iekg.graph.sqlite_derived.FILL_OFFERS)
+OFFER_AGGREGATES = (
+    f"total({_G}) AS a1, count({_G}) AS a2, count(CASE WHEN {_G} > 0 THEN 1 END) AS a3, "
+    f"total(CASE WHEN {_EST} THEN {_E} END) AS a4, count(CASE WHEN {_EST} THEN 1 END) AS a5, "
+    f"count(CASE WHEN {_EST} AND {_E} > 0 THEN 1 END) AS a6, "
+    f"total(CASE WHEN {_G} IS NOT NULL AND {_RT} IS NOT NULL THEN {_G} END) AS a7, "
+    f"total(CASE WHEN {_G} IS NOT NULL AND {_RT} IS NOT NULL THEN {_RT} * {_G} END) AS a8, "
+    f"count(CASE WHEN {_RT} IS NOT NULL AND {_G} > 0 THEN 1 END) AS a9, "
+    f"total(CASE WHEN {_EST} AND {_RT} IS NOT NULL THEN {_E} END) AS a10, "
+    f"total(CASE WHEN {_EST} AND {_RT} IS NOT NULL THEN {_RT} * {_E} END) AS a11, "
+    "count(CASE WHEN o.leading = 1 THEN 1 END) AS a12, count(o.leading) AS a13")
 # grouped by (city, major, institution level) over the covering index rels_src_year; the institution's
 # level is read once per institution, the major's once per group.  {majors}: "" or OFFER_SUMS_MAJORS
 OFFER_SUMS = (
@@ -171,15 +183,7 @@ OFFER_SUMS = (
     "li(inst, city, ilevel) AS MATERIALIZED (SELECT loc.inst, loc.city, i.level FROM loc "
     "  LEFT JOIN nodes i ON i.label = 'Institution' AND i.id = loc.inst), "
     "s AS (SELECT li.city AS city, o.dst_id AS major, li.ilevel AS ilevel, count(*) AS programs, "
-    f"  total({_G}) AS a1, count({_G}) AS a2, count(CASE WHEN {_G} > 0 THEN 1 END) AS a3, "
-    f"  total(CASE WHEN {_EST} THEN {_E} END) AS a4, count(CASE WHEN {_EST} THEN 1 END) AS a5, "
-    f"  count(CASE WHEN {_EST} AND {_E} > 0 THEN 1 END) AS a6, "
-    f"  total(CASE WHEN {_G} IS NOT NULL AND {_RT} IS NOT NULL THEN {_G} END) AS a7, "
-    f"  total(CASE WHEN {_G} IS NOT NULL AND {_RT} IS NOT NULL THEN {_RT} * {_G} END) AS a8, "
-    f"  count(CASE WHEN {_RT} IS NOT NULL AND {_G} > 0 THEN 1 END) AS a9, "
-    f"  total(CASE WHEN {_EST} AND {_RT} IS NOT NULL THEN {_E} END) AS a10, "
-    f"  total(CASE WHEN {_EST} AND {_RT} IS NOT NULL THEN {_RT} * {_E} END) AS a11, "
-    "  count(CASE WHEN o.leading = 1 THEN 1 END) AS a12, count(o.leading) AS a13 "
+    f"  {OFFER_AGGREGATES} "
     "FROM li CROSS JOIN rels o ON o.src_id = li.inst AND o.type = 'OFFERS' AND o.year = :year "
     "{majors}"
     "GROUP BY 1, 2, 3) "
