@@ -169,28 +169,10 @@ def _format_table(table: Any, widths: list[float], aligns: list[str]) -> None:
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER if i == 0 else how[aligns[j]]
 
 
-def markdown_to_docx(text: str, path: str | Path) -> Path | None:
-    """Render the plan's simple Markdown (headings, paragraphs, lists, quotes, tables) with python-docx,
-    as an A4 公文 (:data:`DOCX_FONTS`, :data:`DOCX_MARGINS_MM`, page numbers; tables with set column widths
-    (:func:`column_widths`: 序号 narrow, 政策内容 wide), numbers right-aligned, no row split across pages and
-    the header row repeated on every page).
-
-    Parameters
-    ----------
-    text : str
-        The Markdown (as :func:`~iekg.reports.plan.plan_markdown` writes it).
-    path : str or Path
-        The .docx to write.
-
-    Returns
-    -------
-    Path or None
-        The file written; None (and nothing written) when python-docx is not installed.
-    """
-    try:
-        import docx  # type: ignore[import-not-found,import-untyped,unused-ignore]
-    except ImportError:
-        return None
+def a4_document() -> Any:
+    """A new python-docx document set up as an A4 公文 (:data:`DOCX_FONTS`, :data:`DOCX_MARGINS_MM`, page numbers):
+    the drafts and the annual report start from it (python-docx must be installed)."""
+    import docx  # type: ignore[import-not-found,import-untyped,unused-ignore]
     from docx.enum.text import WD_ALIGN_PARAGRAPH  # type: ignore[import-not-found,import-untyped,unused-ignore]
     from docx.oxml.ns import qn  # type: ignore[import-not-found,import-untyped,unused-ignore]
     from docx.shared import Mm, Pt  # type: ignore[import-not-found,import-untyped,unused-ignore]
@@ -222,6 +204,53 @@ def markdown_to_docx(text: str, path: str | Path) -> Path | None:
                 for b in title_border.findall(qn("w:pBdr")):
                     title_border.remove(b)
     _page_number_footer(sec)
+    return doc
+
+
+def add_table(doc: Any, cells: list[list[str]], aligns: list[str] | None = None) -> Any:
+    """A table (header row first) in 小四 body type with set column widths (:func:`column_widths`), numbers
+    right-aligned (``aligns``: left|right|center per column, default from the cells), no row split across pages
+    and the header repeated on every page.  Cells are text, set as written."""
+    n = len(cells[0])
+    cells = [(list(r) + [""] * n)[:n] for r in cells]
+    table = doc.add_table(rows=len(cells), cols=n)
+    table.style = "Table Grid"
+    for i, row in enumerate(cells):
+        for j, v in enumerate(row):
+            cell = table.cell(i, j)
+            cell.text = v
+            for para in cell.paragraphs:
+                para.paragraph_format.first_line_indent = 0
+                para.paragraph_format.line_spacing = 1.0
+                for r in para.runs:
+                    _docx_font(r, DOCX_FONTS["body"], 12, bold=i == 0)
+    _format_table(table, column_widths(cells), aligns or _column_aligns(["---"] * n, cells))
+    return table
+
+
+def markdown_to_docx(text: str, path: str | Path) -> Path | None:
+    """Render the plan's simple Markdown (headings, paragraphs, lists, quotes, tables) with python-docx,
+    as an A4 公文 (:data:`DOCX_FONTS`, :data:`DOCX_MARGINS_MM`, page numbers; tables with set column widths
+    (:func:`column_widths`: 序号 narrow, 政策内容 wide), numbers right-aligned, no row split across pages and
+    the header row repeated on every page).
+
+    Parameters
+    ----------
+    text : str
+        The Markdown (as :func:`~iekg.reports.plan.plan_markdown` writes it).
+    path : str or Path
+        The .docx to write.
+
+    Returns
+    -------
+    Path or None
+        The file written; None (and nothing written) when python-docx is not installed.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("docx") is None:
+        return None
+    doc = a4_document()
     lines = text.split("\n")
     k = 0
 
@@ -239,18 +268,7 @@ def markdown_to_docx(text: str, path: str | Path) -> Path | None:
             separator = cells[1] if len(cells) > 1 else ["---"] * len(cells[0])
             cells = [cells[0]] + cells[2:]
             cells = [(r + [""] * len(cells[0]))[: len(cells[0])] for r in cells]
-            table = doc.add_table(rows=len(cells), cols=len(cells[0]))
-            table.style = "Table Grid"
-            for i, row in enumerate(cells):
-                for j, v in enumerate(row[: len(cells[0])]):
-                    cell = table.cell(i, j)
-                    cell.text = v
-                    for para in cell.paragraphs:
-                        para.paragraph_format.first_line_indent = 0
-                        para.paragraph_format.line_spacing = 1.0
-                        for r in para.runs:
-                            _docx_font(r, DOCX_FONTS["body"], 12, bold=i == 0)
-            _format_table(table, column_widths(cells), _column_aligns(separator, cells))
+            add_table(doc, cells, _column_aligns(separator, cells))
             continue
         m = re.match(r"^(#{1,3}) (.*)$", line)
         if m:
