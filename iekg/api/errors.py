@@ -106,6 +106,10 @@ KINDS: dict[str, tuple[int, str, str]] = {
     "bad-request": (400, "Malformed request 请求格式有误",
                     "The request body could not be read (e.g. broken multipart/form-data): send the files as "
                     "multipart/form-data fields named `files`."),
+    "not-acceptable": (406, "Not acceptable 没有这种格式",
+                       "The route cannot answer in the format asked for (?format= or the Accept header). "
+                       "`formats` lists the formats it has (json, csv, xlsx) and `media_types` their media types: "
+                       "ask with ?format=csv, or Accept: text/csv."),
     "not-implemented": (501, "Not available 不可用", "The server lacks an optional component for this request."),
     "store-unavailable": (503, "Graph store unavailable 图数据库不可用",
                           "The graph store cannot be reached (e.g. Neo4j is down or the password is wrong); "
@@ -333,12 +337,17 @@ EXAMPLES: dict[int, dict[str, Any]] = {
         {"severity": "error", "code": "string_pattern_mismatch", "file": None, "sheet": None, "table": None,
          "row": None, "column": "city", "value": "4102", "message": "String should match pattern '^\\d{6}$'",
          "fix": FIXES["string_pattern_mismatch"]}]),
+    406: problem_body("not-acceptable", 406, "format=pdf is not a format of this route: use format=json, format=csv, "
+                      "format=xlsx", "/analysis/alignment", formats=["json", "csv", "xlsx"],
+                      media_types=["application/json", "text/csv",
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]),
     501: problem_body("not-implemented", 501, "python-docx is not installed: ask for format=md", "/exports/plan"),
     503: problem_body("store-unavailable", 503, STORE_DOWN_EXAMPLE, "/health"),
 }
 
 DESCRIPTIONS = {400: "malformed request body", 429: "busy: too many expensive requests (see Retry-After)",
                 401: "API key missing", 403: "writes disabled or wrong API key", 404: "not found",
+                406: "format not available (the body lists the formats there are)",
                 413: "upload too large", 422: "invalid input", 501: "optional component missing",
                 503: "graph store unavailable"}
 

@@ -3,47 +3,42 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.text import Text
 
 from iekg import service
-from iekg.cli.console import Fmt, RichTable, answers, empty_reason, fnum, open_store, out, render, resolve, tr
+from iekg.cli.console import (
+    Fmt,
+    RichTable,
+    answers,
+    empty_reason,
+    fnum,
+    open_store,
+    out,
+    output_option,
+    render,
+    resolve,
+    takeaway,
+    tr,
+)
 from iekg.cli.root import app
+from iekg.takeaway.coverage import coverage_lines
+from iekg.takeaway.words import STATUS_ZH
 
 if TYPE_CHECKING:
     from iekg.service import Answer
 
-STATUS_ZH = {"unmet": "无供给", "shortage": "短缺", "balanced": "平衡", "surplus": "过剩", "no_demand": "无需求",
-             "no_supply_data": "无供给数据"}
 NO_DATA_CELL = "无数据 no data"
 
 
 def _coverage_line(cov: dict[str, Any] | None) -> None:
-    """What the figures rest on: cities and institutions with data, and those without."""
-    if not cov:
-        return
-    c, i = cov["cities"], cov["institutions"]
-    parts = [f"数据覆盖 coverage {cov['year']}: 院校 {i['with_programs']}/{i['total']} 有专业点数据"]
-    if i["without_programs_total"]:
-        more = " …" if i["without_programs_total"] > len(i["without_programs"]) else ""
-        parts.append(f"无专业点 no programs: {', '.join(i['without_programs'][:10])}{more}")
-    if c["total"] > 1 or c["without_programs"] or c["without_demand"]:
-        parts.append(f"城市 {len(c['with_programs'])}/{c['total']} 有专业点、{len(c['with_demand'])}/{c['total']} 有需求数据")
-    if c["without_demand"]:
-        parts.append(f"无需求数据 no demand: {', '.join(c['without_demand'][:10])}" + (" …" if len(c["without_demand"]) > 10 else ""))
-    pub = [f"城市 {len(c['public_only'])} 个" if c.get("public_only") else "",
-           f"院校 {i['public_only']} 所" if i.get("public_only") else ""]
-    if any(pub):
-        parts.append("另有" + "、".join(x for x in pub if x) + "只在公开名单中、不在你的数据里，不算缺数据 "
-                     "(in the public lists, not in your data)")
-    out.print(Text("；".join(parts), "dim"))
-    programs, years = cov.get("programs") or {}, cov.get("years") or {}
-    if programs.get("note"):
-        out.print(Text(f"无数字 no figures: {programs['note']}", "yellow"))
-    if years.get("note"):
-        out.print(Text(f"年份数据偏少 partial year: {years['note']}", "yellow"))
+    """What the figures rest on: cities and institutions with data, and those without (the wording is
+    :func:`iekg.takeaway.coverage.coverage_lines`, which the CSV and xlsx notes use too)."""
+    for text, style in coverage_lines(cov):
+        out.print(Text(text, style))
 
 
 @app.command()
@@ -53,6 +48,7 @@ def align(
     year: int | None = typer.Option(None, "--year", min=2000, max=2100, help="default: latest year with programs"),
     chain: str | None = typer.Option(None, "--chain", help="restrict to one industry chain id"),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
+    output: Path | None = output_option(),
 ) -> None:
     """Chain alignment of a scope: supply, demand, ratio, status, deviation per industry; S, D, SAI, coverage."""
     store = open_store()
@@ -103,7 +99,7 @@ def align(
             out.print(f"[yellow]估算 estimate: {a['estimated_programs']} 个专业点缺毕业生数，按在校生/学制估算[/yellow]")
         _illustrative_note(answer)
 
-    render(a, fmt, draw)
+    render(a, fmt, draw, take=takeaway("alignment", answer, store), output=output)
 
 
 def _illustrative_note(answer: Answer) -> None:
@@ -117,6 +113,7 @@ def gaps(
     year: int | None = typer.Option(None, "--year", min=2000, max=2100), chain: str | None = typer.Option(None, "--chain"),
     gap_type: list[str] = typer.Option([], "--type", help="only these gap types"),
     limit: int = typer.Option(50, "--limit", min=1), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+    output: Path | None = output_option(),
 ) -> None:
     """Gaps of a scope, ranked, each with its evidence (node and relationship ids)."""
     store = open_store()
@@ -151,13 +148,14 @@ def gaps(
         empty_reason(g.get("reason"))
         _illustrative_note(answer)
 
-    render(g, fmt, draw)
+    render(g, fmt, draw, take=takeaway("gaps", answer, store), output=output)
 
 
 @app.command()
 def readiness(
     city: str | None = typer.Option(None, "--city"), all_: bool = typer.Option(False, "--all", help="rank all cities"),
     year: int | None = typer.Option(None, "--year", min=2000, max=2100), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+    output: Path | None = output_option(),
 ) -> None:
     """Readiness against the notice's targets and conditions (one city, or all cities ranked)."""
     if bool(city) == bool(all_):
@@ -166,7 +164,8 @@ def readiness(
     with answers():
         answer = service.readiness_all(store, year) if all_ else service.readiness(store, str(city), year)
     if all_:
-        render(answer.data, fmt, lambda: _draw_ranking(answer))
+        render(answer.data, fmt, lambda: _draw_ranking(answer), take=takeaway("readiness_all", answer, store),
+               output=output)
         return
     r = answer.data
 
@@ -200,7 +199,7 @@ def readiness(
         _coverage_line(r.get("data_coverage"))
         _illustrative_note(answer)
 
-    render(r, fmt, draw)
+    render(r, fmt, draw, take=takeaway("readiness", answer, store), output=output)
 
 
 # Where a ranking row's figures come from (issue 21: marked per row, not once for the whole table).
@@ -243,6 +242,7 @@ def _draw_ranking(answer: Answer) -> None:
 def coupling(
     city: list[str] = typer.Option([], "--city", help="cities to compare (default: all cities)"),
     year: int | None = typer.Option(None, "--year", min=2000, max=2100), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+    output: Path | None = output_option(),
 ) -> None:
     """Coupling coordination degree (耦合协调度) of the education and industry systems across cities."""
     store = open_store()
@@ -268,18 +268,19 @@ def coupling(
             out.print("未纳入的指标 excluded: " + ", ".join(f"{k} ({v})" for k, v in res["excluded"].items()))
         _illustrative_note(answer)
 
-    render(res, fmt, draw)
+    render(res, fmt, draw, take=takeaway("coupling", answer, store), output=output)
 
 
 @app.command()
 def partners(ident: str = typer.Argument(..., help="an enterprise or institution id (or exact name)"),
              limit: int = typer.Option(10, "--limit", min=1), year: int | None = typer.Option(None, "--year"),
-             fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+             fmt: Fmt = typer.Option(Fmt.table, "--format"), output: Path | None = output_option()) -> None:
     """Recommended partners: institutions for an enterprise, enterprises for an institution, each explained."""
     store = open_store()
     node = resolve(store, ident)
     with answers():
-        res = service.partners(store, node, limit=limit, year=year).data
+        answer = service.partners(store, node, limit=limit, year=year)
+    res = answer.data
 
     def draw() -> None:
         t = RichTable(title=f"{node.name} 的合作伙伴推荐 partners")
@@ -293,19 +294,20 @@ def partners(ident: str = typer.Argument(..., help="an enterprise or institution
         _coverage_line(res.get("data_coverage"))
         empty_reason(res.get("reason"))
 
-    render(res, fmt, draw)
+    render(res, fmt, draw, take=takeaway("partners", answer, store), output=output)
 
 
 @app.command()
 def trains(industry: str | None = typer.Option(None, "--industry"), segment: str | None = typer.Option(None, "--segment"),
            chain: str | None = typer.Option(None, "--chain"), city: list[str] = typer.Option([], "--city"),
            year: int | None = typer.Option(None, "--year"), limit: int = typer.Option(30, "--limit", min=1),
-           fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+           fmt: Fmt = typer.Option(Fmt.table, "--format"), output: Path | None = output_option()) -> None:
     """Who trains for an industry, a chain segment or a chain: institutions and majors with graduates."""
     store = open_store()
     with answers():
-        res = service.who_trains(store, industry=industry, segment=segment, chain=chain, cities=city, year=year,
-                                 limit=limit).data
+        answer = service.who_trains(store, industry=industry, segment=segment, chain=chain, cities=city, year=year,
+                                    limit=limit)
+    res = answer.data
 
     def draw() -> None:
         t = RichTable(title=f"谁在培养 who trains for {res['target'].get('name', '')} ({res['year']})")
@@ -321,17 +323,18 @@ def trains(industry: str | None = typer.Option(None, "--industry"), segment: str
         _coverage_line(res.get("data_coverage"))
         empty_reason(res.get("reason"))
 
-    render(res, fmt, draw)
+    render(res, fmt, draw, take=takeaway("who_trains", answer, store), output=output)
 
 
 @app.command()
 def hires(major: str = typer.Argument(..., help="a major code"), city: list[str] = typer.Option([], "--city"),
           year: int | None = typer.Option(None, "--year"), limit: int = typer.Option(30, "--limit", min=1),
-          fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+          fmt: Fmt = typer.Option(Fmt.table, "--format"), output: Path | None = output_option()) -> None:
     """Who hires a major: the industries it aligns with, their enterprises and the talent demand."""
     store = open_store()
     with answers():
-        res = service.who_hires(store, major, cities=city, year=year).data
+        answer = service.who_hires(store, major, cities=city, year=year)
+    res = answer.data
 
     def draw() -> None:
         t = RichTable(title=f"谁需要 who hires {res['major'].get('name', major)} {major}")
@@ -352,6 +355,6 @@ def hires(major: str = typer.Argument(..., help="a major code"), city: list[str]
         for why in (res.get("reasons") or {}).values():
             empty_reason(why)
 
-    render(res, fmt, draw)
+    render(res, fmt, draw, take=takeaway("who_hires", answer, store), output=output)
 
 

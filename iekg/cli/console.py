@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -25,6 +26,9 @@ from iekg.graph.store import Store, StoreError
 from iekg.loaders.limits import FileRejected
 from iekg.service.arguments import ArgumentError, cli_spelling
 from iekg.settings import Settings
+
+if TYPE_CHECKING:
+    from iekg.takeaway.tabular import Tabular
 
 
 class RichTable(_Table):
@@ -50,10 +54,67 @@ err = Console(stderr=True)
 
 
 class Fmt(StrEnum):
-    """The output formats of ``--format``: each has one writer in :data:`WRITERS`."""
+    """The output formats of ``--format``: each has one writer in :data:`WRITERS`.  ``csv`` and ``xlsx`` are
+    the answer as a file to take away (:mod:`iekg.takeaway`): Chinese headers with units, the notes
+    (illustrative, data coverage, source) in the file."""
 
     table = "table"
     json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+# ``--output FILE``: where csv / xlsx (or json) go instead of stdout.
+OUTPUT_HELP = "write the answer to this file (csv, xlsx, json); xlsx on a terminal needs it"
+
+
+TAKEAWAY = "iekg_takeaway"  # the click context's mark: this command writes csv / xlsx
+
+
+def _mark_takeaway(ctx: typer.Context, value: Path | None) -> Path | None:
+    ctx.meta[TAKEAWAY] = True
+    return value
+
+
+def output_option() -> Any:
+    """The ``--output``/``-o`` option of the commands that take ``--format csv|xlsx`` (declaring it marks the
+    command as one that writes them: :func:`open_store` refuses csv/xlsx, before any work, for the others)."""
+    return typer.Option(None, "--output", "-o", help=OUTPUT_HELP, dir_okay=False, callback=_mark_takeaway)
+
+
+def _current_context() -> Any:
+    """The running command's click context (typer ≥ 0.2x runs on its own copy of click, older ones on click)."""
+    import importlib
+
+    try:
+        globals_ = importlib.import_module("typer._click.globals")
+    except ImportError:  # typer < 0.2x: click itself
+        globals_ = importlib.import_module("click.globals")
+    return globals_.get_current_context(silent=True)
+
+
+def refuse_takeaway_early() -> None:
+    """Formats that cannot be written, refused before the command does anything (called by
+    :func:`open_store`): ``--format csv|xlsx`` on a command that has no such file (``build``, ``import`` …:
+    not after a build), ``--output`` with the table, xlsx on a terminal without ``--output``."""
+    ctx = _current_context()
+    if ctx is None:
+        return
+    fmt = ctx.params.get("fmt")
+    if not isinstance(fmt, Fmt):  # a command with formats of its own (chart, schema, export graph)
+        return
+    if not ctx.meta.get(TAKEAWAY):
+        if fmt in (Fmt.csv, Fmt.xlsx):
+            raise typer.BadParameter(f"this command has no --format {fmt.value}; use table or json",
+                                     param_hint="--format")
+        return
+    output = ctx.params.get("output")
+    if output is not None and fmt is Fmt.table:
+        raise typer.BadParameter("--output writes files: use it with --format json, csv or xlsx",
+                                 param_hint="--output")
+    if output is None and fmt is Fmt.xlsx and sys.stdout.isatty():
+        raise typer.BadParameter("xlsx is a binary file: give --output FILE.xlsx (or redirect stdout to a file)",
+                                 param_hint="--output")
 
 
 class State:
@@ -84,20 +145,82 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def _draw(data: Any, draw: Callable[[], None] | None) -> None:
-    if draw is not None:
-        draw()
+class Output:
+    """What a writer is given: the answer as JSON prints it, the terminal drawing, the file to take away (built
+    only when asked for) and ``--output``."""
+
+    def __init__(self, data: Any, draw: Callable[[], None] | None, take: Callable[[], Tabular] | None,
+                 path: Path | None) -> None:
+        self.data, self.draw, self.take, self.path = data, draw, take, path
+
+    def tabular(self, fmt: Fmt) -> Tabular:
+        if self.take is None:
+            raise typer.BadParameter(f"this command has no --format {fmt.value}; use table or json",
+                                     param_hint="--format")
+        return self.take()
 
 
-WRITERS: dict[Fmt, Callable[[Any, Callable[[], None] | None], None]] = {
-    Fmt.json: lambda data, _draw_table: print_json(data),
-    Fmt.table: _draw,
+def _emit(payload: bytes, path: Path | None) -> None:
+    """Bytes to ``path`` (a line on stderr says where), or to stdout."""
+    if path is not None:
+        try:
+            path.write_bytes(payload)
+        except OSError as exc:
+            err.print(Text(f"{path}: {exc.strerror or exc}", "red"))
+            raise typer.Exit(1) from None
+        err.print(Text(f"已写入 written: {path}", "dim"))
+        return
+    sys.stdout.flush()
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:  # a text-only stdout: CSV is text, xlsx was refused before
+        sys.stdout.write(payload.decode("utf-8"))
+        return
+    stream.write(payload)
+    stream.flush()
+
+
+def _write_table(o: Output) -> None:
+    if o.path is not None:
+        raise typer.BadParameter("--output writes files: use it with --format json, csv or xlsx",
+                                 param_hint="--output")
+    if o.draw is not None:
+        o.draw()
+
+
+def _write_json(o: Output) -> None:
+    if o.path is None:
+        print_json(o.data)
+    else:
+        _emit((json.dumps(o.data, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"), o.path)
+
+
+def _write_csv(o: Output) -> None:
+    from iekg.takeaway.writers import to_csv
+
+    _emit(to_csv(o.tabular(Fmt.csv)), o.path)
+
+
+def _write_xlsx(o: Output) -> None:
+    if o.path is None and sys.stdout.isatty():  # binary on a terminal: refused, nothing written
+        raise typer.BadParameter("xlsx is a binary file: give --output FILE.xlsx (or redirect stdout to a file)",
+                                 param_hint="--output")
+    from iekg.takeaway.writers import to_xlsx
+
+    _emit(to_xlsx(o.tabular(Fmt.xlsx)), o.path)
+
+
+WRITERS: dict[Fmt, Callable[[Output], None]] = {
+    Fmt.json: _write_json,
+    Fmt.table: _write_table,
+    Fmt.csv: _write_csv,
+    Fmt.xlsx: _write_xlsx,
 }
 
 
-def render(data: Any, fmt: Fmt, draw: Callable[[], None] | None = None, *, reason: str | None = None) -> None:
+def render(data: Any, fmt: Fmt, draw: Callable[[], None] | None = None, *, reason: str | None = None,
+           take: Callable[[], Tabular] | None = None, output: Path | None = None) -> None:
     """Show a command's answer in the chosen output format: the one place that knows the formats (a new
-    one — csv, xlsx — is a :class:`Fmt` member and a writer in :data:`WRITERS`).
+    one is a :class:`Fmt` member and a writer in :data:`WRITERS`).
 
     Parameters
     ----------
@@ -108,13 +231,30 @@ def render(data: Any, fmt: Fmt, draw: Callable[[], None] | None = None, *, reaso
     draw : callable, optional
         Draws the answer in the terminal (tables, notes) for ``--format table``.
     reason : str, optional
-        Why the answer is empty: on stderr with JSON (the JSON stays the answer), a yellow line after the table.
+        Why the answer is empty: on stderr with JSON, CSV and xlsx (the file stays the answer; CSV and xlsx
+        also carry it in their notes), a yellow line after the table.
+    take : callable, optional
+        Builds the answer as a file to take away (:func:`iekg.takeaway.convert.tabular`) for ``csv`` and
+        ``xlsx``; a command without it refuses those formats (usage error).
+    output : Path, optional
+        ``--output``: the file for json, csv or xlsx (default stdout; xlsx on a terminal needs it).
     """
-    WRITERS[fmt](data, draw)
-    if reason and fmt is Fmt.json:
+    WRITERS[fmt](Output(data, draw, take, output))
+    if reason and fmt is not Fmt.table:
         err.print(Text(f"reason: {reason}"))
     elif fmt is Fmt.table:
         empty_reason(reason)
+
+
+def takeaway(kind: str, answer: Any, store: Store | None = None) -> Callable[[], Tabular]:
+    """The ``take`` of :func:`render` for an answer of ``kind`` (:data:`iekg.takeaway.convert.CONVERTERS`)."""
+
+    def build() -> Tabular:
+        from iekg.takeaway.convert import tabular
+
+        return tabular(kind, answer, store)
+
+    return build
 
 
 def empty_reason(reason: str | None) -> None:
@@ -126,6 +266,7 @@ def empty_reason(reason: str | None) -> None:
 # ------------------------------------------------------------------------------------ store and errors
 def open_store(name: str | None = None, *, migrate_legacy: bool = True) -> Store:
     """The configured store (or the store ``name``); a store that cannot be opened is one red line, exit 1."""
+    refuse_takeaway_early()
     settings = State.settings if name is None else State.settings.model_copy(update={"store": name})
     try:
         return service.open_store(settings, lambda m: err.print(Text(m, "yellow")), migrate_legacy=migrate_legacy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -14,10 +15,12 @@ from iekg.cli.console import (
     answers,
     open_store,
     out,
+    output_option,
     print_json,
     render,
     resolve,
     safe_text,
+    takeaway,
     tr,
 )
 from iekg.cli.root import app
@@ -78,11 +81,14 @@ def _draw_relationships(title: str | None, rows: list[dict[str, Any]]) -> None:
 @app.command()
 def search(text: str = typer.Argument(...), label: list[str] = typer.Option([], "--label"),
            limit: int = typer.Option(20, "--limit", min=1),
-           fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+           fmt: Fmt = typer.Option(Fmt.table, "--format"), output: Path | None = output_option()) -> None:
     """Find entities by name or id."""
+    from iekg.takeaway.convert import search_answer
+
     with answers():
         service.labels(label)
-    hits = service.search(open_store(), text, label or None, limit)
+    store = open_store()
+    hits = service.search(store, text, label or None, limit)
     reason = None if hits else service.search_reason(text, label or None)
 
     def draw() -> None:
@@ -93,7 +99,8 @@ def search(text: str = typer.Argument(...), label: list[str] = typer.Option([], 
             t.add_row(h["label"], h["id"], h["name"], h["source_kind"] or "")
         out.print(t)
 
-    render(hits, fmt, draw, reason=reason)  # JSON: a list, as before; the reason of an empty answer on stderr
+    render(hits, fmt, draw, reason=reason,  # JSON: a list, as before; the reason of an empty answer on stderr
+           take=takeaway("search", search_answer(text, hits, reason), store), output=output)
 
 
 @app.command()
@@ -101,14 +108,18 @@ def neighbours(ident: str = typer.Argument(..., help="an id, Label:id or exact n
                label: list[str] = typer.Option([], "--label"), rel_type: list[str] = typer.Option([], "--type"),
                direction: str = typer.Option("both", "--direction", help="out, in or both"),
                year: int | None = typer.Option(None, "--year", min=2000, max=2100),
-               limit: int = typer.Option(100, "--limit", min=1), fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+               limit: int = typer.Option(100, "--limit", min=1), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+               output: Path | None = output_option()) -> None:
     """Neighbours of an entity, filtered by label, relationship type, direction and year."""
+    from iekg.takeaway.convert import neighbours_answer
+
     store = open_store()
     node = resolve(store, ident)
     with answers():
         rows, reason = service.neighbours(store, node, labels=label, rel_types=rel_type, direction=direction,
                                           year=year, limit=limit)
-    render(rows, fmt, lambda: _draw_relationships(f"{node.name} ({node.uid})", rows), reason=reason)
+    render(rows, fmt, lambda: _draw_relationships(f"{node.name} ({node.uid})", rows), reason=reason,
+           take=takeaway("neighbours", neighbours_answer(node, rows, reason), store), output=output)
 
 
 @app.command()

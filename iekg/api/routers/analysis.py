@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from iekg import service
 from iekg.api import listing
@@ -14,6 +15,7 @@ from iekg.api.deps import CITY_PATTERN, HEAVY, CitiesQuery, CityCodeStr, GapType
 from iekg.api.errors import problem_responses, query_errors
 from iekg.api.jsonable import DataResponse
 from iekg.api.models import Alignment, Coupling, Gaps, Hires, Partners, Readiness, ReadinessRanking, Trains
+from iekg.api.takeaway import FormatQuery, negotiate, respond, takeaway_responses
 
 router = APIRouter(prefix="/analysis", tags=["analysis"], dependencies=HEAVY,  # expensive: a concurrency limit
                    responses=problem_responses(429))
@@ -26,7 +28,9 @@ CityOne = Annotated[CityCodeStr, Query(description="city code (6 digits)", examp
 
 
 def ok(model: type, example: dict[str, Any], *codes: int) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model, "content": {"application/json": {"example": example}}}, **problem_responses(*codes)}
+    """The route's answers: JSON (``model``, ``example``), CSV and xlsx (``?format=`` / ``Accept``), the 406
+    problem of a format it does not have, and the problems ``codes``."""
+    return takeaway_responses(model, example, *codes)
 
 
 ALIGN_EXAMPLE = {
@@ -42,13 +46,14 @@ ALIGN_EXAMPLE = {
 
 @router.get("/alignment", response_class=DataResponse, response_model=None, summary="Chain alignment 产教链条匹配度",
             responses=ok(Alignment, ALIGN_EXAMPLE, 404))
-def get_alignment(store: StoreDep, city: CitiesQuery = None, province: Province = None, year: YearQuery = None,
-                  chain: Chain = None) -> DataResponse:
+def get_alignment(request: Request, store: StoreDep, city: CitiesQuery = None, province: Province = None,
+                  year: YearQuery = None, chain: Chain = None, format: FormatQuery = None) -> Response:
     """Supply, demand, ratio, status and structural deviation per industry; S, D, SAI and chain coverage —
     exactly ``iekg align --format json`` for the same scope, plus ``illustrative``."""
+    fmt = negotiate(request, format)
     with query_errors():  # a year without programs is an empty answer with its reason (200), not an error
         a = service.alignment(store, city, province, year, chain)
-    return DataResponse(a.with_provenance())
+    return respond(fmt, "alignment", a, a.with_provenance(), store)
 
 
 GAPS_EXAMPLE = {"scope": "410200", "scope_name": "开封市", "year": 2024,
@@ -64,15 +69,17 @@ GAPS_EXAMPLE = {"scope": "410200", "scope_name": "开封市", "year": 2024,
 
 @router.get("/gaps", response_class=DataResponse, response_model=None, summary="Gaps 缺口",
             responses=ok(Gaps, GAPS_EXAMPLE, 404))
-def get_gaps(store: StoreDep, city: CitiesQuery = None, province: Province = None, year: YearQuery = None,
-             chain: Chain = None,
+def get_gaps(request: Request, store: StoreDep, city: CitiesQuery = None, province: Province = None,
+             year: YearQuery = None, chain: Chain = None,
              type: Annotated[list[GapType] | None, Query(description="only these gap types (repeatable)")] = None,
-             limit: Annotated[int, Query(ge=1, le=500, description="at most this many gaps")] = 50) -> DataResponse:
+             limit: Annotated[int, Query(ge=1, le=500, description="at most this many gaps")] = 50,
+             format: FormatQuery = None) -> Response:
     """Gaps of a scope ranked by severity then magnitude, each with its evidence (node and relationship ids
     to open with GET /{resource}/{id})."""
+    fmt = negotiate(request, format)
     with query_errors():
         g = service.gaps(store, city, province, year, chain, types=[t.value for t in type or ()], limit=limit)
-    return DataResponse(g.with_provenance())
+    return respond(fmt, "gaps", g, g.with_provenance(), store)
 
 
 READY_EXAMPLE = {"city": "410200", "name": "开封市", "year": 2024, "policy": "豫发改社会〔2022〕646号",
@@ -86,29 +93,33 @@ READY_EXAMPLE = {"city": "410200", "name": "开封市", "year": 2024, "policy": 
 
 @router.get("/readiness", response_class=DataResponse, response_model=None, summary="Readiness of a city 试点准备度",
             responses=ok(Readiness, READY_EXAMPLE, 404))
-def get_readiness(store: StoreDep, city: CityOne, year: YearQuery = None) -> DataResponse:
+def get_readiness(request: Request, store: StoreDep, city: CityOne, year: YearQuery = None,
+                  format: FormatQuery = None) -> Response:
     """Every target and condition of the notice (豫发改社会〔2022〕646号) with the city's value, threshold,
     met, shortfall and evidence — ``iekg readiness --city``."""
+    fmt = negotiate(request, format)
     with query_errors():
         service.require_cities(store, [city])
     listing.require_year(store, year, [city])
     with query_errors():
         r = service.readiness(store, city, year)
-    return DataResponse(r.with_provenance())
+    return respond(fmt, "readiness", r, r.with_provenance(), store)
 
 
 @router.get("/readiness/all", response_class=DataResponse, response_model=None,
             summary="Readiness ranking 试点准备度排名",
             responses=ok(ReadinessRanking, {"year": 2024, "illustrative": True,
                                             "cities": [{**READY_EXAMPLE, "rank": 1, "relative_shortfall": 0.42}]}, 404))
-def get_readiness_all(store: StoreDep, year: YearQuery = None) -> DataResponse:
+def get_readiness_all(request: Request, store: StoreDep, year: YearQuery = None,
+                      format: FormatQuery = None) -> Response:
     """All cities ranked: most targets met, then most conditions met, then the smallest relative shortfall —
     ``iekg readiness --all``."""
+    fmt = negotiate(request, format)
     listing.require_year(store, year)
     with query_errors():
         ranked = service.readiness_all(store, year)
-    return DataResponse({"year": ranked.data[0]["year"] if ranked.data else year, "cities": ranked.data,
-                         "illustrative": ranked.illustrative})
+    return respond(fmt, "readiness_all", ranked, {"year": ranked.data[0]["year"] if ranked.data else year,
+                                                   "cities": ranked.data, "illustrative": ranked.illustrative}, store)
 
 
 COUPLING_EXAMPLE = {"year": 2024, "alpha": 0.5, "beta": 0.5, "excluded": {"gdp": "not loaded for every city"},
@@ -121,17 +132,18 @@ COUPLING_EXAMPLE = {"year": 2024, "alpha": 0.5, "beta": 0.5, "excluded": {"gdp":
 
 @router.get("/coupling", response_class=DataResponse, response_model=None,
             summary="Coupling coordination 耦合协调度", responses=ok(Coupling, COUPLING_EXAMPLE, 404, 422))
-def get_coupling(store: StoreDep,
+def get_coupling(request: Request, store: StoreDep,
                  city: Annotated[set[CityCodeStr] | None, Query(min_length=2, description="cities to compare "
                                                                 "(at least three with data; default all)",
                                                                 examples=[["410200", "410100"]])] = None,
-                 year: YearQuery = None) -> DataResponse:
+                 year: YearQuery = None, format: FormatQuery = None) -> Response:
     """Coupling coordination degree of the education and industry systems across cities (entropy weights)
     — ``iekg coupling``.  Cities without programs or without demand/enterprises in the year are left out
     (``without_data``); fewer than three cities with data: 422 with the reason."""
+    fmt = negotiate(request, format)
     with query_errors():
         res = service.coupling(store, sorted(city) if city else None, year)
-    return DataResponse(res.with_provenance())
+    return respond(fmt, "coupling", res, res.with_provenance(), store)
 
 
 PARTNERS_EXAMPLE = {"institution": {"id": "4141010459", "name": "郑州大学", "city": "410100", "city_name": "郑州市"},
@@ -144,16 +156,18 @@ PARTNERS_EXAMPLE = {"institution": {"id": "4141010459", "name": "郑州大学", 
 
 @router.get("/partners", response_class=DataResponse, response_model=None,
             summary="Partner recommendations 合作伙伴推荐", responses=ok(Partners, PARTNERS_EXAMPLE, 404))
-def get_partners(store: StoreDep,
+def get_partners(request: Request, store: StoreDep,
                  id: Annotated[str, Query(min_length=1, max_length=200, description="an enterprise or institution "
                                           "(id, Label:id or exact name)", examples=["4141010459"])],
-                 limit: Annotated[int, Query(ge=1, le=500)] = 10, year: YearQuery = None) -> DataResponse:
+                 limit: Annotated[int, Query(ge=1, le=500)] = 10, year: YearQuery = None,
+                 format: FormatQuery = None) -> Response:
     """Institutions that could partner with an enterprise, or enterprises with an institution, best first,
     each with its score components and a Chinese explanation — ``iekg partners``."""
+    fmt = negotiate(request, format)
     node = listing.resolve(store, id)
     with query_errors():
         res = service.partners(store, node, limit=limit, year=year)
-    return DataResponse(res.with_provenance())
+    return respond(fmt, "partners", res, res.with_provenance(), store)
 
 
 TRAINS_EXAMPLE = {"target": {"kind": "industry", "id": "36", "name": "汽车制造业", "industries": ["36"]},
@@ -167,19 +181,21 @@ TRAINS_EXAMPLE = {"target": {"kind": "industry", "id": "36", "name": "汽车制�
 
 @router.get("/who-trains", response_class=DataResponse, response_model=None,
             summary="Who trains for an industry, segment or chain 谁在培养", responses=ok(Trains, TRAINS_EXAMPLE, 404))
-def get_who_trains(store: StoreDep,
+def get_who_trains(request: Request, store: StoreDep,
                    industry: Annotated[str | None, Query(pattern=r"^([A-T]|\d{2,4})$", description="GB/T 4754 code",
                                                          examples=["36"])] = None,
                    segment: Annotated[str | None, Query(min_length=1, max_length=100, description="chain segment id",
                                                         examples=["HN-NEV-01-S1"])] = None,
                    chain: Chain = None, city: CitiesQuery = None, year: YearQuery = None,
-                   limit: Annotated[int, Query(ge=1, le=500, description="rows returned")] = 100) -> DataResponse:
+                   limit: Annotated[int, Query(ge=1, le=500, description="rows returned")] = 100,
+                   format: FormatQuery = None) -> Response:
     """Institutions and majors whose graduates the crosswalk sends into the target, with their volume,
     weight and contribution (supply) — ``iekg trains``.  Give exactly one of industry, segment, chain."""
+    fmt = negotiate(request, format)
     with query_errors():
         res = service.who_trains(store, industry=industry, segment=segment, chain=chain, cities=city, year=year,
                                  limit=limit)
-    return DataResponse(res.with_provenance())
+    return respond(fmt, "who_trains", res, res.with_provenance(), store)
 
 
 HIRES_EXAMPLE = {"major": {"code": "460701", "name": "汽车制造与试验技术", "level": "高职专科", "category": "4607",
@@ -194,18 +210,19 @@ HIRES_EXAMPLE = {"major": {"code": "460701", "name": "汽车制造与试验技�
 
 @router.get("/who-hires", response_class=DataResponse, response_model=None, summary="Who hires a major 谁需要",
             responses=ok(Hires, HIRES_EXAMPLE, 404))
-def get_who_hires(store: StoreDep,
+def get_who_hires(request: Request, store: StoreDep,
                   major: Annotated[str, Query(pattern=r"^\d{6,7}[TK]{0,2}$", description="major code",
                                               examples=["460701"])],
                   city: CitiesQuery = None, year: YearQuery = None,
                   limit: Annotated[int, Query(ge=1, le=500, description="enterprises and demand rows returned")] = 100,
-                  ) -> DataResponse:
+                  format: FormatQuery = None) -> Response:
     """The industries a major's crosswalk weights point to, their enterprises and the talent demand —
     ``iekg hires``."""
+    fmt = negotiate(request, format)
     with query_errors():
         res = service.who_hires(store, major, cities=city, year=year)
     for key in ("enterprises", "demand"):
         if isinstance(res.data.get(key), list):
             res.data[f"{key}_total"] = len(res.data[key])
             res.data[key] = res.data[key][:limit]
-    return DataResponse(res.with_provenance())
+    return respond(fmt, "who_hires", res, res.with_provenance(), store)

@@ -45,7 +45,7 @@ def version(settings: SettingsDep) -> dict[str, Any]:
 
 ProblemKind = Literal["not-found", "invalid-request", "invalid-data", "unauthorized", "forbidden", "writes-disabled",
                       "payload-too-large", "not-implemented", "store-unavailable", "method-not-allowed", "http-error",
-                      "internal-error", "busy", "bad-request", "read-only"]
+                      "internal-error", "busy", "bad-request", "read-only", "not-acceptable"]
 
 
 @router.get("/problems/{kind}", summary="What a problem type means 错误类型说明",

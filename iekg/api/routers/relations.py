@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from iekg import service
 from iekg.api.deps import HEAVY, Direction, LabelName, RelTypeName, StoreDep, YearQuery
 from iekg.api.errors import problem_responses, query_errors
 from iekg.api.listing import resolve
 from iekg.api.models import Neighbours, PathOut, PathsOut
+from iekg.api.takeaway import FormatQuery, negotiate, respond, takeaway_responses
 
 router = APIRouter(prefix="/relations", tags=["relations"])
 
@@ -37,21 +39,27 @@ PATH_EXAMPLE = {"length": 2, "nodes": ["Institution:4141012058", "City:410200", 
 
 
 @router.get("/neighbours", response_model=Neighbours, summary="Neighbours of an entity 关联实体",
-            responses={200: {"content": {"application/json": {"example": NEIGHBOURS_EXAMPLE}}},
-                       **problem_responses(404)})
-def neighbours(store: StoreDep, id: Ident,
+            responses=takeaway_responses(None, NEIGHBOURS_EXAMPLE, 404))
+def neighbours(request: Request, store: StoreDep, id: Ident,
                label: Annotated[list[LabelName] | None, Query(description="only neighbours of these labels")] = None,
                types: Types = None, direction: Annotated[Direction, Query(description="out, in or both")] = Direction.both,
                year: YearQuery = None,
-               limit: Annotated[int, Query(ge=1, le=500, description="at most this many rows")] = 100) -> dict[str, Any]:
+               limit: Annotated[int, Query(ge=1, le=500, description="at most this many rows")] = 100,
+               format: FormatQuery = None) -> dict[str, Any] | Response:
     """The relationships at an entity and the node at the other end, filtered by label, relationship type,
-    direction and year (relationships without a year are kept)."""
+    direction and year (relationships without a year are kept).  ``format=csv|xlsx`` (or ``Accept``): the
+    table as a download."""
+    from iekg.takeaway.convert import neighbours_answer
+
+    fmt = negotiate(request, format)
     node = resolve(store, id)
     with query_errors():
         rows, reason = service.neighbours(store, node, labels=[x.value for x in label or ()],
                                           rel_types=_types(types), direction=direction.value, year=year, limit=limit)
-    return {"node": {"uid": node.uid, "label": node.label, "id": node.id, "name": node.name}, "total": len(rows),
-            "items": rows, "reason": reason}
+    answer = neighbours_answer(node, rows, reason)
+    if fmt == "json":  # the body as before, checked against the Neighbours model
+        return answer.data  # type: ignore[no-any-return]
+    return respond(fmt, "neighbours", answer, answer.data, store)
 
 
 @router.get("/path", response_model=PathOut, summary="Shortest path 最短路径", dependencies=HEAVY,

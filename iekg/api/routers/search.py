@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from iekg import service
 from iekg.api.deps import LabelName, StoreDep
 from iekg.api.models import SearchResult
+from iekg.api.takeaway import FormatQuery, negotiate, respond, takeaway_responses
 from iekg.graph.schema import NODE_TYPES
 from iekg.graph.store import Store
 
@@ -65,14 +67,20 @@ def pinyin_hits(store: Store, q: str, labels: set[str] | None, limit: int, seen:
     return out
 
 
-@router.get("/search", response_model=SearchResult, summary="Search entities 按名称搜索")
-def search(store: StoreDep,
+@router.get("/search", response_model=SearchResult, summary="Search entities 按名称搜索",
+            responses=takeaway_responses(None, None))
+def search(request: Request, store: StoreDep,
            q: Annotated[str, Query(min_length=1, max_length=100, description="text in the name or id (中文), "
                                    "or pinyin / initials (kaifeng, kf)", examples=["黄河水利"])],
            label: Annotated[list[LabelName] | None, Query(description="only these labels (repeatable)")] = None,
-           limit: Annotated[int, Query(ge=1, le=500, description="at most this many hits")] = 20) -> dict[str, Any]:
+           limit: Annotated[int, Query(ge=1, le=500, description="at most this many hits")] = 20,
+           format: FormatQuery = None) -> dict[str, Any] | Response:
     """Entities whose name (or id) contains the text, exact matches first, then shorter names; a query in
-    Latin letters also matches the pinyin of Chinese names (full syllables or initials, via pypinyin)."""
+    Latin letters also matches the pinyin of Chinese names (full syllables or initials, via pypinyin).
+    ``format=csv|xlsx`` (or ``Accept``): the hits as a download."""
+    from iekg.takeaway.convert import search_answer
+
+    fmt = negotiate(request, format)
     text = q.strip()
     labels = [lab.value for lab in label] if label else None
     items = [{**h, "match": "name"} for h in service.search(store, text, labels, limit)] if text else []
@@ -80,4 +88,6 @@ def search(store: StoreDep,
         seen = {h["uid"] for h in items}
         items += pinyin_hits(store, text, set(labels) if labels else None, limit - len(items), seen)
     reason = None if items else service.search_reason(text, labels)
-    return {"q": q, "total": len(items), "items": items, "reason": reason}
+    if fmt == "json":
+        return {"q": q, "total": len(items), "items": items, "reason": reason}
+    return respond(fmt, "search", search_answer(q, items, reason), None, store)

@@ -1,0 +1,1 @@
+"""Results people take away: answers as tables (CSV, xlsx) and charts (issue 22)."""
