@@ -5,7 +5,8 @@ kernel (this interpreter's ipykernel), with a timeout per cell; any cell error f
 the embedded store; 04 runs twice: without ``IEKG_NEO4J_*`` (every code cell must skip with a message) and
 against the real Neo4j of the ``neo4j_server`` fixture (its Cypher must equal ``alignment()``).  The kernel
 gets this process's environment without any ``IEKG_*`` variable, so a developer's settings cannot leak in.
-The committed notebooks must carry no outputs (``scripts/strip_notebooks.py``).
+The committed notebooks must carry no outputs (``scripts/strip_notebooks.py``).  The charts in 02 and 03 are
+the project's Vega-Lite charts (:mod:`iekg.charts`) rendered locally by vl-convert, shown as SVG outputs.
 """
 
 from __future__ import annotations
@@ -82,6 +83,22 @@ def text(cell: Any) -> str:
 
 def rich(cell: Any, mime: str) -> list[str]:
     return [o.data[mime] for o in cell.get("outputs", []) if "data" in o and mime in o.data]
+
+
+def chart(cell: Any, title: str) -> str:
+    """The SVG chart a cell displayed (``image/svg+xml``, rendered locally by vl-convert), checked: its Chinese
+    title and the illustrative note are text in it, and it loads nothing from the network."""
+    svgs = rich(cell, "image/svg+xml")
+    assert svgs, f"the chart {title!r} is missing (no image/svg+xml output)"
+    mine = [s for s in svgs if title in s]
+    assert mine, f"no chart output has the title {title!r} as text"
+    svg = mine[0]
+    assert "<text" in svg and "示意数据" in svg, "the chart must keep its text and say the data are illustrative"
+    assert external_loads(svg) == [], "the chart loads something from the network"
+    mimes = {m for o in cell.get("outputs", []) if "data" in o for m in o.data}
+    assert not any("vega" in m for m in mimes), f"a renderer output that needs vega: {mimes}"
+    assert "text/html" not in mimes, "the chart must be the locally rendered SVG, not an HTML (CDN) renderer"
+    return svg
 
 
 def no_errors(nb: nbformat.NotebookNode) -> None:
@@ -185,7 +202,8 @@ def test_02_city_alignment(run: Callable[[str], nbformat.NotebookNode], demo: St
     out = text(tagged(nb, "sai"))
     assert f"SAI = {a['sai']:.4f}" in out
     assert f"覆盖率 coverage = {a['coverage']:.1%}" in out
-    assert rich(tagged(nb, "chart"), "image/png"), "the supply-vs-demand chart is missing (static PNG)"
+    svg = chart(tagged(nb, "chart"), f"{a['scope_name']} {a['year']} 年 人才供需对比")
+    assert "供给 supply" in svg and "需求 demand" in svg
     shortage = next(i for i in sorted(a["industries"], key=lambda i: i["supply"] - i["demand"])
                     if i["status"] == "shortage")
     evidence = text(tagged(nb, "evidence"))
@@ -199,8 +217,11 @@ def test_03_readiness_across_henan(run: Callable[[str], nbformat.NotebookNode], 
     shown = text(tagged(nb, "ranking"))
     assert len(ranking) == 18 and ranking[0]["name"] in shown and ranking[-1]["name"] in shown
     cities = sorted(n.id for n in demo.nodes("City"))
-    mine = next(s for s in coupling(demo, cities)["scopes"] if s["city"] == CITY)
+    cc = coupling(demo, cities)
+    mine = next(s for s in cc["scopes"] if s["city"] == CITY)
     assert f"开封市 CCD = {mine['ccd']:.4f} {mine['grade']} ({mine['grade_en']})" in text(tagged(nb, "ccd"))
+    svg = chart(tagged(nb, "chart"), f"{cc['year']} 年 各城市产教耦合协调度")
+    assert f"{mine['ccd']:.3f} {mine['grade']}" in svg and "开封市" in svg
     headers = text(tagged(nb, "headers"))
     assert str(list(HEADERS1)) in headers and str(list(HEADERS2)) in headers
 
