@@ -179,7 +179,7 @@ def test_ranking_lists_cities_without_data_apart() -> None:
 
 
 def test_trend_and_compare_from_the_demo(store: SqliteStore) -> None:
-    from iekg.service.compare import compare, trend
+    from iekg.service.comparison import compare, trend
 
     t = trend(store, [CITY])
     rows = unique_rows(questions.trend(store, CITY))

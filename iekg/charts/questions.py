@@ -1,7 +1,4 @@
-"""What both faces (``iekg chart``, ``GET /charts/…``) call: ask the service, then build the spec.
-
-The trend and the comparison ask :mod:`iekg.service.compare` directly (``service.compare`` is also the
-name of that submodule)."""
+"""What both faces (``iekg chart``, ``GET /charts/…``) call: ask the service, then build the spec."""
 
 from __future__ import annotations
 
@@ -70,7 +67,7 @@ def ranking(store: Store, measure: str = "readiness", year: int | None = None) -
 def trend(store: Store, city: str, first: int | None = None, last: int | None = None,
           chain: str | None = None) -> dict[str, Any]:
     """A city's measures over the years (``iekg trend``'s answer)."""
-    from iekg.service.compare import trend as ask
+    from iekg.service.comparison import trend as ask
 
     a = ask(store, [city], None, (first, last), chain)
     return specs.trend(a.data, a.illustrative)
@@ -79,7 +76,7 @@ def trend(store: Store, city: str, first: int | None = None, last: int | None = 
 def compare(store: Store, province: str | None = None, cities: list[str] | None = None, year: int | None = None,
             measure: str = "sai") -> dict[str, Any]:
     """Cities side by side on one measure (``iekg compare``'s answer)."""
-    from iekg.service.compare import compare as ask
+    from iekg.service.comparison import compare as ask
 
     a = ask(store, province, cities or None, year, measure)
     return specs.compare(a.data, a.illustrative)

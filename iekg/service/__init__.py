@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         vocabulary_term,
         vocabulary_words,
     )
+    from iekg.service.comparison import compare, trend
     from iekg.service.explore import (
         neighbours,
         paths,
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
 _WHERE: dict[str, str] = {
     **dict.fromkeys(('alignment', 'coupling', 'gaps', 'partners', 'readiness', 'readiness_all', 'scope', 'who_hires', 'who_trains'), 'analysis'),
     **dict.fromkeys(('ArgumentError', 'cli_spelling', 'gap_types', 'labels', 'rel_types', 'vocabulary_term', 'vocabulary_words'), 'arguments'),
+    **dict.fromkeys(('compare', 'trend'), 'comparison'),
     **dict.fromkeys(('neighbours', 'paths', 'resolve', 'search', 'search_reason', 'show', 'show_relationship'), 'explore'),
     **dict.fromkeys(('DEMO_ROWS', 'LoadOutcome', 'Progress', 'audit_for', 'build', 'file_facts', 'import_paths', 'read_sources'), 'loading'),
     **dict.fromkeys(('all_cities', 'located', 'require_cities'), 'places'),
@@ -79,10 +81,10 @@ _WHERE: dict[str, str] = {
 
 __all__ = [
     "DEMO_ROWS", "EMBEDDED", "Answer", "ArgumentError", "LoadOutcome", "Progress", "alignment", "all_cities", "audit_for", "build",
-    "gap_types", "labels", "rel_types", "cli_spelling", "copy_graph", "coupling", "export_graph", "file_facts", "gaps",
+    "gap_types", "labels", "rel_types", "cli_spelling", "compare", "copy_graph", "coupling", "export_graph", "file_facts", "gaps",
     "history", "import_paths", "info", "is_illustrative", "located", "migrate_file", "migrate_home", "neighbours",
     "open_store", "partners", "paths", "read_sources", "readiness", "readiness_all", "require_cities", "resolve",
-    "scope", "scope_is_illustrative", "search", "search_reason", "show", "show_relationship", "sync", "vocabulary_term",
+    "scope", "scope_is_illustrative", "search", "search_reason", "show", "show_relationship", "sync", "trend", "vocabulary_term",
     "vocabulary_words", "who_hires", "who_trains",
 ]
 

@@ -140,7 +140,7 @@ def alignment(answer: Answer) -> Tabular:
     empty = bool(a.get("reason")) and not rows  # an empty answer: its totals are no figures
     s = "无数据" if a.get("S") is None or empty else f"{a['S']:.1f} 人"
     d = "无数据" if a.get("D") is None or empty else f"{a['D']:.1f} 人"
-    summary = (f"S（供给总量）= {s}；D（需求总量）= {d}；SAI（结构适配指数）= {_g(a.get('sai'))}；"
+    summary = (f"S（供给总量）= {s}；D（需求总量）= {d}；SAI（结构匹配指数）= {_g(a.get('sai'))}；"
                f"观测 SAI（有需求数据的行业）= {_g(a.get('sai_observed'))}；覆盖率 = "
                f"{_g(a.get('coverage')) if a.get('coverage') is not None else ('—（无数据）' if seg.get('total') else '—（无重点产业链）')}"
                f"（{'—' if seg.get('covered') is None else seg['covered']}/{seg.get('total', '—')} 个环节）")
@@ -453,7 +453,8 @@ def _compare_state(r: Mapping[str, Any], year: Any, measure_name: str) -> str | 
 
 _COMPARE_FIGURES = ("S", "D", "sai", "sai_observed", "coverage", "targets_met", "targets_total",
                     "targets_unmeasurable", "conditions_met", "conditions_total", "coupling", "coupling_grade",
-                    "gaps_total", "programs_total", "programs_without_figures")
+                    "gaps_total", "programs_total", "programs_without_figures", "institutions_with_programs",
+                    "institutions_total")
 
 
 def compare(answer: Answer) -> Tabular:
@@ -467,7 +468,7 @@ def compare(answer: Answer) -> Tabular:
     year, measure_name = d.get("year"), d.get("measure_name") or d.get("measure") or ""
     cols = [Column("rank", "排名", "int"), Column("city", "城市代码"), Column("name", "城市"),
             Column("source", "数据来源"), Column("S", "供给（人）", "num"), Column("D", "需求（人）", "num"),
-            Column("sai", "SAI（结构适配指数）", "ratio"), Column("sai_observed", "观测SAI（有需求数据的行业）", "ratio"),
+            Column("sai", "SAI（结构匹配指数）", "ratio"), Column("sai_observed", "观测SAI（有需求数据的行业）", "ratio"),
             Column("coverage", "链条覆盖率", "pct"), Column("targets_met", "目标达成（项）", "int"),
             Column("targets_total", "目标总数（项）", "int"), Column("targets_unmeasurable", "目标无法衡量（项）", "int"),
             Column("conditions_met", "条件满足（项）", "int"), Column("conditions_total", "条件总数（项）", "int"),
@@ -525,7 +526,7 @@ def trend(answer: Answer) -> Tabular:
     d = answer.data
     years = d.get("years") or []
     cols = [Column("year", "年份", "int"), Column("S", "供给（人）", "num"), Column("D", "需求（人）", "num"),
-            Column("sai", "SAI（结构适配指数）", "ratio"), Column("sai_observed", "观测SAI（有需求数据的行业）", "ratio"),
+            Column("sai", "SAI（结构匹配指数）", "ratio"), Column("sai_observed", "观测SAI（有需求数据的行业）", "ratio"),
             Column("coverage", "覆盖率", "pct"), Column("programs", "专业点（个）", "int"),
             Column("partial", "数据偏少"), Column("partial_reason", "原因"), Column("from", "比较年份", "int"),
             Column("dS", "ΔS（人）", "num"), Column("dD", "ΔD（人）", "num"), Column("dsai", "ΔSAI", "ratio"),
@@ -546,8 +547,9 @@ def trend(answer: Answer) -> Tabular:
               "ddemand": (b.get("change") or {}).get("demand")}
              for i in d.get("industries") or [] for b in i.get("by_year") or []]
     missing = d.get("missing_years") or []
-    across = [(y.get("year"), (y.get("change") or {}).get("from"), (y.get("change") or {}).get("gap_years"))
-              for y in years if (y.get("change") or {}).get("gap_years")]
+    across: list[tuple[Any, Any, list[Any]]] = [
+        (y.get("year"), (y.get("change") or {}).get("from"), list((y.get("change") or {}).get("gap_years") or []))
+        for y in years if (y.get("change") or {}).get("gap_years")]
     span = f"{d.get('from')}–{d.get('to')}年" if d.get("from") is not None else ""
     chain = f"，产业链 {d['chain']}" if d.get("chain") else ""
     return Tabular(

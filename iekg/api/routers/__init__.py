@@ -6,7 +6,9 @@ from iekg.api.routers import (
     alliances,
     analysis,
     chains,
+    charts,
     cities,
+    compare,
     enterprises,
     exports,
     imports,
@@ -21,4 +23,4 @@ from iekg.api.routers import (
 )
 
 ALL = (meta, search, cities, institutions, enterprises, majors, industries, chains, training_bases, alliances,
-       policies, relations, analysis, exports, imports)
+       policies, relations, analysis, compare, exports, imports, charts)
