@@ -223,7 +223,8 @@ def test_dashboard_loads_and_follows_the_chosen_city(server: str, watched: Watch
     assert sai not in ("", "—")
     assert page.inner_text("#city-name").startswith("开封市")
     assert page.is_visible("#illustrative-banner")
-    assert page.locator("#chart svg g.row").count() >= 5
+    page.wait_for_selector("#chart[data-rendered='1'] svg")
+    assert len(axis_codes(page)) >= 5
     assert page.locator("#readiness tbody tr").count() >= 10
     assert page.locator("#gaps li").count() >= 5
     assert page.locator("#gaps a[href*='/viz/']").count() >= 1
@@ -242,26 +243,48 @@ def test_dashboard_loads_and_follows_the_chosen_city(server: str, watched: Watch
     watched.check()
 
 
+def axis_codes(page: Any) -> list[str]:
+    """The industry codes the Vega-Lite chart drew on its y axis, top to bottom (labels are "code name")."""
+    labels = page.locator("#chart svg g.role-axis-label text").all_text_contents()
+    return [t.split(" ")[0] for t in labels if t[:2].isdigit() and " " in t]  # (x-axis labels are bare numbers)
+
+
+def rendered(page: Any) -> None:
+    page.wait_for_function("() => document.getElementById('chart').dataset.rendered === '1'", timeout=TIMEOUT_MS)
+
+
 def test_dashboard_chart_sort_and_show_all(server: str, watched: Watched) -> None:
+    """The supply/demand chart is the Vega-Lite chart of /charts/supply-demand drawn by the vendored
+    vega-embed (SVG, Chinese labels as text); its sort and "show all" reorder and filter its rows."""
     page = watched.page
     page.goto(f"{server}/dashboard?city={CITY}")
     page.wait_for_function(f"() => document.body.dataset.city === '{CITY}'")
-    assert page.locator("#chart svg g.row").count() == 20
+    rendered(page)
+    assert len(axis_codes(page)) == 20
+    assert page.locator("#chart svg g.role-title text").first.text_content().startswith("开封市 2024 年")
     page.click("#toggle-all")
-    n_all = page.locator("#chart svg g.row").count()
+    rendered(page)
+    n_all = len(axis_codes(page))
     assert n_all > 20
     page.select_option("#sort", "code")
-    first = page.locator("#chart svg g.row text").first.text_content() or ""
-    assert first.startswith("0")  # GB/T 4754 大类 codes start at 01
+    rendered(page)
+    codes = axis_codes(page)
+    assert codes == sorted(codes) and codes[0].startswith("0")  # GB/T 4754 大类 codes start at 01
+    # the bars are the alignment's figures: hover text (the SVG title vega writes) is not needed — the spec is
+    spec = page.evaluate("() => fetch(JSON.parse(document.getElementById('dashboard-config').textContent)"
+                         ".routes.chartSupplyDemand + '?format=vl.json&city=410200').then(r => r.json())")
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")  # an id, never fetched
     watched.check()
 
 
 def test_dashboard_gap_sort_puts_industries_without_demand_data_last(server: str, watched: Watched) -> None:
     """Sorted by gap (the default), industries without demand data are not ranked as if demand were 0: they
-    form their own labelled group after the industries with demand data (largest supply first)."""
+    come after the industries with demand data (largest supply first), each marked 无需求数据 where its demand
+    bar would be."""
     page = watched.page
     page.goto(f"{server}/dashboard?city={CITY}")
     page.wait_for_function(f"() => document.body.dataset.city === '{CITY}'")
+    rendered(page)
     industries = page.evaluate(  # the figures the page drew, from the route it calls
         "city => fetch(JSON.parse(document.getElementById('dashboard-config').textContent).routes.alignment"
         " + '?city=' + city).then(r => r.json())", CITY)["industries"]
@@ -269,34 +292,28 @@ def test_dashboard_gap_sort_puts_industries_without_demand_data_last(server: str
     unknown = sorted((i for i in industries if not i["demand_data"]), key=lambda i: (-i["supply"], i["code"]))
     assert len(known) > 20 and len(unknown) >= 5  # 开封's demo data: both groups, the first longer than a page
 
-    def drawn() -> list[tuple[str, str, float]]:
-        return [(g.get_attribute("data-code") or "", g.get_attribute("data-group") or "",
-                 float(g.locator("rect.bg").get_attribute("y") or 0)) for g in page.locator("#chart svg g.row").all()]
-
-    top = drawn()
-    assert [c for c, _, _ in top] == [i["code"] for i in known[:20]]  # by |demand − supply|, no-data never in between
-    assert {grp for _, grp, _ in top} == {"demand-data"} and page.locator("#chart svg g.group-head").count() == 0
+    assert axis_codes(page) == [i["code"] for i in known[:20]]  # by |demand − supply|, no-data never in between
+    assert page.get_attribute("#chart", "data-order") == ",".join(i["code"] for i in known[:20])
+    assert "无需求数据 no demand data" not in page.inner_text("#chart")
     assert f"{len(unknown)} 个行业没有需求数据，单列在有需求数据的行业之后（显示全部可见）" in page.inner_text("#chart-note")
     page.click("#toggle-all")
-    rows = drawn()
-    assert [c for c, _, _ in rows] == [i["code"] for i in known + unknown]
-    assert [grp for _, grp, _ in rows] == ["demand-data"] * len(known) + ["no-demand-data"] * len(unknown)
-    head = page.locator("#chart svg g.group-head")
-    assert head.count() == 1 and head.get_attribute("data-group") == "no-demand-data"
-    assert (head.text_content() or "").startswith("无需求数据的行业（无法计算供需差额，按供给排序）")
-    head_y = float(head.locator("rect").get_attribute("y") or 0)
-    assert rows[len(known) - 1][2] < head_y < rows[len(known)][2]  # the label sits between the two groups
+    rendered(page)
+    assert axis_codes(page) == [i["code"] for i in known + unknown]
+    marks = page.locator("#chart svg text").all_text_contents()
+    assert marks.count("无需求数据 no demand data") == len(unknown)  # a word where the bar would be, never a 0 bar
+    assert "（图中标“无需求数据”）" in page.inner_text("#chart-note")
     shot(watched, "dashboard-gap-sort-groups", full_page=True)
-    # the other sorts keep one list
     page.select_option("#sort", "supply")
-    assert page.locator("#chart svg g.group-head").count() == 0
+    rendered(page)
+    by_supply = sorted(industries, key=lambda i: (-(i["supply"] or 0), i["code"]))
+    assert axis_codes(page) == [i["code"] for i in by_supply]
     watched.check()
 
 
 def test_gap_link_opens_a_working_network_page(server: str, watched: Watched) -> None:
     page = watched.page
     page.goto(f"{server}/dashboard?city={CITY}")
-    page.wait_for_function(f"() => document.body.dataset.city === '{CITY}'")
+    page.wait_for_function(f"() => document.body.dataset.city === '{CITY}' && document.body.dataset.trend === '1'")
     href = page.get_attribute("#gaps a[href*='/viz/']", "href")
     assert href
     info = open_network(watched, href if href.startswith("http") else server + href)
@@ -344,3 +361,65 @@ def test_unknown_entity_page_is_a_plain_404(server: str, watched: Watched) -> No
     assert resp is not None and resp.status == 404
     assert "找不到" in watched.page.inner_text("h1")
     assert watched.offsite() == []
+
+
+def test_dashboard_downloads_each_panel_as_a_workbook(server: str, watched: Watched) -> None:
+    """Every panel has its 下载表格: the file the API's ?format=xlsx gives, for the chosen city and year —
+    the same figures as the panel (checked on the alignment workbook)."""
+    import io
+
+    import openpyxl
+
+    page = watched.page
+    page.goto(f"{server}/dashboard?city={CITY}")
+    page.wait_for_function(f"() => document.body.dataset.city === '{CITY}' && document.body.dataset.trend === '1'")
+    for panel in ("alignment", "readiness", "gaps", "ranking", "trend"):
+        href = page.get_attribute(f"#dl-{panel}", "href") or ""
+        assert "format=xlsx" in href and page.is_visible(f"#dl-{panel}"), panel
+    with page.expect_download() as dl:
+        page.click("#dl-alignment")
+    name = dl.value.suggested_filename
+    assert name.endswith(".xlsx") and "开封市" in name
+    wb = openpyxl.load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()))
+    industries = page.evaluate(
+        "city => fetch(JSON.parse(document.getElementById('dashboard-config').textContent).routes.alignment"
+        " + '?city=' + city).then(r => r.json())", CITY)["industries"]
+    ws = wb.worksheets[0]
+    codes = [str(c.value) for c in ws["A"] if c.value is not None]
+    assert set(i["code"] for i in industries) <= set(codes)  # every industry of the panel is in the file
+    with page.expect_download() as dl2:
+        page.click("#dl-gaps")
+    assert dl2.value.suggested_filename.endswith(".xlsx")
+    watched.check()
+
+
+def test_dashboard_year_selector_and_trend_panel(server: str, watched: Watched) -> None:
+    """The year selector lists the city's years with programs and asks every panel for the chosen year; the
+    trend panel shows each year with data (a year without data is not a row of zeros) and its chart."""
+    page = watched.page
+    page.goto(f"{server}/dashboard?city={CITY}")
+    page.wait_for_function(f"() => document.body.dataset.city === '{CITY}' && document.body.dataset.trend === '1'")
+    trend = page.evaluate(
+        "city => fetch(JSON.parse(document.getElementById('dashboard-config').textContent).routes.trend"
+        " + '?city=' + city).then(r => r.json())", CITY)
+    years = [y["year"] for y in trend["years"]]
+    assert years == [2023, 2024]  # the demo's years with programs
+    rows = page.locator("#trend tbody tr")
+    assert [int(r.get_attribute("data-year") or 0) for r in rows.all()] == years
+    first = rows.nth(0).locator("td").all_text_contents()
+    assert first[1] == f"{round(trend['years'][0]['S']):,}"  # S of 2023, as the API gives it
+    page.wait_for_selector("#trend-chart[data-rendered='1'] svg")
+    assert "趋势" in (page.locator("#trend-chart svg g.role-title text").first.text_content() or "")
+    options = page.locator("#year option").all_text_contents()
+    assert options[0].startswith("最新") and {"2023", "2024"} <= set(options)
+    page.select_option("#year", "2023")
+    page.wait_for_function(f"() => document.body.dataset.city === '{CITY}' && "
+                           "document.getElementById('city-name').textContent.endsWith('2023')")
+    assert "year=2023" in (page.get_attribute("#dl-alignment", "href") or "")
+    a2023 = page.evaluate(
+        "city => fetch(JSON.parse(document.getElementById('dashboard-config').textContent).routes.alignment"
+        " + '?year=2023&city=' + city).then(r => r.json())", CITY)
+    assert page.inner_text("#kpi-sai") == f"{a2023['sai']:.3f}"
+    assert "year=2023" in page.url
+    shot(watched, "dashboard-2023-trend", full_page=True)
+    watched.check()

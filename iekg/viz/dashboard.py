@@ -1,8 +1,10 @@
-"""The planners' dashboard: one static page (inline CSS and JavaScript, no library, no external load) that
-talks to the API's JSON routes.  The routes are :data:`DASHBOARD_ROUTES`; the API can pass others."""
+"""The planners' dashboard: one static page (inline CSS and JavaScript; the charts drawn by the vendored
+vega-embed the API serves at ``/api/charts/vendor``; nothing loads from elsewhere) that talks to the API's
+routes.  The routes are :data:`DASHBOARD_ROUTES`; the API can pass others."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +21,11 @@ DASHBOARD_ROUTES: dict[str, str] = {
     "readiness": "/api/analysis/readiness",
     "ranking": "/api/analysis/readiness/all",
     "gaps": "/api/analysis/gaps",
+    "trend": "/api/analysis/trend",
+    "compare": "/viz/compare",
+    "chartSupplyDemand": "/api/charts/supply-demand",
+    "chartTrend": "/api/charts/trend",
+    "chartVendor": "/api/charts/vendor",
     "attachments": "/api/exports/attachments",
     "plan": "/api/exports/plan",
     "vizCity": "/viz/city/",
@@ -41,9 +48,13 @@ def dashboard_html(store: Store | None = None, *, routes: Mapping[str, str] | No
         cities = [{"id": str(i), "name": str(n) if n == n and n is not None else str(i),
                    "source": "illustrative" if scope_is_illustrative(store, [str(i)]) else "yours"}
                   for i, n in sorted(zip(f["id"], f["name"], strict=True))]
+    from iekg.charts.embed import EMBED_OPTIONS, SCRIPTS
+
     config: dict[str, Any] = {"routes": {**DASHBOARD_ROUTES, **(routes or {})}, "cities": cities,
-                              "default_city": default_city, "version": __version__}
+                              "default_city": default_city, "version": __version__, "embed": EMBED_OPTIONS}
+    vendor = config["routes"]["chartVendor"].rstrip("/")
     text = render(asset("dashboard.html"), {
+        "VENDOR": "\n".join(f'<script src="{html.escape(vendor, quote=True)}/{name}"></script>' for name in SCRIPTS),
         "CSS": asset("dashboard.css"),
         "JS": asset("dashboard.js").replace("</script", "<\\/script"),
         "CONFIG": script_json(config),

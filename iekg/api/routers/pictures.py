@@ -55,7 +55,8 @@ def csp_hash(text: str) -> str:
 @functools.cache
 def page_csp() -> str:
     """The pages' Content-Security-Policy: only our own scripts run — the exact texts the page templates
-    inline (vis-network, network.js, dashboard.js), allowed by hash, and the template's one inline handler
+    inline (vis-network, network.js, dashboard.js), allowed by hash, the vendored chart library the API serves
+    itself (``'self'``: /api/charts/vendor; the JSON routes are not scripts — nosniff), and the template's one inline handler
     (``onsubmit="return false"``) by ``'unsafe-hashes'``.  A script anyone managed to put into a page
     (a name, a title) would not run even if escaping failed; data blocks (``application/json``) are not
     scripts.  Styles may be inline (vis-network positions its elements so); the dashboard fetches the
@@ -64,7 +65,7 @@ def page_csp() -> str:
 
     scripts = [vis_js(), asset("network.js"), asset("dashboard.js").replace("</script", "<\\/script")]
     handlers = sorted(set(re.findall(r'\son[a-z]+="([^"]*)"', asset("dashboard.html") + asset("network.html"))))
-    script_src = " ".join([*(csp_hash(t) for t in scripts), "'unsafe-hashes'" if handlers else "",
+    script_src = " ".join(["'self'", *(csp_hash(t) for t in scripts), "'unsafe-hashes'" if handlers else "",
                            *(csp_hash(html.unescape(h)) for h in handlers)]).replace("  ", " ")
     return ("default-src 'none'; " f"script-src {script_src}; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "

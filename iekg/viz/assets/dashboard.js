@@ -23,7 +23,7 @@
   var NF2 = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   var NF3 = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 
-  var state = { city: null, align: null, showAll: false, sort: "gap", seq: 0 };
+  var state = { city: null, year: "", align: null, showAll: false, sort: "gap", seq: 0 };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, attrs, children) {
@@ -34,12 +34,6 @@
       });
     }
     (children || []).forEach(function (c) { if (c) { n.appendChild(typeof c === "string" ? document.createTextNode(c) : c); } });
-    return n;
-  }
-  function svg(tag, attrs, text) {
-    var n = document.createElementNS("http://www.w3.org/2000/svg", tag);
-    Object.keys(attrs || {}).forEach(function (k) { n.setAttribute(k, attrs[k]); });
-    if (text !== undefined) { n.textContent = text; }
     return n;
   }
   function url(path, params) {
@@ -83,11 +77,51 @@
   }
 
   // ------------------------------------------------------------------------------ one city
+  // the chosen city and year as query parameters (no year: each answer's latest year)
+  function scoped(code, extra) {
+    var p = { city: code };
+    if (state.year) { p.year = state.year; }
+    Object.keys(extra || {}).forEach(function (k) { p[k] = extra[k]; });
+    return p;
+  }
+  // every panel's table as a file (the API's ?format=xlsx: the same figures, headers in Chinese, with the
+  // data coverage and the illustrative note in the file)
+  function setDownloads(code) {
+    var dl = {
+      alignment: url(ROUTES.alignment, scoped(code, { format: "xlsx" })),
+      readiness: url(ROUTES.readiness, scoped(code, { format: "xlsx" })),
+      gaps: url(ROUTES.gaps, scoped(code, { limit: 500, format: "xlsx" })),
+      ranking: url(ROUTES.ranking, state.year ? { year: state.year, format: "xlsx" } : { format: "xlsx" }),
+      trend: ROUTES.trend ? url(ROUTES.trend, { city: code, format: "xlsx" }) : null
+    };
+    var names = { alignment: "产教匹配", readiness: "试点准备度", gaps: "缺口", ranking: "准备度排名", trend: "历年趋势" };
+    Object.keys(dl).forEach(function (k) {
+      var a = $("dl-" + k);
+      if (!a) { return; }
+      a.hidden = !dl[k];
+      if (dl[k]) {
+        a.href = dl[k];
+        a.setAttribute("download", names[k] + "_" + (k === "ranking" ? "全部城市" : code) + (state.year && k !== "trend" ? "_" + state.year : "") + ".xlsx");
+      }
+    });
+  }
+  function fillYears(a) {
+    var sel = $("year");
+    var years = ((a.data_coverage || {}).years || {}).programs || [];
+    var want = state.year;
+    sel.textContent = "";
+    sel.appendChild(el("option", { value: "", text: "最新 latest" + (years.length ? "（" + years[years.length - 1] + "）" : "") }));
+    years.slice().reverse().forEach(function (y) { sel.appendChild(el("option", { value: String(y), text: String(y) })); });
+    sel.value = years.map(String).indexOf(want) >= 0 ? want : "";
+  }
+
   function select(code) {
     state.city = code;
     var seq = ++state.seq;
-    try { history.replaceState(null, "", url(window.location.pathname, { city: code })); } catch (e) { /* file:// */ }
+    try { history.replaceState(null, "", url(window.location.pathname, scoped(code))); } catch (e) { /* file:// */ }
     $("link-network").href = ROUTES.vizCity + encodeURIComponent(code);
+    if (ROUTES.compare) { $("link-compare").href = url(ROUTES.compare, { province: code.slice(0, 2) + "0000" }); } else { $("link-compare").hidden = true; }
+    setDownloads(code);
     $("dl-attachments").href = url(ROUTES.attachments, { city: code });
     $("dl-attachments").setAttribute("download", "附件1-2_" + code + ".xlsx");
     $("dl-plan").href = url(ROUTES.plan, { city: code });
@@ -95,18 +129,22 @@
     $("chart").textContent = "";
     $("chart").appendChild(el("div", { cls: "loading-state", text: "读取中 loading…" }));
     Promise.all([
-      getJSON(url(ROUTES.alignment, { city: code })),
-      getJSON(url(ROUTES.readiness, { city: code })),
-      getJSON(url(ROUTES.gaps, { city: code, limit: 100 }))
+      getJSON(url(ROUTES.alignment, scoped(code))),
+      getJSON(url(ROUTES.readiness, scoped(code))),
+      getJSON(url(ROUTES.gaps, scoped(code, { limit: 100 }))),
+      ROUTES.chartSupplyDemand ? getJSON(url(ROUTES.chartSupplyDemand, scoped(code, { format: "vl.json" }))).catch(function () { return null; }) : null
     ]).then(function (res) {
       if (seq !== state.seq) { return; }  // a newer choice is on its way
       showError(null);
       state.align = res[0];
+      state.spec = res[3];
+      fillYears(res[0]);
       renderHead(res[0], res[1], res[2]);
       renderChart();
       renderReadiness(res[1]);
       renderGaps(res[2], code);
       renderRanking(code);
+      renderTrend(code, seq);
       document.body.setAttribute("data-loading", "0");
       document.body.setAttribute("data-city", code);
     }).catch(function (err) {
@@ -205,78 +243,62 @@
     return known.concat(unknown);
   }
 
+  // The supply/demand chart is the Vega-Lite chart of GET /charts/supply-demand (the same one `iekg chart`
+  // exports as PNG/SVG), drawn by the vendored vega-embed; the sort and "show all" reorder and filter its rows
+  // here. An industry without demand data has no demand bar (its value is no data, not 0).
+  function chartLabel(r) { return (r.code + " " + (r.name || "")).trim(); }
   function renderChart() {
     var a = state.align;
     var box = $("chart");
-    box.textContent = "";
-    if (!a) { return; }
+    if (!a) { box.textContent = ""; return; }
     var all = sorted(a.industries || []);
     var rows = state.showAll ? all : all.slice(0, 20);
     $("toggle-all").textContent = state.showAll ? "只看前 20 top 20" : "显示全部 show all (" + all.length + ")";
     $("toggle-all").hidden = all.length <= 20;
-    if (!rows.length) { box.appendChild(el("div", { cls: "loading-state", text: "无供需数据 no supply or demand data" })); return; }
-    var W = Math.max(640, box.clientWidth || 900);
-    var labelW = Math.min(300, Math.round(W * 0.27)), statusW = 150, rowH = 30, top = 22;
-    var plotW = W - labelW - statusW - 20;
-    var max = rows.reduce(function (m, r) { return Math.max(m, r.supply, r.demand); }, 0) || 1;
-    // sorted by gap: a labelled row above the group of industries without demand data
-    var headAt = state.sort === "gap" ? rows.findIndex(noDemandData) : -1;
-    var H = top + (rows.length + (headAt >= 0 ? 1 : 0)) * rowH + 8;
-    var s = svg("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img" });
-    // axis ticks
-    var step = niceStep(max / 5);
-    for (var v = 0; v <= max * 1.0001; v += step) {
-      var x = labelW + v / max * plotW;
-      s.appendChild(svg("line", { x1: x, x2: x, y1: top - 4, y2: H - 6, stroke: "#e3e7eb", "stroke-width": 1 }));
-      s.appendChild(svg("text", { x: x, y: top - 8, "text-anchor": "middle", "font-size": 11, fill: "#5d6b78" }, NF.format(v)));
+    box.setAttribute("data-order", rows.map(function (r) { return r.code; }).join(","));
+    box.setAttribute("data-rendered", "0");
+    if (!rows.length) {
+      box.textContent = "";
+      box.appendChild(el("div", { cls: "loading-state", text: "无供需数据 no supply or demand data" }));
+    } else if (state.spec) {
+      drawSpec(box, shaped(state.spec, rows.map(chartLabel)));
     }
-    if (headAt >= 0) {
-      var hy = top + headAt * rowH;
-      var head = svg("g", { "class": "group-head", "data-group": "no-demand-data" });
-      head.appendChild(svg("rect", { x: 0, y: hy + 2, width: W, height: rowH - 4, fill: "#eef1f4" }));
-      head.appendChild(svg("text", { x: 8, y: hy + rowH / 2 + 4, "font-size": 12.5, "font-weight": 600, fill: "#37474f" },
-        "无需求数据的行业（无法计算供需差额，按供给排序）· industries without demand data (no gap can be computed; by supply)"));
-      s.appendChild(head);
-    }
-    rows.forEach(function (r, i) {
-      var y = top + (headAt >= 0 && i >= headAt ? i + 1 : i) * rowH;
-      var g = svg("g", { "class": "row", "data-code": r.code, "data-group": noDemandData(r) ? "no-demand-data" : "demand-data" });
-      g.appendChild(svg("rect", { "class": "bg", x: 0, y: y, width: W, height: rowH, fill: i % 2 ? "#ffffff" : "#fafbfc" }));
-      var name = r.code + " " + r.name;
-      g.appendChild(svg("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", "font-size": 12.5, fill: "#1f2a33" },
-        name.length > 17 ? name.slice(0, 16) + "…" : name));
-      var ws = r.supply / max * plotW, wd = r.demand / max * plotW;
-      g.appendChild(svg("rect", { x: labelW, y: y + 5, width: Math.max(ws, r.supply > 0 ? 1 : 0), height: 9, fill: "#2f6690" }));
-      g.appendChild(svg("rect", { x: labelW, y: y + 15, width: Math.max(wd, r.demand > 0 ? 1 : 0), height: 9, fill: "#9aa5b1" }));
-      var st = r.demand_data === false ? ["无数据", "no demand data"] : (STATUS[r.status] || STATUS.none);
-      var cx = W - statusW + 6;
-      g.appendChild(svg("rect", { x: cx, y: y + 7, width: 46, height: 16, rx: 2, fill: STATUS_COLOUR[r.status] || "#b0bec5" }));
-      g.appendChild(svg("text", { x: cx + 23, y: y + 19, "text-anchor": "middle", "font-size": 11.5, fill: "#fff" }, st[0]));
-      g.appendChild(svg("text", { x: cx + 54, y: y + 19, "font-size": 11.5, fill: "#1f2a33" },
-        r.ratio === null ? "s/d —" : "s/d " + NF2.format(r.ratio)));
-      g.appendChild(svg("title", {}, name + "\n供给 supply " + (r.supply === null ? "无数据 no data" : num(r.supply)) + "\n需求 demand " + (r.demand_data === false ? "无数据 no data" : num(r.demand)) +
-        "\n供需比 ratio " + (r.ratio === null ? "—" : NF2.format(r.ratio)) + "\n状态 " + st[0] + " " + st[1] +
-        (r.enterprises ? "\n本市企业 enterprises " + r.enterprises : "") +
-        (r.cooperation_density !== null && r.cooperation_density !== undefined ? "\n合作密度 cooperation density " + NF2.format(r.cooperation_density) +
-          (r.cooperating !== undefined ? "（" + r.cooperating + " / " + r.enterprises + " 家企业有进行中的合作）" : "") : "") +
-        leftOutText(r.cooperations_left_out)));
-      s.appendChild(g);
-    });
-    box.appendChild(s);
     $("chart-note").textContent = "供给 = 毕业生 × 专业—行业对应权重；需求 = 人才需求人数。S = " + (a.S === null ? "无数据 no data" : num(a.S)) + "，D = " + num(a.D) +
       "。Supply = graduates × crosswalk weight; demand = headcount asked for." + (a.unmapped_programs ? " 另有 " + a.unmapped_programs + " 个专业点缺对应权重 (unmapped)。" : "");
     var nUnknown = all.filter(noDemandData).length;
     if (state.sort === "gap" && nUnknown) {
+      var shown = rows.filter(noDemandData).length;
       $("chart-note").textContent += " 按供需差额排序：" + nUnknown + " 个行业没有需求数据，单列在有需求数据的行业之后" +
-        (headAt < 0 ? "（显示全部可见）" : "") + " · sorted by gap: " + nUnknown + " industries without demand data are grouped last.";
+        (shown ? "（图中标“无需求数据”）" : "（显示全部可见）") + " · sorted by gap: " + nUnknown + " industries without demand data are grouped last.";
     }
     var co = a.cooperation || {};
     if (co.note) { $("chart-note").textContent += " 合作密度 cooperation density: " + co.note; }
   }
-  function niceStep(x) {
-    var p = Math.pow(10, Math.floor(Math.log10(Math.max(x, 1))));
-    var m = x / p;
-    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  // the spec with only the given industries, in the given order
+  function shaped(spec, labels) {
+    var s = JSON.parse(JSON.stringify(spec));
+    var keep = {};
+    labels.forEach(function (l) { keep[l] = true; });
+    Object.keys(s.datasets || {}).forEach(function (k) {
+      s.datasets[k] = s.datasets[k].filter(function (d) { return keep[d.industry]; });
+    });
+    if (s.data && s.data.values) { s.data.values = s.data.values.filter(function (d) { return keep[d.industry]; }); }
+    (s.layer || [s]).forEach(function (l) { if (l.encoding && l.encoding.y) { l.encoding.y.sort = labels; } });
+    return s;
+  }
+  function drawSpec(box, spec) {
+    if (typeof window.vegaEmbed !== "function") {
+      box.textContent = "";
+      box.appendChild(el("div", { cls: "loading-state", text: "图表库未加载 the chart library did not load" }));
+      return Promise.resolve(null);
+    }
+    return window.vegaEmbed(box, spec, CONFIG.embed || { renderer: "svg", ast: true }).then(function (res) {
+      box.setAttribute("data-rendered", "1");
+      return res;
+    }).catch(function (err) {
+      box.textContent = "";
+      box.appendChild(el("div", { cls: "loading-state", text: "图表无法绘制 chart failed: " + String(err.message || err) }));
+    });
   }
 
   // ------------------------------------------------------------------------------ readiness
@@ -345,7 +367,10 @@
     rankingCity = code;
     if (!rankingWatched) { watchRanking(); }
     if (!rankingSeen) { return; }
-    rankingLoad = rankingLoad || getJSON(ROUTES.ranking);
+    if (!rankingLoad || rankingLoad.year !== state.year) {
+      rankingLoad = getJSON(state.year ? url(ROUTES.ranking, { year: state.year }) : ROUTES.ranking);
+      rankingLoad.year = state.year;
+    }
     rankingLoad.then(function (res) {
       var tb = document.querySelector("#ranking tbody");
       tb.textContent = "";
@@ -364,6 +389,40 @@
       });
       document.body.setAttribute("data-ranking", "1");
     }).catch(function (err) { $("ranking-note").textContent = "排名无法读取 ranking could not load: " + String(err.message || err); });
+  }
+
+  // ------------------------------------------------------------------------------ trend
+  // The city's years side by side: a year without data is not in the list (never a 0), a thin year is marked.
+  function renderTrend(code, seq) {
+    document.body.setAttribute("data-trend", "0");
+    if (!ROUTES.trend) { $("trend-card").hidden = true; return; }
+    var tb = document.querySelector("#trend tbody");
+    tb.textContent = "";
+    $("trend-note").textContent = "读取中 loading…";
+    getJSON(url(ROUTES.trend, { city: code })).then(function (t) {
+      if (seq !== state.seq) { return; }
+      (t.years || []).forEach(function (y) {
+        var note = y.partial ? "数据偏少 partial" + (y.partial_reason ? "：" + y.partial_reason : "") : "";
+        tb.appendChild(el("tr", { "data-year": String(y.year), cls: (y.partial ? "partial" : "") + (String(y.year) === String(state.align && state.align.year) ? " current" : "") }, [
+          el("td", { cls: "num", text: String(y.year) }),
+          el("td", { cls: "num", text: y.S === null || y.S === undefined ? "无数据" : num(y.S) }),
+          el("td", { cls: "num", text: y.D === null || y.D === undefined ? "无数据" : num(y.D) }),
+          el("td", { cls: "num", text: y.sai === null || y.sai === undefined ? "—" : NF3.format(y.sai) }),
+          el("td", { cls: "num", text: pct(y.coverage) }),
+          el("td", { cls: "note", text: note })
+        ]));
+      });
+      var missing = t.missing_years || [];
+      $("trend-note").textContent = (t.years || []).length < 2 ? "只有一年的数据，无法看出趋势 only one year of data" :
+        (missing.length ? "无数据的年份 years without data: " + missing.join("、") + "（不计为 0 not counted as 0）" : "");
+      var done = function () { if (seq === state.seq) { document.body.setAttribute("data-trend", "1"); } };
+      if (ROUTES.chartTrend && (t.years || []).length) {
+        getJSON(url(ROUTES.chartTrend, { city: code, format: "vl.json" })).then(function (spec) {
+          return seq === state.seq ? drawSpec($("trend-chart"), spec) : null;
+        }).catch(function (err) { $("trend-note").textContent += " 趋势图无法读取 trend chart: " + String(err.message || err); })
+          .then(done);
+      } else { done(); }
+    }).catch(function (err) { $("trend-note").textContent = "趋势无法读取 trend could not load: " + String(err.message || err); });
   }
 
   // ------------------------------------------------------------------------------ gaps
@@ -418,9 +477,9 @@
 
   // ------------------------------------------------------------------------------ wiring
   $("sort").addEventListener("change", function (e) { state.sort = e.target.value; renderChart(); });
+  $("year").addEventListener("change", function (e) { state.year = e.target.value; if (state.city) { select(state.city); } });
+  state.year = new URLSearchParams(window.location.search).get("year") || "";
   $("toggle-all").addEventListener("click", function () { state.showAll = !state.showAll; renderChart(); });
-  var resizeTimer = null;
-  window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(renderChart, 150); });
   window.addEventListener("beforeprint", function () { state.showAll = true; renderChart(); });
   loadCities().then(fillCities).catch(function (err) { showError(String(err.message || err)); });
 })();
