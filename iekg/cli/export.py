@@ -13,6 +13,7 @@ from iekg import service
 from iekg.cli.console import Fmt, answers, open_store, out, render
 from iekg.cli.root import app
 from iekg.service import drafting
+from iekg.service.arguments import city_or_province
 
 export_app = typer.Typer(help="Drafts for the pilot application: Attachment 1 + 2 workbook, pilot plan",
                          no_args_is_help=True)
@@ -98,6 +99,38 @@ def export_plan(city: str = typer.Option(..., "--city", help="city code"),
             out.print(f"[green]{f}[/green]")
 
     render({"files": [str(f) for f in files]}, fmt, draw)
+
+
+@export_app.command("report")
+def export_report(output: Path = typer.Option(..., "-o", "--output", help="the .docx file to write"),
+                  city: str | None = typer.Option(None, "--city", help="city code: the city's report"),
+                  province: str | None = typer.Option(None, "--province", help="province code: the province's report"),
+                  year: int | None = typer.Option(None, "--year", min=2000, max=2100,
+                                                  help="default: the latest year with programs"),
+                  today: str | None = typer.Option(None, "--today", help="the report's date, YYYY-MM-DD (default: today)"),
+                  fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
+    """The annual supply–demand report (年度产教供需分析报告) of a city or a province as an A4 Word document:
+    data coverage, supply and demand per industry with its chart, the main gaps, the cities side by side (a
+    province), the years in a row."""
+    if output.suffix.lower() != ".docx":
+        raise typer.BadParameter("the output must be a .docx file", param_hint="-o")
+    with answers():  # --today's form and the scope's options, checked before the store is opened
+        day = drafting.parse_today(today)
+        city_or_province([city] if city else None, province)
+    store = open_store()
+    with answers():
+        from iekg.service.annual import annual_report
+
+        res = annual_report(store, output, city=city, province=province, year=year, today=day)
+
+    def draw() -> None:
+        out.print(f"[green]{escape(res['path'])}[/green]: {escape(res['title'])}")
+        out.print(f"{res['tables']} 张表、{res['figures']} 张图" +
+                  (f"；未能生成的图表 {len(res['skipped_charts'])} 张" if res["skipped_charts"] else ""))
+        if res["illustrative"]:
+            out.print("[bold yellow]示意数据：本报告基于示意（演示）数据生成，不是真实情况 (illustrative demo data)[/bold yellow]")
+
+    render({k: v for k, v in res.items() if k != "rows"}, fmt, draw)
 
 
 @export_app.command("graph")

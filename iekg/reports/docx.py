@@ -75,7 +75,7 @@ def _text_width(s: str) -> float:
     return sum(0.62 if ord(ch) < 0x2E80 else 1.0 for ch in s)
 
 
-def column_widths(cells: list[list[str]], total: float = TEXT_WIDTH_MM) -> list[float]:
+def column_widths(cells: list[list[str]], total: float = TEXT_WIDTH_MM, char_mm: float = CHAR_MM) -> list[float]:
     """Column widths (mm) of a table: a column whose body cells are short (序号, a number, a date) is as wide
     as its longest cell (and at least two characters of its header); the long-text columns (政策内容, 主要问题)
     share what is left by their text length, none narrower than :data:`MIN_WIDE_MM`.
@@ -86,6 +86,8 @@ def column_widths(cells: list[list[str]], total: float = TEXT_WIDTH_MM) -> list[
         The header row, then the body rows.
     total : float
         The table's width.
+    char_mm : float
+        The width of one CJK character of the table's type (:data:`CHAR_MM` for 小四, 12 pt).
 
     Returns
     -------
@@ -98,7 +100,7 @@ def column_widths(cells: list[list[str]], total: float = TEXT_WIDTH_MM) -> list[
     short = [longest[j] <= SHORT_CHARS for j in range(n)]
     # a short column: its longest cell, at least two characters and up to four of its header (a longer header
     # wraps) — so that no cell is set one character a line
-    fixed = {j: max(longest[j], min(head[j], 4.0), 2.0) * CHAR_MM + PAD_MM for j in range(n) if short[j]}
+    fixed = {j: max(longest[j], min(head[j], 4.0), 2.0) * char_mm + PAD_MM for j in range(n) if short[j]}
     if all(short):  # a table of short cells only: those widths, scaled to the text width
         return [fixed[j] * total / sum(fixed.values()) for j in range(n)]
     wide = [j for j in range(n) if not short[j]]
@@ -207,24 +209,25 @@ def a4_document() -> Any:
     return doc
 
 
-def add_table(doc: Any, cells: list[list[str]], aligns: list[str] | None = None) -> Any:
-    """A table (header row first) in 小四 body type with set column widths (:func:`column_widths`), numbers
+def add_table(doc: Any, cells: list[list[str]], aligns: list[str] | None = None, *, size: float = 12) -> Any:
+    """A table (header row first) in body type of ``size`` points (小四, 12, by default) with set column widths
+    (:func:`column_widths`), numbers
     right-aligned (``aligns``: left|right|center per column, default from the cells), no row split across pages
     and the header repeated on every page.  Cells are text, set as written."""
     n = len(cells[0])
     cells = [(list(r) + [""] * n)[:n] for r in cells]
     table = doc.add_table(rows=len(cells), cols=n)
     table.style = "Table Grid"
-    for i, row in enumerate(cells):
-        for j, v in enumerate(row):
-            cell = table.cell(i, j)
+    for i, (row, tr) in enumerate(zip(cells, table.rows, strict=True)):  # row by row: table.cell(i, j) is
+        for v, cell in zip(row, tr.cells, strict=True):  # O(cells) in python-docx, quadratic over a table
             cell.text = v
             for para in cell.paragraphs:
                 para.paragraph_format.first_line_indent = 0
                 para.paragraph_format.line_spacing = 1.0
                 for r in para.runs:
-                    _docx_font(r, DOCX_FONTS["body"], 12, bold=i == 0)
-    _format_table(table, column_widths(cells), aligns or _column_aligns(["---"] * n, cells))
+                    _docx_font(r, DOCX_FONTS["body"], size, bold=i == 0)
+    _format_table(table, column_widths(cells, char_mm=CHAR_MM * size / 12),
+                  aligns or _column_aligns(["---"] * n, cells))
     return table
 
 

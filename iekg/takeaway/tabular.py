@@ -67,3 +67,19 @@ class Tabular:
 
 
 ILLUSTRATIVE_NOTE = "示意数据：以下结果基于示意（演示）数据，不是真实情况 (illustrative demo data, not real figures)"
+
+
+def view(tab: Tabular, keep: dict[str, list[str]]) -> Tabular:
+    """The same answer with fewer columns, for a page that holds less than a workbook (the annual report's A4
+    tables): only the sheets named in ``keep`` (in its order), each with the columns of those keys (in that
+    order; a key the sheet lacks is skipped).  ``key=短标题`` gives a column a shorter header.  Rows and notes
+    are the same objects."""
+    by_name = {s.name: s for s in tab.sheets}
+    sheets = []
+    for name, keys in keep.items():
+        if name in by_name:
+            cols = {c.key: c for c in by_name[name].columns}
+            chosen = [(k.partition("=")[0], k.partition("=")[2]) for k in keys]
+            sheets.append(Sheet(name, [Column(k, h or cols[k].header, cols[k].kind) for k, h in chosen if k in cols],
+                                by_name[name].rows))
+    return Tabular(tab.title, sheets, tab.notes, tab.illustrative)

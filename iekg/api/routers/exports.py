@@ -1,4 +1,5 @@
-"""Drafts for the pilot application as downloads: the Attachment 1 + 2 workbook and the pilot plan."""
+"""Documents as downloads: the pilot application's Attachment 1 + 2 workbook and plan, the annual supply–demand
+report, a city's subgraph."""
 
 from __future__ import annotations
 
@@ -114,6 +115,35 @@ def plan(store: StoreDep, city: CityOne, year: YearQuery = None,
                                                   "pip install python-docx")
         data = out.read_bytes()
     return download(data, DOCX, base + ".docx", f"iekg-plan-{city}.docx", illustrative)
+
+
+ProvinceQuery = Annotated[str | None, Query(pattern=r"^\d{6}$", description="a province code: the province's report",
+                                            examples=["410000"])]
+
+
+@router.get("/report", response_class=Response, summary="Annual supply–demand report 年度产教供需分析报告 (docx)",
+            responses=_binary("the report as an A4 Word document: data coverage, the alignment per industry with its "
+                              "chart, the main gaps, the cities side by side (a province), the years in a row",
+                              DOCX))
+def report(store: StoreDep, city: Annotated[str | None, Query(pattern=r"^\d{6}$", description="a city code: the "
+                                                              "city's report", examples=["410200"])] = None,
+           province: ProvinceQuery = None, year: YearQuery = None, today: TodayQuery = None) -> Response:
+    """``iekg export report``: the year of a city or a province in one document — the same tables the
+    ``?format=xlsx`` downloads hand out and the same charts ``/charts/…`` draws.  Downloaded as its title,
+    e.g. ``开封市2024年产教供需分析报告.docx``."""
+    from iekg.service.annual import annual_report
+
+    cities = [city] if city else None
+    with query_errors():
+        service.scope(store, cities, province, None)
+    listing.require_year(store, year, cities or None)
+    with tempfile.TemporaryDirectory(prefix=f"iekg-export-{os.getpid()}-") as tmp:
+        with query_errors():
+            res = annual_report(store, Path(tmp) / "report.docx", city=city, province=province, year=year,
+                                today=drafting.parse_today(today))
+        data = Path(res["path"]).read_bytes()
+    return download(data, DOCX, f"{res['title']}.docx", f"iekg-report-{res['scope']}-{res['year']}.docx",
+                    bool(res["illustrative"]))
 
 
 GRAPH_MEDIA = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml", "json": "application/json"}
