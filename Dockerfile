@@ -7,6 +7,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     IEKG_HOME=/data/iekg
 
+# A CJK font, so that PNG and SVG charts (iekg chart, /charts/...) draw Chinese text instead of empty boxes:
+# iekg/charts/render.py registers /usr/share/fonts/opentype/noto (docs/charts.md, "Fonts").
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY iekg ./iekg
