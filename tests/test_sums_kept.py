@@ -1,7 +1,9 @@
 """The sums kept with the data never disagree with the rows: after random import sequences (programs added,
 changed and replaced, institutions moved between cities, levels changed, demand rows with city codes
-changed, nodes deleted), every aggregation the measures read from the kept sums equals the same aggregation
-computed from the relationships by the pandas reference of :mod:`iekg.graph.sums`, on both stores.
+changed, cooperations with their statuses and start years added and changed, enterprises moved and their
+industry changed, the crosswalk changed, nodes deleted), every aggregation the measures read from the kept sums
+equals the same aggregation computed from the relationships by the pandas reference of :mod:`iekg.graph.sums`,
+on both stores (the cooperation counts and lists: kept on SQLite, Cypher on the fly on Neo4j).
 
 Also: a graph file written before the sums were kept gets them when it is opened; ``reindex`` recomputes
 them; the hot statements of the embedded store use indexes (``EXPLAIN QUERY PLAN``).
@@ -25,6 +27,7 @@ from iekg.graph import sqlite_sql as sql
 from iekg.graph import sums
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet, Store
+from iekg.graph.sums import CrosswalkAligned
 
 CITIES = ("410100", "410200", "410300")
 INSTS = ("I1", "I2", "I3", "I4")
@@ -32,6 +35,10 @@ MAJORS = ("M1", "M2", "M3")
 INDUSTRIES = ("13", "C14", "3411")
 YEARS = (2023, 2024)
 LEVELS = ("本科", "专科", None)
+ENTS = ("E1", "E2", "E3")
+CATEGORIES = ("MC1", "MC2")
+# stored statuses: ongoing, the left-out terms and a synonym of one, an unknown word, none
+STATUSES = ("进行中", "已结束", "筹建中", "已到期", "其他", None)
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -54,8 +61,32 @@ def base() -> ChangeSet:
         cs.add_node("Major", m, {"name": f"专业{m}", "level": LEVELS[j % 3]})
     for ind in INDUSTRIES:
         cs.add_node("Industry", ind, {"name": f"行业{ind}"})
-    cs.add_node("Enterprise", "E1", {"name": "企业一"})
-    cs.add_rel("LOCATED_IN", "Enterprise:E1", f"City:{CITIES[0]}")
+    for k, e in enumerate(ENTS):
+        cs.add_node("Enterprise", e, {"name": f"企业{e}"})
+        cs.add_rel("LOCATED_IN", f"Enterprise:{e}", f"City:{CITIES[k % 2]}")
+        cs.add_rel("IN_INDUSTRY", f"Enterprise:{e}", f"Industry:{INDUSTRIES[k]}")
+    # the crosswalk: M1, M2 via their category, M3 by its own weights (which then replace its category's)
+    for c in CATEGORIES:
+        cs.add_node("MajorCategory", c, {"name": f"专业类{c}"})
+    for j, m in enumerate(MAJORS):
+        cs.add_rel("SUBCLASS_OF", f"Major:{m}", f"MajorCategory:{CATEGORIES[j // 2]}")
+    cs.add_rel("ALIGNS_WITH", "MajorCategory:MC1", "Industry:13", {"weight": 0.6})
+    cs.add_rel("ALIGNS_WITH", "MajorCategory:MC2", "Industry:3411", {"weight": 1.0})
+    cs.add_rel("ALIGNS_WITH", "Major:M3", "Industry:C14", {"weight": 0.4})
+    cs.add_rel("COOPERATES_WITH", "Institution:I1", "Enterprise:E1", {"type": "订单班", "status": "进行中"})
+    return cs
+
+
+def seeded() -> ChangeSet:
+    """:func:`base` with programs every institution offers and cooperations of each, so that random changes to
+    cooperations, industries and the crosswalk move counts that are there."""
+    cs = base()
+    for i, inst in enumerate(INSTS):
+        for y in YEARS:
+            cs.add_rel("OFFERS", f"Institution:{inst}", f"Major:{MAJORS[(i + y) % 3]}", {"year": y, "graduates": 10})
+        for k, e in enumerate(ENTS):
+            cs.add_rel("COOPERATES_WITH", f"Institution:{inst}", f"Enterprise:{e}",
+                       {"type": "实习实训", "status": STATUSES[(i + k) % len(STATUSES)], "since": 2018 + i})
     return cs
 
 
@@ -69,7 +100,10 @@ def ends(cs: ChangeSet) -> ChangeSet:
         cs.add_node("Major", m, {})
     for ind in INDUSTRIES:
         cs.add_node("Industry", ind, {})
-    cs.add_node("Enterprise", "E1", {})
+    for e in ENTS:
+        cs.add_node("Enterprise", e, {})
+    for c in CATEGORIES:
+        cs.add_node("MajorCategory", c, {})
     return cs
 
 
@@ -85,7 +119,17 @@ operation = st.one_of(
     st.tuples(st.just("demand"), st.sampled_from(["City:410100", "City:410200", "Enterprise:E1"]),
               st.sampled_from([f"Industry:{i}" for i in INDUSTRIES] + ["Major:M1"]), st.sampled_from(YEARS),
               st.integers(0, 500), st.sampled_from([*CITIES, "419001"]), st.sampled_from(["本科", "专科"])),
-    st.tuples(st.just("delete"), st.sampled_from(["Institution:I2", "Major:M2", "City:410300", "Enterprise:E1"])),
+    st.tuples(st.just("delete"), st.sampled_from(["Institution:I2", "Major:M2", "City:410300", "Enterprise:E1",
+                                                  "MajorCategory:MC1"])),
+    st.tuples(st.just("coop"), st.lists(st.tuples(
+        st.sampled_from(INSTS), st.sampled_from(ENTS), st.sampled_from(["订单班", "实习实训", None]),
+        st.sampled_from(STATUSES), st.one_of(st.none(), st.integers(2015, 2026))), min_size=1, max_size=4)),
+    st.tuples(st.just("industry"), st.sampled_from(ENTS), st.sampled_from(INDUSTRIES)),
+    st.tuples(st.just("move enterprise"), st.sampled_from(ENTS), st.sampled_from(CITIES)),
+    st.tuples(st.just("weight"), st.sampled_from([f"Major:{m}" for m in MAJORS] + [f"MajorCategory:{c}" for c in
+                                                                                   CATEGORIES]),
+              st.sampled_from(INDUSTRIES), st.sampled_from([0.0, 0.3, 1.0, -0.5])),
+    st.tuples(st.just("category"), st.sampled_from(MAJORS), st.sampled_from(CATEGORIES)),
 )
 
 
@@ -113,7 +157,39 @@ def change(op: tuple[Any, ...]) -> ChangeSet:
         _, src, dst, year, head, city, edu = op
         cs.add_rel("DEMANDS", src, dst, {"year": year, "headcount": head, "city_code": city,
                                          "education_level": edu})
+    elif kind == "coop":  # a cooperation of the same type again: its status and start year change
+        for inst, ent, ctype, status, since in op[1]:
+            cs.add_rel("COOPERATES_WITH", f"Institution:{inst}", f"Enterprise:{ent}",
+                       {"type": ctype, "status": status, "since": since})
+    elif kind == "industry":  # single-valued: the enterprise's industry changes
+        cs.add_rel("IN_INDUSTRY", f"Enterprise:{op[1]}", f"Industry:{op[2]}")
+    elif kind == "move enterprise":
+        cs.replace.add((f"Enterprise:{op[1]}", "LOCATED_IN"))
+        cs.add_rel("LOCATED_IN", f"Enterprise:{op[1]}", f"City:{op[2]}")
+    elif kind == "weight":
+        cs.add_rel("ALIGNS_WITH", op[1], f"Industry:{op[2]}", {"weight": op[3]})
+    elif kind == "category":
+        cs.add_rel("SUBCLASS_OF", f"Major:{op[1]}", f"MajorCategory:{op[2]}")
     return cs
+
+
+def assert_cooperations_equal_rows(store: Store, cs: list[str], year: int) -> None:
+    """The cooperation counts and the left-out list the measures read (given the scope's aligned majors, as
+    alignment passes them) equal the pandas reference over the relationships."""
+    from iekg.queries.cooperation import inactive_words
+    from iekg.queries.facts import ScopeSums
+    from iekg.queries.scope import Scope
+
+    aligned = ScopeSums.gather(store, Scope(tuple(cs), year)).aligned
+    for words in (inactive_words(), ()):
+        got = store.cooperation_counts(cs, year, CrosswalkAligned(aligned), words)
+        assert records(got) == records(sums.cooperation_counts(store, cs, year, aligned, words)), (cs, year)
+        assert list(got["industry"]) == sorted(got["industry"]), got
+    got = store.cooperation_list(cs, year, CrosswalkAligned(aligned), inactive_words())
+    want = sums.cooperation_list(store, cs, year, aligned, inactive_words())
+    assert records(got) == records(want), (cs, year)
+    order = ["industry", "enterprise", "institution"]
+    assert got[order].values.tolist() == want[order].values.tolist(), (cs, year)  # the same order
 
 
 def assert_sums_equal_rows(store: Store) -> None:
@@ -128,13 +204,15 @@ def assert_sums_equal_rows(store: Store) -> None:
             assert records(store.offer_sums(cs, year, ["M1", "M3"])) == \
                 records(sums.offer_sums(store, cs, year, ["M1", "M3"])), (cs, year)
             assert records(store.demand_sums(cs, year)) == records(sums.demand_sums(store, cs, year)), (cs, year)
+            if cs[0] in CITIES:  # (the cities with institutions and enterprises, one and all)
+                assert_cooperations_equal_rows(store, cs, year)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=1, max_size=8))
 def test_kept_sums_equal_the_rows_after_random_imports_sqlite(ops: list[tuple[Any, ...]]) -> None:
     store = SqliteStore()
-    store.apply(base(), fresh=True)
+    store.apply(seeded(), fresh=True)
     assert store.sums_ready()
     for op in ops:
         store.apply(change(op))
@@ -142,6 +220,31 @@ def test_kept_sums_equal_the_rows_after_random_imports_sqlite(ops: list[tuple[An
     # and the same after a recompute of everything
     store.reindex()
     assert_sums_equal_rows(store)
+
+
+# each kind of change the kept cooperations follow, at least once (the random sequences above draw some rarely)
+SCRIPTED = [
+    ("industry", "E1", "C14"), ("industry", "E3", "13"), ("industry", "E2", "3411"),
+    ("coop", [("I2", "E1", "订单班", "已结束", 2019), ("I3", "E3", None, None, None)]),
+    ("coop", [("I2", "E1", "订单班", "进行中", 2020)]),  # the same cooperation: its status changes
+    ("weight", "MajorCategory:MC2", "3411", 0.0), ("weight", "Major:M3", "3411", 1.0),
+    ("weight", "MajorCategory:MC1", "C14", 0.3), ("weight", "MajorCategory:MC1", "C14", -0.5),
+    ("category", "M3", "MC1"), ("category", "M1", "MC2"),
+    ("move enterprise", "E2", "410100"), ("move", "I3", "410100"),
+    ("offers", [("I4", "M1", 2024, 5, None, None, None)]), ("replace", "I1", []),
+    ("delete", "MajorCategory:MC1"), ("delete", "Enterprise:E1"), ("delete", "Institution:I2"),
+]
+
+
+def test_kept_cooperations_follow_each_kind_of_change() -> None:
+    store = SqliteStore()
+    store.apply(seeded(), fresh=True)
+    assert_sums_equal_rows(store)
+    for op in SCRIPTED:
+        store.apply(change(op))
+        for cs in [[c] for c in CITIES] + [list(CITIES)]:
+            for year in YEARS:
+                assert_cooperations_equal_rows(store, cs, year)
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +266,7 @@ def neo(neo4j_server: Any):  # type: ignore[no-untyped-def]
                                                                HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(operation, min_size=1, max_size=6))
 def test_kept_sums_equal_the_rows_after_random_imports_neo4j(neo: Any, ops: list[tuple[Any, ...]]) -> None:
-    neo.apply(base(), fresh=True)
+    neo.apply(seeded(), fresh=True)
     assert neo.sums_ready()
     for op in ops:
         neo.apply(change(op))
@@ -207,6 +310,74 @@ def test_the_kept_sums_are_what_the_reads_use(tmp_path: Path) -> None:
     assert store.offer_sums(["410100"], 2024)["graduates"].sum() == 40
     con.close()
     store.close()
+
+
+def test_the_kept_cooperations_are_what_the_reads_use(tmp_path: Path) -> None:
+    """The cooperation counts the measures ask for come from ``sum_coops`` (changed behind the store's back,
+    the answer changes); any other ``aligned`` mapping is applied to the relationships as given."""
+    from iekg.queries.cooperation import inactive_words
+
+    store = SqliteStore(tmp_path / "graph.sqlite")
+    cs = base()
+    cs.add_rel("OFFERS", "Institution:I1", "Major:M1", {"year": 2024, "graduates": 40})
+    cs.add_rel("COOPERATES_WITH", "Institution:I1", "Enterprise:E1", {"type": "实习实训", "status": "已到期",
+                                                                     "since": 2019})
+    store.apply(cs, fresh=True)
+    aligned = {"13": ["M1"]}
+    got = store.cooperation_counts(["410100"], 2024, CrosswalkAligned(aligned), inactive_words())
+    assert records(got) == records(sums.cooperation_counts(store, ["410100"], 2024, aligned, inactive_words()))
+    assert got.set_index("industry").loc["13"].to_dict() == {"enterprises": 1, "cooperating": 1,
+                                                              "left_out_enterprises": 0, "unstated": 0}
+    left = store.cooperation_list(["410100"], 2024, CrosswalkAligned(aligned), inactive_words())
+    assert left[["industry", "institution", "enterprise", "status", "since"]].values.tolist() == [
+        ["13", "I1", "E1", "已到期", 2019]]
+    con = sqlite3.connect(tmp_path / "graph.sqlite")
+    assert con.execute("SELECT count(*) FROM sum_coops WHERE year = 2024").fetchone()[0] == 2
+    con.execute("UPDATE sum_coops SET status = '已结束'")
+    con.commit()
+    got = store.cooperation_counts(["410100"], 2024, CrosswalkAligned(aligned), inactive_words())
+    assert got.set_index("industry").loc["13", "cooperating"] == 0
+    assert got.set_index("industry").loc["13", "left_out_enterprises"] == 1
+    # a mapping that is not the crosswalk's own: the relationships, as given
+    assert store.cooperation_counts(["410100"], 2024, aligned, inactive_words()).set_index(
+        "industry").loc["13", "cooperating"] == 1
+    store.reindex()  # the rows decide again
+    got = store.cooperation_counts(["410100"], 2024, CrosswalkAligned(aligned), inactive_words())
+    assert got.set_index("industry").loc["13", "cooperating"] == 1
+    con.close()
+    store.close()
+
+
+def test_a_graph_of_the_first_kept_layout_gets_the_cooperations_when_opened(tmp_path: Path) -> None:
+    """A home written when the sums were kept but the cooperations not yet (``meta.sums`` 1, no ``sum_coops``):
+    opened, it gets them (once, in one transaction), and the answers are the rows'."""
+    from iekg.queries.cooperation import inactive_words
+
+    path = tmp_path / "graph.sqlite"
+    store = SqliteStore(path)
+    cs = base()
+    cs.add_rel("OFFERS", "Institution:I1", "Major:M1", {"year": 2024, "graduates": 40})
+    store.apply(cs, fresh=True)
+    store.close()
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE sum_coops")
+    for t in ("coops_rel_ins", "coops_rel_del", "coops_rel_upd"):
+        con.execute(f"DROP TRIGGER {t}")
+    con.execute("UPDATE meta SET value = 1 WHERE key = 'sums'")
+    con.commit()
+    assert con.execute("SELECT count(*) FROM sum_offers").fetchone()[0] == 1
+    con.close()
+    aligned = {"13": ["M1"]}
+    again = SqliteStore(path)
+    assert again.sums_ready()
+    want = records(sums.cooperation_counts(again, ["410100"], 2024, aligned, inactive_words()))
+    assert records(again.cooperation_counts(["410100"], 2024, CrosswalkAligned(aligned), inactive_words())) == want
+    assert {r["industry"]: r["cooperating"] for r in want}["13"] == 1
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM sum_coops").fetchone()[0] == 1
+    assert con.execute("SELECT value FROM meta WHERE key = 'sums'").fetchone()[0] == derived.SUMS_VERSION
+    con.close()
+    again.close()
 
 
 def test_a_graph_from_before_the_kept_sums_gets_them_when_opened(tmp_path: Path) -> None:
@@ -332,3 +503,29 @@ def test_cli_reindex_recomputes_what_the_imports_keep(demo_graph: Path, tmp_path
     store = SqliteStore(home / "graph.sqlite")
     assert (records(store.offer_sums(cities, 2024)), records(store.demand_sums(cities, 2024))) == before
     assert before[0] and before[1]
+
+
+def test_gaps_with_a_limit_are_the_first_of_all_the_gaps(demo_graph: Path, tmp_path: Path) -> None:
+    """With a limit, the no_cooperation gaps beyond it are never built in full (stubs, ranked and counted): the
+    answer is the full answer's first ``limit`` gaps, with the same counts and total, labels and all."""
+    from conftest import demo_copy
+
+    from iekg.queries.gaps import gaps
+    from iekg.queries.scope import resolve_scope
+
+    home = demo_copy(demo_graph, tmp_path / "home")
+    store = SqliteStore(home / "graph.sqlite")
+    for kw in ({"province": "410000"}, {"city": "410200"}):
+        scope = resolve_scope(store, **kw)  # type: ignore[arg-type]
+        every = gaps(store, scope)
+        assert every["counts"]["no_cooperation"] > 3, every["counts"]
+        for limit in (1, 3, 40):
+            store.forget()
+            got = gaps(store, scope, limit=limit)
+            assert not any(g.get("stub") for g in got["gaps"])
+            want = {**every, "gaps": every["gaps"][:limit]}
+            assert json.dumps(got, sort_keys=True, default=str) == json.dumps(want, sort_keys=True, default=str)
+        only = gaps(store, scope, types=("no_cooperation",), limit=2)
+        assert [g["entity"] for g in only["gaps"]] == [g["entity"] for g in every["gaps"]
+                                                      if g["type"] == "no_cooperation"][:2]
+    store.close()

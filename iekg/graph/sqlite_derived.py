@@ -7,13 +7,24 @@ Three tables, each the result of one aggregation of :mod:`iekg.graph.sums` kept 
   major level × institution level (what ``offer_sums`` returns for one year);
 * ``sum_inst_years`` — programs per city × year × institution (``offer_years``, ``offer_year_list``,
   ``offer_year_counts``);
-* ``sum_demand`` — DEMANDS headcount and rows per city code × year × target (``demand_sums``).
+* ``sum_demand`` — DEMANDS headcount and rows per city code × year × target (``demand_sums``);
+* ``sum_coops`` — the *aligned cooperations* (``cooperation_counts``, ``cooperation_list``): one row per
+  COOPERATES_WITH relationship × year × industry (大类) such that the enterprise is in that industry
+  (IN_INDUSTRY, rolled up) and the institution offers that year a major with crosswalk weight > 0 into it
+  (the rule of ``iekg.queries.supply.Weights``: a major's own ALIGNS_WITH weights when it has any, else its
+  categories'), with the relationship's type, status and since.  No city in it: the reads keep the rows whose
+  institution and enterprise are located in the asked cities, and the status rule (which words are left out:
+  the vocabulary's) is applied when reading.
 
 How they stay right: triggers on ``rels`` and ``nodes`` note in ``sum_dirty`` what a write touched — the start
 institution of an OFFERS relationship, the city of an institution's LOCATED_IN (old and new), the city code of
-a DEMANDS relationship (old and new), an institution or major node (its level decides durations) — and
+a DEMANDS relationship (old and new), an institution or major node (its level decides durations); for
+``sum_coops``: the institution of a COOPERATES_WITH relationship, the enterprise of an IN_INDUSTRY, the major or
+category of a crosswalk relationship (ALIGNS_WITH, a major's SUBCLASS_OF) and the institution of an OFFERS — and
 :func:`refresh`, called by ``SqliteStore.apply`` in the same transaction before it commits, recomputes the
-sums of every city those touch (all years of it) and empties ``sum_dirty``.  A fresh build recomputes
+sums of every city those touch (all years of it), the aligned cooperations of every institution and
+enterprise they touch (a crosswalk change: of the institutions offering the majors it touches), and empties
+``sum_dirty``.  A fresh build recomputes
 everything once (the triggers go with the tables it drops and come back with its indexes).  ``iekg reindex``
 recomputes everything.  The rule that the sums equal the rows is tested after random import sequences
 (``tests/test_sums_kept.py``).
@@ -29,7 +40,7 @@ import sqlite3
 
 from iekg.graph.sqlite_sql import OFFER_AGGREGATES
 
-SUMS_VERSION = 1  # meta.sums: the tables below are complete and of this layout
+SUMS_VERSION = 2  # meta.sums: the tables below are complete and of this layout (2: with sum_coops)
 
 _OFFER_COLS = ("programs, graduates, with_graduates, positive_graduates, enrollment_only, enrollment_only_n, "
                "enrollment_only_positive, rated_graduates, rate_graduates, rated_positive, rated_enrollment, "
@@ -46,6 +57,10 @@ CREATE INDEX IF NOT EXISTS sum_inst_years_at ON sum_inst_years (city, year, inst
 CREATE TABLE IF NOT EXISTS sum_demand (city NOT NULL, year, target_label NOT NULL, target NOT NULL,
     headcount REAL NOT NULL, rows INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS sum_demand_at ON sum_demand (city, year);
+CREATE TABLE IF NOT EXISTS sum_coops (institution NOT NULL, year, industry NOT NULL, enterprise NOT NULL,
+    k NOT NULL, type, status, since);
+CREATE INDEX IF NOT EXISTS sum_coops_at ON sum_coops (institution, year, enterprise, industry, status);
+CREATE INDEX IF NOT EXISTS sum_coops_ent ON sum_coops (enterprise);
 CREATE TABLE IF NOT EXISTS sum_dirty (kind TEXT NOT NULL, id NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
 """
 
@@ -60,6 +75,16 @@ _NODE_MARKS = """
     INSERT OR IGNORE INTO sum_dirty SELECT 'inst', {row}.id WHERE {row}.label = 'Institution';
     INSERT OR IGNORE INTO sum_dirty SELECT 'major', {row}.id WHERE {row}.label = 'Major';"""
 _WATCHED = "('OFFERS', 'LOCATED_IN', 'DEMANDS')"
+# what a change of the aligned cooperations touches (kind: cinst | cent | cmajor | ccat; OFFERS mark 'inst' above)
+_COOP_MARKS = """
+    INSERT OR IGNORE INTO sum_dirty SELECT 'cinst', {row}.src_id WHERE {row}.type = 'COOPERATES_WITH';
+    INSERT OR IGNORE INTO sum_dirty SELECT 'cent', {row}.src_id WHERE {row}.type = 'IN_INDUSTRY'
+        AND {row}.src_label = 'Enterprise';
+    INSERT OR IGNORE INTO sum_dirty SELECT 'cmajor', {row}.src_id WHERE {row}.type IN ('ALIGNS_WITH', 'SUBCLASS_OF')
+        AND {row}.src_label = 'Major';
+    INSERT OR IGNORE INTO sum_dirty SELECT 'ccat', {row}.src_id WHERE {row}.type = 'ALIGNS_WITH'
+        AND {row}.src_label = 'MajorCategory';"""
+_COOP_WATCHED = "('COOPERATES_WITH', 'IN_INDUSTRY', 'ALIGNS_WITH', 'SUBCLASS_OF')"
 TRIGGERS = (  # one statement each (their bodies hold semicolons)
     f"CREATE TRIGGER IF NOT EXISTS sums_rel_ins AFTER INSERT ON rels WHEN new.type IN {_WATCHED} BEGIN"
     f"{_REL_MARKS.format(row='new')} END",
@@ -74,6 +99,12 @@ TRIGGERS = (  # one statement each (their bodies hold semicolons)
     "CREATE TRIGGER IF NOT EXISTS sums_node_upd AFTER UPDATE OF level ON nodes "
     "WHEN old.label IN ('Institution', 'Major') AND old.level IS NOT new.level "
     f"BEGIN{_NODE_MARKS.format(row='new')} END",
+    f"CREATE TRIGGER IF NOT EXISTS coops_rel_ins AFTER INSERT ON rels WHEN new.type IN {_COOP_WATCHED} BEGIN"
+    f"{_COOP_MARKS.format(row='new')} END",
+    f"CREATE TRIGGER IF NOT EXISTS coops_rel_del AFTER DELETE ON rels WHEN old.type IN {_COOP_WATCHED} BEGIN"
+    f"{_COOP_MARKS.format(row='old')} END",
+    f"CREATE TRIGGER IF NOT EXISTS coops_rel_upd AFTER UPDATE ON rels WHEN old.type IN {_COOP_WATCHED} "
+    f"OR new.type IN {_COOP_WATCHED} BEGIN{_COOP_MARKS.format(row='old')}{_COOP_MARKS.format(row='new')} END",
 )
 
 # ------------------------------------------------------------------------------------------ refresh
@@ -118,6 +149,58 @@ FILL_DEMAND = (
 DROP_OFFERS = "DELETE FROM sum_offers WHERE city IN ({cities})"
 DROP_INST_YEARS = "DELETE FROM sum_inst_years WHERE city IN ({cities})"
 DROP_DEMAND = "DELETE FROM sum_demand WHERE city IN ({cities})"
+
+# ---- the aligned cooperations (sum_coops)
+def rollup_sql(x: str) -> str:
+    """GB/T 4754 codes of 3 or 4 digits rolled up to their 2-digit 大类 (:func:`iekg.graph.sums.rollup`)."""
+    return f"(CASE WHEN length({x}) IN (3, 4) AND {x} NOT GLOB '*[^0-9]*' THEN substr({x}, 1, 2) ELSE {x} END)"
+
+
+# (major, industry) with crosswalk weight > 0, as iekg.queries.supply.Weights.load sums them: a major's own
+# ALIGNS_WITH weights per rolled-up industry when it has any, else each of its categories' (per category)
+ALIGNED_TABLE = "CREATE TEMP TABLE IF NOT EXISTS sum_aligned (major NOT NULL, industry NOT NULL, " \
+    "PRIMARY KEY (major, industry)) WITHOUT ROWID"
+FILL_ALIGNED = (
+    "INSERT OR IGNORE INTO temp.sum_aligned "
+    f"SELECT major, industry FROM (SELECT a.src_id AS major, {rollup_sql('a.dst_id')} AS industry, "
+    "  total(json_extract(a.props, '$.weight')) AS w FROM rels a WHERE a.type = 'ALIGNS_WITH' "
+    "  AND a.src_label = 'Major' GROUP BY 1, 2) WHERE w > 0 "
+    "UNION "
+    "SELECT major, industry FROM (SELECT s.src_id AS major, s.dst_id AS category, "
+    f"  {rollup_sql('a.dst_id')} AS industry, total(json_extract(a.props, '$.weight')) AS w FROM rels s "
+    "  CROSS JOIN rels a ON a.src_id = s.dst_id AND a.type = 'ALIGNS_WITH' AND a.src_label = 'MajorCategory' "
+    "  WHERE s.type = 'SUBCLASS_OF' AND s.src_label = 'Major' AND s.dst_label = 'MajorCategory' "
+    "  AND NOT EXISTS (SELECT 1 FROM rels o WHERE o.src_id = s.src_id AND o.type = 'ALIGNS_WITH' "
+    "  AND o.src_label = 'Major') GROUP BY 1, 2, 3) WHERE w > 0")
+# the institutions and enterprises whose aligned cooperations a change touches (kind cinst | cent in temp.sum_touched)
+TOUCHED_COOP_INSTS = (
+    "SELECT id FROM sum_dirty WHERE kind IN ('inst', 'cinst') "
+    "UNION SELECT o.src_id FROM (SELECT id FROM sum_dirty WHERE kind = 'cmajor' "
+    "  UNION SELECT s.src_id FROM sum_dirty d CROSS JOIN rels s ON s.dst_id = d.id AND s.type = 'SUBCLASS_OF' "
+    "  AND s.dst_label = 'MajorCategory' AND s.src_label = 'Major' WHERE d.kind = 'ccat') m "
+    "  CROSS JOIN rels o ON o.dst_id = m.id AND o.type = 'OFFERS' AND o.dst_label = 'Major'")
+TOUCHED_COOP_ENTS = "SELECT id FROM sum_dirty WHERE kind = 'cent'"
+DROP_COOPS = ("DELETE FROM sum_coops WHERE institution IN (SELECT id FROM temp.sum_touched WHERE kind = 'cinst') "
+              "OR enterprise IN (SELECT id FROM temp.sum_touched WHERE kind = 'cent')")
+_CO = ("SELECT r.src_id AS inst, r.dst_id AS ent, r.k AS k, json_extract(r.props, '$.type') AS type, "
+       "json_extract(r.props, '$.status') AS status, json_extract(r.props, '$.since') AS since FROM ")
+ALL_COOPS = _CO + "rels r WHERE r.type = 'COOPERATES_WITH' AND r.dst_label = 'Enterprise'"
+TOUCHED_COOPS = (
+    _CO + "(SELECT id FROM temp.sum_touched WHERE kind = 'cinst') t CROSS JOIN rels r ON r.src_id = t.id "
+    "AND r.type = 'COOPERATES_WITH' AND r.dst_label = 'Enterprise' "
+    "UNION " + _CO + "(SELECT id FROM temp.sum_touched WHERE kind = 'cent') t CROSS JOIN rels r ON r.dst_id = t.id "
+    "AND r.type = 'COOPERATES_WITH' AND r.src_label = 'Institution'")
+FILL_COOPS = (
+    "INSERT INTO sum_coops (institution, year, industry, enterprise, k, type, status, since) "
+    "WITH co AS MATERIALIZED ({coops}), "
+    f"ei(ent, industry) AS MATERIALIZED (SELECT DISTINCT x.src_id, {rollup_sql('x.dst_id')} FROM "
+    "  (SELECT DISTINCT ent FROM co) e CROSS JOIN rels x ON x.src_id = e.ent AND x.type = 'IN_INDUSTRY' "
+    "  AND x.src_label = 'Enterprise'), "
+    "sv(inst, year, industry) AS MATERIALIZED (SELECT DISTINCT o.src_id, o.year, al.industry FROM "
+    "  (SELECT DISTINCT inst FROM co) i CROSS JOIN rels o ON o.src_id = i.inst AND o.type = 'OFFERS' "
+    "  AND o.dst_label = 'Major' AND o.year IS NOT NULL CROSS JOIN temp.sum_aligned al ON al.major = o.dst_id) "
+    "SELECT co.inst, sv.year, ei.industry, co.ent, co.k, co.type, co.status, co.since FROM co "
+    "CROSS JOIN ei ON ei.ent = co.ent CROSS JOIN sv ON sv.inst = co.inst AND sv.industry = ei.industry")
 TOUCHED_TABLE = "CREATE TEMP TABLE IF NOT EXISTS sum_touched (kind TEXT NOT NULL, id NOT NULL)"
 SET_READY = "INSERT INTO meta VALUES ('sums', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 READY = "SELECT value FROM meta WHERE key = 'sums'"
@@ -139,6 +222,36 @@ READ_YEAR_COUNTS_YEARS = "AND s.year IN (SELECT value FROM json_each(:years)) "
 READ_DEMAND = (f"SELECT s.city, s.target_label, s.target, s.headcount, s.rows FROM {_ASKED}sum_demand s "
                "ON s.city = c.cid AND s.year = :year ORDER BY 1, 2, 3")
 
+# the aligned cooperations of the asked cities: institution and enterprise both located in them (:cities),
+# in :year; a status among :inactive is left out (a missing status counts)
+_COOP_SCOPE = (
+    "WITH c(cid) AS (SELECT DISTINCT value FROM json_each(:cities)), "
+    "e(ent) AS MATERIALIZED (SELECT DISTINCT l.src_id FROM c CROSS JOIN rels l ON l.dst_id = c.cid "
+    "  AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Enterprise'), "
+    "i(inst) AS MATERIALIZED (SELECT DISTINCT l.src_id FROM c CROSS JOIN rels l ON l.dst_id = c.cid "
+    "  AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Institution'), "
+    "h AS MATERIALIZED (SELECT {columns} FROM i "
+    "  CROSS JOIN sum_coops s ON s.institution = i.inst AND s.year = :year "
+    "  WHERE +s.enterprise IN (SELECT ent FROM e)) ")
+READ_COOP_COUNTS = (
+    _COOP_SCOPE.format(columns="s.industry, s.enterprise, s.status") + ", "
+    f"ei(ent, industry) AS (SELECT DISTINCT e.ent, {rollup_sql('x.dst_id')} FROM e CROSS JOIN rels x "
+    "  ON x.src_id = e.ent AND x.type = 'IN_INDUSTRY' AND x.src_label = 'Enterprise'), "
+    "pe(industry, enterprise, counted, unstated) AS (SELECT industry, enterprise, max(counted), total(unstated) FROM "
+    "  (SELECT industry, enterprise, "
+    "   NOT coalesce(status IN (SELECT value FROM json_each(:inactive)), 0) AS counted, "
+    "   status IS NULL AS unstated FROM h) GROUP BY 1, 2) "
+    "SELECT t.industry, t.n, coalesce(p.cooperating, 0), coalesce(p.left_out, 0), coalesce(p.unstated, 0) FROM "
+    "(SELECT industry, count(*) AS n FROM ei GROUP BY 1) t LEFT JOIN (SELECT industry, sum(counted) AS cooperating, "
+    "  sum(NOT counted) AS left_out, sum(unstated) AS unstated FROM pe GROUP BY 1) p ON p.industry = t.industry "
+    "ORDER BY t.industry")
+READ_COOP_LIST = (
+    _COOP_SCOPE.format(columns="s.industry, s.institution, s.enterprise, s.type, s.status, s.since") +
+    "SELECT industry, institution, enterprise, type, status, since FROM h "
+    "WHERE status IN (SELECT value FROM json_each(:statuses)) "
+    "ORDER BY industry, enterprise, institution, coalesce(type, '')")
+
+
 def create(con: sqlite3.Connection) -> None:
     """The tables and triggers (in ``con``'s open transaction)."""
     for stmt in [*TABLES.split(";\n"), *TRIGGERS]:
@@ -155,19 +268,25 @@ def ready(con: sqlite3.Connection) -> bool:
 def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int]:
     """Recompute the sums of the cities the transaction's writes touched (``everything``: of every city) and
     mark the tables complete; returns how many (institution cities, demand cities) were recomputed.  Runs in
-    ``con``'s open write transaction."""
+    ``con``'s open write transaction.  Tables not complete yet (a graph of an older layout) are recomputed
+    whole."""
     create(con)
+    if not everything and not ready(con):
+        everything = True
     con.execute(TOUCHED_TABLE)
     con.execute("DELETE FROM temp.sum_touched")
     if everything:
         con.execute("DELETE FROM sum_offers")
         con.execute("DELETE FROM sum_inst_years")
         con.execute("DELETE FROM sum_demand")
+        con.execute("DELETE FROM sum_coops")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'city', dst_id FROM ({ALL_CITIES})")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'dcity', city_code FROM ({ALL_DEMAND})")
     else:
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'city', id FROM ({TOUCHED_CITIES})")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'dcity', id FROM ({TOUCHED_DEMAND})")
+        con.execute(f"INSERT INTO temp.sum_touched SELECT 'cinst', id FROM ({TOUCHED_COOP_INSTS})")
+        con.execute(f"INSERT INTO temp.sum_touched SELECT 'cent', id FROM ({TOUCHED_COOP_ENTS})")
     cities = "SELECT id FROM temp.sum_touched WHERE kind = 'city'"
     dcities = "SELECT id FROM temp.sum_touched WHERE kind = 'dcity'"
     if not everything:
@@ -177,9 +296,24 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
     con.execute(FILL_OFFERS.format(cities=cities))
     con.execute(FILL_INST_YEARS.format(cities=cities))
     con.execute(FILL_DEMAND.format(cities=dcities))
+    _refresh_coops(con, everything)
     n = con.execute("SELECT count(CASE WHEN kind = 'city' THEN 1 END), count(CASE WHEN kind = 'dcity' THEN 1 END) "
                     "FROM temp.sum_touched").fetchone()
     con.execute("DELETE FROM sum_dirty")
     con.execute("DELETE FROM temp.sum_touched")
     con.execute(SET_READY, (SUMS_VERSION,))
     return int(n[0]), int(n[1])
+
+
+def _refresh_coops(con: sqlite3.Connection, everything: bool) -> None:
+    """The aligned cooperations of the institutions and enterprises in ``temp.sum_touched`` (``everything``:
+    of every cooperation; ``sum_coops`` is then empty)."""
+    if not everything:
+        if con.execute("SELECT 1 FROM temp.sum_touched WHERE kind IN ('cinst', 'cent') LIMIT 1").fetchone() is None:
+            return
+        con.execute(DROP_COOPS)
+    con.execute(ALIGNED_TABLE)
+    con.execute("DELETE FROM temp.sum_aligned")
+    con.execute(FILL_ALIGNED)
+    con.execute(FILL_COOPS.format(coops=ALL_COOPS if everything else TOUCHED_COOPS))
+    con.execute("DELETE FROM temp.sum_aligned")

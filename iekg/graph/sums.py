@@ -192,6 +192,14 @@ def demand_sums(store: FrameReader, cities: Sequence[str], year: int | None) -> 
     return out[list(DEMAND_SUM_COLUMNS)]
 
 
+class CrosswalkAligned(dict[str, list[str]]):
+    """``aligned`` (industry → majors) that is the crosswalk's own for the scope: every major the scope's
+    institutions offer in the year with crosswalk weight > 0 into the industry (``ScopeSums.aligned``).  A store
+    that keeps the aligned cooperations with the data (the embedded store's ``sum_coops``,
+    :mod:`iekg.graph.sqlite_derived`) answers ``cooperation_counts`` and ``cooperation_list`` from them when
+    given one of these; any other mapping is applied as given."""
+
+
 def _aligned_cooperations(store: FrameReader, cities: Sequence[str], year: int | None,
                           aligned: Mapping[str, Sequence[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The enterprises located in ``cities`` (enterprise, industry rolled up) and their aligned cooperations:

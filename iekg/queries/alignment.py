@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from iekg.graph.store import Store
-from iekg.graph.sums import rollup
+from iekg.graph.sums import CrosswalkAligned, rollup
 from iekg.queries.cooperation import CooperationSummary, counted, inactive_words
 from iekg.queries.coverage import (
     data_coverage,
@@ -186,7 +186,7 @@ def cooperation_density(store: Store, sums: ScopeSums) -> pd.DataFrame:
     cities = tuple(sorted(sums.scope.cities))
     inactive = inactive_words()
     c = store.memo(("cooperation", cities, sums.year, inactive),  # the aligned majors follow from cities and year
-                   lambda: store.cooperation_counts(cities, sums.year, sums.aligned, inactive))
+                   lambda: store.cooperation_counts(cities, sums.year, CrosswalkAligned(sums.aligned), inactive))
     return c.set_index("industry")[["enterprises", "cooperating", "left_out_enterprises", "unstated"]]
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from iekg._lazy import lazy
 from iekg.graph.schema import rel_key
+from iekg.graph.sums import CrosswalkAligned
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -242,7 +243,7 @@ class CooperationSummary:
         cities = tuple(sorted(sums.scope.cities))
         words = inactive_words()
         left = store.memo(("cooperation_list", cities, sums.year, words),
-                          lambda: store.cooperation_list(cities, sums.year, sums.aligned, words))
+                          lambda: store.cooperation_list(cities, sums.year, CrosswalkAligned(sums.aligned), words))
         shown = [str(i) for i in industries]
         return cls(counts.reindex(shown).fillna(0).astype(int), left[left["industry"].astype(str).isin(shown)], store)
 

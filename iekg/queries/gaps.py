@@ -268,9 +268,12 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[di
 
 
 def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
-               info: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+               info: dict[str, Any] | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Uncovered segments, focus-chain enterprises without an ongoing school partner, focus chains without a
-    base.  ``info``, when given, receives ``cooperation``: what the no_cooperation check left out.
+    base.  ``info``, when given, receives ``cooperation``: what the no_cooperation check left out.  With ``limit``,
+    only the first ``limit`` no_cooperation gaps in the gaps' order are built in full (message, evidence, the
+    left-out cooperations named); the others come back as stubs (``stub`` true: type, entity, magnitude and
+    severity, which is all that ranks and counts them) that :func:`gaps` ranks below the full ones and cuts.
 
     Parameters
     ----------
@@ -324,29 +327,42 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
     past = coop[~live & coop["enterprise"].isin(set(lonely["enterprise"]))].assign(
         _t=lambda f: f["type"].astype(object).where(f["type"].notna(), "")).sort_values(
         ["enterprise", "institution", "_t"], kind="mergesort")
-    past_items = cooperation.describe_rows(store, past, cap=None)
     if info is not None:
         info["cooperation"] = _coop_info(coop.loc[~live, "status"], int(
             lonely.loc[lonely["enterprise"].isin(set(past["enterprise"])), "enterprise"].nunique()))
-    past_of: dict[str, list[dict[str, Any]]] = {}
-    for item in past_items:
-        past_of.setdefault(item["enterprise"], []).append(item)
     ents = store.node_frame("Enterprise", ["name", "employees"], ids=ins["enterprise"]).set_index("id")
     employees = pd.to_numeric(ents["employees"], errors="coerce").fillna(0.0)
     emp = employees.reindex(ins["enterprise"]).fillna(0.0)
     biggest = float(emp.max()) if len(emp) and emp.max() > 0 else 1.0
-    for e, seg, role in sorted(zip(lonely["enterprise"], lonely["segment"], lonely["role"], strict=True)):
-        n = float(employees.get(e, 0.0))
+    names = {str(k): v for k, v in ents["name"].items()}
+    staff = {str(k): float(v) for k, v in employees.items()}
+    rows = sorted(zip(lonely["enterprise"], lonely["segment"], lonely["role"], strict=True))
+    severity = [round(float(max(0.05, 0.5 * staff.get(str(e), 0.0) / biggest)), 10) for e, _, _ in rows]
+    full = set(range(len(rows)))
+    if limit is not None and len(rows) > limit:  # the first `limit` in the order gaps() ranks them (stable)
+        order = sorted(range(len(rows)), key=lambda k: (-severity[k], -staff.get(str(rows[k][0]), 0.0),
+                                                        f"Enterprise:{rows[k][0]}"))
+        full = set(order[:limit])
+        past = past[past["enterprise"].isin({rows[k][0] for k in full})]
+    past_of: dict[str, list[dict[str, Any]]] = {}
+    for item in cooperation.describe_rows(store, past, cap=None):
+        past_of.setdefault(item["enterprise"], []).append(item)
+    for k, (e, seg, role) in enumerate(rows):
+        n = staff.get(str(e), 0.0)
+        name = str(names.get(str(e), e))
+        if k not in full:
+            out.append({"type": "no_cooperation", "entity": f"Enterprise:{e}", "name": name, "magnitude": float(n),
+                        "severity": severity[k], "stub": True})
+            continue
         left = past_of.get(str(e), [])
-        who = (f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}，从业 {_fmt(n)} 人)" if n > 0 else
-               f"重点产业链企业「{ents['name'].get(e, e)}」({_clean(role) or '成员'}，从业人数不详)")
+        who = (f"重点产业链企业「{name}」({_clean(role) or '成员'}，从业 {_fmt(n)} 人)" if n > 0 else
+               f"重点产业链企业「{name}」({_clean(role) or '成员'}，从业人数不详)")
         if left:
             message = (f"{who} 没有进行中的院校合作伙伴：" + "；".join(cooperation.item_label(i) for i in left) +
                        "，不计为合作伙伴")
         else:
             message = f"{who} 没有任何院校合作伙伴"
-        gap = _gap("no_cooperation", f"Enterprise:{e}", str(ents["name"].get(e, e)), n,
-                   max(0.05, 0.5 * n / biggest),
+        gap = _gap("no_cooperation", f"Enterprise:{e}", name, n, severity[k],
                    [f"Enterprise:{e}", rel_key("IN_SEGMENT", f"Enterprise:{e}", f"ChainSegment:{seg}", {})] +
                    [i["key"] for i in left],
                    {"segment": seg, "role": _clean(role), "employees": n,
@@ -452,7 +468,8 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     sums = ScopeSums.gather(store, scope)
     align = alignment(store, scope, thresholds, sums)
     info: dict[str, Any] = {}
-    found = supply_gaps(store, align, sums) + chain_gaps(store, scope, align, info)
+    # with a limit, the no_cooperation gaps beyond it are stubs: ranked and counted, never shown (see below)
+    found = supply_gaps(store, align, sums) + chain_gaps(store, scope, align, info, limit=limit)
     not_computed = None
     if not align["data_coverage"]["cities"]["with_programs"] or not align.get("supply_data", True):
         # no programs that year (or none with a figure): "no supply" is missing data, not a gap — say so
@@ -482,6 +499,9 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     counts = {ty: sum(1 for g in found if g["type"] == ty) for ty in GAP_TYPES}
     total, minor = len(found), sum(1 for g in found if g["minor"])
     if limit is not None:
+        if any(g.get("stub") for g in found[:limit]):  # never (the full ones rank first); if so, build them all
+            every = gaps(store, scope, thresholds, types=types, with_targets=with_targets, policy=policy)
+            return {**every, "gaps": every["gaps"][:limit]}
         found = found[:limit]
     label_evidence(store, found)
     reason = None
