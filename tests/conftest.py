@@ -1,10 +1,14 @@
-"""Shared fixtures: where the repository and the public reference files are."""
+"""Shared fixtures: where the repository and the public reference files are, the demo graph, a Neo4j server
+(tests/neo4j_server.py) and headless Chromium (tests/servers.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,6 +60,17 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
         stop(server.data)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for a module's browser tests (see tests/servers.py): skipped without Chromium or
+    Playwright, a failure under ``CI``."""
+    from servers import ARTIFACTS, chromium
+
+    with chromium() as b:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        yield b
+
+
 def graph_state(path: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
     """The embedded graph at ``path`` as a comparable value: its version (every write changes it) and its
     snapshot.  What "the file is unchanged" meant for the JSON file of earlier versions."""
@@ -66,6 +81,19 @@ def graph_state(path: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
         return s.version(), s.snapshot()
     finally:
         s.close()
+
+
+def writer_busy(db: Path) -> bool:
+    """True while another connection holds the graph's write lock (an import or an apply is writing)."""
+    con = sqlite3.connect(db, timeout=0)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,25 +4,22 @@ stand-in app when the API is not there).  Every page must load with no console e
 leave 127.0.0.1, the network canvas must show nodes, and choosing another city must update the figures.
 Screenshots go to ``test-artifacts/browser/``.
 
-Skipped when Chromium or Playwright is missing, unless ``CI`` is set: then those are failures.
+Skipped when Chromium or Playwright is missing, unless ``CI`` is set: then those are failures (the ``browser``
+fixture of ``conftest.py``; the server and the browser are started as ``tests/servers.py`` starts them).
 Install them with ``scripts/ci-deps`` and ``pip install playwright`` (never ``playwright install``).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from conftest import demo_copy
+from servers import ARTIFACTS, TIMEOUT_MS, Watched, serving, watch
 
 from iekg import service
 from iekg.graph.sqlitestore import SqliteStore
@@ -31,21 +28,9 @@ from iekg.settings import Settings
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = REPO / "test-artifacts" / "browser"
-CHROMIUM = os.environ.get("IEKG_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CITY, OTHER_CITY = "410200", "410300"  # 开封市, 洛阳市
 CHAIN = "HN-NEV-01"
 ALLIANCE = "DEMO-AL-410200-01"
-TIMEOUT_MS = 60_000
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run under CI: {reason} (run scripts/ci-deps; pip install playwright)")
-    pytest.skip(reason)
 
 
 # ------------------------------------------------------------------------------------------ the server
@@ -122,74 +107,15 @@ def _app(home: Path) -> Any:
 @pytest.fixture(scope="module")
 def server(browser: Any, tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Iterator[str]:
     """The demo graph served on 127.0.0.1 (after the browser check, so that a skip costs nothing)."""
-    import uvicorn
-
-    home = demo_copy(demo_graph, tmp_path_factory.mktemp("browser_demo"))
-    config = uvicorn.Config(_app(home), host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    port = srv.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(_app(demo_copy(demo_graph, tmp_path_factory.mktemp("browser_demo")))) as url:
+        yield url
 
 
 # ----------------------------------------------------------------------------------------- the browser
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright's Python package is not installed (pip install playwright)")
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Watched:
-    """A page with its console errors and every URL it requested."""
-
-    page: Any
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-    def offsite(self) -> list[str]:
-        out = []
-        for u in self.requests:
-            parts = urlsplit(u)
-            if parts.scheme in ("data", "blob", "about"):
-                continue
-            if parts.hostname not in ("127.0.0.1",):
-                out.append(u)
-        return out
-
-    def check(self) -> None:
-        assert self.errors == [], self.errors
-        assert self.offsite() == [], self.offsite()
-
-
 @pytest.fixture
 def watched(browser: Any) -> Iterator[Watched]:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True, locale="zh-CN")
-    page = context.new_page()
-    w = Watched(page)
-    page.on("console", lambda m: w.errors.append(f"console: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: w.errors.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: w.errors.append(f"request failed: {r.url} {r.failure}"))
-    page.on("request", lambda r: w.requests.append(r.url))
-    page.set_default_timeout(TIMEOUT_MS)
-    yield w
+    yield watch(context.new_page())
     context.close()
 
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
-import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import demo_copy
+from servers import chromium, serving
 from typer.testing import CliRunner
 
 from iekg import service
@@ -374,46 +371,17 @@ def test_spec_json_cannot_close_its_block() -> None:
 
 
 # ------------------------------------------------------------------------------------------ browser
-CHROMIUM = os.environ.get("IEKG_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run under CI: {reason} (run scripts/ci-deps; pip install playwright)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def server(home: Path) -> Iterator[str]:
-    import uvicorn
-
     from iekg.api.main import create_app
 
-    srv = uvicorn.Server(uvicorn.Config(create_app(Settings(home=home)), host="127.0.0.1", port=0,
-                                       log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(Settings(home=home))) as url:
+        yield url
 
 
 @pytest.mark.browser
 def test_offline_page_draws_a_chart_with_the_vendored_scripts(server: str, store: SqliteStore,
                                                              tmp_path: Path) -> None:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright's Python package is not installed (pip install playwright)")
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM}")
     from iekg.api.routers.pictures import csp_hash
 
     spec = questions.supply_demand(store, CITY)
@@ -428,23 +396,19 @@ def test_offline_page_draws_a_chart_with_the_vendored_scripts(server: str, store
         "</body></html>", encoding="utf-8")
     errors: list[str] = []
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(page_file.as_uri())
-            page.wait_for_function("window.done !== undefined && window.vegaEmbed !== undefined", timeout=30_000)
-            assert page.evaluate("window.done") is True
-            page.wait_for_selector("#chart svg text", timeout=30_000)
-            texts = page.eval_on_selector_all(  # a multi-line text is one <text> with a <tspan> per line
-                "#chart svg text", "els => els.flatMap(e => [e.textContent, "
-                                   "...Array.from(e.querySelectorAll('tspan'), t => t.textContent)])")
-            bars = page.eval_on_selector_all("#chart svg path[aria-roledescription='bar']", "els => els.length")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri())
+        page.wait_for_function("window.done !== undefined && window.vegaEmbed !== undefined", timeout=30_000)
+        assert page.evaluate("window.done") is True
+        page.wait_for_selector("#chart svg text", timeout=30_000)
+        texts = page.eval_on_selector_all(  # a multi-line text is one <text> with a <tspan> per line
+            "#chart svg text", "els => els.flatMap(e => [e.textContent, "
+                               "...Array.from(e.querySelectorAll('tspan'), t => t.textContent)])")
+        bars = page.eval_on_selector_all("#chart svg path[aria-roledescription='bar']", "els => els.length")
     assert errors == []
     assert spec["title"]["text"] in texts and style.ILLUSTRATIVE_NOTE in texts
     assert bars > 0

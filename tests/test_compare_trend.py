@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import demo_copy
 from fastapi.testclient import TestClient
+from servers import ARTIFACTS, serving, watch
 from typer.testing import CliRunner
 
 from iekg import service
@@ -279,21 +278,8 @@ def test_trend_cli_and_api_agree(years_home: Path) -> None:
 # --------------------------------------------------------------------------------------------- the page
 @pytest.fixture(scope="module")
 def server(home: Path) -> Iterator[str]:
-    import uvicorn
-
-    config = uvicorn.Config(create_app(Settings(home=home)), host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(Settings(home=home))) as url:
+        yield url
 
 
 def test_the_page_is_offline_and_escapes(store: SqliteStore) -> None:
@@ -337,16 +323,9 @@ def test_names_never_become_markup_and_public_cities_are_marked(tmp_path: Path) 
 
 @pytest.mark.browser
 def test_comparison_page_in_a_browser(server: str, browser: Any, home: Path) -> None:
-    from test_browser import ARTIFACTS, TIMEOUT_MS, Watched
-
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    w = Watched(page)
-    page.on("console", lambda m: w.errors.append(f"console: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: w.errors.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: w.errors.append(f"request failed: {r.url} {r.failure}"))
-    page.on("request", lambda r: w.requests.append(r.url))
-    page.set_default_timeout(TIMEOUT_MS)
+    w = watch(context.new_page())
+    page = w.page
     try:
         page.goto(f"{server}/viz/compare?province=410000")
         page.wait_for_function("() => document.body.dataset.ready === '1'")
@@ -400,22 +379,6 @@ def test_comparison_page_in_a_browser(server: str, browser: Any, home: Path) -> 
         w.check()
     finally:
         context.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from test_browser import CHROMIUM, CHROMIUM_ARGS, _unavailable
-
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright's Python package is not installed (pip install playwright)")
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 # ------------------------------------------------------------------------------ take-away files (issue 22)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,7 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import demo_copy, graph_state
+from conftest import demo_copy, graph_state, writer_busy
+from servers import free_port, stop_serving, wait_until_serving
 
 from iekg.graph.sqlitestore import SqliteStore
 
@@ -62,19 +61,6 @@ def home(built: Path, tmp_path: Path) -> Path:
     h.mkdir()
     shutil.copy(built / "graph.sqlite", h / "graph.sqlite")  # the build checkpointed: one file is the graph
     return h
-
-
-def writer_busy(db: Path) -> bool:
-    """True while another connection holds the write lock (an apply is running)."""
-    con = sqlite3.connect(db, timeout=0)
-    try:
-        con.execute("BEGIN IMMEDIATE")
-        con.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError:
-        return True
-    finally:
-        con.close()
 
 
 def test_two_processes_importing_at_once_both_land(home: Path, tmp_path: Path) -> None:
@@ -177,36 +163,17 @@ def test_kill_9_while_the_builds_writer_process_works_leaves_the_previous_graph(
     assert version > before[0] and graph == before[1]  # built anew, from the same inputs: the same graph
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(home: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     log = home.parent / "serve.log"
     p = run(home, "serve", "--port", str(port), env={"IEKG_API_KEY": KEY}, log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert p.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "iekg serve did not start"
-        time.sleep(0.2)
     try:
+        wait_until_serving(p, url, log)
         yield url
     finally:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
+        stop_serving(p)
 
 
 def test_api_answers_during_a_terminal_import_and_sees_it_after(server: str, home: Path, tmp_path: Path) -> None:

@@ -4,21 +4,19 @@ viewport and the table's box, and a screenshot's size — every threshold shows 
 and the readiness ranking marks each row's source (你的数据 yours / 示例 illustrative / 公开 public) when your
 city is ranked among demo cities, instead of one mark for the whole table.
 
-Headless Debian Chromium driven by Playwright (no browser download), the API served on 127.0.0.1 as in
-``tests/test_browser.py``; skipped when either is missing, a failure under ``CI``."""
+Headless Debian Chromium driven by Playwright (no browser download), the API served on 127.0.0.1 (both as
+``tests/servers.py`` starts them); skipped when either is missing, a failure under ``CI``."""
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import demo_copy
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _app, _unavailable
+from servers import ARTIFACTS, TIMEOUT_MS, serving
+from test_browser import _app
 
 from iekg import service
 from iekg.graph.sqlitestore import SqliteStore
@@ -39,25 +37,8 @@ USER_FILES = {
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright's Python package is not installed (pip install playwright)")
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def server(browser: Any, tmp_path_factory: pytest.TempPathFactory, demo_graph: Path) -> Iterator[str]:
     """The demo graph with 许昌 from the user's files, served on 127.0.0.1."""
-    import uvicorn
-
     home = demo_copy(demo_graph, tmp_path_factory.mktemp("verdict_demo"))
     data = home / "mine"
     data.mkdir()
@@ -66,17 +47,8 @@ def server(browser: Any, tmp_path_factory: pytest.TempPathFactory, demo_graph: P
     store = SqliteStore(home / "graph.sqlite")
     service.import_paths(store, [data], demo_rows="replace")
     store.close()
-    srv = uvicorn.Server(uvicorn.Config(_app(home), host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(_app(home)) as url:
+        yield url
 
 
 def _open(browser: Any, server: str, width: int, city: str = KAIFENG) -> tuple[Any, Any, list[str]]:

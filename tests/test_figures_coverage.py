@@ -5,7 +5,6 @@ JSON, the CLI tables, the API, the drafts and the dashboard."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from servers import chromium, serving
 from typer.testing import CliRunner
 
 from iekg import reports, service
@@ -30,7 +30,6 @@ from iekg.queries.scope import resolve_scope
 from iekg.settings import Settings
 
 WORKED = Path(__file__).parent / "fixtures" / "worked_example"
-CHROMIUM = os.environ.get("IEKG_CHROMIUM", "/usr/bin/chromium")
 runner = CliRunner()
 
 # the worked example's focus chain: without any figure its coverage would read 0 and every segment "uncovered"
@@ -356,38 +355,14 @@ def test_dashboard_page_has_the_coverage_list(worked: Path, tmp_path: Path, api:
 def test_dashboard_shows_no_supply_data_and_the_list(worked: Path, tmp_path: Path) -> None:
     """In headless Chromium: the supply card reads 无数据, the coverage list names the programs without
     figures; no script error."""
-    import threading
-    import time
-
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("Playwright is required under CI")
-        pytest.skip("Playwright's Python package is not installed")
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required under CI")
-        pytest.skip("Chromium not found")
-    import uvicorn
-
-    _write(worked, "programs.csv", NO_FIGURES)
-    home = _home(worked, tmp_path / "home")
-    srv = uvicorn.Server(uvicorn.Config(create_app(Settings(home=home)), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the test server did not start"
-        time.sleep(0.05)
-    port = srv.servers[0].sockets[0].getsockname()[1]
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+    with chromium() as b:
+        _write(worked, "programs.csv", NO_FIGURES)
+        home = _home(worked, tmp_path / "home")
+        with serving(create_app(Settings(home=home))) as url:
             page = b.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"http://127.0.0.1:{port}/dashboard?city=410200")
+            page.goto(f"{url}/dashboard?city=410200")
             page.wait_for_function("() => document.body.dataset.city === '410200'", timeout=60_000)
             assert page.inner_text("#kpi-sd") == "无数据 no data / 700"
             assert page.inner_text("#kpi-sai") == "—"
@@ -395,9 +370,12 @@ def test_dashboard_shows_no_supply_data_and_the_list(worked: Path, tmp_path: Pat
             assert "供给无数据 no supply data: 本范围 2024 年的 3 个专业点都没有在校生或毕业生数" in cov
             assert "无数字 no figures: 3 个专业点没有在校生或毕业生数：测试职业学院 专业A" in cov
             assert page.is_visible("#data-coverage")
-            assert "无供给" not in page.inner_text("#chart") and "无数据" in page.inner_text("#chart")
+            page.wait_for_function("() => document.getElementById('chart').dataset.rendered === '1'", timeout=60_000)
+            chart = page.inner_text("#chart")  # the Vega-Lite chart: no supply bar, its words instead
+            assert "无供给数据 no supply data" in chart and "无需求数据 no demand data" not in chart
+            spec = page.evaluate("() => fetch(JSON.parse(document.getElementById('dashboard-config').textContent)"
+                                 ".routes.chartSupplyDemand + '?format=vl.json&city=410200').then(r => r.json())")
+            rows = spec["data"]["values"] if "values" in spec.get("data", {}) else [r for v in spec["datasets"].values() for r in v]
+            assert rows and {r["status"] for r in rows} == {"no_supply_data"}  # nothing graded 无供给 (unmet)
+            assert all(r["value"] is None for r in rows if r["series"].startswith("供给"))
             assert errors == []
-            b.close()
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)

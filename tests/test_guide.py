@@ -29,16 +29,16 @@ import re
 import shlex
 import shutil
 import subprocess
-import threading
-import time
 import traceback
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from servers import serving
 from typer.testing import CliRunner
 
 from iekg.cli import app
@@ -261,8 +261,7 @@ class Session:
         self.globs: dict[str, Any] = {}
         self.done: dict[int, BaseException | None] = {}
         self.failed: list[str] = []
-        self.server: Any = None
-        self.thread: threading.Thread | None = None
+        self.servers = ExitStack()
         self.url: str | None = None
 
     # -- blocks
@@ -364,29 +363,13 @@ class Session:
 
     def start_server(self) -> None:
         """What ``iekg serve`` runs (create_app on the settings of the environment), on a free port."""
-        import uvicorn
-
         from iekg.api.main import create_app
         from iekg.settings import Settings
 
-        config = uvicorn.Config(create_app(Settings()), host="127.0.0.1", port=0, log_level="warning",
-                                lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise Failed("the API server did not start")
-            time.sleep(0.05)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = self.servers.enter_context(serving(create_app(Settings()), start_timeout=60, join_timeout=15))
 
     def close(self) -> None:
-        if self.server is not None:
-            self.server.should_exit = True
-            assert self.thread is not None
-            self.thread.join(timeout=15)
+        self.servers.close()
 
 
 @pytest.fixture(scope="module")

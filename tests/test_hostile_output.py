@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from servers import chromium
 from typer.testing import CliRunner
 
 from iekg import reports, service, textsafe
@@ -155,37 +154,22 @@ def test_plan_markdown_shows_markup_as_text(hostile: Store) -> None:
 
 @pytest.mark.browser
 def test_rendered_plan_runs_no_script_in_chromium(hostile: Store, tmp_path: Path) -> None:
-    chromium = os.environ.get("IEKG_CHROMIUM", "/usr/bin/chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("Playwright is not installed")
-        pytest.skip("Playwright is not installed")
-    if not (Path(chromium).is_file() or shutil.which(chromium)):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {chromium}")
-        pytest.skip(f"Chromium not found at {chromium}")
     page_file = tmp_path / "plan.html"
     page_file.write_text('<!doctype html><html><head><meta charset="utf-8"><title>plan</title></head><body>'
                          + _render(reports.plan_markdown(hostile, CITY)) + "</body></html>", encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(page_file.as_uri())
-            page.wait_for_timeout(300)
-            assert page.title() == "plan" and not dialogs  # no planted script ran
-            assert page.locator("script").count() == 0 and page.locator("img").count() == 0
-            assert page.locator("a").count() == 0
-            text = page.inner_text("body")
-            assert SCRIPT in text and "注入标题" in text and "甲 | 乙 | 丙" in text
-            assert page.locator("h1").count() == 1
-            assert page.locator("h1, h2, h3, h4", has_text="注入").count() == 0
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(page_file.as_uri())
+        page.wait_for_timeout(300)
+        assert page.title() == "plan" and not dialogs  # no planted script ran
+        assert page.locator("script").count() == 0 and page.locator("img").count() == 0
+        assert page.locator("a").count() == 0
+        text = page.inner_text("body")
+        assert SCRIPT in text and "注入标题" in text and "甲 | 乙 | 丙" in text
+        assert page.locator("h1").count() == 1
+        assert page.locator("h1, h2, h3, h4", has_text="注入").count() == 0
 
 
 # -------------------------------------------------------------------------------------------- Word

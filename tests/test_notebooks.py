@@ -23,6 +23,7 @@ from typing import Any
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from servers import chromium, require_chromium
 
 from iekg import service
 from iekg.graph.store import Store
@@ -251,36 +252,20 @@ def test_04_neo4j_cypher(neo4j_server: Any, tmp_path: Path) -> None:
 def test_01_network_renders_inside_the_notebook_offline(run: Callable[[str], nbformat.NotebookNode],
                                                        tmp_path: Path) -> None:
     """The iframe output, as a notebook front end shows it, draws the network in Chromium with no request."""
-    chromium = os.environ.get("IEKG_CHROMIUM", "/usr/bin/chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install playwright)")
-    if not Path(chromium).exists():
-        unavailable(f"Chromium not found at {chromium} (scripts/ci-deps installs it)")
+    require_chromium()
     nb = run("01_quick_start.ipynb")
     frame = next(h for h in rich(tagged(nb, "network"), "text/html") if "<iframe" in h)
     page_file = tmp_path / "cell.html"
     page_file.write_text(f'<!doctype html><meta charset="utf-8"><body>{frame}</body>', encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 800})
-            requests: list[str] = []
-            errors: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(page_file.as_uri())
-            inner = page.frames[1]
-            inner.wait_for_selector("canvas", timeout=30_000)
-            assert inner.locator("canvas").count() >= 1
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_file.as_uri())
+        inner = page.frames[1]
+        inner.wait_for_selector("canvas", timeout=30_000)
+        assert inner.locator("canvas").count() >= 1
     assert errors == []
     assert [u for u in requests if not u.startswith(("file:", "data:", "about:", "blob:"))] == []
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
-    pytest.skip(reason)

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -25,8 +24,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import demo_copy
+from conftest import demo_copy, writer_busy
 from fastapi.testclient import TestClient
+from servers import free_port, stop_serving, wait_until_serving
 from typer.testing import CliRunner
 
 from iekg.api.main import create_app
@@ -38,12 +38,6 @@ from iekg.settings import Settings
 IEKG = str(Path(sys.executable).with_name("iekg"))
 KEY = "server-ops-key"
 PROBLEM = "application/problem+json"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _home(demo_graph: Path, tmp_path: Path, name: str = "home") -> Path:
@@ -58,43 +52,13 @@ def _enterprises(n: int, prefix: str = "OPS") -> bytes:
 
 def _serve(home: Path, log: Path, *, env: dict[str, str] | None = None, prefix: list[str] | None = None,
            args: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     e = {**os.environ, "IEKG_HOME": str(home), "IEKG_STORE": "sqlite", "IEKG_API_KEY": KEY, **(env or {})}
     p = subprocess.Popen([*(prefix or []), IEKG, "--home", str(home), "serve", "--port", str(port), *args], env=e,
                          stdout=open(log, "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115 - the child keeps it
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code in (200, 503):
-                return p, url
-        except httpx.HTTPError:
-            pass
-        assert p.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "iekg serve did not start"
-        time.sleep(0.2)
-
-
-def _stop(p: subprocess.Popen[bytes]) -> None:
-    p.send_signal(signal.SIGINT)
-    try:
-        p.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-
-
-def _writer_busy(db: Path) -> bool:
-    """True while another connection holds the graph's write lock (an import is writing)."""
-    con = sqlite3.connect(db, timeout=0)
-    try:
-        con.execute("BEGIN IMMEDIATE")
-        con.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError:
-        return True
-    finally:
-        con.close()
+    wait_until_serving(p, url, log, ok=(200, 503))
+    return p, url
 
 
 # ------------------------------------------------------------------------------ 1. reads during an import
@@ -120,14 +84,14 @@ def test_reads_flow_while_a_big_api_import_writes(demo_graph: Path, tmp_path: Pa
             before = c.get(loc, headers={"X-API-Key": KEY}).json()["status"]
             if before in ("done", "failed"):
                 break
-            busy = _writer_busy(db)
+            busy = writer_busy(db)
             t0 = time.monotonic()
             rr = c.get(paths[i % len(paths)])
             took = time.monotonic() - t0
             assert rr.status_code == 200, rr.text
             i += 1
             after = c.get(loc, headers={"X-API-Key": KEY}).json()["status"]
-            reads.append((before, after, took, busy and _writer_busy(db)))
+            reads.append((before, after, took, busy and writer_busy(db)))
         duration = time.monotonic() - t_start
         job = c.get(loc, headers={"X-API-Key": KEY}).json()
         assert job["status"] == "done", job
@@ -140,7 +104,7 @@ def test_reads_flow_while_a_big_api_import_writes(demo_graph: Path, tmp_path: Pa
         assert worst < duration / 4, (worst, duration)  # reads never wait for the import
         assert c.get("/enterprises/OPS-059999").status_code == 200
     finally:
-        _stop(server)
+        stop_serving(server)
 
 
 def test_a_job_in_a_child_process_refuses_invalid_data_and_revalidates(demo_graph: Path, tmp_path: Path) -> None:
@@ -242,7 +206,7 @@ def test_a_read_only_home_is_read_and_writes_are_refused(read_only_home: Path, t
                      files=[("files", ("enterprises.csv", _enterprises(3), "text/csv"))])
         assert dry.status_code == 200 and dry.json()["ok"], dry.text  # validating only still works
     finally:
-        _stop(server)
+        stop_serving(server)
     assert sorted(p.name for p in home.iterdir()) == before
 
 
@@ -437,7 +401,7 @@ def test_half_open_connections_are_closed_and_capped_and_bad_requests_are_proble
     finally:
         for s in socks:
             s.close()
-        _stop(server)
+        stop_serving(server)
 
 
 def test_connections_over_the_cap_get_a_503_problem(demo_graph: Path, tmp_path: Path) -> None:
@@ -463,7 +427,7 @@ def test_connections_over_the_cap_get_a_503_problem(demo_graph: Path, tmp_path: 
     finally:
         for s in socks:
             s.close()
-        _stop(server)
+        stop_serving(server)
     # the cap reaches uvicorn: the protocol class is the one serve() passes
     from iekg.api.protocol import IekgH11Protocol, protocol
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from servers import chromium, serving
 from typer.testing import CliRunner
 
 from iekg import service
@@ -447,50 +448,22 @@ def test_readiness_all_marks_cities_without_data(worked: Path, tmp_path: Path) -
 
 
 # ------------------------------------------------------------------------------ the dashboard, in Chromium
-CHROMIUM = "/usr/bin/chromium"
-
-
 @pytest.mark.browser
 def test_dashboard_shows_assumption_and_pilot_status(demo_home: Path, tmp_path: Path) -> None:
     """The SAI card says its 0.6 is our assumption (never 试点条件 requirement), the readiness table gives each
     threshold's basis, and 开封's real pilot status is shown with its source."""
-    import os
-    import threading
-    import time
-
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("Playwright is required under CI")
-        pytest.skip("Playwright's Python package is not installed")
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required under CI")
-        pytest.skip("Chromium not found")
-    import uvicorn
-
-    h = tmp_path / "home"
-    h.mkdir()
-    shutil.copy(demo_home / "graph.sqlite", h / "graph.sqlite")
-    cs = ChangeSet()
-    cs.add_node("City", "410200", dict(PILOT))
-    SqliteStore(h / "graph.sqlite").apply(cs)
-    srv = uvicorn.Server(uvicorn.Config(create_app(Settings(home=h)), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the test server did not start"
-        time.sleep(0.05)
-    port = srv.servers[0].sockets[0].getsockname()[1]
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+    with chromium() as b:
+        h = tmp_path / "home"
+        h.mkdir()
+        shutil.copy(demo_home / "graph.sqlite", h / "graph.sqlite")
+        cs = ChangeSet()
+        cs.add_node("City", "410200", dict(PILOT))
+        SqliteStore(h / "graph.sqlite").apply(cs)
+        with serving(create_app(Settings(home=h))) as url:
             page = b.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"http://127.0.0.1:{port}/dashboard?city=410200")
+            page.goto(f"{url}/dashboard?city=410200")
             page.wait_for_function("() => document.body.dataset.city === '410200'", timeout=60_000)
             note = page.inner_text("#kpi-sai-note")
             assert note.startswith(ASSUMPTION_LABEL + " ≥ 0.6") and "requirement" not in note
@@ -502,10 +475,6 @@ def test_dashboard_shows_assumption_and_pilot_status(demo_home: Path, tmp_path: 
             assert ASSUMPTION_LABEL in table and "通知原文：「培育20个左右省级产教融合型企业」 → 按下限判定" in table
             assert "参考值" in page.inner_text("#thresholds")
             assert errors == []
-            b.close()
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_chain_page_marks_shared_industries_and_counts_them_once(worked: Path) -> None:
