@@ -26,7 +26,7 @@ MAX_EXAMPLES = 25
 SLOW = {("GET", "/analysis/readiness/all"): 3,  # ~1 s a call: fewer examples
         ("GET", "/analysis/compare"): 3, ("GET", "/analysis/trend"): 5,
         ("GET", "/charts/compare"): 3, ("GET", "/charts/supply-demand"): 5, ("GET", "/charts/ranking"): 3,
-        ("GET", "/charts/trend"): 5}
+        ("GET", "/charts/trend"): 5, ("GET", "/exports/report"): 3}
 # Rules across parameters that OpenAPI cannot state (city or province; exactly one of industry, segment,
 # chain; an id that must be an enterprise or institution; upload contents): a schema-valid request may get
 # a 422 problem there, so the "schema-valid data is accepted" check does not apply — every other check does.
@@ -36,7 +36,8 @@ SLOW = {("GET", "/analysis/readiness/all"): 3,  # ~1 s a call: fewer examples
 CROSS_PARAMETER_RULES = {("GET", "/analysis/alignment"), ("GET", "/analysis/gaps"), ("GET", "/analysis/who-trains"),
                          ("GET", "/analysis/partners"), ("POST", "/imports"), ("GET", "/analysis/coupling"),
                          ("GET", "/exports/attachments"), ("GET", "/exports/plan"), ("GET", "/analysis/trend"),
-                         ("GET", "/charts/ranking"), ("GET", "/charts/trend"), ("GET", "/charts/compare")}
+                         ("GET", "/charts/ranking"), ("GET", "/charts/trend"), ("GET", "/charts/compare"),
+                         ("GET", "/exports/report")}
 
 
 def _operations() -> list[tuple[str, str]]:

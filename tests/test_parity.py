@@ -127,6 +127,22 @@ def test_readiness_all_and_coupling(stores: tuple[Any, Any]) -> None:
     both(stores, lambda s: coupling.coupling(s, sorted(n.id for n in s.nodes("City"))))
 
 
+def test_compare_trend_and_the_take_away_files(stores: tuple[Any, Any]) -> None:
+    """Cities side by side, a scope over the years, and the tables people take away: the same on both stores."""
+    from datetime import date
+
+    from iekg.takeaway.convert import tabular
+    from iekg.takeaway.writers import to_csv
+
+    both(stores, lambda s: service.compare(s, "410000", None, None).data)
+    both(stores, lambda s: service.compare(s, "410000", ["410200", "410300"], 2023, "coverage").data)
+    both(stores, lambda s: service.trend(s, ["410200"], None, (2021, 2024)).data)
+    both(stores, lambda s: service.trend(s, None, "410000", None).data)
+    day = date(2026, 12, 6)  # the files name the store in their source line: compared without it
+    both(stores, lambda s: to_csv(tabular("compare", service.compare(s, "410000", None, None), None, today=day)))
+    both(stores, lambda s: to_csv(tabular("alignment", service.alignment(s, ["410200"]), None, today=day)))
+
+
 def test_relations(stores: tuple[Any, Any]) -> None:
     both(stores, lambda s: paths.neighbours(s, "City:410200", limit=None))
     both(stores, lambda s: paths.neighbours(s, "Institution:4141010475", rel_types=["OFFERS"], year=2024))

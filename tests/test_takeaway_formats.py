@@ -450,3 +450,24 @@ def test_writers_never_write_formulas_nor_zero_for_missing() -> None:
     assert sheets["表_1_"] == (["=甲", "数（人）"], [["@SUM(A1)", None], ["-1+2", 0]])
     ws = wb.worksheets[0]
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_control_characters_in_the_users_text_are_shown_not_written_raw() -> None:
+    """A search for text with control characters (schemathesis sends them) gives files that open: the xlsx
+    cannot hold them at all (openpyxl refuses; document properties and sheet names included), so both files show
+    them as \\xNN — the same text in both."""
+    import openpyxl
+
+    from iekg.takeaway.tabular import Column, Sheet, Tabular
+    from iekg.takeaway.writers import to_csv, to_xlsx
+
+    tab = Tabular("搜索 a\x01b", [Sheet("表\x02", [Column("a", "名称\x03")], [{"a": "v\x04"}, {"a": "=1+1"}])],
+                  ["说明\x05"], False)
+    text = to_csv(tab).decode("utf-8-sig")
+    assert "\\x01" in text and "v\\x04" in text and "'=1+1" in text and "\x04" not in text
+    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(tab)))
+    ws = wb.worksheets[0]
+    assert ws.title == "表_x02" and ws["A1"].value == "搜索 a\\x01b"  # (no backslash in a sheet name)
+    assert wb.properties.title == "搜索 a\\x01b"
+    values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "v\\x04" in values and "=1+1" in values  # text, never a formula

@@ -47,7 +47,10 @@ def _cells(sheet: Sheet) -> list[list[Any]]:
 
 # ------------------------------------------------------------------------------------------------ CSV
 def _csv_value(v: Any) -> Any:
-    """A figure as Python writes it (``repr``: every digit, read back to the same number), text made safe."""
+    """A figure as Python writes it (``repr``: every digit, read back to the same number), text made safe:
+    never a formula, control characters shown as ``\\xNN`` (as in the xlsx, which cannot hold them)."""
+    if isinstance(v, str):
+        return textsafe.csv_cell(textsafe.visible_controls(v))
     return "" if v is None else textsafe.csv_cell(v)
 
 
@@ -60,12 +63,12 @@ def to_csv(tab: Tabular) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     for line in [tab.title, *tab.notes]:
-        w.writerow([textsafe.csv_cell("# " + textsafe.text(line).replace("\n", " "))])
+        w.writerow([_csv_value("# " + textsafe.text(line).replace("\n", " "))])
     for n, sheet in enumerate(tab.sheets):
         w.writerow([])
         if n:
-            w.writerow([textsafe.csv_cell(f"# 表：{sheet.name}")])
-        w.writerow([textsafe.csv_cell(c.header) for c in sheet.columns])
+            w.writerow([_csv_value(f"# 表：{sheet.name}")])
+        w.writerow([_csv_value(c.header) for c in sheet.columns])
         for row in _cells(sheet):
             w.writerow([_csv_value(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -98,7 +101,7 @@ def _exact(cell: Any, v: float) -> None:
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
-    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "表"
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in textsafe.visible_controls(name))[:31] or "表"
     out, n = base, 2
     while out in used:
         suffix = f"({n})"
@@ -173,7 +176,7 @@ def to_xlsx(tab: Tabular) -> bytes:
         if tab.illustrative and line.startswith("示意数据"):
             c.font = Font(bold=True, color="C00000")
     notes.column_dimensions["A"].width = 120
-    wb.properties.title = tab.title[:200]
+    wb.properties.title = textsafe.visible_controls(tab.title)[:200]  # document properties: XML text too
     wb.properties.creator = "iekg"
     buf = io.BytesIO()
     wb.save(buf)
