@@ -111,10 +111,13 @@ def demand_rows(store: FrameReader, cities: Sequence[str], year: int | None, pro
     return d
 
 
-def offer_sums(store: FrameReader, cities: Sequence[str], year: int | None,
-               majors: Iterable[str] | None = None) -> pd.DataFrame:
-    """Pandas version of :meth:`Store.offer_sums`."""
-    o = _offers(store, cities, year, ["graduates", "enrollment", "employment_rate", "leading"], majors)
+OFFER_PROPS = ("graduates", "enrollment", "employment_rate", "leading")
+
+
+def program_parts(o: pd.DataFrame) -> pd.DataFrame:
+    """What each program row (``_offers``' columns: the OFFER_KEYS and :data:`OFFER_PROPS`) adds to the offer
+    sums: one row per program with the keys and every :data:`OFFER_SUM_COLUMNS`.  The offer sums are these,
+    summed by key; a what-if scenario adds and subtracts them (iekg.plan.scenario)."""
     g, e, rt = _num(o["graduates"]), _num(o["enrollment"]), _num(o["employment_rate"])
     has_g, est = g.notna(), g.isna() & e.notna()
     rated = rt.notna()
@@ -134,11 +137,22 @@ def offer_sums(store: FrameReader, cities: Sequence[str], year: int | None,
         "rate_enrollment": (rt * e).where(est & rated, 0.0),
         "leading": lead.astype(object).eq(True).astype(int),  # a bool property (the schema's type)
         "leading_known": lead.notna().astype(int),
-    })
+    }, index=o.index)
     for k in OFFER_KEYS:
         parts[k] = o[k].astype(object).where(o[k].notna(), None)
+    return parts[[*OFFER_KEYS, *OFFER_SUM_COLUMNS]]
+
+
+def sum_parts(parts: pd.DataFrame) -> pd.DataFrame:
+    """Program parts summed by key: the offer sums' shape."""
     out = parts.groupby(list(OFFER_KEYS), dropna=False, sort=True).sum().reset_index()
     return out[[*OFFER_KEYS, *OFFER_SUM_COLUMNS]]
+
+
+def offer_sums(store: FrameReader, cities: Sequence[str], year: int | None,
+               majors: Iterable[str] | None = None) -> pd.DataFrame:
+    """Pandas version of :meth:`Store.offer_sums`."""
+    return sum_parts(program_parts(_offers(store, cities, year, list(OFFER_PROPS), majors)))
 
 
 def offer_years(store: FrameReader, cities: Sequence[str]) -> pd.Series:
