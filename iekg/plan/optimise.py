@@ -24,7 +24,8 @@ The model (docs/measures.md, "Which majors to change"):
   Δ⁺_p ≥ m − x⁰_p) and a new one opens with at least m (m·o_q ≤ y_q ≤ M·o_q); the model closes no program
   (closing one is a scenario change of its own);
   ``budget`` — at most B new programs (Σ o_q ≤ B);
-  ``max_growth`` — a program grows by at most g places (Δ⁺_p ≤ g);
+  ``max_growth`` — a program grows by at most g places (Δ⁺_p ≤ g) and changes by at most a share of its
+  places (±50 % by default, our assumption: Δ⁺_p, Δ⁻_p ≤ 0.5·x⁰_p);
   ``goal`` (optional) — unmet demand after ≤ a target the planner sets.
 """
 
@@ -40,7 +41,7 @@ import pandas as pd
 GROUPS = ("band", "never_cut", "min_size", "budget", "max_growth", "goal")
 GROUP_NAMES = {"band": "各院校招生总量变动不超过 ±{band:.0%}", "never_cut": "对应短缺行业的专业不减招",
                "min_size": "专业点规模不少于 {min_size:g} 人", "budget": "新设专业点不超过 {new_programs} 个",
-               "max_growth": "单个专业点扩招不超过 {max_growth:g} 人", "goal": "未满足需求不超过 {goal_unmet:g} 人"}
+               "max_growth": "单个专业点增减不超过 {max_growth:g} 人或现有规模的 {share:.0%}", "goal": "未满足需求不超过 {goal_unmet:g} 人"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class Constraints:
         A new program opens with at most this many places a year.
     max_growth : float or None
         An existing program grows by at most this many places (None: only the band limits it).
+    max_change_share : float or None
+        An existing program grows or shrinks by at most this share of its places (0.5: ±50 %; our assumption —
+        a program does not double or halve in one plan; None: no such limit).
     never_cut_shortage : bool
         A major that feeds an industry in shortage or unmet demand is never cut.
     goal_unmet : float or None
@@ -74,6 +78,7 @@ class Constraints:
     new_programs: int = 3
     max_new_intake: float = 200.0
     max_growth: float | None = None
+    max_change_share: float | None = 0.5
     never_cut_shortage: bool = True
     goal_unmet: float | None = None
     surplus_weight: float = 0.5
@@ -83,7 +88,8 @@ class Constraints:
 
     def describe(self, group: str) -> str:
         return GROUP_NAMES[group].format(band=self.band, min_size=self.min_size, new_programs=self.new_programs,
-                                         max_growth=self.max_growth or 0, goal_unmet=self.goal_unmet or 0)
+                                         max_growth=self.max_growth or 0, goal_unmet=self.goal_unmet or 0,
+                                         share=self.max_change_share or 0)
 
 
 @dataclass
@@ -236,6 +242,9 @@ def optimise(problem: Problem, c: Constraints | None = None, *, time_limit: floa
         hi[im:im + P] = np.where(feeds_short, 0.0, hi[im:im + P])
     if "max_growth" in groups and c.max_growth is not None:
         hi[ip:ip + P] = np.maximum(c.max_growth, lo[ip:ip + P])
+    if "max_growth" in groups and c.max_change_share is not None and P:
+        hi[ip:ip + P] = np.maximum(np.minimum(hi[ip:ip + P], c.max_change_share * x0), lo[ip:ip + P])
+        hi[im:im + P] = np.minimum(hi[im:im + P], c.max_change_share * x0)
     hi[iy:iy + Q] = c.max_new_intake
 
     rows: list[int] = []
