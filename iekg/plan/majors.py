@@ -12,6 +12,7 @@ optimise`, and its answer explained with names.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -45,6 +46,8 @@ def problem_of(store: Store, scope: Scope, c: Constraints | None = None) -> tupl
     if sums.year is None:
         raise LookupError("本范围没有专业点数据 (no programs in scope)")
     a = alignment(store, scope, sums=sums)
+    if not a.get("supply_data", True):  # supply is no data, not 0: nothing to optimise against
+        raise LookupError(a.get("supply_reason") or "本范围供给无数据 (no supply data)")
     year = int(sums.year)
     o = _offers(store, sorted(scope.cities), year, list(OFFER_PROPS))
     g = pd.to_numeric(o["graduates"], errors="coerce")
@@ -59,7 +62,8 @@ def problem_of(store: Store, scope: Scope, c: Constraints | None = None) -> tupl
     supply = pd.Series({i["code"]: float(i["supply"] or 0.0) for i in a["industries"]}, dtype=float)
     demand = pd.Series({i["code"]: float(i["demand"]) for i in a["industries"] if i.get("demand_data", True)},
                        dtype=float)
-    short = {j for j, d in demand.items() if d > 0 and supply.get(j, 0.0) < c.shortage_below * d}
+    below = a["thresholds"]["shortage_below"]  # the alignment's setting
+    short = {j for j, d in demand.items() if d > 0 and supply.get(j, 0.0) < below * d}
     catalogue = store.node_frame("Major", ["level", "name"])
     taught = o.assign(div=o["major"].map(division))
     per_inst = taught.groupby("institution").agg(levels=("major_level", lambda s: set(s.dropna())),
@@ -90,6 +94,8 @@ def recommend(store: Store, scope: Scope, c: Constraints | None = None) -> dict[
     with unmet demand, surplus and SAI before and after, the problem's size and what was left out."""
     c = c or Constraints()
     problem, info = problem_of(store, scope, c)
+    th = info["alignment"]["thresholds"]  # the status bands are the alignment's settings, not a second copy
+    c = replace(c, shortage_below=th["shortage_below"], surplus_above=th["surplus_above"])
     res: Result = optimise(problem, c)
     n = info["names"]
     L = info["durations"]  # by the major's level (3 for 专科 and 中职, 4 for 本科)
