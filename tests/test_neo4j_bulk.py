@@ -33,10 +33,10 @@ def typed(v: Any) -> Any:
 
 
 def dump(store: Neo4jStore) -> dict[str, Any]:
-    """Everything in the database but the version node: nodes (labels, typed properties), relationships
+    """Everything in the database but the version node and the scenarios (asserted apart): nodes (labels, typed properties), relationships
     (type, ends, typed properties with ``_key``), the import history, constraints and indexes."""
     nodes = sorted((tuple(r["l"]), tuple(sorted((k, typed(v)) for k, v in r["p"].items())))
-                   for r in store._read(f"MATCH (n) WHERE NOT n:{cy.META} AND NOT n:{cy.AUDIT} "
+                   for r in store._read(f"MATCH (n) WHERE NOT n:{cy.META} AND NOT n:{cy.AUDIT} AND NOT n:{cy.SCENARIO} "
                                         "RETURN labels(n) AS l, properties(n) AS p"))
     rels = sorted((r["t"], tuple(r["a"]), r["ai"], tuple(r["b"]), r["bi"],
                    tuple(sorted((k, typed(v)) for k, v in r["p"].items())))
@@ -106,7 +106,9 @@ def open_store(server: Any, **kw: Any) -> Neo4jStore:
 
 def test_bulk_import_is_the_unwind_graph(server: Any, demo: ChangeSet) -> None:
     store = open_store(server, bulk_min_rows=-1)
+    scenario = {"name": "保留的方案", "changes": [{"kind": "close_program", "institution": "x", "major": "y"}]}
     try:
+        store.save_scenario(scenario)  # kept by both loads (and so in both dumps)
         store.apply(demo, fresh=True, audit=AUDIT)
         assert store.last_load.startswith("unwind")
         by_unwind = dump(store)
@@ -116,6 +118,7 @@ def test_bulk_import_is_the_unwind_graph(server: Any, demo: ChangeSet) -> None:
         assert store.last_load == "bulk", store.last_load
         by_bulk = dump(store)
         history = store.import_history()
+        assert store.scenarios() == [scenario]  # the named scenarios survived the database's replacement
     finally:
         store.close()
     assert by_bulk["constraints"] == by_unwind["constraints"]

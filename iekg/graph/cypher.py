@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from iekg.graph.schema import AUDIT_LABEL, NODE_TYPES, REL_TYPES
+from iekg.graph.schema import AUDIT_LABEL, NODE_TYPES, REL_TYPES, SCENARIO_LABEL
 
 KEY = "_key"  # relationship identity property (type|start|end|key props), indexed per type
 # One node of this fixed internal label (not a schema label, never counted) holds the graph's version: every
@@ -21,6 +21,7 @@ META = "`IekgMeta`"
 # The import history (audit trail): one node per recorded import, of the schema's fixed system label, outside
 # the domain labels, with no relationships; kept by clear() and by fresh loads, never counted or searched.
 AUDIT = f"`{AUDIT_LABEL}`"
+SCENARIO = f"`{SCENARIO_LABEL}`"
 
 
 def label(name: str) -> str:
@@ -74,6 +75,8 @@ OLD_KEY_INDEX = "DROP INDEX `iekg_{name}_key` IF EXISTS"  # a plain index of ear
 KEY_CONSTRAINT = (f"CREATE CONSTRAINT `iekg_{{name}}_key_unique` IF NOT EXISTS "
                   f"FOR ()-[r:{{type}}]-() REQUIRE r.{KEY} IS UNIQUE")
 AUDIT_CONSTRAINT = f"CREATE CONSTRAINT `iekg_{AUDIT_LABEL}_id` IF NOT EXISTS FOR (n:{AUDIT}) REQUIRE n.id IS UNIQUE"
+SCENARIO_CONSTRAINT = (f"CREATE CONSTRAINT `iekg_{SCENARIO_LABEL}_name` IF NOT EXISTS "
+                       f"FOR (s:{SCENARIO}) REQUIRE s.name IS UNIQUE")
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 
 # ------------------------------------------------------------------------------------------ version, history
@@ -82,11 +85,17 @@ VERSION = f"MATCH (m:{META} {{id: 'graph'}}) RETURN m.version AS v"
 LAST_IMPORT = f"MATCH (e:{AUDIT}) RETURN max(e.id) AS last"
 ADD_IMPORT = f"CREATE (e:{AUDIT}) SET e = $props"
 IMPORTS = f"MATCH (e:{AUDIT}) RETURN properties(e) AS p ORDER BY e.id DESC LIMIT $limit"
+# named scenarios (iekg.service.scenarios): kept beside the graph, their documents as JSON text
+SAVE_SCENARIO = (f"MERGE (s:{SCENARIO} {{name: $name}}) "
+                 "SET s.doc = $doc, s.source = 'iekg', s.source_kind = 'system'")
+GET_SCENARIO = f"MATCH (s:{SCENARIO} {{name: $name}}) RETURN s.doc AS doc"
+ALL_SCENARIOS = f"MATCH (s:{SCENARIO}) RETURN s.doc AS doc ORDER BY s.name"
+DELETE_SCENARIO = f"MATCH (s:{SCENARIO} {{name: $name}}) DELETE s RETURN count(*) AS n"
 # Emptying the graph (the import history stays): the relationships first, 10,000 to a transaction, then the
 # nodes. DETACH DELETE of the nodes alone put every relationship of a dense node (a city, a major) into one
 # batch's transaction and ran out of the transaction memory pool at scale 100 with a 1 GB heap.
 CLEAR_RELS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS"
-CLEAR = f"MATCH (n) WHERE NOT n:{AUDIT} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
+CLEAR = f"MATCH (n) WHERE NOT n:{AUDIT} AND NOT n:{SCENARIO} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
 
 # ------------------------------------------------------------------------------------------ writes (templates)
 DELETE_NODES = ("UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) "
@@ -132,9 +141,9 @@ SEARCH = ("MATCH (n:{label}) WITH n, [f IN $fields | n[f]] AS vals "
           "  (v IS :: STRING AND toLower(v) CONTAINS $q) OR "
           "  (v IS :: LIST<ANY> AND any(x IN v WHERE toLower(toString(x)) CONTAINS $q))) "
           "RETURN properties(n) AS p")
-LABEL_COUNTS = f"MATCH (n) WHERE NOT n:{META} AND NOT n:{AUDIT} RETURN labels(n)[0] AS l, count(*) AS n"
+LABEL_COUNTS = f"MATCH (n) WHERE NOT n:{META} AND NOT n:{AUDIT} AND NOT n:{SCENARIO} RETURN labels(n)[0] AS l, count(*) AS n"
 TYPE_COUNTS = "MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n"
-KIND_COUNTS = (f"MATCH (n) WHERE NOT n:{META} AND NOT n:{AUDIT} "
+KIND_COUNTS = (f"MATCH (n) WHERE NOT n:{META} AND NOT n:{AUDIT} AND NOT n:{SCENARIO} "
                "RETURN coalesce(n.source_kind, 'unknown') AS k, count(*) AS n")
 NODE_FRAME = "MATCH (n:{label}) RETURN n.id AS id, [p IN $props | n[p]] AS vals"
 NODE_FRAME_IDS = "UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id, [p IN $props | n[p]] AS vals"

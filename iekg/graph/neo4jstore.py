@@ -36,6 +36,7 @@ from iekg.graph.store import (
     Store,
     StoreError,
     audit_record,
+    scenario_text,
 )
 
 log = logging.getLogger("iekg")
@@ -191,6 +192,7 @@ class Neo4jStore(Neo4jReads, Store):
             self._write(fill(cy.OLD_KEY_INDEX, rel=rel_type))
             self._write(fill(cy.KEY_CONSTRAINT, rel=rel_type))
         self._write(cy.AUDIT_CONSTRAINT)
+        self._write(cy.SCENARIO_CONSTRAINT)
         for stmt in neo4j_sums.INDEXES:
             self._write(stmt)
         self._write(cy.AWAIT_INDEXES)
@@ -322,6 +324,7 @@ class Neo4jStore(Neo4jReads, Store):
         if data is None:
             return None
         history = [dict(r["p"]) for r in self._read(cy.IMPORTS, limit=2 ** 62)]
+        kept = [json.loads(r["doc"]) for r in self._read(cy.ALL_SCENARIOS)]  # written back after the import
         folder = neo4j_bulk.scratch(data)
         try:
             try:
@@ -345,6 +348,8 @@ class Neo4jStore(Neo4jReads, Store):
                              f"build again (IEKG_NEO4J_BULK_MIN_ROWS=-1 loads with UNWIND instead).\n{tail}")
         self.driver.verify_connectivity()
         self.ensure_schema()  # the uniqueness constraints, made (and checked) on the imported graph
+        for doc in kept:  # the named scenarios survive a fresh build, as on every store
+            self.save_scenario(doc)
         self.last_load = "bulk"
         res = ApplyResult(nodes_created=written.nodes, rels_created=written.rels)
         self._finish(res, audit, neo4j_sums.Touched(everything=True))
@@ -418,6 +423,23 @@ class Neo4jStore(Neo4jReads, Store):
             out.append({"id": p.get("id"), "at": p.get("at"), "who": p.get("who"), "via": p.get("via"),
                         "files": json.loads(p.get("files") or "[]"), "changes": json.loads(p.get("changes") or "{}")})
         return out
+
+    # -------------------------------------------------------------------------- named scenarios
+    def save_scenario(self, doc: Mapping[str, Any]) -> None:
+        name, text = scenario_text(doc)
+        self.ensure_schema()
+        self._write(cy.SAVE_SCENARIO, name=name, doc=text)
+
+    def scenario(self, name: str) -> dict[str, Any] | None:
+        recs = self._read(cy.GET_SCENARIO, name=name)
+        return json.loads(recs[0]["doc"]) if recs else None
+
+    def scenarios(self) -> list[dict[str, Any]]:
+        return [json.loads(r["doc"]) for r in self._read(cy.ALL_SCENARIOS)]
+
+    def delete_scenario(self, name: str) -> bool:
+        recs = self._write(cy.DELETE_SCENARIO, name=name)
+        return bool(recs and recs[0]["n"])
 
     def clear(self) -> None:
         self.ensure_schema()

@@ -110,6 +110,11 @@ REL_TYPES: dict[str, RelType] = {r.type: r for r in (
                                 ("Enterprise", "Major")),
             {"year": "int", "headcount": "int", "education_level": "str", "city_code": "str", "major_code": "str"},
             key=("year", "education_level", "city_code", "major_code")),
+    # the planner's own demand for a future year (demand_plan, issue 23): apart from DEMANDS, so that the observed
+    # demand and its kept sums never include a plan
+    RelType("PLANS_DEMAND", "规划需求", (("City", "Industry"), ("City", "Major")),
+            {"year": "int", "headcount": "int", "city_code": "str", "major_code": "str", "basis": "str"},
+            key=("year", "city_code", "major_code")),
     RelType("GRADUATES_TO", "毕业去向", (("Institution", "Industry"), ("Institution", "City")),
             {"year": "int", "count": "int", "major_code": "str", "city_code": "str"},
             key=("year", "major_code", "city_code")),
@@ -129,6 +134,9 @@ REL_TYPES: dict[str, RelType] = {r.type: r for r in (
 # The audit trail's system label (Neo4j): one node per recorded import.  Not a domain label (outside
 # NODE_TYPES), never counted, searched or returned by a query; a fixed name, like the schema's own.
 AUDIT_LABEL = "IekgImport"
+# Named what-if scenarios (Neo4j): one node per scenario, its document as JSON text.  A system label like the
+# audit trail's: not graph content, never counted, searched, cleared by a build or returned by a query.
+SCENARIO_LABEL = "IekgScenario"
 
 
 def uid(label: str, ident: str) -> str:

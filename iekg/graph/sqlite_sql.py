@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS rel_counts (type TEXT PRIMARY KEY, n INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS imports (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT, via TEXT, files TEXT NOT NULL,
     changes TEXT NOT NULL, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scenarios (name TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;
 """
 # Pages of a new graph database: with rows of a few hundred bytes written and indexed in bulk, 16 KB pages
 # made a national build (scale 100) about 10 % faster than SQLite's default 4 KB, with the same query times
@@ -111,6 +112,14 @@ INSERT_IMPORT = "INSERT INTO imports (at, who, via, files, changes, entry) VALUE
 
 # ------------------------------------------------------------------------------------------ reads
 IMPORTS = "SELECT id, entry FROM imports ORDER BY id DESC LIMIT ?"
+# named what-if scenarios (iekg.service.scenarios): documents beside the graph, never graph content; a graph
+# written before they were kept has no table until the first save (reads then find none)
+SCENARIOS_TABLE = "CREATE TABLE IF NOT EXISTS scenarios (name TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID"
+HAS_SCENARIOS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scenarios'"
+SAVE_SCENARIO = "INSERT INTO scenarios VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc"
+SCENARIO = "SELECT doc FROM scenarios WHERE name = ?"
+SCENARIOS = "SELECT doc FROM scenarios ORDER BY name"
+DELETE_SCENARIO = "DELETE FROM scenarios WHERE name = ?"
 NODE = "SELECT props FROM nodes WHERE label = ? AND id = ?"
 NODES_IN = f"SELECT props FROM nodes WHERE label = ? AND id IN {IDS}"
 NODES_OF = "SELECT props FROM nodes WHERE label = ? ORDER BY id"

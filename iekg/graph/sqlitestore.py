@@ -55,6 +55,7 @@ from iekg.graph.store import (
     Store,
     StoreError,
     audit_entry,
+    scenario_text,
 )
 
 if TYPE_CHECKING:
@@ -405,6 +406,47 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
 
     def clear(self) -> None:
         self.apply(ChangeSet(), fresh=True)
+
+    # -------------------------------------------------------------------------- named scenarios
+    def save_scenario(self, doc: Mapping[str, Any]) -> None:
+        name, text = scenario_text(doc)
+        with self._use(create=True) as con:
+            self._begin(con)
+            try:
+                con.execute(sql.SCENARIOS_TABLE)  # a graph written before scenarios were kept
+                con.execute(sql.SAVE_SCENARIO, (name, text))
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+
+    def _scenario_rows(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._snapshot() as con:
+            if not con.execute(sql.HAS_SCENARIOS).fetchall():
+                return []
+            return con.execute(query, params).fetchall()
+
+    def scenario(self, name: str) -> dict[str, Any] | None:
+        rows = self._scenario_rows(sql.SCENARIO, (name,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def scenarios(self) -> list[dict[str, Any]]:
+        return [json.loads(doc) for (doc,) in self._scenario_rows(sql.SCENARIOS)]
+
+    def delete_scenario(self, name: str) -> bool:
+        if not self._scenario_rows(sql.SCENARIO, (name,)):
+            return False  # (no write, no lock, on a graph without scenarios too)
+        with self._use(create=True) as con:
+            self._begin(con)
+            try:
+                gone = con.execute(sql.DELETE_SCENARIO, (name,)).rowcount
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+        return bool(gone)
 
 class _NoLock:
     def __enter__(self) -> None:

@@ -189,6 +189,16 @@ def audit_entry(who: str | None, via: str, files: Iterable[Mapping[str, Any]] = 
             "files": [{"name": str(f["name"]), "size": int(f["size"]), "sha256": str(f["sha256"])} for f in files]}
 
 
+def scenario_text(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """A scenario's name and its JSON text, as both stores keep it (sorted keys, Chinese as it is)."""
+    import json
+
+    name = doc.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("a scenario needs a name (a non-empty text)")
+    return name, json.dumps(dict(doc), ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
 def audit_record(audit: Mapping[str, Any], result: ApplyResult, ident: int) -> dict[str, Any]:
     """The history entry a store keeps: the caller's ``audit`` completed with ``id`` and ``changes``."""
     base = audit_entry(audit.get("who"), str(audit.get("via") or ""), audit.get("files") or (), audit.get("at"))
@@ -224,6 +234,26 @@ class Store(ABC):
     @abstractmethod
     def clear(self) -> None:
         """Remove everything."""
+
+    # ---------------------------------------------------------------------- named scenarios
+    # What-if scenarios (iekg.service.scenarios) are documents kept beside the graph, never graph content: saving
+    # one changes neither the graph, nor its version, sums or counts; they survive ``fresh`` and ``clear`` as the
+    # import history does.  The store keeps the JSON-able dict as given and does not interpret it.
+    @abstractmethod
+    def save_scenario(self, doc: Mapping[str, Any]) -> None:
+        """Keep ``doc`` under ``doc["name"]`` (replacing one of that name), in one transaction."""
+
+    @abstractmethod
+    def scenario(self, name: str) -> dict[str, Any] | None:
+        """The scenario called ``name``, or None."""
+
+    @abstractmethod
+    def scenarios(self) -> list[dict[str, Any]]:
+        """Every scenario, sorted by name."""
+
+    @abstractmethod
+    def delete_scenario(self, name: str) -> bool:
+        """Forget the scenario called ``name``; False when there was none."""
 
     # -------------------------------------------------------------------------------------- reads
     @abstractmethod

@@ -100,8 +100,14 @@ def sync(src: Store, dst: Store) -> ApplyResult:
     Examples
     --------
     >>> sync(open_store(settings), neo4j_store)
+
+    The named scenarios of ``src`` come along (one of the same name in ``dst`` is replaced; ``dst``'s others
+    stay, as its import history does).
     """
-    return dst.apply(copy_graph(src), fresh=True)
+    res = dst.apply(copy_graph(src), fresh=True)
+    for doc in src.scenarios():
+        dst.save_scenario(doc)
+    return res
 
 
 def info(store: Store) -> dict[str, Any]:
