@@ -47,13 +47,15 @@ def align(
     province: str | None = typer.Option(None, "--province", help="a province code: all its cities"),
     year: int | None = typer.Option(None, "--year", min=2000, max=2100, help="default: latest year with programs"),
     chain: str | None = typer.Option(None, "--chain", help="restrict to one industry chain id"),
+    target_year: int | None = typer.Option(None, "--target-year", min=2000, max=2100,
+                                           help="also the figures projected to this year (预测), beside today's"),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
     output: Path | None = output_option(),
 ) -> None:
     """Chain alignment of a scope: supply, demand, ratio, status, deviation per industry; S, D, SAI, coverage."""
     store = open_store()
     with answers():
-        answer = service.alignment(store, city, province, year, chain)
+        answer = service.alignment(store, city, province, year, chain, target_year=target_year)
     a = answer.data
 
     def draw() -> None:
@@ -97,9 +99,49 @@ def align(
         empty_reason(a.get("reason"))
         if a["estimates"]:
             out.print(f"[yellow]估算 estimate: {a['estimated_programs']} 个专业点缺毕业生数，按在校生/学制估算[/yellow]")
+        if a.get("target"):
+            _draw_target_alignment(a, a["target"])
         _illustrative_note(answer)
 
     render(a, fmt, draw, take=takeaway("alignment", answer, store), output=output)
+
+
+def _cell(x: Any, nd: int = 1) -> str:
+    return NO_DATA_CELL if x is None else fnum(x, nd)
+
+
+def _methods_cell(methods: dict[str, int] | None) -> str:
+    return "、".join(f"{m} {n}" for m, n in (methods or {}).items()) or "—"
+
+
+def _draw_target_alignment(a: dict[str, Any], t: dict[str, Any]) -> None:
+    """Today's figures beside the target year's projection (flagged 预测, the methods named)."""
+    now = {i["code"]: i for i in a["industries"]}
+    tt = RichTable(title=f"{a['scope_name']} {t['target_year']} 年预测 projection（基于 {t['base_year']} 年数据）")
+    for c in ("行业 code", "名称 name", f"供给 {t['base_year']}", f"供给 {t['target_year']} 预测", f"需求 {t['base_year']}",
+              f"需求 {t['target_year']} 预测", "状态 status 预测", "需求方法 demand method", "供给方法 supply methods"):
+        tt.add_column(c, justify="right" if c[0] in "供需" else "left")
+    for i in t["industries"]:
+        b = now.get(i["code"], {})
+        has_d = i.get("demand_data", True)
+        st = i["status"]
+        label = "无需求数据 no demand data" if not has_d else f"{STATUS_ZH.get(st, st)} {st}"
+        tt.add_row(i["code"], i["name"], _cell(b.get("supply")) if b else "—",
+                   _cell(i["supply"]), (_cell(b.get("demand")) if b.get("demand_data", True) else NO_DATA_CELL) if b else "—",
+                   _cell(i["demand"]) if has_d else NO_DATA_CELL, label, i.get("demand_method") or "none",
+                   _methods_cell(i.get("supply_methods")))
+    out.print(tt)
+    out.print(f"预测 projection {t['target_year']}: S = {_cell(t['S'])}  D = {_cell(t['D'])}  SAI = {fnum(t['sai']) or '—'}"
+              f"  观测 SAI observed = {fnum(t.get('sai_observed')) or '—'}  覆盖率 coverage = {fnum(t['coverage']) or '—'}"
+              f"   （{t['base_year']} 年：S = {_cell(a['S'])}  D = {_cell(a['D'])}  SAI = {fnum(a['sai']) or '—'}）")
+    out.print(Text(t["methods_text"], "cyan"))
+    info = t.get("projection_info") or {}
+    words = info.get("methods") or {}
+    out.print(Text("方法 methods: " + "；".join(f"{k} = {v}" for k, v in words.items()), "dim"))
+    np_ = (info.get("not_projected") or {}).get("note")
+    if np_:
+        out.print(Text(np_, "yellow"))
+    out.print(Text(t["note"], "bold yellow"))
 
 
 def _illustrative_note(answer: Answer) -> None:
@@ -154,7 +196,10 @@ def gaps(
 @app.command()
 def readiness(
     city: str | None = typer.Option(None, "--city"), all_: bool = typer.Option(False, "--all", help="rank all cities"),
-    year: int | None = typer.Option(None, "--year", min=2000, max=2100), fmt: Fmt = typer.Option(Fmt.table, "--format"),
+    year: int | None = typer.Option(None, "--year", min=2000, max=2100),
+    target_year: int | None = typer.Option(None, "--target-year", min=2000, max=2100,
+                                           help="also the readiness projected to this year (预测), beside today's"),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
     output: Path | None = output_option(),
 ) -> None:
     """Readiness against the notice's targets and conditions (one city, or all cities ranked)."""
@@ -162,7 +207,8 @@ def readiness(
         raise typer.BadParameter("give either --city CODE or --all", param_hint="--city")
     store = open_store()
     with answers():
-        answer = service.readiness_all(store, year) if all_ else service.readiness(store, str(city), year)
+        answer = service.readiness_all(store, year, target_year=target_year) if all_ else \
+            service.readiness(store, str(city), year, target_year=target_year)
     if all_:
         render(answer.data, fmt, lambda: _draw_ranking(answer), take=takeaway("readiness_all", answer, store),
                output=output)
@@ -197,9 +243,36 @@ def readiness(
             out.print(Text("标为「参考值（本工具假设，可在设置中修改）」的阈值不是通知的要求：通知只说“关联度高”“就业质量高” "
                            "(IEKG_REFERENCE_SAI, IEKG_REFERENCE_EMPLOYMENT)", "dim"))
         _coverage_line(r.get("data_coverage"))
+        if r.get("target"):
+            _draw_target_readiness(r, r["target"])
         _illustrative_note(answer)
 
     render(r, fmt, draw, take=takeaway("readiness", answer, store), output=output)
+
+
+def _draw_target_readiness(r: dict[str, Any], t: dict[str, Any]) -> None:
+    """Today's readiness beside the target year's: the supply- and demand-based items projected, the rest today's."""
+    now = {i["target"]: i for i in r["items"]}
+    tt = RichTable(title=f"{r['name']} {t['target_year']} 年预测 projection（基于 {t['base_year']} 年数据）")
+    for c in ("目标/条件", "指标", f"现值 {t['base_year']}", f"{t['target_year']} 值", "依据 basis", "达成 met"):
+        tt.add_column(c, overflow="fold")
+    for i in t["items"]:
+        b = now.get(i["target"], {})
+        met = i["effective_met"]
+        mark = Text("—") if met is None else (Text("✓", "green") if met else Text("✗", "red"))
+        was = "无法衡量" if not b.get("measurable") else fnum(b.get("value"))
+        val = "无法衡量" if not i["measurable"] else fnum(i["value"])
+        tt.add_row(("条件 " if i["kind"] == "condition" else "目标 ") + i["target"], str(i["name"]), was, val,
+                   Text("预测 projection", "cyan") if i.get("projected") else Text(f"现状 held ({t['base_year']})", "dim"),
+                   mark)
+    out.print(tt)
+    out.print(f"{t['target_year']} 年预测：目标达成 {t['targets_met']}/{t['targets_total']}，无法衡量 {t['targets_unmeasurable']}；"
+              f"条件满足 {t['conditions_met']}/{t['conditions_total']}（{t['base_year']} 年：目标 {r['targets_met']}/"
+              f"{r['targets_total']}，条件 {r['conditions_met']}/{r['conditions_total']}）")
+    out.print(Text(t["methods_text"], "cyan"))
+    out.print(Text(f"标为「现状」的项与供需预测无关，保持 {t['base_year']} 年的值 (items not resting on supply and demand "
+                   "keep today's value)", "dim"))
+    out.print(Text(t["note"], "bold yellow"))
 
 
 # Where a ranking row's figures come from (issue 21: marked per row, not once for the whole table).
@@ -209,21 +282,29 @@ RANKING_SOURCES = {"yours": "你的数据 yours", "illustrative": "示例 illust
 def _draw_ranking(answer: Answer) -> None:
     ranked = answer.data
     t = RichTable(title="试点准备度排名 readiness ranking")
+    target = any("target" in r for r in ranked)
+    ty = next((r["target"]["target_year"] for r in ranked if r.get("target")), None)
     for c in ("#", "城市", "来源 source", "目标达成 targets met", "条件 conditions", "无法衡量 unmeasurable",
-              "相对差距 rel. shortfall"):
+              "相对差距 rel. shortfall", *((f"{ty or ''} 预测 目标/条件 projected",) if target else ())):
         t.add_column(c)
     for r in ranked:
         src = RANKING_SOURCES.get(str(r.get("source")), "")
+        tr_ = r.get("target")
+        extra = ((f"{tr_['targets_met']}/{tr_['targets_total']}，{tr_['conditions_met']}/{tr_['conditions_total']}"
+                  if tr_ else "—"),) if target else ()
         if not r.get("has_data", True):
             cell = "公开名单 public list only" if r.get("public_only") else NO_DATA_CELL
-            t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", src, cell, cell, "", "")
+            t.add_row(str(r["rank"]), f"{r['name']} {r['city']}", src, cell, cell, "", "", *extra)
             continue
         yc = (r.get("data_coverage") or {}).get("years") or {}
         thin = f"\n{r['year']} 年数据偏少 partial year" if yc.get("partial") else ""
         t.add_row(str(r["rank"]), f"{r['name']} {r['city']}{thin}", src, f"{r['targets_met']}/{r['targets_total']}",
                   f"{r['conditions_met']}/{r['conditions_total']}", str(r["targets_unmeasurable"]),
-                  f"{r['relative_shortfall']:.3f}")
+                  f"{r['relative_shortfall']:.3f}", *extra)
     out.print(t)
+    if target:
+        out.print(Text("预测 projection：目标年份一列为预测值（结构匹配指数、毕业生就业率按预测的供需计算，其余各项保持现状），"
+                       "排名仍按今年 (the ranking is today's; the projected column is a projection)", "bold yellow"))
     kinds = {str(r.get("source")) for r in ranked}
     if "illustrative" in kinds:
         out.print(Text("来源「示例」的行基于示意（演示）数据，不是真实情况；「你的数据」是你导入的数据；「公开」只在公开名单中 "

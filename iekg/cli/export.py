@@ -108,6 +108,8 @@ def export_report(output: Path = typer.Option(..., "-o", "--output", help="the .
                   year: int | None = typer.Option(None, "--year", min=2000, max=2100,
                                                   help="default: the latest year with programs"),
                   today: str | None = typer.Option(None, "--today", help="the report's date, YYYY-MM-DD (default: today)"),
+                  target_year: int | None = typer.Option(None, "--target-year", min=2000, max=2100,
+                                                         help="add the alignment projected to this year (预测)"),
                   fmt: Fmt = typer.Option(Fmt.table, "--format")) -> None:
     """The annual supply–demand report (年度产教供需分析报告) of a city or a province as an A4 Word document:
     data coverage, supply and demand per industry with its chart, the main gaps, the cities side by side (a
@@ -121,12 +123,15 @@ def export_report(output: Path = typer.Option(..., "-o", "--output", help="the .
     with answers():
         from iekg.service.annual import annual_report
 
-        res = annual_report(store, output, city=city, province=province, year=year, today=day)
+        res = annual_report(store, output, city=city, province=province, year=year, today=day,
+                            target_year=target_year)
 
     def draw() -> None:
         out.print(f"[green]{escape(res['path'])}[/green]: {escape(res['title'])}")
         out.print(f"{res['tables']} 张表、{res['figures']} 张图" +
                   (f"；未能生成的图表 {len(res['skipped_charts'])} 张" if res["skipped_charts"] else ""))
+        if res.get("target_year"):
+            out.print(f"[yellow]含 {res['target_year']} 年预测（预测 projection，方法见报告）[/yellow]")
         if res["illustrative"]:
             out.print("[bold yellow]示意数据：本报告基于示意（演示）数据生成，不是真实情况 (illustrative demo data)[/bold yellow]")
 

@@ -35,8 +35,8 @@ LIST_EXTRAS = {"aliases", "outline"}
 REF_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     t.name: {c.key: tuple(REF_LABELS[r] for r in c.ref) for c in t.columns if c.ref} for t in TABLES.values()}
 # Tables whose row is one relationship (no node): their unknown extra columns go on that relationship.
-RELATIONSHIP_TABLES = {"programs", "cooperations", "alliance_members", "talent_demand", "employment", "crosswalk",
-                       "city_focus"}
+RELATIONSHIP_TABLES = {"programs", "cooperations", "alliance_members", "talent_demand", "demand_plan", "employment",
+                       "crosswalk", "city_focus"}
 WEIGHT_TOLERANCE = 1e-6
 
 

@@ -71,6 +71,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "talent_demand": {"city_code": "410200", "year": 2024, "headcount": 120, "industry_code": "65",
                       "major_code": "080901", "enterprise_id": ENT, "education_level": "本科",
                       "source": EXAMPLE_NOTE, "illustrative": "是"},
+    "demand_plan": {"city_code": "410200", "year": 2027, "headcount": 150, "industry_code": "65",
+                    "basis": "（示意）开封市人才发展规划", "source": EXAMPLE_NOTE, "illustrative": "是"},
     "employment": {"institution_id": HENU, "year": 2024, "count": 85, "major_code": "080901", "industry_code": "65",
                    "city_code": "410200", "source": EXAMPLE_NOTE, "illustrative": "是"},
     "policies": {"doc_number": DOC, "title": "关于开展省级产教融合型城市建设试点遴选工作的通知",

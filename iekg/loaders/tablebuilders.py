@@ -131,6 +131,16 @@ def _talent_demand(b: Builder, p: Parsed) -> None:
     b.rel(p, "DEMANDS", src, dst, props)
 
 
+def _demand_plan(b: Builder, p: Parsed) -> None:
+    """The planner's own demand for a target year: PLANS_DEMAND, apart from the observed DEMANDS."""
+    v = p.v
+    dst = _either(b, p, "industry_code", "major_code")
+    props = _pick(v, "year", "headcount", "city_code", "basis")
+    if "industry_code" in v and "major_code" in v:
+        props["major_code"] = v["major_code"]
+    b.rel(p, "PLANS_DEMAND", b.ref(p, "city_code", v["city_code"]), dst, props)
+
+
 def _employment(b: Builder, p: Parsed) -> None:
     v = p.v
     inst = b.ref(p, "institution_id", v["institution_id"])
@@ -249,7 +259,7 @@ BUILDERS = {
     "vocabularies": _vocabularies, "cities": _cities, "zones": _zones, "institutions": _institutions, "programs": _programs,
     "enterprises": _enterprises, "cooperations": _cooperations, "training_bases": _training_bases,
     "platforms": _platforms, "alliances": _alliances, "alliance_members": _alliance_members,
-    "talent_demand": _talent_demand, "employment": _employment, "policies": _policies, "majors": _majors,
+    "talent_demand": _talent_demand, "demand_plan": _demand_plan, "employment": _employment, "policies": _policies, "majors": _majors,
     "major_divisions": _major_divisions, "major_categories": _major_categories, "industries": _industries,
     "crosswalk": _crosswalk, "chains": _chains, "chain_segments": _chain_segments, "city_focus": _city_focus,
     "problems": _problems, "measures": _measures, "targets": _targets, "tasks": _tasks,

@@ -144,6 +144,18 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("education_level", "学历层次", "enum:education_level"),
     ), one_of=("industry_code", "major_code"),
         identity=("city_code", "year", "industry_code", "major_code", "enterprise_id", "education_level")),
+    # The planner's own demand for a future year (issue 23): a projection's ``plan`` figures, kept apart from
+    # the observed demand (PLANS_DEMAND, never summed with DEMANDS).
+    Table("demand_plan", "规划需求", (
+        C("city_code", "城市代码", "city_code", True, ("city",)),
+        C("year", "目标年份", "year", True, aliases=("规划年份", "规划年度", "年份", "年度")),
+        C("headcount", "规划需求人数", "count", True,
+          aliases=("计划需求人数", "预计需求人数", "规划需求", "计划需求", "需求人数")),
+        C("industry_code", "行业代码", "industry_code", False, ("industry",)),
+        C("major_code", "专业代码", "major_code", False, ("major",)),
+        C("basis", "依据", aliases=("规划依据",)),
+    ), extension=True, one_of=("industry_code", "major_code"),
+        identity=("city_code", "year", "industry_code", "major_code")),
     Table("employment", "毕业生就业", (
         C("institution_id", "学校标识码", "inst_id", True, ("institution",)), C("year", "年份", "year", True),
         C("count", "人数", "count", True), C("major_code", "专业代码", "major_code", False, ("major",)),
@@ -227,7 +239,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
 # nearest to one of these that the table lacks is an error, never an extra property (iekg.loaders.headers).
 MEASURED: dict[str, frozenset[str]] = {
     "programs": frozenset({"enrollment", "graduates", "employment_rate", "local_employment_rate", "leading"}),
-    "talent_demand": frozenset({"headcount"}), "employment": frozenset({"count"}),
+    "talent_demand": frozenset({"headcount"}), "demand_plan": frozenset({"headcount"}), "employment": frozenset({"count"}),
     "enterprises": frozenset({"employees", "iei_level"}), "cooperations": frozenset({"students", "status"}),
     "training_bases": frozenset({"stations"}), "cities": frozenset({"gdp", "population"}),
 }
@@ -244,7 +256,7 @@ PROVENANCE_COLUMNS = (Column("source", "来源"), Column("illustrative", "示意
 TABLE_ORDER = (
     "vocabularies", "cities", "zones", "major_divisions", "major_categories", "majors", "industries", "crosswalk",
     "chains", "chain_segments", "city_focus", "institutions", "enterprises", "programs", "cooperations",
-    "training_bases", "platforms", "alliances", "alliance_members", "talent_demand", "employment",
-    "policies", "targets", "tasks", "problems", "measures",
+    "training_bases", "platforms", "alliances", "alliance_members", "talent_demand", "demand_plan",
+    "employment", "policies", "targets", "tasks", "problems", "measures",
 )
 assert set(TABLE_ORDER) == set(TABLES)

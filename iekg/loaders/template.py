@@ -75,6 +75,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "alliance_members": ("联盟的成员单位 (院校或企业)", "the members (institutions or enterprises) of an alliance"),
     "talent_demand": ("城市 (或企业) 某年对某行业或专业的需求人数",
                       "the headcount a city (or an enterprise) needs in a year, by industry or major"),
+    "demand_plan": ("本市对某目标年份、某行业或专业的规划 (计划) 需求人数，目标年份的预测以它为准 (扩展表)",
+                    "the city's own planned headcount for a target year, by industry or major: a projection "
+                    "takes it over the trend (extension)"),
     "employment": ("院校某年毕业生的去向 (行业、城市) 及人数",
                    "where an institution's graduates went (industry, city) in a year"),
     "policies": ("文号、标题、发文单位、适用城市、引用文件、支持行业",

@@ -100,8 +100,10 @@ def project_demand(history: pd.DataFrame, target_year: int,
         if str(ind) in plan:
             rows.append({"industry": str(ind), "projected": float(plan.pop(str(ind))), "method": "plan", "years": []})
         elif len(per_year) >= 2:
-            slope, intercept = np.polyfit(np.array(years, dtype=float), per_year.to_numpy(dtype=float), 1)
-            rows.append({"industry": str(ind), "projected": max(0.0, float(slope * target_year + intercept)),
+            x, y = np.array(years, dtype=float), per_year.to_numpy(dtype=float)
+            xc = x - x.mean()  # the least-squares line through the centre: exact on whole figures, unlike polyfit
+            slope = float((xc * (y - y.mean())).sum() / (xc * xc).sum())
+            rows.append({"industry": str(ind), "projected": max(0.0, float(y.mean() + slope * (target_year - x.mean()))),
                          "method": "trend", "years": list(years)})
         elif len(per_year) == 1:
             rows.append({"industry": str(ind), "projected": float(per_year.iloc[0]), "method": "held",

@@ -208,6 +208,8 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
     >>> data_coverage(store, scope, None)["cities"]["without_programs"]
     """
     cities = tuple(sorted(scope.cities))
+    if sums is not None and sums.variant is not None:
+        sums = None  # a projection's sums: what the data rests on is the graph's rows (memoised under this key)
 
     def compute() -> dict[str, Any]:
         sm = sums or ScopeSums.gather(store, Scope(cities, year))

@@ -88,6 +88,9 @@ class ScopeSums(_PerScope):
     cells: pd.DataFrame  # city, industry, supply, estimated_supply, demand (rows where any is given)
     aligned: dict[str, list[str]]  # industry -> the majors with weight > 0 into it
     industry_names: dict[str, str] = field(default_factory=dict)
+    # None: the graph's own sums; else what made them instead ("projection": a target year's, iekg.plan.target).
+    # Such sums are never memoised or described as the graph's: the data coverage stays the graph's rows'.
+    variant: str | None = None
     MEMO: ClassVar[str] = "scope-sums"
 
     @classmethod

@@ -6,10 +6,11 @@ attach provenance (the queries attach their data coverage).  Each returns an
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from iekg.graph.store import Node, Store
 from iekg.queries.scope import Scope, resolve_scope
-from iekg.service.arguments import city_or_province, exactly_one, gap_types
+from iekg.service.arguments import ArgumentError, city_or_province, exactly_one, gap_types
 from iekg.service.places import all_cities, located, require_cities
 from iekg.service.provenance import Answer, answer, is_illustrative, scope_is_illustrative
 
@@ -49,23 +50,57 @@ def scope(store: Store, cities: Sequence[str] | None = None, province: str | Non
 
 
 def alignment(store: Store, cities: Sequence[str] | None = None, province: str | None = None,
-              year: int | None = None, chain: str | None = None) -> Answer:
+              year: int | None = None, chain: str | None = None, target_year: int | None = None) -> Answer:
     """Chain alignment of a scope (``iekg align``, ``GET /analysis/alignment``).
 
     Parameters
     ----------
     store, cities, province, year, chain
         The graph and the scope, as :func:`scope` takes them.
+    target_year : int, optional
+        Also the alignment projected to this year (after the data's year), beside today's: ``data["target"]``.
 
     Returns
     -------
     Answer
-        Supply, demand, ratio, status and deviation per industry; S, D, SAI, coverage, data coverage.
+        Supply, demand, ratio, status and deviation per industry; S, D, SAI, coverage, data coverage; with a
+        target year, ``target``: the same measures on the projected sums (:func:`target_block`).
     """
     from iekg.queries.alignment import alignment as align
 
     sc = scope(store, cities, province, year, chain)
-    return answer(store, align(store, sc), sc.cities)
+    data = align(store, sc)
+    if target_year is not None:
+        data["target"] = target_block(store, sc, target_year)
+    return answer(store, data, sc.cities)
+
+
+def _check_target(store: Store, sc: Scope, target_year: int) -> int:
+    """The base year of a projection; a target year not after it is a usage error naming both."""
+    from iekg.plan.target import base_year
+
+    base = base_year(store, sc)
+    if base is None:
+        raise LookupError("本范围没有专业点数据，无法预测目标年份 (no programs in scope: nothing to project from)")
+    if int(target_year) <= base:
+        raise ArgumentError(f"{{target_year}} {int(target_year)} 须晚于数据年份 {base} (the target year must come after "
+                            f"the data's year {base})", "target_year")
+    return base
+
+
+def target_block(store: Store, sc: Scope, target_year: int) -> dict[str, Any]:
+    """The scope's alignment for ``target_year`` (:func:`iekg.plan.target.target_alignment`) as an answer carries
+    it beside today's: ``projection`` true, ``target_year``, ``base_year``, ``S``, ``D``, ``sai``,
+    ``sai_observed``, ``coverage``, ``segments``, ``supply_data``, ``industries`` (each with ``demand_method`` and
+    ``supply_methods``), ``methods_text``, ``projection_info`` and ``note``; its data coverage is today's (the
+    base year's rows it is projected from), not repeated."""
+    from iekg.plan.target import target_alignment
+
+    _check_target(store, sc, target_year)
+    a = target_alignment(store, sc, int(target_year))
+    a.pop("data_coverage", None)
+    a["note"] = a["projection_info"]["note"]
+    return a
 
 
 def gaps(store: Store, cities: Sequence[str] | None = None, province: str | None = None, year: int | None = None,
@@ -95,7 +130,7 @@ def gaps(store: Store, cities: Sequence[str] | None = None, province: str | None
     return answer(store, find_gaps(store, sc, types=kinds, limit=limit), sc.cities)
 
 
-def readiness(store: Store, city: str, year: int | None = None) -> Answer:
+def readiness(store: Store, city: str, year: int | None = None, target_year: int | None = None) -> Answer:
     """One city against the notice's targets and conditions (``iekg readiness --city``).
 
     Parameters
@@ -106,19 +141,38 @@ def readiness(store: Store, city: str, year: int | None = None) -> Answer:
         The city code.
     year : int, optional
         Default: the latest year with data.
+    target_year : int, optional
+        Also the readiness for this year (after the data's year), beside today's: ``data["target"]``.
 
     Returns
     -------
     Answer
-        Every target and condition with value, threshold, met, shortfall and evidence.
+        Every target and condition with value, threshold, met, shortfall and evidence; with a target year,
+        ``target``: the same items with the supply- and demand-based ones measured on the projection
+        (``projected`` per item; the others today's, ``held_note``), ``projection`` true and the methods.
     """
     from iekg.queries.readiness import readiness as ready_one
 
     require_cities(store, [city])
-    return answer(store, ready_one(store, city, year), [city])
+    data = ready_one(store, city, year)
+    if target_year is not None:
+        data["target"] = target_readiness_block(store, city, year, target_year)
+    return answer(store, data, [city])
 
 
-def readiness_all(store: Store, year: int | None = None) -> Answer:
+def target_readiness_block(store: Store, city: str, year: int | None, target_year: int) -> dict[str, Any]:
+    """A city's readiness for ``target_year`` (:func:`iekg.plan.target.target_readiness`) as an answer carries it
+    beside today's (its data coverage is today's, not repeated)."""
+    from iekg.plan.target import target_readiness
+
+    _check_target(store, Scope((city,), year), target_year)
+    r = target_readiness(store, city, int(target_year), year)
+    r.pop("data_coverage", None)
+    r["note"] = r["projection_info"]["note"]
+    return r
+
+
+def readiness_all(store: Store, year: int | None = None, target_year: int | None = None) -> Answer:
     """All cities ranked by readiness (``iekg readiness --all``).
 
     Parameters
@@ -127,6 +181,9 @@ def readiness_all(store: Store, year: int | None = None) -> Answer:
         The graph.
     year : int, optional
         Default: the latest year with data.
+    target_year : int, optional
+        Each ranked row also gets ``target``: the city's targets and conditions met in that year (projected;
+        ``None`` for a city without programs or whose data year is not before it).
 
     Returns
     -------
@@ -134,12 +191,22 @@ def readiness_all(store: Store, year: int | None = None) -> Answer:
         ``data`` is the ranked list; each row's ``source`` says whose data it rests on: ``yours``,
         ``illustrative`` (the demo's) or ``public`` (the public lists only) — a ranking may mix them.
     """
+    from iekg.plan.target import base_year, target_readiness
     from iekg.queries.readiness import readiness_all as ranked
 
     rows = ranked(store, year)
     for row in rows:
         row["source"] = "public" if row.get("public_only") else (
             "illustrative" if scope_is_illustrative(store, [row["city"]]) else "yours")
+        if target_year is not None:
+            base = base_year(store, Scope((row["city"],), year)) if row.get("has_data", True) else None
+            t = None
+            if base is not None and int(target_year) > base:
+                r = target_readiness(store, row["city"], int(target_year), year)
+                t = {k: r[k] for k in ("target_year", "base_year", "targets_met", "targets_total",
+                                       "targets_unmeasurable", "conditions_met", "conditions_total", "methods_text")}
+                t["projection"] = True
+            row["target"] = t
     return answer(store, rows, [r["city"] for r in rows])
 
 

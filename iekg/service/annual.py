@@ -54,7 +54,8 @@ def _method_lines(a: dict[str, Any]) -> list[str]:
 
 
 def annual_report(store: Store, path: str | Path, *, city: str | None = None, province: str | None = None,
-                  year: int | None = None, today: dt.date | None = None) -> dict[str, Any]:
+                  year: int | None = None, today: dt.date | None = None,
+                  target_year: int | None = None) -> dict[str, Any]:
     """Write the annual supply–demand report of a city or a province.
 
     Parameters
@@ -69,12 +70,15 @@ def annual_report(store: Store, path: str | Path, *, city: str | None = None, pr
         The year reported (default: the latest year with programs in scope).
     today : date, optional
         The report's date.
+    target_year : int, optional
+        Add a part with the alignment projected to this year beside the report year's (flagged 预测, the
+        methods named; docs/measures.md "The target year").
 
     Returns
     -------
     dict
         ``path``, ``title``, ``year``, ``tables``, ``figures``, ``rows`` (the table rows written, as text),
-        ``skipped_charts`` and ``illustrative``.
+        ``skipped_charts``, ``illustrative`` and ``target_year`` (None without one).
 
     Raises
     ------
@@ -99,6 +103,9 @@ def annual_report(store: Store, path: str | Path, *, city: str | None = None, pr
     if a.data.get("year") is None:
         raise LookupError(a.data.get("reason") or "本范围没有专业点数据 (no programs in scope)")
     year = int(a.data["year"])
+    projected = None
+    if target_year is not None:  # the same answer with the target year beside it: a part of its own
+        projected = service.alignment(store, cities, province, year, target_year=target_year)
     scope_name = a.data["scope_name"]
     g = service.gaps(store, cities, province, year, None, limit=30)
     tr = trend(store, cities, province, (year - TREND_YEARS + 1, year))
@@ -108,6 +115,11 @@ def annual_report(store: Store, path: str | Path, *, city: str | None = None, pr
           f"（供需差额最大的 {CHART_INDUSTRIES} 个行业；全部行业见表）")),
         ("主要缺口", tabular("gaps", g, store, today=today), None),
     ]
+    if projected is not None:
+        ty = int(projected.data["target"]["target_year"])
+        sections.append((f"{ty}年供需预测（预测 projection）",
+                         target_view(full("alignment", projected, store, today=today), ty,
+                                     f"{scope_name} {ty}年 产教匹配预测（基于 {year} 年数据）"), None))
     illustrative = a.illustrative or g.illustrative or tr.illustrative
     if province:
         cmp = compare(store, province, None, year)
@@ -125,7 +137,23 @@ def annual_report(store: Store, path: str | Path, *, city: str | None = None, pr
     if tr.data.get("missing_years"):
         coverage.append("无数据的年份：" + "、".join(map(str, tr.data["missing_years"])) + "（不计为 0）")
     title = f"{scope_name}{year}年产教供需分析报告"
+    method = _method_lines(a.data)
+    if projected is not None:
+        method.append(PROJECTION_METHOD.format(ty=projected.data["target"]["target_year"], year=year))
     res = write_annual_report(sections, title=title, coverage=coverage, illustrative=illustrative, path=path,
-                              today=today, method=_method_lines(a.data))
+                              today=today, method=method)
     return {**res, "title": title, "year": year, "scope": city or province, "scope_name": scope_name,
-            "illustrative": illustrative}
+            "illustrative": illustrative, "target_year": None if projected is None else int(
+                projected.data["target"]["target_year"])}
+
+
+PROJECTION_METHOD = ("目标年份预测（{ty}年）：以 {year} 年数据推算——供给为各专业点在校生数÷学制（毕业生已在校；超出学制按现有招生规模延续，"
+                     "无在校生按最近一年毕业生数延续，均为本工具假设），需求为本市规划需求（demand_plan 表），否则为近年需求的"
+                     "最小二乘趋势，仅一年数据时按该年延续，无历史数据不预测；每个预测值注明方法，不是统计数据（docs/measures.md）。")
+
+
+def target_view(tab: Tabular, target_year: int, title: str) -> Tabular:
+    """The alignment's target-year sheet and its projection notes only (the report year's part has the rest)."""
+    sheet = next(s for s in tab.sheets if s.name == f"{target_year}年预测")
+    notes = [n for n in tab.notes if "预测" in n or "方法" in n or n.startswith("示意数据")]
+    return Tabular(title=title, sheets=[sheet], notes=notes, illustrative=tab.illustrative)

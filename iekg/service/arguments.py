@@ -57,8 +57,10 @@ def cli_spelling(name: str, valued: bool) -> str:
     --------
     >>> cli_spelling("city", True)
     '--city '
+    >>> cli_spelling("target_year", False)
+    '--target-year'
     """
-    return f"--{name}" + (" " if valued else "")
+    return f"--{name.replace('_', '-')}" + (" " if valued else "")
 
 
 class ArgumentError(ValueError):

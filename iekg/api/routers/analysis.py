@@ -25,6 +25,9 @@ Province = Annotated[str | None, Query(pattern=CITY_PATTERN, description="a prov
 Chain = Annotated[str | None, Query(min_length=1, max_length=100, description="restrict to one industry chain id",
                                     examples=["HN-NEV-01"])]
 CityOne = Annotated[CityCodeStr, Query(description="city code (6 digits)", examples=["410200"])]
+TargetYear = Annotated[int | None, Query(ge=2000, le=2100, description=(
+    "also the figures projected to this year (预测, after the data's year) beside today's: ``target`` in the answer, "
+    "``projection: true`` and the methods named (docs/measures.md, The target year)"), examples=[2027])]
 
 
 def ok(model: type, example: dict[str, Any], *codes: int) -> dict[int | str, dict[str, Any]]:
@@ -47,12 +50,14 @@ ALIGN_EXAMPLE = {
 @router.get("/alignment", response_class=DataResponse, response_model=None, summary="Chain alignment 产教链条匹配度",
             responses=ok(Alignment, ALIGN_EXAMPLE, 404))
 def get_alignment(request: Request, store: StoreDep, city: CitiesQuery = None, province: Province = None,
-                  year: YearQuery = None, chain: Chain = None, format: FormatQuery = None) -> Response:
+                  year: YearQuery = None, chain: Chain = None, target_year: TargetYear = None,
+                  format: FormatQuery = None) -> Response:
     """Supply, demand, ratio, status and structural deviation per industry; S, D, SAI and chain coverage —
-    exactly ``iekg align --format json`` for the same scope, plus ``illustrative``."""
+    exactly ``iekg align --format json`` for the same scope, plus ``illustrative``.  With ``target_year``, also
+    ``target``: the same measures projected to that year (``iekg align --target-year``)."""
     fmt = negotiate(request, format)
     with query_errors():  # a year without programs is an empty answer with its reason (200), not an error
-        a = service.alignment(store, city, province, year, chain)
+        a = service.alignment(store, city, province, year, chain, target_year=target_year)
     return respond(fmt, "alignment", a, a.with_provenance(), store)
 
 
@@ -94,15 +99,16 @@ READY_EXAMPLE = {"city": "410200", "name": "开封市", "year": 2024, "policy": 
 @router.get("/readiness", response_class=DataResponse, response_model=None, summary="Readiness of a city 试点准备度",
             responses=ok(Readiness, READY_EXAMPLE, 404))
 def get_readiness(request: Request, store: StoreDep, city: CityOne, year: YearQuery = None,
-                  format: FormatQuery = None) -> Response:
+                  target_year: TargetYear = None, format: FormatQuery = None) -> Response:
     """Every target and condition of the notice (豫发改社会〔2022〕646号) with the city's value, threshold,
-    met, shortfall and evidence — ``iekg readiness --city``."""
+    met, shortfall and evidence — ``iekg readiness --city``; with ``target_year``, also ``target``: the items
+    for that year (SAI and the employment rate on the projection, the others today's, said per item)."""
     fmt = negotiate(request, format)
     with query_errors():
         service.require_cities(store, [city])
     listing.require_year(store, year, [city])
     with query_errors():
-        r = service.readiness(store, city, year)
+        r = service.readiness(store, city, year, target_year=target_year)
     return respond(fmt, "readiness", r, r.with_provenance(), store)
 
 
@@ -110,14 +116,14 @@ def get_readiness(request: Request, store: StoreDep, city: CityOne, year: YearQu
             summary="Readiness ranking 试点准备度排名",
             responses=ok(ReadinessRanking, {"year": 2024, "illustrative": True,
                                             "cities": [{**READY_EXAMPLE, "rank": 1, "relative_shortfall": 0.42}]}, 404))
-def get_readiness_all(request: Request, store: StoreDep, year: YearQuery = None,
+def get_readiness_all(request: Request, store: StoreDep, year: YearQuery = None, target_year: TargetYear = None,
                       format: FormatQuery = None) -> Response:
     """All cities ranked: most targets met, then most conditions met, then the smallest relative shortfall —
-    ``iekg readiness --all``."""
+    ``iekg readiness --all``; with ``target_year`` each row also has ``target`` (that year's projected counts)."""
     fmt = negotiate(request, format)
     listing.require_year(store, year)
     with query_errors():
-        ranked = service.readiness_all(store, year)
+        ranked = service.readiness_all(store, year, target_year=target_year)
     return respond(fmt, "readiness_all", ranked, {"year": ranked.data[0]["year"] if ranked.data else year,
                                                    "cities": ranked.data, "illustrative": ranked.illustrative}, store)
 

@@ -127,7 +127,10 @@ ProvinceQuery = Annotated[str | None, Query(pattern=r"^\d{6}$", description="a p
                               DOCX))
 def report(store: StoreDep, city: Annotated[str | None, Query(pattern=r"^\d{6}$", description="a city code: the "
                                                               "city's report", examples=["410200"])] = None,
-           province: ProvinceQuery = None, year: YearQuery = None, today: TodayQuery = None) -> Response:
+           province: ProvinceQuery = None, year: YearQuery = None, today: TodayQuery = None,
+           target_year: Annotated[int | None, Query(ge=2000, le=2100, description=(
+               "add the alignment projected to this year (预测), beside the report year's"), examples=[2027])] = None,
+           ) -> Response:
     """``iekg export report``: the year of a city or a province in one document — the same tables the
     ``?format=xlsx`` downloads hand out and the same charts ``/charts/…`` draws.  Downloaded as its title,
     e.g. ``开封市2024年产教供需分析报告.docx``."""
@@ -140,7 +143,7 @@ def report(store: StoreDep, city: Annotated[str | None, Query(pattern=r"^\d{6}$"
     with tempfile.TemporaryDirectory(prefix=f"iekg-export-{os.getpid()}-") as tmp:
         with query_errors():
             res = annual_report(store, Path(tmp) / "report.docx", city=city, province=province, year=year,
-                                today=drafting.parse_today(today))
+                                today=drafting.parse_today(today), target_year=target_year)
         data = Path(res["path"]).read_bytes()
     return download(data, DOCX, f"{res['title']}.docx", f"iekg-report-{res['scope']}-{res['year']}.docx",
                     bool(res["illustrative"]))
