@@ -471,3 +471,10 @@ def test_control_characters_in_the_users_text_are_shown_not_written_raw() -> Non
     assert wb.properties.title == "搜索 a\\x01b"
     values = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
     assert "v\\x04" in values and "=1+1" in values  # text, never a formula
+
+
+def test_dash_as_output_is_stdout(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-o -`` writes to stdout, as Unix tools read it — never a file called "-"."""
+    monkeypatch.chdir(tmp_path)
+    r = cli(home, "align", "--city", "410200", "--format", "csv", "-o", "-")
+    assert r.stdout.lstrip("\ufeff").startswith("# 开封市") and not (tmp_path / "-").exists()

@@ -54,7 +54,11 @@ TAGS = [
     {"name": "alliances", "description": "产教联盟 — 集团, 联盟, 职教集团, 市域产教联合体, 共同体"},
     {"name": "policies", "description": "政策文件 — by normalised 文号"},
     {"name": "relations", "description": "Neighbours and paths between entities"},
-    {"name": "analysis", "description": "Alignment, gaps, readiness, coupling, partners (docs/measures.md)"},
+    {"name": "analysis", "description": "Alignment, gaps, readiness, coupling, partners (docs/measures.md); "
+                                        "?target_year= adds the target year's projection beside today's"},
+    {"name": "scenarios", "description": "情景 — named what-if scenarios laid over the graph without changing it "
+                                         "(writes: API key)"},
+    {"name": "plan", "description": "专业结构优化建议 — which majors to change, solved by HiGHS (docs/measures.md)"},
     {"name": "exports", "description": "The application's Attachment 1 + 2 workbook and the plan draft"},
     {"name": "imports", "description": "Upload template files: validated, all or nothing (API key)"},
 ]

@@ -18,7 +18,7 @@ from iekg.cli.root import app
 from iekg.graph.store import StoreError
 
 __all__ = ["REPORT_ROWS", "app", "main"]
-THEMES = ("data", "explore", "analysis", "compare", "viz", "export", "chart")  # each adds its commands to the app, in this order
+THEMES = ("data", "explore", "analysis", "compare", "viz", "export", "chart", "scenario", "plan")  # each adds its commands to the app, in this order
 
 for _theme in THEMES:
     importlib.import_module(f"iekg.cli.{_theme}")

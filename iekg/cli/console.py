@@ -151,7 +151,8 @@ class Output:
 
     def __init__(self, data: Any, draw: Callable[[], None] | None, take: Callable[[], Tabular] | None,
                  path: Path | None) -> None:
-        self.data, self.draw, self.take, self.path = data, draw, take, path
+        self.data, self.draw, self.take = data, draw, take
+        self.path = None if path is not None and str(path) == "-" else path  # ``-o -``: stdout, as Unix tools say
 
     def tabular(self, fmt: Fmt) -> Tabular:
         if self.take is None:

@@ -55,7 +55,18 @@ if TYPE_CHECKING:
         read_sources,
     )
     from iekg.service.places import all_cities, located, require_cities
+    from iekg.service.planning import plan_majors, save_plan
     from iekg.service.provenance import Answer, is_illustrative, scope_is_illustrative
+    from iekg.service.scenarios import (
+        ScenarioError,
+        scenario_add,
+        scenario_compare,
+        scenario_delete,
+        scenario_list,
+        scenario_new,
+        scenario_save,
+        scenario_show,
+    )
     from iekg.service.stores import (
         EMBEDDED,
         copy_graph,
@@ -75,7 +86,10 @@ _WHERE: dict[str, str] = {
     **dict.fromkeys(('neighbours', 'paths', 'resolve', 'search', 'search_reason', 'show', 'show_relationship'), 'explore'),
     **dict.fromkeys(('DEMO_ROWS', 'LoadOutcome', 'Progress', 'audit_for', 'build', 'file_facts', 'import_paths', 'read_sources'), 'loading'),
     **dict.fromkeys(('all_cities', 'located', 'require_cities'), 'places'),
+    **dict.fromkeys(('plan_majors', 'save_plan'), 'planning'),
     **dict.fromkeys(('Answer', 'is_illustrative', 'scope_is_illustrative'), 'provenance'),
+    **dict.fromkeys(('ScenarioError', 'scenario_add', 'scenario_compare', 'scenario_delete', 'scenario_list',
+                     'scenario_new', 'scenario_save', 'scenario_show'), 'scenarios'),
     **dict.fromkeys(('EMBEDDED', 'copy_graph', 'export_graph', 'history', 'info', 'migrate_file', 'migrate_home', 'open_store', 'sync'), 'stores'),
 }
 
@@ -86,6 +100,9 @@ __all__ = [
     "open_store", "partners", "paths", "read_sources", "readiness", "readiness_all", "require_cities", "resolve",
     "scope", "scope_is_illustrative", "search", "search_reason", "show", "show_relationship", "sync", "trend", "vocabulary_term",
     "vocabulary_words", "who_hires", "who_trains",
+    "plan_majors", "save_plan",
+    "ScenarioError", "scenario_add", "scenario_compare", "scenario_delete", "scenario_list", "scenario_new",
+    "scenario_save", "scenario_show",
 ]
 
 

@@ -145,10 +145,12 @@ def alignment(answer: Answer) -> Tabular:
                f"{_g(a.get('coverage')) if a.get('coverage') is not None else ('—（无数据）' if seg.get('total') else '—（无重点产业链）')}"
                f"（{'—' if seg.get('covered') is None else seg['covered']}/{seg.get('total', '—')} 个环节）")
     dc = a.get("demand_coverage") or {}
+    t = a.get("target")
     return Tabular(
-        title=f"{a.get('scope_name', '')} {_year(a.get('year'))} 产教匹配" + (f"（产业链 {a['chain']}）" if a.get("chain") else ""),
-        sheets=[Sheet("行业", cols, rows), segments, left],
-        notes=_notes(answer,
+        title=f"{a.get('scope_name', '')} {_year(a.get('year'))} 产教匹配" + (f"（产业链 {a['chain']}）" if a.get("chain") else "")
+        + (f"（附 {t['target_year']}年预测）" if t else ""),
+        sheets=[Sheet("行业", cols, rows), *([_target_alignment_sheet(a, t)] if t else []), segments, left],
+        notes=_notes(answer, *(_projection_notes(t) if t else []),
                      f"范围 scope：{a.get('scope_name', '')}（{'、'.join(a.get('cities') or [])}），{_year(a.get('year'))}"
                      + (f"，产业链 {a['chain']}" if a.get("chain") else ""),
                      summary,
@@ -162,6 +164,45 @@ def alignment(answer: Answer) -> Tabular:
                      "「需求（人）」为空、状态为「无需求数据」的行业没有需求数据（不是需求为 0）",
                      _coverage(a), _reason(a)),
         illustrative=answer.illustrative)
+
+
+_TARGET_ALIGN_COLS = [
+    Column("code", "行业代码"), Column("name", "行业名称"), Column("supply_now", "今年供给（人）", "num"),
+    Column("supply", "目标年供给（人，预测）", "num"), Column("demand_now", "今年需求（人）", "num"),
+    Column("demand", "目标年需求（人，预测）", "num"), Column("ratio", "目标年供需比（预测）", "ratio"),
+    Column("status", "目标年状态（预测）"), Column("demand_method", "需求预测方法"), Column("supply_methods", "供给预测方法（专业点数）")]
+
+
+def _target_alignment_sheet(a: Mapping[str, Any], t: Mapping[str, Any]) -> Sheet:
+    """The target year's projection beside today's, per industry (``target`` of an alignment answer)."""
+    now = {i.get("code"): i for i in a.get("industries") or []}
+    rows = []
+    for i in t.get("industries") or []:
+        b = now.get(i.get("code")) or {}
+        has_d = i.get("demand_data", True)
+        sup_now = (b.get("supply") if b.get("supply_data", True) else None) if b else \
+            (0.0 if a.get("S") is not None else None)  # not in today's list: no supply (measured), no demand rows
+        rows.append({"code": i.get("code"), "name": i.get("name"), "supply_now": sup_now,
+                     "supply": i.get("supply") if i.get("supply_data", True) else None,
+                     "demand_now": b.get("demand") if b and b.get("demand_data", True) else None,
+                     "demand": i.get("demand") if has_d else None, "ratio": i.get("ratio") if has_d else None,
+                     "status": STATUS_ZH.get(i.get("status"), i.get("status")) if has_d else NO_DEMAND_DATA,
+                     "demand_method": i.get("demand_method") or "none",
+                     "supply_methods": _join((f"{m} {n}" for m, n in (i.get("supply_methods") or {}).items()), "、")})
+    return Sheet(f"{t.get('target_year')}年预测", _TARGET_ALIGN_COLS, rows)
+
+
+def _projection_notes(t: Mapping[str, Any]) -> list[str]:
+    """The notes a target-year projection carries: that it is one, its summary figures, the methods."""
+    info = t.get("projection_info") or {}
+    words = info.get("methods") or {}
+    out = [f"预测 projection：「{t.get('target_year')}年预测」各列为预测值，以 {t.get('base_year')} 年数据推算，不是统计数据"]
+    if "S" in t:
+        out.append(f"{t.get('target_year')}年预测：S = {_g(t.get('S'), 1)}；D = {_g(t.get('D'), 1)}；SAI = {_g(t.get('sai'))}；"
+                   f"观测 SAI = {_g(t.get('sai_observed'))}；覆盖率 = {_g(t.get('coverage'))}")
+    out += [t.get("methods_text") or "", "方法 methods：" + "；".join(f"{k} = {v}" for k, v in words.items()),
+            (info.get("not_projected") or {}).get("note") or "", t.get("note") or ""]
+    return [x for x in out if x]
 
 
 def gaps(answer: Answer) -> Tabular:
@@ -220,10 +261,16 @@ def readiness(answer: Answer) -> Tabular:
     conditions = [_ready_row(i) for i in items if i.get("kind") == "condition"]
     pilot = r.get("pilot") or {}
     basis = {i.get("threshold_basis") for i in items}
+    t = r.get("target")
     return Tabular(
-        title=f"{r.get('name', '')} {_year(r.get('year'))} 试点准备度（{r.get('policy', '')}）",
-        sheets=[Sheet("目标", _READY_COLS, targets), Sheet("条件", _READY_COLS, conditions)],
-        notes=_notes(answer,
+        title=f"{r.get('name', '')} {_year(r.get('year'))} 试点准备度（{r.get('policy', '')}）"
+        + (f"（附 {t['target_year']}年预测）" if t else ""),
+        sheets=[Sheet("目标", _READY_COLS, targets), Sheet("条件", _READY_COLS, conditions),
+                *([_target_readiness_sheet(r, t)] if t else [])],
+        notes=_notes(answer, *(_projection_notes(t) if t else []),
+                     t and f"{t['target_year']}年预测：目标达成 {t.get('targets_met')}/{t.get('targets_total')}，无法衡量 "
+                           f"{t.get('targets_unmeasurable')}；条件满足 {t.get('conditions_met')}/{t.get('conditions_total')}；"
+                           f"依据为「现状」的项与供需预测无关，保持 {t.get('base_year')} 年的值",
                      f"范围 scope：{r.get('name', '')}（{r.get('city', '')}），{_year(r.get('year'))}"
                      + (f"，基期 {r['baseline_year']}年" if r.get("baseline_year") else ""),
                      f"目标达成 {r.get('targets_met')}/{r.get('targets_total')}，无法衡量 {r.get('targets_unmeasurable')}；"
@@ -238,6 +285,27 @@ def readiness(answer: Answer) -> Tabular:
         illustrative=answer.illustrative)
 
 
+_TARGET_READY_COLS = [Column("target", "编号"), Column("kind", "类别"), Column("name", "指标"),
+                      Column("value_now", "现值", "general"), Column("value", "目标年值", "general"),
+                      Column("basis", "目标年值依据"), Column("met", "目标年达成"), Column("note", "说明")]
+
+
+def _target_readiness_sheet(r: Mapping[str, Any], t: Mapping[str, Any]) -> Sheet:
+    """The target year's readiness beside today's: each item's value now and in the target year, projected or
+    held at today's."""
+    now = {i.get("target"): i for i in r.get("items") or []}
+    rows = []
+    for i in t.get("items") or []:
+        b = now.get(i.get("target")) or {}
+        rows.append({"target": i.get("target"), "kind": "条件" if i.get("kind") == "condition" else "目标",
+                     "name": i.get("name"), "value_now": b.get("value") if b.get("measurable", True) else None,
+                     "value": i.get("value") if i.get("measurable", True) else None,
+                     "basis": "预测 projection" if i.get("projected") else f"现状（{t.get('base_year')}年）",
+                     "met": "无法衡量（无数据）" if not i.get("measurable", True) else _yes(i.get("effective_met")),
+                     "note": i.get("note") if i.get("projected") else i.get("held_note")})
+    return Sheet(f"{t.get('target_year')}年预测", _TARGET_READY_COLS, rows)
+
+
 def readiness_all(answer: Answer) -> Tabular:
     """``iekg readiness --all`` / ``GET /analysis/readiness/all``: the cities ranked, each row's source."""
     ranked = answer.data if isinstance(answer.data, list) else answer.data.get("cities") or []
@@ -246,9 +314,16 @@ def readiness_all(answer: Answer) -> Tabular:
             Column("targets_unmeasurable", "无法衡量（项）", "int"), Column("conditions_met", "条件满足（项）", "int"),
             Column("conditions_total", "条件总数（项）", "int"), Column("relative_shortfall", "相对差距", "ratio"),
             Column("state", "说明")]
+    ty = next((r["target"].get("target_year") for r in ranked if r.get("target")), None)
+    projected = any("target" in r for r in ranked)
+    if projected:
+        cols += [Column("target_targets_met", f"{ty or '目标'}年预测 目标达成（项）", "int"),
+                 Column("target_conditions_met", f"{ty or '目标'}年预测 条件满足（项）", "int")]
     rows = []
     for r in ranked:
         row = {**r, "source": RANKING_SOURCES.get(str(r.get("source")), r.get("source"))}
+        tr_ = r.get("target") or {}
+        row["target_targets_met"], row["target_conditions_met"] = tr_.get("targets_met"), tr_.get("conditions_met")
         if not r.get("has_data", True):
             for k in ("targets_met", "targets_total", "targets_unmeasurable", "conditions_met", "conditions_total",
                       "relative_shortfall"):
@@ -269,7 +344,9 @@ def readiness_all(answer: Answer) -> Tabular:
                      f"范围 scope：{len(ranked)} 个城市，{_year(year)}；排序：目标达成多者在前，再看条件满足，再看相对差距小者",
                      "illustrative" in kinds and "数据来源为「示例（示意数据）」的行基于示意（演示）数据，不是真实情况；「你的数据」"
                                                  "是你导入的数据；「公开名单」只在公开名单中",
-                     nodata and f"{len(nodata)} 个城市在该年没有专业点和需求数据，排在最后、未参与比较：" + "、".join(map(str, nodata))),
+                     nodata and f"{len(nodata)} 个城市在该年没有专业点和需求数据，排在最后、未参与比较：" + "、".join(map(str, nodata)),
+                     projected and f"预测 projection：「{ty}年预测」两列为预测值（结构匹配指数、毕业生就业率按预测的供需计算，"
+                                   "其余各项保持现状），排名仍按今年；空格为无法预测（无专业点数据）"),
         illustrative=answer.illustrative)
 
 
@@ -574,6 +651,12 @@ CONVERTERS: dict[str, Callable[[Answer], Tabular]] = {
     "coupling": coupling, "partners": partners, "who_trains": who_trains, "who_hires": who_hires,
     "neighbours": neighbours, "search": search, "compare": compare, "trend": trend,
 }
+from iekg.takeaway import scenario_tables as _scenario_tables  # noqa: E402 — the scenarios' converters (issue 23)
+
+CONVERTERS.update(scenario_show=_scenario_tables.scenario_show, scenario_compare=_scenario_tables.scenario_compare)
+from iekg.takeaway import plan_tables as _plan_tables  # noqa: E402 — the majors optimisation's tables (issue 23)
+
+CONVERTERS.update(plan_majors=_plan_tables.plan_majors)
 
 
 # ------------------------------------------------------------------------- answers for the lists

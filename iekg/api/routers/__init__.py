@@ -16,11 +16,13 @@ from iekg.api.routers import (
     institutions,
     majors,
     meta,
+    plan,
     policies,
     relations,
+    scenarios,
     search,
     training_bases,
 )
 
 ALL = (meta, search, cities, institutions, enterprises, majors, industries, chains, training_bases, alliances,
-       policies, relations, analysis, compare, exports, imports, charts)
+       policies, relations, analysis, compare, scenarios, plan, exports, imports, charts)
