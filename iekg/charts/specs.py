@@ -17,7 +17,7 @@ import altair as alt
 
 from iekg.charts import style
 
-__all__ = ["chain", "compare", "ranking", "supply_demand", "trend"]
+__all__ = ["chain", "compare", "ranking", "scenario", "supply_demand", "trend"]
 
 POSITIONS = ("上游", "中游", "下游")
 MEASURE_ZH = {"sai": "结构匹配指数 SAI", "coverage": "产业链覆盖率 coverage", "S": "供给 S（人）", "D": "需求 D（人）",
@@ -399,3 +399,107 @@ def compare(data: Mapping[str, Any], illustrative: bool = False) -> dict[str, An
     notes = [str(data[k]) for k in ("coupling_note", "note") if data.get(k)]
     title = f"{year} 年 {scope}比较：{title_measure}" if year else f"{scope}比较：{title_measure}"
     return _finish(chart, title, _subtitle(illustrative, empty, apart_line, *notes, f"{SOURCE_LINE}（城市比较 iekg compare）"))
+
+
+# ------------------------------------------------------------------------------------------ scenario (issue 23)
+SCENARIO_SERIES = ("基线供给 supply (baseline)", "情景供给 supply (scenario)", "基线需求 demand (baseline)",
+                   "情景需求 demand (scenario)")
+SCENARIO_DEMAND = "需求 demand"  # one demand bar when no demand moves
+SCENARIO_MAX_ROWS = 30  # the industries that move most; the table and the download list every one
+
+
+def _moved_size(m: Mapping[str, Any]) -> float:
+    def d(a: Any, b: Any) -> float:
+        return abs((_num(b) or 0.0) - (_num(a) or 0.0))
+
+    return d(m.get("supply_before"), m.get("supply_after")) + d(m.get("demand_before"), m.get("demand_after"))
+
+
+def scenario_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The industries that move (a scenario's evaluation, ``moved``), the largest change first (status changes
+    before the rest), at most :data:`SCENARIO_MAX_ROWS`: per industry a row for supply before and after, and for
+    demand (one row when no industry's demand moves, else before and after); ``value`` None is no data."""
+    ev = data.get("evaluation") or data
+    moved = list(ev.get("moved") or [])
+    demand_moves = any(not _same_num(m.get("demand_before"), m.get("demand_after")) for m in moved)
+    moved.sort(key=lambda m: (m.get("status_before") == m.get("status_after"), -_moved_size(m), str(m.get("code"))))
+    rows: list[dict[str, Any]] = []
+    for order, m in enumerate(moved[:SCENARIO_MAX_ROWS]):
+        before, after = m.get("status_before"), m.get("status_after")
+        zh_b = style.STATUS_ZH.get(str(before), "—") if before else "—"
+        zh_a = style.STATUS_ZH.get(str(after), "—") if after else "—"
+        label = f"{m.get('code', '')} {m.get('name') or ''}".strip() + (f" · {zh_b}→{zh_a}" if before != after else "")
+        base = {"order": order, "code": m.get("code"), "industry": label, "status": f"{zh_b} → {zh_a}"}
+        series: list[tuple[str, Any]] = [(SCENARIO_SERIES[0], m.get("supply_before")),
+                                         (SCENARIO_SERIES[1], m.get("supply_after"))]
+        series += ([(SCENARIO_SERIES[2], m.get("demand_before")), (SCENARIO_SERIES[3], m.get("demand_after"))]
+                   if demand_moves else [(SCENARIO_DEMAND, m.get("demand_after"))])
+        for name, v in series:
+            value = _num(v)
+            demand_row = name not in SCENARIO_SERIES[:2]
+            none = demand_row and not value and (after if name != SCENARIO_SERIES[2] else before) == "no_demand"
+            rows.append({**base, "series": name, "value": value, "missing": (
+                ("无需求数据 no demand data" if none else style.NO_DATA_TEXT) if value is None
+                else ("无需求 no demand" if none else None))})
+    return rows
+
+
+def _same_num(a: Any, b: Any) -> bool:
+    x, y = _num(a), _num(b)
+    if x is None or y is None:
+        return x is y
+    return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def scenario(data: Mapping[str, Any], illustrative: bool = False) -> dict[str, Any]:
+    """A what-if scenario against its baseline: for the industries that move, supply before and after beside
+    demand (grouped bars); the title names the scenario and the scope, the subtitle SAI and unmet demand before
+    → after, whether the figures are a projection, and the illustrative note.
+
+    Parameters
+    ----------
+    data : mapping
+        A scenario's answer (``iekg scenario show --format json``: ``scenario`` and ``evaluation``).
+    illustrative : bool
+        Whether it rests on illustrative data.
+    """
+    doc = data.get("scenario") or {}
+    ev = data.get("evaluation") or {}
+    rows = scenario_rows(data)
+    order = list(dict.fromkeys(r["industry"] for r in rows))
+    present = list(dict.fromkeys(r["series"] for r in rows)) or list(SCENARIO_SERIES[:2]) + [SCENARIO_DEMAND]
+    palette = {SCENARIO_SERIES[0]: style.DEMAND, SCENARIO_SERIES[1]: style.SUPPLY, SCENARIO_DEMAND: "#c68400",
+               SCENARIO_SERIES[2]: "#e0c68a", SCENARIO_SERIES[3]: "#c68400"}
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        y=alt.Y("industry:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        yOffset=alt.YOffset("series:N", sort=present),
+    )
+    tooltip = [alt.Tooltip("industry:N", title="行业"), alt.Tooltip("series:N", title="系列"),
+               alt.Tooltip("value:Q", title="人数", format=",.1f"), alt.Tooltip("status:N", title="状态 基线→情景")]
+    bars = base.mark_bar(height={"band": 0.9}).encode(
+        x=alt.X("value:Q", title="人数（供给：毕业生 × 对应权重；需求：岗位）"),
+        color=alt.Color("series:N", title=None, sort=present,
+                        scale=alt.Scale(domain=present, range=[palette[s] for s in present])),
+        tooltip=tooltip,
+    ).transform_filter("datum.value != null")
+    missing = base.mark_text(align="left", baseline="middle", dx=3, fontSize=10, color=style.MUTED).encode(
+        x=alt.datum(0), text="missing:N",
+    ).transform_filter("datum.missing != null")
+    chart = alt.layer(bars, missing).properties(width=520, height=alt.Step(9))
+    b, s = ev.get("baseline") or {}, ev.get("scenario") or {}
+
+    def pair(key: str, fmt: str) -> str:
+        x, y = _num(b.get(key)), _num(s.get(key))
+        return f"{'无数据' if x is None else format(x, fmt)} → {'无数据' if y is None else format(y, fmt)}"
+
+    moved = len(ev.get("moved") or [])
+    figures = f"SAI {pair('sai', '.3f')}；未满足需求 unmet demand {pair('unmet_demand', ',.0f')} 人"
+    shown = (f"变动的行业 {moved} 个" + (f"，图中为变化最大的 {SCENARIO_MAX_ROWS} 个" if moved > SCENARIO_MAX_ROWS else "")
+             if moved else "没有行业的供需因本情景而变 (no industry moves)")
+    year = ev.get("year")
+    when = (f"目标年 {ev['target_year']} 年（预测 projection）" if ev.get("projection") and ev.get("target_year")
+            else (f"{year} 年数据" if year else None))
+    scope = ev.get("scope_name") or ev.get("scope_id") or ""
+    title = f"{scope} 情景「{doc.get('name', '')}」：基线与情景".replace("  ", " ").strip()
+    return _finish(chart, title, _subtitle(illustrative, when, figures, shown,
+                                           f"{SOURCE_LINE}（情景 iekg scenario show）"))

@@ -138,6 +138,25 @@ def compare(store: StoreDep, province: Province = None, city: Cities = None, yea
     return _answer(spec, fmt)
 
 
+ScenarioName = Annotated[str, Query(min_length=1, max_length=80, description="the scenario's name",
+                                    examples=["食品扩招"])]
+
+
+@router.get("/scenario", response_class=Response, summary="A scenario against its baseline 情景与基线对比图",
+            responses=CHART, dependencies=HEAVY)
+def scenario(store: StoreDep, name: ScenarioName, format: Format = "svg") -> Response:
+    """For the industries a what-if scenario moves: supply before and after beside demand; SAI and unmet demand
+    before → after in the subtitle (the evaluation of ``GET /scenarios/{name}``)."""
+    from iekg import service
+    from iekg.charts import specs
+
+    fmt = _format(format)
+    with query_errors():
+        res = service.scenario_show(store, name)
+        spec = specs.scenario(res.data, res.illustrative)
+    return _answer(spec, fmt)
+
+
 def _vendor_name(name: Annotated[str, Path(max_length=40, description="one of the vendored file names")]) -> str:
     if name not in embed.VENDOR_FILES:
         raise ProblemError("not-found", f"no vendored file {name[:40]!r}")

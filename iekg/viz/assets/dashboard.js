@@ -22,8 +22,10 @@
   var NF = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 0 });
   var NF2 = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   var NF3 = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+  var NF4 = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 4, maximumFractionDigits: 4 });
 
-  var state = { city: null, year: "", align: null, showAll: false, sort: "gap", seq: 0 };
+  var state = { city: null, year: "", target: "", dataYear: null, align: null, showAll: false, sort: "gap", seq: 0,
+    scenario: "" };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, attrs, children) {
@@ -87,9 +89,10 @@
   // every panel's table as a file (the API's ?format=xlsx: the same figures, headers in Chinese, with the
   // data coverage and the illustrative note in the file)
   function setDownloads(code) {
+    var tgt = state.target ? { format: "xlsx", target_year: state.target } : { format: "xlsx" };
     var dl = {
-      alignment: url(ROUTES.alignment, scoped(code, { format: "xlsx" })),
-      readiness: url(ROUTES.readiness, scoped(code, { format: "xlsx" })),
+      alignment: url(ROUTES.alignment, scoped(code, tgt)),
+      readiness: url(ROUTES.readiness, scoped(code, tgt)),
       gaps: url(ROUTES.gaps, scoped(code, { limit: 500, format: "xlsx" })),
       ranking: url(ROUTES.ranking, state.year ? { year: state.year, format: "xlsx" } : { format: "xlsx" }),
       trend: ROUTES.trend ? url(ROUTES.trend, { city: code, format: "xlsx" }) : null
@@ -101,7 +104,8 @@
       a.hidden = !dl[k];
       if (dl[k]) {
         a.href = dl[k];
-        a.setAttribute("download", names[k] + "_" + (k === "ranking" ? "全部城市" : code) + (state.year && k !== "trend" ? "_" + state.year : "") + ".xlsx");
+        a.setAttribute("download", names[k] + "_" + (k === "ranking" ? "全部城市" : code) + (state.year && k !== "trend" ? "_" + state.year : "") +
+          (state.target && (k === "alignment" || k === "readiness") ? "_预测" + state.target : "") + ".xlsx");
       }
     });
   }
@@ -118,7 +122,7 @@
   function select(code) {
     state.city = code;
     var seq = ++state.seq;
-    try { history.replaceState(null, "", url(window.location.pathname, scoped(code))); } catch (e) { /* file:// */ }
+    try { history.replaceState(null, "", url(window.location.pathname, pageParams(code))); } catch (e) { /* file:// */ }
     $("link-network").href = ROUTES.vizCity + encodeURIComponent(code);
     if (ROUTES.compare) { $("link-compare").href = url(ROUTES.compare, { province: code.slice(0, 2) + "0000" }); } else { $("link-compare").hidden = true; }
     setDownloads(code);
@@ -128,9 +132,10 @@
     document.body.setAttribute("data-loading", "1");
     $("chart").textContent = "";
     $("chart").appendChild(el("div", { cls: "loading-state", text: "读取中 loading…" }));
+    var targetErrors = [];
     Promise.all([
-      getJSON(url(ROUTES.alignment, scoped(code))),
-      getJSON(url(ROUTES.readiness, scoped(code))),
+      withTarget(ROUTES.alignment, scoped(code), targetErrors),
+      withTarget(ROUTES.readiness, scoped(code), targetErrors),
       getJSON(url(ROUTES.gaps, scoped(code, { limit: 100 }))),
       ROUTES.chartSupplyDemand ? getJSON(url(ROUTES.chartSupplyDemand, scoped(code, { format: "vl.json" }))).catch(function () { return null; }) : null
     ]).then(function (res) {
@@ -138,10 +143,13 @@
       showError(null);
       state.align = res[0];
       state.spec = res[3];
+      state.dataYear = res[0].year || null;
       fillYears(res[0]);
       renderHead(res[0], res[1], res[2]);
       renderChart();
       renderReadiness(res[1]);
+      renderTarget(res[0], res[1], targetErrors);
+      loadScenarios(code, seq);
       renderGaps(res[2], code);
       renderRanking(code);
       renderTrend(code, seq);
@@ -308,11 +316,15 @@
   function renderReadiness(r) {
     var tb = document.querySelector("#readiness tbody");
     tb.textContent = "";
+    var t = r.target || null;
+    var tItems = {};
+    ((t && t.items) || []).forEach(function (i) { tItems[i.target] = i; });
+    targetColumn(t);
     var kinds = [["target", "目标", "targets by 2025"], ["condition", "条件", "conditions to apply"]];
     kinds.forEach(function (k) {
       var items = (r.items || []).filter(function (i) { return (i.kind || "target") === k[0]; });
       if (!items.length) { return; }
-      tb.appendChild(el("tr", { cls: "group" }, [el("td", { colspan: "5", text: k[1] + " " + k[2] })]));
+      tb.appendChild(el("tr", { cls: "group" }, [el("td", { colspan: t ? "6" : "5", text: k[1] + " " + k[2] })]));
       items.forEach(function (i) {
         var met = i.effective_met === undefined ? i.met : i.effective_met;  // an either/or member: by its group
         var mark = met === null || met === undefined ? el("span", { cls: "na", text: "— 无法衡量" })
@@ -330,7 +342,8 @@
           el("td", { cls: "num", text: value }),
           el("td", { cls: "threshold" }, [(CMP[i.comparison] || i.comparison || "") + " " + (i.threshold === null ? "" : i.threshold) + " " + (i.unit || ""),
             el("span", { cls: "note basis basis-" + (i.threshold_basis || "notice") }, [
-              el("span", { cls: "basis-tag " + (i.threshold_basis || "notice"), title: basis[1], text: basis[0] }), i.threshold_label || ""])])
+              el("span", { cls: "basis-tag " + (i.threshold_basis || "notice"), title: basis[1], text: basis[0] }), i.threshold_label || ""])]),
+          t ? targetCell(tItems[i.target]) : null
         ]));
       });
     });
@@ -475,10 +488,394 @@
     if (!list.length) { ol.appendChild(el("li", null, [el("span"), el("div", { text: "未发现缺口 no gaps found" + (g.reason ? "：" + g.reason : "") })])); }
   }
 
+  // ------------------------------------------------------------------------------ target year (issue 23)
+  // A target year (目标年份) asks the alignment and readiness routes for ?target_year=: their answers then carry
+  // ``target``, the same measures projected to that year (预测, the methods named), shown beside today's.  A
+  // target year the routes refuse (not after the data's year) leaves today's page as it was, with the reason.
+  function pageParams(code) {
+    var p = scoped(code);
+    if (state.target) { p.target_year = state.target; }
+    if (state.scenario) { p.scenario = state.scenario; }
+    return p;
+  }
+  function copy(o) { var c = {}; Object.keys(o || {}).forEach(function (k) { c[k] = o[k]; }); return c; }
+  function withTarget(route, params, errors) {
+    if (!state.target) { return getJSON(url(route, params)); }
+    if (state.dataYear && +state.target <= +state.dataYear) {
+      errors.push("目标年份 " + state.target + " 须晚于数据年份 " + state.dataYear + " (the target year must come after the data's year)");
+      return getJSON(url(route, params));
+    }
+    var p = copy(params);
+    p.target_year = state.target;
+    return getJSON(url(route, p)).catch(function (err) {
+      errors.push(String(err.message || err));
+      return getJSON(url(route, params));
+    });
+  }
+  function readTarget(v) {
+    var s = String(v || "").trim();
+    return /^\d{4}$/.test(s) && +s >= 2000 && +s <= 2100 ? s : "";
+  }
+  function badge(text, cls) { return el("span", { cls: "badge " + (cls || "projection"), text: text || "预测" }); }
+  function signed(d, f) {
+    if (d === null || d === undefined || isNaN(d)) { return "—"; }
+    var t = (f || NF).format(Math.abs(d));
+    return Math.abs(d) < 1e-12 || t === (f || NF).format(0) ? "±0" : (d > 0 ? "+" : "−") + t;
+  }
+  // a KPI card's second value: the target year's, with the 预测 badge (removed when the target year is off)
+  function kpiTarget(id, text) {
+    var box = $(id).parentNode;
+    var old = box.querySelector(".k-target");
+    if (old) { box.removeChild(old); }
+    if (text === null) { return; }
+    box.insertBefore(el("div", { cls: "k-target", "data-kpi": id }, [badge(state.target + " 预测"), " " + text]), $(id).nextSibling);
+  }
+  var TARGET_ROWS = [
+    ["S", "供给 S（人）", "supply", "num"], ["D", "需求 D（人）", "demand", "num"], ["sai", "结构匹配指数 SAI", "structural alignment", "ratio"],
+    ["sai_observed", "观测 SAI（有需求数据的行业）", "observed SAI", "ratio"], ["coverage", "重点产业链环节覆盖率", "chain coverage", "pct"],
+    ["targets_met", "试点目标达成（项）", "targets met", "count"], ["conditions_met", "申报条件满足（项）", "conditions met", "count"]
+  ];
+  function fmtKind(x, kind) {
+    if (x === null || x === undefined || (typeof x === "number" && isNaN(x))) { return "无数据"; }
+    return kind === "ratio" ? NF3.format(x) : (kind === "pct" ? pct(x) : num(x));
+  }
+  function renderTarget(a, r, errors) {
+    var card = $("target-card");
+    var ta = a.target || null, tr = r.target || null;
+    var on = !!(state.target && (ta || tr));
+    card.hidden = !state.target;
+    document.body.setAttribute("data-target", on ? state.target : "");
+    var s = (a.segments || {});
+    kpiTarget("kpi-sai", on && ta ? fmtKind(ta.sai, "ratio") : null);
+    kpiTarget("kpi-coverage", on && ta ? fmtKind(ta.coverage, "pct") : null);
+    kpiTarget("kpi-sd", on && ta ? (ta.S === null ? "无数据" : num(ta.S)) + " / " + num(ta.D) : null);
+    kpiTarget("kpi-targets", on && tr ? tr.targets_met + " / " + tr.targets_total : null);
+    var tb = document.querySelector("#target-figures tbody");
+    tb.textContent = "";
+    $("target-methods").textContent = "";
+    $("target-note").textContent = errors.length ? "无法预测目标年份 no projection: " + errors.join("；") : "";
+    if (!state.target) { return; }
+    $("target-title").textContent = state.target;
+    var today = a.year || "—";
+    $("target-today-head").firstChild.textContent = "今天（" + today + " 年）";
+    $("target-year-head").firstChild.textContent = state.target + " 年 预测";
+    if (!on) { return; }
+    var now = { S: a.S, D: a.D, sai: a.sai, sai_observed: a.sai_observed, coverage: s.covered === null ? null : a.coverage,
+      targets_met: r.targets_met, conditions_met: r.conditions_met };
+    var then = { S: ta && ta.S, D: ta && ta.D, sai: ta && ta.sai, sai_observed: ta && ta.sai_observed,
+      coverage: ta && ((ta.segments || {}).covered === null ? null : ta.coverage),
+      targets_met: tr && tr.targets_met, conditions_met: tr && tr.conditions_met };
+    var totals = { targets_met: [r.targets_total, tr && tr.targets_total], conditions_met: [r.conditions_total, tr && tr.conditions_total] };
+    TARGET_ROWS.forEach(function (row) {
+      var k = row[0], kind = row[3];
+      if ((k === "targets_met" || k === "conditions_met") && !tr) { return; }
+      if (k !== "targets_met" && k !== "conditions_met" && !ta) { return; }
+      var x = now[k], y = then[k];
+      var tot = totals[k];
+      var show = function (v, t) { return fmtKind(v, kind) + (t !== undefined && t !== null && v !== null && v !== undefined ? " / " + t : ""); };
+      var both = x !== null && x !== undefined && y !== null && y !== undefined;
+      tb.appendChild(el("tr", { "data-key": k }, [
+        el("td", null, [row[1], el("span", { cls: "en", text: " " + row[2] })]),
+        el("td", { cls: "num today", "data-value": x === null || x === undefined ? "" : String(x), text: show(x, tot && tot[0]) }),
+        el("td", { cls: "num target", "data-value": y === null || y === undefined ? "" : String(y) }, [el("span", { cls: "v", text: show(y, tot && tot[1]) }), " ", badge()]),
+        el("td", { cls: "num", text: both ? (kind === "pct" ? signed(100 * (y - x), NF) + " 个百分点" : signed(y - x, kind === "ratio" ? NF4 : NF)) : "—" })
+      ]));
+    });
+    $("target-methods").textContent = (ta && ta.methods_text) || (tr && tr.methods_text) || "";
+    var note = (ta && ta.note) || (tr && tr.note) || "";
+    $("target-note").textContent = note + (errors.length ? " 部分无法预测 partly not projected: " + errors.join("；") : "");
+    renderTargetMoves(a, ta);
+  }
+  // the industries whose status differs in the target year (supply and demand today → then, demand's method)
+  var DEMAND_METHOD = { plan: "规划数", trend: "趋势外推", held: "按最近一年", none: "无数据" };
+  function renderTargetMoves(a, ta) {
+    var old = $("target-moves");
+    if (old) { old.parentNode.removeChild(old); }
+    if (!ta) { return; }
+    var now = {};
+    (a.industries || []).forEach(function (i) { now[i.code] = i; });
+    var rows = (ta.industries || []).filter(function (i) { var b = now[i.code]; return b && b.status !== i.status; });
+    if (!rows.length) { return; }
+    var tb = el("tbody");
+    rows.forEach(function (i) {
+      var b = now[i.code];
+      tb.appendChild(el("tr", { "data-code": i.code }, [
+        el("td", { text: i.code + " " + (i.name || "") }),
+        el("td", { cls: "num", text: num(b.supply) + " → " + num(i.supply) }),
+        el("td", { cls: "num", text: (b.demand_data === false ? "无数据" : num(b.demand)) + " → " + (i.demand_data === false ? "无数据" : num(i.demand)) }),
+        el("td", { text: (DEMAND_METHOD[i.demand_method] || i.demand_method || "—") }),
+        el("td", { text: statusWord(b.status) + " → " + statusWord(i.status) })
+      ]));
+    });
+    var box = el("details", { id: "target-moves", cls: "target-moves" }, [
+      el("summary", { text: "到 " + state.target + " 年状态变化的行业 " + rows.length + " 个 (industries whose status changes by then)" }),
+      el("div", { cls: "table-wrap" }, [el("table", { cls: "grid" }, [
+        el("thead", null, [el("tr", null, [el("th", { text: "行业" }), el("th", { cls: "num", text: "供给 今天 → 预测" }),
+          el("th", { cls: "num", text: "需求 今天 → 预测" }), el("th", { text: "需求预测方法" }), el("th", { text: "状态 今天 → 预测" })])]),
+        tb])])
+    ]);
+    $("target-note").parentNode.insertBefore(box, $("target-note"));
+  }
+  function statusWord(s) { return s ? (STATUS[s] || [s])[0] : "—"; }
+  // the readiness table's extra column (the target year's value and verdict), there only when a target year is on
+  function targetColumn(t) {
+    var table = $("readiness");
+    var th = table.querySelector("th.target-col"), col = table.querySelector("col.c-target");
+    if (!t) {
+      if (th) { th.parentNode.removeChild(th); }
+      if (col) { col.parentNode.removeChild(col); }
+      table.classList.remove("with-target");
+      return;
+    }
+    table.classList.add("with-target");
+    if (!col) { table.querySelector("colgroup").appendChild(el("col", { cls: "c-target" })); }
+    if (!th) { th = el("th", { cls: "num target-col" }); table.querySelector("thead tr").appendChild(th); }
+    th.textContent = "";
+    th.appendChild(document.createTextNode(t.target_year + " 预测"));
+    th.appendChild(el("br"));
+    th.appendChild(el("span", { cls: "en", text: "projected" }));
+  }
+  function targetCell(i) {
+    if (!i) { return el("td", { cls: "num target-cell", text: "—" }); }
+    var met = i.effective_met === undefined ? i.met : i.effective_met;
+    var ratio = i.unit === "SAI" || i.unit === "比率";
+    var value = i.measurable ? (ratio ? NF3.format(i.value) : num(i.value)) : "—";
+    var mark = met === null || met === undefined || !i.measurable ? el("span", { cls: "na", text: "无法衡量" }) :
+      (met ? el("span", { cls: "met", text: "✓" }) : el("span", { cls: "unmet-mark", text: "✗" }));
+    return el("td", { cls: "num target-cell" + (i.projected ? " projected" : " held"), "data-value": i.measurable ? String(i.value) : "",
+      "data-met": met === null || met === undefined ? "" : String(met), "data-projected": String(!!i.projected),
+      title: i.projected ? "预测 projected" : (i.held_note || "同今天 today's value") }, [
+      mark, i.measurable ? " " + value : null, i.projected ? badge() : el("span", { cls: "note", text: "同今天 held" })]);
+  }
+
+  // ------------------------------------------------------------------------------ scenarios (issue 23)
+  // The stored what-if scenarios whose scope takes in the city shown (the city itself, a list of cities with
+  // it, or its province): a scenario of another scope would compare figures of another place on this city's
+  // page.  The chosen one's evaluation (GET /scenarios/{name}) side by side with the baseline, the industries
+  // that move, the chart (GET /charts/scenario, built with iekg.charts.specs) and its table as a file.
+  function covers(scope, code) {
+    if (!scope) { return false; }
+    if (scope.city) { return scope.city === code; }
+    if (scope.cities) { return scope.cities.indexOf(code) >= 0; }
+    if (scope.province) { return code.slice(0, 2) + "0000" === scope.province; }
+    return false;
+  }
+  function scopeWords(scope) {
+    if (!scope) { return ""; }
+    if (scope.city) { return "城市 " + scope.city; }
+    if (scope.province) { return "全省 province " + scope.province; }
+    return (scope.cities || []).length + " 个城市 cities " + (scope.cities || []).join("、");
+  }
+  var scenarioSeq = 0;
+  function scenarioState(s, name) {
+    var card = $("scenario-card");
+    card.setAttribute("data-state", s);
+    card.setAttribute("data-name", name || "");
+  }
+  var scenariosOf = null;  // the city whose scenarios are listed (a new year or target year keeps them)
+  function loadScenarios(code, seq) {
+    if (!ROUTES.scenarios) { $("scenario-card").hidden = true; return; }
+    if (scenariosOf === code) { return; }
+    scenariosOf = code;
+    var sel = $("scenario");
+    scenarioState("loading", "");
+    getJSON(ROUTES.scenarios).then(function (res) {
+      if (seq !== state.seq) { scenariosOf = null; return; }
+      var all = res.scenarios || [];
+      var mine = all.filter(function (d) { return covers(d.scope, code); });
+      sel.textContent = "";
+      mine.forEach(function (d) {
+        var extra = [d.scope && !d.scope.city ? scopeWords(d.scope) : "", d.target_year ? "目标年 " + d.target_year : "",
+          d.changes + " 项变动"].filter(Boolean).join("，");
+        sel.appendChild(el("option", { value: d.name, text: d.name + "（" + extra + "）" }));
+      });
+      sel.hidden = !mine.length;
+      var others = all.length - mine.length;
+      if (!mine.length) {
+        showNoScenario(code, all.length, others);
+        return;
+      }
+      var wanted = state.scenario && mine.some(function (d) { return d.name === state.scenario; }) ? state.scenario : mine[0].name;
+      sel.value = wanted;
+      $("scenario-note").setAttribute("data-others", others ? "另有 " + others + " 个情景属于其他范围，不在此列 (" + others + " more for other scopes)。" : "");
+      showScenario(wanted);
+    }).catch(function (err) {
+      if (seq !== state.seq) { return; }
+      scenariosOf = null;
+      sel.hidden = true;
+      $("scenario-body").hidden = true;
+      $("dl-scenario").hidden = true;
+      $("scenario-empty").hidden = false;
+      $("scenario-empty").textContent = "情景无法读取 scenarios could not load: " + String(err.message || err);
+      scenarioState("error", "");
+    });
+  }
+  function showNoScenario(code, total, others) {
+    $("scenario-body").hidden = true;
+    $("scenario-illustrative").hidden = true;
+    $("dl-scenario").hidden = true;
+    $("scenario-meta").textContent = "";
+    $("scenario-note").textContent = "";
+    var box = $("scenario-empty");
+    box.hidden = false;
+    box.textContent = "";
+    box.appendChild(el("p", { text: total ? "本市还没有情景（另有 " + others + " 个属于其他范围） no scenario for this city yet" :
+      "还没有情景 no scenarios yet. 新建一个 make one:" }));
+    box.appendChild(el("pre", { cls: "cmd", text: "iekg scenario new 名称 --city " + code + "\n" +
+      "iekg scenario add 名称 --add-program 院校 专业 --graduates 150" }));
+    box.appendChild(el("p", { cls: "en", text: "或 or: POST " + ROUTES.scenarios + " (X-API-Key)；情景不改变图谱 a scenario never changes the graph." }));
+    scenarioState("empty", "");
+  }
+  var FIGURE_ROWS = [
+    ["S", "供给 S（人）", "supply", "num"], ["D", "需求 D（人）", "demand", "num"], ["sai", "结构匹配指数 SAI", "structural alignment", "ratio"],
+    ["sai_observed", "观测 SAI（有需求数据的行业）", "observed SAI", "ratio"], ["coverage", "重点产业链环节覆盖率", "chain coverage", "pct"],
+    ["unmet_demand", "未满足需求（人）", "unmet demand", "num"], ["targets_met", "试点目标达成（项）", "targets met", "count"],
+    ["conditions_met", "申报条件满足（项）", "conditions met", "count"], ["cooperating_enterprises", "有对口合作的企业（家）", "cooperating enterprises", "count"]
+  ];
+  var KIND_ZH = { add_program: "新增专业点", set_program: "调整专业点人数", close_program: "撤销专业点", add_demand: "新增需求",
+    add_cooperation: "新增校企合作", add_training_base: "新增实训基地" };
+  function changeWords(c) {
+    var parts = [KIND_ZH[c.kind] || c.kind];
+    ["institution", "major", "city", "industry", "enterprise", "name"].forEach(function (k) { if (c[k]) { parts.push(String(c[k])); } });
+    if (c.graduates !== null && c.graduates !== undefined) { parts.push("毕业生 " + c.graduates); }
+    if (c.enrollment !== null && c.enrollment !== undefined) { parts.push("在校生 " + c.enrollment); }
+    if (c.headcount !== null && c.headcount !== undefined) { parts.push("需求 " + c.headcount + " 人"); }
+    return parts.join(" · ");
+  }
+  // an industry with no demand (status no_demand) says so, rather than 0 or a dash: no demand data, or none asked
+  function demandWord(d, status) {
+    if (d === null || d === undefined) { return status === "no_demand" ? "无需求数据" : "无数据"; }
+    return status === "no_demand" && !d ? "无需求" : num(d);
+  }
+  function showScenario(name) {
+    var mySeq = ++scenarioSeq;
+    state.scenario = name;
+    try { history.replaceState(null, "", url(window.location.pathname, pageParams(state.city))); } catch (e) { /* file:// */ }
+    scenarioState("loading", name);
+    $("scenario-empty").hidden = true;
+    var dl = $("dl-scenario");
+    dl.hidden = false;
+    dl.href = url(ROUTES.scenarios + "/" + encodeURIComponent(name), { format: "xlsx" });
+    dl.setAttribute("download", "情景_" + name.replace(/[\\/:*?"<>|]/g, "_") + ".xlsx");
+    $("scenario-meta").textContent = "读取中 loading…";
+    var chartBox = $("scenario-chart");
+    chartBox.textContent = "";
+    chartBox.setAttribute("data-rendered", "0");
+    getJSON(ROUTES.scenarios + "/" + encodeURIComponent(name)).then(function (res) {
+      if (mySeq !== scenarioSeq) { return; }
+      renderScenario(res);
+      var done = function () { if (mySeq === scenarioSeq) { scenarioState("shown", name); } };
+      if (!ROUTES.chartScenario) { done(); return; }
+      return getJSON(url(ROUTES.chartScenario, { name: name, format: "vl.json" })).then(function (spec) {
+        return mySeq === scenarioSeq ? drawSpec(chartBox, spec) : null;
+      }).catch(function (err) {
+        chartBox.textContent = "";
+        chartBox.appendChild(el("div", { cls: "loading-state", text: "情景图无法读取 scenario chart: " + String(err.message || err) }));
+      }).then(done);
+    }).catch(function (err) {
+      if (mySeq !== scenarioSeq) { return; }
+      $("scenario-body").hidden = true;
+      $("scenario-meta").textContent = "";
+      $("scenario-empty").hidden = false;
+      $("scenario-empty").textContent = "情景无法计算 scenario could not be evaluated: " + String(err.message || err);
+      scenarioState("error", name);
+    });
+  }
+  function renderScenario(res) {
+    var doc = res.scenario || {}, ev = res.evaluation || {};
+    var b = ev.baseline || {}, s = ev.scenario || {};
+    $("scenario-illustrative").hidden = !res.illustrative;
+    $("scenario-body").hidden = false;
+    var meta = $("scenario-meta");
+    meta.textContent = "";
+    meta.appendChild(el("strong", { cls: "scenario-name", text: doc.name || "" }));
+    meta.appendChild(document.createTextNode(" · 范围 scope " + (ev.scope_name || "") + " " + (ev.scope_id || "") +
+      " · 数据年份 year " + (ev.year || "—") + (ev.target_year ? " · 目标年 target year " + ev.target_year : "") +
+      " · " + (doc.origin === "optimiser" ? "优化建议 optimiser" : "手工 manual") + " · 变动 " + (doc.changes || []).length + " 项" +
+      (doc.updated ? " · 更新 " + String(doc.updated).slice(0, 10) : "")));
+    if (ev.projection) { meta.appendChild(document.createTextNode(" ")); meta.appendChild(badge()); }
+    if (doc.note) { meta.appendChild(el("span", { cls: "note", text: "备注 note: " + doc.note })); }
+    if ((doc.changes || []).length) {
+      var list = el("ol", { cls: "changes" });
+      doc.changes.forEach(function (c) { list.appendChild(el("li", { text: changeWords(c) })); });
+      meta.appendChild(el("details", { cls: "changes" }, [el("summary", { text: "变动 changes (" + doc.changes.length + ")" }), list]));
+    }
+    var tb = document.querySelector("#scenario-figures tbody");
+    tb.textContent = "";
+    FIGURE_ROWS.forEach(function (row) {
+      var k = row[0], kind = row[3];
+      if (!(k in b) && !(k in s)) { return; }
+      var x = b[k], y = s[k];
+      var tot = k === "targets_met" ? [b.targets_total, s.targets_total] : (k === "conditions_met" ? [b.conditions_total, s.conditions_total] : null);
+      var show = function (v, t) { return fmtKind(v, kind) + (t !== undefined && t !== null && v !== null && v !== undefined ? " / " + t : ""); };
+      var both = x !== null && x !== undefined && y !== null && y !== undefined;
+      var moved = both && Math.abs(y - x) > 1e-9;
+      tb.appendChild(el("tr", { "data-key": k, cls: moved ? "moved" : "" }, [
+        el("td", null, [row[1], el("span", { cls: "en", text: " " + row[2] })]),
+        el("td", { cls: "num baseline", "data-value": x === null || x === undefined ? "" : String(x), text: show(x, tot && tot[0]) }),
+        el("td", { cls: "num scenario", "data-value": y === null || y === undefined ? "" : String(y), text: show(y, tot && tot[1]) }),
+        el("td", { cls: "num change", text: both ? (kind === "pct" ? signed(100 * (y - x), NF) + " 个百分点" : signed(y - x, kind === "ratio" ? NF4 : NF)) : "—" })
+      ]));
+    });
+    if (!("targets_met" in b)) {
+      tb.appendChild(el("tr", { cls: "note-row" }, [el("td", { colspan: "4", cls: "note", text: "试点目标达成只对单个城市的情景计算 (targets met: one-city scenarios only)" })]));
+    }
+    var moved = (ev.moved || []).slice().sort(function (p, q) {
+      var sp = p.status_before !== p.status_after ? 0 : 1, sq = q.status_before !== q.status_after ? 0 : 1;
+      var size = function (m) { return Math.abs((m.supply_after || 0) - (m.supply_before || 0)) + Math.abs((m.demand_after || 0) - (m.demand_before || 0)); };
+      return (sp - sq) || (size(q) - size(p)) || (p.code < q.code ? -1 : 1);
+    });
+    var mb = document.querySelector("#scenario-moved tbody");
+    mb.textContent = "";
+    moved.forEach(function (m) {
+      var changed = m.status_before !== m.status_after;
+      mb.appendChild(el("tr", { "data-code": m.code, cls: changed ? "status-moved" : "" }, [
+        el("td", { text: m.code + " " + (m.name || "") }),
+        el("td", { cls: "num supply", text: num(m.supply_before) + " → " + num(m.supply_after) }),
+        el("td", { cls: "num demand", text: demandWord(m.demand_before, m.status_before) + " → " + demandWord(m.demand_after, m.status_after) }),
+        el("td", { cls: "status" }, [el("span", { cls: "st " + (m.status_before || "none"), text: statusWord(m.status_before) }), " → ",
+          el("span", { cls: "st " + (m.status_after || "none"), text: statusWord(m.status_after) })])
+      ]));
+    });
+    if (!moved.length) { mb.appendChild(el("tr", null, [el("td", { colspan: "4", text: "没有行业的供需因本情景而变 no industry moves" })])); }
+    var items = ev.readiness_moved || [];
+    $("scenario-items-wrap").hidden = !items.length;
+    var ib = document.querySelector("#scenario-items tbody");
+    ib.textContent = "";
+    items.forEach(function (i) {
+      var ratio = typeof i.threshold === "number" && i.threshold <= 1 && i.threshold > 0 && i.threshold % 1 !== 0;
+      var f = function (v) { return v === null || v === undefined ? "—" : (ratio ? NF3.format(v) : num(v)); };
+      var metWord = function (v) { return v === null || v === undefined ? "无法衡量" : (v ? "✓ 达成" : "✗ 未达成"); };
+      ib.appendChild(el("tr", { "data-target": i.target }, [
+        el("td", { text: i.name || i.target }), el("td", { cls: "num", text: f(i.value_before) }), el("td", { cls: "num", text: f(i.value_after) }),
+        el("td", { text: metWord(i.met_before) + " → " + metWord(i.met_after) })]));
+    });
+    var notes = [];
+    if (ev.projection) {
+      var info = ev.projection_info || {};
+      notes.push("预测 projection：目标年 " + ev.target_year + " 的供需按预测计算（基年 " + (info.base_year || ev.year) + "）" + (info.note ? "；" + info.note : ""));
+    }
+    notes.push("基线 = 图谱中的数据，情景 = 基线加上本情景的变动；图谱不因情景而改变 (the baseline is the graph; the scenario is laid over it, the graph is not changed)。");
+    var other = $("scenario-note").getAttribute("data-others");
+    $("scenario-note").textContent = notes.join(" ") + (other ? " " + other : "");
+  }
+
   // ------------------------------------------------------------------------------ wiring
   $("sort").addEventListener("change", function (e) { state.sort = e.target.value; renderChart(); });
   $("year").addEventListener("change", function (e) { state.year = e.target.value; if (state.city) { select(state.city); } });
   state.year = new URLSearchParams(window.location.search).get("year") || "";
+  state.target = readTarget(new URLSearchParams(window.location.search).get("target_year"));
+  state.scenario = new URLSearchParams(window.location.search).get("scenario") || "";
+  $("target-year").value = state.target;
+  $("target-year").addEventListener("change", function (e) {
+    var v = readTarget(e.target.value);
+    if (e.target.value && !v) { e.target.setCustomValidity("填写四位年份，如 2027 (a year such as 2027)"); e.target.reportValidity(); return; }
+    e.target.setCustomValidity("");
+    if (v === state.target) { return; }
+    state.target = v;
+    if (state.city) { select(state.city); }
+  });
+  $("scenario").addEventListener("change", function (e) { if (e.target.value) { showScenario(e.target.value); } });
   $("toggle-all").addEventListener("click", function () { state.showAll = !state.showAll; renderChart(); });
   window.addEventListener("beforeprint", function () { state.showAll = true; renderChart(); });
   loadCities().then(fillCities).catch(function (err) { showError(String(err.message || err)); });
