@@ -103,6 +103,22 @@ def test_the_api_answers_the_target_year(home: Path) -> None:
     assert bad.status_code == 422 and "须晚于" in bad.json()["detail"]
 
 
+def test_the_chart_draws_the_projection(home: Path) -> None:
+    """``/charts/supply-demand?target_year=`` (and ``iekg chart supply-demand --target-year``) draws the target
+    year's figures, titled and noted as a projection; without it, today's."""
+    c = TestClient(create_app(Settings(home=home)))
+    spec = c.get("/charts/supply-demand", params={"city": CITY, "target_year": 2026, "format": "vl.json"}).json()
+    assert spec["title"]["text"].endswith("2026 年 人才供需对比（预测）")
+    assert any(line.startswith("预测值，基于") for line in spec["title"]["subtitle"])
+    t = c.get("/analysis/alignment", params={"city": CITY, "target_year": 2026}).json()["target"]
+    rows = spec["data"]["values"]
+    supply = {r["code"]: r["value"] for r in rows if r["series"].startswith("供给")}
+    assert supply == {i["code"]: (i["supply"] if i.get("supply_data", True) else None) for i in t["industries"]}
+    today = c.get("/charts/supply-demand", params={"city": CITY, "format": "vl.json"}).json()
+    assert "预测" not in today["title"]["text"]
+    assert c.get("/charts/supply-demand", params={"city": CITY, "target_year": 2024}).status_code == 422
+
+
 def test_the_annual_report_has_a_target_year_part(home: Path, tmp_path: Path) -> None:
     import docx  # type: ignore[import-not-found,import-untyped,unused-ignore]
 

@@ -293,6 +293,9 @@ CitiesQuery = Annotated[list[CityCodeStr] | None, Query(description="city codes 
                                                         examples=[["410200"]])]
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100, description="year (2000–2100); default: the latest with data",
                                         examples=[2024])]
+TargetYear = Annotated[int | None, Query(ge=2000, le=2100, description=(
+    "also the figures projected to this year (预测, after the data's year) beside today's: ``target`` in the answer, "
+    "``projection: true`` and the methods named (docs/measures.md, The target year)"), examples=[2027])]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="rows to skip")]
 Limit = Annotated[int, Query(ge=1, le=500, description="rows per page (at most 500)")]
 NameQuery = Annotated[str | None, Query(max_length=100, description="name (or id) contains this text",

@@ -40,10 +40,12 @@ def city_names(store: Store) -> dict[str, str]:
     return {n.id: n.name for n in store.nodes("City")}
 
 
-def supply_demand(store: Store, city: str, year: int | None = None, chain: str | None = None) -> dict[str, Any]:
-    """The supply/demand bars of a city (``iekg align``'s answer)."""
-    a = service.alignment(store, [city], None, year, chain)
-    return specs.supply_demand(a.data, a.illustrative)
+def supply_demand(store: Store, city: str, year: int | None = None, chain: str | None = None,
+                  target_year: int | None = None) -> dict[str, Any]:
+    """The supply/demand bars of a city (``iekg align``'s answer); with ``target_year``, of its projection to that
+    year (``iekg align --target-year``'s ``target``, titled and noted as a projection)."""
+    a = service.alignment(store, [city], None, year, chain, target_year=target_year)
+    return specs.supply_demand(a.data["target"] if target_year is not None else a.data, a.illustrative)
 
 
 def chain(store: Store, city: str, chain: str | None = None, year: int | None = None) -> dict[str, Any]:

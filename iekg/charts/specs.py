@@ -121,10 +121,14 @@ def supply_demand(data: Mapping[str, Any], illustrative: bool = False) -> dict[s
     th = data.get("thresholds") or {}
     rule = (f"短缺 供需比 < {th['shortage_below']:g}，过剩 > {th['surplus_above']:g}（{data.get('thresholds_label', '')}）"
             if "shortage_below" in th and "surplus_above" in th else None)
-    scope = _scope_words(data) + (f" · 产业链 {data['chain']}" if data.get("chain") else "")
+    projected = bool(data.get("projection"))  # a target year's projection (iekg align --target-year's "target")
+    scope = _scope_words({**data, "year": data.get("target_year")} if projected else data) + \
+        (f" · 产业链 {data['chain']}" if data.get("chain") else "")
     empty = None if rows else (data.get("reason") or "本范围没有供给也没有需求数据")
-    return _finish(chart, f"{scope} 人才供需对比", _subtitle(
-        illustrative, empty, rule, f"{SOURCE_LINE}（产教匹配 iekg align）"))
+    forecast = (f"预测值，基于 {data.get('base_year')} 年数据，不是统计数据 · {data.get('methods_text') or ''}".strip(" ·")
+                if projected else None)
+    return _finish(chart, f"{scope} 人才供需对比" + ("（预测）" if projected else ""), _subtitle(
+        illustrative, forecast, empty, rule, f"{SOURCE_LINE}（产教匹配 iekg align）"))
 
 
 # ------------------------------------------------------------------------------------------ chain

@@ -64,12 +64,14 @@ def chart_supply_demand(
     output: Path = typer.Option(..., "-o", "--output", help=_OUTPUT_HELP),
     year: int | None = typer.Option(None, "--year", min=2000, max=2100, help="default: latest year with programs"),
     chain: str | None = typer.Option(None, "--chain", help="restrict to one industry chain id"),
+    target_year: int | None = typer.Option(None, "--target-year", min=2000, max=2100,
+                                           help="the projection to this year (预测; after the data's year)"),
     fmt: ChartFormat | None = typer.Option(None, "--format", help=_FORMAT_HELP),
 ) -> None:
-    """Supply beside demand per industry, coloured by status (iekg align's figures)."""
+    """Supply beside demand per industry, coloured by status (iekg align's figures; --target-year: its projection)."""
     from iekg.charts import questions
 
-    _write(output, fmt, lambda store: questions.supply_demand(store, city, year, chain))
+    _write(output, fmt, lambda store: questions.supply_demand(store, city, year, chain, target_year))
 
 
 @chart_app.command("chain")

@@ -11,7 +11,16 @@ from fastapi.responses import Response
 
 from iekg import service
 from iekg.api import listing
-from iekg.api.deps import CITY_PATTERN, HEAVY, CitiesQuery, CityCodeStr, GapType, StoreDep, YearQuery
+from iekg.api.deps import (
+    CITY_PATTERN,
+    HEAVY,
+    CitiesQuery,
+    CityCodeStr,
+    GapType,
+    StoreDep,
+    TargetYear,
+    YearQuery,
+)
 from iekg.api.errors import problem_responses, query_errors
 from iekg.api.jsonable import DataResponse
 from iekg.api.models import Alignment, Coupling, Gaps, Hires, Partners, Readiness, ReadinessRanking, Trains
@@ -25,9 +34,6 @@ Province = Annotated[str | None, Query(pattern=CITY_PATTERN, description="a prov
 Chain = Annotated[str | None, Query(min_length=1, max_length=100, description="restrict to one industry chain id",
                                     examples=["HN-NEV-01"])]
 CityOne = Annotated[CityCodeStr, Query(description="city code (6 digits)", examples=["410200"])]
-TargetYear = Annotated[int | None, Query(ge=2000, le=2100, description=(
-    "also the figures projected to this year (预测, after the data's year) beside today's: ``target`` in the answer, "
-    "``projection: true`` and the methods named (docs/measures.md, The target year)"), examples=[2027])]
 
 
 def ok(model: type, example: dict[str, Any], *codes: int) -> dict[int | str, dict[str, Any]]:

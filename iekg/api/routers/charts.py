@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
-from iekg.api.deps import HEAVY, CityCodeStr, StoreDep, YearQuery
+from iekg.api.deps import HEAVY, CityCodeStr, StoreDep, TargetYear, YearQuery
 from iekg.api.errors import KINDS, ProblemError, problem_responses, query_errors
 from iekg.charts import embed
 from iekg.charts.render import FORMATS
@@ -62,14 +62,15 @@ def _answer(spec: dict[str, Any], fmt: str) -> Response:
 @router.get("/supply-demand", response_class=Response, summary="Supply/demand bars 人才供需对比图",
             responses=CHART, dependencies=HEAVY)
 def supply_demand(store: StoreDep, city: CityOne, year: YearQuery = None, chain: Chain = None,
-                  format: Format = "svg") -> Response:
+                  target_year: TargetYear = None, format: Format = "svg") -> Response:
     """Supply beside demand per industry, supply coloured by the industry's status (``iekg chart
-    supply-demand``); an industry without demand data says so instead of a bar."""
+    supply-demand``); an industry without demand data says so instead of a bar.  With ``target_year``: the
+    projection to that year, titled and noted as such."""
     from iekg.charts import questions
 
     fmt = _format(format)
     with query_errors():
-        spec = questions.supply_demand(store, city, year, chain)
+        spec = questions.supply_demand(store, city, year, chain, target_year)
     return _answer(spec, fmt)
 
 
