@@ -26,14 +26,19 @@ MAX_EXAMPLES = 25
 SLOW = {("GET", "/analysis/readiness/all"): 3,  # ~1 s a call: fewer examples
         ("GET", "/analysis/compare"): 3, ("GET", "/analysis/trend"): 5,
         ("GET", "/charts/compare"): 3, ("GET", "/charts/supply-demand"): 5, ("GET", "/charts/ranking"): 3,
-        ("GET", "/charts/trend"): 5, ("GET", "/exports/report"): 3}
+        ("GET", "/charts/trend"): 5, ("GET", "/exports/report"): 3, ("GET", "/plan/majors"): 3,
+        ("GET", "/scenarios/compare"): 3}
 # Rules across parameters that OpenAPI cannot state (city or province; exactly one of industry, segment,
 # chain; an id that must be an enterprise or institution; upload contents): a schema-valid request may get
 # a 422 problem there, so the "schema-valid data is accepted" check does not apply — every other check does.
 # Coupling refuses (422) when fewer than three of the compared cities have data in the year (docs/measures.md).
 # A draft's period must run forwards and not end before its date (``today``), and a date must exist (2026-02-30).
 # A trend's range must run forwards (``from`` ≤ ``to``); a chart of coupling needs three cities with data.
-CROSS_PARAMETER_RULES = {("GET", "/analysis/alignment"), ("GET", "/analysis/gaps"), ("GET", "/analysis/who-trains"),
+# A target year must come after the data's year (issue 23); a plan needs a city or a province, and a planner's
+# constraints can contradict one another (infeasible: a 422 naming the binding groups).
+CROSS_PARAMETER_RULES = {("GET", "/analysis/readiness"), ("GET", "/analysis/readiness/all"),
+                         ("GET", "/charts/supply-demand"), ("GET", "/plan/majors"),
+                         ("GET", "/analysis/alignment"), ("GET", "/analysis/gaps"), ("GET", "/analysis/who-trains"),
                          ("GET", "/analysis/partners"), ("POST", "/imports"), ("GET", "/analysis/coupling"),
                          ("GET", "/exports/attachments"), ("GET", "/exports/plan"), ("GET", "/analysis/trend"),
                          ("GET", "/charts/ranking"), ("GET", "/charts/trend"), ("GET", "/charts/compare"),

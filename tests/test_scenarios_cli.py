@@ -49,7 +49,7 @@ def test_file_errors_name_the_row_and_notes_keep_their_punctuation(demo_graph: P
     r = run(home, "scenario", "add", "文件", "--demand", "开封,13,x", "--file", str(table))
     assert r.exit_code == 1
     text = " ".join(r.output.split())
-    assert "第 1 项（命令行 command line） headcount「x」" in text
+    assert "第 1 项 headcount「x」" in text  # given by an option: its number
     assert "第 3 项（变动.csv 第 4 行） institution「不存在的大学」" in text  # the blank row 2 counts, as in Excel
     assert "第 3 项（变动.csv 第 4 行） graduates「abc」" in text
     listed = json.loads(run(home, "scenario", "list", "--format", "json").stdout)["scenarios"]

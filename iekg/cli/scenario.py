@@ -180,7 +180,7 @@ def add(
     for c, base_name in _pairs(training_base, 2, "--training-base"):
         changes.append({"kind": "add_training_base", "city": c, "name": base_name, "level": level})
     store = open_store()
-    where = ["命令行 command line"] * len(changes)
+    where = [""] * len(changes)  # a change given by options is named by its number alone
     with answers():
         if file is not None:
             more, rows = read_changes(file)
@@ -197,7 +197,7 @@ def _add(store: Any, name: str, changes: list[dict[str, Any]], origins: list[str
         err.print(Text(f"情景有 {len(exc.problems)} 处问题，未保存 (nothing saved):", "red"))
         for p in exc.problems:
             k = p.get("change")
-            where = (f"第 {k} 项（{origins[k - 1]}）" if isinstance(k, int) and 0 < k <= len(origins)
+            where = (f"第 {k} 项（{origins[k - 1]}）" if isinstance(k, int) and 0 < k <= len(origins) and origins[k - 1]
                      else f"第 {k} 项" if k else "情景")
             err.print(Text(f"  {where} {p['field']}「{p['value']}」：{p['message']} → {p['fix']}", "red"))
         raise typer.Exit(1) from None

@@ -59,11 +59,43 @@ class Changes(BaseModel):
         {"kind": "add_demand", "city": "410200", "industry": "13", "headcount": 120}]])
 
 
+# OpenAPI examples: the demo graph's 开封 (illustrative data)
+DOC_EXAMPLE = {"name": "食品扩招", "scope": {"city": "410200"}, "year": None, "target_year": None, "note": "两个食品专业",
+               "origin": "manual", "who": "api", "created": "2026-12-06T08:31:11+00:00",
+               "updated": "2026-12-06T08:31:12+00:00", "constraints": None,
+               "changes": [{"kind": "add_program", "institution": "4141011069", "major": "490104", "graduates": 150,
+                            "enrollment": None},
+                           {"kind": "add_demand", "city": "410200", "industry": "13", "headcount": 1200}]}
+_FIGURES = {"S": 24251.9167, "D": 19914.0, "sai": 0.5189, "sai_observed": 0.5406, "coverage": 1.0, "unmet_demand": 9137.3,
+            "cooperating_enterprises": 8, "targets_met": 1, "targets_total": 6, "conditions_met": 2, "conditions_total": 4}
+_AFTER = {**_FIGURES, "S": 24401.9167, "D": 21114.0, "sai": 0.4994, "sai_observed": 0.5189, "unmet_demand": 10257.4}
+_MOVED = [{"code": "13", "name": "农副食品加工业", "supply_before": 173.9, "supply_after": 203.9, "demand_before": 124.0,
+           "demand_after": 1324.0, "ratio_before": 1.4024, "ratio_after": 0.154, "status_before": "surplus",
+           "status_after": "shortage"}]
+SHOW_EXAMPLE = {"scenario": DOC_EXAMPLE, "illustrative": True,
+                "evaluation": {"baseline": _FIGURES, "scenario": _AFTER, "moved": _MOVED, "readiness_moved": [],
+                               "year": 2024, "target_year": None, "scope_id": "410200", "scope_name": "开封市",
+                               "projection": False, "projection_info": None}}
+COMPARE_EXAMPLE = {"scope": {"city": "410200"}, "scope_id": "410200", "scope_name": "开封市", "year": 2024,
+                   "target_year": None, "projection": False, "projection_info": None, "baseline": _FIGURES,
+                   "illustrative": True,
+                   "scenarios": [{"name": "食品扩招", "note": "两个食品专业", "origin": "manual", "changes": 2,
+                                  "figures": _AFTER, "moved": _MOVED, "readiness_moved": []}]}
+LIST_EXAMPLE = {"illustrative": True, "scenarios": [
+    {"name": "食品扩招", "scope": {"city": "410200"}, "year": None, "target_year": None, "origin": "manual", "changes": 2,
+     "note": "两个食品专业", "who": "api", "created": "2026-12-06T08:31:11+00:00",
+     "updated": "2026-12-06T08:31:12+00:00"}]}
+
+
+def _ok(example: Any, code: int = 200) -> dict[int | str, dict[str, Any]]:
+    return {code: {"description": "the answer", "content": {"application/json": {"example": example}}}}
+
+
 def _problems(exc: service.ScenarioError) -> ProblemError:
     return ProblemError("invalid-request", str(exc), errors=exc.problems, changed=False)
 
 
-@router.get("", summary="Scenarios 情景列表")
+@router.get("", summary="Scenarios 情景列表", responses=_ok(LIST_EXAMPLE))
 def list_scenarios(store: StoreDep) -> Any:
     """Every scenario kept beside the graph: name, scope, year, target year, origin, changes, note, dates
     (``iekg scenario list --format json``, plus ``illustrative``)."""
@@ -71,7 +103,8 @@ def list_scenarios(store: StoreDep) -> Any:
 
 
 @router.post("", status_code=201, summary="New scenario 新建情景", dependencies=WRITE,
-             responses=problem_responses(401, 403, 404))
+             responses={**_ok({**DOC_EXAMPLE, "changes": [], "illustrative": True}, 201),
+                        **problem_responses(401, 403, 404)})
 def new_scenario(store: WriteStore, body: NewScenario) -> Any:
     """A new, empty scenario for one scope (exactly one of city, province, cities); a name in use is a 422."""
     with query_errors():
@@ -81,7 +114,7 @@ def new_scenario(store: WriteStore, body: NewScenario) -> Any:
 
 
 @router.get("/compare", response_class=DataResponse, response_model=None, dependencies=HEAVY,
-            summary="Compare scenarios 情景比较", responses=takeaway_responses(None, None, 404))
+            summary="Compare scenarios 情景比较", responses=takeaway_responses(None, COMPARE_EXAMPLE, 404))
 def compare_scenarios(request: Request, store: StoreDep,
                       name: Annotated[list[str], Query(min_length=1, max_length=10, description="the scenarios (repeat)")],
                       format: FormatQuery = None) -> Response:
@@ -94,7 +127,7 @@ def compare_scenarios(request: Request, store: StoreDep,
 
 
 @router.get("/{name}", response_class=DataResponse, response_model=None, dependencies=HEAVY,
-            summary="A scenario and its evaluation 情景与基线对比", responses=takeaway_responses(None, None, 404))
+            summary="A scenario and its evaluation 情景与基线对比", responses=takeaway_responses(None, SHOW_EXAMPLE, 404))
 def show_scenario(request: Request, store: StoreDep, name: NamePath, format: FormatQuery = None) -> Response:
     """The scenario's document and its evaluation: baseline vs scenario (S, D, SAI, observed SAI, coverage, unmet
     demand, cooperating enterprises, targets met for one city), the industries that move and the readiness items
@@ -106,7 +139,7 @@ def show_scenario(request: Request, store: StoreDep, name: NamePath, format: For
 
 
 @router.post("/{name}/changes", summary="Add changes 加入变动", dependencies=WRITE,
-             responses=problem_responses(401, 403, 404))
+             responses={**_ok({**DOC_EXAMPLE, "illustrative": True}), **problem_responses(401, 403, 404)})
 def add_changes(store: WriteStore, name: NamePath, body: Changes) -> Any:
     """Add changes to a scenario: every problem at once (422 with ``errors``: change number, field, value, message,
     fix), nothing saved on a problem."""
@@ -121,7 +154,7 @@ def add_changes(store: WriteStore, name: NamePath, body: Changes) -> Any:
 
 
 @router.delete("/{name}", summary="Delete a scenario 删除情景", dependencies=WRITE,
-               responses=problem_responses(401, 403, 404))
+               responses={**_ok({"name": "食品扩招", "deleted": True}), **problem_responses(401, 403, 404)})
 def delete_scenario(store: WriteStore, name: NamePath) -> Any:
     """Forget a scenario (the graph is not changed)."""
     with query_errors():
