@@ -250,6 +250,15 @@ def test_svg_carries_the_chinese_as_text(store: SqliteStore) -> None:
     assert "Noto Sans CJK SC" in svg
 
 
+def test_a_two_year_trend_labels_each_year_once() -> None:
+    """Each year one tick: a two-year range got a tick at 2023.5, shown as a second "2024"."""
+    data = {"scope": "410200", "scope_name": "开封市", "years": [
+        {"year": 2023, "S": 21470.0, "D": 16714.0, "sai": 0.511, "coverage": 1.0, "partial": False},
+        {"year": 2024, "S": 24252.0, "D": 19914.0, "sai": 0.519, "coverage": 1.0, "partial": False}]}
+    texts = svg_texts(render.to_svg(specs.trend(data)))
+    assert texts.count("2023") == texts.count("2024") == 2  # one label per year on each of the two panels
+
+
 def _title_spec(title: str) -> dict[str, Any]:
     import altair as alt
 

@@ -319,7 +319,8 @@ def trend(data: Mapping[str, Any], illustrative: bool = False) -> dict[str, Any]
 
     def panel(name: str, measures: list[str], colours: list[str], title: str) -> Any:
         base = alt.Chart(alt.Data(values=rows)).transform_filter(alt.datum.panel == name).encode(
-            x=alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1),
+            # every year a tick, no other (Vega put a tick at 2023.5 of a two-year range and labelled it 2024)
+            x=alt.X("year:Q", title=None, axis=alt.Axis(format="d", values=list(range(domain[0], domain[1] + 1))),
                     scale=alt.Scale(domain=domain)),
             y=alt.Y("value:Q", title=title),
             color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=measures, range=colours)))
