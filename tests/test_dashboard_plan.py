@@ -265,6 +265,17 @@ def test_target_year_shows_the_projection_beside_today(served: dict[str, Any], w
     assert sai_item.inner_text().split("\n")[0] == f"✗ {ta['sai']:.3f}" and projected >= 1
     # the downloads carry the target year
     assert f"target_year={TARGET_YEAR}" in (page.get_attribute("#dl-alignment", "href") or "")
+    assert f"target_year={TARGET_YEAR}" in (page.get_attribute("#dl-ranking", "href") or "")
+    # the ranking of all cities: a column of each city's targets met in the target year, as the API gives it
+    page.locator("#ranking-card").scroll_into_view_if_needed()
+    page.wait_for_selector("body[data-ranking='1'] #ranking-target-th")
+    ranked = _api(page, "ranking", f"?target_year={TARGET_YEAR}")["cities"]
+    assert page.inner_text("#ranking-target-th").split("\n")[0] == f"{TARGET_YEAR} 预测目标达成"
+    cells = {r.get_attribute("data-city"): r.locator("td[data-projected]").inner_text()
+             for r in page.locator("#ranking tbody tr").all()}
+    assert cells == {r["city"]: (f"{r['target']['targets_met']} / {r['target']['targets_total']}" if r.get("target")
+                                 else "—") for r in ranked}
+    assert any(c != "—" for c in cells.values())
     page.locator("#target-card").screenshot(path=str(ARTIFACTS / "dashboard-target-year.png"))
     # off again: the page as before
     page.fill("#target-year", "")
@@ -272,6 +283,8 @@ def test_target_year_shows_the_projection_beside_today(served: dict[str, Any], w
     page.wait_for_selector("body[data-target=''][data-loading='0']")
     assert not page.is_visible("#target-card") and page.locator(".k-target").count() == 0
     assert page.locator("#readiness th.target-col, #readiness td.target-cell").count() == 0
+    page.wait_for_selector("body[data-ranking='1']")
+    assert page.locator("#ranking-target-th, #ranking td[data-projected]").count() == 0
     watched.check()
 
 

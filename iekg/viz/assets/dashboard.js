@@ -94,7 +94,7 @@
       alignment: url(ROUTES.alignment, scoped(code, tgt)),
       readiness: url(ROUTES.readiness, scoped(code, tgt)),
       gaps: url(ROUTES.gaps, scoped(code, { limit: 500, format: "xlsx" })),
-      ranking: url(ROUTES.ranking, state.year ? { year: state.year, format: "xlsx" } : { format: "xlsx" }),
+      ranking: url(ROUTES.ranking, Object.assign(state.year ? { year: state.year } : {}, tgt)),
       trend: ROUTES.trend ? url(ROUTES.trend, { city: code, format: "xlsx" }) : null
     };
     var names = { alignment: "产教匹配", readiness: "试点准备度", gaps: "缺口", ranking: "准备度排名", trend: "历年趋势" };
@@ -380,13 +380,26 @@
     rankingCity = code;
     if (!rankingWatched) { watchRanking(); }
     if (!rankingSeen) { return; }
-    if (!rankingLoad || rankingLoad.year !== state.year) {
-      rankingLoad = getJSON(state.year ? url(ROUTES.ranking, { year: state.year }) : ROUTES.ranking);
+    document.body.setAttribute("data-ranking", "0");
+    if (!rankingLoad || rankingLoad.year !== state.year || rankingLoad.target !== state.target) {
+      var q = {};
+      if (state.year) { q.year = state.year; }
+      if (state.target) { q.target_year = state.target; }  // each row also its targets met in that year (预测)
+      rankingLoad = getJSON(Object.keys(q).length ? url(ROUTES.ranking, q) : ROUTES.ranking);
       rankingLoad.year = state.year;
+      rankingLoad.target = state.target;
     }
     rankingLoad.then(function (res) {
       var tb = document.querySelector("#ranking tbody");
       tb.textContent = "";
+      var head = document.querySelector("#ranking thead tr");
+      var old = $("ranking-target-th");
+      if (old) { old.remove(); }
+      if (state.target) {
+        var th = el("th", { cls: "num", id: "ranking-target-th" }, [document.createTextNode(state.target + " 预测目标达成"),
+          el("br"), el("span", { cls: "en", text: "targets met, projected" })]);
+        head.insertBefore(th, head.children[4]);
+      }
       (res.cities || []).forEach(function (row) {
         var src = rowSource(row);
         var noData = row.has_data === false;
@@ -394,10 +407,12 @@
           el("td", { cls: "num", text: String(row.rank) }),
           el("td", { text: (row.name || row.city) + " " + row.city }),
           el("td", null, [src ? el("span", { cls: "src-tag " + src, title: SOURCE_EN[src], text: SOURCE[src] }) : "—"]),
-          el("td", { cls: "num", text: noData ? "无数据 no data" : row.targets_met + " / " + row.targets_total }),
+          el("td", { cls: "num", text: noData ? "无数据 no data" : row.targets_met + " / " + row.targets_total })
+        ].concat(state.target ? [el("td", { cls: "num proj", "data-projected": "1",
+          text: row.target ? row.target.targets_met + " / " + row.target.targets_total : "—" })] : []).concat([
           el("td", { cls: "num", text: noData ? "" : row.conditions_met + " / " + row.conditions_total }),
           el("td", { cls: "num", text: noData ? "" : String(row.targets_unmeasurable) })
-        ]);
+        ]));
         tb.appendChild(tr);
       });
       document.body.setAttribute("data-ranking", "1");
