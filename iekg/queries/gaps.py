@@ -130,8 +130,9 @@ def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
     inst_names = _name_map(store, "Institution", top["institution"])
     major_names = _name_map(store, "Major", top["major"])
     weight_of = {(code, m): float(wt) for code, ps in pairs.items() for m, wt in ps}
+    by_key = {str(k): g for k, g in top.groupby("key", sort=False)}  # split once, not one filter per industry
     for code in industries:
-        rows = top[top["key"] == code]
+        rows = by_key.get(str(code), top.iloc[0:0])
         keys = []
         for a, b, y, sup in zip(rows["institution"], rows["major"], rows["year"], rows["supply"], strict=True):
             k = rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": y})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iekg.graph.schema import rel_key
 from iekg.graph.store import Store
@@ -18,6 +18,9 @@ from iekg.queries.alignment import ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN
 from iekg.queries.coverage import data_coverage
 from iekg.queries.facts import ScopeSums
 from iekg.queries.metrics import METRICS, Batch, Context, Measured
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BASES", "METRICS", "NOTICE", "Batch", "Context", "Measured", "baseline_year", "effective_met",
            "pilot_status", "readiness", "readiness_all", "targets", "threshold_basis"]
@@ -137,7 +140,7 @@ def _new_since(ctx: Context, t: dict[str, Any], m: Measured, pilot: dict[str, An
     return Measured(None, m.evidence, f"{have}（{now}年）；“新培育”须与基线年比较，{why}，无法判断是否为新培育")
 
 
-def pilot_status(store: Store, city: str) -> dict[str, Any]:
+def pilot_status(store: Store, city: str, frame: pd.DataFrame | None = None) -> dict[str, Any]:
     """The city's real pilot status, a public fact read from the City node (loaded from the official pilot
     list with its source): ``selected`` true / false (a list is loaded but the city is not on it) / null
     (no pilot list in the graph), and the level, batch, document, issue date and source.
@@ -148,6 +151,8 @@ def pilot_status(store: Store, city: str) -> dict[str, Any]:
         The graph.
     city : str
         The city code.
+    frame : pandas.DataFrame, optional
+        Every City node's pilot fields (``node_frame("City", PILOT_PROPS)``) when the caller has read them.
 
     Returns
     -------
@@ -158,7 +163,7 @@ def pilot_status(store: Store, city: str) -> dict[str, Any]:
     --------
     >>> pilot_status(store, "410200")["selected"]
     """
-    f = store.node_frame("City", list(PILOT_PROPS))
+    f = store.node_frame("City", list(PILOT_PROPS)) if frame is None else frame
     known = f["pilot_level"].notna().any() if len(f) else False
     row = f[f["id"] == city]
     props = {k: (None if row.empty or row[k].iloc[0] is None or row[k].iloc[0] != row[k].iloc[0] else str(row[k].iloc[0]))
@@ -261,10 +266,11 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
 
         settings = Settings()
     ctx = ctx or Context(store, city, year)
-    pilot = pilot_status(store, city)
+    batch = ctx.batch
+    pilot = pilot_status(store, city, None if batch is None else batch.label_nodes("City", PILOT_PROPS))
     base = baseline_year(pilot)
     rows = []
-    for t in targets(store, policy):
+    for t in (targets(store, policy) if batch is None else batch.once(("targets", policy), lambda: targets(store, policy))):
         fn = METRICS.get(str(t.get("metric")))
         threshold = float(t["value"])
         override = getattr(settings, ASSUMED_METRICS.get(str(t.get("metric")), "-"), None)

@@ -250,12 +250,10 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
     sr, data_year = program_supply(store, scope.cities, year, majors=aligned_majors(store, codes))
     sr = sr[sr["industry"].isin(codes) & (sr["weight"] > 0)]
     keys = ["institution", "major"]
-    per_ind = sr.groupby(keys)["industry"].agg(lambda s: ",".join(sorted(set(s)))).rename("industries")
     rows = sr.groupby(keys, as_index=False).agg(
         city=("city", "first"), graduates=("graduates", "first"), enrollment=("enrollment", "first"),
         volume=("volume", "first"), estimate=("estimate", "first"), weight=("weight", "sum"),
         contribution=("supply", "sum"))
-    rows = rows.merge(per_ind.reset_index(), on=keys, how="left")
     rows["estimate"] = rows["estimate"].astype(bool)
     # float sums depend on row order, which may differ between stores: round before ranking
     rows["weight"] = rows["weight"].round(9)
@@ -272,6 +270,10 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
         bool(rows["estimate"].any())
     if limit is not None:  # name and convert only what is shown
         rows, by_inst = rows.head(limit).copy(), by_inst.head(limit).copy()
+    # the industries each shown program reaches (joined per program: only for the rows shown)
+    shown = sr.merge(rows[keys], on=keys).drop_duplicates([*keys, "industry"]).sort_values([*keys, "industry"])
+    per_ind = shown.groupby(keys)["industry"].agg(",".join).rename("industries")
+    rows = rows.merge(per_ind.reset_index(), on=keys, how="left")
     inst = names_of(store, "Institution", set(rows["institution"]) | set(by_inst["institution"]))
     major = names_of(store, "Major", rows["major"])
     city = names_of(store, "City", set(rows["city"]) | set(by_inst["city"]))
