@@ -215,3 +215,26 @@ def test_a_new_program_lists_the_majors_that_would_do_the_same(home: Path) -> No
         ("460502", [{"major": "460503", "major_name": "船舶电气工程技术"}])]
     d2 = json.loads(run(home, "plan", "majors", "--city", "411000", "--new-programs", "2", "--format", "json").stdout)
     assert d2["size"]["candidates"] == 2
+
+
+def test_an_approximate_plan_reaches_every_face(demo_graph: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A province solved part by part (what national scale gets; here forced on the demo) is an answer with a plan:
+    the CLI exits 0 and says 近似方案, the API answers 200, and it can be saved as a scenario — labelled."""
+    from conftest import demo_copy
+
+    from iekg.plan import majors
+
+    monkeypatch.setattr(majors, "MAX_EXACT_VARIABLES", 0)
+    h = demo_copy(demo_graph, tmp_path / "home")
+    r = run(h, "plan", "majors", "--province", "410000", "--format", "json", "--save-as", "省级近似")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["status"] == "approximate" and d["message"].startswith("近似方案") and d["changes"]
+    assert d["after"]["unmet_demand"] < d["before"]["unmet_demand"]
+    doc = service.open_store(Settings(home=h)).scenario("省级近似")
+    assert doc is not None and doc["origin"] == "optimiser" and len(doc["changes"]) == len(d["changes"])
+    table = run(h, "plan", "majors", "--province", "410000")
+    assert table.exit_code == 0 and "近似方案" in table.output
+    api = TestClient(create_app(Settings(home=h))).get("/plan/majors", params={"province": "410000"})
+    assert api.status_code == 200 and api.json()["status"] == "approximate"

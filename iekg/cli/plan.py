@@ -25,13 +25,13 @@ from iekg.cli.console import (
     who,
 )
 from iekg.cli.root import app
+from iekg.plan import SOLVED
 from iekg.service.arguments import ArgumentError, cli_spelling
 from iekg.takeaway.plan_tables import STATUS as STATUS_ZH
 
 plan_app = typer.Typer(help="Plan forward: which majors to change (专业结构优化建议)", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 
-SOLVED = ("optimal", "feasible")  # feasible: the time limit stopped the solver with a solution
 KIND_ZH = {"more": "扩招 more", "fewer": "减招 fewer", "new": "新设 new"}
 GROUP_OPTIONS = {"band": "--band / --band-down / --band-up", "never_cut": "--allow-cut-shortage",
                  "min_size": "--min-size", "min_change": "--min-change", "budget": "--new-programs",

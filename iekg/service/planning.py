@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from iekg.graph.store import Store
+from iekg.plan import SOLVED
 from iekg.service.arguments import ArgumentError, city_or_province
 from iekg.service.provenance import Answer, answer
 
@@ -145,8 +146,8 @@ def scenario_of(data: dict[str, Any], name: str, *, who: str | None = None, note
     then read as enrolment ÷ duration = its places, the steady state).  The import takes whole people: each
     figure is rounded to the nearest whole number (never below 0).
     """
-    if data.get("status") not in ("optimal", "feasible"):
-        raise ValueError("只有求得最优方案时才能保存为情景 (only an optimal recommendation can be saved): "
+    if data.get("status") not in SOLVED:
+        raise ValueError("只有求得方案时才能保存为情景 (only a recommendation with a plan can be saved): "
                          + str(data.get("message")))
     changes = []
     for ch in data["changes"]:

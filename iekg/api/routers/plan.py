@@ -25,6 +25,7 @@ from iekg.api.errors import ProblemError, problem_responses, query_errors
 from iekg.api.jsonable import DataResponse
 from iekg.api.models import Open
 from iekg.api.takeaway import FormatQuery, negotiate, respond, takeaway_responses
+from iekg.plan import SOLVED
 
 router = APIRouter(prefix="/plan", tags=["plan"], dependencies=HEAVY, responses=problem_responses(429))
 
@@ -107,7 +108,7 @@ def get_plan_majors(
             new_programs=new_programs, max_growth=max_growth, max_share=max_share, goal_unmet=goal_unmet,
             allow_cut_shortage=allow_cut_shortage, change_cost=change_cost)
     d = answer.data
-    if d["status"] not in ("optimal", "feasible"):  # feasible: the time limit stopped the solver, `message` says
+    if d["status"] not in SOLVED:  # feasible: the time limit stopped the solver, `message` says
         raise infeasible(d)
     return respond(fmt, "plan_majors", answer, answer.with_provenance(), store)
 
