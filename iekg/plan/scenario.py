@@ -476,7 +476,7 @@ def figures(store: Store, scope: Scope, *, readiness: bool = True) -> dict[str, 
 
 def _figures_of(store: Store, scope: Scope, a: dict[str, Any], *, readiness: bool) -> dict[str, Any]:
     unmet = sum(max(float(i["demand"]) - float(i["supply"] or 0), 0.0) for i in a["industries"]
-                if i.get("demand") is not None)
+                if i.get("demand_data", True) and i.get("demand") is not None)  # unknown demand is not 0
     out: dict[str, Any] = {k: a.get(k) for k in KEYS}
     out["unmet_demand"] = round(unmet, 6) if a.get("supply_data", True) else None
     out["cooperating_enterprises"] = (a.get("cooperation") or {}).get("cooperating_enterprises")
