@@ -3,7 +3,7 @@ changed and replaced, institutions moved between cities, levels changed, demand 
 changed, cooperations with their statuses and start years added and changed, enterprises moved and their
 industry changed, the crosswalk changed, nodes deleted), every aggregation the measures read from the kept sums
 equals the same aggregation computed from the relationships by the pandas reference of :mod:`iekg.graph.sums`,
-on both stores (the cooperation counts and lists: kept on SQLite, Cypher on the fly on Neo4j).
+on both stores (the cooperation counts and lists: ``sum_coops`` on SQLite, ``IekgCoopSum`` nodes on Neo4j).
 
 Also: a graph file written before the sums were kept gets them when it is opened; ``reindex`` recomputes
 them; the hot statements of the embedded store use indexes (``EXPLAIN QUERY PLAN``).
@@ -206,6 +206,10 @@ def assert_sums_equal_rows(store: Store) -> None:
             assert records(store.demand_sums(cs, year)) == records(sums.demand_sums(store, cs, year)), (cs, year)
             if cs[0] in CITIES:  # (the cities with institutions and enterprises, one and all)
                 assert_cooperations_equal_rows(store, cs, year)
+    for year in YEARS:  # which institutions offer programs in a year (Neo4j: from the kept programs per institution)
+        asked = [*INSTS, "I9"]
+        rows = store.rel_frame("OFFERS", src_label="Institution", src_ids=asked, where={"year": year})
+        assert store.sources_with("OFFERS", "Institution", asked, where={"year": year}) == set(rows["src"]), year
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -273,6 +277,71 @@ def test_kept_sums_equal_the_rows_after_random_imports_neo4j(neo: Any, ops: list
         assert_sums_equal_rows(neo)
     neo.reindex()
     assert_sums_equal_rows(neo)
+
+
+@pytest.mark.neo4j
+def test_neo4j_kept_cooperations_follow_each_kind_of_change(neo: Any) -> None:
+    """:data:`SCRIPTED` on Neo4j: after each change the kept aligned cooperations (``IekgCoopSum``) read as the
+    rows, and the nodes kept are exactly those a recompute of everything makes."""
+    from iekg.graph import neo4j_sums
+
+    kept = ("MATCH (s:" + neo4j_sums.COOP_SUM + ") RETURN s.institution AS i, s.enterprise AS e, s.year AS y, "
+            "s.industry AS ind, s.k AS k, s.type AS t, s.status AS st, s.since AS since")
+
+    def nodes() -> list[str]:
+        return sorted(json.dumps(dict(r), sort_keys=True, ensure_ascii=False) for r in neo._read(kept))
+
+    neo.apply(seeded(), fresh=True)
+    assert len(nodes()) == 9  # (seeded(): the aligned ones of its 13 cooperations, by year)
+    assert_sums_equal_rows(neo)
+    for op in SCRIPTED:
+        neo.apply(change(op))
+        for cs in [[c] for c in CITIES] + [list(CITIES)]:
+            for year in YEARS:
+                assert_cooperations_equal_rows(neo, cs, year)
+        after_import = nodes()
+        neo.reindex()
+        assert nodes() == after_import, op
+
+
+@pytest.mark.neo4j
+def test_neo4j_reads_the_kept_cooperations(neo: Any) -> None:
+    """The cooperation counts the measures ask for come from the ``IekgCoopSum`` nodes (changed behind the
+    store's back, the answer changes); any other ``aligned`` mapping, or sums not complete, the relationships."""
+    from iekg.graph import neo4j_sums
+    from iekg.queries.cooperation import inactive_words
+
+    cs = base()
+    cs.add_rel("OFFERS", "Institution:I1", "Major:M1", {"year": 2024, "graduates": 40})
+    cs.add_rel("COOPERATES_WITH", "Institution:I1", "Enterprise:E1", {"type": "实习实训", "status": "已到期",
+                                                                     "since": 2019})
+    neo.apply(cs, fresh=True)
+    aligned = {"13": ["M1"]}
+    got = neo.cooperation_counts(["410100"], 2024, CrosswalkAligned(aligned), inactive_words())
+    assert records(got) == records(sums.cooperation_counts(neo, ["410100"], 2024, aligned, inactive_words()))
+    assert got.set_index("industry").loc["13"].to_dict() == {"enterprises": 1, "cooperating": 1,
+                                                              "left_out_enterprises": 0, "unstated": 0}
+    left = neo.cooperation_list(["410100"], 2024, CrosswalkAligned(aligned), inactive_words())
+    assert left[["industry", "institution", "enterprise", "status", "since"]].values.tolist() == [
+        ["13", "I1", "E1", "已到期", 2019]]
+    assert neo._read(f"MATCH (s:{neo4j_sums.COOP_SUM} {{year: 2024}}) RETURN count(*) AS n")[0]["n"] == 2
+    neo._write(f"MATCH (s:{neo4j_sums.COOP_SUM}) SET s.status = '已结束'")
+    neo.forget()
+    got = neo.cooperation_counts(["410100"], 2024, CrosswalkAligned(aligned), inactive_words())
+    assert got.set_index("industry").loc["13", "cooperating"] == 0
+    assert got.set_index("industry").loc["13", "left_out_enterprises"] == 1
+    # a mapping that is not the crosswalk's own: the relationships, as given
+    assert neo.cooperation_counts(["410100"], 2024, aligned, inactive_words()).set_index(
+        "industry").loc["13", "cooperating"] == 1
+    neo._write(f"MATCH (m:{neo4j_sums.META} {{id: 'graph'}}) SET m.sums = 1")  # the layout before IekgCoopSum
+    neo.forget()
+    assert not neo.sums_ready()
+    got = neo.cooperation_counts(["410100"], 2024, CrosswalkAligned(aligned), inactive_words())
+    assert got.set_index("industry").loc["13", "cooperating"] == 1
+    neo.apply(base())  # the next import completes the sums of the older layout, cooperations and all
+    assert neo.sums_ready()
+    assert neo.cooperation_counts(["410100"], 2024, CrosswalkAligned(aligned), inactive_words()).set_index(
+        "industry").loc["13", "cooperating"] == 1
 
 
 @pytest.mark.neo4j
@@ -421,7 +490,7 @@ HOT = {  # the statements a planner's questions run on the embedded store, and w
                                                   "durations": '{"本科": 4}', "pairs": '[["13", "M1", 0.5]]'}, set()),
     "top programs": (sql.TOP_CANDIDATES.format(by_inst="", by_inst_cond=""),
                      {"cities": '["410100"]', "year": 2024, "limit": 5, "durations": '{"本科": 4}'},
-                     {"c", "loc", "d", "o"}),
+                     {"c", "loc", "li", "d", "o"}),
 }
 
 

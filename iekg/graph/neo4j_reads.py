@@ -32,6 +32,7 @@ from iekg.graph.sums import (
     OFFER_YEAR_COUNT_COLUMNS,
     ROLLUP_PATTERN,
     TOP_OFFER_COLUMNS,
+    CrosswalkAligned,
 )
 
 
@@ -196,7 +197,23 @@ class Neo4jReads:
 
     def sources_with(self, rel_type: str, src_label: str, src_ids: Iterable[str], *, dst_label: str | None = None,
                      where: dict[str, Any] | None = None) -> set[str]:
-        """On the server: the distinct start ids come back, not the relationships."""
+        """On the server: the distinct start ids come back, not the relationships.  Institutions offering
+        programs in a year: from the kept programs per institution and year where they are complete."""
+        src_ids = sorted(set(src_ids))
+        year = (where or {}).get("year")
+        if (rel_type == "OFFERS" and src_label == "Institution" and dst_label in (None, "Major")
+                and set(where or {}) == {"year"} and isinstance(year, int) and not isinstance(year, bool)
+                and src_ids and self.sums_ready()):
+            recs = self._read(neo4j_sums.READ_OFFERING, src=src_ids, year=year)
+            unknown = [r["src"] for r in recs if not r["known"]]
+            found = {r["src"] for r in recs if r["offers"]}
+            if unknown:
+                found |= self._sources_with_rows(rel_type, src_label, unknown, dst_label, where)
+            return found
+        return self._sources_with_rows(rel_type, src_label, src_ids, dst_label, where)
+
+    def _sources_with_rows(self, rel_type: str, src_label: str, src_ids: Iterable[str], dst_label: str | None,
+                           where: dict[str, Any] | None) -> set[str]:
         match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, None, where)
         return {r["src"] for r in self._read(match + cy.SOURCES_WITH, **params)}
 
@@ -252,8 +269,13 @@ class Neo4jReads:
 
     def cooperation_counts(self, cities: Sequence[str], year: int | None,
                            aligned: Mapping[str, Sequence[str]], inactive: Sequence[str] = ()) -> pd.DataFrame:
-        recs = self._read(cy.COOPERATION_COUNTS, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
-                          inactive=sorted(set(inactive)), aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
+        if isinstance(aligned, CrosswalkAligned) and self.sums_ready():  # the aligned cooperations kept
+            recs = self._read(neo4j_sums.READ_COOP_COUNTS, cities=sorted(set(cities)), year=year,
+                              rollup=ROLLUP_PATTERN, inactive=sorted(set(inactive)))
+        else:
+            recs = self._read(cy.COOPERATION_COUNTS, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
+                              inactive=sorted(set(inactive)),
+                              aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
         out = pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_COLUMNS))
         ints = list(COOPERATION_COLUMNS[1:])
         out[ints] = out[ints].astype(int)
@@ -261,8 +283,13 @@ class Neo4jReads:
 
     def cooperation_list(self, cities: Sequence[str], year: int | None,
                          aligned: Mapping[str, Sequence[str]], statuses: Sequence[str]) -> pd.DataFrame:
-        recs = self._read(cy.COOPERATION_LIST, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
-                          statuses=sorted(set(statuses)), aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
+        if isinstance(aligned, CrosswalkAligned) and self.sums_ready():  # the aligned cooperations kept
+            recs = self._read(neo4j_sums.READ_COOP_LIST, cities=sorted(set(cities)), year=year,
+                              rollup=ROLLUP_PATTERN, statuses=sorted(set(statuses)))
+        else:
+            recs = self._read(cy.COOPERATION_LIST, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
+                              statuses=sorted(set(statuses)),
+                              aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
         return pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_LIST_COLUMNS))
 
     def top_offers(self, cities: Sequence[str], year: int | None,

@@ -1,43 +1,69 @@
-"""The sums kept with the data in the Neo4j store: the same three aggregations as the embedded store's
+"""The sums kept with the data in the Neo4j store: the same four aggregations as the embedded store's
 (:mod:`iekg.graph.sqlite_derived`), kept as nodes of fixed internal labels that are never counted, searched
 or exported (each also carries the internal ``IekgMeta`` label the counts leave out).
 
 * ``IekgOfferSum`` — OFFERS sums per city × year × major × major level × institution level;
 * ``IekgInstYearSum`` — programs per city × year × institution;
-* ``IekgDemandSum`` — DEMANDS headcount and rows per city code × year × target.
+* ``IekgDemandSum`` — DEMANDS headcount and rows per city code × year × target;
+* ``IekgCoopSum`` — the *aligned cooperations* (``cooperation_counts``, ``cooperation_list`` given the
+  crosswalk's own aligned majors, :class:`iekg.graph.sums.CrosswalkAligned`): one node per COOPERATES_WITH
+  relationship × year × industry (大类) such that the enterprise is in that industry (IN_INDUSTRY, rolled up)
+  and the institution offers that year a major with crosswalk weight > 0 into it (the rule of
+  ``iekg.queries.supply.Weights``), with the relationship's ``_key``, type, status and since — the embedded
+  store's ``sum_coops`` (:mod:`iekg.graph.sqlite_derived`) — and the cities the institution is located in
+  (``inst_cities``), so that a read checks the institution's place without leaving the node.  The reads start
+  from the enterprises located in the asked cities and keep the nodes whose institution is located in them.
 
 When they change: ``Neo4jStore.apply`` works out, before it writes, which cities the change set touches
 (:func:`touched_before` — the cities of the institutions whose programs, location or level change, of the
 institutions offering a major whose level changes, the city codes of the demand rows replaced or deleted)
-and again after (:func:`touched_after`); the sums of those cities are recomputed (:data:`REFRESH`) in the
-final transaction of the import, the one that sets the new graph version and records the import, so a reader
+and again after (:func:`touched_after`: an institution moved); for the aligned cooperations, the institutions
+whose cooperations, programs or location change, the enterprises whose industry changes, the institutions
+offering a major whose crosswalk changes (its own ALIGNS_WITH, its SUBCLASS_OF, its category's ALIGNS_WITH)
+and what a deleted node takes with it (an industry's enterprises and crosswalk rows, a category's majors, a
+city's institutions).  Those sums are recomputed (:func:`refresh`, :func:`refresh_coops`) in the final
+transaction of the import, the one that sets the new graph version and records the import, so a reader
 sees new sums exactly when it sees the new version.  A fresh load (and ``iekg reindex``) recomputes every city
-in batches of cities, then marks the sums complete (``IekgMeta.sums``).  Until marked complete (a database
-written by an older iekg, or after ``clear``), the reads sum the relationships as before.
+in batches of cities (the cooperations in batches of institutions), then marks the sums complete
+(``IekgMeta.sums`` = :data:`SUMS_VERSION`).  Until marked complete (a database written by an older iekg, or
+after ``clear``), the reads sum the relationships as before, and the next import recomputes everything.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iekg.graph.cypher import META, OFFER_AGGREGATES, label, rel_type
+from iekg.graph.cypher import KEY, META, OFFER_AGGREGATES, label, rel_type
 from iekg.graph.schema import split_uid
+from iekg.graph.sums import ROLLUP_PATTERN
 
-SUMS_VERSION = 1
+SUMS_VERSION = 2  # IekgMeta.sums: 2 with IekgCoopSum (a database of 1 is recomputed once)
 OFFER_SUM = "`IekgOfferSum`"
 INST_YEAR_SUM = "`IekgInstYearSum`"
 DEMAND_SUM = "`IekgDemandSum`"
+COOP_SUM = "`IekgCoopSum`"
+INST_BATCH = 2000  # institutions per transaction when every aligned cooperation is recomputed
 CITY_BATCH = 25  # cities per transaction when everything is recomputed
 
 _CITY, _INST, _MAJOR = label("City"), label("Institution"), label("Major")
 _LOCATED, _OFFERS, _DEMANDS = rel_type("LOCATED_IN"), rel_type("OFFERS"), rel_type("DEMANDS")
+_ENT, _CAT = label("Enterprise"), label("MajorCategory")
+_COOP, _IN_INDUSTRY = rel_type("COOPERATES_WITH"), rel_type("IN_INDUSTRY")
+_ALIGNS, _SUBCLASS = rel_type("ALIGNS_WITH"), rel_type("SUBCLASS_OF")
 
 INDEXES = (
     f"CREATE INDEX iekg_offer_sum_at IF NOT EXISTS FOR (s:{OFFER_SUM}) ON (s.city, s.year)",
     f"CREATE INDEX iekg_inst_year_sum_at IF NOT EXISTS FOR (s:{INST_YEAR_SUM}) ON (s.city)",
     f"CREATE INDEX iekg_demand_sum_at IF NOT EXISTS FOR (s:{DEMAND_SUM}) ON (s.city, s.year)",
+    f"CREATE INDEX iekg_inst_year_sum_inst IF NOT EXISTS FOR (s:{INST_YEAR_SUM}) ON (s.institution, s.year)",
+    f"CREATE INDEX iekg_coop_sum_at IF NOT EXISTS FOR (s:{COOP_SUM}) ON (s.enterprise, s.year, s.industry)",
+    f"CREATE INDEX iekg_coop_sum_inst IF NOT EXISTS FOR (s:{COOP_SUM}) ON (s.institution)",
+    f"CREATE INDEX iekg_coop_sum_ent IF NOT EXISTS FOR (s:{COOP_SUM}) ON (s.enterprise)",
 )
 
 # ------------------------------------------------------------------------------------------ what is touched
@@ -51,6 +77,27 @@ DEMAND_CODES_OF = ("UNWIND $rows AS row MATCH (a {id: row.id})-[r:" + _DEMANDS +
                    "WHERE row.label IN labels(a) AND r.city_code IS NOT NULL RETURN DISTINCT r.city_code AS code")
 ALL_CITIES = f"MATCH (:{_INST})-[:{_LOCATED}]->(c:{_CITY}) RETURN DISTINCT c.id AS city"
 ALL_DEMAND_CODES = f"MATCH ()-[r:{_DEMANDS}]->() WHERE r.city_code IS NOT NULL RETURN DISTINCT r.city_code AS code"
+# the aligned cooperations: the institutions offering majors (by id), the majors of categories (by id), and,
+# of nodes about to be deleted (label, id), the institutions and enterprises whose cooperations they take part
+# in (the cooperations, programs, industries and crosswalk relationships that go with them)
+INSTITUTIONS_OFFERING = (f"UNWIND $ids AS id MATCH (:{_MAJOR} {{id: id}})<-[:{_OFFERS}]-(i:{_INST}) "
+                         "RETURN DISTINCT i.id AS id")
+MAJORS_OF_CATEGORIES = (f"UNWIND $ids AS id MATCH (:{_CAT} {{id: id}})<-[:{_SUBCLASS}]-(m:{_MAJOR}) "
+                        "RETURN DISTINCT m.id AS id")
+COOP_ENDS_OF_DELETED = (
+    "UNWIND $rows AS row MATCH (n {id: row.id}) WHERE row.label IN labels(n) "
+    f"OPTIONAL MATCH (n)<-[:{_IN_INDUSTRY}]-(e:{_ENT}) WITH n, collect(DISTINCT e.id) AS ents "
+    f"OPTIONAL MATCH (n)<-[:{_ALIGNS}]-(a) WITH n, ents, "
+    f"  collect(DISTINCT CASE WHEN a:{_MAJOR} THEN a.id END) AS amajors, "
+    f"  collect(DISTINCT CASE WHEN a:{_CAT} THEN a.id END) AS acats "
+    f"OPTIONAL MATCH (n)<-[:{_SUBCLASS}]-(m:{_MAJOR}) WITH n, ents, amajors, acats, collect(DISTINCT m.id) AS smajors "
+    f"OPTIONAL MATCH (n)<-[:{_LOCATED}]-(i:{_INST}) "
+    "RETURN ents, amajors, acats, smajors, collect(DISTINCT i.id) AS insts")
+ALL_COOP_INSTITUTIONS = f"MATCH (i:{_INST})-[:{_COOP}]->(:{_ENT}) RETURN DISTINCT i.id AS id"
+# the crosswalk, for the (major, industry) pairs with weight > 0 (:func:`aligned_pairs`)
+OWN_WEIGHTS = f"MATCH (m:{_MAJOR})-[a:{_ALIGNS}]->(x) RETURN m.id AS major, x.id AS industry, a.weight AS w"
+CATEGORY_WEIGHTS = (f"MATCH (m:{_MAJOR})-[:{_SUBCLASS}]->(c:{_CAT})-[a:{_ALIGNS}]->(x) "
+                    "RETURN m.id AS major, c.id AS category, x.id AS industry, a.weight AS w")
 
 # ------------------------------------------------------------------------------------------ recompute
 DROP = (
@@ -83,10 +130,27 @@ FILL_DEMAND = (
     "  AS target_label, b.id AS target, sum(toFloat(r.headcount)) AS headcount, count(*) AS rows "
     f"CREATE (s:{META}:{DEMAND_SUM}) SET s.city = city, s.year = year, s.target_label = target_label, "
     "  s.target = target, s.headcount = headcount, s.rows = rows")
+DROP_COOPS = (f"MATCH (s:{COOP_SUM}) WHERE s.institution IN $insts DETACH DELETE s",
+              f"UNWIND $ents AS eid MATCH (s:{COOP_SUM} {{enterprise: eid}}) DETACH DELETE s")
+# the aligned cooperations of institutions $insts and enterprises $ents, given $aligned: major -> the industries
+# (rolled up) it has crosswalk weight > 0 into
+FILL_COOPS = (
+    "CALL () { "
+    f"  UNWIND $insts AS iid MATCH (i:{_INST} {{id: iid}})-[r:{_COOP}]->(e:{_ENT}) RETURN i, r, e "
+    "  UNION "
+    f"  UNWIND $ents AS eid MATCH (i:{_INST})-[r:{_COOP}]->(e:{_ENT} {{id: eid}}) RETURN i, r, e }} "
+    f"MATCH (e)-[:{_IN_INDUSTRY}]->(ind) "
+    "WITH DISTINCT i, r, e, CASE WHEN ind.id =~ $rollup THEN left(ind.id, 2) ELSE ind.id END AS code "
+    "CALL (i, code) { "
+    f"  MATCH (i)-[o:{_OFFERS}]->(m:{_MAJOR}) WHERE o.year IS NOT NULL AND code IN coalesce($aligned[m.id], []) "
+    "  RETURN DISTINCT o.year AS year } "
+    f"CREATE (s:{META}:{COOP_SUM}) SET s.institution = i.id, s.enterprise = e.id, s.year = year, "
+    f"  s.industry = code, s.k = r.{KEY}, s.type = r.type, s.status = r.status, s.since = r.since, "
+    f"  s.inst_cities = [(i)-[:{_LOCATED}]->(c:{_CITY}) | c.id]")
 SET_READY = f"MERGE (m:{META} {{id: 'graph'}}) SET m.sums = $version"
 UNSET_READY = f"MATCH (m:{META} {{id: 'graph'}}) REMOVE m.sums"
 DROP_ALL = tuple("MATCH (s:" + fixed + ") CALL (s) { DELETE s } IN TRANSACTIONS OF 10000 ROWS"
-                 for fixed in (OFFER_SUM, INST_YEAR_SUM, DEMAND_SUM))  # (the module's own fixed labels)
+                 for fixed in (OFFER_SUM, INST_YEAR_SUM, DEMAND_SUM, COOP_SUM))  # (the module's own fixed labels)
 READY = f"MATCH (m:{META} {{id: 'graph'}}) RETURN m.sums AS v"
 
 # ------------------------------------------------------------------------------------------ reads
@@ -104,9 +168,35 @@ READ_YEARS = (f"MATCH (s:{INST_YEAR_SUM}) WHERE s.city IN $cities AND s.year IS 
 READ_YEAR_COUNTS = (f"MATCH (s:{INST_YEAR_SUM}) WHERE s.city IN $cities AND s.year IS :: INTEGER AND s.programs > 0 "
                     "AND ($years IS NULL OR s.year IN $years) "
                     "RETURN s.year AS y, sum(s.programs) AS n, count(DISTINCT s.institution) AS k ORDER BY y")
+# which of the institutions $src offer programs in $year (``sources_with`` of OFFERS by year): those with an
+# IekgInstYearSum of the year, the others known to offer none in it when they have sums at all (located in a
+# city: every year of theirs is kept); ``unknown`` (no sums: no city, or no programs) are asked of the rows
+READ_OFFERING = (f"UNWIND $src AS sid OPTIONAL MATCH (s:{INST_YEAR_SUM} {{institution: sid, year: $year}}) "
+                 "WHERE s.programs > 0 WITH sid, count(s) > 0 AS offers "
+                 f"RETURN sid AS src, offers, offers OR EXISTS {{ MATCH (:{INST_YEAR_SUM} {{institution: sid}}) }} "
+                 "AS known")
 READ_DEMAND = (f"MATCH (s:{DEMAND_SUM}) WHERE s.city IN $cities AND s.year = $year "
                "RETURN s.city AS city, s.target_label AS target_label, s.target AS target, "
                "  s.headcount AS headcount, s.rows AS rows")
+# the scope's enterprises (located in $cities) with their industries rolled up, and their aligned cooperations
+# in $year from institutions located in $cities, through the index on (enterprise, year, industry)
+_COOP_SCOPE = (
+    f"UNWIND $cities AS cid MATCH (:{_CITY} {{id: cid}})<-[:{_LOCATED}]-(e:{_ENT})-[:{_IN_INDUSTRY}]->(ind) "
+    "WITH DISTINCT e.id AS ent, CASE WHEN ind.id =~ $rollup THEN left(ind.id, 2) ELSE ind.id END AS code ")
+_COOP_HERE = (f"(s:{COOP_SUM} {{enterprise: ent, year: $year, industry: code}}) "
+              "WHERE any(c IN s.inst_cities WHERE c IN $cities) ")
+READ_COOP_COUNTS = (
+    _COOP_SCOPE +
+    "CALL (ent, code) { OPTIONAL MATCH " + _COOP_HERE +
+    "  RETURN count(CASE WHEN s.status IS NULL OR NOT s.status IN $inactive THEN s END) AS counted, "
+    "    count(CASE WHEN s.status IN $inactive THEN s END) AS dropped, "
+    "    count(CASE WHEN s.status IS NULL THEN s END) AS unstated } "
+    "RETURN code AS industry, count(*) AS enterprises, count(CASE WHEN counted > 0 THEN 1 END) AS cooperating, "
+    "  count(CASE WHEN counted = 0 AND dropped > 0 THEN 1 END) AS left_out_enterprises, sum(unstated) AS unstated")
+READ_COOP_LIST = (
+    _COOP_SCOPE + "MATCH " + _COOP_HERE + "AND s.status IN $statuses "
+    "RETURN code AS industry, s.institution AS institution, ent AS enterprise, s.type AS type, "
+    "  s.status AS status, s.since AS since ORDER BY industry, enterprise, institution, coalesce(type, '')")
 
 
 @dataclass
@@ -118,6 +208,12 @@ class Touched:
     everything: bool = False
     _insts: list[str] = field(default_factory=list)
     _majors: list[str] = field(default_factory=list)
+    # the aligned cooperations: of these institutions and enterprises (resolved), and the majors and categories
+    # whose crosswalk changes (resolved to the institutions offering them, before and after the write)
+    coop_insts: set[str] = field(default_factory=set)
+    coop_ents: set[str] = field(default_factory=set)
+    _coop_majors: set[str] = field(default_factory=set)
+    _coop_cats: set[str] = field(default_factory=set)
 
 
 def touched_before(read: Any, changes: Any, fresh: bool) -> Touched:
@@ -160,13 +256,61 @@ def touched_before(read: Any, changes: Any, fresh: bool) -> Touched:
     t.cities |= _cities(read, t._insts, t._majors)
     if sources:
         t.codes |= {r["code"] for r in read(DEMAND_CODES_OF, rows=sources)}
+    _coops_before(read, changes, t)
     return t
+
+
+def _coops_before(read: Any, changes: Any, t: Touched) -> None:
+    """What ``changes`` touches of the aligned cooperations: the institutions of cooperations and programs, the
+    enterprises of industries, the majors and categories of crosswalk relationships written or replaced, and
+    deleted nodes with what they take with them (an industry's enterprises and crosswalk relationships, a
+    category's majors, a major's programs: resolved here, before they go)."""
+    deleted: list[dict[str, str]] = []
+    for uid in getattr(changes, "delete_nodes", ()) or ():
+        lab, ident = split_uid(uid)
+        if lab == "Institution":
+            t.coop_insts.add(ident)
+        elif lab == "Enterprise":
+            t.coop_ents.add(ident)
+        elif lab == "Major":
+            t._coop_majors.add(ident)
+        elif lab == "MajorCategory":
+            t._coop_cats.add(ident)
+        deleted.append({"label": lab, "id": ident})
+    ends = [*((split_uid(src), rt) for src, rt in getattr(changes, "replace", ()) or ()),
+            *((split_uid(r.src), r.type) for r in changes.rels.values())]
+    for (lab, ident), rt in ends:
+        if rt in ("COOPERATES_WITH", "OFFERS", "LOCATED_IN") and lab == "Institution":
+            t.coop_insts.add(ident)
+        elif rt == "IN_INDUSTRY" and lab == "Enterprise":
+            t.coop_ents.add(ident)
+        elif rt in ("ALIGNS_WITH", "SUBCLASS_OF") and lab == "Major":
+            t._coop_majors.add(ident)
+        elif rt == "ALIGNS_WITH" and lab == "MajorCategory":
+            t._coop_cats.add(ident)
+    if deleted:
+        for r in read(COOP_ENDS_OF_DELETED, rows=deleted):
+            t.coop_ents |= set(r["ents"])
+            t._coop_majors |= set(r["amajors"]) | set(r["smajors"])
+            t._coop_cats |= set(r["acats"])
+            t.coop_insts |= set(r["insts"])
+    _coop_resolve(read, t)
+
+
+def _coop_resolve(read: Any, t: Touched) -> None:
+    """The institutions offering the touched majors (and the majors of the touched categories)."""
+    majors = set(t._coop_majors)
+    if t._coop_cats:
+        majors |= {r["id"] for r in read(MAJORS_OF_CATEGORIES, ids=sorted(t._coop_cats))}
+    if majors:
+        t.coop_insts |= {r["id"] for r in read(INSTITUTIONS_OFFERING, ids=sorted(majors))}
 
 
 def touched_after(read: Any, t: Touched) -> Touched:
     """The cities the touched institutions and majors are in after the write (an institution moved)."""
     if not t.everything:
         t.cities |= _cities(read, t._insts, t._majors)
+        _coop_resolve(read, t)
     return t
 
 
@@ -191,3 +335,51 @@ def refresh(tx: Any, cities: Iterable[str], codes: Iterable[Any]) -> None:
         tx.run(FILL_INST_YEARS, cities=cities).consume()
     if codes:
         tx.run(FILL_DEMAND, codes=codes).consume()
+
+
+def _weight(w: Any) -> float:
+    """A crosswalk weight as pandas' ``astype(float)`` reads it (missing: nothing added)."""
+    try:
+        x = float(w)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(x) else x
+
+
+def aligned_pairs(run: Any) -> dict[str, list[str]]:
+    """major → the industries (rolled up) it has crosswalk weight > 0 into, as ``iekg.queries.supply.Weights``
+    sums them: a major's own ALIGNS_WITH weights when it has any, else each of its categories' (``run``: a
+    function taking a statement, returning records)."""
+    own: dict[tuple[str, str], float] = defaultdict(float)
+    for r in run(OWN_WEIGHTS):
+        own[(r["major"], _rollup(r["industry"]))] += _weight(r["w"])
+    with_own = {m for m, _ in own}
+    cat: dict[tuple[str, str, str], float] = defaultdict(float)
+    for r in run(CATEGORY_WEIGHTS):
+        if r["major"] not in with_own:
+            cat[(r["major"], r["category"], _rollup(r["industry"]))] += _weight(r["w"])
+    out: dict[str, set[str]] = defaultdict(set)
+    for (m, ind), w in own.items():
+        if w > 0:
+            out[m].add(ind)
+    for (m, _, ind), w in cat.items():
+        if w > 0:
+            out[m].add(ind)
+    return {m: sorted(v) for m, v in out.items()}
+
+
+def _rollup(code: Any) -> str:
+    code = str(code)
+    return code[:2] if re.fullmatch(ROLLUP_PATTERN, code) else code
+
+
+def refresh_coops(tx: Any, insts: Iterable[str], ents: Iterable[str], *, drop: bool = True) -> None:
+    """Recompute the aligned cooperations of institutions ``insts`` and enterprises ``ents`` in ``tx``."""
+    insts, ents = sorted(set(insts)), sorted(set(ents))
+    if not insts and not ents:
+        return
+    if drop:
+        for stmt in DROP_COOPS:
+            tx.run(stmt, insts=insts, ents=ents).consume()
+    aligned = aligned_pairs(lambda q: list(tx.run(q)))
+    tx.run(FILL_COOPS, insts=insts, ents=ents, aligned=aligned, rollup=ROLLUP_PATTERN).consume()

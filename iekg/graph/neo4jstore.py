@@ -374,6 +374,7 @@ class Neo4jStore(Neo4jReads, Store):
             if touched is not None:
                 if not touched.everything:
                     neo4j_sums.refresh(tx, touched.cities, touched.codes)
+                    neo4j_sums.refresh_coops(tx, touched.coop_insts, touched.coop_ents)
                 tx.run(neo4j_sums.SET_READY, version=neo4j_sums.SUMS_VERSION).consume()
             if audit is None:
                 return
@@ -401,6 +402,9 @@ class Neo4jStore(Neo4jReads, Store):
                 session.execute_write(lambda tx, c=chunk: neo4j_sums.refresh(tx, c, []))
             for chunk in _chunks(codes, neo4j_sums.CITY_BATCH):
                 session.execute_write(lambda tx, c=chunk: neo4j_sums.refresh(tx, [], c))
+            insts = sorted(r["id"] for r in self._read(neo4j_sums.ALL_COOP_INSTITUTIONS))
+            for chunk in _chunks(insts, neo4j_sums.INST_BATCH):  # (nothing kept to drop: DROP_ALL above)
+                session.execute_write(lambda tx, c=chunk: neo4j_sums.refresh_coops(tx, c, [], drop=False))
         return len(cities), len(codes)
 
     def reindex(self) -> tuple[int, int]:
