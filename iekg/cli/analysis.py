@@ -11,11 +11,14 @@ from rich.text import Text
 
 from iekg import service
 from iekg.cli.console import (
+    NO_DATA_CELL,
     Fmt,
     RichTable,
     answers,
     empty_reason,
+    figure_cell,
     fnum,
+    illustrative_line,
     open_store,
     out,
     output_option,
@@ -31,7 +34,6 @@ from iekg.takeaway.words import STATUS_ZH
 if TYPE_CHECKING:
     from iekg.service import Answer
 
-NO_DATA_CELL = "无数据 no data"
 
 
 def _coverage_line(cov: dict[str, Any] | None) -> None:
@@ -101,13 +103,9 @@ def align(
             out.print(f"[yellow]估算 estimate: {a['estimated_programs']} 个专业点缺毕业生数，按在校生/学制估算[/yellow]")
         if a.get("target"):
             _draw_target_alignment(a, a["target"])
-        _illustrative_note(answer)
+        illustrative_line(answer)
 
     render(a, fmt, draw, take=takeaway("alignment", answer, store), output=output)
-
-
-def _cell(x: Any, nd: int = 1) -> str:
-    return NO_DATA_CELL if x is None else fnum(x, nd)
 
 
 def _methods_cell(methods: dict[str, int] | None) -> str:
@@ -126,14 +124,14 @@ def _draw_target_alignment(a: dict[str, Any], t: dict[str, Any]) -> None:
         has_d = i.get("demand_data", True)
         st = i["status"]
         label = "无需求数据 no demand data" if not has_d else f"{STATUS_ZH.get(st, st)} {st}"
-        tt.add_row(i["code"], i["name"], _cell(b.get("supply")) if b else "—",
-                   _cell(i["supply"]), (_cell(b.get("demand")) if b.get("demand_data", True) else NO_DATA_CELL) if b else "—",
-                   _cell(i["demand"]) if has_d else NO_DATA_CELL, label, i.get("demand_method") or "none",
+        tt.add_row(i["code"], i["name"], figure_cell(b.get("supply"), 1) if b else "—",
+                   figure_cell(i["supply"], 1), (figure_cell(b.get("demand"), 1) if b.get("demand_data", True) else NO_DATA_CELL) if b else "—",
+                   figure_cell(i["demand"], 1) if has_d else NO_DATA_CELL, label, i.get("demand_method") or "none",
                    _methods_cell(i.get("supply_methods")))
     out.print(tt)
-    out.print(f"预测 projection {t['target_year']}: S = {_cell(t['S'])}  D = {_cell(t['D'])}  SAI = {fnum(t['sai']) or '—'}"
+    out.print(f"预测 projection {t['target_year']}: S = {figure_cell(t['S'], 1)}  D = {figure_cell(t['D'], 1)}  SAI = {fnum(t['sai']) or '—'}"
               f"  观测 SAI observed = {fnum(t.get('sai_observed')) or '—'}  覆盖率 coverage = {fnum(t['coverage']) or '—'}"
-              f"   （{t['base_year']} 年：S = {_cell(a['S'])}  D = {_cell(a['D'])}  SAI = {fnum(a['sai']) or '—'}）")
+              f"   （{t['base_year']} 年：S = {figure_cell(a['S'], 1)}  D = {figure_cell(a['D'], 1)}  SAI = {fnum(a['sai']) or '—'}）")
     out.print(Text(t["methods_text"], "cyan"))
     info = t.get("projection_info") or {}
     words = info.get("methods") or {}
@@ -142,11 +140,6 @@ def _draw_target_alignment(a: dict[str, Any], t: dict[str, Any]) -> None:
     if np_:
         out.print(Text(np_, "yellow"))
     out.print(Text(t["note"], "bold yellow"))
-
-
-def _illustrative_note(answer: Answer) -> None:
-    if answer.illustrative:
-        out.print("[bold yellow]示意数据：以上结果基于示意（演示）数据，不是真实情况 (illustrative demo data)[/bold yellow]")
 
 
 @app.command()
@@ -188,7 +181,7 @@ def gaps(
             out.print(Text(f"校企合作 cooperation: {g['cooperation']['note']}", "dim"))
         _coverage_line(g.get("data_coverage"))
         empty_reason(g.get("reason"))
-        _illustrative_note(answer)
+        illustrative_line(answer)
 
     render(g, fmt, draw, take=takeaway("gaps", answer, store), output=output)
 
@@ -245,7 +238,7 @@ def readiness(
         _coverage_line(r.get("data_coverage"))
         if r.get("target"):
             _draw_target_readiness(r, r["target"])
-        _illustrative_note(answer)
+        illustrative_line(answer)
 
     render(r, fmt, draw, take=takeaway("readiness", answer, store), output=output)
 
@@ -347,7 +340,7 @@ def coupling(
                            f"(cities without data are left out, not graded)", "yellow"))
         if res["excluded"]:
             out.print("未纳入的指标 excluded: " + ", ".join(f"{k} ({v})" for k, v in res["excluded"].items()))
-        _illustrative_note(answer)
+        illustrative_line(answer)
 
     render(res, fmt, draw, take=takeaway("coupling", answer, store), output=output)
 

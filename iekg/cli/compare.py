@@ -11,11 +11,13 @@ from rich.text import Text
 
 from iekg import service
 from iekg.cli.console import (
+    NO_DATA_CELL,
     Fmt,
     RichTable,
     answers,
     err,
-    fnum,
+    figure_cell,
+    illustrative_line,
     open_store,
     out,
     output_option,
@@ -25,19 +27,11 @@ from iekg.cli.console import (
 )
 from iekg.cli.root import app
 
-NO_DATA_CELL = "无数据 no data"
 SOURCE_CELL = {"yours": "你的数据 yours", "illustrative": "示例 illustrative", "public": "公开 public"}
 GAP_SHORT = {"unmet_demand": "无供给", "shortage": "短缺", "surplus": "过剩", "uncovered_segment": "未覆盖环节",
              "no_cooperation": "无合作", "no_training_base": "无基地", "target_shortfall": "目标差距"}
 
 
-def _cell(x: Any, nd: int = 4) -> str:
-    return NO_DATA_CELL if x is None else fnum(x, nd)
-
-
-def _illustrative(answer: service.Answer) -> None:
-    if answer.illustrative:
-        out.print("[bold yellow]示意数据：以上结果基于示意（演示）数据，不是真实情况 (illustrative demo data)[/bold yellow]")
 
 
 @app.command()
@@ -84,8 +78,8 @@ def compare(
                 gaps, targets = NO_DATA_CELL, NO_DATA_CELL
                 complete = "公开名单 public list only" if comp.get("public_only") else f"{d['year']} 年无专业点和需求数据"
             t.add_row("—" if r["rank"] is None else str(r["rank"]), f"{r['name']} {r['city']}",
-                      SOURCE_CELL.get(r["source"], r["source"]), _cell(r["sai"]), _cell(r["sai_observed"]),
-                      _cell(r["coverage"]), targets,
+                      SOURCE_CELL.get(r["source"], r["source"]), figure_cell(r["sai"]), figure_cell(r["sai_observed"]),
+                      figure_cell(r["coverage"]), targets,
                       NO_DATA_CELL if r["coupling"] is None else f"{r['coupling']:.4f} {r['coupling_grade']}",
                       gaps, complete)
         out.print(t)
@@ -96,7 +90,7 @@ def compare(
         if any(r["source"] == "illustrative" for r in d["cities"]):
             out.print(Text("来源「示例」的行基于示意（演示）数据，不是真实情况；「你的数据」是你导入的数据；「公开」只在公开名单中 "
                            "(each row's source: illustrative demo data / yours / public lists only)", "yellow"))
-        _illustrative(answer)
+        illustrative_line(answer)
 
     render(d, fmt, draw, take=takeaway("compare", answer, store), output=output)
 
@@ -134,8 +128,8 @@ def trend(
                 note.append(f"偏少 partial: {y['partial_reason']}")
             if ch.get("gap_years"):
                 note.append(ch["note"])
-            t.add_row(str(year), _cell(y["S"], 1), _cell(y["D"], 1), _cell(y["sai"]), _cell(y["sai_observed"]),
-                      _cell(y["coverage"]), "—" if ch.get("S") is None else f"{ch['S']:+.1f}",
+            t.add_row(str(year), figure_cell(y["S"], 1), figure_cell(y["D"], 1), figure_cell(y["sai"]), figure_cell(y["sai_observed"]),
+                      figure_cell(y["coverage"]), "—" if ch.get("S") is None else f"{ch['S']:+.1f}",
                       "—" if ch.get("D") is None else f"{ch['D']:+.1f}",
                       "—" if ch.get("sai") is None else f"{ch['sai']:+.4f}", "\n".join(note))
         out.print(t)
@@ -146,7 +140,7 @@ def trend(
             for y in d["years"]:
                 it.add_column(f"{y['year']} 供给/需求", justify="right")
             for i in top:
-                it.add_row(f"{i['code']} {i['name']}", *(f"{_cell(b['supply'], 1)} / {_cell(b['demand'], 1)}"
+                it.add_row(f"{i['code']} {i['name']}", *(f"{figure_cell(b['supply'], 1)} / {figure_cell(b['demand'], 1)}"
                                                          for b in i["by_year"]))
             out.print(it)
         if d.get("reason"):
@@ -155,7 +149,7 @@ def trend(
             out.print(Text(f"无数据的年份 years without data: {', '.join(map(str, d['missing_years']))}（不计为 0，"
                            "也不跨过它们计算变化 no change across them）", "yellow"))
         out.print(Text(f"偏少年份规则 thin-year rule: {d['thin_rule']}", "dim"))
-        _illustrative(answer)
+        illustrative_line(answer)
 
     render(d, fmt, draw, take=takeaway("trend", answer, store), output=output)
 

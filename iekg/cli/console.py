@@ -332,3 +332,17 @@ def who() -> str | None:
 def fnum(x: Any, nd: int = 4) -> str:
     """A figure for a table cell: floats with ``nd`` decimals, None as an empty cell."""
     return "" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
+
+
+NO_DATA_CELL = "无数据 no data"
+
+
+def figure_cell(x: Any, nd: int = 4) -> str:
+    """A figure for a table cell where a missing one is said: None as 无数据 (never 0 or blank)."""
+    return NO_DATA_CELL if x is None else fnum(x, nd)
+
+
+def illustrative_line(answer: Any) -> None:
+    """The line under a table whose figures rest on illustrative (demo) data."""
+    if answer.illustrative:
+        out.print("[bold yellow]示意数据：以上结果基于示意（演示）数据，不是真实情况 (illustrative demo data)[/bold yellow]")

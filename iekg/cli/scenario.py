@@ -15,7 +15,8 @@ from iekg.cli.console import (
     RichTable,
     answers,
     err,
-    fnum,
+    figure_cell,
+    illustrative_line,
     open_store,
     out,
     output_option,
@@ -47,13 +48,6 @@ HEADERS = {"变动类型": "kind", "变动": "kind", "类型": "kind", "操作":
            "基地类型": "base_kind", "服务行业": "industries", "industries": "industries"}
 
 
-def _cell(x: Any, nd: int = 4) -> str:
-    return "无数据 no data" if x is None else fnum(x, nd)
-
-
-def _illustrative(answer: service.Answer) -> None:
-    if answer.illustrative:
-        out.print("[bold yellow]示意数据：以上结果基于示意（演示）数据，不是真实情况 (illustrative demo data)[/bold yellow]")
 
 
 def _row_numbers(rows: Any) -> list[int]:
@@ -238,7 +232,7 @@ def show(
             t.add_column(c)
         for k, label in FIGURES:
             if k in ev["baseline"]:
-                t.add_row(label, _cell(ev["baseline"].get(k)), _cell(ev["scenario"].get(k)))
+                t.add_row(label, figure_cell(ev["baseline"].get(k)), figure_cell(ev["scenario"].get(k)))
         out.print(t)
         _projection_line(ev)
         _draw_moved(ev["moved"])
@@ -247,10 +241,10 @@ def show(
             for c in ("指标 item", "基线 before", "情景 after", "达标 met"):
                 r.add_column(c, overflow="fold")
             for i in ev["readiness_moved"]:
-                r.add_row(str(i["name"]), _cell(i["value_before"]), _cell(i["value_after"]),
+                r.add_row(str(i["name"]), figure_cell(i["value_before"]), figure_cell(i["value_after"]),
                           f"{_met(i['met_before'])} → {_met(i['met_after'])}")
             out.print(r)
-        _illustrative(answer)
+        illustrative_line(answer)
 
     render(d, fmt, draw, take=takeaway("scenario_show", answer, store), output=output)
 
@@ -276,8 +270,8 @@ def _draw_moved(moved: list[dict[str, Any]]) -> None:
     for c in ("行业 industry", "供给 supply", "需求 demand", "状态 status"):
         t.add_column(c, overflow="fold")
     for m in moved:
-        t.add_row(f"{m['name']} {m['code']}", f"{_cell(m['supply_before'], 1)} → {_cell(m['supply_after'], 1)}",
-                  f"{_cell(m['demand_before'], 1)} → {_cell(m['demand_after'], 1)}",
+        t.add_row(f"{m['name']} {m['code']}", f"{figure_cell(m['supply_before'], 1)} → {figure_cell(m['supply_after'], 1)}",
+                  f"{figure_cell(m['demand_before'], 1)} → {figure_cell(m['demand_after'], 1)}",
                   f"{STATUS.get(str(m['status_before']), m['status_before'])} → "
                   f"{STATUS.get(str(m['status_after']), m['status_after'])}")
     out.print(t)
@@ -304,10 +298,10 @@ def compare(
             t.add_column(str(s["name"]), overflow="fold")
         for k, label in FIGURES:
             if k in d["baseline"]:
-                t.add_row(label, _cell(d["baseline"].get(k)), *(_cell(s["figures"].get(k)) for s in d["scenarios"]))
+                t.add_row(label, figure_cell(d["baseline"].get(k)), *(figure_cell(s["figures"].get(k)) for s in d["scenarios"]))
         out.print(t)
         _projection_line(d)
-        _illustrative(answer)
+        illustrative_line(answer)
 
     render(d, fmt, draw, take=takeaway("scenario_compare", answer, store), output=output)
 

@@ -309,17 +309,9 @@ class Overlay:
             got |= {i for i in ids if i in self._base_nodes}
         return got
 
-    def sources_with(self, rel_type: str, src_label: str, src_ids: Iterable[str], *, dst_label: str | None = None,
-                     where: dict[str, Any] | None = None) -> set[str]:
-        return set(self.rel_frame(rel_type, (), src_label, dst_label, src_ids=list(src_ids), where=where)["src"])
-
-    def rel_max(self, rel_type: str, prop: str, src_label: str | None = None, dst_label: str | None = None, *,
-                src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,
-                where: dict[str, Any] | None = None) -> float | None:
-        col = self.rel_frame(rel_type, [prop], src_label, dst_label, src_ids=src_ids, dst_ids=dst_ids,
-                             where=where)[prop]
-        m = pd.to_numeric(col, errors="coerce").max()
-        return None if pd.isna(m) else float(m)
+    # the Store's pandas definitions, over the overlaid rel_frame (not the stores' SQL or Cypher versions)
+    sources_with = Store.sources_with
+    rel_max = Store.rel_max
 
     # ------------------------------------------------------------------------------- aggregations
     def offer_sums(self, cities: Sequence[str], year: int | None,
