@@ -27,7 +27,7 @@ SLOW = {("GET", "/analysis/readiness/all"): 3,  # ~1 s a call: fewer examples
         ("GET", "/analysis/compare"): 3, ("GET", "/analysis/trend"): 5,
         ("GET", "/charts/compare"): 3, ("GET", "/charts/supply-demand"): 5, ("GET", "/charts/ranking"): 3,
         ("GET", "/charts/trend"): 5, ("GET", "/exports/report"): 3, ("GET", "/plan/majors"): 3,
-        ("GET", "/scenarios/compare"): 3}
+        ("GET", "/scenarios/{name}/compare"): 3}
 # Rules across parameters that OpenAPI cannot state (city or province; exactly one of industry, segment,
 # chain; an id that must be an enterprise or institution; upload contents): a schema-valid request may get
 # a 422 problem there, so the "schema-valid data is accepted" check does not apply — every other check does.

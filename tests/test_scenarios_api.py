@@ -29,7 +29,9 @@ def test_the_scenario_routes(demo_graph: Path, tmp_path: Path) -> None:
     assert shown["illustrative"] is True
     assert shown["evaluation"]["scenario"]["D"] - shown["evaluation"]["baseline"]["D"] == 1200.0
     assert c.get("/scenarios/食品?format=csv").headers["content-type"].startswith("text/csv")
-    assert c.get("/scenarios/compare?name=食品").status_code == 200
+    compared = c.get("/scenarios/食品/compare")
+    assert compared.status_code == 200 and [r["name"] for r in compared.json()["scenarios"]] == ["食品"]
+    assert c.get("/scenarios/食品/compare", params={"with": "没有"}).status_code == 404
     assert c.get("/scenarios/没有").status_code == 404
     assert [s["name"] for s in c.get("/scenarios").json()["scenarios"]] == ["食品"]
     assert c.delete("/scenarios/食品").status_code == 401

@@ -652,7 +652,7 @@ def scenario_show(store: Store, name: str) -> Answer:
 
 def scenario_compare(store: Store, names: Sequence[str]) -> Answer:
     """The baseline and each named scenario side by side (``iekg scenario compare``,
-    ``GET /scenarios/compare``): the scenarios must share one scope and year (the baseline is theirs).
+    ``GET /scenarios/{name}/compare``): the scenarios must share one scope and year (the baseline is theirs).
 
     Returns
     -------

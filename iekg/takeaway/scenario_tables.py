@@ -1,6 +1,6 @@
 """Take-away tables of the what-if scenarios (issue 23 item 2): ``iekg scenario show`` / ``GET /scenarios/{name}``
 (基线与情景对比, the industries that move, the readiness items that move, the changes) and ``iekg scenario
-compare`` / ``GET /scenarios/compare`` (the baseline and each scenario side by side).  Registered in
+compare`` / ``GET /scenarios/{name}/compare`` (the baseline and each scenario side by side).  Registered in
 :data:`iekg.takeaway.convert.CONVERTERS`; figures never rounded, no data an empty cell."""
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def scenario_show(answer: Answer) -> Tabular:
 
 
 def scenario_compare(answer: Answer) -> Tabular:
-    """``iekg scenario compare`` / ``GET /scenarios/compare``: one row per figure, a column for the baseline and
+    """``iekg scenario compare`` / ``GET /scenarios/{name}/compare``: one row per figure, a column for the baseline and
     one per scenario; then each scenario's industries that move."""
     d = answer.data
     scen = d.get("scenarios") or []

@@ -113,19 +113,6 @@ def new_scenario(store: WriteStore, body: NewScenario) -> Any:
     return res.with_provenance()
 
 
-@router.get("/compare", response_class=DataResponse, response_model=None, dependencies=HEAVY,
-            summary="Compare scenarios 情景比较", responses=takeaway_responses(None, COMPARE_EXAMPLE, 404))
-def compare_scenarios(request: Request, store: StoreDep,
-                      name: Annotated[list[str], Query(min_length=1, max_length=10, description="the scenarios (repeat)")],
-                      format: FormatQuery = None) -> Response:
-    """The baseline and each named scenario side by side (one scope and year) — ``iekg scenario compare
-    --format json``, plus ``illustrative``; ``?format=csv|xlsx`` for a download."""
-    fmt = negotiate(request, format)
-    with query_errors():
-        res = service.scenario_compare(store, name)
-    return respond(fmt, "scenario_compare", res, res.with_provenance(), store)
-
-
 @router.get("/{name}", response_class=DataResponse, response_model=None, dependencies=HEAVY,
             summary="A scenario and its evaluation 情景与基线对比", responses=takeaway_responses(None, SHOW_EXAMPLE, 404))
 def show_scenario(request: Request, store: StoreDep, name: NamePath, format: FormatQuery = None) -> Response:
@@ -136,6 +123,21 @@ def show_scenario(request: Request, store: StoreDep, name: NamePath, format: For
     with query_errors():
         res = service.scenario_show(store, name)
     return respond(fmt, "scenario_show", res, res.with_provenance(), store)
+
+
+@router.get("/{name}/compare", response_class=DataResponse, response_model=None, dependencies=HEAVY,
+            summary="Compare scenarios 情景比较", responses=takeaway_responses(None, COMPARE_EXAMPLE, 404))
+def compare_scenarios(request: Request, store: StoreDep, name: NamePath,
+                      with_: Annotated[list[str], Query(alias="with", max_length=9,
+                                                        description="more scenarios beside it (repeat)")] = [],  # noqa: B006
+                      format: FormatQuery = None) -> Response:
+    """The baseline, this scenario and the others named by ``with`` side by side (one scope and year) — ``iekg
+    scenario compare NAME [NAME…] --format json``, plus ``illustrative``; ``?format=csv|xlsx`` for a download.
+    (Under the scenario's own path, so that no scenario name can be mistaken for this route.)"""
+    fmt = negotiate(request, format)
+    with query_errors():
+        res = service.scenario_compare(store, [name, *with_])
+    return respond(fmt, "scenario_compare", res, res.with_provenance(), store)
 
 
 @router.post("/{name}/changes", summary="Add changes 加入变动", dependencies=WRITE,
