@@ -54,3 +54,12 @@ def test_file_errors_name_the_row_and_notes_keep_their_punctuation(demo_graph: P
     assert "第 3 项（变动.csv 第 4 行） graduates「abc」" in text
     listed = json.loads(run(home, "scenario", "list", "--format", "json").stdout)["scenarios"]
     assert listed[0]["note"] == "示例（全角）：是" and listed[0]["changes"] == 0  # nothing saved
+
+
+def test_user_text_reaches_the_terminal_as_text(demo_graph: Path, tmp_path: Path) -> None:
+    """A note with rich markup and an escape sequence is shown literally, the escape sequence made harmless."""
+    home = demo_copy(demo_graph, tmp_path / "home")
+    note = "[bold red]不是标记[/bold red] \x1b[31m红"
+    assert run(home, "scenario", "new", "文本", "--city", "410200", "--note", note).exit_code == 0
+    shown = run(home, "scenario", "show", "文本").output
+    assert "[bold red]不是标记[/bold red]" in shown and "\x1b[31m" not in shown

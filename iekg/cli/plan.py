@@ -21,6 +21,7 @@ from iekg.cli.console import (
     out,
     output_option,
     render,
+    safe_text,
     takeaway,
     who,
 )
@@ -179,5 +180,5 @@ def majors(
     if save_as is not None:
         with answers():
             saved = service.save_plan(store, answer, save_as, who=who())
-        err.print(Text(f"已保存为情景 saved as scenario: {saved.data.get('name', save_as)}（{len(d['changes'])} 项调整；"
+        err.print(safe_text(f"已保存为情景 saved as scenario: {saved.data.get('name', save_as)}（{len(d['changes'])} 项调整；"
                        f"iekg scenario show {save_as}）", "green"))

@@ -21,6 +21,7 @@ from iekg.cli.console import (
     out,
     output_option,
     render,
+    safe_text,
     takeaway,
 )
 from iekg.cli.root import app
@@ -99,7 +100,7 @@ _FIELD_ORDER = _Order({f: k for k, f in enumerate(
 def _draw_doc(doc: dict[str, Any]) -> None:
     sc = doc.get("scope") or {}
     where = sc.get("city") or sc.get("province") or "、".join(sc.get("cities") or [])
-    out.print(Text(f"情景 scenario「{doc['name']}」：范围 {where}，年份 {doc.get('year') or '最新'}"
+    out.print(safe_text(f"情景 scenario「{doc['name']}」：范围 {where}，年份 {doc.get('year') or '最新'}"
                    + (f"，目标年 {doc['target_year']}" if doc.get("target_year") else "")
                    + (f"；{doc['note']}" if doc.get("note") else ""), "bold"))
     t = RichTable(title=f"变动 changes（{len(doc.get('changes') or [])} 项）")
@@ -193,7 +194,7 @@ def _add(store: Any, name: str, changes: list[dict[str, Any]], origins: list[str
             k = p.get("change")
             where = (f"第 {k} 项（{origins[k - 1]}）" if isinstance(k, int) and 0 < k <= len(origins) and origins[k - 1]
                      else f"第 {k} 项" if k else "情景")
-            err.print(Text(f"  {where} {p['field']}「{p['value']}」：{p['message']} → {p['fix']}", "red"))
+            err.print(safe_text(f"  {where} {p['field']}「{p['value']}」：{p['message']} → {p['fix']}", "red"))
         raise typer.Exit(1) from None
 
 
@@ -336,4 +337,4 @@ def delete(name: str = typer.Argument(..., help="the scenario")) -> None:
     store = open_store()
     with answers():
         service.scenario_delete(store, name)
-    err.print(Text(f"已删除情景「{name}」(deleted)", "green"))
+    err.print(safe_text(f"已删除情景「{name}」(deleted)", "green"))
