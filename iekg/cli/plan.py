@@ -103,7 +103,8 @@ def _draw(d: dict[str, Any], illustrative: bool) -> None:
                    f"求解 {s.get('seconds', 0):.2f} s，总计 {s.get('total_seconds', 0):.2f} s（HiGHS {d.get('highs') or '?'}，"
                    "混合整数线性规划 MILP"
                    + (f"，与最优解的相对差距 ≤ {s['mip_gap']:.2%}" if s.get("mip_gap") is not None else "") + "）", "dim"))
-    out.print("所用约束 constraints：" + "；".join(x["text"] for x in d["constraints_used"]))
+    out.print(safe_text("所用约束 constraints（规划者设定，未设定的为本工具默认值，不是通知的要求）："
+                        + "；".join(x["text"] for x in d["constraints_used"])))
     if d.get("constraints_not_set"):
         out.print(Text("未设置 not set：" + "、".join(GROUP_OPTIONS.get(g, g) for g in d["constraints_not_set"]), "dim"))
     left = d.get("left_out") or []

@@ -57,6 +57,16 @@ def _yes(v: Any) -> str | None:
     return None if v is None else ("是" if v else "否")
 
 
+def _defaults_note() -> str:
+    """Whose the constraints are: the planner's, else the tool's defaults (read from Constraints, not copied)."""
+    from iekg.plan.optimise import Constraints
+
+    c = Constraints()
+    return (f"约束由规划者设定；未设定的取本工具的默认值（各院校招生变动 ±{c.band:.0%}、专业点不少于 {c.min_size:g} 人、"
+            f"变动 0 或不少于 {c.min_change:g} 人、新设专业点不超过 {c.new_programs} 个、单个专业点变动不超过现有规模的 "
+            f"{c.max_change_share or 0:.0%}），都不是通知的要求；短缺、过剩的阈值为本工具的参考值")
+
+
 def plan_majors(answer: Answer) -> Tabular:
     """``iekg plan majors`` / ``GET /plan/majors``: 调整方案, 行业前后对比, 约束与规模."""
     d = answer.data
@@ -105,6 +115,7 @@ def plan_majors(answer: Answer) -> Tabular:
         + (f"；「目标年前毕业」为否的调整在 {target} 年尚不产生毕业生" if target else ""),
         "招生人数（人/年）= 在校生数 ÷ 学制，无在校生数时取毕业生数（稳态）；既无在校生数也无毕业生数的专业点未纳入"
         f"（{len(d.get('left_out') or [])} 个）",
+        _defaults_note(),
         "模型不撤销专业点，不含校企合作、实训基地；「需求（人）」为空的行业没有需求数据（不是需求为 0），不计入未满足需求与过剩",
         proj.get("note"),
     ) if x]
