@@ -158,3 +158,22 @@ def watch(page: Page) -> Watched:
     page.on("request", lambda r: w.requests.append(r.url))
     page.set_default_timeout(TIMEOUT_MS)
     return w
+
+
+def show_ranking(page: Page, ready: str = "body[data-ranking='1']") -> None:
+    """Bring the dashboard's ranking card into view until it has been asked for, then wait for ``ready``.
+
+    The ranking loads when the card first comes into view; a chart drawn above it a moment after the scroll can
+    push it out again before the page's observer looks, so the scroll is repeated until the request has gone.
+    A failed load says why (the card's note) instead of waiting out the timeout."""
+    for _ in range(TIMEOUT_MS // 2_000):
+        page.locator("#ranking-card").scroll_into_view_if_needed()
+        try:
+            page.wait_for_selector("body[data-ranking]", timeout=2_000)
+            break
+        except Exception:  # noqa: BLE001 — not asked for yet: scroll again
+            continue
+    try:
+        page.wait_for_selector(ready)
+    except Exception as exc:  # noqa: BLE001
+        raise AssertionError(f"ranking not shown: {page.inner_text('#ranking-note')!r}") from exc

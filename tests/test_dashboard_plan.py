@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 from conftest import demo_copy
-from servers import ARTIFACTS, Watched, serving, watch
+from servers import ARTIFACTS, Watched, serving, show_ranking, watch
 from test_browser import _app
 
 from iekg import service
@@ -267,8 +267,7 @@ def test_target_year_shows_the_projection_beside_today(served: dict[str, Any], w
     assert f"target_year={TARGET_YEAR}" in (page.get_attribute("#dl-alignment", "href") or "")
     assert f"target_year={TARGET_YEAR}" in (page.get_attribute("#dl-ranking", "href") or "")
     # the ranking of all cities: a column of each city's targets met in the target year, as the API gives it
-    page.locator("#ranking-card").scroll_into_view_if_needed()
-    page.wait_for_selector("body[data-ranking='1'] #ranking-target-th")
+    show_ranking(page, "body[data-ranking='1'] #ranking-target-th")
     ranked = _api(page, "ranking", f"?target_year={TARGET_YEAR}")["cities"]
     assert page.inner_text("#ranking-target-th").split("\n")[0] == f"{TARGET_YEAR} 预测目标达成"
     cells = {r.get_attribute("data-city"): r.locator("td[data-projected]").inner_text()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import demo_copy
-from servers import ARTIFACTS, TIMEOUT_MS, serving
+from servers import ARTIFACTS, TIMEOUT_MS, serving, show_ranking
 from test_browser import _app
 
 from iekg import service
@@ -61,8 +61,7 @@ def _open(browser: Any, server: str, width: int, city: str = KAIFENG) -> tuple[A
     page.goto(f"{server}/dashboard?city={city}")
     page.wait_for_selector(f"body[data-city='{city}'][data-loading='0']")
     assert page.get_attribute("body", "data-ranking") is None  # asked for only when it comes into view
-    page.locator("#ranking-card").scroll_into_view_if_needed()
-    page.wait_for_selector("body[data-ranking='1']")
+    show_ranking(page)
     page.evaluate("window.scrollTo(0, 0)")
     return context, page, errors
 
