@@ -63,13 +63,14 @@ def issues(report: dict[str, Any], *codes: str) -> list[dict[str, Any]]:
 
 def read_headers(table: str, header: list[str]) -> tuple[dict[str, str], Report]:
     """What the reader makes of a one-row header (canonical key → header as written), and its report."""
-    from tempfile import mkdtemp
+    from tempfile import TemporaryDirectory
 
-    f = Path(mkdtemp()) / f"{table}.csv"
-    f.write_text(",".join(header) + "\n" + ",".join("1" for _ in header) + "\n", encoding="utf-8")
-    report = Report()
-    [st] = read_paths([f], report)
-    return st.headers, report
+    with TemporaryDirectory() as d:  # called from Hypothesis tests too: no pytest tmp_path, nothing left behind
+        f = Path(d) / f"{table}.csv"
+        f.write_text(",".join(header) + "\n" + ",".join("1" for _ in header) + "\n", encoding="utf-8")
+        report = Report()
+        [st] = read_paths([f], report)
+        return st.headers, report
 
 
 # ---------------------------------------------------------------------------- normalisation, as rules
@@ -280,10 +281,8 @@ def test_a_csv_with_a_group_row_reads_like_the_merged_workbook(tmp_path: Path) -
     assert_alignment(align(home))
 
 
-def test_a_group_title_tells_two_columns_of_the_same_word_apart() -> None:
-    from tempfile import mkdtemp
-
-    f = Path(mkdtemp()) / "programs.csv"
+def test_a_group_title_tells_two_columns_of_the_same_word_apart(tmp_path: Path) -> None:
+    f = tmp_path / "programs.csv"
     f.write_text("学校标识码,专业代码,年份,在校生,,毕业生,\n,,,人数,其中女生,人数,其中女生\n"
                  f"{I1},460701,2023,650,300,200,90\n", encoding="utf-8")
     report = Report()

@@ -75,10 +75,8 @@ def odd_values(changes: ChangeSet) -> ChangeSet:
 
 
 @pytest.fixture(scope="module")
-def demo() -> ChangeSet:
-    import tempfile
-
-    home = Path(tempfile.mkdtemp(prefix="iekg-bulk-"))
+def demo(tmp_path_factory: pytest.TempPathFactory) -> ChangeSet:
+    home = tmp_path_factory.mktemp("bulk-demo")  # pytest's own temp dirs, kept only for the last runs
     s = SqliteStore(home / "graph.sqlite")
     service.build(s, Settings(home=home))
     changes = service.copy_graph(s)
