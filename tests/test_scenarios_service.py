@@ -224,3 +224,28 @@ def test_compare_resolves_the_latest_year(homes: tuple[Path, Path]) -> None:
     service.scenario_new(store, "早一年", city=CITY, year=int(latest) - 1)
     with pytest.raises(ValueError, match="相同的范围"):
         service.scenario_compare(store, ["无年份", "早一年"])
+
+
+def test_an_evaluation_is_kept_until_the_scenario_or_the_graph_changes(homes: tuple[Path, Path],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard asks for a scenario's figures, then its chart: one evaluation, not two; a change to the
+    scenario or an import evaluates again (the figures follow)."""
+    from iekg.service import scenarios
+
+    store = open_(homes[1])
+    service.scenario_new(store, "记忆", city=CITY)
+    service.scenario_add(store, "记忆", [CHANGES[2]])
+    calls: list[str] = []
+    real = scenarios._evaluate_now
+    monkeypatch.setattr(scenarios, "_evaluate_now", lambda s, d: calls.append(d["name"]) or real(s, d))
+    first = service.scenario_show(store, "记忆").data["evaluation"]
+    first["scenario"]["D"] = -1  # a caller changing its answer does not change the kept one
+    again = service.scenario_show(store, "记忆").data["evaluation"]
+    assert calls == ["记忆"] and again["scenario"]["D"] != -1
+    service.scenario_add(store, "记忆", [{**CHANGES[2], "headcount": "300"}])
+    more = service.scenario_show(store, "记忆").data["evaluation"]
+    assert calls == ["记忆", "记忆"] and more["scenario"]["D"] == again["scenario"]["D"] + 300
+    store.forget()  # what every import does
+    service.scenario_show(store, "记忆")
+    assert len(calls) == 3
+    store.close()

@@ -605,7 +605,17 @@ def _overlay_of(store: Store, doc: Mapping[str, Any]) -> tuple[Store, Any]:
 
 
 def _evaluate(store: Store, doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The baseline's and the scenario's figures of one document (data year, or the target year)."""
+    """The baseline's and the scenario's figures of one document (data year, or the target year), kept by the
+    store's memo until the next import: the dashboard asks for a scenario's figures and then for its chart (the
+    same evaluation), and the key is the whole document, so a changed scenario is evaluated again."""
+    import copy
+    import json
+
+    key = ("scenario-evaluation", json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str))
+    return copy.deepcopy(store.memo(key, lambda: _evaluate_now(store, doc)))
+
+
+def _evaluate_now(store: Store, doc: Mapping[str, Any]) -> dict[str, Any]:
     from iekg.plan.scenario import _figures_of, compare_figures, figures, target_overlay_sums
     from iekg.plan.target import target_sums
     from iekg.queries.alignment import alignment
