@@ -152,7 +152,9 @@ def watch(page: Page) -> Watched:
     """``page`` watched from now on: console errors, page errors, failed requests and every request; actions
     wait :data:`TIMEOUT_MS` at most."""
     w = Watched(page)
-    page.on("console", lambda m: w.errors.append(f"console: {m.text}") if m.type == "error" else None)
+    # Vega's "infinite extent" warning: a chart layer or axis left without data (drawn from nothing)
+    page.on("console", lambda m: w.errors.append(f"console: {m.text}")
+            if m.type == "error" or (m.type == "warning" and "Infinite extent" in m.text) else None)
     page.on("pageerror", lambda e: w.errors.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: w.errors.append(f"request failed: {r.url} {r.failure}"))
     page.on("request", lambda r: w.requests.append(r.url))

@@ -10,7 +10,7 @@ config of :mod:`~iekg.charts.style`.  A figure without data is never drawn as 0:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -41,6 +41,19 @@ def _num(x: Any) -> float | None:
 def _subtitle(illustrative: bool, *lines: str | None) -> list[str]:
     out = [style.ILLUSTRATIVE_NOTE] if illustrative else []
     return out + [x for x in lines if x]
+
+
+def _layers(rows: Sequence[Mapping[str, Any]], *parts: tuple[Any, Callable[[Mapping[str, Any]], bool]]) -> Any:
+    """The layers whose filter keeps at least one row (the first when none does): Vega warns of an "infinite
+    extent" for a layer left with no data, e.g. the hollow points of a trend without a partial year."""
+    kept = [chart for chart, keeps in parts if any(keeps(r) for r in rows)] or [parts[0][0]]
+    return alt.layer(*kept)
+
+
+def _value_scale(rows: Sequence[Mapping[str, Any]]) -> Any:
+    """The value axis: from the data, or 0–1 when no row has a value (an empty chart draws its axis without
+    Vega's "infinite extent" warning)."""
+    return alt.Undefined if any(r.get("value") is not None for r in rows) else alt.Scale(domain=[0, 1])
 
 
 def _finish(chart: Any, title: str, subtitle: Sequence[str]) -> dict[str, Any]:
@@ -110,14 +123,15 @@ def supply_demand(data: Mapping[str, Any], illustrative: bool = False) -> dict[s
                alt.Tooltip("value:Q", title="人数", format=",.1f"), alt.Tooltip("status_zh:N", title="状态"),
                alt.Tooltip("ratio:Q", title="供需比", format=".2f")]
     bars = base.mark_bar(height={"band": 0.9}).encode(
-        x=alt.X("value:Q", title="人数（供给：毕业生；需求：岗位）"),
+        x=alt.X("value:Q", title="人数（供给：毕业生；需求：岗位）", stack=None, scale=_value_scale(rows)),  # paired, side by side
         color=alt.Color("colour_key:N", title=None, scale=alt.Scale(domain=keys, range=colours)),
         tooltip=tooltip,
     ).transform_filter("datum.value != null")
     missing = base.mark_text(align="left", baseline="middle", dx=3, fontSize=10, color=style.MUTED).encode(
         x=alt.datum(0), text="missing:N",
     ).transform_filter("datum.missing != null")
-    chart = alt.layer(bars, missing).properties(width=520, height=alt.Step(11))
+    chart = _layers(rows, (bars, lambda r: r.get("value") is not None),
+                    (missing, lambda r: r.get("missing") is not None)).properties(width=520, height=alt.Step(11))
     th = data.get("thresholds") or {}
     rule = (f"短缺 供需比 < {th['shortage_below']:g}，过剩 > {th['surplus_above']:g}（{data.get('thresholds_label', '')}）"
             if "shortage_below" in th and "surplus_above" in th else None)
@@ -330,7 +344,9 @@ def trend(data: Mapping[str, Any], illustrative: bool = False) -> dict[str, Any]
         full = base.mark_point(size=50, filled=True).encode(tooltip=tooltip).transform_filter("!datum.partial")
         partial = base.mark_point(size=60, filled=False, strokeWidth=2).encode(tooltip=tooltip).transform_filter(
             "datum.partial")
-        return alt.layer(lines, full, partial).properties(width=460, height=160)
+        mine = [r for r in rows if r["panel"] == name]
+        return _layers(mine, (lines, lambda r: True), (full, lambda r: not r["partial"]),
+                       (partial, lambda r: bool(r["partial"]))).properties(width=460, height=160)
 
     top = panel("人数", [MEASURE_ZH["S"], MEASURE_ZH["D"]], [style.SUPPLY, style.DEMAND], "人数")
     bottom = panel("指数", [MEASURE_ZH["sai"], MEASURE_ZH["coverage"]], [style.ACCENT, style.STATUS_COLOURS["surplus"]],
@@ -482,7 +498,7 @@ def scenario(data: Mapping[str, Any], illustrative: bool = False) -> dict[str, A
     tooltip = [alt.Tooltip("industry:N", title="行业"), alt.Tooltip("series:N", title="系列"),
                alt.Tooltip("value:Q", title="人数", format=",.1f"), alt.Tooltip("status:N", title="状态 基线→情景")]
     bars = base.mark_bar(height={"band": 0.9}).encode(
-        x=alt.X("value:Q", title="人数（供给：毕业生 × 对应权重；需求：岗位）"),
+        x=alt.X("value:Q", title="人数（供给：毕业生 × 对应权重；需求：岗位）", stack=None, scale=_value_scale(rows)),
         color=alt.Color("series:N", title=None, sort=present,
                         scale=alt.Scale(domain=present, range=[palette[s] for s in present])),
         tooltip=tooltip,
@@ -490,7 +506,8 @@ def scenario(data: Mapping[str, Any], illustrative: bool = False) -> dict[str, A
     missing = base.mark_text(align="left", baseline="middle", dx=3, fontSize=10, color=style.MUTED).encode(
         x=alt.datum(0), text="missing:N",
     ).transform_filter("datum.missing != null")
-    chart = alt.layer(bars, missing).properties(width=520, height=alt.Step(9))
+    chart = _layers(rows, (bars, lambda r: r.get("value") is not None),
+                    (missing, lambda r: r.get("missing") is not None)).properties(width=520, height=alt.Step(9))
     b, s = ev.get("baseline") or {}, ev.get("scenario") or {}
 
     def pair(key: str, fmt: str) -> str:
