@@ -542,3 +542,39 @@ def test_trend_csv_and_xlsx_equal_the_json(years_home: Path, tmp_path: Path) -> 
     ind65 = [row for row in tables["分行业"] if row["行业代码"] == 65]
     assert [(x["年份"], x["供给（人）"], x["需求（人）"]) for x in ind65] == [(2021, 150.0, 100.0), (2023, 0.0, None),
                                                                          (2024, 200.0, 100.0)]
+
+
+def test_compare_with_a_target_year_projects_each_city_as_align_and_readiness_do(
+        store: SqliteStore, henan: dict[str, Any], home: Path) -> None:
+    """``--target-year``: each city with data also its figures for the target year, equal to ``align`` and
+    ``readiness --target-year`` of that city; the ranking stays the data year's; a city without data None; the
+    same in the API's JSON and in its workbook (columns headed with the year, and a note that they are
+    projections); a target year not after the data's is refused naming both."""
+    res = service.compare(store, province="410000", target_year=2027).data
+    assert res["target_year"] == 2027
+    assert [(r["city"], r["rank"]) for r in res["cities"]] == [(r["city"], r["rank"]) for r in henan["cities"]]
+    for r in res["cities"]:
+        if r["city"] == NO_DATA_CITY:
+            assert r["target"] is None
+            continue
+        t = service.alignment(store, [r["city"]], year=2024, target_year=2027).data["target"]
+        rt = service.readiness(store, r["city"], 2024, target_year=2027).data["target"]
+        assert {k: r["target"][k] for k in ("S", "D", "sai", "sai_observed", "coverage", "base_year")} == {
+            k: t[k] for k in ("S", "D", "sai", "sai_observed", "coverage", "base_year")}, r["city"]
+        assert (r["target"]["targets_met"], r["target"]["targets_total"]) == (rt["targets_met"], rt["targets_total"])
+        assert r["target"]["projection"] is True and r["target"]["S"] != r["S"]
+    with pytest.raises(ArgumentError, match="2024"):
+        service.compare(store, province="410000", target_year=2024)
+    with TestClient(create_app(Settings(home=home))) as client:
+        got = client.get("/analysis/compare", params={"province": "410000", "target_year": 2027}).json()
+        assert [r["target"] for r in got["cities"]] == [r["target"] for r in res["cities"]]
+        assert client.get("/analysis/compare", params={"province": "410000", "target_year": 2024}).status_code == 422
+        xlsx = client.get("/analysis/compare", params={"province": "410000", "target_year": 2027, "format": "xlsx"})
+    notes, tables = _tables(xlsx.content, "xlsx")
+    rows = {r["城市代码"]: r for r in tables["城市比较"]}
+    for r in res["cities"]:
+        got_row = rows[r["city"]]
+        want = r["target"] or {}
+        assert (got_row["2027年预测 供给（人）"], got_row["2027年预测 SAI"], got_row["2027年预测 目标达成（项）"]) == (
+            want.get("S"), want.get("sai"), want.get("targets_met")), r["city"]
+    assert any(n.startswith("「2027年预测」各列是按 2024年 数据预测的值，不是统计数据") for n in notes)

@@ -64,7 +64,7 @@ def _source(store: Store, city: str, public_only: bool) -> str:
 
 
 def compare(store: Store, province: str | None = None, cities: Sequence[str] | None = None, year: int | None = None,
-            sort: str = "sai") -> Answer:
+            sort: str = "sai", target_year: int | None = None) -> Answer:
     """The cities of a province (or the cities given, or every city) side by side for one year
     (``iekg compare``, ``GET /analysis/compare``).
 
@@ -80,6 +80,11 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
         The year (default: the latest year with programs in any of the cities — one year for every row).
     sort : str
         The measure that ranks the rows: ``sai``, ``coverage``, ``targets`` (targets met) or ``coupling``.
+    target_year : int, optional
+        Each row also gets ``target``: the city's projected figures for that year (``S``, ``D``, ``sai``,
+        ``sai_observed``, ``coverage``, targets and conditions met, ``methods_text``; ``projection`` true) as
+        ``align`` / ``readiness --target-year`` give them — None for a city without data.  The ranking stays the
+        data year's.
 
     Returns
     -------
@@ -89,13 +94,13 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
         per city — ``city``, ``name``, ``source``, ``has_data``, ``S``, ``D``, ``sai``, ``sai_observed``,
         ``coverage``, ``targets_met`` / ``targets_total`` (None without data), ``conditions_met`` /
         ``conditions_total``, ``coupling`` (the CCD), ``coupling_grade``, ``gaps`` (type → count; None without
-        data), ``gaps_total``, ``completeness`` and ``rank`` (None where the measure has no data) — ranked rows
-        first, then the others by code.
+        data), ``gaps_total``, ``completeness``, ``rank`` (None where the measure has no data) and, with a target
+        year, ``target`` — ranked rows first, then the others by code; ``target_year`` (None without one).
 
     Raises
     ------
     ArgumentError
-        An unknown sort measure.
+        An unknown sort measure; a target year not after the data's year.
     LookupError
         An unknown city or province, or a city not in the province given.
     """
@@ -113,6 +118,9 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
 
     codes, prov, scope_name = _cities_of(store, province, cities)
     year = year if year is not None else latest_year(store, codes)
+    if target_year is not None and year is not None and int(target_year) <= int(year):
+        raise ArgumentError(f"{{target_year}} {int(target_year)} 须晚于数据年份 {year} (the target year must come after "
+                            f"the data's year {year})", "target_year")
     names = {c: str(n.name) for c in codes if (n := store.get(f"City:{c}")) is not None}
     each = ScopeSums.gather_each(store, codes, year)  # every city's sums: one read for all of them
     batch = Batch(store, codes)  # the readiness metrics' frames: one read per kind for all the cities
@@ -157,6 +165,8 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
             "conditions_total": ready["conditions_total"],
             "coupling": cp["ccd"] if cp else None, "coupling_grade": cp["grade"] if cp else None,
             "gaps": counts if has_data else None, "gaps_total": sum(counts.values()) if has_data else None,
+            "target": _target_row(store, c, year, int(target_year)) if target_year is not None and has_data
+            and cov["cities"]["with_programs"] else None,
             "completeness": {
                 "has_programs": bool(cov["cities"]["with_programs"]), "has_demand": bool(cov["cities"]["with_demand"]),
                 "supply_data": bool(a.get("supply_data", True)),
@@ -177,12 +187,26 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
     rest = sorted((r for r in rows if value(r) is None), key=lambda r: r["city"])
     for r in rest:
         r["rank"] = None
-    data = {"province": prov, "scope_name": scope_name, "year": year, "measure": sort,
+    data = {"province": prov, "scope_name": scope_name, "year": year, "target_year": target_year, "measure": sort,
             "measure_name": MEASURE_ZH[sort], "ranked": len(ranked), "unranked": len(rest),
             "coupling_note": coupling_note, "cities": ranked + rest,
             "note": ("没有数据的城市标为「无数据」，排在有数据的城市之后，不按 0 排名 (cities without data are listed "
                      "after the ranked ones, never ranked as 0)") if rest else None}
     return answer(store, data, codes)
+
+
+def _target_row(store: Store, city: str, year: int | None, target_year: int) -> dict[str, Any]:
+    """One compared city's figures projected to ``target_year`` (as ``align`` and ``readiness --target-year``)."""
+    from iekg.plan.target import target_alignment, target_readiness
+    from iekg.queries.scope import Scope
+
+    a = target_alignment(store, Scope((city,), year, None, city, "city"), target_year)
+    r = target_readiness(store, city, target_year, year)
+    out = {k: a[k] for k in ("target_year", "base_year", "S", "D", "sai", "sai_observed", "coverage", "methods_text")}
+    out.update({k: r[k] for k in ("targets_met", "targets_total", "targets_unmeasurable", "conditions_met",
+                                  "conditions_total")})
+    out["projection"] = True
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ trend

@@ -550,6 +550,13 @@ def compare(answer: Answer) -> Tabular:
             Column("targets_total", "目标总数（项）", "int"), Column("targets_unmeasurable", "目标无法衡量（项）", "int"),
             Column("conditions_met", "条件满足（项）", "int"), Column("conditions_total", "条件总数（项）", "int"),
             Column("coupling", "耦合协调度 D", "ratio"), Column("coupling_grade", "协调等级")]
+    target_year = d.get("target_year")
+    if target_year is not None:  # each city's figures projected to the target year, beside today's
+        cols += [Column("t_S", f"{target_year}年预测 供给（人）", "num"),
+                 Column("t_D", f"{target_year}年预测 需求（人）", "num"),
+                 Column("t_sai", f"{target_year}年预测 SAI", "ratio"),
+                 Column("t_coverage", f"{target_year}年预测 链条覆盖率", "pct"),
+                 Column("t_targets_met", f"{target_year}年预测 目标达成（项）", "int")]
     cols += [Column(f"gap_{t}", f"缺口：{GAP_LABELS.get(t, t)}（个）", "int") for t in GAP_TYPES]
     cols += [Column("gaps_total", "缺口合计（个）", "int"), Column("has_programs", "有专业点数据"),
              Column("has_demand", "有需求数据"), Column("institutions_with_programs", "有专业点的院校（所）", "int"),
@@ -568,6 +575,8 @@ def compare(answer: Answer) -> Tabular:
                                                             if comp.get("has_programs") else None),
                                "partial": "是" if comp.get("partial") else None,
                                "state": _compare_state(r, year, measure_name)}
+        proj = r.get("target") or {}
+        row.update({f"t_{k}": proj.get(k) for k in ("S", "D", "sai", "coverage", "targets_met")})
         gaps_by_type = r.get("gaps")
         for t in GAP_TYPES:
             row[f"gap_{t}"] = gaps_by_type.get(t) if isinstance(gaps_by_type, Mapping) else None
@@ -589,6 +598,9 @@ def compare(answer: Answer) -> Tabular:
                      "illustrative" in kinds and "数据来源为「示例（示意数据）」的行基于示意（演示）数据，不是真实情况；「你的数据」"
                                                  "是你导入的数据；「公开名单」只在公开名单中、不在你的数据里",
                      d.get("note"),
+                     target_year is not None and f"「{target_year}年预测」各列是按 {_year(year)} 数据预测的值，不是统计数据"
+                                                 "（方法同 iekg align / readiness --target-year；排名仍按数据年份）；"
+                                                 "无数据的城市为空",
                      d.get("coupling_note") and f"耦合协调度 coupling: {d['coupling_note']}",
                      "缺口各列为该城市各类缺口的个数（同 iekg gaps）；目标、条件为试点准备度（同 iekg readiness）；"
                      "耦合协调度为参与比较的城市一起计算（同 iekg coupling）",

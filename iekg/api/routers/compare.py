@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from iekg import service
-from iekg.api.deps import CITY_PATTERN, HEAVY, CitiesQuery, StoreDep, YearQuery
+from iekg.api.deps import CITY_PATTERN, HEAVY, CitiesQuery, StoreDep, TargetYear, YearQuery
 from iekg.api.errors import problem_responses, query_errors
 from iekg.api.jsonable import DataResponse
 from iekg.api.models import Open
@@ -44,11 +44,14 @@ class CompareRow(Open):
     gaps: dict[str, int] | None = Field(description="gaps by type (null: no data)")
     completeness: dict[str, Any]
     rank: int | None = Field(description="rank by the chosen measure; null when the city has no data for it")
+    target: dict[str, Any] | None = Field(None, description="with target_year: the city's figures projected to "
+                                          "that year (S, D, sai, coverage, targets_met …; projection true)")
 
 
 class Compare(Open):
     province: str | None
     year: int | None
+    target_year: int | None = None
     measure: str
     cities: list[CompareRow]
     illustrative: bool
@@ -106,14 +109,17 @@ analysis = APIRouter(prefix="/analysis", tags=["analysis"], dependencies=HEAVY, 
 @analysis.get("/compare", response_class=DataResponse, response_model=None, summary="Compare cities 城市比较",
               responses=ok(Compare, COMPARE_EXAMPLE, 404))
 def get_compare(request: Request, store: StoreDep, province: Province = None, city: CitiesQuery = None,
-                year: YearQuery = None, sort: Sort = "sai", format: FormatQuery = None) -> Response:
+                year: YearQuery = None, sort: Sort = "sai", target_year: TargetYear = None,
+                format: FormatQuery = None) -> Response:
     """The cities of a province (or the cities given; neither: every city) side by side for one year: SAI, observed
     SAI, coverage, targets met, coupling, gaps by type, data completeness, each row with its ``source`` and its
     ``rank`` by ``sort`` — a city without data has rank null and is listed last — exactly ``iekg compare
-    --format json``, plus ``illustrative``."""
+    --format json``, plus ``illustrative``.  With ``target_year``, each row with data also its figures projected
+    to that year (``target``: S, D, SAI, coverage, targets met — projections, not statistics)."""
     fmt = negotiate(request, format)  # before the work: a 406 costs nothing
     with query_errors():
-        res = service.compare(store, province=province, cities=city or None, year=year, sort=sort)
+        res = service.compare(store, province=province, cities=city or None, year=year, sort=sort,
+                              target_year=target_year)
     return respond(fmt, "compare", res, res.with_provenance(), store)
 
 
