@@ -10,7 +10,7 @@ import pytest
 from conftest import demo_copy
 
 from iekg import service
-from iekg.plan.scenario import figures
+from iekg.plan.figures import figures
 from iekg.queries.scope import resolve_scope
 from iekg.settings import Settings
 

@@ -309,7 +309,8 @@ def _evaluate(store: Store, doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _evaluate_now(store: Store, doc: Mapping[str, Any]) -> dict[str, Any]:
-    from iekg.plan.scenario import _figures_of, compare_figures, figures, target_overlay_sums
+    from iekg.plan.figures import compare_figures, figures, figures_of
+    from iekg.plan.scenario import target_overlay_sums
     from iekg.plan.target import target_sums
     from iekg.queries.alignment import alignment
 
@@ -320,8 +321,8 @@ def _evaluate_now(store: Store, doc: Mapping[str, Any]) -> dict[str, Any]:
     if target_year is not None and target_year != sc.year:
         b_sums, info = target_sums(store, sc, target_year)
         s_sums, ov = target_overlay_sums(store, sc, _changes(doc), target_year)
-        before = _figures_of(store, sc, alignment(store, sc, sums=b_sums), readiness=False)
-        after = _figures_of(ov, sc, alignment(ov, sc, sums=s_sums), readiness=False)
+        before = figures_of(store, sc, alignment(store, sc, sums=b_sums), readiness=False)
+        after = figures_of(ov, sc, alignment(ov, sc, sums=s_sums), readiness=False)
     else:
         before = figures(store, sc, readiness=one)
         after = figures(ov, sc, readiness=one)
