@@ -11,23 +11,93 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import TYPE_CHECKING, Any
 
 from iekg.cli.console import err
-from iekg.cli.data import REPORT_ROWS
-from iekg.cli.root import app
-from iekg.graph.store import StoreError
+
+if TYPE_CHECKING:
+    from iekg.cli.data import REPORT_ROWS
+    from iekg.cli.root import app
 
 __all__ = ["REPORT_ROWS", "app", "main"]
 THEMES = ("data", "explore", "analysis", "compare", "viz", "export", "chart", "scenario", "plan")  # each adds its commands to the app, in this order
+# the theme that adds each command (or group of commands): ``iekg align …`` imports only ``analysis`` and typer
+# builds only its commands — start-up without every command's module (tests/test_cli_startup.py keeps it whole)
+COMMANDS = {
+    **dict.fromkeys(("build", "import", "validate", "sync", "info", "reindex", "migrate", "history", "serve",
+                     "template", "schema", "version"), "data"),
+    **dict.fromkeys(("show", "search", "neighbours", "path"), "explore"),
+    **dict.fromkeys(("align", "gaps", "readiness", "coupling", "partners", "trains", "hires"), "analysis"),
+    **dict.fromkeys(("compare", "trend"), "compare"),
+    "viz": "viz", "export": "export", "chart": "chart", "scenario": "scenario", "plan": "plan",
+}
+GLOBAL_OPTIONS = ("--home", "--store", "--lang")  # the app's own options (iekg.cli.root), each with a value
 
-for _theme in THEMES:
-    importlib.import_module(f"iekg.cli.{_theme}")
+
+def load(themes: tuple[str, ...] = THEMES) -> Any:
+    """The app with the commands of ``themes`` (default: all of them, in the order of :data:`THEMES` whatever
+    was imported first)."""
+    from iekg.cli import root
+
+    for theme in themes:
+        importlib.import_module(f"iekg.cli.{theme}")
+    if themes == THEMES:
+        _in_order(root.app)
+    return root.app
+
+
+def _in_order(app: Any) -> None:
+    """The app's commands and groups in the order of :data:`THEMES` (as if imported in that order)."""
+    modules = [sys.modules[f"iekg.cli.{t}"] for t in THEMES]
+
+    def theme_of(obj: Any) -> int:
+        for i, m in enumerate(modules):
+            if any(v is obj for v in vars(m).values()):
+                return i
+        return len(modules)
+
+    app.registered_commands.sort(key=lambda c: theme_of(c.callback))
+    app.registered_groups.sort(key=lambda g: theme_of(g.typer_instance))
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The command ``argv`` asks for (after the app's own options), or None (``--help``, no command, an option
+    the app does not have)."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in GLOBAL_OPTIONS:
+            i += 2
+        elif arg.startswith("--") and arg.split("=", 1)[0] in GLOBAL_OPTIONS:
+            i += 1
+        elif arg.startswith("-"):
+            return None
+        else:
+            return arg
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    """``app`` with every command (the tests' and the docs' app); ``REPORT_ROWS``."""
+    if name == "app":
+        return load()
+    if name == "REPORT_ROWS":
+        return importlib.import_module("iekg.cli.data").REPORT_ROWS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    """The ``iekg`` console script."""
+    """The ``iekg`` console script: the asked command's theme only (every theme for help, no command or one
+    not known)."""
+    theme = COMMANDS.get(command_of(sys.argv[1:]) or "")
+    app = load((theme,) if theme else THEMES)
     try:
         app()
-    except StoreError as exc:  # e.g. another import holds the embedded graph past IEKG_WRITE_WAIT
+    except Exception as exc:
+        from iekg.graph.store import StoreError  # not at start-up: ``iekg version`` needs no store
+
+        if not isinstance(exc, StoreError):
+            raise
+        # e.g. another import holds the embedded graph past IEKG_WRITE_WAIT
         err.print(str(exc), style="red", markup=False)
         sys.exit(1)

@@ -22,12 +22,11 @@ from rich.table import Table as _Table
 from rich.text import Text
 
 from iekg import service, textsafe
-from iekg.graph.store import Store, StoreError
-from iekg.loaders.limits import FileRejected
 from iekg.service.arguments import ArgumentError, cli_spelling
-from iekg.settings import Settings
 
 if TYPE_CHECKING:
+    from iekg.graph.store import Store
+    from iekg.settings import Settings
     from iekg.takeaway.tabular import Tabular
 
 
@@ -117,8 +116,30 @@ def refuse_takeaway_early() -> None:
                                  param_hint="--output")
 
 
-class State:
-    settings: Settings = Settings()
+class _StateType(type):
+    """``State.settings``: built on first use (a command that needs none — ``version``, ``--help`` — does not
+    import pydantic-settings), from the global options the app's callback leaves in ``State.overrides``."""
+
+    _settings: Settings | None = None
+
+    @property
+    def settings(cls) -> Settings:
+        if cls._settings is None:
+            from iekg.settings import Settings
+
+            cls._settings = Settings(**State.overrides)
+        return cls._settings
+
+    @settings.setter
+    def settings(cls, value: Settings | None) -> None:
+        cls._settings = value
+
+
+class State(metaclass=_StateType):
+    """What the global options chose for this run: ``State.settings`` (built on first use from the environment
+    and ``State.overrides``; setting it replaces it, setting None builds it again on the next use)."""
+
+    overrides: dict[str, Any] = {}
 
 
 T = {  # a few words of the interface in both languages
@@ -269,8 +290,11 @@ def open_store(name: str | None = None, *, migrate_legacy: bool = True) -> Store
     """The configured store (or the store ``name``); a store that cannot be opened is one red line, exit 1."""
     refuse_takeaway_early()
     settings = State.settings if name is None else State.settings.model_copy(update={"store": name})
+    open_ = service.open_store  # imports the store's modules
+    from iekg.graph.store import StoreError
+
     try:
-        return service.open_store(settings, lambda m: err.print(Text(m, "yellow")), migrate_legacy=migrate_legacy)
+        return open_(settings, lambda m: err.print(Text(m, "yellow")), migrate_legacy=migrate_legacy)
     except StoreError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
@@ -299,6 +323,9 @@ def usage(exc: ArgumentError) -> typer.BadParameter:
 def import_errors() -> Iterator[None]:
     """An import or build that fails outside the report (the store cannot be written, the disk is full):
     one red line saying the graph was not changed, exit 1 — never a traceback."""
+    from iekg.graph.store import StoreError
+    from iekg.loaders.limits import FileRejected
+
     try:
         yield
     except FileRejected as exc:  # a file read outside the report (``build --public``): its error and fix

@@ -4,16 +4,21 @@ as a file for Gephi."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 
 from iekg import service
+from iekg._lazy import lazy
 from iekg.cli.console import Fmt, answers, open_store, out, render
 from iekg.cli.root import app
-from iekg.service import drafting
 from iekg.service.arguments import city_or_province
+
+if TYPE_CHECKING:
+    from iekg.service import drafting
+else:  # imported by the export commands only (not at start-up: tests/test_cli_startup.py)
+    drafting = lazy("iekg.service.drafting")
 
 export_app = typer.Typer(help="Drafts for the pilot application: Attachment 1 + 2 workbook, pilot plan",
                          no_args_is_help=True)

@@ -8,7 +8,6 @@ from typing import Any
 import typer
 
 from iekg.cli.console import State, T
-from iekg.settings import Settings
 
 app = typer.Typer(help="iekg — 产教融合知识图谱 (industry–education integration knowledge graph)",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -29,4 +28,5 @@ def main_options(
         if lang not in T:
             raise typer.BadParameter("use zh or en", param_hint="--lang")
         overrides["lang"] = lang
-    State.settings = Settings(**overrides)
+    State.overrides = overrides
+    State.settings = None  # built from them on first use (iekg.cli.console.State)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iekg.graph.schema import NODE_TYPES
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ApplyResult, ChangeSet, Store, StoreError, audit_entry
-from iekg.service.loading import Progress, file_facts
 from iekg.settings import Settings
+
+if TYPE_CHECKING:  # the loaders only where a file is read (a question's store opens without them)
+    from iekg.service.loading import Progress
 
 EMBEDDED = ("sqlite", "networkx", "embedded")  # the embedded store's name and its earlier names
 
@@ -207,6 +209,7 @@ def migrate_file(store: Store, source: str | Path, *, who: str | None = None, vi
     >>> migrate_file(store, "old/graph.json", backup=True)
     """
     from iekg.graph import migrate
+    from iekg.service.loading import file_facts
 
     source = Path(source)
     done = migrate.migrate(source, store, audit=audit_entry(who, via, file_facts([source])))
