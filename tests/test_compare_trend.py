@@ -565,6 +565,11 @@ def test_compare_with_a_target_year_projects_each_city_as_align_and_readiness_do
         assert r["target"]["projection"] is True and r["target"]["S"] != r["S"]
     with pytest.raises(ArgumentError, match="2024"):
         service.compare(store, province="410000", target_year=2024)
+    by_cli = json.loads(cli(home, "compare", "--province", "410000", "--target-year", "2027", "--format", "json").stdout)
+    assert [r["target"] for r in by_cli["cities"]] == [r["target"] for r in res["cities"]]
+    table = cli(home, "compare", "--province", "410000", "--target-year", "2027").stdout
+    assert "2027 SAI 预测" in table and "不是统计数据" in table
+    assert "须晚于数据年份 2024" in cli(home, "compare", "--province", "410000", "--target-year", "2024", code=2).output
     with TestClient(create_app(Settings(home=home))) as client:
         got = client.get("/analysis/compare", params={"province": "410000", "target_year": 2027}).json()
         assert [r["target"] for r in got["cities"]] == [r["target"] for r in res["cities"]]

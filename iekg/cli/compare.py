@@ -41,6 +41,9 @@ def compare(
     year: int | None = typer.Option(None, "--year", min=2000, max=2100,
                                     help="default: the latest year with programs in any of the cities"),
     sort: str = typer.Option("sai", "--sort", help="rank by sai | coverage | targets | coupling"),
+    target_year: int | None = typer.Option(None, "--target-year", min=2000, max=2100,
+                                           help="also each city's figures projected to this year (预测), beside "
+                                                "today's; the ranking stays today's"),
     html: Path | None = typer.Option(None, "--html", help="also write the comparison page (table + schematic tile "
                                                           "map) to this file: one offline HTML page"),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
@@ -49,7 +52,8 @@ def compare(
     """Cities side by side: SAI, observed SAI, coverage, targets met, coupling, gaps by type, data completeness."""
     store = open_store()
     with answers():
-        answer = service.compare(store, province=province, cities=city or None, year=year, sort=sort)
+        answer = service.compare(store, province=province, cities=city or None, year=year, sort=sort,
+                                 target_year=target_year)
     d = answer.data
     if html is not None:
         from iekg.viz.compare import compare_html
@@ -64,8 +68,10 @@ def compare(
 
     def draw() -> None:
         t = RichTable(title=f"{d['scope_name']} {d['year'] or ''} 城市比较 compare（按 {d['measure_name']} 排名）")
-        for c in ("#", "城市 city", "来源 source", "SAI", "观测 SAI", "覆盖率 coverage", "目标 targets",
-                  "耦合 CCD", "缺口 gaps", "数据 completeness"):
+        ty = d.get("target_year")
+        heads = ["#", "城市 city", "来源 source", "SAI", "观测 SAI", "覆盖率 coverage", "目标 targets"]
+        heads += [f"{ty} SAI 预测", f"{ty} 目标 预测"] if ty else []
+        for c in (*heads, "耦合 CCD", "缺口 gaps", "数据 completeness"):
             t.add_column(c, overflow="fold")
         for r in d["cities"]:
             comp = r["completeness"]
@@ -77,14 +83,21 @@ def compare(
             else:
                 gaps, targets = NO_DATA_CELL, NO_DATA_CELL
                 complete = "公开名单 public list only" if comp.get("public_only") else f"{d['year']} 年无专业点和需求数据"
+            proj = r.get("target")
+            projected = ([figure_cell(proj["sai"]), f"{proj['targets_met']}/{proj['targets_total']}"] if proj
+                         else [NO_DATA_CELL, NO_DATA_CELL]) if ty else []
             t.add_row("—" if r["rank"] is None else str(r["rank"]), f"{r['name']} {r['city']}",
                       SOURCE_CELL.get(r["source"], r["source"]), figure_cell(r["sai"]), figure_cell(r["sai_observed"]),
-                      figure_cell(r["coverage"]), targets,
+                      figure_cell(r["coverage"]), targets, *projected,
                       NO_DATA_CELL if r["coupling"] is None else f"{r['coupling']:.4f} {r['coupling_grade']}",
                       gaps, complete)
         out.print(t)
         if d.get("note"):
             out.print(Text(d["note"], "yellow"))
+        if ty:
+            out.print(Text(f"预测 projection：「{ty}」两列为按 {d['year']} 年数据预测的值，不是统计数据（方法同 iekg align / "
+                           f"readiness --target-year）；排名仍按 {d['year']} 年 (the ranking is the data year's; the "
+                           "projected columns are projections)", "bold yellow"))
         if d.get("coupling_note"):
             out.print(Text(f"耦合协调度 coupling: {d['coupling_note']}", "dim"))
         if any(r["source"] == "illustrative" for r in d["cities"]):
