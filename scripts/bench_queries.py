@@ -203,6 +203,10 @@ def main() -> None:
     only = set(args.only or ["cli", "api"])
     ids = pick(args.home)
     qs = questions(ids)
+    if "cli" in only:  # as an installed package has them: compiled once, not on every fresh process (a shell with
+        import compileall  # PYTHONDONTWRITEBYTECODE=1 would otherwise time the compiling of every module)
+
+        compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "iekg"), quiet=1)
     base_env = {**os.environ, "IEKG_HOME": str(args.home), "IEKG_LANG": "en"}
     stores = {"SQLite": {**base_env, "IEKG_STORE": "sqlite"}} if "sqlite" in wanted else {}
     if args.neo4j_uri and "neo4j" in wanted:
