@@ -5,6 +5,7 @@ transaction per row — and each query's latency on both stores.
     .venv/bin/python scripts/bench_neo4j.py --scale 10       # and a generated scale-10 graph
     .venv/bin/python scripts/bench_neo4j.py --scale 100 --queries-only   # query latencies only
     .venv/bin/python scripts/bench_neo4j.py --scale 10 --loads-only      # fresh-build rows/s only
+    .venv/bin/python scripts/bench_neo4j.py --data /tmp/bench100/scale100 --no-demo --loads-only --no-upsert
 
 Starts scripts/neo4j-local on a free port with a temporary data folder (or uses IEKG_NEO4J_URI /
 IEKG_NEO4J_PASSWORD when set: then there is no offline importer, the server is not ours) and prints Markdown
@@ -50,7 +51,7 @@ def per_row(neo: Neo4jStore, changes: ChangeSet, n: int) -> tuple[float, int]:
     """The py2neo-era way: one MERGE, one transaction, one round trip per row, on a sample of about ``n`` rows
     (relationships in the change set's order with both their ends). Returns (rows/s, rows loaded)."""
     nodes: dict[str, Any] = {}
-    rels = []
+    rels: list[Any] = []
     for r in changes.rels.values():
         if len(nodes) + len(rels) >= n:
             break
@@ -83,39 +84,62 @@ LIMITS = {"IEKG_MAX_FILE_BYTES": "2000000000", "IEKG_MAX_ROWS": "5000000", "IEKG
 
 def bulk(neo: Neo4jStore, changes: ChangeSet) -> tuple[float, float, float, dict[str, float]]:
     """A fresh build through the offline importer (as ``apply(fresh=True)`` does it, restart and constraints
-    included): (rows/s of the whole, its seconds, the importer's own seconds, seconds by step)."""
+    included): (rows/s of the whole, its seconds, the importer's own seconds, seconds by step).  The steps:
+    the CSV files, ``neo4j-local import`` (server
+    stopped, the importer's JVM, the server started again: the importer's own "IMPORT DONE" time and the
+    launcher's whole seconds for the importer and the start are shown inside it), the constraints and indexes,
+    the kept sums computed by Cypher after the restart, and the rest (the history, the
+    version, the scenarios)."""
     steps: dict[str, float] = {}
     importer = [float("nan")]
-    write_csv, run_import = neo4j_bulk.write_csv, neo4j_bulk.run_import
+    saved = {name: getattr(neo4j_bulk, name) for name in ("write_csv", "run_import")}
+    saved_store = {name: getattr(neo, name) for name in ("ensure_schema", "_refresh_all")}
 
-    def timed_write(*a: Any, **k: Any) -> Any:
-        t = time.perf_counter()
-        try:
-            return write_csv(*a, **k)
-        finally:
-            steps["CSV files"] = time.perf_counter() - t
+    def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                steps[label] = steps.get(label, 0.0) + time.perf_counter() - t
+        return run
 
     def timed_import(*a: Any, **k: Any) -> Any:
         t = time.perf_counter()
-        done = run_import(*a, **k)
+        done = saved["run_import"](*a, **k)
         steps["stop + import + start"] = time.perf_counter() - t
-        m = re.search(r"IMPORT DONE in (?:(\d+)m )?(\d+)s (\d+)ms", done.stderr or "")
+        err = done.stderr or ""
+        m = re.search(r"IMPORT DONE in (?:(\d+)m )?(\d+)s (\d+)ms", err)
         if m:
             importer[0] = int(m.group(1) or 0) * 60 + int(m.group(2)) + int(m.group(3)) / 1000
+        inside = [f"importer {importer[0]:.1f} s"] if m else []
+        for pattern, what in ((r"imported in (\d+) s", "importer's JVM"), (r"started in (\d+) s", "server start")):
+            found = re.search(pattern, err)
+            if found:
+                inside.append(f"{what} {found.group(1)} s")
+        steps_inside[:] = inside
         return done
 
-    neo4j_bulk.write_csv, neo4j_bulk.run_import = timed_write, timed_import  # type: ignore[assignment]
+    steps_inside: list[str] = []
+    neo4j_bulk.write_csv = timed("CSV files", saved["write_csv"])  # type: ignore[assignment]
+    neo4j_bulk.run_import = timed_import  # type: ignore[assignment]
+    neo.ensure_schema = timed("constraints, indexes", saved_store["ensure_schema"])  # type: ignore[method-assign]
+    neo._refresh_all = timed("kept sums (Cypher)", saved_store["_refresh_all"])  # type: ignore[method-assign]
     try:
         neo.bulk_min_rows = 0
         t0 = time.perf_counter()
         neo.apply(changes, fresh=True)
         took = time.perf_counter() - t0
     finally:
-        neo4j_bulk.write_csv, neo4j_bulk.run_import = write_csv, run_import  # type: ignore[assignment]
+        for name, fn in saved.items():
+            setattr(neo4j_bulk, name, fn)
+        del neo.ensure_schema, neo._refresh_all  # the class's methods again
         neo.bulk_min_rows = -1
     if neo.last_load != "bulk":
         raise RuntimeError(f"the offline importer was not used: {neo.last_load}")
-    steps["constraints, history, version"] = took - sum(steps.values())
+    steps["history, version, scenarios"] = took - sum(steps.values())
+    if steps_inside:
+        steps["stop + import + start (" + ", ".join(steps_inside) + ")"] = steps.pop("stop + import + start")
     return len(changes) / took, took, importer[0], steps
 
 
@@ -163,6 +187,9 @@ QUERIES: list[tuple[str, Callable[[Store], Any]]] = [
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, action="append", default=[])
+    ap.add_argument("--data", type=Path, action="append", default=[],
+                    help="a folder of the demo's CSV files (e.g. a generated scale-100 one) instead of generating it; "
+                         "its employment.csv is left out, as from the generated ones")
     ap.add_argument("--per-row", type=int, default=20000,
                     help="rows loaded one transaction each (a sample; the whole graph's time is extrapolated)")
     ap.add_argument("--repeat", type=int, default=3)
@@ -187,7 +214,7 @@ def main() -> None:
         build()
         data = tmp / "neo4j" / "data"
         uri, pw = start(data, free_port()), PASSWORD
-    driver = GraphDatabase.driver(uri, auth=("neo4j", pw), **driver_options(Settings()))
+    driver = GraphDatabase.driver(uri, auth=("neo4j", pw or ""), **driver_options(Settings()))
     try:
         graphs: list[tuple[str, Path | None]] = [] if args.no_demo else [("demo", None)]
         for k in args.scale:
@@ -197,6 +224,13 @@ def main() -> None:
             generate(out, scale=k)
             (out / "employment.csv").unlink()
             graphs.append((f"scale {k}", out))
+        for given in args.data:  # the folder's files but employment.csv, linked (the folder is only read)
+            out = tmp / f"data{len(graphs)}"
+            out.mkdir()
+            for f in sorted(given.resolve().iterdir()):
+                if f.is_file() and f.name != "employment.csv":
+                    (out / f.name).symlink_to(f)
+            graphs.append((given.name, out))
         sizes = [int(x) for x in args.sizes.split(",")]
         load_rows = ["| graph | rows | offline importer, whole fresh build: rows/s (s) | importer alone: rows/s (s) | "
                      + " | ".join(f"UNWIND create batch {k}: rows/s (s)" for k in sizes)

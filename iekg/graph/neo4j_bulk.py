@@ -209,10 +209,33 @@ class Written:
     rels: int = 0
 
 
-def _write(path: Path, head: list[str], lines: Iterable[list[str]]) -> None:
-    with open(path, "w", encoding="utf-8", newline="", buffering=1 << 20) as f:
+def _column(values: list[Any], kind: str, cell: _Cells) -> list[str]:
+    """The cells of one column, a whole column at a time (every value of the column is of ``kind`` or none)."""
+    if kind == "string":
+        given = [v for v in values if v is not None]
+        if given and not all(type(v) is str for v in given):
+            return [cell(v) for v in values]
+        text = "".join(given)
+        if "\n" in text or "\r" in text:
+            cell.multiline = True
+        if '"' in text:
+            return ["" if v is None else '"' + v.replace('"', '""') + '"' for v in values]
+        return ["" if v is None else '"' + v + '"' for v in values]
+    if kind == "long":
+        return ["" if v is None else str(v) if type(v) is int else str(int(v)) for v in values]
+    if kind == "double":
+        return ["" if v is None or v != v else repr(v) if type(v) is float else repr(float(v)) for v in values]
+    if kind == "boolean":
+        return ["" if v is None else "true" if v else "false" for v in values]
+    return [cell(v) for v in values]
+
+
+def _write_columns(path: Path, head: list[str], columns: list[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="", buffering=1 << 22) as f:
         f.write(",".join(head) + "\n")
-        f.writelines(",".join(cells) + "\n" for cells in lines)
+        if columns and columns[0]:
+            f.write("\n".join(map(",".join, zip(*columns, strict=True))))
+            f.write("\n")
 
 
 def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]],
@@ -252,15 +275,17 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
         cy.label(label)  # a schema label, or ValueError
         for g, (cols, idx) in enumerate(_typed(rows, ("id",))):
             path = folder / f"n-{label}-{g}.csv"
-            names = [k for k, _ in cols]
-            _write(path, [f"id:ID({label})", *_header(cols)],
-                   ([cell(p["id"]), *[cell(p.get(k)) for k in names]] for p in map(rows.__getitem__, idx)))
+            part = rows if len(idx) == len(rows) else [rows[i] for i in idx]
+            _write_columns(path, [f"id:ID({label})", *_header(cols)],
+                           [_column([p["id"] for p in part], "string", cell),
+                            *[_column([p.get(k) for p in part], kind, cell) for k, kind in cols]])
             args.append(f"--nodes={label}={path}")
             out.nodes += len(idx)
     if history:
         for g, (cols, idx) in enumerate(_typed(history, ())):
             path = folder / f"n-{AUDIT_LABEL}-{g}.csv"
-            _write(path, _header(cols), ([cell(history[i].get(k)) for k, _ in cols] for i in idx))
+            part = history if len(idx) == len(history) else [history[i] for i in idx]
+            _write_columns(path, _header(cols), [_column([p.get(k) for p in part], kind, cell) for k, kind in cols])
             args.append(f"--nodes={AUDIT_LABEL}={path}")
     by_type: dict[tuple[str, str, str], list[tuple[str, str, str, dict[str, Any]]]] = defaultdict(list)
     for key, r in rels:
@@ -274,10 +299,13 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
         rel_props = [p for *_, p in ends]
         for g, (cols, idx) in enumerate(_typed(rel_props, (KEY,))):
             path = folder / f"r-{rel_type}-{sl}-{dl}-{g}.csv"
-            names = [k for k, _ in cols]
-            _write(path, [f":START_ID({sl})", f":END_ID({dl})", f"{KEY}:string", *_header(cols)],
-                   ([cell(si), cell(di), cell(key), *[cell(p.get(k)) for k in names]]
-                    for si, di, key, p in map(ends.__getitem__, idx)))
+            chosen = ends if len(idx) == len(ends) else [ends[i] for i in idx]
+            props = [e[3] for e in chosen]
+            _write_columns(path, [f":START_ID({sl})", f":END_ID({dl})", f"{KEY}:string", *_header(cols)],
+                           [_column([e[0] for e in chosen], "string", cell),
+                            _column([e[1] for e in chosen], "string", cell),
+                            _column([e[2] for e in chosen], "string", cell),
+                            *[_column([p.get(k) for p in props], kind, cell) for k, kind in cols]])
             args.append(f"--relationships={rel_type}={path}")
             out.rels += len(idx)
     args += ["--array-delimiter=U+001F", "--quote=\"", "--delimiter=,", "--id-type=STRING",
@@ -305,4 +333,3 @@ def scratch(data: Path) -> Path:
 
 def remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
-
