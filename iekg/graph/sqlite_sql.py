@@ -23,6 +23,9 @@ REL_COLUMNS: dict[str, str] = {
     "leading": "bool",
 }
 NODE_COLUMNS: dict[str, str] = {"level": "scalar", "source_kind": "scalar"}
+# OFFERS properties read from their typed copies (all in the index rels_src_year): the year as written
+# (text or a number), the figures as numbers — what every loader writes (counts), so the same values
+OFFER_FIGURES = frozenset({"year", "graduates", "enrollment", "employment_rate"})
 
 # properties whose values may be something json_extract cannot return as they are (bool, list)
 _DECLARED: dict[str, set[str]] = defaultdict(set)
@@ -257,6 +260,9 @@ TOP_CANDIDATES = (
     "  rank() OVER (PARTITION BY major ORDER BY volume DESC) AS rv{by_inst} FROM o) "
     "WHERE rv <= :limit{by_inst_cond}")
 TOP_BY_INST = ", rank() OVER (PARTITION BY major ORDER BY inst) AS ri"
+# one city: every program is a candidate (most are anyway — a city's majors have few programs each — and the
+# windows' sort of every program costs more than the ranking of the few more rows it would leave out)
+TOP_ALL = TOP_CANDIDATES.split("SELECT inst, major, :year, volume FROM")[0] + "SELECT inst, major, :year, volume FROM o"
 TOP_BY_INST_COND = " OR ri <= :limit"
 
 # ------------------------------------------------------------------------------------------ the build spill
@@ -374,4 +380,5 @@ def json_path(prop: str) -> str:
 
 def jlist(values: Iterable[Any]) -> str:
     """A list parameter as JSON text (read with ``json_each``): sorted, distinct, as text."""
-    return json.dumps(sorted({str(v) for v in values}), ensure_ascii=False)
+    tolist = getattr(values, "tolist", None)  # a column: its values as Python's, read at once (not one by one)
+    return json.dumps(sorted({str(v) for v in (tolist() if callable(tolist) else values)}), ensure_ascii=False)

@@ -143,14 +143,14 @@ class SqliteSums:
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
                    limit: int) -> pd.DataFrame:
-        """Candidates in SQL (:data:`sql.TOP_CANDIDATES`: per major, the first ``limit`` by volume), ranked per
-        key by :func:`iekg.graph.sums.rank_candidates`."""
+        """Candidates in SQL (:data:`sql.TOP_CANDIDATES`: per major, the first ``limit`` by volume; for one city
+        every program, :data:`sql.TOP_ALL`), ranked per key by :func:`iekg.graph.sums.rank_candidates`."""
         pairs = [(str(k), str(m), float(w)) for k, ps in weights.items() for m, w in ps]
         if not pairs or year is None:
             return pd.DataFrame(columns=list(TOP_OFFER_COLUMNS))
         by_inst = any(w <= 0 for _, _, w in pairs)
-        text = sql.TOP_CANDIDATES.format(by_inst=sql.TOP_BY_INST if by_inst else "",
-                                         by_inst_cond=sql.TOP_BY_INST_COND if by_inst else "")
+        text = sql.TOP_ALL if len(set(cities)) == 1 else sql.TOP_CANDIDATES.format(
+            by_inst=sql.TOP_BY_INST if by_inst else "", by_inst_cond=sql.TOP_BY_INST_COND if by_inst else "")
         rows = self._rows(text, {"cities": jlist(cities), "year": year, "limit": int(limit),
                                  "durations": json.dumps({str(k): float(v) for k, v in durations.items()},
                                                          ensure_ascii=False)})

@@ -205,6 +205,8 @@ def demand_known(sums: ScopeSums) -> set[str]:
     set of str
         The industry codes with demand data.
     """
+    if sums.known_demand is not None:  # kept when the sums were made (ScopeSums._of)
+        return set(sums.known_demand)
     return known_industries(join_demand(sums.demands, sums.weights))
 
 

@@ -67,7 +67,7 @@ def _public_only(store: Store, cities: Sequence[str], loc: pd.DataFrame, with_pr
     enterprises and without demand rows in any year.  Only the candidates are read: the institutions without
     programs in the year and the cities without programs or demand (none in a graph without public lists)."""
     public_insts: set[str] = set()
-    rest = sorted(set(loc["id"]) - with_prog)
+    rest = sorted(set(loc["id"].tolist()) - with_prog)
     if rest:
         k = store.node_frame("Institution", ["source_kind"], ids=rest)
         cand = sorted(k.loc[k["source_kind"].isin(PUBLIC_KINDS), "id"].astype(str))
@@ -178,6 +178,39 @@ def public_only(store: Store, scope: Scope, sums: ScopeSums | None = None) -> tu
     return got
 
 
+def _institutions(store: Store, cities: Sequence[str], year: int | None) -> tuple[pd.DataFrame, set[str]]:
+    """The institutions located in ``cities`` (``id``, ``city``) and those of them with programs in ``year``."""
+    loc = located_in(store, "Institution", cities=cities)
+    insts = sorted(set(loc["id"].tolist()))
+    with_prog: set[str] = set()
+    if insts and year is not None:
+        with_prog = store.sources_with("OFFERS", "Institution", insts, where={"year": year})
+    return loc, with_prog
+
+
+def institutions_each(store: Store, years: dict[str, int | None]) -> None:
+    """What :func:`data_coverage` reads of the institutions of each one-city scope (city → its year), read
+    for all the cities at once — the institutions located in them in one read, those with programs in one read
+    per year — and memoised per city as the city's own :func:`data_coverage` looks it up (``readiness --all``)."""
+    loc_all = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City",
+                              dst_ids=sorted(years)).rename(columns={"src": "id", "dst": "city"})[["id", "city"]]
+    by_city = {str(c): g for c, g in loc_all.groupby("city", sort=False)}
+    with_prog: dict[int, set[str]] = {}
+    for y in sorted({y for y in years.values() if y is not None}):
+        ids = set(loc_all.loc[loc_all["city"].isin([c for c, cy in years.items() if cy == y]), "id"].tolist())
+        with_prog[y] = store.sources_with("OFFERS", "Institution", sorted(ids), where={"year": y}) if ids else set()
+    for c, cy in years.items():
+        loc = by_city.get(c, loc_all.iloc[0:0]).drop_duplicates("id").reset_index(drop=True)  # (as located_in)
+        ids = set(loc["id"].tolist())
+        got: tuple[pd.DataFrame, set[str]] = (
+            loc, {i for i in with_prog.get(cy, set()) if i in ids} if cy is not None and ids else set())
+
+        def keep(v: tuple[pd.DataFrame, set[str]] = got) -> tuple[pd.DataFrame, set[str]]:
+            return v
+
+        store.memo(("coverage-institutions", (c,), cy), keep)
+
+
 def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums | None = None) -> dict[str, Any]:
     """What a scope's measures rest on: the cities, institutions, programs and years with data and those without
     (memoised with the scope's sums).  ``cities.with_programs`` / ``with_demand`` and their complements,
@@ -212,16 +245,16 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
         sums = None  # a projection's sums: what the data rests on is the graph's rows (memoised under this key)
 
     def compute() -> dict[str, Any]:
-        sm = sums or ScopeSums.gather(store, Scope(cities, year))
+        # without the caller's sums only the counts are read (no crosswalk joined): nothing here needs more
+        sm = sums or ScopeSums.counts(store, Scope(cities, year))
         off = sm.offers
-        prog_cities = set(off.loc[off["programs"] > 0, "city"]) if len(off) else set()
-        fig_cities = set(off.loc[off["programs"] > sm._no_figures(), "city"]) if len(off) else set()
-        dem_cities = set(sm.demands.loc[sm.demands["rows"] > 0, "city"]) if len(sm.demands) else set()
-        loc = located_in(store, "Institution", cities=cities)
-        insts = sorted(set(loc["id"]))
-        with_prog: set[str] = set()
-        if insts and sm.year is not None:
-            with_prog = store.sources_with("OFFERS", "Institution", insts, where={"year": sm.year})
+        # (distinct values first: a nation's offer sums have tens of thousands of rows, of a few hundred cities)
+        prog_cities = set(off.loc[off["programs"] > 0, "city"].unique().tolist()) if len(off) else set()
+        fig_cities = set(off.loc[off["programs"] > sm._no_figures(), "city"].unique().tolist()) if len(off) else set()
+        dem_cities = set(sm.demands.loc[sm.demands["rows"] > 0, "city"].unique().tolist()) if len(sm.demands) else set()
+        loc, with_prog = store.memo(("coverage-institutions", cities, sm.year),
+                                    lambda: _institutions(store, cities, sm.year))
+        insts = sorted(set(loc["id"].tolist()))
         years = program_years(store, cities)
         public_insts, public_cities = store.memo(("public-only", cities, year), lambda: _public_only(
             store, cities, loc, with_prog, prog_cities | dem_cities))

@@ -12,7 +12,7 @@ from typing import ClassVar, Self
 import pandas as pd
 
 from iekg.graph.store import Store
-from iekg.queries.demand import join_demand, scope_demand
+from iekg.queries.demand import join_demand, known_industries, scope_demand
 from iekg.queries.scope import Scope
 from iekg.queries.supply import Weights, durations, latest_year, per_year, scope_programs, weighted_supply
 
@@ -91,6 +91,9 @@ class ScopeSums(_PerScope):
     # None: the graph's own sums; else what made them instead ("projection": a target year's, iekg.plan.target).
     # Such sums are never memoised or described as the graph's: the data coverage stays the graph's rows'.
     variant: str | None = None
+    # the industries with demand data (iekg.queries.demand.known_industries of the demand spread over industries),
+    # kept from the spreading the cells were summed from; None: not known yet (computed when asked)
+    known_demand: frozenset[str] | None = None
     MEMO: ClassVar[str] = "scope-sums"
 
     @classmethod
@@ -98,6 +101,19 @@ class ScopeSums(_PerScope):
         cities = sorted(scope.cities)
         year = scope.year if scope.year is not None else latest_year(store, cities)
         return cls._of(store, scope, year, store.offer_sums(cities, year), store.demand_sums(cities, year))
+
+    @classmethod
+    def counts(cls, store: Store, scope: Scope) -> ScopeSums:
+        """The scope's offer and demand sums with their volumes and nothing of the crosswalk (``weights``,
+        ``cells``, ``aligned`` and the names left empty): what :func:`iekg.queries.coverage.data_coverage`
+        counts when no measure of the scope is asked (who trains, partners), without joining the weights.
+        Not memoised, and no measure reads it."""
+        cities = sorted(scope.cities)
+        year = scope.year if scope.year is not None else latest_year(store, cities)
+        empty = pd.DataFrame({"major": [], "industry": [], "weight": [], "via": [], "category": []})
+        cells = pd.DataFrame({"city": [], "industry": [], "supply": [], "estimated_supply": [], "demand": []})
+        return cls(scope, year, _volumes(store.offer_sums(cities, year)), store.demand_sums(cities, year),
+                   Weights(empty), cells, {})
 
     @classmethod
     def gather_each(cls, store: Store, cities: Sequence[str], year: int | None = None) -> dict[str, ScopeSums]:
@@ -113,44 +129,62 @@ class ScopeSums(_PerScope):
             y = year if year is not None else latest_year(store, [c])
             todo.setdefault(y, []).append(c)
         for y, group in todo.items():
-            off_all = store.offer_sums(group, y)
-            dem_all = store.demand_sums(group, y)
-            off_by = dict(tuple(off_all.groupby("city", sort=False))) if len(off_all) else {}
-            dem_by = dict(tuple(dem_all.groupby("city", sort=False))) if len(dem_all) else {}
-            for c in group:
-                off = off_by.get(c, off_all.iloc[0:0]).reset_index(drop=True)
-                dem = dem_by.get(c, dem_all.iloc[0:0]).reset_index(drop=True)
-                scope = Scope((c,), year)
-                got = cls._of(store, scope, y, off.copy(), dem.copy())
+            for c, got in cls._of_each(store, group, year, y, store.offer_sums(group, y),
+                                       store.demand_sums(group, y)).items():
                 out[c] = memo((cls.MEMO, (c,), year), lambda got=got: got) if memo else got
+        return out
+
+    @classmethod
+    def _of_each(cls, store: Store, cities: Sequence[str], scope_year: int | None, year: int | None,
+                 off_all: pd.DataFrame, dem_all: pd.DataFrame) -> dict[str, ScopeSums]:
+        """:meth:`_of` of every one-city scope of ``cities`` from their offer and demand sums read together: the
+        per-row figures, the weighted supply, the demand spread over industries and the cells computed once for
+        all the cities and split by city (every sum is over one city's rows, in the same order as :meth:`_of`
+        sums them, so each city's numbers are those of its own :meth:`_of`); the industries' names read once."""
+        off_all = _volumes(off_all.copy())
+        dmaj = dem_all["target_label"] == "Major"
+        every = Weights.of(store, set(off_all["major"].unique()) | set(dem_all.loc[dmaj, "target"].unique()))
+        sup = weighted_supply(off_all[["city", "major", "volume", "estimated_volume"]], every)
+        sup = sup.assign(estimated_supply=sup["estimated_volume"] * sup["weight"])
+        joined = join_demand(dem_all, every)
+        cells_all = _cells(sup, joined)
+        j = joined[joined["industry"].notna() & (joined["weight"] > 0)]  # (as known_industries, per city)
+        known_by = {str(c): frozenset(str(x) for x in g.unique()) for c, g in j.groupby("city", sort=False)["industry"]}
+        pos = every.frame[every.frame["weight"] > 0]
+        aligned_all = {str(k): sorted(v.unique()) for k, v in pos.groupby("industry")["major"]}
+        names = store.node_frame("Industry", ["name"], ids=cells_all["industry"].unique())
+        name_of = dict(zip(names["id"], names["name"], strict=True))
+        off_by = dict(tuple(off_all.groupby("city", sort=False))) if len(off_all) else {}
+        dem_by = dict(tuple(dem_all.groupby("city", sort=False))) if len(dem_all) else {}
+        cells_by = dict(tuple(cells_all.groupby("city", sort=False))) if len(cells_all) else {}
+        out: dict[str, ScopeSums] = {}
+        for c in cities:
+            off = off_by.get(c, off_all.iloc[0:0]).reset_index(drop=True)
+            dem = dem_by.get(c, dem_all.iloc[0:0]).reset_index(drop=True)
+            cells = cells_by.get(c, cells_all.iloc[0:0]).reset_index(drop=True)
+            majors = set(off["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
+            aligned = {k: kept for k, ms in aligned_all.items() if (kept := [m for m in ms if m in majors])}
+            inds = set(cells["industry"])
+            out[c] = cls(Scope((c,), scope_year), year, off, dem, Weights.of(store, majors), cells, aligned,
+                         {i: n for i, n in name_of.items() if i in inds}, known_demand=known_by.get(c, frozenset()))
         return out
 
     @classmethod
     def _of(cls, store: Store, scope: Scope, year: int | None, off: pd.DataFrame, dem: pd.DataFrame) -> ScopeSums:
         """The scope's sums from its offer and demand sums (read by :meth:`_gather` or :meth:`gather_each`)."""
-        # volume (iekg.queries.supply): the groups' graduates, plus the enrolment of the programs without
-        # graduates spread over the years of study when the level tells them
-        duration = durations(off["major_level"].where(off["major_level"].notna(), off["inst_level"]))
-        known = duration.notna()
-        off["estimated_programs"] = off["enrollment_only_n"].where(known, 0).astype(int)
-        off["estimated_volume"] = per_year(off["enrollment_only"], duration).where(known, 0.0)
-        off["volume"] = off["graduates"] + off["estimated_volume"]
-        off["positive_programs"] = off["positive_graduates"] + off["enrollment_only_positive"].where(known, 0)
-        off["rated_volume"] = off["rated_graduates"] + per_year(off["rated_enrollment"], duration).where(known, 0.0)
-        off["rate_volume"] = off["rate_graduates"] + per_year(off["rate_enrollment"], duration).where(known, 0.0)
+        off = _volumes(off)
         majors = set(off["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
         weights = Weights.of(store, majors)
         w = weights.frame[["major", "industry", "weight"]]
         sup = weighted_supply(off[["city", "major", "volume", "estimated_volume"]], weights)
         sup = sup.assign(estimated_supply=sup["estimated_volume"] * sup["weight"])
-        cells = pd.concat([
-            sup.groupby(["city", "industry"])[["supply", "estimated_supply"]].sum(),
-            join_demand(dem, weights).groupby(["city", "industry"])[["demand"]].sum(),  # no industry: dropped
-        ], axis=1).fillna(0.0).sort_index().reset_index()
+        joined = join_demand(dem, weights)
+        cells = _cells(sup, joined)
         pos = w[w["weight"] > 0]
         aligned = {str(k): sorted(v.unique()) for k, v in pos.groupby("industry")["major"]}
         names = store.node_frame("Industry", ["name"], ids=cells["industry"].unique())
-        return cls(scope, year, off, dem, weights, cells, aligned, dict(zip(names["id"], names["name"], strict=True)))
+        return cls(scope, year, off, dem, weights, cells, aligned, dict(zip(names["id"], names["name"], strict=True)),
+                   known_demand=frozenset(known_industries(joined)))
 
     # ----------------------------------------------------------------------------- aggregates
     def supply(self) -> pd.Series:
@@ -194,3 +228,26 @@ class ScopeSums(_PerScope):
         """True when at least one program of the scope has a figure: without any, supply is no data, not 0."""
         return self.programs_with_figures > 0
 
+
+def _volumes(off: pd.DataFrame) -> pd.DataFrame:
+    """Offer sums (``Store.offer_sums``) with their volumes, row by row (changed in place and returned): the
+    groups' graduates, plus the enrolment of the programs without graduates spread over the years of study when
+    the level tells them (iekg.queries.supply)."""
+    duration = durations(off["major_level"].where(off["major_level"].notna(), off["inst_level"]))
+    known = duration.notna()
+    off["estimated_programs"] = off["enrollment_only_n"].where(known, 0).astype(int)
+    off["estimated_volume"] = per_year(off["enrollment_only"], duration).where(known, 0.0)
+    off["volume"] = off["graduates"] + off["estimated_volume"]
+    off["positive_programs"] = off["positive_graduates"] + off["enrollment_only_positive"].where(known, 0)
+    off["rated_volume"] = off["rated_graduates"] + per_year(off["rated_enrollment"], duration).where(known, 0.0)
+    off["rate_volume"] = off["rate_graduates"] + per_year(off["rate_enrollment"], duration).where(known, 0.0)
+    return off
+
+
+def _cells(sup: pd.DataFrame, joined: pd.DataFrame) -> pd.DataFrame:
+    """Supply, estimated supply and demand per city × industry (rows where any is given; a demand row without an
+    industry is dropped), sorted by city and industry."""
+    return pd.concat([
+        sup.groupby(["city", "industry"])[["supply", "estimated_supply"]].sum(),
+        joined.groupby(["city", "industry"])[["demand"]].sum(),
+    ], axis=1).fillna(0.0).sort_index().reset_index()

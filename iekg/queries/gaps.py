@@ -130,11 +130,14 @@ def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
     inst_names = _name_map(store, "Institution", top["institution"])
     major_names = _name_map(store, "Major", top["major"])
     weight_of = {(code, m): float(wt) for code, ps in pairs.items() for m, wt in ps}
-    by_key = {str(k): g for k, g in top.groupby("key", sort=False)}  # split once, not one filter per industry
+    # the programs as plain lists, split per key once (in their order): no frame per industry
+    by_key: dict[str, list[tuple[Any, Any, Any, Any]]] = {}
+    for k, *row in zip(top["key"].tolist(), top["institution"].tolist(), top["major"].tolist(), top["year"].tolist(),
+                       top["supply"].tolist(), strict=True):
+        by_key.setdefault(str(k), []).append(tuple(row))  # type: ignore[arg-type]
     for code in industries:
-        rows = by_key.get(str(code), top.iloc[0:0])
         keys = []
-        for a, b, y, sup in zip(rows["institution"], rows["major"], rows["year"], rows["supply"], strict=True):
+        for a, b, y, sup in by_key.get(str(code), []):
             k = rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": y})
             keys.append(k)
             wt = weight_of.get((code, b), 0.0)
@@ -153,9 +156,31 @@ def _name_map(store: Store, label: str, ids: Any) -> dict[str, str]:
     return {str(i): (str(n) if n is not None and n == n else str(i)) for i, n in zip(f["id"], f["name"], strict=True)}
 
 
-def _demand_evidence(demand_rows: pd.DataFrame, industry: str, names: dict[str, dict[str, str]] | None = None,
+_DEMAND_COLS = ("src_label", "src", "target_label", "target", "year", "education_level", "city_code", "major_code",
+                "headcount", "weight", "demand")
+
+
+def _demand_lists(demand_rows: pd.DataFrame) -> dict[Any, dict[str, list[Any]]]:
+    """The demand rows (spread over industries) as plain lists per industry, in their order: split once for
+    every industry's evidence instead of one frame filter per industry."""
+    cols = {c: demand_rows[c].tolist() for c in _DEMAND_COLS}
+    out: dict[Any, dict[str, list[Any]]] = {}
+    for i, ind in enumerate(demand_rows["industry"].tolist()):
+        d = out.get(ind)
+        if d is None:
+            d = out[ind] = {c: [] for c in _DEMAND_COLS}
+        for c in _DEMAND_COLS:
+            d[c].append(cols[c][i])
+    return out
+
+
+def _demand_evidence(demand_rows: pd.DataFrame | dict[str, list[Any]], industry: str,
+                     names: dict[str, dict[str, str]] | None = None,
                      labels: dict[str, str] | None = None) -> list[str]:
-    rows = demand_rows[demand_rows["industry"] == industry]
+    """The keys of ``industry``'s demand rows, largest first (``labels`` filled when ``names`` are given);
+    ``demand_rows``: every industry's rows (a frame), or that industry's as lists (:func:`_demand_lists`)."""
+    rows: Any = demand_rows[demand_rows["industry"] == industry] if isinstance(demand_rows, pd.DataFrame) \
+        else demand_rows
     keys = [rel_key("DEMANDS", f"{sl}:{s}", f"{tl}:{t}", {"year": y, "education_level": _clean(e), "city_code": c,
                                                           "major_code": _clean(m)})
             for sl, s, tl, t, y, e, c, m in zip(rows["src_label"], rows["src"], rows["target_label"], rows["target"],
@@ -171,7 +196,7 @@ def _demand_evidence(demand_rows: pd.DataFrame, industry: str, names: dict[str, 
             share = f"，按对应权重 {float(wt):g} 计入本行业 {_fmt(float(h) * float(wt))} 人" if tl == "Major" else ""
             labels[k] = f"{who} {y} 年 {what}{level} 需求 {_fmt(float(h))} 人{share}"
     # largest demand first; the key breaks ties, so every store gives the same order
-    return [k for _, k in sorted(zip(-rows["demand"].to_numpy(), keys, strict=True))]
+    return [k for _, k in sorted(zip([-x for x in rows["demand"]], keys, strict=True))]
 
 
 def feeding_majors(store: Store, sums: ScopeSums, industries: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -201,11 +226,13 @@ def feeding_majors(store: Store, sums: ScopeSums, industries: list[str]) -> dict
     f["supply"] = (f["volume"] * f["weight"]).round(6)
     f = f[f["supply"] > 0]
     names = _name_map(store, "Major", f["major"])
-    out: dict[str, list[dict[str, Any]]] = {}
-    for code, g in f.sort_values(["supply", "major"], ascending=[False, True], kind="mergesort").groupby("industry"):
-        out[str(code)] = [{"major": str(m), "name": names.get(str(m), str(m)), "weight": round(float(wt), 6),
-                           "supply": float(sp)} for m, wt, sp in zip(g["major"], g["weight"], g["supply"], strict=True)]
-    return out
+    f = f.sort_values(["supply", "major"], ascending=[False, True], kind="mergesort")
+    groups: dict[Any, list[dict[str, Any]]] = {}  # per industry, in the sorted order (plain lists, one pass)
+    for code, m, wt, sp in zip(f["industry"].tolist(), f["major"].tolist(), f["weight"].tolist(),
+                               f["supply"].tolist(), strict=True):
+        groups.setdefault(code, []).append({"major": str(m), "name": names.get(str(m), str(m)),
+                                            "weight": round(float(wt), 6), "supply": float(sp)})
+    return {str(code): groups[code] for code in sorted(groups)}
 
 
 def _clean(v: Any) -> Any:
@@ -243,11 +270,13 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[di
     names["Industry"] = _name_map(store, "Industry", demand_rows.loc[demand_rows["target_label"] == "Industry", "target"])
     names["Major"] = _name_map(store, "Major", demand_rows.loc[demand_rows["target_label"] == "Major", "target"])
     feeds = feeding_majors(store, sums, [i["code"] for i in flagged])
+    dem_by = _demand_lists(demand_rows)
+    no_rows: dict[str, list[Any]] = {c: [] for c in _DEMAND_COLS}
     for ind in flagged:
         s, d, code = ind["supply"], ind["demand"], ind["code"]
         status = ind["status"]
         sup, n_sup = supply_ev[code]
-        dem = _demand_evidence(demand_rows, code, names, labels)
+        dem = _demand_evidence(dem_by.get(code, no_rows), code, names, labels)
         detail = {"industry": code, "supply": s, "demand": d, "ratio": ind["ratio"], "deviation": ind["deviation"]}
         name = f"{code} {ind['name']}"
         note = ind.get("note")
@@ -335,8 +364,8 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
     employees = pd.to_numeric(ents["employees"], errors="coerce").fillna(0.0)
     emp = employees.reindex(ins["enterprise"]).fillna(0.0)
     biggest = float(emp.max()) if len(emp) and emp.max() > 0 else 1.0
-    names = {str(k): v for k, v in ents["name"].items()}
-    staff = {str(k): float(v) for k, v in employees.items()}
+    names = {str(k): v for k, v in zip(ents.index.tolist(), ents["name"].tolist(), strict=True)}
+    staff = {str(k): float(v) for k, v in zip(employees.index.tolist(), employees.tolist(), strict=True)}
     rows = sorted(zip(lonely["enterprise"], lonely["segment"], lonely["role"], strict=True))
     severity = [round(float(max(0.05, 0.5 * staff.get(str(e), 0.0) / biggest)), 10) for e, _, _ in rows]
     full = set(range(len(rows)))

@@ -180,7 +180,7 @@ class Context:
 
 
 def _uids(label: str, ids: pd.Series) -> list[str]:
-    return [f"{label}:{i}" for i in ids]
+    return [f"{label}:{i}" for i in ids.tolist()]
 
 
 def m_policy_framework(ctx: Context) -> Measured:
@@ -288,7 +288,8 @@ def m_leading_majors(ctx: Context) -> Measured:
         return Measured(None, [], f"本市院校 {year} 年的专业点没有「省级领先」的数据 (programs 表的 leading 列)")
     f = ctx.leading_offers(year).sort_values(["src", "dst"])
     return Measured(float(len(f)), [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
-                                    for a, b in zip(f["src"], f["dst"], strict=True)], f"{year} 年省级领先专业点数")
+                                    for a, b in zip(f["src"].tolist(), f["dst"].tolist(), strict=True)],
+                    f"{year} 年省级领先专业点数")
 
 
 def m_relevance(ctx: Context) -> Measured:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from iekg.graph.schema import rel_key
 from iekg.graph.store import Store
 from iekg.queries.alignment import ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN
-from iekg.queries.coverage import data_coverage
+from iekg.queries.coverage import data_coverage, institutions_each
 from iekg.queries.facts import ScopeSums
 from iekg.queries.metrics import METRICS, Batch, Context, Measured
 
@@ -363,6 +363,7 @@ def readiness_all(store: Store, year: int | None = None, policy: str = NOTICE) -
     settings = Settings()  # read once (environment, .env), not once per city
     # set at a time: every city's sums in one read per year, the metrics' frames in one read per kind
     each = ScopeSums.gather_each(store, cities, year)
+    institutions_each(store, {c: each[c].year for c in cities})  # what each city's data coverage reads, at once
     batch = Batch(store, cities)
     out = [readiness(store, c, year, policy, settings=settings,
                      ctx=Context(store, c, year, sums=each[c], batch=batch)) for c in cities]

@@ -212,7 +212,10 @@ def id_list(values: Iterable[Any]) -> list[str]:
     >>> id_list([410200, "410100", None, "410200"])
     ['410100', '410200']
     """
-    return sorted({str(v) for v in values if py_value(v) is not None})
+    # each distinct value (of its type: 1 and 1.0 stay two ids) looked at once: columns of thousands of ids
+    # repeat a few hundred values (the cities of the candidates)
+    vals = values.tolist() if isinstance(values, (pd.Series, pd.Index, np.ndarray)) else values
+    return sorted({str(v) for _, v in {(type(v), v) for v in vals} if py_value(v) is not None})
 
 
 def names_of(store: Store, label: str, ids: Iterable[Any]) -> dict[str, str]:

@@ -261,7 +261,8 @@ def program_supply(store: Store, cities: Sequence[str], year: int | None, *, maj
 
     def compute() -> tuple[pd.DataFrame, int | None]:
         programs, y = scope_programs(store, cities, year, majors=mj, institutions=ins)
-        return weighted_supply(programs, Weights.load(store, programs["major"].unique())), y
+        # the majors' weights cut from every major's weights, read once per graph version (Weights.of)
+        return weighted_supply(programs, Weights.of(store, programs["major"].unique())), y
 
     out: tuple[pd.DataFrame, int | None] = store.memo(("program-supply", tuple(sorted(cities)), year, mj, ins), compute)
     return out
