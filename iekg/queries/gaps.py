@@ -26,6 +26,8 @@ types; then magnitude, type and entity.  Both sizes are our assumptions (setting
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -47,6 +49,34 @@ EVIDENCE_CAP = 20
 PEOPLE_TYPES = ("unmet_demand", "shortage", "surplus")
 UNITS = {"unmet_demand": "人", "shortage": "人", "surplus": "人", "uncovered_segment": "个行业",
          "no_cooperation": "人（从业人员）", "no_training_base": "个环节"}
+
+
+def parse_types(types: Iterable[str] | str | None) -> tuple[str, ...] | None:
+    """The gap types chosen (``iekg gaps --type``, drafting's ``--types shortage,target_shortfall``), checked.
+
+    Parameters
+    ----------
+    types : str, iterable of str or None
+        Gap types, as a list or one text separated by commas, semicolons or spaces.
+
+    Returns
+    -------
+    tuple of str or None
+        The types; None for all (None or nothing given).
+
+    Raises
+    ------
+    ValueError
+        For a type that is not one of :data:`iekg.queries.gaps.GAP_TYPES`.
+    """
+    if types is None:
+        return None
+    items = [x.strip() for x in (re.split(r"[,，;；\s]+", types) if isinstance(types, str) else types) if x.strip()]
+    unknown = [x for x in items if x not in GAP_TYPES]
+    if unknown:
+        raise ValueError(f"unknown gap type(s) {', '.join(unknown)}: choose from {', '.join(GAP_TYPES)}")
+    return tuple(items) or None
+
 
 
 def _gap(kind: str, entity: str, name: str, magnitude: float, severity: float, evidence: list[str],

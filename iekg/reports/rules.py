@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from iekg.queries.gaps import GAP_TYPES
+from iekg.queries.gaps import GAP_TYPES, parse_types  # noqa: F401  (parse_types: drafting's too)
 from iekg.queries.readiness import METRICS
 from iekg.settings import PACKAGE_DATA
 
@@ -366,31 +366,3 @@ def rule_index(rules: Sequence[Rule] | str | Path | None) -> dict[tuple[str, str
     """
     loaded = load_rules(rules) if rules is None or isinstance(rules, str | Path) else list(rules)
     return {r.key: r for r in loaded}
-
-
-def parse_types(types: Iterable[str] | str | None) -> tuple[str, ...] | None:
-    """The gap types chosen for drafting (``--types shortage,target_shortfall``), checked.
-
-    Parameters
-    ----------
-    types : str, iterable of str or None
-        Gap types, as a list or one text separated by commas, semicolons or spaces.
-
-    Returns
-    -------
-    tuple of str or None
-        The types; None for all (None or nothing given).
-
-    Raises
-    ------
-    ValueError
-        For a type that is not one of :data:`iekg.queries.gaps.GAP_TYPES`.
-    """
-    if types is None:
-        return None
-    items = [x.strip() for x in (re.split(r"[,，;；\s]+", types) if isinstance(types, str) else types) if x.strip()]
-    unknown = [x for x in items if x not in GAP_TYPES]
-    if unknown:
-        raise ValueError(f"unknown gap type(s) {', '.join(unknown)}: choose from {', '.join(GAP_TYPES)}")
-    return tuple(items) or None
-
