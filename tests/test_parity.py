@@ -366,3 +366,23 @@ def test_import_twice_changes_nothing_on_neo4j(stores: tuple[Any, Any]) -> None:
     assert again is not None and again.as_dict() == {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0,
                                                      "rels_updated": 0, "rels_deleted": 0}
     assert neo.counts() == before
+
+
+def test_one_answer_reads_the_graph_state_once_on_neo4j(stores: tuple[Any, Any],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service question is answered at one version (``Store.pinned``): Neo4j reads its version and the sums'
+    state once for readiness of every city (76 reads before), and an import by another process between two
+    answers is still seen by the next one (its memoised results dropped)."""
+    from iekg.graph import cypher as cy
+
+    _, neo = stores
+    reads: list[int] = []
+    real = neo._read_state
+    monkeypatch.setattr(neo, "_read_state", lambda: reads.append(1) or real())
+    neo.forget()
+    first = service.readiness_all(neo).data
+    assert len(reads) == 1
+    neo._write(cy.BUMP)  # as another process's import: a new version, this store not told
+    new_version = real()[0]
+    again = service.readiness_all(neo).data
+    assert len(reads) == 2 and neo._memo_version == new_version and again == first

@@ -45,6 +45,12 @@ class Neo4jReads:
     def sums_ready(self) -> bool:
         raise NotImplementedError  # Neo4jStore's
 
+    def _rows(self, query: str, **params: Any) -> list[list[Any]]:
+        """The list ``rows`` of a statement that returns all its rows in one record (``RETURN collect([…]) AS
+        rows``): one record over Bolt instead of one per row."""
+        recs = self._read(query, **params)
+        return list(recs[0]["rows"]) if recs else []
+
     # ------------------------------------------------------------------------------------- reads
     @staticmethod
     def _node(label: str, props: dict[str, Any]) -> Node:
@@ -88,6 +94,20 @@ class Neo4jReads:
             out.append((Rel(r["type"], src, dst, props), other))
         out.sort(key=lambda rn: (rn[0].type, rn[1].uid, rn[0].key))
         return out[:limit] if limit is not None else out
+
+    def snapshot(self) -> dict[str, Any]:
+        """As :meth:`Store.snapshot` — every node of each schema label and every node's outgoing relationships
+        as :meth:`neighbours` reads them — with one statement per label for the relationships instead of one
+        per node (the demo graph: seconds instead of a minute)."""
+        nodes: dict[str, Any] = {}
+        rels: dict[str, Any] = {}
+        for label in NODE_TYPES:
+            for n in self.nodes(label):
+                nodes[n.uid] = dict(sorted(n.props.items()))
+            for ident, rtype, rp, ml, mid in self._rows(fill(cy.OUT_RELS, node=label)):
+                rel = Rel(rtype, f"{label}:{ident}", f"{ml}:{mid}", {k: v for k, v in sorted(rp.items()) if k != KEY})
+                rels[rel.key] = dict(sorted(rel.props.items()))
+        return {"nodes": dict(sorted(nodes.items())), "rels": dict(sorted(rels.items()))}
 
     @staticmethod
     def _by_label(uids: Iterable[str]) -> dict[str, list[str]]:
@@ -182,8 +202,8 @@ class Neo4jReads:
     def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
         props = tuple(props)
         q = fill(cy.NODE_FRAME if ids is None else cy.NODE_FRAME_IDS, node=label)
-        recs = self._read(q, props=list(props), ids=None if ids is None else sorted(set(ids)))
-        return pd.DataFrame([[r["id"], *r["vals"]] for r in recs], columns=["id", *props])
+        rows = self._rows(q, props=list(props), ids=None if ids is None else sorted(set(ids)))
+        return pd.DataFrame(rows, columns=["id", *props])
 
     def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
                   dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
@@ -191,9 +211,8 @@ class Neo4jReads:
         """Filters run on the server (see :func:`iekg.graph.cypher.rel_match`)."""
         props = tuple(props)
         match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, dst_ids, where)
-        recs = self._read(match + cy.REL_FRAME,
-                          props=list(props), **params)
-        return pd.DataFrame([[r["src"], r["dst"], *r["vals"]] for r in recs], columns=["src", "dst", *props])
+        rows = self._rows(match + cy.REL_FRAME, props=list(props), **params)
+        return pd.DataFrame(rows, columns=["src", "dst", *props])
 
     def sources_with(self, rel_type: str, src_label: str, src_ids: Iterable[str], *, dst_label: str | None = None,
                      where: dict[str, Any] | None = None) -> set[str]:
@@ -205,8 +224,8 @@ class Neo4jReads:
                 and set(where or {}) == {"year"} and isinstance(year, int) and not isinstance(year, bool)
                 and src_ids and self.sums_ready()):
             recs = self._read(neo4j_sums.READ_OFFERING, src=src_ids, year=year)
-            unknown = [r["src"] for r in recs if not r["known"]]
-            found = {r["src"] for r in recs if r["offers"]}
+            unknown = list(recs[0]["unknown"]) if recs else []
+            found = set(recs[0]["offering"]) if recs else set()
             if unknown:
                 found |= self._sources_with_rows(rel_type, src_label, unknown, dst_label, where)
             return found
@@ -231,10 +250,10 @@ class Neo4jReads:
     # iekg.graph.sums); only the groups come back over Bolt.
     def offer_sums(self, cities: Sequence[str], year: int | None,
                    majors: Iterable[str] | None = None) -> pd.DataFrame:
-        recs = self._read(neo4j_sums.READ_OFFERS if self.sums_ready() else cy.OFFER_SUMS, cities=sorted(set(cities)),
-                          year=year, majors=None if majors is None else sorted(set(majors)))
         cols = [*OFFER_KEYS, *OFFER_SUM_COLUMNS]
-        out = pd.DataFrame([r.values() for r in recs], columns=cols)
+        rows = self._rows(cy.collected(neo4j_sums.READ_OFFERS if self.sums_ready() else cy.OFFER_SUMS, cols),
+                          cities=sorted(set(cities)), year=year, majors=None if majors is None else sorted(set(majors)))
+        out = pd.DataFrame(rows, columns=cols)
         return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
 
     def offer_years(self, cities: Sequence[str]) -> pd.Series:
@@ -261,15 +280,17 @@ class Neo4jReads:
         return out.reset_index().sort_values("city").reset_index(drop=True)
 
     def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
-        recs = self._read(neo4j_sums.READ_DEMAND if self.sums_ready() else cy.DEMAND_SUMS, cities=sorted(set(cities)),
-                          year=year)
-        out = pd.DataFrame([r.values() for r in recs], columns=list(DEMAND_SUM_COLUMNS))
+        rows = self._rows(cy.collected(neo4j_sums.READ_DEMAND if self.sums_ready() else cy.DEMAND_SUMS,
+                                       DEMAND_SUM_COLUMNS), cities=sorted(set(cities)), year=year)
+        out = pd.DataFrame(rows, columns=list(DEMAND_SUM_COLUMNS))
         out["headcount"] = out["headcount"].astype(float)
         return out.sort_values(["city", "target_label", "target"], kind="mergesort").reset_index(drop=True)
 
     def cooperation_counts(self, cities: Sequence[str], year: int | None,
                            aligned: Mapping[str, Sequence[str]], inactive: Sequence[str] = ()) -> pd.DataFrame:
         if isinstance(aligned, CrosswalkAligned) and self.sums_ready():  # the aligned cooperations kept
+            if len(set(cities)) >= neo4j_sums.COOP_SCAN_CITIES:
+                return self._coop_counts_wide(sorted(set(cities)), year, sorted(set(inactive)))
             recs = self._read(neo4j_sums.READ_COOP_COUNTS, cities=sorted(set(cities)), year=year,
                               rollup=ROLLUP_PATTERN, inactive=sorted(set(inactive)))
         else:
@@ -284,13 +305,53 @@ class Neo4jReads:
     def cooperation_list(self, cities: Sequence[str], year: int | None,
                          aligned: Mapping[str, Sequence[str]], statuses: Sequence[str]) -> pd.DataFrame:
         if isinstance(aligned, CrosswalkAligned) and self.sums_ready():  # the aligned cooperations kept
-            recs = self._read(neo4j_sums.READ_COOP_LIST, cities=sorted(set(cities)), year=year,
+            if len(set(cities)) >= neo4j_sums.COOP_SCAN_CITIES:
+                return self._coop_list_wide(sorted(set(cities)), year, sorted(set(statuses)))
+            rows = self._rows(neo4j_sums.READ_COOP_LIST, cities=sorted(set(cities)), year=year,
                               rollup=ROLLUP_PATTERN, statuses=sorted(set(statuses)))
-        else:
-            recs = self._read(cy.COOPERATION_LIST, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
-                              statuses=sorted(set(statuses)),
-                              aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
+            return pd.DataFrame(rows, columns=list(COOPERATION_LIST_COLUMNS))
+        recs = self._read(cy.COOPERATION_LIST, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
+                          statuses=sorted(set(statuses)), aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
         return pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_LIST_COLUMNS))
+
+    def _coop_pairs(self, cities: list[str]) -> set[tuple[str, str]]:
+        """A wide scope's (enterprise, industry rolled up) pairs (:data:`neo4j_sums.READ_COOP_PAIRS`), read once
+        for its counts and its list."""
+        def compute() -> set[tuple[str, str]]:
+            rows = self._rows(neo4j_sums.READ_COOP_PAIRS, cities=cities, rollup=ROLLUP_PATTERN)
+            return {(str(e), str(c)) for e, c in rows}
+
+        got: set[tuple[str, str]] = self.memo(("neo4j-coop-pairs", tuple(cities)), compute)  # type: ignore[attr-defined]
+        return got
+
+    def _coop_counts_wide(self, cities: list[str], year: int | None, inactive: list[str]) -> pd.DataFrame:
+        """:meth:`cooperation_counts` of a wide scope: what ``READ_COOP_COUNTS`` counts, joined here."""
+        pairs = self._coop_pairs(cities)
+        tally = {(r[0], r[1]): r[2:] for r in self._rows(neo4j_sums.READ_COOP_YEAR_COUNTS, cities=cities, year=year,
+                                                         inactive=inactive)}
+        out: dict[str, list[int]] = {}  # industry -> enterprises, cooperating, left out, unstated
+        for pair in pairs:
+            o = out.setdefault(pair[1], [0, 0, 0, 0])
+            o[0] += 1
+            got = tally.get(pair)
+            if got is not None:
+                counted, dropped, unstated = got
+                o[1] += counted > 0
+                o[2] += counted == 0 and dropped > 0
+                o[3] += unstated
+        frame = pd.DataFrame([[code, *o] for code, o in out.items()], columns=list(COOPERATION_COLUMNS))
+        ints = list(COOPERATION_COLUMNS[1:])
+        frame[ints] = frame[ints].astype(int)
+        return frame.sort_values("industry", kind="mergesort").reset_index(drop=True)
+
+    def _coop_list_wide(self, cities: list[str], year: int | None, statuses: list[str]) -> pd.DataFrame:
+        """:meth:`cooperation_list` of a wide scope, in ``READ_COOP_LIST``'s order."""
+        pairs = self._coop_pairs(cities)
+        rows = [[code, inst, ent, typ, status, since] for ent, code, inst, typ, status, since
+                in self._rows(neo4j_sums.READ_COOP_YEAR_LIST, cities=cities, year=year, statuses=statuses)
+                if (ent, code) in pairs]
+        rows.sort(key=lambda r: (r[0], r[2], r[1], "" if r[3] is None else str(r[3])))
+        return pd.DataFrame(rows, columns=list(COOPERATION_LIST_COLUMNS))
 
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],

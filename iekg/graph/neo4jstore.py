@@ -19,8 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -90,6 +92,8 @@ class Neo4jStore(Neo4jReads, Store):
         self.batch_size = batch_size
         self._schema_ready = False
         self._memo_version: str | None = None
+        self._meta_eid: str | None = None  # the element id of the version node, once read (_read_state)
+        self._pins = threading.local()  # this thread's pinned graph state (pinned)
         self.query_timeout: float | None = None  # seconds a read may run (IEKG_NEO4J_QUERY_TIMEOUT)
         # the offline importer for fresh builds (iekg.graph.neo4j_bulk): the neo4j-local data folder of the
         # server (IEKG_NEO4J_LOCAL_DATA, checked against the URI when used), the password its restart sets,
@@ -204,18 +208,59 @@ class Neo4jStore(Neo4jReads, Store):
         self._write(cy.BUMP)
         self.forget()
 
+    def _read_state(self) -> tuple[str | None, Any]:
+        """The graph version and the kept sums' layout (``IekgMeta.sums``), read now in one statement: through
+        the version node's element id once it is known (:data:`iekg.graph.cypher.STATE_AT`)."""
+        eid = self._meta_eid
+        recs = self._read(cy.STATE_AT, e=eid) if eid is not None else []
+        if not recs:  # not known yet, or that node is gone (a clear, an offline import): find it again
+            recs = self._read(cy.STATE)
+        if not recs:
+            self._meta_eid = None
+            return None, None
+        self._meta_eid = recs[0]["e"]
+        return recs[0]["v"], recs[0]["s"]
+
+    def _state(self) -> tuple[str | None, Any]:
+        """:meth:`_read_state`, or what it read when this thread's pin was set (:meth:`pinned`)."""
+        got: tuple[str | None, Any] | None = getattr(self._pins, "state", None)
+        return got if got is not None else self._read_state()
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Within the block, this thread reads the graph version and the sums' state once (at its start), not
+        once per memoised result or aggregation: what one answer reads is taken at one version.  Nested blocks
+        (and memoised computations, :meth:`memo`) share the outermost one's; an import anywhere still drops the
+        memoised results at the next block's start (the version it reads is new)."""
+        depth = getattr(self._pins, "depth", 0)
+        if depth == 0:
+            state = self._read_state()
+            if state[0] != self._memo_version:
+                super().forget()
+                self._memo_version = state[0]
+            self._pins.state = state
+        self._pins.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._pins.depth = depth
+            if depth == 0:
+                self._pins.state = None
+
     def version(self) -> str | None:
-        recs = self._read(cy.VERSION)
-        return recs[0]["v"] if recs else None
+        return self._read_state()[0]
+
+    def forget(self) -> None:
+        """As :meth:`Store.forget`; this thread's pinned state is read again too (it wrote)."""
+        super().forget()
+        self._pins.state = None
 
     def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """As :meth:`Store.memo`, but valid only while the database's graph version is unchanged: another
-        process's import (a CLI next to the API, a second API instance) drops what this one memoised."""
-        v = self.version()
-        if v != self._memo_version:
-            self.forget()
-            self._memo_version = v
-        return super().memo(key, compute)
+        process's import (a CLI next to the API, a second API instance) drops what this one memoised.  The
+        version is read once per outermost call: the computation runs :meth:`pinned`."""
+        with self.pinned():
+            return super().memo(key, compute)
 
     # ------------------------------------------------------------------------------------ writes
     def apply(self, changes: ChangeSet, *, fresh: bool = False,
@@ -362,7 +407,7 @@ class Neo4jStore(Neo4jReads, Store):
         the version locks the version node, so concurrent writers number their entries one after the other.
         Everything touched (a fresh load, or a database without complete sums): every city is recomputed
         first, in batches of cities (:meth:`_refresh_all`), and the sums are marked complete here."""
-        if touched is not None and not touched.everything and not self.sums_ready():
+        if touched is not None and not touched.everything and self._read_state()[1] != neo4j_sums.SUMS_VERSION:
             touched.everything = True  # an older database: complete the sums once
         if touched is not None and touched.everything:
             self._refresh_all()
@@ -416,8 +461,7 @@ class Neo4jStore(Neo4jReads, Store):
         return n
 
     def sums_ready(self) -> bool:
-        recs = self._read(neo4j_sums.READY)
-        return bool(recs) and recs[0]["v"] == neo4j_sums.SUMS_VERSION
+        return bool(self._state()[1] == neo4j_sums.SUMS_VERSION)
 
     def import_history(self, limit: int = 50) -> list[dict[str, Any]]:
         recs = self._read(cy.IMPORTS, limit=max(int(limit), 0))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -437,6 +438,12 @@ class Store(ABC):
         if key not in cache:
             cache[key] = compute()
         return cache[key]
+
+    def pinned(self) -> AbstractContextManager[None]:
+        """A block within which one answer's reads take the graph's state (its version, whether the kept sums
+        are complete) as read once at the start: a service call wraps itself in it.  Neo4j reads its version
+        once instead of once per memoised result; a store that reads its state for nothing needs nothing."""
+        return nullcontext()
 
     def reindex(self) -> tuple[int, int]:
         """Recompute the sums kept with the data from the relationships (``iekg reindex``); returns how many

@@ -12,7 +12,7 @@ from iekg.graph.store import Node, Store
 from iekg.queries.scope import Scope, resolve_scope
 from iekg.service.arguments import ArgumentError, city_or_province, exactly_one, gap_types
 from iekg.service.places import all_cities, located, require_cities
-from iekg.service.provenance import Answer, answer, is_illustrative, scope_is_illustrative
+from iekg.service.provenance import Answer, answer, is_illustrative, one_version, scope_is_illustrative
 
 
 def scope(store: Store, cities: Sequence[str] | None = None, province: str | None = None, year: int | None = None,
@@ -49,6 +49,7 @@ def scope(store: Store, cities: Sequence[str] | None = None, province: str | Non
     return resolve_scope(store, cities=cities or None, province=province, year=year, chain=chain)
 
 
+@one_version
 def alignment(store: Store, cities: Sequence[str] | None = None, province: str | None = None,
               year: int | None = None, chain: str | None = None, target_year: int | None = None) -> Answer:
     """Chain alignment of a scope (``iekg align``, ``GET /analysis/alignment``).
@@ -103,6 +104,7 @@ def target_block(store: Store, sc: Scope, target_year: int) -> dict[str, Any]:
     return a
 
 
+@one_version
 def gaps(store: Store, cities: Sequence[str] | None = None, province: str | None = None, year: int | None = None,
          chain: str | None = None, types: Iterable[str] = (), limit: int | None = None) -> Answer:
     """The gaps of a scope, ranked, each with its evidence (``iekg gaps``, ``GET /analysis/gaps``).
@@ -130,6 +132,7 @@ def gaps(store: Store, cities: Sequence[str] | None = None, province: str | None
     return answer(store, find_gaps(store, sc, types=kinds, limit=limit), sc.cities)
 
 
+@one_version
 def readiness(store: Store, city: str, year: int | None = None, target_year: int | None = None) -> Answer:
     """One city against the notice's targets and conditions (``iekg readiness --city``).
 
@@ -172,6 +175,7 @@ def target_readiness_block(store: Store, city: str, year: int | None, target_yea
     return r
 
 
+@one_version
 def readiness_all(store: Store, year: int | None = None, target_year: int | None = None) -> Answer:
     """All cities ranked by readiness (``iekg readiness --all``).
 
@@ -210,6 +214,7 @@ def readiness_all(store: Store, year: int | None = None, target_year: int | None
     return answer(store, rows, [r["city"] for r in rows])
 
 
+@one_version
 def coupling(store: Store, cities: Sequence[str] | None = None, year: int | None = None) -> Answer:
     """Coupling coordination degree across cities (``iekg coupling``, ``GET /analysis/coupling``).
 
@@ -233,6 +238,7 @@ def coupling(store: Store, cities: Sequence[str] | None = None, year: int | None
     return answer(store, ccd(store, codes, year), codes)
 
 
+@one_version
 def partners(store: Store, node: Node, limit: int = 10, year: int | None = None) -> Answer:
     """Partners for an entity: institutions for an enterprise, enterprises for an institution — the query
     chosen by the entity's label.
@@ -274,6 +280,7 @@ def partners(store: Store, node: Node, limit: int = 10, year: int | None = None)
     return Answer(res, provenance)
 
 
+@one_version
 def who_trains(store: Store, industry: str | None = None, segment: str | None = None, chain: str | None = None,
                cities: Sequence[str] | None = None, year: int | None = None, limit: int | None = None) -> Answer:
     """Who trains for an industry, a chain segment or a chain (``iekg trains``, ``GET /analysis/who-trains``).
@@ -304,6 +311,7 @@ def who_trains(store: Store, industry: str | None = None, segment: str | None = 
     return Answer(res, lambda: scope_is_illustrative(store, cities or all_cities(store)))
 
 
+@one_version
 def who_hires(store: Store, major: str, cities: Sequence[str] | None = None, year: int | None = None) -> Answer:
     """Who hires a major: its industries, their enterprises and the talent demand (``iekg hires``).
 

@@ -24,7 +24,7 @@ from typing import Any
 from iekg.graph.store import Store
 from iekg.service.arguments import ArgumentError
 from iekg.service.places import all_cities, require_cities
-from iekg.service.provenance import Answer, answer, scope_is_illustrative
+from iekg.service.provenance import Answer, answer, one_version, scope_is_illustrative
 
 MEASURES = ("sai", "coverage", "targets", "coupling")
 MEASURE_KEYS = {"sai": "sai", "coverage": "coverage", "targets": "targets_met", "coupling": "coupling"}
@@ -63,6 +63,7 @@ def _source(store: Store, city: str, public_only: bool) -> str:
     return "illustrative" if scope_is_illustrative(store, [city]) else "yours"
 
 
+@one_version
 def compare(store: Store, province: str | None = None, cities: Sequence[str] | None = None, year: int | None = None,
             sort: str = "sai", target_year: int | None = None) -> Answer:
     """The cities of a province (or the cities given, or every city) side by side for one year
@@ -214,6 +215,7 @@ def _delta(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else float(now) - float(before)
 
 
+@one_version
 def trend(store: Store, cities: Sequence[str] | None = None, province: str | None = None,
           years: tuple[int | None, int | None] | None = None, chain: str | None = None) -> Answer:
     """One scope over a range of years (``iekg trend``, ``GET /analysis/trend``).

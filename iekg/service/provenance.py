@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from iekg.graph.store import Store
 from iekg.queries.provenance import is_illustrative, scope_is_illustrative
@@ -62,3 +62,20 @@ def answer(store: Store, data: Any, cities: Iterable[str]) -> Answer:
     """
     codes = list(cities)
     return Answer(data, lambda: scope_is_illustrative(store, codes), codes)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def one_version(fn: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """A question of the service answered at one version of the graph (:meth:`iekg.graph.store.Store.pinned`):
+    its reads take the graph's state as read once at the start — on Neo4j one read of the version for the whole
+    answer, not one per memoised result (readiness of every city made 76)."""
+
+    @functools.wraps(fn)
+    def run(store: Store, *args: P.args, **kwargs: P.kwargs) -> R:
+        with store.pinned():
+            return fn(store, *args, **kwargs)
+
+    return run
