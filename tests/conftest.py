@@ -24,6 +24,32 @@ def _seed_dir() -> Path:
     return REPO.parent / "shared" / "seed"
 
 
+# The test files that take longest (a CI run's --durations: Neo4j servers of their own, crash and hang tests,
+# property tests, demo builds), longest first.  `make test` runs the files on two workers (``--dist loadfile``)
+# in the order collected (``--no-loadscope-reorder``): these start first and the many short files fill in
+# behind them, instead of one of these starting last and running alone while the other worker is idle.
+SLOWEST_FILES = (
+    "test_sums_kept.py", "test_neo4j_store.py", "test_parity.py", "test_neo4j_bulk.py", "test_neo4j_hung.py",
+    "test_server_ops.py", "test_vocabularies.py", "test_api_hardening.py", "test_neo4j_local.py",
+    "test_dashboard_verdict.py", "test_scenarios_service.py", "test_streaming.py", "test_notebooks.py",
+    "test_neo4j_routing.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files of :data:`SLOWEST_FILES` first, in that order, then the others, those with more tests first
+    (what xdist's own reordering does); the tests of a file stay together and in their order."""
+    files = [item.nodeid.split("::", 1)[0] for item in items]
+    size = {f: files.count(f) for f in set(files)}
+    rank = {name: i for i, name in enumerate(SLOWEST_FILES)}
+
+    def order(k: int) -> tuple[int, int, int]:
+        f = files[k]
+        return rank.get(f.rsplit("/", 1)[-1], len(rank)), -size[f], files.index(f)
+
+    items[:] = [items[k] for k in sorted(range(len(items)), key=order)]
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -158,13 +158,19 @@ def test_crash_in_the_middle_of_a_large_load(tmp_path: Path) -> None:
     uri = start(data, port)
     settings = Settings(home=tmp_path / "h")
     demo = [settings.demo_dir]
+    restarted: list[str] = []
+
+    def restart() -> None:
+        restarted.append(start(data, port))  # Neo4j's recovery runs
+
     try:
         from neo4j import GraphDatabase
         from neo4j_server import PASSWORD
 
         driver = GraphDatabase.driver(uri, auth=("neo4j", PASSWORD))
-        store = Neo4jStore(driver, batch_size=1000)
-        service.build(store, settings, demo=False)  # the reference data, then the large load:
+        store = Neo4jStore(driver)
+        service.build(store, settings, demo=False)  # the reference data, then the large load, in small transactions:
+        store.batch_size = 1000
         failure: list[BaseException] = []
 
         def big_load() -> None:
@@ -187,16 +193,20 @@ def test_crash_in_the_middle_of_a_large_load(tmp_path: Path) -> None:
         assert failure, "the load should have failed when the server died"
         driver.close()
 
-        uri = start(data, port)  # Neo4j's recovery runs
-        driver = GraphDatabase.driver(uri, auth=("neo4j", PASSWORD))
-        store = Neo4jStore(driver, batch_size=1000)
-        partial = store.counts()
-        service.import_paths(store, demo)  # the same load again completes it
-        clean = SqliteStore()
+        restarting = threading.Thread(target=restart)  # a process waited for: meanwhile, the clean load
+        restarting.start()
+        clean = SqliteStore()  # the same loads into the embedded store: what the recovered graph must equal
         service.build(clean, settings, demo=False)
         service.import_paths(clean, demo)
+        restarting.join()
+        assert restarted, "Neo4j did not start again after the kill (the error is above)"
+        driver = GraphDatabase.driver(restarted[0], auth=("neo4j", PASSWORD))
+        store = Neo4jStore(driver)
+        partial = store.counts()
+        service.import_paths(store, demo)  # the same load again completes it
         assert store.counts() == clean.counts()
         assert partial != clean.counts()  # the crash really left a partial load
+        # store.snapshot() read with one statement per label (not one per node): the same picture
         assert store.snapshot() == clean.snapshot()
         # (the internal nodes — graph version, kept sums — have no id and are not entities)
         dup = store._read("MATCH (n) WHERE NOT n:IekgMeta WITH labels(n)[0] AS l, n.id AS id, count(*) AS c "

@@ -173,39 +173,86 @@ def change(op: tuple[Any, ...]) -> ChangeSet:
     return cs
 
 
-def assert_cooperations_equal_rows(store: Store, cs: list[str], year: int) -> None:
+def _hashable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
+    if isinstance(v, (str, int, float, type(None))):
+        return v
+    return tuple(_hashable(x) for x in v)  # lists, tuples, pandas Series, numpy arrays: in their order
+
+
+class Rows:
+    """The pandas reference's reads (``rel_frame``, ``node_frame``: :class:`iekg.graph.sums.FrameReader`) of a
+    store whose graph does not change meanwhile (one check after one import), each distinct read made once:
+    the reference computes every aggregation from these rows as before; only the same rows are not fetched
+    again for each scope, year and measure (on Neo4j one query each).  The store's own answers are asked of
+    the store itself."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.frames: dict[Any, pd.DataFrame] = {}
+        self.memoised: dict[Any, Any] = {}
+
+    def _once(self, key: Any, read: Any) -> pd.DataFrame:
+        if key not in self.frames:
+            self.frames[key] = read()
+        return self.frames[key].copy()
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """What a store's ``memo`` does for the reference (:func:`iekg.graph.sums.aligned_cooperations`), here
+        kept apart from the store's own memo: the reference never gets a result the store computed."""
+        if key not in self.memoised:
+            self.memoised[key] = compute()
+        return self.memoised[key]
+
+    def rel_frame(self, rel_type: str, props: Any = (), src_label: str | None = None, dst_label: str | None = None,
+                  *, src_ids: Any = None, dst_ids: Any = None, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        args = (rel_type, _hashable(props), src_label, dst_label,
+                None if src_ids is None else _hashable(list(src_ids)),
+                None if dst_ids is None else _hashable(list(dst_ids)), None if where is None else _hashable(where))
+        return self._once(("rel", *args), lambda: self.store.rel_frame(
+            rel_type, props, src_label, dst_label, src_ids=src_ids, dst_ids=dst_ids, where=where))
+
+    def node_frame(self, label: str, props: Any = (), *, ids: Any = None) -> pd.DataFrame:
+        key = ("node", label, _hashable(props), None if ids is None else _hashable(list(ids)))
+        return self._once(key, lambda: self.store.node_frame(label, props, ids=ids))
+
+
+def assert_cooperations_equal_rows(store: Store, cs: list[str], year: int, ref: Rows | None = None) -> None:
     """The cooperation counts and the left-out list the measures read (given the scope's aligned majors, as
     alignment passes them) equal the pandas reference over the relationships."""
     from iekg.queries.cooperation import inactive_words
     from iekg.queries.facts import ScopeSums
     from iekg.queries.scope import Scope
 
+    ref = ref or Rows(store)
     aligned = ScopeSums.gather(store, Scope(tuple(cs), year)).aligned
     for words in (inactive_words(), ()):
         got = store.cooperation_counts(cs, year, CrosswalkAligned(aligned), words)
-        assert records(got) == records(sums.cooperation_counts(store, cs, year, aligned, words)), (cs, year)
+        assert records(got) == records(sums.cooperation_counts(ref, cs, year, aligned, words)), (cs, year)
         assert list(got["industry"]) == sorted(got["industry"]), got
     got = store.cooperation_list(cs, year, CrosswalkAligned(aligned), inactive_words())
-    want = sums.cooperation_list(store, cs, year, aligned, inactive_words())
+    want = sums.cooperation_list(ref, cs, year, aligned, inactive_words())
     assert records(got) == records(want), (cs, year)
     order = ["industry", "enterprise", "institution"]
     assert got[order].values.tolist() == want[order].values.tolist(), (cs, year)  # the same order
 
 
 def assert_sums_equal_rows(store: Store) -> None:
+    ref = Rows(store)  # the reference's reads of this state of the graph
     scopes = [[c] for c in CITIES] + [list(CITIES), ["419001"], ["999999"]]
     for cs in scopes:
-        assert store.offer_year_list(cs) == sums.offer_years(store, cs).index.tolist(), cs
-        assert store.offer_years(cs).to_dict() == sums.offer_years(store, cs).to_dict(), cs
-        assert records(store.offer_year_counts(cs)) == records(sums.offer_year_counts(store, cs)), cs
-        assert records(store.offer_year_counts(cs, [2024])) == records(sums.offer_year_counts(store, cs, [2024])), cs
+        assert store.offer_year_list(cs) == sums.offer_years(ref, cs).index.tolist(), cs
+        assert store.offer_years(cs).to_dict() == sums.offer_years(ref, cs).to_dict(), cs
+        assert records(store.offer_year_counts(cs)) == records(sums.offer_year_counts(ref, cs)), cs
+        assert records(store.offer_year_counts(cs, [2024])) == records(sums.offer_year_counts(ref, cs, [2024])), cs
         for year in YEARS:
-            assert records(store.offer_sums(cs, year)) == records(sums.offer_sums(store, cs, year)), (cs, year)
+            assert records(store.offer_sums(cs, year)) == records(sums.offer_sums(ref, cs, year)), (cs, year)
             assert records(store.offer_sums(cs, year, ["M1", "M3"])) == \
-                records(sums.offer_sums(store, cs, year, ["M1", "M3"])), (cs, year)
-            assert records(store.demand_sums(cs, year)) == records(sums.demand_sums(store, cs, year)), (cs, year)
+                records(sums.offer_sums(ref, cs, year, ["M1", "M3"])), (cs, year)
+            assert records(store.demand_sums(cs, year)) == records(sums.demand_sums(ref, cs, year)), (cs, year)
             if cs[0] in CITIES:  # (the cities with institutions and enterprises, one and all)
-                assert_cooperations_equal_rows(store, cs, year)
+                assert_cooperations_equal_rows(store, cs, year, ref)
     for year in YEARS:  # which institutions offer programs in a year (Neo4j: from the kept programs per institution)
         asked = [*INSTS, "I9"]
         rows = store.rel_frame("OFFERS", src_label="Institution", src_ids=asked, where={"year": year})
@@ -481,6 +528,8 @@ _OLD_TOP = (
     "rels o ON o.src_id = loc.inst AND o.type = 'OFFERS' AND o.year = :year CROSS JOIN p ON p.major = o.dst_id")
 
 
+_FIGURES = sql.rel_filter("OFFERS", "Institution", "Major", ["X1", "X2"], ["M1"], {"year": 2024})
+
 HOT = {  # the statements a planner's questions run on the embedded store, and what they may scan (the asked
     # cities and the levels' durations passed as JSON, and the statement's own intermediate results)
     "offer sums (kept)": (derived.READ_OFFERS.format(majors=""), {"cities": '["410100"]', "year": 2024}, {"c"}),
@@ -491,6 +540,11 @@ HOT = {  # the statements a planner's questions run on the embedded store, and w
     "top programs": (sql.TOP_CANDIDATES.format(by_inst="", by_inst_cond=""),
                      {"cities": '["410100"]', "year": 2024, "limit": 5, "durations": '{"本科": 4}'},
                      {"c", "loc", "li", "d", "o"}),
+    "top programs, one city": (sql.TOP_ALL, {"cities": '["410100"]', "year": 2024, "limit": 5,
+                                              "durations": '{"本科": 4}'}, {"c", "loc", "li", "d", "o"}),
+    # who trains / partners nationwide: the programs' figures of every institution (SqliteStore.rel_frame)
+    "program figures": (sql.REL_FRAME.format(columns=", r.year, r.graduates, r.enrollment", cond=_FIGURES[0]),
+                        _FIGURES[1], set()),
 }
 
 
@@ -528,6 +582,25 @@ def test_hot_statements_read_through_indexes(name: str) -> None:
     assert not scans, plan
     searches = [p for p in plan if p.startswith("SEARCH ")]
     assert searches and all(" INDEX " in p or "PRIMARY KEY" in p for p in searches), plan
+
+
+def test_program_figures_are_read_from_the_index_alone_with_the_values_written() -> None:
+    """``rel_frame`` of OFFERS' year and figures reads the typed copies in the index (no row, no JSON) and gives
+    the values written: integers as integers, a float as written, a missing figure as None."""
+    store = SqliteStore()
+    cs = base()
+    cs.add_node("Institution", "X1", {"name": "X1", "level": "本科"})
+    cs.add_rel("OFFERS", "Institution:X1", "Major:M1", {"year": 2024, "graduates": 115, "enrollment": 480})
+    cs.add_rel("OFFERS", "Institution:X1", "Major:M2", {"year": 2024, "enrollment": 37.5})
+    cs.add_rel("OFFERS", "Institution:X1", "Major:M3", {"year": 2023, "graduates": 9})
+    store.apply(cs, fresh=True)
+    f = store.rel_frame("OFFERS", ["year", "graduates", "enrollment"], src_ids=["X1"], where={"year": 2024})
+    got = sorted(zip(f["dst"], f["year"].tolist(), f["graduates"].tolist(), f["enrollment"].tolist(), strict=True))
+    assert [(m, y, None if g != g else g, e) for m, y, g, e in got] == [("M1", 2024, 115, 480), ("M2", 2024, None, 37.5)]
+    text, params, _ = HOT["program figures"]
+    with store._use() as con:
+        plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + text, params)]
+    assert any(p.startswith("SEARCH r USING COVERING INDEX rels_src_year") for p in plan), plan
 
 
 def test_the_plan_check_catches_the_statement_gaps_ran_before() -> None:
