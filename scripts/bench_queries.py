@@ -39,7 +39,7 @@ PY = sys.executable
 _SCRIPT = Path(PY).with_name("iekg")
 IEKG = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-c", "from iekg.cli import main; main()"]
 CITY, PROVINCE = "410200", "410000"
-SINGLE_CITY = {"align city", "gaps city", "readiness city", "neighbours", "search", "path", "partners (enterprise)",
+SINGLE_CITY = {"align city", "gaps city", "readiness city", "trend city", "neighbours", "search", "path", "partners (enterprise)",
                "partners (institution)", "who hires (city)"}
 
 
@@ -71,6 +71,9 @@ def questions(ids: dict[str, str]) -> list[tuple[str, list[str], str, dict[str, 
         ("readiness city", ["readiness", "--city", CITY], "/analysis/readiness", {"city": CITY}),
         ("readiness all", ["readiness", "--all"], "/analysis/readiness/all", {}),
         ("coupling", ["coupling"], "/analysis/coupling", {}),
+        ("compare (province)", ["compare", "--province", PROVINCE], "/analysis/compare", {"province": PROVINCE}),
+        ("trend city", ["trend", "--city", CITY], "/analysis/trend", {"city": CITY}),
+        ("trend province", ["trend", "--province", PROVINCE], "/analysis/trend", {"province": PROVINCE}),
         ("who trains (industry, nationwide)", ["trains", "--industry", ids["industry"]], "/analysis/who-trains",
          {"industry": ids["industry"]}),
         ("who trains (chain)", ["trains", "--chain", ids["chain"]], "/analysis/who-trains", {"chain": ids["chain"]}),
