@@ -47,17 +47,15 @@ def load(themes: tuple[str, ...] = THEMES) -> Any:
 
 
 def _in_order(app: Any) -> None:
-    """The app's commands and groups in the order of :data:`THEMES` (as if imported in that order)."""
-    modules = [sys.modules[f"iekg.cli.{t}"] for t in THEMES]
+    """The app's commands and groups in the order of :data:`THEMES` (as if imported in that order), each placed
+    by the theme :data:`COMMANDS` gives its name."""
 
-    def theme_of(obj: Any) -> int:
-        for i, m in enumerate(modules):
-            if any(v is obj for v in vars(m).values()):
-                return i
-        return len(modules)
+    def theme_of(name: str | None) -> int:
+        theme = COMMANDS.get(name or "")
+        return THEMES.index(theme) if theme else len(THEMES)
 
-    app.registered_commands.sort(key=lambda c: theme_of(c.callback))
-    app.registered_groups.sort(key=lambda g: theme_of(g.typer_instance))
+    app.registered_commands.sort(key=lambda c: theme_of(c.name or c.callback.__name__.replace("_", "-")))
+    app.registered_groups.sort(key=lambda g: theme_of(g.name))
 
 
 def command_of(argv: list[str]) -> str | None:
