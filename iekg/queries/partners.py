@@ -276,8 +276,15 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
         columns={"src": "id", "dst": "industry_code"})
     ent["industry"] = rollup(ent["industry_code"])
     f = ent.merge(by_ind, on="industry")
-    f = f.merge(located_in(store, "Enterprise", ids=f["id"]), on="id", how="left")
-    f = f.merge(store.node_frame("Enterprise", ["employees"], ids=id_list(f["id"])), on="id", how="left")
+    # where the candidates are: what is located in every city, read from the cities' end (once per graph version)
+    # rather than by the ids of tens of thousands of candidates — the same rows for the candidates
+    located = located_in(store, "Enterprise", cities=_all_cities(store))
+    f = f.merge(located, on="id", how="left")
+    # their employees: when the candidates are most of the enterprises (an institution with a broad offer), one
+    # pass over every enterprise is cheaper than a look-up per candidate (both stores); the same values either way
+    wide = 2 * f["id"].nunique() > len(located)
+    f = f.merge(store.node_frame("Enterprise", ["employees"], ids=None if wide else id_list(f["id"])), on="id",
+                how="left")
     f["employees"] = pd.to_numeric(f["employees"], errors="coerce")
     coop = _coop(store, "src", inst.id)
     past = _coop(store, "src", inst.id, left_out=True)

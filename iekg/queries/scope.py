@@ -149,10 +149,18 @@ def located_in(store: Store, label: str, *, cities: Iterable[Any] | None = None,
     pandas.DataFrame
         Columns ``id`` and ``city``, one row per located entity (an entity has one location).
     """
-    f = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City",
-                        src_ids=None if ids is None else id_list(ids),
-                        dst_ids=None if cities is None else id_list(cities))
-    return f.rename(columns={"src": "id", "dst": "city"})[["id", "city"]].drop_duplicates("id").reset_index(drop=True)
+    city_list = None if cities is None else id_list(cities)
+
+    def read() -> pd.DataFrame:
+        f = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City",
+                            src_ids=None if ids is None else id_list(ids), dst_ids=city_list)
+        return f.rename(columns={"src": "id", "dst": "city"})[["id", "city"]].drop_duplicates("id").reset_index(drop=True)
+
+    if ids is not None or city_list is None:
+        return read()
+    # what is in a scope's cities is read once per graph version (the programs and the data coverage both ask)
+    got: pd.DataFrame = store.memo(("located-in", label, tuple(city_list)), read)
+    return got.copy()
 
 
 # ------------------------------------------------------------------------------------ argument checks

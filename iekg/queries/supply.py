@@ -200,6 +200,10 @@ def program_years(store: Store, cities: Sequence[str]) -> list[int]:
     return out
 
 
+# At most this many majors are read from the majors' end in scope_programs (see there).
+FEW_MAJORS = 50
+
+
 def scope_programs(store: Store, cities: Sequence[str], year: int | None, extra: Sequence[str] = (), *,
                    majors: Iterable[str] | None = None,
                    institutions: Iterable[str] | None = None) -> tuple[pd.DataFrame, int | None]:
@@ -230,16 +234,25 @@ def scope_programs(store: Store, cities: Sequence[str], year: int | None, extra:
     if institutions is not None:
         loc = loc[loc["institution"].isin(id_values(institutions))]
     insts = sorted(loc["institution"].unique())
+    mj = None if majors is None else sorted(set(majors))
+    # a few majors' programs in a wide scope (one industry nationwide): read from the majors' end, the programs
+    # of institutions outside the scope dropped by the join below, rather than sending every institution's id.
+    # With many majors (a chain's hundreds) the institutions' end stays cheaper (measured at scale 100: 29 majors
+    # 0.08 s from the majors' end against 0.12 s; 345 majors 1.7 s against 0.5 s)
+    few = mj is not None and institutions is None and len(mj) <= FEW_MAJORS and len(mj) < len(insts)
+    ends = None if few else insts
     offers = store.rel_frame("OFFERS", ["year", "graduates", "enrollment", *extra], src_label="Institution",
-                             dst_label="Major", src_ids=insts, dst_ids=None if majors is None else sorted(set(majors)),
-                             where={"year": year}).rename(
+                             dst_label="Major", src_ids=ends, dst_ids=mj, where={"year": year}).rename(
         columns={"src": "institution", "dst": "major"})
     offers = offers.merge(loc, on="institution")
     major_levels = store.node_frame("Major", ["level"], ids=offers["major"].unique()).rename(
         columns={"id": "major", "level": "major_level"})
-    levels = store.node_frame("Institution", ["level"], ids=offers["institution"].unique()).rename(
+    offers = offers.merge(major_levels, on="major", how="left")
+    # the institution's level only where the major has none (the duration rule's fallback)
+    unleveled = offers.loc[offers["major_level"].isna(), "institution"].unique()
+    levels = store.node_frame("Institution", ["level"], ids=unleveled).rename(
         columns={"id": "institution", "level": "inst_level"})
-    offers = offers.merge(major_levels, on="major", how="left").merge(levels, on="institution", how="left")
+    offers = offers.merge(levels, on="institution", how="left")
     duration = durations(offers["major_level"].fillna(offers["inst_level"]))
     offers["volume"], offers["estimate"] = volume(offers["graduates"], offers["enrollment"], duration)
     cols = ["institution", "major", "city", "year", "graduates", "enrollment", "volume", "estimate", *extra]
