@@ -6,12 +6,16 @@ transaction per row — and each query's latency on both stores.
     .venv/bin/python scripts/bench_neo4j.py --scale 100 --queries-only   # query latencies only
     .venv/bin/python scripts/bench_neo4j.py --scale 10 --loads-only      # fresh-build rows/s only
     .venv/bin/python scripts/bench_neo4j.py --data /tmp/bench100/scale100 --no-demo --loads-only --no-upsert
+    .venv/bin/python scripts/bench_neo4j.py --data /tmp/bench100/scale100 --no-demo --bulk-only --repeat 2
 
 Starts scripts/neo4j-local on a free port with a temporary data folder (or uses IEKG_NEO4J_URI /
 IEKG_NEO4J_PASSWORD when set: then there is no offline importer, the server is not ours) and prints Markdown
 tables.  Rows are nodes + relationships of the graph.  The offline import's figure is the whole fresh build as
-``Neo4jStore.apply(fresh=True)`` does it: CSV files written, server stopped, importer, server started again,
-constraints made; the importer's own time (its "IMPORT DONE in") is shown beside it.  One transaction per row
+``Neo4jStore.apply(fresh=True)`` does it: CSV files written, the importer run (by the running neo4j-local server
+itself: database ``neo4j`` stopped, imported, started again; or, with ``IEKG_NEO4J_LIVE_IMPORT=0``, the server
+stopped, the importer's own JVM, the server started again), constraints made, the kept sums computed; the
+importer's own time (its "IMPORT DONE in") is shown beside it.  ``--bulk-only``: that figure alone, ``--repeat``
+times on the same server (the median, and every run's steps).  One transaction per row
 runs on a sample (``--per-row``, default 20,000 rows) and its time for the whole graph is extrapolated from it.
 """
 
@@ -113,8 +117,12 @@ def bulk(neo: Neo4jStore, changes: ChangeSet) -> tuple[float, float, float, dict
         if m:
             importer[0] = int(m.group(1) or 0) * 60 + int(m.group(2)) + int(m.group(3)) / 1000
         inside = [f"importer {importer[0]:.1f} s"] if m else []
+        live = re.search(r"stop_ms=(\d+) import_ms=(\d+) start_ms=(\d+)", err)
+        if live:  # the running server imported by itself (neo4j-local's live import): no JVM start, no restart
+            inside += [f"database stop {int(live.group(1)) / 1000:.1f} s", f"live import {int(live.group(2)) / 1000:.1f} s",
+                       f"database start {int(live.group(3)) / 1000:.1f} s"]
         for pattern, what in ((r"imported in (\d+) s", "importer's JVM"), (r"started in (\d+) s", "server start")):
-            found = re.search(pattern, err)
+            found = None if live else re.search(pattern, err)
             if found:
                 inside.append(f"{what} {found.group(1)} s")
         steps_inside[:] = inside
@@ -199,8 +207,11 @@ def main() -> None:
                     help="skip the load comparisons: load each graph once (batched) and time the queries")
     ap.add_argument("--loads-only", action="store_true", help="the fresh-build figures only, no query latencies")
     ap.add_argument("--no-upsert", action="store_true", help="skip the upsert load (the slowest batched one)")
+    ap.add_argument("--bulk-only", action="store_true",
+                    help="the offline importer's whole fresh build only (--repeat times), no UNWIND, per-row or queries")
     ap.add_argument("--no-demo", action="store_true", help="only the generated scales, not the demo")
     args = ap.parse_args()
+    args.loads_only = args.loads_only or args.bulk_only
     for k, v in LIMITS.items():
         os.environ.setdefault(k, v)
     from neo4j import GraphDatabase
@@ -252,6 +263,19 @@ def main() -> None:
             if args.queries_only:
                 neo.batch_size = 10000
                 neo.apply(changes, fresh=True)
+            elif args.bulk_only:
+                if data is None:
+                    raise SystemExit("--bulk-only needs the benchmark's own neo4j-local server (IEKG_NEO4J_URI unset)")
+                runs = [bulk(neo, changes) for _ in range(max(args.repeat, 1))]
+                took = statistics.median(r[1] for r in runs)
+                alone = statistics.median(r[2] for r in runs)
+                load_rows.append(f"| {label} | {rows:,} | {rows / took:,.0f} ({took:.1f} s, median of {len(runs)}) | "
+                                 f"{rows / alone:,.0f} ({alone:.1f} s) |" + " — |" * (len(sizes) + 3))
+                steps_rows += [f"| {label} run {i + 1} | " + " | ".join(f"{k} {v:.1f} s" for k, v in r[3].items()) + " |"
+                               for i, r in enumerate(runs)]
+                print(load_rows[-1], file=sys.stderr)
+                print(f"{label} done", file=sys.stderr)
+                continue
             else:
                 slow, sample = per_row(neo, changes, args.per_row)
                 upsert = float("nan") if args.no_upsert else batched(neo, changes, 10000, fresh=False)

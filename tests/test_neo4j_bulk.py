@@ -92,6 +92,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     try:
         yield srv
     finally:
+        assert srv.data is not None
         stop(srv.data)
 
 
@@ -108,7 +109,7 @@ def test_bulk_import_is_the_unwind_graph(server: Any, demo: ChangeSet) -> None:
     try:
         store.save_scenario(scenario)  # kept by both loads (and so in both dumps)
         store.apply(demo, fresh=True, audit=AUDIT)
-        assert store.last_load.startswith("unwind")
+        assert store.last_load is not None and store.last_load.startswith("unwind")
         by_unwind = dump(store)
         first = store.import_history()
         store.bulk_min_rows = 0
@@ -147,7 +148,7 @@ def test_what_csv_cannot_say_loads_with_unwind(server: Any, demo: ChangeSet) -> 
     store = open_store(server, bulk_min_rows=0)
     try:
         store.apply(odd, fresh=True)
-        assert store.last_load.startswith("unwind (not representable"), store.last_load
+        assert store.last_load is not None and store.last_load.startswith("unwind (not representable"), store.last_load
         got = store.get(u)
         assert got is not None and got.props["empty"] == []
     finally:
@@ -174,13 +175,19 @@ def test_csv_columns_keep_their_types(tmp_path: Path) -> None:
     nodes = [Node("City:1", "City", {"id": "1", "v": 1, "w": [1.5]}), Node("City:2", "City", {"id": "2", "v": "x"}),
              Node("City:3", "City", {"id": "3", "v": None, "w": [2.0]}),
              Node("City:4", "City", {"id": "4", "v": float("nan")})]  # NaN: no value (as UNWIND's _clean)
-    out = neo4j_bulk.write_csv(tmp_path / "csv", nodes, [], [{"id": 7, "who": None, "at": "t"}])
+    rels = [("PART_OF|City:4|City:2", Rel("PART_OF", "City:4", "City:2", {"n": 1}))]
+    out = neo4j_bulk.write_csv(tmp_path / "csv", nodes, rels, [{"id": 7, "who": None, "at": "t"}])
     heads = sorted(p.read_text(encoding="utf-8").splitlines()[0] for p in (tmp_path / "csv").glob("n-City-*"))
-    assert heads == ["id:ID(City),v:long,w:double[]", "id:ID(City),v:string,w:double[]", "id:ID(City),w:double[]"]
-    assert out.nodes == 4
-    assert (tmp_path / "csv" / "n-City-2.csv").read_text(encoding="utf-8").splitlines()[1:] == ['"3","2.0"', '"4",']
+    assert heads == [":ID,id:string,v:long,w:double[]", ":ID,id:string,v:string,w:double[]", ":ID,id:string,w:double[]"]
+    assert out.nodes == 4 and out.rels == 1 and "--id-type=ACTUAL" in out.args
+    # the store's node ids, numbered here (0, 1, 2, …), and ``id`` an ordinary text property
+    assert (tmp_path / "csv" / "n-City-2.csv").read_text(encoding="utf-8").splitlines()[1:] == ['2,"3","2.0"', '3,"4",']
     audit = (tmp_path / "csv" / f"n-{AUDIT_LABEL}-0.csv").read_text(encoding="utf-8").splitlines()
-    assert audit == ["at:string,id:long", '"t",7']
+    assert audit == [":ID,at:string,id:long", '4,"t",7']
+    part_of = (tmp_path / "csv" / "r-PART_OF-City-City-0.csv").read_text(encoding="utf-8").splitlines()
+    assert part_of == [":START_ID,:END_ID,_key:string,n:long", '3,1,"PART_OF|City:4|City:2",1']
+    with pytest.raises(neo4j_bulk.Unsupported):  # an end the build does not hold
+        neo4j_bulk.write_csv(tmp_path / "dangling", nodes, [("k", Rel("PART_OF", "City:4", "City:9", {}))], [])
     for bad in ([], [1, "a"], [None], {"a": 1}, float("inf"), 2 ** 64):
         with pytest.raises(neo4j_bulk.Unsupported):
             neo4j_bulk.write_csv(tmp_path / "bad", [Node("City:1", "City", {"id": "1", "v": bad})], [], [])

@@ -6,8 +6,11 @@ folder when its server is the one at the URI) and the build is large (``IEKG_NEO
 otherwise, and whenever a value has no exact CSV form, the batched ``UNWIND`` path runs instead.
 
 The graph is written as CSV files in the importer's format, typed from the values (so an int stays an
-int, a bool a bool, a list of text a ``string[]``), the server is stopped, ``neo4j-local import`` runs the
-importer on database ``neo4j`` (replacing it), and the server starts again on the same port.  The result is
+int, a bool a bool, a list of text a ``string[]``), with the store's own node ids numbered here
+(``--id-type=ACTUAL``: the importer maps no text ids), and ``neo4j-local import`` runs the importer on database
+``neo4j`` (replacing it): the running server does it itself (that database stopped, imported, started again;
+no restart), or, with an older server or ``IEKG_NEO4J_LIVE_IMPORT=0``, the server is stopped, the importer runs
+in a JVM of its own and the server starts again on the same port.  The result is
 the graph the ``UNWIND`` path writes: the same nodes with the same properties (``id`` included), the same
 relationships with the same properties and the same identity ``_key``, and the import history (audit nodes)
 kept; the store then creates its uniqueness constraints (:meth:`Neo4jStore.ensure_schema`).
@@ -264,36 +267,41 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
     out = Written(folder, args)
     cell = _Cells()
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    known: set[str] = set()
     for n in nodes:
         ident = n.props.get("id")
         if not isinstance(ident, str):
             raise Unsupported(f"a node id that is not a text: {n.label} {ident!r}")
         by_label[n.label].append(n.props)
-        known.add(f"{n.label}:{ident}")
+    # The importer's node ids are the store's own (--id-type=ACTUAL): 0, 1, 2, … numbered here, so that it maps
+    # no text ids (no encoding, sorting or lookups of 1 M relationship ends); ``id`` is an ordinary property.
+    number: dict[str, int] = {}
     for label, rows in sorted(by_label.items()):
         cy.label(label)  # a schema label, or ValueError
         for g, (cols, idx) in enumerate(_typed(rows, ("id",))):
             path = folder / f"n-{label}-{g}.csv"
             part = rows if len(idx) == len(rows) else [rows[i] for i in idx]
-            _write_columns(path, [f"id:ID({label})", *_header(cols)],
-                           [_column([p["id"] for p in part], "string", cell),
+            first = len(number)
+            number.update((f"{label}:{p['id']}", first + i) for i, p in enumerate(part))
+            _write_columns(path, [":ID", "id:string", *_header(cols)],
+                           [[str(first + i) for i in range(len(part))],
+                            _column([p["id"] for p in part], "string", cell),
                             *[_column([p.get(k) for p in part], kind, cell) for k, kind in cols]])
             args.append(f"--nodes={label}={path}")
             out.nodes += len(idx)
     if history:
+        first = len(number)
         for g, (cols, idx) in enumerate(_typed(history, ())):
             path = folder / f"n-{AUDIT_LABEL}-{g}.csv"
             part = history if len(idx) == len(history) else [history[i] for i in idx]
-            _write_columns(path, _header(cols), [_column([p.get(k) for p in part], kind, cell) for k, kind in cols])
+            _write_columns(path, [":ID", *_header(cols)], [[str(first + i) for i in idx],
+                                                            *[_column([p.get(k) for p in part], kind, cell) for k, kind in cols]])
             args.append(f"--nodes={AUDIT_LABEL}={path}")
-    by_type: dict[tuple[str, str, str], list[tuple[str, str, str, dict[str, Any]]]] = defaultdict(list)
+    by_type: dict[tuple[str, str, str], list[tuple[int, int, str, dict[str, Any]]]] = defaultdict(list)
     for key, r in rels:
-        if r.src not in known or r.dst not in known:
+        si, di = number.get(r.src), number.get(r.dst)
+        if si is None or di is None:
             raise Unsupported("a relationship to a node the build does not hold")
-        sl, _, si = r.src.partition(":")
-        dl, _, di = r.dst.partition(":")
-        by_type[(r.type, sl, dl)].append((si, di, key, r.props))
+        by_type[(r.type, r.src.partition(":")[0], r.dst.partition(":")[0])].append((si, di, key, r.props))
     for (rel_type, sl, dl), ends in sorted(by_type.items()):
         cy.rel_type(rel_type)
         rel_props = [p for *_, p in ends]
@@ -301,14 +309,13 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
             path = folder / f"r-{rel_type}-{sl}-{dl}-{g}.csv"
             chosen = ends if len(idx) == len(ends) else [ends[i] for i in idx]
             props = [e[3] for e in chosen]
-            _write_columns(path, [f":START_ID({sl})", f":END_ID({dl})", f"{KEY}:string", *_header(cols)],
-                           [_column([e[0] for e in chosen], "string", cell),
-                            _column([e[1] for e in chosen], "string", cell),
+            _write_columns(path, [":START_ID", ":END_ID", f"{KEY}:string", *_header(cols)],
+                           [[str(e[0]) for e in chosen], [str(e[1]) for e in chosen],
                             _column([e[2] for e in chosen], "string", cell),
                             *[_column([p.get(k) for p in props], kind, cell) for k, kind in cols]])
             args.append(f"--relationships={rel_type}={path}")
             out.rels += len(idx)
-    args += ["--array-delimiter=U+001F", "--quote=\"", "--delimiter=,", "--id-type=STRING",
+    args += ["--array-delimiter=U+001F", "--quote=\"", "--delimiter=,", "--id-type=ACTUAL",
              "--skip-bad-relationships=false", "--skip-duplicate-nodes=false", "--bad-tolerance=0",
              f"--multiline-fields={'true' if cell.multiline else 'false'}", "--ignore-empty-strings=false",
              "--trim-strings=false", "--normalize-types=false"]
@@ -318,8 +325,9 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
 # ------------------------------------------------------------------------------------------ run
 def run_import(data: Path, password: str, args: list[str], launcher: Path = LAUNCHER,
                timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-    """``neo4j-local import --data DATA -- ARGS``: stops the server, imports, starts it again on its port
-    with ``password`` (given through the environment, never on a command line)."""
+    """``neo4j-local import --data DATA -- ARGS``: the running server imports into its database ``neo4j``
+    (or is stopped, imported into and started again on its port with ``password``, given through the
+    environment, never on a command line)."""
     env = {**os.environ, "IEKG_NEO4J_PASSWORD": password}
     return subprocess.run([str(launcher), "import", "--data", str(data), "--", *args], capture_output=True,
                           text=True, env=env, stdin=subprocess.DEVNULL, timeout=timeout, check=False)

@@ -36,6 +36,11 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
  * system database, with no change required), so the password given to the start script is the
  * one that works. When the server is ready a line starting with {@code neo4j-local READY} goes to
  * standard output; SIGTERM shuts the DBMS down cleanly (checkpoint) through a shutdown hook.
+ *
+ * <p>Live import: while it runs, the server imports into its database {@code neo4j} itself when the
+ * launcher asks ({@code DIR/import.request}, see {@link #watchImports}): that one database is stopped,
+ * the offline importer runs in this JVM, and the database is started again on the new store. The system
+ * database, the users and their passwords, and Bolt stay up: no second JVM, no restart.
  */
 public final class Neo4jLocal {
     static final String READY = "neo4j-local READY";
@@ -135,8 +140,9 @@ public final class Neo4jLocal {
             System.exit(1);
         }
 
+        watchImports(dbms, home);
         long now = System.nanoTime();
-        System.out.printf(Locale.ROOT, "%s bolt://127.0.0.1:%d pid=%d home=%s started_in_ms=%d"
+        System.out.printf(Locale.ROOT, "%s bolt://127.0.0.1:%d pid=%d home=%s live-import=1 started_in_ms=%d"
                         + " (dbms %d, password %d; jvm up %d)%n",
                 READY, port, ProcessHandle.current().pid(), home, (now - started) / 1_000_000,
                 (dbmsUp - started) / 1_000_000, (now - dbmsUp) / 1_000_000,
@@ -181,6 +187,131 @@ public final class Neo4jLocal {
                 new org.neo4j.cli.ExecutionContext(home, home.resolve("conf")), cmd.toArray(new String[0]));
         System.out.printf(Locale.ROOT, "neo4j-local: import exit %d in %d ms%n", rc, (System.nanoTime() - t0) / 1_000_000);
         System.out.flush();
+        return rc;
+    }
+
+    static final String REQUEST = "import.request";
+    static final String RESULT = "import.result";
+    static final String OUTPUT = "import.out";
+
+    /**
+     * A thread that looks for {@code HOME/import.request} ten times a second: the importer's arguments, one a
+     * line (written elsewhere and moved there by {@code neo4j-local import}, whose lock on the data folder
+     * lets one request run at a time). The request is read and removed, {@link #importLive} runs with the
+     * importer's output in {@code HOME/import.out}, and {@code HOME/import.result} is written (moved into
+     * place whole): {@code rc=N stop_ms=… import_ms=… start_ms=… started=0|1}. {@code started=0}: the
+     * database could not be started again, and the launcher restarts the server.
+     */
+    static void watchImports(DatabaseManagementService dbms, Path home) {
+        Path request = home.resolve(REQUEST);
+        Thread watcher = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (!Files.exists(request)) {
+                    continue;
+                }
+                long[] ms = {0, 0, 0};
+                boolean[] started = {false};
+                int rc;
+                try (java.io.PrintStream out = new java.io.PrintStream(
+                        Files.newOutputStream(home.resolve(OUTPUT)), true, java.nio.charset.StandardCharsets.UTF_8)) {
+                    java.util.List<String> args;
+                    try {
+                        args = Files.readAllLines(request, java.nio.charset.StandardCharsets.UTF_8);
+                    } finally {
+                        Files.deleteIfExists(request);
+                    }
+                    try {
+                        rc = importLive(dbms, home, args, out, ms, started);
+                    } catch (Throwable e) {
+                        e.printStackTrace(out);
+                        rc = 1;
+                    }
+                } catch (Throwable e) {
+                    rc = 1;
+                }
+                try {
+                    Path tmp = home.resolve(RESULT + ".tmp");
+                    Files.writeString(tmp, String.format(Locale.ROOT, "rc=%d stop_ms=%d import_ms=%d start_ms=%d started=%d%n",
+                            rc, ms[0], ms[1], ms[2], started[0] ? 1 : 0));
+                    Files.move(tmp, home.resolve(RESULT), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } catch (java.io.IOException e) {
+                    System.out.println("neo4j-local: could not write the import's result: " + e);
+                }
+            }
+        }, "neo4j-local-import");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    /**
+     * The offline importer into database {@code neo4j} of this running DBMS: that database is stopped (its
+     * transactions end, its store files are closed and unlocked), {@code database import full
+     * --overwrite-destination=true ARGS neo4j} runs here, and the database is started again, on the new store
+     * whatever the importer's outcome; should the store a failed import left not start, the database's files are
+     * removed and it starts empty (the old graph was replaced anyway).
+     * {@code ms}: the stop's, the importer's and the start's milliseconds; {@code started[0]}: whether the
+     * database is up again.
+     */
+    static int importLive(DatabaseManagementService dbms, Path home, java.util.List<String> args,
+                          java.io.PrintStream out, long[] ms, boolean[] started) {
+        org.neo4j.kernel.internal.GraphDatabaseAPI system = (org.neo4j.kernel.internal.GraphDatabaseAPI)
+                dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
+        @SuppressWarnings("unchecked")
+        org.neo4j.dbms.database.DatabaseContextProvider<? extends org.neo4j.dbms.database.DatabaseContext> dbs =
+                system.getDependencyResolver().resolveDependency(org.neo4j.dbms.database.DatabaseContextProvider.class);
+        org.neo4j.dbms.database.DatabaseContext ctx = dbs.getDatabaseContext(GraphDatabaseSettings.DEFAULT_DATABASE_NAME)
+                .orElseThrow(() -> new IllegalStateException("no database neo4j"));
+        org.neo4j.kernel.database.AbstractDatabase db = ctx.database();
+        org.neo4j.io.layout.DatabaseLayout layout = ctx.optionalDatabase()
+                .orElseThrow(() -> new IllegalStateException("database neo4j is not a local store")).getDatabaseLayout();
+        java.util.List<String> cmd = new java.util.ArrayList<>(
+                java.util.List.of("database", "import", "full", "--overwrite-destination=true"));
+        cmd.addAll(args);
+        if (args.stream().noneMatch(a -> a.startsWith("--report-file"))) {
+            cmd.add("--report-file=" + home.resolve("import.report"));
+        }
+        cmd.add(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+        long t0 = System.nanoTime();
+        db.stop();
+        long t1 = System.nanoTime();
+        int rc = 1;
+        try {
+            rc = org.neo4j.cli.AdminTool.execute(new org.neo4j.cli.ExecutionContext(home, home.resolve("conf"), out, out,
+                    new org.neo4j.io.fs.DefaultFileSystemAbstraction()), cmd.toArray(new String[0]));
+        } finally {
+            long t2 = System.nanoTime();
+            try {
+                db.start();
+                started[0] = true;
+            } catch (RuntimeException e) {
+                e.printStackTrace(out);
+            }
+            if (!started[0] && rc != 0) {
+                // A failed import leaves store files no database starts on (the importer says so): the
+                // database was replaced anyway, so it starts again empty, as a new one would.
+                out.println("neo4j-local: the import failed and left no usable store: database neo4j starts empty");
+                try {
+                    org.neo4j.io.fs.FileUtils.deleteDirectory(layout.databaseDirectory());
+                    org.neo4j.io.fs.FileUtils.deleteDirectory(layout.getTransactionLogsDirectory());
+                    db.start();
+                    started[0] = true;
+                } catch (java.io.IOException | RuntimeException e) {
+                    e.printStackTrace(out);
+                }
+            }
+            long t3 = System.nanoTime();
+            ms[0] = (t1 - t0) / 1_000_000;
+            ms[1] = (t2 - t1) / 1_000_000;
+            ms[2] = (t3 - t2) / 1_000_000;
+            out.printf(Locale.ROOT, "neo4j-local: live import exit %d (stop %d ms, import %d ms, start %d ms)%n",
+                    rc, ms[0], ms[1], ms[2]);
+        }
         return rc;
     }
 
