@@ -238,6 +238,21 @@ def assert_cooperations_equal_rows(store: Store, cs: list[str], year: int, ref: 
     assert got[order].values.tolist() == want[order].values.tolist(), (cs, year)  # the same order
 
 
+# keys of majors with weights > 0, 0 (ranked by institution) and both
+TOP_PAIRS = {"a": [("M1", 1.0), ("M2", 0.5)], "b": [("M3", 0.0), ("M1", 0.25)], "c": [("M2", 2.0), ("M3", 1.0)],
+             "z": [("M2", 0.0), ("M3", 0.0)]}
+
+
+def assert_top_equal_rows(store: Store, ref: Any, cs: list[str], year: int, limit: int,
+                          pairs: dict[str, list[tuple[str, float]]] = TOP_PAIRS) -> None:
+    """``top_offers`` (with the durations kept) equals the pandas reference over the rows, in its order."""
+    got = store.top_offers(cs, year, pairs, sums.KEPT_DURATIONS, limit)
+    want = sums.top_offers(ref, cs, year, pairs, sums.KEPT_DURATIONS, limit)
+    cols = ["key", "institution", "major", "year"]
+    assert got[cols].values.tolist() == want[cols].values.tolist(), (cs, year, limit)
+    assert [round(float(x), 6) for x in got["supply"]] == [round(float(x), 6) for x in want["supply"]], (cs, year)
+
+
 def assert_sums_equal_rows(store: Store) -> None:
     ref = Rows(store)  # the reference's reads of this state of the graph
     scopes = [[c] for c in CITIES] + [list(CITIES), ["419001"], ["999999"]]
@@ -253,6 +268,10 @@ def assert_sums_equal_rows(store: Store) -> None:
             assert records(store.demand_sums(cs, year)) == records(sums.demand_sums(ref, cs, year)), (cs, year)
             if cs[0] in CITIES:  # (the cities with institutions and enterprises, one and all)
                 assert_cooperations_equal_rows(store, cs, year, ref)
+    for cs in scopes:  # the largest programs per key (gap evidence): kept first programs (sum_top, IekgTopSum)
+        for year in YEARS:
+            for limit in (1, 2, sums.KEPT_TOP):
+                assert_top_equal_rows(store, ref, cs, year, limit)
     for year in YEARS:  # which institutions offer programs in a year (Neo4j: from the kept programs per institution)
         asked = [*INSTS, "I9"]
         rows = store.rel_frame("OFFERS", src_label="Institution", src_ids=asked, where={"year": year})
@@ -428,6 +447,87 @@ def test_the_kept_sums_are_what_the_reads_use(tmp_path: Path) -> None:
     store.close()
 
 
+def many_programs() -> ChangeSet:
+    """More programs of one major in one city than are kept (sums.KEPT_TOP), with tied volumes, a level without
+    a duration, enrollment only, and programs in the other cities."""
+    cs = base()
+    for n in range(sums.KEPT_TOP + 7):
+        inst = f"J{n:02d}"
+        cs.add_node("Institution", inst, {"name": f"学校{inst}", "level": ("本科", "专科", None)[n % 3]})
+        cs.add_rel("LOCATED_IN", f"Institution:{inst}", f"City:{CITIES[0] if n < sums.KEPT_TOP + 3 else CITIES[1]}")
+        grads = None if n % 4 == 0 else (n * 7) % 11
+        cs.add_rel("OFFERS", f"Institution:{inst}", "Major:M1", {"year": 2024, "graduates": grads, "enrollment": 30 + n})
+        cs.add_rel("OFFERS", f"Institution:{inst}", f"Major:{MAJORS[1 + n % 2]}", {"year": 2024, "graduates": n % 5})
+    return cs
+
+
+def test_the_kept_first_programs_hold_the_scope_s_first_ones(tmp_path: Path) -> None:
+    """More programs per city and major than are kept: every scope's first programs are still the rows' first;
+    changed behind the store's back, the kept ones are what it answers; at the layout before them (2) and
+    for a limit above what is kept, the programs are read, with the same answer; an import completes them."""
+    store = SqliteStore(tmp_path / "graph.sqlite")
+    store.apply(many_programs(), fresh=True)
+    ref = Rows(store)
+    for cs in ([CITIES[0]], [CITIES[1]], list(CITIES), [CITIES[0], CITIES[2]], [*CITIES, "419001"]):
+        for limit in (1, 3, sums.KEPT_TOP - 1, sums.KEPT_TOP):
+            assert_top_equal_rows(store, ref, cs, 2024, limit)
+    con = sqlite3.connect(tmp_path / "graph.sqlite")
+    kept = con.execute("SELECT count(*) FROM sum_top WHERE city = ? AND major = 'M1' AND by_volume", (CITIES[0],))
+    assert kept.fetchone()[0] == sums.KEPT_TOP  # (of KEPT_TOP + 3)
+    first = store.top_offers(list(CITIES), 2024, {"k": [("M1", 1.0)]}, sums.KEPT_DURATIONS, 1)
+    con.execute("UPDATE sum_top SET volume = 1000.0 WHERE institution = 'J01' AND major = 'M1'")
+    con.commit()
+    moved = store.top_offers(list(CITIES), 2024, {"k": [("M1", 1.0)]}, sums.KEPT_DURATIONS, 1)
+    assert moved[["institution", "supply"]].values.tolist() == [["J01", 1000.0]] != \
+        first[["institution", "supply"]].values.tolist()
+    con.execute("UPDATE meta SET value = 2 WHERE key = 'sums'")  # an older layout: the programs are read
+    con.commit()
+    assert store.sums_ready()  # (its other sums still are)
+    assert records(store.top_offers(list(CITIES), 2024, {"k": [("M1", 1.0)]}, sums.KEPT_DURATIONS, 1)) == \
+        records(first)
+    for cs in ([CITIES[0]], list(CITIES)):
+        assert_top_equal_rows(store, Rows(store), cs, 2024, 2)
+        assert_top_equal_rows(store, Rows(store), cs, 2024, sums.KEPT_TOP + 5)
+    store.apply(change(("offers", [("I1", "M1", 2024, 3, None, None, None)])))  # the next import: all recomputed
+    assert con.execute("SELECT value FROM meta WHERE key = 'sums'").fetchone()[0] == derived.SUMS_VERSION
+    assert con.execute("SELECT count(*) FROM sum_top WHERE volume = 1000.0").fetchone()[0] == 0
+    for cs in ([CITIES[0]], list(CITIES)):
+        assert_top_equal_rows(store, Rows(store), cs, 2024, sums.KEPT_TOP)
+    con.close()
+    store.close()
+
+
+@pytest.mark.neo4j
+def test_neo4j_kept_first_programs_hold_the_scope_s_first_ones(neo: Any) -> None:
+    """The same on Neo4j (IekgTopSum): the rows' first programs, the kept ones what it answers, the programs
+    walked at layout 2 with the same answer, ``reindex`` completing them again."""
+    from iekg.graph import neo4j_sums
+
+    neo.apply(many_programs(), fresh=True)
+    assert neo.top_ready() and neo.sums_ready()
+    ref = Rows(neo)
+    for cs in ([CITIES[0]], [CITIES[1]], list(CITIES), [CITIES[0], CITIES[2]], [*CITIES, "419001"]):
+        for limit in (1, 3, sums.KEPT_TOP):
+            assert_top_equal_rows(neo, ref, cs, 2024, limit)
+    one = {"k": [("M1", 1.0)]}
+    first = neo.top_offers(list(CITIES), 2024, one, sums.KEPT_DURATIONS, 1)
+    neo._write(f"MATCH (s:{neo4j_sums.TOP_SUM} {{city: $c, major: 'M1'}}) "
+               "SET s.vi = ['J01'] + s.vi[1..], s.vv = [1000.0] + s.vv[1..]", c=CITIES[0])
+    neo.forget()
+    moved = neo.top_offers(list(CITIES), 2024, one, sums.KEPT_DURATIONS, 1)
+    assert moved[["institution", "supply"]].values.tolist() == [["J01", 1000.0]] != \
+        first[["institution", "supply"]].values.tolist()
+    neo._write(f"MATCH (m:{neo4j_sums.META} {{id: 'graph'}}) SET m.sums = 2")  # an older layout
+    neo.forget()
+    assert neo.sums_ready() and not neo.top_ready()
+    assert records(neo.top_offers(list(CITIES), 2024, one, sums.KEPT_DURATIONS, 1)) == records(first)
+    assert_top_equal_rows(neo, Rows(neo), list(CITIES), 2024, 2)
+    neo.reindex()
+    assert neo.top_ready()
+    for cs in ([CITIES[0]], list(CITIES)):
+        assert_top_equal_rows(neo, Rows(neo), cs, 2024, sums.KEPT_TOP)
+
+
 def test_the_kept_cooperations_are_what_the_reads_use(tmp_path: Path) -> None:
     """The cooperation counts the measures ask for come from ``sum_coops`` (changed behind the store's back,
     the answer changes); any other ``aligned`` mapping is applied to the relationships as given."""
@@ -542,6 +642,13 @@ HOT = {  # the statements a planner's questions run on the embedded store, and w
                      {"c", "loc", "li", "d", "o"}),
     "top programs, one city": (sql.TOP_ALL, {"cities": '["410100"]', "year": 2024, "limit": 5,
                                               "durations": '{"本科": 4}'}, {"c", "loc", "li", "d", "o"}),
+    # a gap's largest programs from the kept first programs (sum_top): many cities, and a few
+    "top programs (kept)": (derived.READ_TOP.format(by_inst=derived.READ_TOP_BY_INST,
+                                                    union_inst=derived.READ_TOP_UNION_INST),
+                            {"cities": '["410100", "410200", "410300", "410400"]', "year": 2024, "off": 4,
+                             "majors": '["M1", "M2"]', "zero": '["M2"]'}, {"c", "m", "tv", "ti", "rv", "ri", "x"}),
+    "top programs, a few cities (kept)": (derived.READ_TOP_FEW.format(by_inst=derived.READ_TOP_FEW_BY_INST),
+                                          {"cities": '["410100"]', "year": 2024}, {"c"}),
     # who trains / partners nationwide: the programs' figures of every institution (SqliteStore.rel_frame)
     "program figures": (sql.REL_FRAME.format(columns=", r.year, r.graduates, r.enrollment", cond=_FIGURES[0]),
                         _FIGURES[1], set()),

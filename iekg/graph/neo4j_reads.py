@@ -7,8 +7,11 @@ the store module holds the connection and the writes.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice, repeat
+from operator import neg
 from typing import Any
 
 import pandas as pd
@@ -33,6 +36,7 @@ from iekg.graph.sums import (
     ROLLUP_PATTERN,
     TOP_OFFER_COLUMNS,
     CrosswalkAligned,
+    kept_top_fits,
 )
 
 
@@ -365,15 +369,10 @@ class Neo4jReads:
         zero = sorted({str(m) for ps in weights.values() for m, w in ps if float(w) == 0.0})
         if not majors:
             return pd.DataFrame(columns=list(TOP_OFFER_COLUMNS))
-        recs = self._read(
-            cy.TOP_OFFERS, wanted={m: True for m in majors}, year=year,
-            cities=sorted(set(cities)), limit=int(limit), durations={str(k): float(v) for k, v in durations.items()})
-        top = {r["major"]: r["top"] for r in recs}
-        by_inst: dict[str, list[Any]] = {}
-        if zero:  # the rare weight-0 pairs: each major's first programs by institution
-            recs = self._read(
-                cy.TOP_OFFERS_BY_INSTITUTION, zero={m: True for m in zero}, year=year, cities=sorted(set(cities)), limit=int(limit))
-            by_inst = {r["major"]: r["top"] for r in recs}
+        if kept_top_fits(durations, limit) and self.top_ready():
+            top, by_inst = self._kept_top(cities, year, majors, zero, int(limit))
+        else:
+            top, by_inst = self._walked_top(cities, year, majors, zero, durations, int(limit))
         rows: list[tuple[str, str, str, Any, float]] = []
         for key, ps in sorted(weights.items()):
             cand = []
@@ -384,3 +383,45 @@ class Neo4jReads:
             cand.sort(key=lambda c: (c[0], c[1], c[2]))
             rows += [(str(key), inst, m, y, -neg) for neg, inst, m, y in cand[:limit]]
         return pd.DataFrame(rows, columns=list(TOP_OFFER_COLUMNS))
+
+    def top_ready(self) -> bool:
+        raise NotImplementedError  # Neo4jStore's: the kept first programs (IekgTopSum) are complete
+
+    def _kept_top(self, cities: Sequence[str], year: int | None, majors: list[str], zero: list[str],
+                  limit: int) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+        """Each wanted major's first ``limit`` programs by volume (then institution) and, of the weight-0
+        majors, by institution, merged here from the asked cities' kept first programs (neo4j_sums.IekgTopSum:
+        the scope's first ones are among its cities' first ones)."""
+        per_vol: dict[str, list[tuple[list[str], list[float], Any]]] = {}
+        per_inst: dict[str, list[tuple[list[str], Any]]] = {}
+        for major, y, vi, vv, ii in self._rows(
+                neo4j_sums.READ_TOP, cities=sorted({str(c) for c in cities}), year=year,
+                wanted={m: True for m in majors}, zero={m: True for m in zero}):
+            per_vol.setdefault(major, []).append((vi, vv, y))
+            if ii:
+                per_inst.setdefault(major, []).append((ii, y))
+        # each city's lists are in order (volume descending, then institution: cypher.TOP_OFFERS'; by
+        # institution): merged lazily, only each major's first ``limit`` taken (rows equal in both are one
+        # institution's programs of one major, alike in every column given)
+        top: dict[str, list[Any]] = {}
+        for m, lists in per_vol.items():
+            merged = heapq.merge(*[zip(map(neg, vv), vi, repeat(y)) for vi, vv, y in lists])
+            top[m] = [[i, y, -nv] for nv, i, y in islice(merged, limit)]
+        by_inst: dict[str, list[Any]] = {}
+        for m, ilists in per_inst.items():
+            by_inst[m] = [[i, y, 0.0] for i, y in islice(heapq.merge(*[zip(ii, repeat(y)) for ii, y in ilists]), limit)]
+        return top, by_inst
+
+    def _walked_top(self, cities: Sequence[str], year: int | None, majors: list[str], zero: list[str],
+                    durations: Mapping[str, float], limit: int) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+        """The same lists walked from the cities' programs (cypher.TOP_OFFERS, on the server)."""
+        recs = self._read(
+            cy.TOP_OFFERS, wanted={m: True for m in majors}, year=year,
+            cities=sorted(set(cities)), limit=int(limit), durations={str(k): float(v) for k, v in durations.items()})
+        top = {r["major"]: r["top"] for r in recs}
+        by_inst: dict[str, list[Any]] = {}
+        if zero:  # the rare weight-0 pairs: each major's first programs by institution
+            recs = self._read(
+                cy.TOP_OFFERS_BY_INSTITUTION, zero={m: True for m in zero}, year=year, cities=sorted(set(cities)), limit=int(limit))
+            by_inst = {r["major"]: r["top"] for r in recs}
+        return top, by_inst

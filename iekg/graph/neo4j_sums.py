@@ -40,9 +40,12 @@ from typing import Any
 
 from iekg.graph.cypher import KEY, META, OFFER_AGGREGATES, label, rel_type
 from iekg.graph.schema import split_uid
-from iekg.graph.sums import ROLLUP_PATTERN
+from iekg.graph.sums import KEPT_DURATIONS, KEPT_TOP, ROLLUP_PATTERN
 
-SUMS_VERSION = 2  # IekgMeta.sums: 2 with IekgCoopSum (a database of 1 is recomputed once)
+SUMS_VERSION = 3  # IekgMeta.sums: 2 with IekgCoopSum, 3 with IekgTopSum (an older database is recomputed once)
+# a database whose sums are complete at one of these layouts has its sums read (IekgTopSum only at SUMS_VERSION)
+USABLE_VERSIONS = (2, SUMS_VERSION)
+TOP_SUM = "`IekgTopSum`"
 OFFER_SUM = "`IekgOfferSum`"
 INST_YEAR_SUM = "`IekgInstYearSum`"
 DEMAND_SUM = "`IekgDemandSum`"
@@ -61,6 +64,7 @@ INDEXES = (
     f"CREATE INDEX iekg_inst_year_sum_at IF NOT EXISTS FOR (s:{INST_YEAR_SUM}) ON (s.city)",
     f"CREATE INDEX iekg_demand_sum_at IF NOT EXISTS FOR (s:{DEMAND_SUM}) ON (s.city, s.year)",
     f"CREATE INDEX iekg_inst_year_sum_inst IF NOT EXISTS FOR (s:{INST_YEAR_SUM}) ON (s.institution, s.year)",
+    f"CREATE INDEX iekg_top_sum_at IF NOT EXISTS FOR (s:{TOP_SUM}) ON (s.city, s.year)",
     f"CREATE INDEX iekg_coop_sum_at IF NOT EXISTS FOR (s:{COOP_SUM}) ON (s.enterprise, s.year, s.industry)",
     f"CREATE INDEX iekg_coop_sum_inst IF NOT EXISTS FOR (s:{COOP_SUM}) ON (s.institution)",
     f"CREATE INDEX iekg_coop_sum_ent IF NOT EXISTS FOR (s:{COOP_SUM}) ON (s.enterprise)",
@@ -106,6 +110,7 @@ DROP = (
     f"MATCH (s:{OFFER_SUM}) WHERE s.city IN $cities DETACH DELETE s",
     f"MATCH (s:{INST_YEAR_SUM}) WHERE s.city IN $cities DETACH DELETE s",
     f"MATCH (s:{DEMAND_SUM}) WHERE s.city IN $codes DETACH DELETE s",
+    f"MATCH (s:{TOP_SUM}) WHERE s.city IN $cities DETACH DELETE s",
 )
 FILL_OFFERS = (
     f"UNWIND $cities AS cid MATCH (:{_CITY} {{id: cid}})<-[:{_LOCATED}]-(i:{_INST})-[o:{_OFFERS}]->(m:{_MAJOR}) "
@@ -132,6 +137,23 @@ FILL_DEMAND = (
     "  AS target_label, b.id AS target, sum(toFloat(r.headcount)) AS headcount, count(*) AS rows "
     f"CREATE (s:{META}:{DEMAND_SUM}) SET s.city = city, s.year = year, s.target_label = target_label, "
     "  s.target = target, s.headcount = headcount, s.rows = rows")
+# each city × year × major's first KEPT_TOP programs by volume (cypher.TOP_OFFERS' rule and order: volume
+# descending, then institution; durations KEPT_DURATIONS), as parallel lists (institutions ``vi``, volumes
+# ``vv``), and its first KEPT_TOP by institution (``ii``: the weight-0 pairs' order, cypher.TOP_OFFERS_BY_INSTITUTION)
+FILL_TOP = (
+    f"UNWIND $cities AS cid MATCH (:{_CITY} {{id: cid}})<-[:{_LOCATED}]-(i:{_INST})-[o:{_OFFERS}]->(m:{_MAJOR}) "
+    "WITH cid, i, i.level AS il, m, o, toFloatOrNull(o.graduates) AS g, toFloatOrNull(o.enrollment) AS e, "
+    "     $durations[coalesce(m.level, i.level, '')] AS dur "
+    "WITH cid, o.year AS year, m.id AS major, i.id AS institution, "
+    "  CASE WHEN g IS NOT NULL THEN g WHEN e IS NOT NULL AND dur IS NOT NULL THEN e / toFloat(dur) ELSE 0.0 END "
+    "  AS volume ORDER BY cid, year, major, institution "
+    "WITH cid, year, major, collect(institution)[..$limit] AS ii, collect([institution, volume]) AS rows "
+    "UNWIND rows AS r "
+    "WITH cid, year, major, ii, r[0] AS institution, r[1] AS volume "
+    "ORDER BY cid, year, major, volume DESC, institution "
+    "WITH cid, year, major, ii, collect([institution, volume])[..$limit] AS top "
+    f"CREATE (s:{META}:{TOP_SUM}) SET s.city = cid, s.year = year, s.major = major, "
+    "  s.vi = [x IN top | x[0]], s.vv = [x IN top | x[1]], s.ii = ii")
 DROP_COOPS = (f"MATCH (s:{COOP_SUM}) WHERE s.institution IN $insts DETACH DELETE s",
               f"UNWIND $ents AS eid MATCH (s:{COOP_SUM} {{enterprise: eid}}) DETACH DELETE s")
 # the aligned cooperations of institutions $insts and enterprises $ents, given $aligned: major -> the industries
@@ -152,7 +174,7 @@ FILL_COOPS = (
 SET_READY = f"MERGE (m:{META} {{id: 'graph'}}) SET m.sums = $version"
 UNSET_READY = f"MATCH (m:{META} {{id: 'graph'}}) REMOVE m.sums"
 DROP_ALL = tuple("MATCH (s:" + fixed + ") CALL (s) { DELETE s } IN TRANSACTIONS OF 10000 ROWS"
-                 for fixed in (OFFER_SUM, INST_YEAR_SUM, DEMAND_SUM, COOP_SUM))  # (the module's own fixed labels)
+                 for fixed in (OFFER_SUM, INST_YEAR_SUM, DEMAND_SUM, COOP_SUM, TOP_SUM))  # (the module's own fixed labels)
 READY = f"MATCH (m:{META} {{id: 'graph'}}) RETURN m.sums AS v"
 
 # ------------------------------------------------------------------------------------------ reads
@@ -165,6 +187,10 @@ READ_OFFERS = (
     "  s.rated_graduates AS rated_graduates, s.rate_graduates AS rate_graduates, "
     "  s.rated_positive AS rated_positive, s.rated_enrollment AS rated_enrollment, "
     "  s.rate_enrollment AS rate_enrollment, s.leading AS leading, s.leading_known AS leading_known")
+# the kept first programs of the wanted majors in the asked cities (in one record: per node, the major and its
+# lists; Neo4jReads.top_offers merges the cities' lists of each major)
+READ_TOP = (f"UNWIND $cities AS cid MATCH (s:{TOP_SUM} {{city: cid, year: $year}}) WHERE $wanted[s.major] IS NOT NULL "
+            "RETURN collect([s.major, s.year, s.vi, s.vv, CASE WHEN $zero[s.major] IS NOT NULL THEN s.ii ELSE [] END]) AS rows")
 READ_YEARS = (f"MATCH (s:{INST_YEAR_SUM}) WHERE s.city IN $cities AND s.year IS :: INTEGER "
               "RETURN s.year AS y, sum(s.programs) AS n ORDER BY y")
 READ_YEAR_COUNTS = (f"MATCH (s:{INST_YEAR_SUM}) WHERE s.city IN $cities AND s.year IS :: INTEGER AND s.programs > 0 "
@@ -355,6 +381,8 @@ def refresh(tx: Any, cities: Iterable[str], codes: Iterable[Any]) -> None:
     if cities:
         tx.run(FILL_OFFERS, cities=cities).consume()
         tx.run(FILL_INST_YEARS, cities=cities).consume()
+        tx.run(FILL_TOP, cities=cities, limit=KEPT_TOP,
+               durations={str(k): float(v) for k, v in KEPT_DURATIONS.items()}).consume()
     if codes:
         tx.run(FILL_DEMAND, codes=codes).consume()
 

@@ -461,6 +461,10 @@ class Neo4jStore(Neo4jReads, Store):
         return n
 
     def sums_ready(self) -> bool:
+        # (a database of an older layout still read: its sums are complete; the next import completes the rest)
+        return bool(self._state()[1] in neo4j_sums.USABLE_VERSIONS)
+
+    def top_ready(self) -> bool:
         return bool(self._state()[1] == neo4j_sums.SUMS_VERSION)
 
     def import_history(self, limit: int = 50) -> list[dict[str, Any]]:

@@ -39,8 +39,15 @@ from __future__ import annotations
 import sqlite3
 
 from iekg.graph.sqlite_sql import OFFER_AGGREGATES
+from iekg.graph.sums import KEPT_DURATIONS, KEPT_TOP
 
-SUMS_VERSION = 2  # meta.sums: the tables below are complete and of this layout (2: with sum_coops)
+SUMS_VERSION = 3  # meta.sums: the tables below are complete and of this layout (2: with sum_coops, 3: sum_top)
+# a graph of an older layout still holding complete tables of these: read them (sum_top only at SUMS_VERSION);
+# it is not upgraded when opened (no write to a graph only read), but by its next import or `iekg reindex`
+USABLE_VERSIONS = (2, SUMS_VERSION)
+# sum_top keeps each city × year × major's first TOP_KEEP programs by volume and by institution (the
+# evidence of a gap shows at most that many, iekg.queries.gaps.EVIDENCE_CAP); volumes with these durations
+TOP_KEEP = KEPT_TOP
 
 _OFFER_COLS = ("programs, graduates, with_graduates, positive_graduates, enrollment_only, enrollment_only_n, "
                "enrollment_only_positive, rated_graduates, rate_graduates, rated_positive, rated_enrollment, "
@@ -61,6 +68,11 @@ CREATE TABLE IF NOT EXISTS sum_coops (institution NOT NULL, year, industry NOT N
     k NOT NULL, type, status, since);
 CREATE INDEX IF NOT EXISTS sum_coops_at ON sum_coops (institution, year, enterprise, industry, status);
 CREATE INDEX IF NOT EXISTS sum_coops_ent ON sum_coops (enterprise);
+CREATE TABLE IF NOT EXISTS sum_top (city NOT NULL, year, major NOT NULL, institution NOT NULL,
+    volume REAL NOT NULL, by_volume INTEGER NOT NULL, by_inst INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sum_top_vol ON sum_top (year, major, volume DESC, city) WHERE by_volume;
+CREATE INDEX IF NOT EXISTS sum_top_inst ON sum_top (year, major, institution, city) WHERE by_inst;
+CREATE INDEX IF NOT EXISTS sum_top_city ON sum_top (city, year);
 CREATE TABLE IF NOT EXISTS sum_dirty (kind TEXT NOT NULL, id NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
 """
 
@@ -146,6 +158,25 @@ FILL_DEMAND = (
     "SELECT r.city_code, r.year, r.dst_label, r.dst_id, total(r.headcount), count(*) FROM rels r "
     "WHERE r.type = 'DEMANDS' AND r.city_code IN ({cities}) "
     "AND r.src_label IN ('City', 'Enterprise') AND r.dst_label IN ('Industry', 'Major') GROUP BY 1, 2, 3, 4")
+# each city × year × major's programs whose volume (iekg.graph.sqlite_sql.TOP_CANDIDATES' rule, the durations
+# KEPT_DURATIONS) ranks in the first TOP_KEEP (rank(): ties kept), or whose institution does
+_DURATIONS = ", ".join(f"('{k}', {float(v)!r})" for k, v in sorted(KEPT_DURATIONS.items()))
+FILL_TOP = (
+    "INSERT INTO sum_top (city, year, major, institution, volume, by_volume, by_inst) "
+    "WITH t(cid) AS MATERIALIZED ({cities}), " + _LI + ", "
+    f"d(level, dur) AS MATERIALIZED (VALUES {_DURATIONS}), "
+    "ml(major, level) AS MATERIALIZED (SELECT id, level FROM nodes WHERE label = 'Major' AND level IS NOT NULL), "
+    "o AS (SELECT li.city AS city, o.year AS year, o.dst_id AS major, li.inst AS inst, "
+    "  (CASE WHEN o.graduates IS NOT NULL THEN o.graduates * 1.0 WHEN o.enrollment IS NOT NULL THEN "
+    "   coalesce(o.enrollment * 1.0 / (SELECT d.dur FROM d WHERE d.level = "
+    "   coalesce((SELECT ml.level FROM ml WHERE ml.major = o.dst_id), li.ilevel)), 0.0) ELSE 0.0 END) AS volume "
+    "  FROM li CROSS JOIN rels o ON o.src_id = li.inst AND o.type = 'OFFERS'), "
+    "r AS (SELECT city, year, major, inst, volume, "
+    "  rank() OVER (PARTITION BY city, year, major ORDER BY volume DESC) AS rv, "
+    "  rank() OVER (PARTITION BY city, year, major ORDER BY inst) AS ri FROM o) "
+    f"SELECT city, year, major, inst, volume, rv <= {int(TOP_KEEP)}, ri <= {int(TOP_KEEP)} FROM r "
+    f"WHERE rv <= {int(TOP_KEEP)} OR ri <= {int(TOP_KEEP)}")
+DROP_TOP = "DELETE FROM sum_top WHERE city IN ({cities})"
 DROP_OFFERS = "DELETE FROM sum_offers WHERE city IN ({cities})"
 DROP_INST_YEARS = "DELETE FROM sum_inst_years WHERE city IN ({cities})"
 DROP_DEMAND = "DELETE FROM sum_demand WHERE city IN ({cities})"
@@ -222,6 +253,32 @@ READ_YEAR_COUNTS_YEARS = "AND s.year IN (SELECT value FROM json_each(:years)) "
 READ_DEMAND = (f"SELECT s.city, s.target_label, s.target, s.headcount, s.rows FROM {_ASKED}sum_demand s "
                "ON s.city = c.cid AND s.year = :year ORDER BY 1, 2, 3")
 
+# top_offers' candidates from sum_top (the union over the asked cities of each city's first programs holds the
+# scope's first ones): per wanted major (:majors), the first TOP_KEEP over the asked cities through the index on
+# (year, major, volume), then the programs at or above that volume; the weight-0 majors (:zero) likewise by
+# institution.  A few cities (READ_TOP_CITIES): every kept program of theirs, through the index on the city.
+_TOP_C = "c(cid) AS MATERIALIZED (SELECT DISTINCT value FROM json_each(:cities)), "
+_TOP_VOL = (
+    "tv(major, v) AS MATERIALIZED (SELECT m.value, (SELECT t.volume FROM sum_top t WHERE t.year = :year "
+    "  AND t.major = m.value AND t.by_volume AND t.city IN c ORDER BY t.volume DESC LIMIT 1 OFFSET :off) "
+    "  FROM (SELECT DISTINCT value FROM json_each(:majors)) m), "
+    "rv(id) AS (SELECT t.rowid FROM tv CROSS JOIN sum_top t ON t.year = :year AND t.major = tv.major "
+    "  AND t.by_volume AND t.volume >= coalesce(tv.v, -9e999) WHERE t.city IN c)")
+_TOP_INST = (
+    ", ti(major, i) AS MATERIALIZED (SELECT m.value, (SELECT t.institution FROM sum_top t WHERE t.year = :year "
+    "  AND t.major = m.value AND t.by_inst AND t.city IN c ORDER BY t.institution LIMIT 1 OFFSET :off) "
+    "  FROM (SELECT DISTINCT value FROM json_each(:zero)) m), "
+    "ri(id) AS (SELECT t.rowid FROM ti CROSS JOIN sum_top t ON t.year = :year AND t.major = ti.major "
+    "  AND t.by_inst AND (ti.i IS NULL OR t.institution <= ti.i) WHERE t.city IN c)")
+READ_TOP = ("WITH " + _TOP_C + _TOP_VOL + "{by_inst} SELECT t.institution, t.major, t.year, t.volume "
+            "FROM (SELECT id FROM rv{union_inst}) x CROSS JOIN sum_top t ON t.rowid = x.id")
+READ_TOP_BY_INST = _TOP_INST
+READ_TOP_UNION_INST = " UNION SELECT id FROM ri"
+READ_TOP_CITIES = 3
+READ_TOP_FEW = (f"SELECT t.institution, t.major, t.year, t.volume FROM {_ASKED}sum_top t ON t.city = c.cid "
+                "AND t.year = :year WHERE t.by_volume{by_inst}")
+READ_TOP_FEW_BY_INST = " OR t.by_inst"
+
 # the aligned cooperations of the asked cities: institution and enterprise both located in them (:cities),
 # in :year; a status among :inactive is left out (a missing status counts)
 _COOP_SCOPE = (
@@ -259,10 +316,21 @@ def create(con: sqlite3.Connection) -> None:
             con.execute(stmt)
 
 
-def ready(con: sqlite3.Connection) -> bool:
-    """Whether the tables are complete (``meta.sums`` is this layout's)."""
+def version(con: sqlite3.Connection) -> int | None:
+    """``meta.sums``: the layout whose tables are complete (None: none are)."""
     row = con.execute(READY).fetchone()
-    return row is not None and row[0] == SUMS_VERSION
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def ready(con: sqlite3.Connection) -> bool:
+    """Whether the tables reads use are complete (``meta.sums`` is this layout's or an older one whose tables
+    are still read, :data:`USABLE_VERSIONS`)."""
+    return version(con) in USABLE_VERSIONS
+
+
+def current(con: sqlite3.Connection) -> bool:
+    """Whether every table is complete (``meta.sums`` is this layout's: ``sum_top`` too)."""
+    return version(con) == SUMS_VERSION
 
 
 def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int]:
@@ -271,7 +339,7 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
     ``con``'s open write transaction.  Tables not complete yet (a graph of an older layout) are recomputed
     whole."""
     create(con)
-    if not everything and not ready(con):
+    if not everything and not current(con):
         everything = True
     con.execute(TOUCHED_TABLE)
     con.execute("DELETE FROM temp.sum_touched")
@@ -280,6 +348,7 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
         con.execute("DELETE FROM sum_inst_years")
         con.execute("DELETE FROM sum_demand")
         con.execute("DELETE FROM sum_coops")
+        con.execute("DELETE FROM sum_top")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'city', dst_id FROM ({ALL_CITIES})")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'dcity', city_code FROM ({ALL_DEMAND})")
     else:
@@ -291,9 +360,11 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
     dcities = "SELECT id FROM temp.sum_touched WHERE kind = 'dcity'"
     if not everything:
         con.execute(DROP_OFFERS.format(cities=cities))
+        con.execute(DROP_TOP.format(cities=cities))
         con.execute(DROP_INST_YEARS.format(cities=cities))
         con.execute(DROP_DEMAND.format(cities=dcities))
     con.execute(FILL_OFFERS.format(cities=cities))
+    con.execute(FILL_TOP.format(cities=cities))
     con.execute(FILL_INST_YEARS.format(cities=cities))
     con.execute(FILL_DEMAND.format(cities=dcities))
     _refresh_coops(con, everything)

@@ -26,6 +26,7 @@ from iekg.graph.sums import (
     OFFER_YEAR_COUNT_COLUMNS,
     TOP_OFFER_COLUMNS,
     CrosswalkAligned,
+    kept_top_fits,
     rank_candidates,
 )
 from iekg.graph.sums import cooperation_counts as pandas_cooperation_counts
@@ -45,6 +46,11 @@ class SqliteSums:
 
     def _kept(self) -> bool:
         """The sums kept with the data are complete (:mod:`iekg.graph.sqlite_derived`): read them."""
+        got = self._rows(derived.READY)
+        return bool(got) and got[0][0] in derived.USABLE_VERSIONS
+
+    def _kept_top(self) -> bool:
+        """The kept first programs (``sum_top``, layout 3) are complete."""
         got = self._rows(derived.READY)
         return bool(got) and got[0][0] == derived.SUMS_VERSION
 
@@ -143,12 +149,27 @@ class SqliteSums:
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],
                    limit: int) -> pd.DataFrame:
-        """Candidates in SQL (:data:`sql.TOP_CANDIDATES`: per major, the first ``limit`` by volume; for one city
-        every program, :data:`sql.TOP_ALL`), ranked per key by :func:`iekg.graph.sums.rank_candidates`."""
+        """Candidates in SQL, ranked per key by :func:`iekg.graph.sums.rank_candidates`: from the kept first
+        programs when complete (:data:`derived.READ_TOP`: per major, the scope's first ``limit`` by volume of
+        the cities' kept ones), else from the programs (:data:`sql.TOP_CANDIDATES`: per major, the first
+        ``limit`` by volume; for one city every program, :data:`sql.TOP_ALL`)."""
         pairs = [(str(k), str(m), float(w)) for k, ps in weights.items() for m, w in ps]
         if not pairs or year is None:
             return pd.DataFrame(columns=list(TOP_OFFER_COLUMNS))
         by_inst = any(w <= 0 for _, _, w in pairs)
+        if kept_top_fits(durations, limit) and self._kept_top():
+            asked = sorted({str(c) for c in cities})
+            if len(asked) <= derived.READ_TOP_CITIES:
+                text = derived.READ_TOP_FEW.format(by_inst=derived.READ_TOP_FEW_BY_INST if by_inst else "")
+                params: dict[str, Any] = {"cities": jlist(asked), "year": year}
+            else:
+                text = derived.READ_TOP.format(by_inst=derived.READ_TOP_BY_INST if by_inst else "",
+                                               union_inst=derived.READ_TOP_UNION_INST if by_inst else "")
+                params = {"cities": jlist(asked), "year": year, "off": int(limit) - 1,
+                          "majors": jlist(sorted({m for _, m, _ in pairs})),
+                          "zero": jlist(sorted({m for _, m, w in pairs if w <= 0}))}
+            rows = self._rows(text, params)
+            return rank_candidates(pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS)), pairs, limit)
         text = sql.TOP_ALL if len(set(cities)) == 1 else sql.TOP_CANDIDATES.format(
             by_inst=sql.TOP_BY_INST if by_inst else "", by_inst_cond=sql.TOP_BY_INST_COND if by_inst else "")
         rows = self._rows(text, {"cities": jlist(cities), "year": year, "limit": int(limit),

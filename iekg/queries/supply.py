@@ -21,11 +21,12 @@ import pandas as pd
 from iekg.graph.cypher import VOLUME as CYPHER_VOLUME
 from iekg.graph.sqlite_sql import VOLUME as SQL_VOLUME
 from iekg.graph.store import Store, id_values
-from iekg.graph.sums import rollup
+from iekg.graph.sums import KEPT_DURATIONS, rollup
 from iekg.queries.scope import located_in
 
-# Years of study by level (the major's, else the institution's).
-DURATION = {"高职专科": 3, "中职": 3, "本科": 4, "职业本科": 4}
+# Years of study by level (the major's, else the institution's): the one table, kept with the graph's sums
+# (each city's first programs by volume are kept computed with it: iekg.graph.sums.KEPT_DURATIONS).
+DURATION = KEPT_DURATIONS
 # The volume rule in the stores' query languages (their homes: the graph modules of each store).
 VOLUME_SQL = SQL_VOLUME
 VOLUME_CYPHER = CYPHER_VOLUME
