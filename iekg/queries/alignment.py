@@ -107,7 +107,8 @@ def _statuses(s: np.ndarray, d: np.ndarray, t: Thresholds) -> np.ndarray:
 
 
 def focus_segments(store: Store, scope: Scope) -> pd.DataFrame:
-    """The scope's focus-chain segments (or the one chain's): segment, chain, industry (rolled up).
+    """The scope's focus-chain segments (or the one chain's): segment, chain, industry (rolled up) — the one-scope
+    case of :func:`focus_segments_each`, memoised per cities and chain until the store's next write.
 
     Parameters
     ----------
@@ -120,19 +121,57 @@ def focus_segments(store: Store, scope: Scope) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``segment``, ``chain`` and ``industry`` (2-digit code; ``""`` for a segment that maps to no
-        industry), one row per segment × industry, sorted.
+        industry), one row per segment × industry, sorted.  Shared by the memo: never changed in place.
     """
-    if scope.chain:
-        chains = [scope.chain]
+    cities = tuple(sorted(scope.cities))
+    return store.memo(("focus-segments", cities, scope.chain),  # type: ignore[no-any-return]
+                      lambda: focus_segments_each(store, {"": cities}, scope.chain)[""])
+
+
+def focus_segments_each(store: Store, groups: dict[str, Sequence[str]], chain: str | None = None
+                        ) -> dict[str, pd.DataFrame]:
+    """:func:`focus_segments` of many scopes (key → its cities) set at a time: the cities' FOCUSES_ON, the chains'
+    segments and the segments' industries read once for all of them and cut per scope; each result is memoised
+    as :func:`focus_segments` looks it up (the city table, every city its own scope).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    groups : dict of str to sequence of str
+        Each scope's key and its cities.
+    chain : str, optional
+        Only this chain, for every scope (else each scope's focus chains).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Per key: its :func:`focus_segments` frame.
+    """
+    every = sorted({c for cs in groups.values() for c in cs})
+    if chain:
+        chains_of = {k: [chain] for k in groups}
     else:
-        chains = sorted(set(store.rel_frame("FOCUSES_ON", src_label="City", src_ids=scope.cities)["dst"]))
+        foc = store.rel_frame("FOCUSES_ON", src_label="City", src_ids=every)
+        by_city = {str(c): set(g) for c, g in foc.groupby("src", sort=False)["dst"]} if len(foc) else {}
+        chains_of = {k: sorted(set().union(*(by_city.get(str(c), set()) for c in cs))) for k, cs in groups.items()}
+    chains = sorted({x for cs in chains_of.values() for x in cs})
     seg = store.rel_frame("PART_OF", src_label="ChainSegment", dst_label="IndustryChain", dst_ids=chains).rename(
         columns={"src": "segment", "dst": "chain"})
     maps = store.rel_frame("MAPS_TO", src_label="ChainSegment", src_ids=seg["segment"]).rename(
         columns={"src": "segment", "dst": "industry"})
     out = seg.merge(maps, on="segment", how="left")
     out["industry"] = rollup(out["industry"].fillna(""))
-    return out.sort_values(["chain", "segment", "industry"]).reset_index(drop=True)
+    out = out.sort_values(["chain", "segment", "industry"]).reset_index(drop=True)
+    got: dict[str, pd.DataFrame] = {}
+    for k, cs in groups.items():
+        one = out if len(groups) == 1 else out[out["chain"].isin(chains_of[k])].reset_index(drop=True)
+
+        def keep(v: pd.DataFrame = one) -> pd.DataFrame:
+            return v
+
+        got[k] = store.memo(("focus-segments", tuple(sorted(cs)), chain), keep)
+    return got
 
 
 def scope_enterprises(store: Store, cities: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -335,7 +374,7 @@ def sai_summary(store: Store, scope: Scope, sums: ScopeSums | None = None) -> di
 
 
 def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
-              sums: ScopeSums | None = None) -> dict[str, Any]:
+              sums: ScopeSums | None = None, *, cooperation: bool = True) -> dict[str, Any]:
     """The alignment of one scope: the JSON object of ``iekg align``.
 
     Parameters
@@ -348,6 +387,10 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
         The status thresholds (default: from the settings).
     sums : ScopeSums, optional
         The scope's sums when the caller has them (else gathered here).
+    cooperation : bool
+        False: without the cooperation parts (the ``cooperation`` key and the industries' ``cooperation_density``,
+        ``cooperating``, ``cooperations_left_out`` and ``enterprises``), not read — for the callers that show
+        none of them (the city table, the trend); every other figure is the same.
 
     Returns
     -------
@@ -377,9 +420,10 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
     if nosup:
         ratio, deviation = np.full(len(sv), np.nan), np.full(len(sv), np.nan)
         status = np.full(len(sv), "no_supply_data", dtype=object)
-    coop = cooperation_density(store, sums)
-    dens = (coop["cooperating"] / coop["enterprises"]).reindex(frame.index)
-    coop_info = CooperationSummary.of(store, sums, coop, frame.index)
+    if cooperation:
+        coop = cooperation_density(store, sums)
+        dens = (coop["cooperating"] / coop["enterprises"]).reindex(frame.index)
+        coop_info = CooperationSummary.of(store, sums, coop, frame.index)
     est = sums.estimated_supply()
     sai_obs, sai_note, dc = b.sai_observed, b.sai_note, b.demand_coverage
 
@@ -400,10 +444,10 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
         item = {"code": code, "name": sums.industry_names.get(code, ""), "supply": None if nosup else float(sv[k]),
                 "demand": float(dv[k]),
                 "ratio": num(ratio[k]), "status": str(status[k]), "deviation": num(deviation[k]),
-                "cooperation_density": num(dens.iloc[k]),
-                "cooperating": int(coop["cooperating"].get(code, 0)),
-                "cooperations_left_out": coop_info.per_industry(code),
-                "enterprises": int(coop["enterprises"].get(code, 0)),
+                **({"cooperation_density": num(dens.iloc[k]),
+                    "cooperating": int(coop["cooperating"].get(code, 0)),
+                    "cooperations_left_out": coop_info.per_industry(code),
+                    "enterprises": int(coop["enterprises"].get(code, 0))} if cooperation else {}),
                 "estimated_supply": None if nosup else float(est.get(code, 0.0)), "supply_data": not nosup,
                 "demand_data": bool(has_d[k]), "observed_demand": float(dv[k]) if has_d[k] else None,
                 "note": deviation_note(float(sv[k]), float(dv[k]), S, D, str(status[k]))}
@@ -416,7 +460,7 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
         reason = empty_reason(cov, scope.year) or b.supply_reason or (
             "本范围没有供给也没有需求数据 (no supply and no demand in scope)" +
             (f"：产业链 {scope.chain} 对应的行业没有数据" if scope.chain else ""))
-    return {
+    out = {
         "scope": scope.id, "scope_name": scope.name, "scope_kind": scope.kind, "cities": list(scope.cities),
         "chain": scope.chain, "year": sums.year, "S": None if nosup else S, "D": D, "sai": sai, "coverage": coverage,
         "sai_observed": sai_obs, "sai_note": sai_note, "demand_coverage": dc,
@@ -429,9 +473,12 @@ def alignment(store: Store, scope: Scope, thresholds: Thresholds | None = None,
         "thresholds": t.as_dict(),
         "thresholds_label": ASSUMPTION_LABEL, "thresholds_label_en": ASSUMPTION_LABEL_EN,
         "supply_data": not nosup, "supply_reason": b.supply_reason,
-        "data_coverage": cov, "reason": reason, "cooperation": coop_info.as_dict(),
+        "data_coverage": cov, "reason": reason, "cooperation": coop_info.as_dict() if cooperation else None,
         "industries": industries,
     }
+    if not cooperation:
+        del out["cooperation"]
+    return out
 
 
 def deviation_note(s: float, d: float, S: float, D: float, status: str) -> str | None:

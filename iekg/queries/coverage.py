@@ -203,7 +203,7 @@ def institutions_each(store: Store, years: dict[str, int | None]) -> None:
         loc = by_city.get(c, loc_all.iloc[0:0]).drop_duplicates("id").reset_index(drop=True)  # (as located_in)
         ids = set(loc["id"].tolist())
         got: tuple[pd.DataFrame, set[str]] = (
-            loc, {i for i in with_prog.get(cy, set()) if i in ids} if cy is not None and ids else set())
+            loc, with_prog.get(cy, set()) & ids if cy is not None and ids else set())
 
         def keep(v: tuple[pd.DataFrame, set[str]] = got) -> tuple[pd.DataFrame, set[str]]:
             return v

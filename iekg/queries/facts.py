@@ -100,7 +100,8 @@ class ScopeSums(_PerScope):
     def _gather(cls, store: Store, scope: Scope) -> ScopeSums:
         cities = sorted(scope.cities)
         year = scope.year if scope.year is not None else latest_year(store, cities)
-        return cls._of(store, scope, year, store.offer_sums(cities, year), store.demand_sums(cities, year))
+        off, dem = _read_sums(store, cities, year)
+        return cls._of(store, scope, year, off.copy(), dem)
 
     @classmethod
     def counts(cls, store: Store, scope: Scope) -> ScopeSums:
@@ -129,8 +130,7 @@ class ScopeSums(_PerScope):
             y = year if year is not None else latest_year(store, [c])
             todo.setdefault(y, []).append(c)
         for y, group in todo.items():
-            for c, got in cls._of_each(store, group, year, y, store.offer_sums(group, y),
-                                       store.demand_sums(group, y)).items():
+            for c, got in cls._of_each(store, group, year, y, *_read_sums(store, group, y)).items():
                 out[c] = memo((cls.MEMO, (c,), year), lambda got=got: got) if memo else got
         return out
 
@@ -165,7 +165,10 @@ class ScopeSums(_PerScope):
             majors = set(off["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
             aligned = {k: kept for k, ms in aligned_all.items() if (kept := [m for m in ms if m in majors])}
             inds = set(cells["industry"])
-            out[c] = cls(Scope((c,), scope_year), year, off, dem, Weights.of(store, majors), cells, aligned,
+            # (Weights.of of the city's majors: the rows of theirs among every major's, in order — cut from the
+            # scope's, a part of every major's, not from every major's again)
+            own = Weights(every.frame[every.frame["major"].isin(sorted(majors))].reset_index(drop=True))
+            out[c] = cls(Scope((c,), scope_year), year, off, dem, own, cells, aligned,
                          {i: n for i, n in name_of.items() if i in inds}, known_demand=known_by.get(c, frozenset()))
         return out
 
@@ -227,6 +230,16 @@ class ScopeSums(_PerScope):
     def supply_data(self) -> bool:
         """True when at least one program of the scope has a figure: without any, supply is no data, not 0."""
         return self.programs_with_figures > 0
+
+
+def _read_sums(store: Store, cities: Sequence[str], year: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cities' offer and demand sums of the year as the store gives them, read once per graph version (never
+    changed in place: copy before changing): the city table's per-city sums and its coupling's sums of all the
+    cities are made from one read."""
+    key = tuple(sorted(cities))
+    got: tuple[pd.DataFrame, pd.DataFrame] = store.memo(
+        ("raw-sums", key, year), lambda: (store.offer_sums(list(key), year), store.demand_sums(list(key), year)))
+    return got
 
 
 def _volumes(off: pd.DataFrame) -> pd.DataFrame:

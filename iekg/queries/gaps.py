@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from iekg.graph.schema import NODE_TYPES, REL_TYPES, rel_key
 from iekg.graph.store import Store
-from iekg.graph.sums import rollup
+from iekg.graph.sums import KEPT_TOP, rollup
 from iekg.queries import cooperation
 from iekg.queries.alignment import ASSUMPTION_LABEL, Thresholds, alignment, focus_segments
 from iekg.queries.demand import join_demand, scope_demand
@@ -45,7 +46,7 @@ from iekg.queries.supply import DURATION
 
 GAP_TYPES = ("unmet_demand", "shortage", "surplus", "uncovered_segment", "no_cooperation", "no_training_base",
              "target_shortfall")
-EVIDENCE_CAP = 20
+EVIDENCE_CAP = KEPT_TOP  # the programs named per gap: as many as the graph keeps per city × year × major
 PEOPLE_TYPES = ("unmet_demand", "shortage", "surplus")
 UNITS = {"unmet_demand": "人", "shortage": "人", "surplus": "人", "uncovered_segment": "个行业",
          "no_cooperation": "人（从业人员）", "no_training_base": "个环节"}
@@ -353,11 +354,12 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
         :func:`supply_gaps`, without ``feeding_majors``).
     """
     out: list[dict[str, Any]] = []
-    segs = focus_segments(store, scope)
+    found = _chain_findings(store, {"": scope})
     if info is not None:
         info["cooperation"] = _coop_info(pd.Series([], dtype=object), 0)
-    if segs.empty:
+    if found is None:  # no focus-chain segment in scope
         return out
+    segs = focus_segments(store, scope)
     seg_names = store.node_frame("ChainSegment", ["name"], ids=segs["segment"]).set_index("id")["name"]
     chain_names = store.node_frame("IndustryChain", ["name"], ids=segs["chain"]).set_index("id")["name"]
     for seg in align["segments"]["uncovered"]:
@@ -372,21 +374,8 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
                         f"重点产业链「{chain_names.get(chain, chain)}」的环节「{seg_names.get(seg, seg)}」没有本地专业供给"
                         f"（对应 {len(inds)} 个行业：{named or '无'}）"))
 
-    cities = sorted(scope.cities)
-    # enterprises of focus-chain segments in scope with no school partner at all
-    ins = store.rel_frame("IN_SEGMENT", ["role"], dst_label="ChainSegment", dst_ids=segs["segment"]).rename(
-        columns={"src": "enterprise", "dst": "segment"})
-    local = set(located_in(store, "Enterprise", cities=cities)["id"])
-    ins = ins[ins["enterprise"].isin(local)]
-    # a partner is an ongoing cooperation (iekg.queries.cooperation): one whose only partners have ended (or
-    # not begun) is a gap too, its left-out cooperations named as evidence
-    coop = store.rel_frame("COOPERATES_WITH", ["type", "status", "since"], dst_label="Enterprise",
-                           dst_ids=ins["enterprise"]).rename(columns={"src": "institution", "dst": "enterprise"})
-    live = cooperation.counted(coop["status"])
-    lonely = ins[~ins["enterprise"].isin(set(coop.loc[live, "enterprise"]))]
-    past = coop[~live & coop["enterprise"].isin(set(lonely["enterprise"]))].assign(
-        _t=lambda f: f["type"].astype(object).where(f["type"].notna(), "")).sort_values(
-        ["enterprise", "institution", "_t"], kind="mergesort")
+    ins, coop, live, lonely = found.ins, found.coop, found.live, found.lonely
+    past = coop[~live & coop["enterprise"].isin(set(lonely["enterprise"]))]  # (their status only: see below)
     if info is not None:
         info["cooperation"] = _coop_info(coop.loc[~live, "status"], int(
             lonely.loc[lonely["enterprise"].isin(set(past["enterprise"])), "enterprise"].nunique()))
@@ -404,6 +393,13 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
                                                         f"Enterprise:{rows[k][0]}"))
         full = set(order[:limit])
         past = past[past["enterprise"].isin({rows[k][0] for k in full})]
+    if len(past):  # the left-out cooperations of the gaps built in full, read whole (type, since) for them only
+        past = store.rel_frame("COOPERATES_WITH", ["type", "status", "since"], dst_label="Enterprise",
+                               dst_ids=sorted(set(past["enterprise"]))).rename(
+            columns={"src": "institution", "dst": "enterprise"})
+        past = past[~cooperation.counted(past["status"])]
+    past = past.assign(_t=lambda f: f["type"].astype(object).where(f["type"].notna(), "") if "type" in f else "")
+    past = past.sort_values(["enterprise", "institution", "_t"], kind="mergesort")
     past_of: dict[str, list[dict[str, Any]]] = {}
     for item in cooperation.describe_rows(store, past, cap=None):
         past_of.setdefault(item["enterprise"], []).append(item)
@@ -431,21 +427,93 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
                    message, labels={i["key"]: cooperation.item_label(i) for i in left})
         out.append(gap)
 
-    # focus chains that no training base in scope serves (through a segment or a mapped industry)
-    bases = located_in(store, "TrainingBase", cities=cities)["id"]
-    serves = store.rel_frame("SERVES", src_label="TrainingBase", src_ids=bases)
-    served_inds = set(rollup(serves["dst"])) if len(serves) else set()
-    served_segs = set(serves["dst"])
-    for chain_key, g in segs.groupby("chain"):
-        chain = str(chain_key)
-        if (g["segment"].isin(served_segs) | g["industry"].isin(served_inds)).any():
-            continue
+    for chain in found.unserved["chain"].astype(str):  # focus chains that no training base in scope serves
+        g = segs[segs["chain"] == chain]
         n = g["segment"].nunique()
         out.append(_gap("no_training_base", f"IndustryChain:{chain}", str(chain_names.get(chain, chain)), n, 1.0,
                         [f"IndustryChain:{chain}"] + [f"ChainSegment:{s}" for s in sorted(set(g["segment"]))],
                         {"segments": n},
                         f"重点产业链「{chain_names.get(chain, chain)}」没有本地实训基地服务 ({n} 个环节)"))
     return out
+
+
+@dataclass
+class _ChainFindings:
+    """What the chain gaps of some scopes rest on (:func:`_chain_findings`), each row with its scope's ``key``."""
+
+    segs: pd.DataFrame  # the scopes' focus-chain segments (alignment.focus_segments): key, segment, chain, industry
+    ins: pd.DataFrame  # IN_SEGMENT of a scope's segments from its located enterprises: key, enterprise, segment, role
+    coop: pd.DataFrame  # those enterprises' cooperations: institution, enterprise, status
+    live: pd.Series  # which of them count (iekg.queries.cooperation)
+    lonely: pd.DataFrame  # the rows of ``ins`` whose enterprise has no cooperation that counts: no_cooperation
+    unserved: pd.DataFrame  # key, chain: the focus chains no training base in the scope serves (sorted)
+
+
+def _chain_findings(store: Store, scopes: dict[str, Scope], *, full: bool = True) -> _ChainFindings | None:
+    """The chain gaps' findings of many scopes (key → scope) set at a time: the enterprises in the focus-chain
+    segments, their cooperations, the training bases and what they serve read once for all the scopes, each row
+    marked with its scope's key (one scope — :func:`chain_gaps` — reads exactly its own, in the same order).  None
+    when no scope has focus-chain segments.  An enterprise of a segment in scope, located in scope, is a gap when
+    no cooperation of it counts (an ongoing one: iekg.queries.cooperation — one whose only partners have ended or
+    not begun is a gap too); a focus chain is a gap when no training base in scope serves it (through a segment or
+    a mapped industry).  Not ``full``: what counts them only (no ``role``)."""
+    segs_of = {k: f for k, sc in scopes.items() if not (f := focus_segments(store, sc)).empty}
+    if not segs_of:
+        return None
+    cities = sorted({c for k in segs_of for c in scopes[k].cities})
+    key_of_city = pd.DataFrame([(k, c) for k in segs_of for c in scopes[k].cities], columns=["key", "city"])
+    segs = pd.concat([f.assign(key=k) for k, f in segs_of.items()], ignore_index=True)
+    ins = store.rel_frame("IN_SEGMENT", ["role"] if full else [], dst_label="ChainSegment",
+                          dst_ids=segs["segment"]).rename(columns={"src": "enterprise", "dst": "segment"})
+    # each scope's rows, in the order read: its segments' rows from the enterprises located in it
+    here = located_in(store, "Enterprise", cities=cities).rename(columns={"id": "enterprise"}).merge(
+        key_of_city, on="city")[["key", "enterprise"]]
+    ins = ins.reset_index().merge(segs[["key", "segment"]].drop_duplicates(), on="segment").merge(
+        here, on=["key", "enterprise"]).sort_values(["key", "index"], kind="mergesort").drop(columns="index")
+    ins = ins[["key", *(c for c in ins.columns if c != "key")]].reset_index(drop=True)
+    coop = store.rel_frame("COOPERATES_WITH", ["status"], dst_label="Enterprise", dst_ids=ins["enterprise"]).rename(
+        columns={"src": "institution", "dst": "enterprise"})
+    live = cooperation.counted(coop["status"])
+    lonely = ins[~ins["enterprise"].isin(coop.loc[live, "enterprise"].unique())]
+    bases = located_in(store, "TrainingBase", cities=cities)
+    serves = store.rel_frame("SERVES", src_label="TrainingBase", src_ids=bases["id"])
+    served = serves.merge(bases.rename(columns={"id": "src"}), on="src").merge(key_of_city, on="city")
+    by_seg = pd.MultiIndex.from_arrays([served["key"], served["dst"]])
+    by_ind = pd.MultiIndex.from_arrays([served["key"], rollup(served["dst"])]) if len(served) else by_seg
+    hit = (pd.MultiIndex.from_arrays([segs["key"], segs["segment"]]).isin(by_seg)
+           | pd.MultiIndex.from_arrays([segs["key"], segs["industry"]]).isin(by_ind))
+    chains = segs.assign(hit=hit).groupby(["key", "chain"], sort=True)["hit"].any()
+    unserved = chains[~chains].reset_index()[["key", "chain"]]
+    return _ChainFindings(segs, ins, coop, live, lonely, unserved)
+
+
+def chain_gap_counts(store: Store, scopes: dict[str, Scope], aligns: dict[str, dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """How many chain gaps of each type each scope (key → scope) has — what :func:`chain_gaps` would return,
+    counted, without building them: the findings of every scope read at once (:func:`_chain_findings`).
+
+    Parameters
+    ----------
+    store : Store
+        The graph.
+    scopes : dict of str to Scope
+        The scopes by key.
+    aligns : dict of str to dict
+        Each scope's :func:`~iekg.queries.alignment.alignment` (its ``segments.uncovered``), by key.
+
+    Returns
+    -------
+    dict of str to dict of str to int
+        Per key: ``uncovered_segment``, ``no_cooperation`` and ``no_training_base`` → count.
+    """
+    found = _chain_findings(store, scopes, full=False)
+    if found is None:
+        return {k: dict.fromkeys(("uncovered_segment", "no_cooperation", "no_training_base"), 0) for k in scopes}
+    chained = set(found.segs["key"])  # (a scope without focus-chain segments has none: its uncovered are none too)
+    lonely = found.lonely["key"].value_counts()
+    unserved = found.unserved["key"].value_counts()
+    return {k: {"uncovered_segment": len(aligns[k]["segments"]["uncovered"]) if k in chained else 0,
+                "no_cooperation": int(lonely.get(k, 0)), "no_training_base": int(unserved.get(k, 0))}
+            for k in scopes}
 
 
 def _coop_info(left_status: pd.Series, enterprises: int) -> dict[str, Any]:

@@ -37,6 +37,15 @@ class Batch:
         self._nodes: dict[tuple[str, tuple[str, ...]], dict[str, pd.DataFrame]] = {}
         self._rels: dict[tuple[Any, ...], pd.DataFrame] = {}
         self._once: dict[tuple[Any, ...], Any] = {}
+        self._split: dict[tuple[Any, ...], dict[str, pd.DataFrame]] = {}
+
+    def city_rows(self, frame: pd.DataFrame, column: str, city: str, key: tuple[Any, ...]) -> pd.DataFrame:
+        """The rows of ``frame`` (a frame of this batch, named by ``key``) whose ``column`` is ``city``, in the
+        frame's order and with its index: the frame split by city once, not filtered again for every city."""
+        if key not in self._split:
+            self._split[key] = {str(c): g for c, g in frame.groupby(column, sort=False)} if len(frame) else {}
+        got = self._split[key].get(str(city))
+        return frame.iloc[0:0] if got is None else got
 
     def once(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """``compute()`` the first time ``key`` is asked for, the same result after (what every city reads alike:
@@ -54,17 +63,30 @@ class Batch:
             self._located[label] = located_in(self.store, label, cities=self.cities)
         return self._located[label]
 
+    def nodes_frame(self, label: str, props: tuple[str, ...]) -> pd.DataFrame:
+        """The ``label`` nodes in the cities (``id``, ``props`` and ``city``), sorted by id, read once."""
+        def read() -> pd.DataFrame:
+            loc = self.located(label)
+            # for many cities (what a batch is for) the whole label, filtered by the merge: most of the label's
+            # nodes are wanted, and reading them all is twice as fast as looking up tens of thousands of ids;
+            # for one city its own nodes
+            ids = loc["id"] if len(self.cities) == 1 else None
+            return self.store.node_frame(label, list(props), ids=ids).merge(loc, on="id").sort_values("id")
+        return self.once(("nodes", label, props), read)  # type: ignore[no-any-return]
+
     def nodes(self, label: str, props: tuple[str, ...]) -> dict[str, pd.DataFrame]:
         """The ``label`` nodes of each city (``id`` and ``props``, by id), split once."""
         key = (label, props)
         if key not in self._nodes:
-            loc = self.located(label)
-            # the whole label, filtered by the merge: for many cities (what a batch is for) most of the label's
-            # nodes are wanted, and reading them all is twice as fast as looking up tens of thousands of ids
-            f = self.store.node_frame(label, list(props)).merge(loc, on="id").sort_values("id")
+            f = self.nodes_frame(label, props)
             self._nodes[key] = {str(c): g[["id", *props]].reset_index(drop=True)
                                 for c, g in f.groupby("city", sort=False)}
         return self._nodes[key]
+
+    def measured(self, name: str, each: Callable[[Batch], dict[str, Measured]], city: str) -> Measured:
+        """Metric ``name`` of ``city``: ``each`` measures every city of the batch at once, the first time asked."""
+        got: dict[str, Measured] = self.once(("measured", name), lambda: each(self))
+        return got[city]
 
     def to_city(self, rel_type: str, src_label: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
         """``rel_type`` relationships from ``src_label`` nodes to the cities (src, dst, props)."""
@@ -103,14 +125,25 @@ class Context:
         self._sums = sums
         self._align = align
         self.batch = batch
+        self._own: Batch | None = None
         self._located: dict[str, pd.DataFrame] = {}
         self._here: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
+
+    def each(self, name: str, each: Callable[[Batch], dict[str, Measured]]) -> Measured:
+        """A metric measured set at a time (``each``: every city of a batch at once) for this city: from the
+        context's batch, or — one city alone — from a batch of this city only (the one-city case)."""
+        b = self.batch
+        if b is None or self.city not in b.cities:
+            if self._own is None:
+                self._own = Batch(self.store, [self.city])
+            b = self._own
+        return b.measured(name, each, self.city)
 
     def to_city(self, rel_type: str, src_label: str, props: tuple[str, ...] = ()) -> pd.DataFrame:
         """The city's incoming ``rel_type`` relationships from ``src_label`` nodes (src, dst, props)."""
         if self.batch is not None:
             f = self.batch.to_city(rel_type, src_label, props)
-            return f[f["dst"] == self.city]
+            return self.batch.city_rows(f, "dst", self.city, ("in", rel_type, src_label, props))
         return self.store.rel_frame(rel_type, list(props), src_label=src_label, dst_label="City",
                                     dst_ids=[self.city])
 
@@ -118,14 +151,14 @@ class Context:
         """The city's outgoing ``rel_type`` relationships (src, dst, props)."""
         if self.batch is not None:
             f = self.batch.from_city(rel_type, props)
-            return f[f["src"] == self.city]
+            return self.batch.city_rows(f, "src", self.city, ("out", rel_type, props))
         return self.store.rel_frame(rel_type, list(props), src_label="City", src_ids=[self.city])
 
     def leading_offers(self, year: int | None) -> pd.DataFrame:
         """The year's OFFERS marked leading of the city's institutions (src, dst)."""
         if self.batch is not None:
             f = self.batch.leading_offers(year)
-            return f[f["city"] == self.city][["src", "dst"]]
+            return self.batch.city_rows(f, "city", self.city, ("leading", year))[["src", "dst"]]
         return self.store.rel_frame("OFFERS", src_label="Institution", src_ids=self.located("Institution")["id"],
                                     where={"year": year, "leading": True})
 
@@ -153,7 +186,8 @@ class Context:
         if label not in self._located:
             if self.batch is not None:
                 f = self.batch.located(label)
-                self._located[label] = f[f["city"] == self.city].reset_index(drop=True)
+                self._located[label] = self.batch.city_rows(f, "city", self.city, ("located", label)).reset_index(
+                    drop=True)
             else:
                 self._located[label] = located_in(self.store, label, cities=[self.city])
         return self._located[label]
@@ -183,16 +217,39 @@ def _uids(label: str, ids: pd.Series) -> list[str]:
     return [f"{label}:{i}" for i in ids.tolist()]
 
 
+def _per_city(f: pd.DataFrame, city: str, items: list[str]) -> dict[str, list[str]]:
+    """``items`` (one per row of ``f``) as a list per city (``f[city]``), in the rows' order; a city without rows
+    is absent."""
+    out: dict[str, list[str]] = {}
+    for c, x in zip(f[city].tolist(), items, strict=True):
+        out.setdefault(str(c), []).append(x)
+    return out
+
+
+def _counts(b: Batch, lists: dict[str, list[str]], note: str = "") -> dict[str, Measured]:
+    """Every city of the batch measured as the number of its items, with them as evidence."""
+    return {c: Measured(float(len(got := lists.get(str(c), []))), got, note) for c in b.cities}
+
+
+def _policies(b: Batch, props: tuple[str, ...]) -> pd.DataFrame:
+    """The policies that apply to each city (``dst``: the city; ``id`` and ``props``), sorted by city and id."""
+    docs = b.to_city("APPLIES_TO", "Policy")[["src", "dst"]].drop_duplicates()
+    return docs.merge(b.label_nodes("Policy", props), left_on="src", right_on="id").sort_values(["dst", "id"])
+
+
 def m_policy_framework(ctx: Context) -> Measured:
     """The policy framework: the policies that apply to the city (APPLIES_TO) and are in force (status 有效, or
     none given).
 
     Returns the :class:`Measured` of ``ctx``'s city: the number of such policies, with their uids as evidence.
     """
-    docs = ctx.to_city("APPLIES_TO", "Policy")["src"]
-    pol = ctx.nodes_of("Policy", ["status", "level"], docs).sort_values("id")
+    return ctx.each("policy_framework", _policy_framework_each)
+
+
+def _policy_framework_each(b: Batch) -> dict[str, Measured]:
+    pol = _policies(b, ("status", "level"))
     pol = pol[pol["status"].fillna("有效") == "有效"]
-    return Measured(float(len(pol)), _uids("Policy", pol["id"]), "有效的、适用于本市的政策文件数")
+    return _counts(b, _per_city(pol, "dst", _uids("Policy", pol["id"])), "有效的、适用于本市的政策文件数")
 
 
 def m_key_zones(ctx: Context) -> Measured:
@@ -200,10 +257,14 @@ def m_key_zones(ctx: Context) -> Measured:
 
     Returns the :class:`Measured` of ``ctx``'s city: the number of such zones, with their uids as evidence.
     """
-    part = ctx.to_city("PART_OF", "Zone")
-    zones = ctx.nodes_of("Zone", ["kind"], part["src"]).sort_values("id")
-    z = zones[zones["kind"] == "产教融合重点区域"]
-    return Measured(float(len(z)), _uids("Zone", z["id"]))
+    return ctx.each("key_zones", _key_zones_each)
+
+
+def _key_zones_each(b: Batch) -> dict[str, Measured]:
+    part = b.to_city("PART_OF", "Zone")[["src", "dst"]].drop_duplicates()
+    z = part.merge(b.label_nodes("Zone", ("kind",)), left_on="src", right_on="id").sort_values(["dst", "id"])
+    z = z[z["kind"] == "产教融合重点区域"]
+    return _counts(b, _per_city(z, "dst", _uids("Zone", z["id"])))
 
 
 def m_integration_industries(ctx: Context) -> Measured:
@@ -212,16 +273,21 @@ def m_integration_industries(ctx: Context) -> Measured:
     Returns the :class:`Measured` of ``ctx``'s city: the number of such chains, with the FOCUSES_ON keys
     as evidence.
     """
-    f = ctx.from_city("FOCUSES_ON", ("integration_industry",))
-    f = f[f["integration_industry"].fillna(False).astype(bool)].sort_values("dst")
-    return Measured(float(len(f)), [rel_key("FOCUSES_ON", f"City:{ctx.city}", f"IndustryChain:{c}", {})
-                                    for c in f["dst"]], "标为产教融合型行业的重点产业链数")
+    return ctx.each("integration_industries", _integration_industries_each)
 
 
-def _enterprises_at(ctx: Context, levels: set[str], note: str) -> Measured:
-    e = ctx.nodes_here("Enterprise", ["iei_level"])
+def _integration_industries_each(b: Batch) -> dict[str, Measured]:
+    f = b.from_city("FOCUSES_ON", ("integration_industry",))
+    f = f[f["integration_industry"].fillna(False).astype(bool)].sort_values(["src", "dst"])
+    keys = [rel_key("FOCUSES_ON", f"City:{a}", f"IndustryChain:{c}", {})
+            for a, c in zip(f["src"].tolist(), f["dst"].tolist(), strict=True)]
+    return _counts(b, _per_city(f, "src", keys), "标为产教融合型行业的重点产业链数")
+
+
+def _enterprises_at(b: Batch, levels: set[str], note: str) -> dict[str, Measured]:
+    e = b.nodes_frame("Enterprise", ("iei_level",))
     e = e[e["iei_level"].isin(levels)]
-    return Measured(float(len(e)), _uids("Enterprise", e["id"]), note)
+    return _counts(b, _per_city(e, "city", _uids("Enterprise", e["id"])), note)
 
 
 def m_provincial_iei(ctx: Context) -> Measured:
@@ -230,7 +296,8 @@ def m_provincial_iei(ctx: Context) -> Measured:
     Returns the :class:`Measured` of ``ctx``'s city: the number of such enterprises, with their uids as
     evidence.
     """
-    return _enterprises_at(ctx, {"省级", "国家级"}, "认定为省级 (或国家级) 产教融合型企业的企业数")
+    return ctx.each("provincial_iei", lambda b: _enterprises_at(b, {"省级", "国家级"},
+                                                                 "认定为省级 (或国家级) 产教融合型企业的企业数"))
 
 
 def m_iei_cultivation(ctx: Context) -> Measured:
@@ -240,7 +307,8 @@ def m_iei_cultivation(ctx: Context) -> Measured:
     Returns the :class:`Measured` of ``ctx``'s city: the number of such enterprises, with their uids as
     evidence.
     """
-    return _enterprises_at(ctx, {"省级培育", "省级", "国家级"}, "进入省级培育名单或已认定的企业数")
+    return ctx.each("iei_cultivation", lambda b: _enterprises_at(b, {"省级培育", "省级", "国家级"},
+                                                                  "进入省级培育名单或已认定的企业数"))
 
 
 def m_high_level_bases(ctx: Context) -> Measured:
@@ -248,9 +316,13 @@ def m_high_level_bases(ctx: Context) -> Measured:
 
     Returns the :class:`Measured` of ``ctx``'s city: the number of such bases, with their uids as evidence.
     """
-    b = ctx.nodes_here("TrainingBase", ["level"])
-    b = b[b["level"].isin({"省级", "国家级"})]
-    return Measured(float(len(b)), _uids("TrainingBase", b["id"]), "省级及以上实训基地数 (高水平按省级及以上理解)")
+    return ctx.each("high_level_bases", _high_level_bases_each)
+
+
+def _high_level_bases_each(b: Batch) -> dict[str, Measured]:
+    t = b.nodes_frame("TrainingBase", ("level",))
+    t = t[t["level"].isin({"省级", "国家级"})]
+    return _counts(b, _per_city(t, "city", _uids("TrainingBase", t["id"])), "省级及以上实训基地数 (高水平按省级及以上理解)")
 
 
 def m_training_platforms(ctx: Context) -> Measured:
@@ -258,10 +330,13 @@ def m_training_platforms(ctx: Context) -> Measured:
 
     Returns the :class:`Measured` of ``ctx``'s city: their number, with their uids as evidence.
     """
-    b = ctx.nodes_here("TrainingBase", [])
-    p = ctx.nodes_here("Platform", [])
-    return Measured(float(len(b) + len(p)), _uids("TrainingBase", b["id"]) + _uids("Platform", p["id"]),
-                    "实训基地与平台载体数")
+    return ctx.each("training_platforms", _training_platforms_each)
+
+
+def _training_platforms_each(b: Batch) -> dict[str, Measured]:
+    t, p = b.nodes_frame("TrainingBase", ()), b.nodes_frame("Platform", ())
+    bases, platforms = _per_city(t, "city", _uids("TrainingBase", t["id"])), _per_city(p, "city", _uids("Platform", p["id"]))
+    return _counts(b, {c: bases.get(str(c), []) + platforms.get(str(c), []) for c in b.cities}, "实训基地与平台载体数")
 
 
 def m_leading_institutions(ctx: Context) -> Measured:
@@ -270,11 +345,16 @@ def m_leading_institutions(ctx: Context) -> Measured:
     Returns the :class:`Measured` of ``ctx``'s city: their number with their uids as evidence; value None
     when no institution of the city has the ``leading`` field.
     """
-    here = ctx.nodes_here("Institution", ["leading"])
-    if here["leading"].isna().all():
-        return Measured(None, [], "本市院校没有「全省领先」的数据 (institutions 表可加 leading 列)")
+    return ctx.each("leading_institutions", _leading_institutions_each)
+
+
+def _leading_institutions_each(b: Batch) -> dict[str, Measured]:
+    here = b.nodes_frame("Institution", ("leading",))
+    known = set(here.loc[here["leading"].notna(), "city"].astype(str))  # a city none of whose institutions says
     here = here[here["leading"].map(lambda v: v in (True, "是", "true", "True"))]
-    return Measured(float(len(here)), _uids("Institution", here["id"]))
+    lists = _per_city(here, "city", _uids("Institution", here["id"]))
+    return {c: Measured(float(len(lists.get(str(c), []))), lists.get(str(c), [])) if str(c) in known else
+            Measured(None, [], "本市院校没有「全省领先」的数据 (institutions 表可加 leading 列)") for c in b.cities}
 
 
 def m_leading_majors(ctx: Context) -> Measured:
@@ -330,12 +410,19 @@ def m_policies_since_2016(ctx: Context) -> Measured:
     Returns the :class:`Measured` of ``ctx``'s city: their number with their uids as evidence; value None
     when none of the city's policies has a date.
     """
-    docs = ctx.to_city("APPLIES_TO", "Policy")["src"]
-    pol = ctx.nodes_of("Policy", ["date"], docs).sort_values("id")
-    if len(pol) and pol["date"].isna().all():
-        return Measured(None, _uids("Policy", pol["id"]), "本市政策没有发布日期，无法判断是否为“十三五”以来")
+    return ctx.each("policies_since_2016", _policies_since_2016_each)
+
+
+def _policies_since_2016_each(b: Batch) -> dict[str, Measured]:
+    pol = _policies(b, ("date",))
+    every = _per_city(pol, "dst", _uids("Policy", pol["id"]))
+    dated = set(pol.loc[pol["date"].notna(), "dst"].astype(str))  # a city with policies, none of them dated: no data
     pol = pol[pol["date"].fillna("") >= "2016"]
-    return Measured(float(len(pol)), _uids("Policy", pol["id"]), "2016 年以来适用于本市的政策数")
+    since = _per_city(pol, "dst", _uids("Policy", pol["id"]))
+    return {c: Measured(None, every[str(c)], "本市政策没有发布日期，无法判断是否为“十三五”以来")
+            if str(c) in every and str(c) not in dated else
+            Measured(float(len(since.get(str(c), []))), since.get(str(c), []), "2016 年以来适用于本市的政策数")
+            for c in b.cities}
 
 
 METRICS: dict[str, Callable[[Context], Measured]] = {

@@ -11,7 +11,9 @@ the thin-year rule of :mod:`iekg.queries.coverage`; years without data are absen
 ``missing_years``, never 0, and no change is computed across a missing year (``gap_years``).
 
 Both are built on the set-at-a-time pieces: every city's sums in one read (``ScopeSums.gather_each``), the
-readiness metrics' frames read once (``Batch``), coupling over all the cities at once; the per-city measures
+readiness metrics' frames read once and measured for every city at once (``Batch``), the focus-chain segments and
+the chain gaps' findings read once for all the cities (``focus_segments_each``, ``chain_gap_counts``: counted,
+none built), coupling over all the cities at once (from the same sums read); the per-city measures
 reuse those sums and give the same numbers as ``align`` / ``readiness`` / ``gaps`` / ``coupling`` for the same
 city and year (the tests compare them).
 """
@@ -107,10 +109,11 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
     """
     if sort not in MEASURES:
         raise ArgumentError("{sort} takes " + ", ".join(MEASURES), "sort")
-    from iekg.queries.alignment import alignment
+    from iekg.queries.alignment import Thresholds, alignment, focus_segments_each
     from iekg.queries.coupling import coupling
+    from iekg.queries.coverage import institutions_each
     from iekg.queries.facts import ScopeSums
-    from iekg.queries.gaps import GAP_TYPES, chain_gaps, target_gaps
+    from iekg.queries.gaps import GAP_TYPES, chain_gap_counts, target_gaps
     from iekg.queries.metrics import Batch, Context
     from iekg.queries.readiness import readiness
     from iekg.queries.scope import Scope
@@ -124,6 +127,8 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
                             f"the data's year {year})", "target_year")
     names = {c: str(n.name) for c in codes if (n := store.get(f"City:{c}")) is not None}
     each = ScopeSums.gather_each(store, codes, year)  # every city's sums: one read for all of them
+    institutions_each(store, {c: each[c].year for c in codes})  # what each city's data coverage reads, at once
+    focus_segments_each(store, {c: (c,) for c in codes})  # the focus-chain segments of every city, at once
     batch = Batch(store, codes)  # the readiness metrics' frames: one read per kind for all the cities
     settings = Settings()
     coupled: dict[str, dict[str, Any]] = {}
@@ -136,19 +141,23 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
             coupling_note = str(exc)
     else:
         coupling_note = "耦合协调度比较多个城市：只有一个城市，无法计算 (coupling compares several cities)"
+    scopes = {c: Scope((c,), year, None, names.get(c, c), "city") for c in codes}
+    # (no cooperation figure is shown: the alignment without them, the same other figures)
+    thresholds = Thresholds.from_settings(settings)  # (the settings read once, not once per city)
+    aligns = {c: alignment(store, scopes[c], thresholds, each[c], cooperation=False) for c in codes}
+    chained = chain_gap_counts(store, scopes, aligns)  # the chain gaps counted, every city's findings read at once
     rows = []
     for c in codes:
-        sc = Scope((c,), year, None, names.get(c, c), "city")
-        sums = each[c]
-        a = alignment(store, sc, sums=sums)
+        sums, a = each[c], aligns[c]
         cov = a["data_coverage"]
         ready = readiness(store, c, a["year"], settings=settings,
                           ctx=Context(store, c, a["year"], sums=sums, align=a, batch=batch))
         has_data = bool(ready["has_data"])
         # the gaps by type, as gaps() counts them: one supply gap per unmet, short or surplus industry (counted
-        # from the statuses: no evidence read for a count), the chain gaps and the readiness target shortfalls
+        # from the statuses: no evidence read for a count), the chain gaps (counted: none built) and the readiness
+        # target shortfalls
         kinds = [SUPPLY_GAP[i["status"]] for i in a["industries"] if i["status"] in SUPPLY_GAP]
-        kinds += [g["type"] for g in chain_gaps(store, sc, a, {})]
+        kinds += [t for t, n in chained[c].items() for _ in range(n)]
         if not cov["cities"]["with_programs"] or not a.get("supply_data", True):  # as gaps() leaves them out
             kinds = [k for k in kinds if k not in ("unmet_demand", "shortage", "surplus", "uncovered_segment")]
         kinds += [g["type"] for g in target_gaps(ready)]
@@ -248,7 +257,7 @@ def trend(store: Store, cities: Sequence[str] | None = None, province: str | Non
     LookupError
         An unknown city, province or chain.
     """
-    from iekg.queries.alignment import alignment
+    from iekg.queries.alignment import Thresholds, alignment
     from iekg.queries.facts import ScopeSums
     from iekg.queries.scope import Scope
     from iekg.queries.supply import program_years
@@ -262,6 +271,7 @@ def trend(store: Store, cities: Sequence[str] | None = None, province: str | Non
     if first is not None and last is not None and first > last:
         raise ArgumentError("{from} must not be after {to}", "from", "to")
     span = list(range(first, last + 1)) if first is not None and last is not None else []
+    thresholds = Thresholds.from_settings()  # (the settings read once, not once per year)
     out_years: list[dict[str, Any]] = []
     per_industry: dict[str, dict[int, dict[str, Any]]] = {}
     names: dict[str, str] = {}
@@ -269,7 +279,7 @@ def trend(store: Store, cities: Sequence[str] | None = None, province: str | Non
     for y in span:
         sc = Scope(base.cities, y, base.chain, base.name, base.kind)
         sums = ScopeSums.gather(store, sc)
-        a = alignment(store, sc, sums=sums)
+        a = alignment(store, sc, thresholds, sums, cooperation=False)  # (no cooperation figure in a trend: not read)
         cov = a["data_coverage"]
         with_programs, with_demand = bool(cov["cities"]["with_programs"]), bool(cov["cities"]["with_demand"])
         if not with_programs and not with_demand:
