@@ -6,6 +6,7 @@ builds a :class:`ChangeSet`; ``Store.apply`` then writes it all or nothing.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -432,12 +433,48 @@ class Store(ABC):
         """Release resources (connections, files)."""
 
     # ------------------------------------------------------------------------------------ memo
+    MEMO_WAIT = 300.0  # seconds a thread waits for another one computing the same result before it computes it
+
     def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """Results derived from the whole graph (e.g. alignment's joined tables), kept until the next write."""
+        """Results derived from the whole graph (e.g. alignment's joined tables), kept until the next write.
+
+        Computed once even when asked for at once: the API answers requests in threads over one store, and the
+        dashboard's first view asks for a city's alignment, readiness and gaps together, which share their sums,
+        weights and coverage.  A thread that finds the result being computed by another (for the same graph
+        version) waits for it instead of computing it again beside it; if that computation fails, a waiting thread
+        computes it in its turn, and one that waited :attr:`MEMO_WAIT` seconds computes it itself."""
         cache: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_memo", {})
-        if key not in cache:
-            cache[key] = compute()
-        return cache[key]
+        if key in cache:
+            return cache[key]
+        lock: threading.Lock = self.__dict__.setdefault("_memo_lock", threading.Lock())
+        flights: dict[tuple[Any, ...], tuple[threading.Event, int]] = self.__dict__.setdefault("_memo_flights", {})
+        token = (self.__dict__.get("_memo_version"), key)  # a store with versions (SQLite, Neo4j) keeps them apart
+        me = threading.get_ident()
+        while True:
+            with lock:
+                if key in cache:
+                    return cache[key]
+                flight, owner = flights.get(token) or (None, None)
+                if owner == me:  # asked again inside its own computation (a one-city case of a many-city
+                    return compute()  # result, under the same key): computed here, as it always was
+                mine = flight is None
+                if flight is None:
+                    flight = threading.Event()
+                    flights[token] = (flight, me)
+            if mine:
+                break
+            if not flight.wait(self.MEMO_WAIT):
+                return compute()  # still not done: computed here, beside it
+            # done: its result is in the cache, or it failed (or the graph changed meanwhile) and this thread
+            # computes it now, in its turn
+        try:
+            value = compute()
+            cache[key] = value
+            return value
+        finally:
+            with lock:
+                flights.pop(token, None)
+            flight.set()
 
     def pinned(self) -> AbstractContextManager[None]:
         """A block within which one answer's reads take the graph's state (its version, whether the kept sums
