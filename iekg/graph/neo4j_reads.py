@@ -21,9 +21,12 @@ from iekg.graph import neo4j_sums
 from iekg.graph.cypher import KEY, fill
 from iekg.graph.schema import NODE_TYPES, split_uid
 from iekg.graph.store import (
+    OFFER_COUNT_COLUMNS,
+    OFFER_COUNT_KEYS,
     LinkKey,
     Node,
     Rel,
+    offer_counts_frame,
     search_rank,
 )
 from iekg.graph.sums import (
@@ -38,6 +41,17 @@ from iekg.graph.sums import (
     CrosswalkAligned,
     kept_top_fits,
 )
+
+# Store.offer_counts from the kept sum nodes (neo4j_sums.READ_OFFERS' nodes), summed over the majors
+_READ_OFFER_COUNTS = (
+    f"MATCH (s:{neo4j_sums.OFFER_SUM}) WHERE s.city IN $cities AND s.year = $year "
+    "RETURN s.city AS city, s.major_level AS major_level, s.inst_level AS inst_level, "
+    "  sum(s.programs) AS programs, sum(s.with_graduates) AS with_graduates, "
+    "  sum(s.enrollment_only_n) AS enrollment_only_n")
+
+# Store.offering_institutions from the kept programs per city, year and institution
+_READ_OFFERING = (f"MATCH (s:{neo4j_sums.INST_YEAR_SUM}) WHERE s.city IN $cities AND s.year = $year AND s.programs > 0 "
+                  "RETURN collect(DISTINCT s.institution) AS ids")
 
 
 class Neo4jReads:
@@ -212,11 +226,24 @@ class Neo4jReads:
     def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
                   dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
                   dst_ids: Iterable[str] | None = None, where: dict[str, Any] | None = None) -> pd.DataFrame:
-        """Filters run on the server (see :func:`iekg.graph.cypher.rel_match`)."""
+        """Filters run on the server (see :func:`iekg.graph.cypher.rel_match`).  Many start ids and the indexed
+        properties of the type among the filters (the year's leading programs of every institution): the few
+        relationships through the index (a scan without it), cut to the start ids here, not an expansion of
+        every relationship of tens of thousands of nodes."""
         props = tuple(props)
+        src_keep: set[str] | None = None
+        indexed = cy.INDEXED_REL_PROPS.get(rel_type, frozenset())
+        if (src_ids is not None and dst_ids is None and indexed
+                and indexed <= {k for k, v in (where or {}).items() if not isinstance(v, (list, tuple, set, frozenset))}):
+            src_ids = {str(i) for i in src_ids}
+            if len(src_ids) > cy.SEEK_MAX:
+                src_keep, src_ids = src_ids, None
         match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, dst_ids, where)
         rows = self._rows(match + cy.REL_FRAME, props=list(props), **params)
-        return pd.DataFrame(rows, columns=["src", "dst", *props])
+        out = pd.DataFrame(rows, columns=["src", "dst", *props])
+        if src_keep is not None:
+            out = out[out["src"].isin(src_keep)].reset_index(drop=True)
+        return out
 
     def sources_with(self, rel_type: str, src_label: str, src_ids: Iterable[str], *, dst_label: str | None = None,
                      where: dict[str, Any] | None = None) -> set[str]:
@@ -259,6 +286,25 @@ class Neo4jReads:
                           cities=sorted(set(cities)), year=year, majors=None if majors is None else sorted(set(majors)))
         out = pd.DataFrame(rows, columns=cols)
         return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
+
+    def offer_counts(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+        """Summed on the server from the kept sum nodes (no row per major sent); else from :meth:`offer_sums`."""
+        if year is None or not self.sums_ready():
+            off = self.offer_sums(cities, year)
+            return offer_counts_frame(off[[*OFFER_COUNT_KEYS, *OFFER_COUNT_COLUMNS]].itertuples(index=False, name=None))
+        rows = self._rows(cy.collected(_READ_OFFER_COUNTS, [*OFFER_COUNT_KEYS, *OFFER_COUNT_COLUMNS]),
+                          cities=sorted(set(cities)), year=year)
+        return offer_counts_frame(rows)
+
+    def offering_institutions(self, cities: Sequence[str], year: int) -> set[str]:
+        """From the kept programs per city, year and institution on the server; else ``sources_with`` of the
+        located institutions."""
+        if not self.sums_ready() or not isinstance(year, int) or isinstance(year, bool):
+            loc = self.rel_frame("LOCATED_IN", (), "Institution", "City", dst_ids=sorted(set(cities)))
+            ids = sorted(set(loc["src"]))
+            return self.sources_with("OFFERS", "Institution", ids, where={"year": year}) if ids else set()
+        recs = self._read(_READ_OFFERING, cities=sorted(set(cities)), year=year)
+        return set(recs[0]["ids"]) if recs else set()
 
     def offer_years(self, cities: Sequence[str]) -> pd.Series:
         recs = self._read(neo4j_sums.READ_YEARS if self.sums_ready() else cy.OFFER_YEARS, cities=sorted(set(cities)))

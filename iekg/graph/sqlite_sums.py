@@ -16,6 +16,7 @@ from iekg._lazy import lazy
 from iekg.graph import sqlite_derived as derived
 from iekg.graph import sqlite_sql as sql
 from iekg.graph.sqlite_sql import check_label, jlist, json_path
+from iekg.graph.store import OFFER_COUNT_COLUMNS, OFFER_COUNT_KEYS, Store, offer_counts_frame
 from iekg.graph.sums import (
     CANDIDATE_COLUMNS,
     COOPERATION_COLUMNS,
@@ -36,6 +37,16 @@ if TYPE_CHECKING:
     import pandas as pd
 else:
     pd = lazy("pandas")
+
+
+# Store.offer_counts from the kept sums: the groups of sum_offers summed over the majors
+_READ_OFFER_COUNTS = (f"SELECT s.city, s.major_level, s.inst_level, sum(s.programs), sum(s.with_graduates), "
+                      f"sum(s.enrollment_only_n) FROM {derived._ASKED}sum_offers s ON s.city = c.cid AND s.year = :year "
+                      "GROUP BY s.city, s.major_level, s.inst_level")
+
+# Store.offering_institutions from the kept sums: the institutions with programs of the year in the cities
+_READ_OFFERING = (f"SELECT DISTINCT s.institution FROM {derived._ASKED}sum_inst_years s ON s.city = c.cid "
+                  "AND s.year = :year WHERE s.programs > 0")
 
 
 class SqliteSums:
@@ -66,6 +77,21 @@ class SqliteSums:
         rows = self._rows(text, params) if year is not None else []
         out = pd.DataFrame(rows, columns=[*OFFER_KEYS, *OFFER_SUM_COLUMNS])
         return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
+
+    def offer_counts(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+        """Summed in SQL from the kept ``sum_offers`` (no row per major leaves the database); else from
+        :meth:`offer_sums`."""
+        if year is None or not self._kept():
+            off = self.offer_sums(cities, year)
+            return offer_counts_frame(off[[*OFFER_COUNT_KEYS, *OFFER_COUNT_COLUMNS]].itertuples(index=False, name=None))
+        return offer_counts_frame(self._rows(_READ_OFFER_COUNTS, {"cities": jlist(cities), "year": year}))
+
+    def offering_institutions(self, cities: Sequence[str], year: int) -> set[str]:
+        """From the kept ``sum_inst_years`` through its index on (city, year, institution, programs); else one
+        EXISTS per located institution (``sources_with``)."""
+        if not self._kept():
+            return Store.offering_institutions(self, cities, year)  # type: ignore[arg-type]
+        return {r[0] for r in self._rows(_READ_OFFERING, {"cities": jlist(cities), "year": year})}
 
     def offer_year_list(self, cities: Sequence[str]) -> list[int]:
         """A skip scan per institution through the index on (src_id, type, year) (:data:`sql.OFFER_YEAR_LIST`)."""

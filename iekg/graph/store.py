@@ -211,6 +211,27 @@ class StoreError(RuntimeError):
     """A store cannot be reached or used; the message says what to do."""
 
 
+# Store.offer_counts: offer_sums' counts per (city, major level, institution level)
+OFFER_COUNT_KEYS = ("city", "major_level", "inst_level")
+OFFER_COUNT_COLUMNS = ("programs", "with_graduates", "enrollment_only_n")
+
+
+def offer_counts_frame(rows: Iterable[Sequence[Any]]) -> pd.DataFrame:
+    """:meth:`Store.offer_counts` from rows of (city, major level, institution level, programs, with_graduates,
+    enrollment_only_n) — one or more per group: summed per group (levels compared as given, None a group of
+    its own) and sorted by the keys, None last (as ``offer_sums``)."""
+    acc: dict[tuple[Any, Any, Any], list[int]] = {}
+    for c, ml, il, n, g, e in rows:
+        got = acc.setdefault((c, ml, il), [0, 0, 0])
+        got[0] += int(n or 0)
+        got[1] += int(g or 0)
+        got[2] += int(e or 0)
+    out = pd.DataFrame([[*k, *v] for k, v in acc.items()], columns=[*OFFER_COUNT_KEYS, *OFFER_COUNT_COLUMNS])
+    for c in OFFER_COUNT_COLUMNS:
+        out[c] = out[c].astype("int64")
+    return out.sort_values(list(OFFER_COUNT_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
+
+
 class Store(ABC):
     """What every backend offers.  ``uid`` is ``"<Label>:<id>"``."""
 
@@ -369,6 +390,22 @@ class Store(ABC):
         columns :data:`~iekg.graph.sums.OFFER_KEYS` and :data:`~iekg.graph.sums.OFFER_SUM_COLUMNS`,
         sorted by the keys (missing levels are None)."""
         return sums.offer_sums(self, cities, year, majors)
+
+    def offer_counts(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+        """:meth:`offer_sums`' counts summed over the majors: per (city, major level, institution level) — the
+        levels still tell a program's duration — the ``year``'s OFFERS (``programs``), those with graduates
+        (``with_graduates``) and those with an enrolment but no graduates (``enrollment_only_n``): what data
+        coverage counts, without a row per major.  Columns :data:`OFFER_COUNT_KEYS` and
+        :data:`OFFER_COUNT_COLUMNS`, sorted by the keys (missing levels are None, last)."""
+        off = self.offer_sums(cities, year)
+        return offer_counts_frame(off[[*OFFER_COUNT_KEYS, *OFFER_COUNT_COLUMNS]].itertuples(index=False, name=None))
+
+    def offering_institutions(self, cities: Sequence[str], year: int) -> set[str]:
+        """The institutions located in ``cities`` that start an OFFERS relationship of ``year`` (what
+        :meth:`sources_with` answers for the located institutions): data coverage's institutions with programs."""
+        loc = self.rel_frame("LOCATED_IN", (), "Institution", "City", dst_ids=sorted(set(cities)))
+        ids = sorted(set(loc["src"]))
+        return self.sources_with("OFFERS", "Institution", ids, where={"year": year}) if ids else set()
 
     def offer_years(self, cities: Sequence[str]) -> pd.Series:
         """How many OFFERS of the institutions located in ``cities`` each year has: a Series indexed by year

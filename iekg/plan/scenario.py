@@ -360,6 +360,14 @@ class Overlay:
             return gsums.cooperation_list(self, cities, year, aligned, statuses)
         return self._store.cooperation_list(cities, year, aligned, statuses)
 
+    def offer_counts(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
+        # from the overlay's own offer sums (the base rule), so a scenario's changed programs are counted
+        return Store.offer_counts(self, cities, year)  # type: ignore[arg-type]
+
+    def offering_institutions(self, cities: Sequence[str], year: int) -> set[str]:
+        # from the overlay's own sources_with (the base rule), so a scenario's changed programs are counted
+        return Store.offering_institutions(self, cities, year)  # type: ignore[arg-type]
+
     def offer_year_counts(self, cities: Sequence[str], years: Iterable[int] | None = None) -> pd.DataFrame:
         if self._count_cities & {str(c) for c in cities}:
             return gsums.offer_year_counts(self, cities, years)

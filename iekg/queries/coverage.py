@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from iekg.graph.store import Store
-from iekg.queries.facts import ScopeSums
+from iekg.queries.facts import ScopeSums, _volumes, no_figures
 from iekg.queries.scope import Scope, located_in
 from iekg.queries.supply import program_years, scope_programs
 
@@ -44,7 +44,10 @@ def programs_without_figures(store: Store, sums: ScopeSums, limit: int = LISTED)
     if sums.year is None or sums.programs_without_figures <= 0:
         return []
     off = sums.offers
-    majors = sorted(set(off.loc[sums._no_figures() > 0, "major"]))
+    if "major" not in off.columns:  # the counts (ScopeSums.counts): the majors read for the cities that have some
+        some = sorted(set(off.loc[sums._no_figures() > 0, "city"]))
+        off = _volumes(store.offer_sums(some, sums.year))
+    majors = sorted(set(off.loc[no_figures(off) > 0, "major"]))
     rows, _ = scope_programs(store, sorted(sums.scope.cities), sums.year, majors=majors)
     grads = pd.to_numeric(rows["graduates"], errors="coerce")
     none = rows[grads.isna() & ~rows["estimate"].astype(bool)].drop_duplicates(["institution", "major"]).head(limit)
@@ -184,7 +187,7 @@ def _institutions(store: Store, cities: Sequence[str], year: int | None) -> tupl
     insts = sorted(set(loc["id"].tolist()))
     with_prog: set[str] = set()
     if insts and year is not None:
-        with_prog = store.sources_with("OFFERS", "Institution", insts, where={"year": year})
+        with_prog = store.offering_institutions(cities, year) & set(insts)
     return loc, with_prog
 
 

@@ -105,16 +105,20 @@ class ScopeSums(_PerScope):
 
     @classmethod
     def counts(cls, store: Store, scope: Scope) -> ScopeSums:
-        """The scope's offer and demand sums with their volumes and nothing of the crosswalk (``weights``,
-        ``cells``, ``aligned`` and the names left empty): what :func:`iekg.queries.coverage.data_coverage`
-        counts when no measure of the scope is asked (who trains, partners), without joining the weights.
-        Not memoised, and no measure reads it."""
+        """The scope's program counts and demand sums, nothing of the crosswalk (``weights``, ``cells``,
+        ``aligned`` and the names left empty): what :func:`iekg.queries.coverage.data_coverage` counts when no
+        measure of the scope is asked (who trains, partners), without joining the weights.  ``offers`` holds
+        :meth:`Store.offer_counts` (per city × levels, no ``major``, no volumes) with ``estimated_programs`` by
+        the rule of the full sums (:func:`_estimated_programs`): the counts (``programs``,
+        ``programs_without_figures``, ``estimated_programs``) are those of :meth:`gather`.  Not memoised, and no
+        measure reads it."""
         cities = sorted(scope.cities)
         year = scope.year if scope.year is not None else latest_year(store, cities)
         empty = pd.DataFrame({"major": [], "industry": [], "weight": [], "via": [], "category": []})
         cells = pd.DataFrame({"city": [], "industry": [], "supply": [], "estimated_supply": [], "demand": []})
-        return cls(scope, year, _volumes(store.offer_sums(cities, year)), store.demand_sums(cities, year),
-                   Weights(empty), cells, {})
+        off = store.offer_counts(cities, year)
+        off["estimated_programs"] = _estimated_programs(off, _duration(off).notna())
+        return cls(scope, year, off, store.demand_sums(cities, year), Weights(empty), cells, {})
 
     @classmethod
     def gather_each(cls, store: Store, cities: Sequence[str], year: int | None = None) -> dict[str, ScopeSums]:
@@ -210,8 +214,7 @@ class ScopeSums(_PerScope):
 
     # a fact without its figure is "no figures", never 0 (issue 18): counted from the sums, no read
     def _no_figures(self) -> pd.Series:
-        o = self.offers
-        return (o["programs"] - o["with_graduates"] - o["estimated_programs"]).astype(int)
+        return no_figures(self.offers)
 
     @property
     def programs(self) -> int:
@@ -246,15 +249,32 @@ def _volumes(off: pd.DataFrame) -> pd.DataFrame:
     """Offer sums (``Store.offer_sums``) with their volumes, row by row (changed in place and returned): the
     groups' graduates, plus the enrolment of the programs without graduates spread over the years of study when
     the level tells them (iekg.queries.supply)."""
-    duration = durations(off["major_level"].where(off["major_level"].notna(), off["inst_level"]))
+    duration = _duration(off)
     known = duration.notna()
-    off["estimated_programs"] = off["enrollment_only_n"].where(known, 0).astype(int)
+    off["estimated_programs"] = _estimated_programs(off, known)
     off["estimated_volume"] = per_year(off["enrollment_only"], duration).where(known, 0.0)
     off["volume"] = off["graduates"] + off["estimated_volume"]
     off["positive_programs"] = off["positive_graduates"] + off["enrollment_only_positive"].where(known, 0)
     off["rated_volume"] = off["rated_graduates"] + per_year(off["rated_enrollment"], duration).where(known, 0.0)
     off["rate_volume"] = off["rate_graduates"] + per_year(off["rate_enrollment"], duration).where(known, 0.0)
     return off
+
+
+def _duration(off: pd.DataFrame) -> pd.Series:
+    """Each group's years of study, told by the major's level, else the institution's (NaN: not told)."""
+    return durations(off["major_level"].where(off["major_level"].notna(), off["inst_level"]))
+
+
+def _estimated_programs(off: pd.DataFrame, known: pd.Series) -> pd.Series:
+    """The programs whose supply is estimated from enrolment: those with an enrolment but no graduates, where the
+    duration is ``known``."""
+    return off["enrollment_only_n"].where(known, 0).astype(int)
+
+
+def no_figures(off: pd.DataFrame) -> pd.Series:
+    """Per row of offer sums (or counts) with ``estimated_programs``: the programs without any figure — neither
+    graduates nor an enrolment whose duration can be told (a fact without its figure is "no figures", never 0)."""
+    return (off["programs"] - off["with_graduates"] - off["estimated_programs"]).astype(int)
 
 
 def _cells(sup: pd.DataFrame, joined: pd.DataFrame) -> pd.DataFrame:
