@@ -176,6 +176,12 @@ def collected(statement: str, columns: Iterable[str]) -> str:
     return f"CALL () {{ {statement} }} RETURN collect([{', '.join(cols)}]) AS rows"
 
 
+# Relationship properties with an index (iekg.graph.neo4j_sums.INDEXES: the year's leading programs), fixed names
+# that rel_match writes as ``r.<name> = $eq_<name>`` (an index is sought only for a written-out property)
+INDEXED_REL_PROPS: dict[str, frozenset[str]] = {"OFFERS": frozenset({"leading", "year"})}
+SEEK_MAX = 1000  # more start ids than this, with every indexed property filtered: the index, not the ids
+
+
 def rel_match(rel: str, src: str | None, dst: str | None, src_ids: Iterable[str] | None,
               dst_ids: Iterable[str] | None, where: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
     """The ``MATCH … WHERE …`` of ``Store.rel_frame``'s filters (relationship ``r`` from ``a`` to ``b``).
@@ -218,6 +224,10 @@ def rel_match(rel: str, src: str | None, dst: str | None, src_ids: Iterable[str]
             conds.append("b.id IN $dst")
     eq = {k: v for k, v in (where or {}).items() if not isinstance(v, (list, tuple, set, frozenset))}
     inn = {k: sorted(v) for k, v in (where or {}).items() if isinstance(v, (list, tuple, set, frozenset))}
+    for k in sorted(INDEXED_REL_PROPS.get(rel, ())):  # written out so the planner can seek the index
+        if k in eq:
+            params[f"eq_{k}"] = eq.pop(k)
+            conds.append(f"r.{k} = $eq_{k}")
     if eq:
         params["eq"] = eq
         conds.append("all(k IN keys($eq) WHERE r[k] = $eq[k])")

@@ -70,6 +70,8 @@ INDEXES = (
     f"CREATE INDEX iekg_coop_sum_ent IF NOT EXISTS FOR (s:{COOP_SUM}) ON (s.enterprise)",
     # the version node among the sums' nodes (they all carry META too): its MERGE / MATCH by id, not a scan
     f"CREATE INDEX iekg_meta_id IF NOT EXISTS FOR (m:{META}) ON (m.id)",
+    # the year's leading programs of every institution (readiness of all cities): a seek, not a scan of OFFERS
+    f"CREATE INDEX iekg_offers_leading IF NOT EXISTS FOR ()-[r:{_OFFERS}]-() ON (r.leading, r.year)",
 )
 
 # ------------------------------------------------------------------------------------------ what is touched

@@ -196,12 +196,13 @@ def readiness_all(store: Store, year: int | None = None, target_year: int | None
         ``illustrative`` (the demo's) or ``public`` (the public lists only) — a ranking may mix them.
     """
     from iekg.plan.target import base_year, target_readiness
+    from iekg.queries.provenance import illustrative_cities
     from iekg.queries.readiness import readiness_all as ranked
 
     rows = ranked(store, year)
+    ill = illustrative_cities(store, [row["city"] for row in rows if not row.get("public_only")])  # all at once
     for row in rows:
-        row["source"] = "public" if row.get("public_only") else (
-            "illustrative" if scope_is_illustrative(store, [row["city"]]) else "yours")
+        row["source"] = "public" if row.get("public_only") else "illustrative" if row["city"] in ill else "yours"
         if target_year is not None:
             base = base_year(store, Scope((row["city"],), year)) if row.get("has_data", True) else None
             t = None

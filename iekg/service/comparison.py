@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from iekg.graph.store import Store
+from iekg.queries.provenance import illustrative_cities
 from iekg.service.arguments import ArgumentError
 from iekg.service.places import all_cities, require_cities
-from iekg.service.provenance import Answer, answer, one_version, scope_is_illustrative
+from iekg.service.provenance import Answer, answer, one_version
 
 MEASURES = ("sai", "coverage", "targets", "coupling")
 MEASURE_KEYS = {"sai": "sai", "coverage": "coverage", "targets": "targets_met", "coupling": "coupling"}
@@ -57,12 +58,11 @@ def _cities_of(store: Store, province: str | None, cities: Sequence[str] | None)
     return all_cities(store), None, "全部城市"
 
 
-def _source(store: Store, city: str, public_only: bool) -> str:
-    """Whose data a row rests on, as ``readiness --all`` says it: ``public`` (the public lists only),
-    ``illustrative`` (the demo's) or ``yours``."""
-    if public_only:
-        return "public"
-    return "illustrative" if scope_is_illustrative(store, [city]) else "yours"
+def _sources(store: Store, public_only: dict[str, bool]) -> dict[str, str]:
+    """Whose data each city's row rests on, as ``readiness --all`` says it: ``public`` (the public lists only),
+    ``illustrative`` (the demo's) or ``yours`` — the others' illustrative facts read at once for all of them."""
+    ill = illustrative_cities(store, [c for c, p in public_only.items() if not p])
+    return {c: "public" if p else "illustrative" if c in ill else "yours" for c, p in public_only.items()}
 
 
 @one_version
@@ -165,7 +165,7 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
         cp = coupled.get(c)
         inst = cov["institutions"]
         rows.append({
-            "city": c, "name": names.get(c, c), "source": _source(store, c, bool(ready.get("public_only"))),
+            "city": c, "name": names.get(c, c), "source": bool(ready.get("public_only")),  # (set below, at once)
             "has_data": has_data, "year": a["year"],
             "S": a["S"] if cov["cities"]["with_programs"] else None, "D": a["D"] if cov["cities"]["with_demand"] else None,
             "sai": a["sai"], "sai_observed": a["sai_observed"], "coverage": a["coverage"],
@@ -186,6 +186,9 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
                 "public_only": bool(ready.get("public_only")),
             },
         })
+    sources = _sources(store, {r["city"]: r["source"] for r in rows})
+    for r in rows:
+        r["source"] = sources[r["city"]]
     key = MEASURE_KEYS[sort]
 
     def value(r: dict[str, Any]) -> float | None:
