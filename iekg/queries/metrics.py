@@ -351,7 +351,8 @@ def m_leading_institutions(ctx: Context) -> Measured:
 def _leading_institutions_each(b: Batch) -> dict[str, Measured]:
     here = b.nodes_frame("Institution", ("leading",))
     known = set(here.loc[here["leading"].notna(), "city"].astype(str))  # a city none of whose institutions says
-    here = here[here["leading"].map(lambda v: v in (True, "是", "true", "True"))]
+    # (a boolean mask even with no rows: an empty object Series would select columns, not rows)
+    here = here.loc[here["leading"].map(lambda v: v in (True, "是", "true", "True")).astype(bool)]
     lists = _per_city(here, "city", _uids("Institution", here["id"]))
     return {c: Measured(float(len(lists.get(str(c), []))), lists.get(str(c), [])) if str(c) in known else
             Measured(None, [], "本市院校没有「全省领先」的数据 (institutions 表可加 leading 列)") for c in b.cities}
