@@ -79,3 +79,20 @@ def test_asked_again_inside_its_own_computation_does_not_wait_for_itself(store: 
     t.start()
     t.join(10)
     assert done == ["outer:inner"]
+
+
+def test_a_result_of_an_older_version_is_not_kept_for_the_new_one(store: SqliteStore) -> None:
+    def elsewhere() -> None:
+        c = ChangeSet()
+        c.add_node("City", "410200", {"name": "开封市"})
+        store.apply(c)  # an import while the result is computed: the graph's version moves on
+        store.memo(("other",), lambda: "x")  # a read at the new version (it drops the old memo)
+
+    def compute() -> str:
+        t = threading.Thread(target=elsewhere)
+        t.start()
+        t.join(10)
+        return "old"
+
+    assert store.memo(("k",), compute) == "old"
+    assert store.memo(("k",), lambda: "new") == "new"

@@ -506,7 +506,8 @@ class Store(ABC):
             # computes it now, in its turn
         try:
             value = compute()
-            cache[key] = value
+            if self.__dict__.get("_memo_version") == token[0]:  # not if an import came meanwhile: the memo now
+                cache[key] = value  # belongs to the new version, and this result is of the old one
             return value
         finally:
             with lock:
