@@ -51,7 +51,9 @@ INST_YEAR_SUM = "`IekgInstYearSum`"
 DEMAND_SUM = "`IekgDemandSum`"
 COOP_SUM = "`IekgCoopSum`"
 INST_BATCH = 2000  # institutions per transaction when every aligned cooperation is recomputed
-CITY_BATCH = 25  # cities per transaction when everything is recomputed
+CITY_BATCH = 1  # cities per transaction when everything is recomputed (the largest city bounds the memory)
+DEMAND_BATCH = 25  # demand city codes per transaction then (each statement scans the DEMANDS once)
+REFRESH_WORKERS = 2  # transactions at once then (each city's sums are its own nodes: no lock between them)
 
 _CITY, _INST, _MAJOR = label("City"), label("Institution"), label("Major")
 _LOCATED, _OFFERS, _DEMANDS = rel_type("LOCATED_IN"), rel_type("OFFERS"), rel_type("DEMANDS")
@@ -141,19 +143,21 @@ FILL_DEMAND = (
     "  s.target = target, s.headcount = headcount, s.rows = rows")
 # each city × year × major's first KEPT_TOP programs by volume (cypher.TOP_OFFERS' rule and order: volume
 # descending, then institution; durations KEPT_DURATIONS), as parallel lists (institutions ``vi``, volumes
-# ``vv``), and its first KEPT_TOP by institution (``ii``: the weight-0 pairs' order, cypher.TOP_OFFERS_BY_INSTITUTION)
+# ``vv``), and its first KEPT_TOP by institution (``ii``: the weight-0 pairs' order, cypher.TOP_OFFERS_BY_INSTITUTION).
+# Each key's programs are sorted on their own (a subquery per key): sorting every program of the city at once held
+# the city's rows twice, and the scale-100 graph's largest city (333,000 programs) ran out of the server's
+# transaction memory with the launcher's default 1g heap (now about 120 MB for that city)
 FILL_TOP = (
     f"UNWIND $cities AS cid MATCH (:{_CITY} {{id: cid}})<-[:{_LOCATED}]-(i:{_INST})-[o:{_OFFERS}]->(m:{_MAJOR}) "
-    "WITH cid, i, i.level AS il, m, o, toFloatOrNull(o.graduates) AS g, toFloatOrNull(o.enrollment) AS e, "
+    "WITH cid, i, m, o, toFloatOrNull(o.graduates) AS g, toFloatOrNull(o.enrollment) AS e, "
     "     $durations[coalesce(m.level, i.level, '')] AS dur "
-    "WITH cid, o.year AS year, m.id AS major, i.id AS institution, "
-    "  CASE WHEN g IS NOT NULL THEN g WHEN e IS NOT NULL AND dur IS NOT NULL THEN e / toFloat(dur) ELSE 0.0 END "
-    "  AS volume ORDER BY cid, year, major, institution "
-    "WITH cid, year, major, collect(institution)[..$limit] AS ii, collect([institution, volume]) AS rows "
-    "UNWIND rows AS r "
-    "WITH cid, year, major, ii, r[0] AS institution, r[1] AS volume "
-    "ORDER BY cid, year, major, volume DESC, institution "
-    "WITH cid, year, major, ii, collect([institution, volume])[..$limit] AS top "
+    "WITH cid, o.year AS year, m.id AS major, collect([i.id, "
+    "  CASE WHEN g IS NOT NULL THEN g WHEN e IS NOT NULL AND dur IS NOT NULL THEN e / toFloat(dur) ELSE 0.0 END]) "
+    "  AS rows "
+    "CALL (rows) { UNWIND rows AS r WITH r[0] AS institution ORDER BY institution "
+    "  RETURN collect(institution)[..$limit] AS ii } "
+    "CALL (rows) { UNWIND rows AS r WITH r ORDER BY r[1] DESC, r[0] RETURN collect(r)[..$limit] AS top } "
+    "WITH cid, year, major, ii, top "
     f"CREATE (s:{META}:{TOP_SUM}) SET s.city = cid, s.year = year, s.major = major, "
     "  s.vi = [x IN top | x[0]], s.vv = [x IN top | x[1]], s.ii = ii")
 DROP_COOPS = (f"MATCH (s:{COOP_SUM}) WHERE s.institution IN $insts DETACH DELETE s",

@@ -434,22 +434,42 @@ class Neo4jStore(Neo4jReads, Store):
         self.forget()
 
     def _refresh_all(self) -> tuple[int, int]:
-        """Every city's kept sums recomputed from the relationships, ``CITY_BATCH`` cities to a transaction
-        (marked incomplete meanwhile: reads sum the relationships until the caller marks them complete)."""
+        """Every city's kept sums recomputed from the relationships, ``CITY_BATCH`` cities to a transaction and
+        ``REFRESH_WORKERS`` transactions at once (marked incomplete meanwhile: reads sum the relationships until
+        the caller marks them complete).  A transaction the server has no memory for is a :class:`StoreError`
+        naming the fix (the sums stay marked incomplete: the graph still answers, from its relationships)."""
+        from concurrent.futures import ThreadPoolExecutor
+
         self._write(neo4j_sums.UNSET_READY)
         with self._session() as session:
             for stmt in neo4j_sums.DROP_ALL:
                 session.run(stmt).consume()
         cities = sorted(r["city"] for r in self._read(neo4j_sums.ALL_CITIES))
         codes = [r["code"] for r in self._read(neo4j_sums.ALL_DEMAND_CODES)]
-        with self._session() as session:
-            for chunk in _chunks(cities, neo4j_sums.CITY_BATCH):
-                session.execute_write(lambda tx, c=chunk: neo4j_sums.refresh(tx, c, []))
-            for chunk in _chunks(codes, neo4j_sums.CITY_BATCH):
-                session.execute_write(lambda tx, c=chunk: neo4j_sums.refresh(tx, [], c))
-            insts = sorted(r["id"] for r in self._read(neo4j_sums.ALL_COOP_INSTITUTIONS))
-            for chunk in _chunks(insts, neo4j_sums.INST_BATCH):  # (nothing kept to drop: DROP_ALL above)
-                session.execute_write(lambda tx, c=chunk: neo4j_sums.refresh_coops(tx, c, [], drop=False))
+        insts = sorted(r["id"] for r in self._read(neo4j_sums.ALL_COOP_INSTITUTIONS))
+        jobs: list[Callable[[Any], None]] = [
+            *(lambda tx, c=chunk: neo4j_sums.refresh(tx, c, []) for chunk in _chunks(cities, neo4j_sums.CITY_BATCH)),
+            *(lambda tx, c=chunk: neo4j_sums.refresh(tx, [], c) for chunk in _chunks(codes, neo4j_sums.DEMAND_BATCH)),
+            # (nothing kept to drop: DROP_ALL above)
+            *(lambda tx, c=chunk: neo4j_sums.refresh_coops(tx, c, [], drop=False)
+              for chunk in _chunks(insts, neo4j_sums.INST_BATCH))]
+
+        def run(job: Callable[[Any], None]) -> None:
+            with self._session() as session:
+                session.execute_write(job)
+
+        try:
+            with ThreadPoolExecutor(neo4j_sums.REFRESH_WORKERS, thread_name_prefix="iekg-sums") as pool:
+                list(pool.map(run, jobs))
+        except Exception as exc:
+            if "MemoryPoolOutOfMemoryError" not in str(getattr(exc, "code", "") or exc):
+                raise
+            raise StoreError(
+                "Neo4j 服务器的事务内存不足，保存的汇总未能重算；图谱仍可回答（从关系求和），重算请加大内存后运行 "
+                "iekg reindex (the Neo4j server ran out of transaction memory while recomputing the kept sums; the "
+                "graph still answers, summing its relationships. Give the server more memory — IEKG_NEO4J_HEAP for "
+                "scripts/neo4j-local, or server.memory.heap.max_size / dbms.memory.transaction.total.max in "
+                f"neo4j.conf — then run `iekg reindex`): {exc}") from exc
         return len(cities), len(codes)
 
     def reindex(self) -> tuple[int, int]:
