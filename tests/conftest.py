@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,31 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
     yield server
     if server.data is not None:
         stop(server.data)
+
+
+@contextmanager
+def clean_neo4j_store(server: Any) -> Iterator[Any]:
+    """A :class:`~iekg.graph.neo4jstore.Neo4jStore` on the session's server (``neo4j_server``), cleared before
+    and after (a module-scoped fixture of a test file uses it the same way)."""
+    from neo4j import GraphDatabase
+
+    from iekg.graph.neo4jstore import Neo4jStore
+
+    driver = GraphDatabase.driver(server.uri, auth=(server.user, server.password))
+    store = Neo4jStore(driver)
+    store.clear()
+    try:
+        yield store
+    finally:
+        store.clear()
+        driver.close()
+
+
+@pytest.fixture()
+def neo(neo4j_server: Any) -> Iterator[Any]:
+    """An empty Neo4j store for one test (:func:`clean_neo4j_store`)."""
+    with clean_neo4j_store(neo4j_server) as store:
+        yield store
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ HN-NEV-01.  Density of 36: 2 / 5 (it was 3 / 5 when the ended cooperation counte
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -231,20 +230,6 @@ def test_cli_json_carries_the_rule(base: Store, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------ both stores
-@pytest.fixture()
-def neo(neo4j_server: Any) -> Iterator[Any]:
-    from neo4j import GraphDatabase
-
-    from iekg.graph.neo4jstore import Neo4jStore
-
-    driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
-    store = Neo4jStore(driver)
-    store.clear()
-    yield store
-    store.clear()
-    driver.close()
-
-
 @pytest.mark.neo4j
 def test_the_same_answers_on_neo4j(neo: Any, tmp_path: Path) -> None:
     from test_parity import frame_records, same

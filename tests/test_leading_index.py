@@ -5,7 +5,6 @@ ids itself — the same rows as the read anchored on the ids, and as SQLite's.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +35,6 @@ def _build(store: Store) -> None:
 def _pairs(store: Store) -> list[tuple[str, str]]:
     f = store.rel_frame("OFFERS", src_label="Institution", src_ids=["I1", "I2"], where=WHERE)
     return sorted(zip(f["src"].tolist(), f["dst"].tolist(), strict=True))
-
-
-@pytest.fixture()
-def neo(neo4j_server: Any) -> Iterator[Any]:
-    from neo4j import GraphDatabase
-
-    from iekg.graph.neo4jstore import Neo4jStore
-
-    driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
-    store = Neo4jStore(driver)
-    store.clear()
-    yield store
-    store.clear()
-    driver.close()
 
 
 def test_indexed_properties_are_written_out() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -187,19 +186,6 @@ def test_cli_migrate(tmp_path: Path) -> None:
     assert service.open_store(Settings(home=home)).snapshot() == expected_snapshot()
     r = runner.invoke(cli_app, ["--home", str(home), "migrate", "--from", str(src), "--replace"])
     assert r.exit_code == 0 and "19 nodes, 31 relationships" in said(r)
-
-
-@pytest.fixture
-def neo(neo4j_server: Any) -> Iterator[Store]:
-    from neo4j import GraphDatabase
-
-    from iekg.graph.neo4jstore import Neo4jStore
-
-    driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
-    s = Neo4jStore(driver)
-    yield s
-    s.clear()
-    driver.close()
 
 
 @pytest.mark.neo4j

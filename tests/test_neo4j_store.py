@@ -43,16 +43,6 @@ def _driver(server: Any) -> Any:
     return GraphDatabase.driver(server.uri, auth=(server.user, server.password))
 
 
-@pytest.fixture()
-def neo(neo4j_server: Any):  # type: ignore[no-untyped-def]
-    driver = _driver(neo4j_server)
-    store = Neo4jStore(driver)
-    store.clear()
-    yield store
-    store.clear()
-    driver.close()
-
-
 def _hostile_folder(tmp: Path) -> Path:
     d = tmp / "hostile"
     d.mkdir()
