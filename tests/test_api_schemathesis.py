@@ -42,7 +42,7 @@ CROSS_PARAMETER_RULES = {("GET", "/analysis/readiness"), ("GET", "/analysis/read
                          ("GET", "/analysis/partners"), ("POST", "/imports"), ("GET", "/analysis/coupling"),
                          ("GET", "/exports/attachments"), ("GET", "/exports/plan"), ("GET", "/analysis/trend"),
                          ("GET", "/charts/ranking"), ("GET", "/charts/trend"), ("GET", "/charts/compare"),
-                         ("GET", "/exports/report")}
+                         ("GET", "/exports/report"), ("GET", "/analysis/compare")}
 
 
 def _operations() -> list[tuple[str, str]]:

@@ -287,6 +287,8 @@ OFFER_YEAR_COUNTS = (f"{_CITY_OFFERS}"
                      "RETURN y, count(*) AS n, count(DISTINCT i) AS k ORDER BY y")
 LOCATED = f"UNWIND $cities AS cid MATCH (:{_CITY} {{{{id: cid}}}})<-[:{_LOCATED}]-(n:{{label}}) "
 LOCATED_COUNTS = "RETURN cid AS city, count(*) AS nodes"
+# (readiness --all / compare: Store.located_nodes) after LOCATED: every link's node with its properties, the city
+LOCATED_NODES = "RETURN collect([n.id] + [p IN $props | n[p]] + [cid]) AS rows"
 # property names are values here (n[p]), never query text
 LOCATED_PROPS = ("UNWIND $props AS p WITH cid, p, n[p] AS v "
                  "RETURN cid AS city, p, sum(CASE WHEN v IS :: INTEGER NOT NULL OR v IS :: FLOAT NOT NULL "
@@ -342,3 +344,17 @@ TOP_OFFERS_BY_INSTITUTION = (
     "WHERE o.year = $year AND $zero[m.id] IS NOT NULL "
     "WITH m.id AS major, i.id AS institution, o.year AS year ORDER BY major, institution "
     "WITH major, collect([institution, year, 0.0]) AS rows RETURN major, rows[..$limit] AS top")
+
+# (gaps) Store.chain_enterprises on the server: per [key, city, the key's segments] of $pairs, the city's
+# enterprises' IN_SEGMENT links into those segments, each with its staff and its cooperations counted by the
+# status rule (iekg.queries.cooperation: a missing status counts, one in $inactive does not) — only the rows come
+# back, never a cooperation
+CHAIN_ENTERPRISES = (
+    f"UNWIND $pairs AS p MATCH (:{_CITY} {{id: p[1]}})<-[:{_LOCATED}]-(e:{_ENT}) "
+    "WITH DISTINCT p[0] AS key, p[2] AS segs, e "
+    f"MATCH (e)-[r:{rel_type('IN_SEGMENT')}]->(s:{label('ChainSegment')}) WHERE s.id IN segs "
+    "CALL (e) { "
+    f"  OPTIONAL MATCH ()-[c:{rel_type('COOPERATES_WITH')}]->(e) "
+    "  RETURN count(CASE WHEN c.status IS NULL OR NOT c.status IN $inactive THEN c END) AS counted, "
+    "    collect(CASE WHEN c.status IN $inactive THEN c.status END) AS left_out } "
+    "RETURN collect([key, e.id, s.id, r.role, e.employees, counted, left_out]) AS rows")

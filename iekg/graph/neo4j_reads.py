@@ -53,6 +53,25 @@ _READ_OFFER_COUNTS = (
 _READ_OFFERING = (f"MATCH (s:{neo4j_sums.INST_YEAR_SUM}) WHERE s.city IN $cities AND s.year = $year AND s.programs > 0 "
                   "RETURN collect(DISTINCT s.institution) AS ids")
 
+# (compare / readiness --all) Store.offer_year_counts_each from the kept programs per city, year and institution:
+# every integer year of each asked city (as READ_YEARS), with the programs and institutions counted where the
+# year has programs (as READ_YEAR_COUNTS)
+_READ_YEAR_COUNTS_EACH = (
+    f"MATCH (s:{neo4j_sums.INST_YEAR_SUM}) WHERE s.city IN $cities AND s.year IS :: INTEGER "
+    "RETURN s.city AS city, s.year AS year, sum(CASE WHEN s.programs > 0 THEN s.programs ELSE 0 END) AS programs, "
+    "  count(DISTINCT CASE WHEN s.programs > 0 THEN s.institution END) AS institutions")
+
+# (gaps) each wanted major's first $limit kept programs over the asked cities, merged on the server
+# (neo4j_sums.IekgTopSum: each city's first ones by volume, then institution — the scope's first ones are among
+# them): one list per major instead of one per city and major
+_READ_TOP_MERGED = (
+    f"UNWIND $cities AS cid MATCH (s:{neo4j_sums.TOP_SUM} {{city: cid, year: $year}}) WHERE $wanted[s.major] IS NOT NULL "
+    "WITH s.major AS major, collect(s) AS kept "
+    "CALL (kept) { UNWIND kept AS s UNWIND range(0, size(s.vi) - 1) AS j "
+    "  WITH s.year AS y, s.vi[j] AS inst, s.vv[j] AS vol ORDER BY vol DESC, inst LIMIT $limit "
+    "  RETURN collect([inst, y, vol]) AS top } "
+    "RETURN collect([major, top]) AS rows")
+
 
 class Neo4jReads:
     """``Store``'s reads over a Neo4j database (see :class:`iekg.graph.store.Store`)."""
@@ -317,6 +336,26 @@ class Neo4jReads:
         return pd.DataFrame([[r["y"], r["n"], r["k"]] for r in recs],
                             columns=list(OFFER_YEAR_COUNT_COLUMNS)).astype("int64")
 
+    # (compare / readiness --all) every city's years and thin-year counts in one round trip
+    def offer_year_counts_each(self, cities: Sequence[str]) -> pd.DataFrame:
+        """Grouped on the server from the kept sum nodes, all rows in one record; without them city by city
+        (:meth:`Store.offer_year_counts_each`)."""
+        from iekg.graph.store import YEAR_COUNTS_EACH_COLUMNS, Store, year_counts_each_frame
+
+        if not self.sums_ready():
+            return Store.offer_year_counts_each(self, cities)  # type: ignore[arg-type]
+        return year_counts_each_frame(self._rows(cy.collected(_READ_YEAR_COUNTS_EACH, YEAR_COUNTS_EACH_COLUMNS),
+                                                 cities=sorted({str(c) for c in cities})))
+
+    # (readiness --all / compare) the metrics' located nodes with their properties in one round trip
+    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = ()) -> pd.DataFrame:
+        """From the cities along LOCATED_IN (:data:`cy.LOCATED`), each node's properties as :meth:`node_frame`
+        returns them, all rows in one record."""
+        props = tuple(props)
+        rows = self._rows(fill(cy.LOCATED, node=label) + cy.LOCATED_NODES, cities=sorted({str(c) for c in cities}),
+                          props=list(props))
+        return pd.DataFrame(rows, columns=["id", *props, "city"])
+
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         match = fill(cy.LOCATED, node=label)
         recs = self._read(match + cy.LOCATED_COUNTS, cities=sorted(set(cities)))
@@ -438,6 +477,10 @@ class Neo4jReads:
         """Each wanted major's first ``limit`` programs by volume (then institution) and, of the weight-0
         majors, by institution, merged here from the asked cities' kept first programs (neo4j_sums.IekgTopSum:
         the scope's first ones are among its cities' first ones)."""
+        if not zero:  # (gaps) no weight-0 pair: the lists merged on the server
+            return {str(m): [list(x) for x in got] for m, got in self._rows(
+                _READ_TOP_MERGED, cities=sorted({str(c) for c in cities}), year=year,
+                wanted={m: True for m in majors}, limit=int(limit))}, {}
         per_vol: dict[str, list[tuple[list[str], list[float], Any]]] = {}
         per_inst: dict[str, list[tuple[list[str], Any]]] = {}
         for major, y, vi, vv, ii in self._rows(
@@ -471,3 +514,19 @@ class Neo4jReads:
                 cy.TOP_OFFERS_BY_INSTITUTION, zero={m: True for m in zero}, year=year, cities=sorted(set(cities)), limit=int(limit))
             by_inst = {r["major"]: r["top"] for r in recs}
         return top, by_inst
+
+    # (gaps) the chain gaps' findings joined on the server (cypher.CHAIN_ENTERPRISES)
+    def chain_enterprises(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
+                          inactive: Sequence[str]) -> pd.DataFrame:
+        """One statement: each key's located enterprises, their links into its segments, their staff and their
+        cooperations counted on the server (no cooperation comes back over Bolt)."""
+        from iekg.graph.store import Store
+
+        pairs = [[str(k), str(c), sorted({str(s) for s in segments[k]})]
+                 for k, cs in sorted(cities.items()) if segments.get(k) for c in sorted({str(c) for c in cs})]
+        columns = list(Store.CHAIN_ENTERPRISE_COLUMNS)
+        if not pairs:
+            return pd.DataFrame(columns=columns)
+        rows = self._rows(cy.CHAIN_ENTERPRISES, pairs=pairs, inactive=sorted({str(s) for s in inactive}))
+        return pd.DataFrame([[k, e, s, role, emp, int(n), list(left)] for k, e, s, role, emp, n, left in rows],
+                            columns=columns)

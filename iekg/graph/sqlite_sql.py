@@ -382,3 +382,21 @@ def jlist(values: Iterable[Any]) -> str:
     """A list parameter as JSON text (read with ``json_each``): sorted, distinct, as text."""
     tolist = getattr(values, "tolist", None)  # a column: its values as Python's, read at once (not one by one)
     return json.dumps(sorted({str(v) for v in (tolist() if callable(tolist) else values)}), ensure_ascii=False)
+
+
+# (readiness --all / compare) Store.located_nodes: every LOCATED_IN link of a label's nodes to the asked cities
+# (through the index rels_in on the cities' end), with the node's properties ({columns}: select_props of n)
+LOCATED_NODES = (
+    "SELECT n.id{columns}, l.dst_id FROM (SELECT DISTINCT value AS cid FROM json_each(?)) c CROSS JOIN rels l "
+    "ON l.dst_id = c.cid AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = ? "
+    "JOIN nodes n ON n.label = l.src_label AND n.id = l.src_id")
+
+
+# Store.offer_year_counts_each from the kept programs per city × year × institution (sqlite_derived's
+# sum_inst_years, through its index on (city, year, institution, programs)): every year of each asked city, with
+# the programs and the institutions of the year that has some counted (as READ_YEAR_LIST and READ_YEAR_COUNTS)
+YEAR_COUNTS_EACH = (
+    "SELECT s.city, s.year, sum(CASE WHEN s.programs > 0 THEN s.programs ELSE 0 END), "
+    "count(DISTINCT CASE WHEN s.programs > 0 THEN s.institution END) "
+    "FROM (SELECT DISTINCT value AS cid FROM json_each(:cities)) c CROSS JOIN sum_inst_years s ON s.city = c.cid "
+    "WHERE typeof(s.year) = 'integer' GROUP BY s.city, s.year ORDER BY s.city, s.year")

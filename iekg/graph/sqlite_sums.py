@@ -48,6 +48,27 @@ _READ_OFFER_COUNTS = (f"SELECT s.city, s.major_level, s.inst_level, sum(s.progra
 _READ_OFFERING = (f"SELECT DISTINCT s.institution FROM {derived._ASKED}sum_inst_years s ON s.city = c.cid "
                   "AND s.year = :year WHERE s.programs > 0")
 
+# (gaps) Store.chain_enterprises: the scopes' focus-chain enterprises — each key's located enterprises (rels_in
+# from its cities) and their IN_SEGMENT links into the key's segments (rels_out from each enterprise: ``+r.dst_id``
+# keeps SQLite from seeking once per enterprise and segment), and per enterprise once its staff (the nodes' primary
+# key) and its cooperations (rels_in): how many, then char(30), then their statuses joined by char(31) (statuses are
+# vocabulary words: neither character is in one), counted by the status rule in Python
+_CHAIN_ENTERPRISES = (
+    "WITH kc(key, cid) AS MATERIALIZED (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') "
+    "FROM json_each(:cities) j), "
+    "ks(key, seg) AS MATERIALIZED (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') "
+    "FROM json_each(:segments) j), "
+    "e(key, id) AS MATERIALIZED (SELECT DISTINCT kc.key, l.src_id FROM kc CROSS JOIN rels l "
+    "ON l.dst_id = kc.cid AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Enterprise'), "
+    "i(key, id, seg, role) AS MATERIALIZED (SELECT e.key, e.id, r.dst_id, json_extract(r.props, '$.\"role\"') "
+    "FROM e CROSS JOIN rels r ON r.src_id = e.id AND r.type = 'IN_SEGMENT' AND r.src_label = 'Enterprise' "
+    "AND r.dst_label = 'ChainSegment' WHERE EXISTS (SELECT 1 FROM ks WHERE ks.key = e.key AND ks.seg = +r.dst_id)), "
+    "d(id, st) AS MATERIALIZED (SELECT x.id, (SELECT count(*) || char(30) || coalesce(group_concat("
+    "json_extract(c.props, '$.\"status\"'), char(31)), '') "
+    "FROM rels c WHERE c.dst_id = x.id AND c.type = 'COOPERATES_WITH' AND c.dst_label = 'Enterprise') "
+    "FROM (SELECT DISTINCT id FROM i) x) "
+    "SELECT i.key, i.id, i.seg, i.role, json_extract(n.props, '$.\"employees\"'), d.st "
+    "FROM i LEFT JOIN nodes n ON n.label = 'Enterprise' AND n.id = i.id LEFT JOIN d ON d.id = i.id")
 
 class SqliteSums:
     """``Store``'s aggregations over the ``rels`` and ``nodes`` tables (see :class:`iekg.graph.store.Store`)."""
@@ -202,3 +223,27 @@ class SqliteSums:
                                  "durations": json.dumps({str(k): float(v) for k, v in durations.items()},
                                                          ensure_ascii=False)})
         return rank_candidates(pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS)), pairs, limit)
+
+    # (gaps) the chain gaps' findings joined in SQL (:data:`_CHAIN_ENTERPRISES`)
+    def chain_enterprises(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
+                          inactive: Sequence[str]) -> pd.DataFrame:
+        """One statement: each key's located enterprises, their links into its segments, their staff and their
+        cooperations counted (no row of a cooperation leaves the database)."""
+        kc = sorted({(str(k), str(c)) for k, cs in cities.items() if segments.get(k) for c in cs})
+        ks = sorted({(str(k), str(s)) for k, segs in segments.items() for s in segs})
+        columns = list(Store.CHAIN_ENTERPRISE_COLUMNS)
+        if not kc or not ks:
+            return pd.DataFrame(columns=columns)
+        rows = self._rows(_CHAIN_ENTERPRISES, {"cities": json.dumps(kc, ensure_ascii=False),
+                                               "segments": json.dumps(ks, ensure_ascii=False)})
+        dropped = {str(s) for s in inactive}
+        coops: dict[str, tuple[int, list[Any]]] = {}  # per enterprise: its cooperations that count, the others' statuses
+        out = []
+        for k, e, s, role, emp, statuses in rows:
+            got = coops.get(e)
+            if got is None:
+                n, _, said = (statuses or "0\x1e").partition("\x1e")
+                left = [x for x in said.split("\x1f") if x in dropped] if said else []
+                got = coops[e] = (int(n) - len(left), left)
+            out.append((k, e, s, role, emp, got[0], list(got[1])))
+        return pd.DataFrame(out, columns=columns)

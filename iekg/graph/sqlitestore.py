@@ -36,7 +36,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -447,6 +447,29 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
                     con.execute("ROLLBACK")
                 raise
         return bool(gone)
+
+    # (compare / readiness --all) every city's years and thin-year counts in one read of the kept sums
+    def offer_year_counts_each(self, cities: Sequence[str]) -> pd.DataFrame:
+        """One GROUP BY city, year over the kept ``sum_inst_years`` (:data:`sql.YEAR_COUNTS_EACH`); without the
+        kept sums, city by city (:meth:`Store.offer_year_counts_each`)."""
+        from iekg.graph.store import year_counts_each_frame
+
+        if not self._kept():
+            return Store.offer_year_counts_each(self, cities)
+        from iekg.graph.sqlite_sql import jlist
+
+        return year_counts_each_frame(self._rows(sql.YEAR_COUNTS_EACH, {"cities": jlist(cities)}))
+
+    # (readiness --all / compare) the metrics' located nodes with their properties in one read
+    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = ()) -> pd.DataFrame:
+        """One join of the cities' LOCATED_IN links and their nodes (:data:`sql.LOCATED_NODES`), the properties
+        read as :meth:`node_frame` reads them."""
+        from iekg.graph.sqlite_sql import check_label, jlist, select_props
+
+        props = tuple(props)
+        sel, params, decode = select_props(props, "n")
+        rows = self._rows(sql.LOCATED_NODES.format(columns=sel), [*params, jlist(cities), check_label(label)])
+        return self._frame(rows, ["id", *props, "city"], decode, 1)
 
 class _NoLock:
     def __enter__(self) -> None:

@@ -232,6 +232,20 @@ def offer_counts_frame(rows: Iterable[Sequence[Any]]) -> pd.DataFrame:
     return out.sort_values(list(OFFER_COUNT_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
 
 
+# Store.offer_year_counts_each's frame
+YEAR_COUNTS_EACH_COLUMNS = ("city", "year", "programs", "institutions")
+
+
+def year_counts_each_frame(rows: Iterable[Sequence[Any]]) -> pd.DataFrame:
+    """:meth:`Store.offer_year_counts_each` from rows of (city, year, programs, institutions): typed and sorted by
+    city and year."""
+    out = pd.DataFrame([(str(c), int(y), int(p or 0), int(k or 0)) for c, y, p, k in rows],
+                       columns=list(YEAR_COUNTS_EACH_COLUMNS))
+    for c in YEAR_COUNTS_EACH_COLUMNS[1:]:
+        out[c] = out[c].astype("int64")
+    return out.sort_values(["city", "year"], kind="mergesort").reset_index(drop=True)
+
+
 class Store(ABC):
     """What every backend offers.  ``uid`` is ``"<Label>:<id>"``."""
 
@@ -419,12 +433,36 @@ class Store(ABC):
         :data:`~iekg.graph.sums.OFFER_YEAR_COUNT_COLUMNS`; years without programs are absent."""
         return sums.offer_year_counts(self, cities, years)
 
+    # (compare / readiness --all: every city's years with programs and their thin-year counts in one read)
+    def offer_year_counts_each(self, cities: Sequence[str]) -> pd.DataFrame:
+        """Per city of ``cities`` and integer year: a row for every year of :meth:`offer_year_list` of that city
+        alone, with that city's :meth:`offer_year_counts` (``programs``, ``institutions``; 0 and 0 where the
+        year has no counted program).  Columns ``city``, ``year``, ``programs``, ``institutions``, sorted by city
+        and year.  This default asks city by city; the stores read every city at once."""
+        rows: list[tuple[str, int, int, int]] = []
+        for c in sorted({str(x) for x in cities}):
+            got = self.offer_year_counts([c])
+            counts = {int(y): (int(p), int(k)) for y, p, k in zip(got["year"], got["programs"], got["institutions"],
+                                                                  strict=True)}
+            rows += [(c, int(y), *counts.get(int(y), (0, 0))) for y in self.offer_year_list([c])]
+        return year_counts_each_frame(rows)
+
+    # (readiness --all / compare: the metrics' nodes of every city in one read per label)
+    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = ()) -> pd.DataFrame:
+        """Every LOCATED_IN link of a ``label`` node to one of ``cities``, with the node's ``props`` as
+        :meth:`node_frame` gives them: columns ``id``, the props and ``city`` (an entity located in two of the
+        cities twice; no order).  This default joins :meth:`node_frame` and :meth:`rel_frame`; the stores read it
+        at once."""
+        props = list(props)
+        loc = self.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=sorted({str(c) for c in cities}))
+        loc = loc.rename(columns={"src": "id", "dst": "city"})[["id", "city"]]
+        return self.node_frame(label, props).merge(loc, on="id")[["id", *props, "city"]]
+
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         """Per city of ``cities`` with any: how many ``label`` nodes are LOCATED_IN it (``nodes``) and, for
         each property ``p`` of ``props``, the sum of its numeric values (``p_sum``, 0 when none) and how many
         nodes give it at all (``p_n``).  Sorted by city."""
         return sums.located_sums(self, label, cities, props)
-
     def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
         """The ``year``'s DEMANDS (from a City or an Enterprise to an Industry or a Major) whose
         ``city_code`` is in ``cities``: headcount summed and rows counted per (city, target label,
@@ -459,6 +497,51 @@ class Store(ABC):
         level, else the institution's), else 0.  Ties by institution id, then major id.  Columns key,
         institution, major, year, supply; sorted by key, then rank."""
         return sums.top_offers(self, cities, year, weights, durations, limit)
+
+    # (gaps: the chain gaps' findings — queries.gaps._chain_findings — joined by the store)
+    CHAIN_ENTERPRISE_COLUMNS = ("key", "enterprise", "segment", "role", "employees", "counted", "left_out")
+
+    def chain_enterprises(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
+                          inactive: Sequence[str]) -> pd.DataFrame:
+        """For scopes by key (each with its cities and its focus-chain segments): one row per key and IN_SEGMENT
+        link from an enterprise LOCATED_IN one of the key's cities to one of the key's segments — ``key``,
+        ``enterprise``, ``segment``, ``role``, ``employees`` (the enterprise's property as stored, None without
+        it), ``counted`` (how many of the enterprise's COOPERATES_WITH count: a status missing or not in
+        ``inactive``) and ``left_out`` (the statuses of the others, a list).  In no particular order.  This
+        default reads the rows; the stores join them where the data is."""
+        import pandas as pd
+
+        wanted = {str(k): {str(s) for s in segs} for k, segs in segments.items()}
+        key_of = [(str(k), str(c)) for k, cs in cities.items() if wanted.get(str(k)) for c in cs]
+        columns = list(self.CHAIN_ENTERPRISE_COLUMNS)
+        if not key_of:
+            return pd.DataFrame(columns=columns)
+        loc = self.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City",
+                             dst_ids=sorted({c for _, c in key_of})).drop_duplicates("src")
+        keys_of_city: dict[str, list[str]] = {}
+        for k, c in key_of:
+            keys_of_city.setdefault(c, []).append(k)
+        ins = self.rel_frame("IN_SEGMENT", ["role"], src_label="Enterprise", dst_label="ChainSegment",
+                             src_ids=sorted(set(loc["src"])))
+        city_of = dict(zip(loc["src"], loc["dst"], strict=True))
+        rows = [[k, e, s, role] for e, s, role in zip(ins["src"], ins["dst"], ins["role"], strict=True)
+                for k in keys_of_city.get(city_of.get(e, ""), ()) if s in wanted[k]]
+        ents = sorted({r[1] for r in rows})
+        staff = self.node_frame("Enterprise", ["employees"], ids=ents) if ents else pd.DataFrame(
+            columns=["id", "employees"])
+        employees = dict(zip(staff["id"], staff["employees"], strict=True))
+        coop = self.rel_frame("COOPERATES_WITH", ["status"], dst_label="Enterprise", dst_ids=ents) if ents else \
+            pd.DataFrame(columns=["src", "dst", "status"])
+        dropped = set(inactive)
+        counted: dict[str, int] = {}
+        left: dict[str, list[Any]] = {}
+        for e, st in zip(coop["dst"], coop["status"], strict=True):
+            if isinstance(st, str) and st in dropped:
+                left.setdefault(e, []).append(st)
+            else:
+                counted[e] = counted.get(e, 0) + 1
+        return pd.DataFrame([[k, e, s, role, employees.get(e), counted.get(e, 0), left.get(e, [])]
+                             for k, e, s, role in rows], columns=columns)
 
     def rel_spill(self) -> Any:
         """A mapping for a build's relationships that keeps most of them out of memory and that this store's

@@ -373,10 +373,20 @@ class Overlay:
             return gsums.offer_year_counts(self, cities, years)
         return self._store.offer_year_counts(cities, years)
 
+    # every city's years and thin-year counts: the default's city by city where the scenario moves the counts
+    def offer_year_counts_each(self, cities: Sequence[str]) -> pd.DataFrame:
+        if self._count_cities & {str(c) for c in cities}:
+            return Store.offer_year_counts_each(self, cities)  # type: ignore[arg-type]
+        return self._store.offer_year_counts_each(cities)
+
     def offer_years(self, cities: Sequence[str]) -> pd.Series:
         if self._count_cities & {str(c) for c in cities}:
             return gsums.offer_years(self, cities)
         return self._store.offer_years(cities)
+
+    # the located nodes from the overlay's own frames (the default's join), so a scenario's nodes show
+    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = ()) -> pd.DataFrame:
+        return Store.located_nodes(self, label, cities, props)  # type: ignore[arg-type]
 
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         if label == "TrainingBase" and self._base_cities & {str(c) for c in cities}:
@@ -389,6 +399,12 @@ class Overlay:
         if year == self.year and self._prog_cities & {str(c) for c in cities}:
             return gsums.top_offers(self, cities, year, weights, durations, limit)
         return self._store.top_offers(cities, year, weights, durations, limit)
+
+    # (gaps) the chain gaps' findings: from the overlay's own rows (the base rule), so a scenario's
+    # cooperations count
+    def chain_enterprises(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
+                          inactive: Sequence[str]) -> pd.DataFrame:
+        return Store.chain_enterprises(self, cities, segments, inactive)  # type: ignore[arg-type]
 
 
 def add_demands(dem: pd.DataFrame, demands: Sequence[DemandChange], cities: Sequence[str]) -> pd.DataFrame:

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from iekg.graph.store import Store
-from iekg.queries.facts import ScopeSums
-from iekg.queries.scope import Scope
+from iekg.queries.facts import _read_sums, _volumes
+from iekg.queries.supply import latest_year
 
 GRADES = ("极度失调", "严重失调", "中度失调", "轻度失调", "濒临失调", "勉强协调", "初级协调", "中级协调", "良好协调", "优质协调")
 GRADES_EN = ("extreme imbalance", "serious imbalance", "moderate imbalance", "mild imbalance", "on the verge of imbalance",
@@ -189,9 +189,12 @@ def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> 
     """
     idx = pd.Index(sorted(cities), name="city")
     wanted = list(idx)
-    sums = ScopeSums.gather(store, Scope(tuple(wanted), year))  # sums per city × major (server-side on Neo4j)
-    year = sums.year
-    g = sums.offers.groupby("city")
+    # the sums per city × major (server-side on Neo4j) with their volumes — the offer and demand sums ScopeSums
+    # is made of, without the crosswalk it joins them to (nothing here reads the industries)
+    year = year if year is not None else latest_year(store, wanted)
+    raw_offers, demands = _read_sums(store, wanted, year)
+    offers = _volumes(raw_offers.copy())
+    g = offers.groupby("city")
     out = pd.DataFrame(index=idx)
     out["graduates"] = g["volume"].sum()
     # a city whose programs all lack figures has no graduates data, not 0 graduates (issue 18)
@@ -203,7 +206,7 @@ def indicators(store: Store, cities: Sequence[str], year: int | None = None) -> 
     rate_n = g["rated_volume"].sum()
     out["employment_rate"] = (rate_sum / rate_n.where(rate_n > 0))
     out["training_bases"] = store.located_sums("TrainingBase", wanted).set_index("city")["nodes"]
-    out["demand"] = sums.demands.groupby("city")["headcount"].sum()
+    out["demand"] = demands.groupby("city")["headcount"].sum()
     ents = store.located_sums("Enterprise", wanted, ["employees", "iei_level"]).set_index("city")
     out["enterprises"] = ents["nodes"]
     out["employees"] = ents["employees_sum"].where(ents["employees_n"] > 0)

@@ -4,14 +4,14 @@ those without, programs without figures, thin years, and what is only in the pub
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
 
 from iekg.graph.store import Store
 from iekg.queries.facts import ScopeSums, _volumes, no_figures
-from iekg.queries.scope import Scope, located_in
+from iekg.queries.scope import Scope, located_in, located_links
 from iekg.queries.supply import program_years, scope_programs
 
 PUBLIC_KINDS = ("public", "reference")
@@ -105,7 +105,8 @@ def _year_counts(store: Store, cities: Sequence[str], years: list[int], sm: Scop
         return {"counts": [], "thin": [], "partial": False, "note": None}
     k = years.index(y)
     near = [years[j] for j in (k - 1, k + 1) if 0 <= j < len(years)]
-    got = store.offer_year_counts(list(cities), near) if near else None
+    got = store.memo(("near-year-counts", tuple(cities), y, tuple(near)),
+                     lambda: store.offer_year_counts(list(cities), near)) if near else None
     counts = {y: (sm.programs, institutions)}
     if got is not None:
         counts.update({int(a): (int(b), int(c)) for a, b, c in zip(got["year"], got["programs"], got["institutions"],
@@ -195,13 +196,14 @@ def institutions_each(store: Store, years: dict[str, int | None]) -> None:
     """What :func:`data_coverage` reads of the institutions of each one-city scope (city → its year), read
     for all the cities at once — the institutions located in them in one read, those with programs in one read
     per year — and memoised per city as the city's own :func:`data_coverage` looks it up (``readiness --all``)."""
-    loc_all = store.rel_frame("LOCATED_IN", src_label="Institution", dst_label="City",
-                              dst_ids=sorted(years)).rename(columns={"src": "id", "dst": "city"})[["id", "city"]]
+    loc_all = located_links(store, "Institution", years)  # (the links the metrics' located_in reads: read once)
     by_city = {str(c): g for c, g in loc_all.groupby("city", sort=False)}
     with_prog: dict[int, set[str]] = {}
     for y in sorted({y for y in years.values() if y is not None}):
-        ids = set(loc_all.loc[loc_all["city"].isin([c for c, cy in years.items() if cy == y]), "id"].tolist())
-        with_prog[y] = store.sources_with("OFFERS", "Institution", sorted(ids), where={"year": y}) if ids else set()
+        group = sorted(c for c, cy in years.items() if cy == y)
+        ids = set(loc_all.loc[loc_all["city"].isin(group), "id"].tolist())
+        # (as _institutions: the offering institutions of the cities, from the kept sums where the store has them)
+        with_prog[y] = store.offering_institutions(group, y) & ids if ids else set()
     for c, cy in years.items():
         loc = by_city.get(c, loc_all.iloc[0:0]).drop_duplicates("id").reset_index(drop=True)  # (as located_in)
         ids = set(loc["id"].tolist())
@@ -212,6 +214,37 @@ def institutions_each(store: Store, years: dict[str, int | None]) -> None:
             return v
 
         store.memo(("coverage-institutions", (c,), cy), keep)
+
+
+def _kept(value: Any) -> Callable[[], Any]:
+    """A memo's computation that gives ``value`` (a result read with others, kept for its own key)."""
+    return lambda: value
+
+
+def years_each(store: Store, cities: Sequence[str], years: dict[str, int | None] | None = None) -> None:
+    """What :func:`data_coverage` reads of the years of each one-city scope: the years with programs of each of
+    ``cities`` (:func:`~iekg.queries.supply.program_years`, so each city's latest year as well) and, given each
+    city's year (``years``: city → year), the neighbouring years' counts of the thin-year check — read for all the
+    cities at once (``Store.offer_year_counts_each``, once per graph version) and memoised per city as the city's
+    own :func:`data_coverage` looks them up (``compare``, ``readiness --all``): one read instead of two per city."""
+    wanted = tuple(sorted({str(c) for c in cities}))
+    got = store.memo(("year-counts-each", wanted), lambda: store.offer_year_counts_each(list(wanted)))
+    by_city = {str(c): g for c, g in got.groupby("city", sort=False)}
+    for c in wanted:
+        g = by_city.get(c, got.iloc[0:0])
+        have = [int(v) for v in g["year"]]
+        store.memo(("offer-years", (c,)), _kept(have))
+        y = None if years is None else years.get(c)
+        if y is None or y not in have:
+            continue
+        k = have.index(y)
+        near = [have[j] for j in (k - 1, k + 1) if 0 <= j < len(have)]
+        if not near:
+            continue
+        sel = g[g["year"].isin(near) & (g["programs"] > 0)]
+        counts = pd.DataFrame({"year": sel["year"].to_numpy(), "programs": sel["programs"].to_numpy(),
+                               "institutions": sel["institutions"].to_numpy()}).astype("int64")
+        store.memo(("near-year-counts", (c,), y, tuple(near)), _kept(counts))
 
 
 def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums | None = None) -> dict[str, Any]:

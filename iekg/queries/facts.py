@@ -134,30 +134,28 @@ class ScopeSums(_PerScope):
             y = year if year is not None else latest_year(store, [c])
             todo.setdefault(y, []).append(c)
         for y, group in todo.items():
-            for c, got in cls._of_each(store, group, year, y, *_read_sums(store, group, y)).items():
+            parts = _Parts.of(store, *_read_sums(store, group, y))
+            for c, got in cls._split(parts, group, year, y).items():
                 out[c] = memo((cls.MEMO, (c,), year), lambda got=got: got) if memo else got
         return out
 
     @classmethod
     def _of_each(cls, store: Store, cities: Sequence[str], scope_year: int | None, year: int | None,
                  off_all: pd.DataFrame, dem_all: pd.DataFrame) -> dict[str, ScopeSums]:
-        """:meth:`_of` of every one-city scope of ``cities`` from their offer and demand sums read together: the
-        per-row figures, the weighted supply, the demand spread over industries and the cells computed once for
-        all the cities and split by city (every sum is over one city's rows, in the same order as :meth:`_of`
-        sums them, so each city's numbers are those of its own :meth:`_of`); the industries' names read once."""
-        off_all = _volumes(off_all.copy())
-        dmaj = dem_all["target_label"] == "Major"
-        every = Weights.of(store, set(off_all["major"].unique()) | set(dem_all.loc[dmaj, "target"].unique()))
-        sup = weighted_supply(off_all[["city", "major", "volume", "estimated_volume"]], every)
-        sup = sup.assign(estimated_supply=sup["estimated_volume"] * sup["weight"])
-        joined = join_demand(dem_all, every)
-        cells_all = _cells(sup, joined)
+        """:meth:`_of` of every one-city scope of ``cities`` from their offer and demand sums read together."""
+        return cls._split(_Parts.of(store, off_all, dem_all), cities, scope_year, year)
+
+    @classmethod
+    def _split(cls, parts: _Parts, cities: Sequence[str], scope_year: int | None,
+               year: int | None) -> dict[str, ScopeSums]:
+        """Every one-city scope of ``cities`` cut from the parts of them all: the per-row figures, the weighted
+        supply, the demand spread over industries and the cells computed once for all the cities and split by
+        city (every sum is over one city's rows, in the same order as :meth:`_of` sums them, so each city's
+        numbers are those of its own :meth:`_of`); the industries' names read once."""
+        off_all, dem_all, every, cells_all, joined = parts.off, parts.dem, parts.weights, parts.cells, parts.joined
         j = joined[joined["industry"].notna() & (joined["weight"] > 0)]  # (as known_industries, per city)
         known_by = {str(c): frozenset(str(x) for x in g.unique()) for c, g in j.groupby("city", sort=False)["industry"]}
-        pos = every.frame[every.frame["weight"] > 0]
-        aligned_all = {str(k): sorted(v.unique()) for k, v in pos.groupby("industry")["major"]}
-        names = store.node_frame("Industry", ["name"], ids=cells_all["industry"].unique())
-        name_of = dict(zip(names["id"], names["name"], strict=True))
+        aligned_all, name_of = parts.aligned, parts.names
         off_by = dict(tuple(off_all.groupby("city", sort=False))) if len(off_all) else {}
         dem_by = dict(tuple(dem_all.groupby("city", sort=False))) if len(dem_all) else {}
         cells_by = dict(tuple(cells_all.groupby("city", sort=False))) if len(cells_all) else {}
@@ -178,20 +176,9 @@ class ScopeSums(_PerScope):
 
     @classmethod
     def _of(cls, store: Store, scope: Scope, year: int | None, off: pd.DataFrame, dem: pd.DataFrame) -> ScopeSums:
-        """The scope's sums from its offer and demand sums (read by :meth:`_gather` or :meth:`gather_each`)."""
-        off = _volumes(off)
-        majors = set(off["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
-        weights = Weights.of(store, majors)
-        w = weights.frame[["major", "industry", "weight"]]
-        sup = weighted_supply(off[["city", "major", "volume", "estimated_volume"]], weights)
-        sup = sup.assign(estimated_supply=sup["estimated_volume"] * sup["weight"])
-        joined = join_demand(dem, weights)
-        cells = _cells(sup, joined)
-        pos = w[w["weight"] > 0]
-        aligned = {str(k): sorted(v.unique()) for k, v in pos.groupby("industry")["major"]}
-        names = store.node_frame("Industry", ["name"], ids=cells["industry"].unique())
-        return cls(scope, year, off, dem, weights, cells, aligned, dict(zip(names["id"], names["name"], strict=True)),
-                   known_demand=frozenset(known_industries(joined)))
+        """The scope's sums from its offer and demand sums (read by :meth:`_gather`): the scope's :class:`_Parts`,
+        not split (``off`` is changed in place: the caller's copy)."""
+        return _Parts.of(store, off, dem, copy=False).sums(cls, scope, year)
 
     # ----------------------------------------------------------------------------- aggregates
     def supply(self) -> pd.Series:
@@ -233,6 +220,42 @@ class ScopeSums(_PerScope):
     def supply_data(self) -> bool:
         """True when at least one program of the scope has a figure: without any, supply is no data, not 0."""
         return self.programs_with_figures > 0
+
+
+@dataclass
+class _Parts:
+    """What a scope's sums are computed from, for one city or many at once (:meth:`ScopeSums._of` takes them
+    whole, :meth:`ScopeSums._split` cuts them by city): the offer sums with their volumes, the demand sums, the
+    crosswalk weights of their majors, the weighted supply, the demand spread over industries, the cells, the
+    majors aligned to each industry and the industries' names."""
+
+    off: pd.DataFrame
+    dem: pd.DataFrame
+    weights: Weights
+    joined: pd.DataFrame
+    cells: pd.DataFrame
+    aligned: dict[str, list[str]]
+    names: dict[str, str]
+
+    @classmethod
+    def of(cls, store: Store, off: pd.DataFrame, dem: pd.DataFrame, *, copy: bool = True) -> _Parts:
+        off = _volumes(off.copy() if copy else off)
+        majors = set(off["major"].unique()) | set(dem.loc[dem["target_label"] == "Major", "target"].unique())
+        weights = Weights.of(store, majors)
+        sup = weighted_supply(off[["city", "major", "volume", "estimated_volume"]], weights)
+        sup = sup.assign(estimated_supply=sup["estimated_volume"] * sup["weight"])
+        joined = join_demand(dem, weights)
+        cells = _cells(sup, joined)
+        w = weights.frame[["major", "industry", "weight"]]
+        pos = w[w["weight"] > 0]
+        aligned = {str(k): sorted(v.unique()) for k, v in pos.groupby("industry")["major"]}
+        names = store.node_frame("Industry", ["name"], ids=cells["industry"].unique())
+        return cls(off, dem, weights, joined, cells, aligned, dict(zip(names["id"], names["name"], strict=True)))
+
+    def sums(self, kind: type[ScopeSums], scope: Scope, year: int | None) -> ScopeSums:
+        """The sums of the whole scope (not split)."""
+        return kind(scope, year, self.off, self.dem, self.weights, self.cells, self.aligned, dict(self.names),
+                    known_demand=frozenset(known_industries(self.joined)))
 
 
 def _read_sums(store: Store, cities: Sequence[str], year: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:

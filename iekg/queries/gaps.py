@@ -27,6 +27,7 @@ types; then magnitude, type and entity.  Both sizes are our assumptions (setting
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -96,7 +97,41 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.1f}"
 
 
-def label_evidence(store: Store, found: list[dict[str, Any]]) -> None:
+class _Names:
+    """The names of the nodes one answer shows, read once: the ids of a label asked for (:meth:`want`) before a name
+    of that label is looked up are read together — one read per label instead of one per piece of the answer —
+    and what was read is kept for the rest of the answer."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._raw: dict[str, dict[str, Any]] = {}  # label -> id -> the name as stored (the nodes that exist)
+        self._asked: dict[str, set[str]] = {}  # label -> the ids read or to be read
+        self._waiting: dict[str, set[str]] = {}  # label -> the ids to be read
+
+    def want(self, label: str, ids: Iterable[Any]) -> None:
+        """Read these ids' names with the next look-up of ``label``."""
+        asked = self._asked.setdefault(label, set())
+        new = {str(i) for i in ids if i is not None} - asked
+        if new:
+            asked |= new
+            self._waiting.setdefault(label, set()).update(new)
+
+    def raw(self, label: str, ids: Iterable[Any] = ()) -> dict[str, Any]:
+        """Id → the name as stored (None when the node has none), of every node of ``label`` read so far."""
+        self.want(label, ids)
+        got = self._raw.setdefault(label, {})
+        wait = self._waiting.pop(label, None)
+        if wait:
+            f = self.store.node_frame(label, ["name"], ids=sorted(wait))
+            got.update(zip(map(str, f["id"].tolist()), f["name"].tolist(), strict=True))
+        return got
+
+    def shown(self, label: str, ids: Iterable[Any] = ()) -> dict[str, str]:
+        """Id → the name as shown (the id when the node has no name), of every node of ``label`` read so far."""
+        return {i: (str(n) if n is not None and n == n else i) for i, n in self.raw(label, ids).items()}
+
+
+def label_evidence(store: Store, found: list[dict[str, Any]], names: _Names | None = None) -> None:
     """Fill the readable label of every evidence item still without one: a node as 「类型 名称」, a
     relationship as 「起点 —关系→ 终点」 (names read once for all the gaps).
 
@@ -106,6 +141,8 @@ def label_evidence(store: Store, found: list[dict[str, Any]]) -> None:
         The graph (for the names).
     found : list of dict
         Gaps (their ``evidence_items``: ``key`` and ``label``), changed in place.
+    names : _Names, optional
+        The names the answer has read already.
 
     Returns
     -------
@@ -117,21 +154,24 @@ def label_evidence(store: Store, found: list[dict[str, Any]]) -> None:
             if item["label"] is None:
                 k = item["key"]
                 uids.update(k.split("|")[1:3] if "|" in k else [k])
-    names: dict[str, str] = {}
+    known = names or _Names(store)
     by_label: dict[str, list[str]] = {}
     for u in uids:
         lab, _, ident = u.partition(":")
         if lab in NODE_TYPES:
             by_label.setdefault(lab, []).append(ident)
     for lab, ids in by_label.items():
-        f = store.node_frame(lab, ["name"], ids=sorted(set(ids)))
-        for i, n in zip(f["id"], f["name"], strict=True):
-            names[f"{lab}:{i}"] = str(n) if n is not None and n == n else str(i)
+        known.want(lab, ids)
+    names_of = {lab: known.shown(lab) for lab in by_label}
+
+    def name(u: str) -> str:
+        lab, _, ident = u.partition(":")
+        return names_of.get(lab, {}).get(ident, ident)
 
     def node_label(u: str) -> str:
         lab = u.partition(":")[0]
         zh = NODE_TYPES[lab].zh if lab in NODE_TYPES else lab
-        return f"{zh} {names.get(u, u.partition(':')[2])}"
+        return f"{zh} {name(u)}"
 
     for g in found:
         for item in g["evidence_items"]:
@@ -148,18 +188,22 @@ def label_evidence(store: Store, found: list[dict[str, Any]]) -> None:
 
 
 def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
-                     labels: dict[str, str]) -> dict[str, tuple[list[str], int]]:
+                     labels: dict[str, str], names: _Names | None = None) -> dict[str, tuple[list[str], int]]:
     """Per industry: the keys of its largest programs (supply = volume × weight, ties by institution and
     major), at most EVIDENCE_CAP of them, chosen by the store (on Neo4j, ORDER BY … LIMIT on the server),
     and how many programs feed it in all (from the sums)."""
     w = sums.weights.frame
     w = w[w["industry"].isin(industries)]
-    pairs = {str(code): list(zip(g["major"], g["weight"], strict=True)) for code, g in w.groupby("industry")}
+    grouped: dict[Any, list[tuple[Any, Any]]] = {}  # per industry, its (major, weight) pairs in the rows' order
+    for code, m, wt in zip(w["industry"].tolist(), w["major"].tolist(), w["weight"].tolist(), strict=True):
+        grouped.setdefault(code, []).append((m, wt))
+    pairs = {str(code): grouped[code] for code in sorted(grouped)}
     top = store.top_offers(sorted(sums.scope.cities), sums.year, pairs, DURATION, EVIDENCE_CAP)
     n = sums.offers[["major", "programs"]].merge(w[["major", "industry"]], on="major").groupby("industry")["programs"].sum()
     out: dict[str, tuple[list[str], int]] = {}
-    inst_names = _name_map(store, "Institution", top["institution"])
-    major_names = _name_map(store, "Major", top["major"])
+    names = names or _Names(store)
+    inst_names = names.shown("Institution", top["institution"])
+    major_names = names.shown("Major", top["major"])
     weight_of = {(code, m): float(wt) for code, ps in pairs.items() for m, wt in ps}
     # the programs as plain lists, split per key once (in their order): no frame per industry
     by_key: dict[str, list[tuple[Any, Any, Any, Any]]] = {}
@@ -177,14 +221,6 @@ def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
                           f"{vol}")
         out[code] = (keys, int(n.get(code, 0)))
     return out
-
-
-def _name_map(store: Store, label: str, ids: Any) -> dict[str, str]:
-    wanted = sorted({str(i) for i in ids if i is not None})
-    if not wanted:
-        return {}
-    f = store.node_frame(label, ["name"], ids=wanted)
-    return {str(i): (str(n) if n is not None and n == n else str(i)) for i, n in zip(f["id"], f["name"], strict=True)}
 
 
 _DEMAND_COLS = ("src_label", "src", "target_label", "target", "year", "education_level", "city_code", "major_code",
@@ -230,7 +266,8 @@ def _demand_evidence(demand_rows: pd.DataFrame | dict[str, list[Any]], industry:
     return [k for _, k in sorted(zip([-x for x in rows["demand"]], keys, strict=True))]
 
 
-def feeding_majors(store: Store, sums: ScopeSums, industries: list[str]) -> dict[str, list[dict[str, Any]]]:
+def feeding_majors(store: Store, sums: ScopeSums, industries: list[str], *, names: _Names | None = None,
+                   frame: pd.DataFrame | None = None) -> dict[str, list[dict[str, Any]]]:
     """Per industry: the majors of the scope's programs that feed it (crosswalk weight > 0), with the weight
     and the supply they bring (volume × weight), largest first — so that a major feeding a shortage is
     never proposed for a cut.
@@ -243,6 +280,10 @@ def feeding_majors(store: Store, sums: ScopeSums, industries: list[str]) -> dict
         The scope's sums (its programs' volume per major and the crosswalk weights).
     industries : list of str
         The industry codes.
+    names : _Names, optional
+        The names the answer has read already.
+    frame : pandas.DataFrame, optional
+        :func:`_feeding_frame` of the same sums and industries, when the caller has it.
 
     Returns
     -------
@@ -250,27 +291,33 @@ def feeding_majors(store: Store, sums: ScopeSums, industries: list[str]) -> dict
         Industry code → ``major``, ``name``, ``weight`` and ``supply`` per major, largest supply first; an
         industry no major feeds is left out.
     """
+    f = _feeding_frame(sums, industries) if frame is None else frame
+    shown = (names or _Names(store)).shown("Major", f["major"])
+    f = f.sort_values(["supply", "major"], ascending=[False, True], kind="mergesort")
+    groups: dict[Any, list[dict[str, Any]]] = {}  # per industry, in the sorted order (plain lists, one pass)
+    for code, m, wt, sp in zip(f["industry"].tolist(), f["major"].tolist(), f["weight"].tolist(),
+                               f["supply"].tolist(), strict=True):
+        groups.setdefault(code, []).append({"major": str(m), "name": shown.get(str(m), str(m)),
+                                            "weight": round(float(wt), 6), "supply": float(sp)})
+    return {str(code): groups[code] for code in sorted(groups)}
+
+
+def _feeding_frame(sums: ScopeSums, industries: list[str]) -> pd.DataFrame:
+    """:func:`feeding_majors`' rows before they are named: major, industry, weight and supply (> 0)."""
     w = sums.weights.frame
     w = w[w["industry"].isin(industries) & (w["weight"] > 0)][["major", "industry", "weight"]]
     vol = sums.offers.groupby("major", as_index=False)["volume"].sum()
     f = vol.merge(w, on="major")
     f["supply"] = (f["volume"] * f["weight"]).round(6)
-    f = f[f["supply"] > 0]
-    names = _name_map(store, "Major", f["major"])
-    f = f.sort_values(["supply", "major"], ascending=[False, True], kind="mergesort")
-    groups: dict[Any, list[dict[str, Any]]] = {}  # per industry, in the sorted order (plain lists, one pass)
-    for code, m, wt, sp in zip(f["industry"].tolist(), f["major"].tolist(), f["weight"].tolist(),
-                               f["supply"].tolist(), strict=True):
-        groups.setdefault(code, []).append({"major": str(m), "name": names.get(str(m), str(m)),
-                                            "weight": round(float(wt), 6), "supply": float(sp)})
-    return {str(code): groups[code] for code in sorted(groups)}
+    return f[f["supply"] > 0]
 
 
 def _clean(v: Any) -> Any:
     return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
 
 
-def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[dict[str, Any]]:
+def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums,
+                names: _Names | None = None) -> list[dict[str, Any]]:
     """Unmet demand, shortage and surplus per industry, with the rows behind each (demand rows, then the
     largest programs; a surplus the other way round).
 
@@ -282,6 +329,8 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[di
         The scope's :func:`~iekg.queries.alignment.alignment` (its ``industries`` and their ``status``).
     sums : ScopeSums
         The scope's sums.
+    names : _Names, optional
+        The names the answer has read already (and keeps those read here).
 
     Returns
     -------
@@ -293,21 +342,27 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[di
     out = []
     flagged = [i for i in align["industries"] if i["status"] in ("unmet", "shortage", "surplus")]
     labels: dict[str, str] = {}
-    supply_ev = _supply_evidence(store, sums, [i["code"] for i in flagged], labels)
+    known = names or _Names(store)
+    codes = [i["code"] for i in flagged]
     demand_rows = join_demand(scope_demand(store, sorted(sums.scope.cities), sums.year), sums.weights)
-    demand_rows = demand_rows[demand_rows["industry"].isin([i["code"] for i in flagged])]
-    names = {lab: _name_map(store, lab, demand_rows.loc[demand_rows["src_label"] == lab, "src"])
-             for lab in ("City", "Enterprise")}
-    names["Industry"] = _name_map(store, "Industry", demand_rows.loc[demand_rows["target_label"] == "Industry", "target"])
-    names["Major"] = _name_map(store, "Major", demand_rows.loc[demand_rows["target_label"] == "Major", "target"])
-    feeds = feeding_majors(store, sums, [i["code"] for i in flagged])
+    demand_rows = demand_rows[demand_rows["industry"].isin(codes)]
+    feeding = _feeding_frame(sums, codes)
+    # every name these gaps show, asked for first: one read per label (the programs' names join them below)
+    for lab in ("City", "Enterprise"):
+        known.want(lab, demand_rows.loc[demand_rows["src_label"] == lab, "src"])
+    for lab in ("Industry", "Major"):
+        known.want(lab, demand_rows.loc[demand_rows["target_label"] == lab, "target"])
+    known.want("Major", feeding["major"])
+    supply_ev = _supply_evidence(store, sums, codes, labels, known)
+    names_of = {lab: known.shown(lab) for lab in ("City", "Enterprise", "Industry", "Major")}
+    feeds = feeding_majors(store, sums, codes, names=known, frame=feeding)
     dem_by = _demand_lists(demand_rows)
     no_rows: dict[str, list[Any]] = {c: [] for c in _DEMAND_COLS}
     for ind in flagged:
         s, d, code = ind["supply"], ind["demand"], ind["code"]
         status = ind["status"]
         sup, n_sup = supply_ev[code]
-        dem = _demand_evidence(dem_by.get(code, no_rows), code, names, labels)
+        dem = _demand_evidence(dem_by.get(code, no_rows), code, names_of, labels)
         detail = {"industry": code, "supply": s, "demand": d, "ratio": ind["ratio"], "deviation": ind["deviation"]}
         name = f"{code} {ind['name']}"
         note = ind.get("note")
@@ -329,12 +384,15 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums) -> list[di
 
 
 def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
-               info: dict[str, Any] | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+               info: dict[str, Any] | None = None, *, limit: int | None = None,
+               names: _Names | None = None) -> list[dict[str, Any]]:
     """Uncovered segments, focus-chain enterprises without an ongoing school partner, focus chains without a
     base.  ``info``, when given, receives ``cooperation``: what the no_cooperation check left out.  With ``limit``,
     only the first ``limit`` no_cooperation gaps in the gaps' order are built in full (message, evidence, the
     left-out cooperations named); the others come back as stubs (``stub`` true: type, entity, magnitude and
-    severity, which is all that ranks and counts them) that :func:`gaps` ranks below the full ones and cuts.
+    severity, which is all that ranks and counts them) that :func:`gaps` ranks below the full ones and cuts — or,
+    with ``info`` given, are only counted, in ``info["not_built"]`` (:func:`gaps` counts them, never shows them: a
+    province has thousands).
 
     Parameters
     ----------
@@ -346,6 +404,8 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
         The scope's :func:`~iekg.queries.alignment.alignment` (its ``segments.uncovered``).
     info : dict, optional
         Receives ``cooperation`` (changed in place).
+    names : _Names, optional
+        The names the answer has read already (and keeps those read here).
 
     Returns
     -------
@@ -360,31 +420,33 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
     if found is None:  # no focus-chain segment in scope
         return out
     segs = focus_segments(store, scope)
-    seg_names = store.node_frame("ChainSegment", ["name"], ids=segs["segment"]).set_index("id")["name"]
-    chain_names = store.node_frame("IndustryChain", ["name"], ids=segs["chain"]).set_index("id")["name"]
+    known = names or _Names(store)
+    uncovered = segs[segs["segment"].isin(align["segments"]["uncovered"])]
+    known.want("Industry", set(uncovered["industry"]) - {""})
+    seg_names = known.raw("ChainSegment", segs["segment"])
+    chain_names = known.raw("IndustryChain", segs["chain"])
+    ind_names = known.shown("Industry")
     for seg in align["segments"]["uncovered"]:
         inds = sorted(set(segs.loc[segs["segment"] == seg, "industry"]) - {""})
         chain = segs.loc[segs["segment"] == seg, "chain"].iloc[0]
         ev = [f"ChainSegment:{seg}", f"IndustryChain:{chain}"] + [
             rel_key("MAPS_TO", f"ChainSegment:{seg}", f"Industry:{i}", {}) for i in inds]
-        ind_names = _name_map(store, "Industry", inds)
         named = "、".join(f"{i} {ind_names.get(i, '')}".strip() for i in inds)
         out.append(_gap("uncovered_segment", f"ChainSegment:{seg}", str(seg_names.get(seg, seg)), len(inds), 1.0, ev,
                         {"chain": chain, "industries": inds},
                         f"重点产业链「{chain_names.get(chain, chain)}」的环节「{seg_names.get(seg, seg)}」没有本地专业供给"
                         f"（对应 {len(inds)} 个行业：{named or '无'}）"))
 
-    ins, coop, live, lonely = found.ins, found.coop, found.live, found.lonely
-    past = coop[~live & coop["enterprise"].isin(set(lonely["enterprise"]))]  # (their status only: see below)
+    ins, lonely = found.ins, found.lonely
+    # the statuses of the cooperations left out, each enterprise's once (as the cooperations themselves)
+    left_of = dict(zip(ins["enterprise"].astype(str), ins["left_out"], strict=True))
+    past_ents = {e for e in set(lonely["enterprise"].astype(str)) if left_of.get(e)}  # (their status only: see below)
     if info is not None:
-        info["cooperation"] = _coop_info(coop.loc[~live, "status"], int(
-            lonely.loc[lonely["enterprise"].isin(set(past["enterprise"])), "enterprise"].nunique()))
-    ents = store.node_frame("Enterprise", ["name", "employees"], ids=ins["enterprise"]).set_index("id")
-    employees = pd.to_numeric(ents["employees"], errors="coerce").fillna(0.0)
-    emp = employees.reindex(ins["enterprise"]).fillna(0.0)
-    biggest = float(emp.max()) if len(emp) and emp.max() > 0 else 1.0
-    names = {str(k): v for k, v in zip(ents.index.tolist(), ents["name"].tolist(), strict=True)}
-    staff = {str(k): float(v) for k, v in zip(employees.index.tolist(), employees.tolist(), strict=True)}
+        info["cooperation"] = _coop_info(pd.Series([s for v in left_of.values() for s in v], dtype=object), int(
+            lonely.loc[lonely["enterprise"].astype(str).isin(past_ents), "enterprise"].nunique()))
+    employees = pd.to_numeric(ins["employees"], errors="coerce").fillna(0.0)
+    biggest = float(employees.max()) if len(employees) and employees.max() > 0 else 1.0
+    staff = {str(k): float(v) for k, v in zip(ins["enterprise"].tolist(), employees.tolist(), strict=True)}
     rows = sorted(zip(lonely["enterprise"], lonely["segment"], lonely["role"], strict=True))
     severity = [round(float(max(0.05, 0.5 * staff.get(str(e), 0.0) / biggest)), 10) for e, _, _ in rows]
     full = set(range(len(rows)))
@@ -392,24 +454,31 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
         order = sorted(range(len(rows)), key=lambda k: (-severity[k], -staff.get(str(rows[k][0]), 0.0),
                                                         f"Enterprise:{rows[k][0]}"))
         full = set(order[:limit])
-        past = past[past["enterprise"].isin({rows[k][0] for k in full})]
-    if len(past):  # the left-out cooperations of the gaps built in full, read whole (type, since) for them only
-        past = store.rel_frame("COOPERATES_WITH", ["type", "status", "since"], dst_label="Enterprise",
-                               dst_ids=sorted(set(past["enterprise"]))).rename(
-            columns={"src": "institution", "dst": "enterprise"})
-        past = past[~cooperation.counted(past["status"])]
-    past = past.assign(_t=lambda f: f["type"].astype(object).where(f["type"].notna(), "") if "type" in f else "")
-    past = past.sort_values(["enterprise", "institution", "_t"], kind="mergesort")
+    shown = sorted({str(rows[k][0]) for k in full})
+    past_ents &= set(shown)
     past_of: dict[str, list[dict[str, Any]]] = {}
-    for item in cooperation.describe_rows(store, past, cap=None):
-        past_of.setdefault(item["enterprise"], []).append(item)
+    if past_ents:  # the left-out cooperations of the gaps built in full, read whole (type, since) for them only
+        past = store.rel_frame("COOPERATES_WITH", ["type", "status", "since"], dst_label="Enterprise",
+                               dst_ids=sorted(past_ents)).rename(columns={"src": "institution", "dst": "enterprise"})
+        past = past[~cooperation.counted(past["status"])]
+        past = past.assign(_t=past["type"].astype(object).where(past["type"].notna(), ""))
+        past = past.sort_values(["enterprise", "institution", "_t"], kind="mergesort")
+        for item in cooperation.describe_rows(store, past, cap=None):
+            past_of.setdefault(item["enterprise"], []).append(item)
+    # the names of the gaps built in full (a stub's is never shown: gaps() cuts the stubs)
+    ent_names = known.raw("Enterprise", shown)
+    if info is not None:
+        info["not_built"] = len(rows) - len(full)
     for k, (e, seg, role) in enumerate(rows):
-        n = staff.get(str(e), 0.0)
-        name = str(names.get(str(e), e))
         if k not in full:
+            if info is not None:
+                continue
+            n, name = staff.get(str(e), 0.0), str(ent_names.get(str(e), e))
             out.append({"type": "no_cooperation", "entity": f"Enterprise:{e}", "name": name, "magnitude": float(n),
                         "severity": severity[k], "stub": True})
             continue
+        n = staff.get(str(e), 0.0)
+        name = str(ent_names.get(str(e), e))
         left = past_of.get(str(e), [])
         who = (f"重点产业链企业「{name}」({_clean(role) or '成员'}，从业 {_fmt(n)} 人)" if n > 0 else
                f"重点产业链企业「{name}」({_clean(role) or '成员'}，从业人数不详)")
@@ -442,39 +511,32 @@ class _ChainFindings:
     """What the chain gaps of some scopes rest on (:func:`_chain_findings`), each row with its scope's ``key``."""
 
     segs: pd.DataFrame  # the scopes' focus-chain segments (alignment.focus_segments): key, segment, chain, industry
-    ins: pd.DataFrame  # IN_SEGMENT of a scope's segments from its located enterprises: key, enterprise, segment, role
-    coop: pd.DataFrame  # those enterprises' cooperations: institution, enterprise, status
-    live: pd.Series  # which of them count (iekg.queries.cooperation)
+    # IN_SEGMENT of a scope's segments from its located enterprises (Store.chain_enterprises): key, enterprise,
+    # segment, role, employees, counted (its cooperations that count: iekg.queries.cooperation), left_out (the
+    # statuses of the others)
+    ins: pd.DataFrame
     lonely: pd.DataFrame  # the rows of ``ins`` whose enterprise has no cooperation that counts: no_cooperation
     unserved: pd.DataFrame  # key, chain: the focus chains no training base in the scope serves (sorted)
 
 
-def _chain_findings(store: Store, scopes: dict[str, Scope], *, full: bool = True) -> _ChainFindings | None:
+def _chain_findings(store: Store, scopes: dict[str, Scope]) -> _ChainFindings | None:
     """The chain gaps' findings of many scopes (key → scope) set at a time: the enterprises in the focus-chain
-    segments, their cooperations, the training bases and what they serve read once for all the scopes, each row
-    marked with its scope's key (one scope — :func:`chain_gaps` — reads exactly its own, in the same order).  None
+    segments and their cooperations counted (joined by the store: :meth:`~iekg.graph.store.Store.chain_enterprises`),
+    the training bases and what they serve read once for all the scopes, each row marked with its scope's key.  None
     when no scope has focus-chain segments.  An enterprise of a segment in scope, located in scope, is a gap when
     no cooperation of it counts (an ongoing one: iekg.queries.cooperation — one whose only partners have ended or
     not begun is a gap too); a focus chain is a gap when no training base in scope serves it (through a segment or
-    a mapped industry).  Not ``full``: what counts them only (no ``role``)."""
+    a mapped industry)."""
     segs_of = {k: f for k, sc in scopes.items() if not (f := focus_segments(store, sc)).empty}
     if not segs_of:
         return None
     cities = sorted({c for k in segs_of for c in scopes[k].cities})
     key_of_city = pd.DataFrame([(k, c) for k in segs_of for c in scopes[k].cities], columns=["key", "city"])
     segs = pd.concat([f.assign(key=k) for k, f in segs_of.items()], ignore_index=True)
-    ins = store.rel_frame("IN_SEGMENT", ["role"] if full else [], dst_label="ChainSegment",
-                          dst_ids=segs["segment"]).rename(columns={"src": "enterprise", "dst": "segment"})
-    # each scope's rows, in the order read: its segments' rows from the enterprises located in it
-    here = located_in(store, "Enterprise", cities=cities).rename(columns={"id": "enterprise"}).merge(
-        key_of_city, on="city")[["key", "enterprise"]]
-    ins = ins.reset_index().merge(segs[["key", "segment"]].drop_duplicates(), on="segment").merge(
-        here, on=["key", "enterprise"]).sort_values(["key", "index"], kind="mergesort").drop(columns="index")
-    ins = ins[["key", *(c for c in ins.columns if c != "key")]].reset_index(drop=True)
-    coop = store.rel_frame("COOPERATES_WITH", ["status"], dst_label="Enterprise", dst_ids=ins["enterprise"]).rename(
-        columns={"src": "institution", "dst": "enterprise"})
-    live = cooperation.counted(coop["status"])
-    lonely = ins[~ins["enterprise"].isin(coop.loc[live, "enterprise"].unique())]
+    ins = store.chain_enterprises({k: list(scopes[k].cities) for k in segs_of},
+                                  {k: sorted(set(f["segment"])) for k, f in segs_of.items()},
+                                  sorted(cooperation.inactive_words()))
+    lonely = ins[ins["counted"] == 0]
     bases = located_in(store, "TrainingBase", cities=cities)
     serves = store.rel_frame("SERVES", src_label="TrainingBase", src_ids=bases["id"])
     served = serves.merge(bases.rename(columns={"id": "src"}), on="src").merge(key_of_city, on="city")
@@ -484,7 +546,7 @@ def _chain_findings(store: Store, scopes: dict[str, Scope], *, full: bool = True
            | pd.MultiIndex.from_arrays([segs["key"], segs["industry"]]).isin(by_ind))
     chains = segs.assign(hit=hit).groupby(["key", "chain"], sort=True)["hit"].any()
     unserved = chains[~chains].reset_index()[["key", "chain"]]
-    return _ChainFindings(segs, ins, coop, live, lonely, unserved)
+    return _ChainFindings(segs, ins, lonely, unserved)
 
 
 def chain_gap_counts(store: Store, scopes: dict[str, Scope], aligns: dict[str, dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -505,7 +567,7 @@ def chain_gap_counts(store: Store, scopes: dict[str, Scope], aligns: dict[str, d
     dict of str to dict of str to int
         Per key: ``uncovered_segment``, ``no_cooperation`` and ``no_training_base`` → count.
     """
-    found = _chain_findings(store, scopes, full=False)
+    found = _chain_findings(store, scopes)
     if found is None:
         return {k: dict.fromkeys(("uncovered_segment", "no_cooperation", "no_training_base"), 0) for k in scopes}
     chained = set(found.segs["key"])  # (a scope without focus-chain segments has none: its uncovered are none too)
@@ -594,10 +656,16 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     >>> gaps(store, resolve_scope(store, city="410200"), types=("shortage",))["gaps"][0]["message"]
     """
     sums = ScopeSums.gather(store, scope)
-    align = alignment(store, scope, thresholds, sums)
+    # the gaps show none of the alignment's cooperation parts (their own no_cooperation check reads what it needs)
+    align = alignment(store, scope, thresholds, sums, cooperation=False)
     info: dict[str, Any] = {}
-    # with a limit, the no_cooperation gaps beyond it are stubs: ranked and counted, never shown (see below)
-    found = supply_gaps(store, align, sums) + chain_gaps(store, scope, align, info, limit=limit)
+    names = _Names(store)  # every name the answer shows, each read once
+    found = supply_gaps(store, align, sums, names) + chain_gaps(store, scope, align, info, limit=limit, names=names)
+    # with a limit, the no_cooperation gaps beyond the first `limit` of them are only counted: every one of them
+    # ranks below those (the same order: severity, employees, entity), so none is among the first `limit` gaps
+    not_built = info.pop("not_built", 0)
+    if types and "no_cooperation" not in types:
+        not_built = 0
     not_computed = None
     if not align["data_coverage"]["cities"]["with_programs"] or not align.get("supply_data", True):
         # no programs that year (or none with a figure): "no supply" is missing data, not a gap — say so
@@ -624,14 +692,16 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     found.sort(key=lambda g: (g["minor"], -g["priority"], -g["magnitude"], g["type"], g["entity"]))
     for rank, g in enumerate(found, 1):
         g["rank"] = rank
-    counts = {ty: sum(1 for g in found if g["type"] == ty) for ty in GAP_TYPES}
-    total, minor = len(found), sum(1 for g in found if g["minor"])
+    tally = Counter(g["type"] for g in found)  # (one pass: a province has thousands of gaps)
+    tally["no_cooperation"] += not_built
+    counts = {ty: tally.get(ty, 0) for ty in GAP_TYPES}
+    total, minor = len(found) + not_built, sum(1 for g in found if g["minor"])
     if limit is not None:
         if any(g.get("stub") for g in found[:limit]):  # never (the full ones rank first); if so, build them all
             every = gaps(store, scope, thresholds, types=types, with_targets=with_targets, policy=policy)
             return {**every, "gaps": every["gaps"][:limit]}
         found = found[:limit]
-    label_evidence(store, found)
+    label_evidence(store, found, names)
     reason = None
     if not total:
         cov = align["data_coverage"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from iekg.graph.schema import rel_key
 from iekg.graph.store import Store
 from iekg.queries.alignment import ASSUMPTION_LABEL, ASSUMPTION_LABEL_EN
-from iekg.queries.coverage import data_coverage, institutions_each
+from iekg.queries.coverage import data_coverage, institutions_each, years_each
 from iekg.queries.facts import ScopeSums
 from iekg.queries.metrics import METRICS, Batch, Context, Measured
 
@@ -258,7 +258,7 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
         ``conditions_met`` / ``conditions_total``, ``items``, ``pilot``, ``has_data``, ``data_coverage``,
         ``public_only``, ``assumption_label``.
     """
-    node = store.get(f"City:{city}")
+    node = store.get(f"City:{city}") if ctx is None or ctx.batch is None else ctx.batch.city_node(city)
     if node is None:
         raise LookupError(f"city {city} is not in the graph")
     if settings is None:
@@ -362,8 +362,10 @@ def readiness_all(store: Store, year: int | None = None, policy: str = NOTICE) -
     cities = sorted(n.id for n in store.nodes("City"))
     settings = Settings()  # read once (environment, .env), not once per city
     # set at a time: every city's sums in one read per year, the metrics' frames in one read per kind
+    years_each(store, cities)  # every city's years with programs (its latest among them) in one read
     each = ScopeSums.gather_each(store, cities, year)
     institutions_each(store, {c: each[c].year for c in cities})  # what each city's data coverage reads, at once
+    years_each(store, cities, {c: each[c].year for c in cities})  # and the years it reads, at once
     batch = Batch(store, cities)
     out = [readiness(store, c, year, policy, settings=settings,
                      ctx=Context(store, c, year, sums=each[c], batch=batch)) for c in cities]

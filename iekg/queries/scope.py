@@ -159,8 +159,24 @@ def located_in(store: Store, label: str, *, cities: Iterable[Any] | None = None,
     if ids is not None or city_list is None:
         return read()
     # what is in a scope's cities is read once per graph version (the programs and the data coverage both ask)
-    got: pd.DataFrame = store.memo(("located-in", label, tuple(city_list)), read)
+    got: pd.DataFrame = store.memo(("located-in", label, tuple(city_list)), lambda: located_links(
+        store, label, city_list).drop_duplicates("id").reset_index(drop=True))
     return got.copy()
+
+
+def located_links(store: Store, label: str, cities: Iterable[Any]) -> pd.DataFrame:
+    """Every LOCATED_IN link of a ``label`` node to one of ``cities`` (columns ``id`` and ``city``; an entity
+    located in two of them twice), read once per graph version: :func:`located_in` keeps each entity's first,
+    the data coverage of each city apart (:func:`iekg.queries.coverage.institutions_each`) each city's own.
+    Never changed in place (copy before changing)."""
+    city_list = id_list(cities)
+
+    def read() -> pd.DataFrame:
+        f = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=city_list)
+        return f.rename(columns={"src": "id", "dst": "city"})[["id", "city"]]
+
+    got: pd.DataFrame = store.memo(("located-links", label, tuple(city_list)), read)
+    return got
 
 
 # ------------------------------------------------------------------------------------ argument checks

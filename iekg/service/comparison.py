@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from iekg.graph.store import Store
-from iekg.queries.provenance import illustrative_cities
+from iekg.queries.provenance import illustrative_cities, scope_is_illustrative
 from iekg.service.arguments import ArgumentError
 from iekg.service.places import all_cities, require_cities
 from iekg.service.provenance import Answer, answer, one_version
@@ -111,7 +111,7 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
         raise ArgumentError("{sort} takes " + ", ".join(MEASURES), "sort")
     from iekg.queries.alignment import Thresholds, alignment, focus_segments_each
     from iekg.queries.coupling import coupling
-    from iekg.queries.coverage import institutions_each
+    from iekg.queries.coverage import institutions_each, years_each
     from iekg.queries.facts import ScopeSums
     from iekg.queries.gaps import GAP_TYPES, chain_gap_counts, target_gaps
     from iekg.queries.metrics import Batch, Context
@@ -125,11 +125,12 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
     if target_year is not None and year is not None and int(target_year) <= int(year):
         raise ArgumentError(f"{{target_year}} {int(target_year)} 须晚于数据年份 {year} (the target year must come after "
                             f"the data's year {year})", "target_year")
-    names = {c: str(n.name) for c in codes if (n := store.get(f"City:{c}")) is not None}
+    batch = Batch(store, codes)  # the readiness metrics' frames: one read per kind for all the cities
+    names = {c: str(n.name) for c in codes if (n := batch.city_node(c)) is not None}  # (every City node: one read)
     each = ScopeSums.gather_each(store, codes, year)  # every city's sums: one read for all of them
     institutions_each(store, {c: each[c].year for c in codes})  # what each city's data coverage reads, at once
+    years_each(store, codes, {c: each[c].year for c in codes})  # and the years it reads, at once
     focus_segments_each(store, {c: (c,) for c in codes})  # the focus-chain segments of every city, at once
-    batch = Batch(store, codes)  # the readiness metrics' frames: one read per kind for all the cities
     settings = Settings()
     coupled: dict[str, dict[str, Any]] = {}
     coupling_note = None
@@ -186,7 +187,8 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
                 "public_only": bool(ready.get("public_only")),
             },
         })
-    sources = _sources(store, {r["city"]: r["source"] for r in rows})
+    public_only = {r["city"]: r["source"] for r in rows}
+    sources = _sources(store, public_only)
     for r in rows:
         r["source"] = sources[r["city"]]
     key = MEASURE_KEYS[sort]
@@ -205,7 +207,11 @@ def compare(store: Store, province: str | None = None, cities: Sequence[str] | N
             "coupling_note": coupling_note, "cities": ranked + rest,
             "note": ("没有数据的城市标为「无数据」，排在有数据的城市之后，不按 0 排名 (cities without data are listed "
                      "after the ranked ones, never ranked as 0)") if rest else None}
-    return answer(store, data, codes)
+    # whether the answer is illustrative (any of its cities is): the cities' sources above already tell it for all
+    # but the public-only ones, which alone are asked (not every city read again)
+    known = any(v == "illustrative" for v in sources.values())
+    public = [c for c, p in public_only.items() if p]
+    return Answer(data, lambda: known or (bool(public) and scope_is_illustrative(store, public)), list(codes))
 
 
 def _target_row(store: Store, city: str, year: int | None, target_year: int) -> dict[str, Any]:

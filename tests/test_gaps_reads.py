@@ -1,0 +1,92 @@
+"""Issue 20 (national latency), the gaps' reads: the chain gaps' findings joined by the store
+(``Store.chain_enterprises``: SQL on SQLite, Cypher on Neo4j) equal the rows-based default read through the
+interface, on the Henan demo graph with cooperations of every status; SQLite's statement seeks every row through
+an index."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from conftest import demo_copy
+
+from iekg.graph import sqlite_sums
+from iekg.graph.sqlitestore import SqliteStore
+from iekg.graph.store import Store
+from iekg.queries import cooperation
+from iekg.queries.alignment import focus_segments
+from iekg.queries.gaps import chain_gaps
+from iekg.queries.scope import Scope
+
+WORDS = sorted(cooperation.inactive_words())
+
+
+@pytest.fixture(scope="module")
+def store(demo_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
+    s = SqliteStore(demo_copy(demo_graph, tmp_path_factory.mktemp("gaps-reads")) / "graph.sqlite")
+    yield s
+    s.close()
+
+
+def records(f: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """The rows in one order (the read promises none), each cooperation list sorted."""
+    return sorted((k, e, s, r, emp, n, tuple(sorted(left))) for k, e, s, r, emp, n, left
+                  in f[list(Store.CHAIN_ENTERPRISE_COLUMNS)].itertuples(index=False, name=None))
+
+
+def scopes(store: Store) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Two one-city scopes, a scope of two cities (one also a scope of its own) and a city without focus chains."""
+    cities = {"410200": ["410200"], "410100": ["410100"], "pair": ["410100", "410300"], "none": ["419999"]}
+    segments = {k: sorted(set(focus_segments(store, Scope(tuple(cs), 2024))["segment"])) for k, cs in cities.items()}
+    return cities, segments
+
+
+def test_chain_enterprises_equal_the_rows_read_through_the_interface(store: SqliteStore) -> None:
+    cities, segments = scopes(store)
+    got = store.chain_enterprises(cities, segments, WORDS)
+    want = Store.chain_enterprises(store, cities, segments, WORDS)
+    assert records(got) == records(want)
+    per_key = got.groupby("key").size().to_dict()
+    assert per_key == {"410100": 63, "410200": 15, "pair": per_key["pair"]} and per_key["pair"] > 63
+    kf = got[got["key"] == "410200"].set_index("enterprise")
+    # 链主 of 开封's NEV chain: 19,614 staff, one cooperation that counts and one ended (left out)
+    assert list(kf.loc["DEMO-410200-E0001", ["segment", "role", "employees", "counted"]]) == [
+        "HN-NEV-01-S2", "链主", 19614, 1]
+    assert kf.loc["DEMO-410200-E0001", "left_out"] == ["已结束"]
+    assert kf.loc["DEMO-410200-E0009", "left_out"] == ["筹建中"] and kf.loc["DEMO-410200-E0009", "counted"] == 4
+    # the enterprises without a cooperation that counts: the no_cooperation gaps of 开封
+    assert sorted(kf.index[kf["counted"] == 0]) == ["DEMO-410200-E0004", "DEMO-410200-E0005", "DEMO-410200-E0008",
+                                                    "DEMO-410200-E0014"]
+    gaps = chain_gaps(store, Scope(("410200",), 2024), {"segments": {"uncovered": []}})
+    assert sorted(g["entity"] for g in gaps if g["type"] == "no_cooperation") == [
+        "Enterprise:DEMO-410200-E0004", "Enterprise:DEMO-410200-E0005", "Enterprise:DEMO-410200-E0008",
+        "Enterprise:DEMO-410200-E0014"]
+    # a status word changed: nothing is left out, every cooperation counts
+    none = store.chain_enterprises(cities, segments, [])
+    assert records(none) == records(Store.chain_enterprises(store, cities, segments, []))
+    assert all(len(x) == 0 for x in none["left_out"]) and int(none["counted"].sum()) > int(got["counted"].sum())
+
+
+def test_chain_enterprises_of_nothing_are_empty(store: SqliteStore) -> None:
+    for s in (store.chain_enterprises({}, {}, WORDS), store.chain_enterprises({"a": ["410200"]}, {"a": []}, WORDS),
+              Store.chain_enterprises(store, {"a": ["410200"]}, {}, WORDS)):
+        assert s.empty and list(s.columns) == list(Store.CHAIN_ENTERPRISE_COLUMNS)
+
+
+def test_chain_enterprises_statement_seeks_through_indexes(store: SqliteStore) -> None:
+    con = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)
+    try:
+        params = {"cities": json.dumps([["k", "410200"]]), "segments": json.dumps([["k", "HN-NEV-01-S2"]])}
+        plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sqlite_sums._CHAIN_ENTERPRISES, params)]
+    finally:
+        con.close()
+    assert "SEARCH l USING COVERING INDEX rels_in (dst_id=? AND type=? AND dst_label=? AND src_label=?)" in plan
+    assert "SEARCH r USING INDEX rels_out (src_id=? AND type=? AND src_label=?)" in plan  # from each enterprise
+    assert "SEARCH c USING INDEX rels_in (dst_id=? AND type=? AND dst_label=?)" in plan
+    assert any(p.startswith("SEARCH n USING PRIMARY KEY") for p in plan)
+    assert not [p for p in plan if p.split()[:2] in (["SCAN", "l"], ["SCAN", "r"], ["SCAN", "c"], ["SCAN", "n"])], plan
