@@ -20,7 +20,16 @@ from iekg.graph.store import Store
 from iekg.graph.sums import rollup
 from iekg.queries import cooperation
 from iekg.queries.coverage import data_coverage
-from iekg.queries.scope import entity_of, id_list, located_in, names_of, py_value, records, scope_or_all
+from iekg.queries.scope import (
+    Scope,
+    entity_of,
+    id_list,
+    located_in,
+    names_of,
+    py_value,
+    records,
+    scope_or_all,
+)
 from iekg.queries.supply import aligned_majors, program_supply
 from iekg.queries.who import industry_ids, no_supply_reason
 
@@ -61,18 +70,32 @@ class PartnerWeights:
 DEFAULT_PARTNER_WEIGHTS = PartnerWeights()
 
 
+def _all_scope(store: Store, year: int | None) -> Scope:
+    """Every city in the graph as a scope (:func:`scope_or_all`), read once per graph version and year (an
+    answer asks for it several times: the candidates, the programs' year, the data coverage)."""
+    got: Scope = store.memo(("partners-all-cities", year), lambda: scope_or_all(store, None, year))
+    return got
+
+
 def _all_cities(store: Store) -> tuple[str, ...]:
     """Partner candidates come from every city in the graph (the question spans the province)."""
-    return scope_or_all(store, None, None).cities
+    return _all_scope(store, None).cities
 
 
 def _distance(own_city: str | None, cities: pd.Series, provinces: dict[str, str], w: PartnerWeights) -> pd.Series:
+    """Each candidate's distance component, decided once per distinct city (tens of thousands of candidates sit
+    in a few hundred cities); a candidate in no known city is 0."""
     own_prov = provinces.get(own_city) if own_city else None
-    prov = cities.map(provinces)
-    same_city = cities.notna() & (cities == own_city)
-    same_prov = prov.notna() & (prov == own_prov) & (own_prov is not None)
-    return pd.Series(np.where(same_city, w.same_city, np.where(same_prov, w.same_province, 0.0)),
-                     index=cities.index, dtype=float)
+    codes, uniques = pd.factorize(cities)  # (a missing city: code -1)
+
+    def one(c: Any) -> float:
+        if c == own_city:
+            return w.same_city
+        prov = provinces.get(c)
+        return w.same_province if prov is not None and own_prov is not None and prov == own_prov else 0.0
+
+    per_city = np.array([one(c) for c in uniques] + [0.0], dtype=float)
+    return pd.Series(per_city[codes], index=cities.index, dtype=float)
 
 
 def _place(d: float, city_name: str | None, w: PartnerWeights) -> str:
@@ -83,22 +106,24 @@ def _place(d: float, city_name: str | None, w: PartnerWeights) -> str:
     return f"同省（{city_name}）" if d == w.same_province and d > 0 else f"异地（{city_name}）"
 
 
-def _coop(store: Store, side: str, ident: str, *, left_out: bool = False) -> dict[str, list[str]]:
+def _coop(store: Store, side: str, ident: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """The cooperation types joining ``ident`` (an institution when ``side`` is ``src``, else an
-    enterprise) to each partner at the other end: the ongoing ones (iekg.queries.cooperation), or with
-    ``left_out`` the ended and not-begun ones, as 「订单班（已结束）」."""
+    enterprise) to each partner at the other end, from one read: the ongoing ones (iekg.queries.cooperation),
+    and the ended and not-begun ones, as 「订单班（已结束）」."""
     if side == "src":
         c = store.rel_frame("COOPERATES_WITH", ["type", "status"], src_label="Institution", src_ids=[ident])
     else:
         c = store.rel_frame("COOPERATES_WITH", ["type", "status"], dst_label="Enterprise", dst_ids=[ident])
     live = cooperation.counted(c["status"])
-    c = c[~live] if left_out else c[live]
     other = "dst" if side == "src" else "src"
-    out: dict[str, set[str]] = {}
-    for o, t, st in zip(c[other], c["type"], cooperation.classify(c["status"]), strict=True):
-        word = str(t) if py_value(t) is not None else "合作"
-        out.setdefault(str(o), set()).add(f"{word}（{st}）" if left_out else word)
-    return {k: sorted(v) for k, v in out.items()}
+    got: list[dict[str, list[str]]] = []
+    for left_out, part in ((False, c[live]), (True, c[~live])):
+        out: dict[str, set[str]] = {}
+        for o, t, st in zip(part[other], part["type"], cooperation.classify(part["status"]), strict=True):
+            word = str(t) if py_value(t) is not None else "合作"
+            out.setdefault(str(o), set()).add(f"{word}（{st}）" if left_out else word)
+        got.append({k: sorted(v) for k, v in out.items()})
+    return got[0], got[1]
 
 
 def _score(frame: pd.DataFrame, w: PartnerWeights) -> pd.DataFrame:
@@ -106,7 +131,20 @@ def _score(frame: pd.DataFrame, w: PartnerWeights) -> pd.DataFrame:
                       + w.capacity * frame["capacity"] + w.existing * frame["existing_score"]).round(6)
     for c in ("alignment", "distance", "capacity", "existing_score"):
         frame[c] = frame[c].round(6)
-    return frame.sort_values(["score", "id"], ascending=[False, True], kind="mergesort")
+    return frame
+
+
+def _first(frame: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+    """The first ``limit`` of the scored candidates (all when None): score descending, then id.  Only the
+    candidates scoring at least the ``limit``-th best score are sorted (the others cannot be among the first,
+    whatever their id): tens of thousands of ids are not sorted to show ten."""
+    if limit is not None and len(frame) > limit > 0:
+        neg = -frame["score"].to_numpy(float)
+        kth = np.partition(neg, limit - 1)[limit - 1]  # (NaN scores sort last, as below)
+        if not np.isnan(kth):
+            frame = frame[neg <= kth]
+    frame = frame.sort_values(["score", "id"], ascending=[False, True], kind="mergesort")
+    return frame.head(limit) if limit is not None else frame
 
 
 def _norm(x: pd.Series) -> pd.Series:
@@ -142,11 +180,11 @@ def _ranked(store: Store, f: pd.DataFrame, city: str | None, w: PartnerWeights, 
     the candidates, distance from ``city``, an ongoing cooperation in ``coop``) and ranked; their number; the
     first ``limit``."""
     f["alignment"] = _norm(alignment)
-    f["distance"] = _distance(city, f["city"], _provinces(store, [city, *f["city"]]), w)
+    f["distance"] = _distance(city, f["city"], _provinces(store, [city, *f["city"].unique()]), w)
     f["capacity"] = _norm(np.log1p(capacity))
     f["existing_score"] = f["id"].isin(set(coop)).astype(float)
     f = _score(f, w)
-    return f, len(f), f.head(limit) if limit is not None else f
+    return f, len(f), _first(f, limit)
 
 
 def _coop_phrases(types: list[str], past: list[str]) -> list[str]:
@@ -198,7 +236,7 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
     # only the programs of the majors aligned to the enterprise's industry are read, from every city
     sr, data_year = program_supply(store, _all_cities(store), year, majors=aligned_majors(store, codes[:1]))
     sr = sr[(sr["industry"] == codes[0]) & (sr["weight"] > 0)] if codes else sr.iloc[:0]
-    city_names = names_of(store, "City", [city, *sr["city"]])
+    city_names = names_of(store, "City", [city, *sr["city"].unique()])
     head = {"enterprise": {"id": e.id, "name": e.name, "city": city, "city_name": city_names.get(city or "")},
             "industry": {"code": codes[0], "name": ind_names.get(codes[0], "")} if codes else None,
             "year": py_value(data_year), "weights": asdict(w)}
@@ -209,8 +247,7 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
         city=("city", "first"), supply=("supply", "sum"), volume=("volume", "sum"), estimate=("estimate", "any"))
     f = f[f["supply"] > 0].rename(columns={"institution": "id"})
     f[["supply", "volume"]] = f[["supply", "volume"]].round(9)  # independent of the stores' row order
-    coop = _coop(store, "dst", e.id)
-    past = _coop(store, "dst", e.id, left_out=True)
+    coop, past = _coop(store, "dst", e.id)
     f, n, top = _ranked(store, f, city, w, f["supply"], f["volume"], coop, limit)
     top_rows = sr[sr["institution"].isin(set(top["id"]))]
     majors = _majors_list(top_rows, "institution", names_of(store, "Major", top_rows["major"]))
@@ -231,7 +268,7 @@ def partners_for_enterprise(store: Store, enterprise_id: str, *, limit: int | No
             "explanation": "；".join(parts)})
     reason = None if n else no_supply_reason(store, codes[:1], "全部城市", py_value(data_year) if data_year is not None
                                                else year, _all_cities(store))
-    cov = data_coverage(store, scope_or_all(store, None, year), year)
+    cov = data_coverage(store, _all_scope(store, year), year)
     return {**head, "candidates": n, "results": results, "reason": reason, "data_coverage": cov}
 
 
@@ -255,13 +292,12 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
     """
     w = weights or DEFAULT_PARTNER_WEIGHTS
     inst = entity_of(store, "Institution", institution_id, "institution")
-    own_city = located_in(store, "Institution", ids=[inst.id])["city"]
+    # its city: from what is located in every city, which the programs read below read too (once per graph version)
+    located_insts = located_in(store, "Institution", cities=_all_cities(store))
+    own_city = located_insts.loc[located_insts["id"] == inst.id, "city"]
     city = str(own_city.iloc[0]) if len(own_city) else None
     # the year is the latest of every city's programs; only this institution's programs are read
     sr, data_year = program_supply(store, _all_cities(store), year, institutions=[inst.id])
-    head = {"institution": {"id": inst.id, "name": inst.name, "city": city,
-                            "city_name": names_of(store, "City", [city]).get(city or "")},
-            "year": py_value(data_year), "weights": asdict(w)}
     sr = sr[(sr["institution"] == inst.id) & (sr["weight"] > 0)]
     total = float(sr["supply"].sum())
     by_ind = sr.groupby("industry", as_index=False).agg(
@@ -286,13 +322,14 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
     f = f.merge(store.node_frame("Enterprise", ["employees"], ids=None if wide else id_list(f["id"])), on="id",
                 how="left")
     f["employees"] = pd.to_numeric(f["employees"], errors="coerce")
-    coop = _coop(store, "src", inst.id)
-    past = _coop(store, "src", inst.id, left_out=True)
+    coop, past = _coop(store, "src", inst.id)
     f, n, top = _ranked(store, f, city, w, f["share"], f["employees"].fillna(0.0), coop, limit)
     top_rows = sr[sr["industry"].isin(set(top["industry"]))]
     majors = _majors_list(top_rows, "industry", names_of(store, "Major", top_rows["major"]))
     ent_names = names_of(store, "Enterprise", top["id"])
-    city_names = names_of(store, "City", [city, *top["city"]])
+    city_names = names_of(store, "City", [city, *top["city"]])  # (its own city's name too: one read)
+    head = {"institution": {"id": inst.id, "name": inst.name, "city": city, "city_name": city_names.get(city or "")},
+            "year": py_value(data_year), "weights": asdict(w)}
     ind_names = names_of(store, "Industry", top["industry"])
     results = []
     for r in records(top):
@@ -324,5 +361,5 @@ def partners_for_institution(store: Store, institution_id: str, *, limit: int | 
             reason = (f"没有企业属于本校专业对应的行业（{'、'.join(by_ind['industry'].astype(str)[:5])}）"
                       "(no enterprise in those industries): 导入 enterprises 表")
     return {**head, "candidates": n, "results": results, "reason": reason,
-            "data_coverage": data_coverage(store, scope_or_all(store, None, year), year)}
+            "data_coverage": data_coverage(store, _all_scope(store, year), year)}
 

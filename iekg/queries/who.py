@@ -187,6 +187,19 @@ def no_supply_reason(store: Store, codes: Sequence[str], scope_name: str, year: 
 
 
 # --------------------------------------------------------------------------------- who trains for
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's code in the sorted order of the distinct values (as ``pandas.factorize(sort=True)``, but the
+    few distinct values are sorted rather than every row's), and those values."""
+    codes, uniques = pd.factorize(values.to_numpy(object))
+    if len(codes) and codes.min() < 0:  # (a missing id: pandas' own rule)
+        pandas_codes, pandas_uniques = pd.factorize(values, sort=True)
+        return pandas_codes.astype(np.int64), np.asarray(pandas_uniques, dtype=object)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    return rank[codes], np.asarray(uniques, dtype=object)[order]
+
+
 def _target(store: Store, industry: str | None, segment: str | None, chain: str | None) -> tuple[dict[str, Any], list[str]]:
     kind, ident = one_of(industry=industry, segment=segment, chain=chain)
     if kind == "industry":
@@ -250,28 +263,44 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
     sr, data_year = program_supply(store, scope.cities, year, majors=aligned_majors(store, codes))
     sr = sr[sr["industry"].isin(codes) & (sr["weight"] > 0)]
     keys = ["institution", "major"]
-    rows = sr.groupby(keys, as_index=False).agg(
-        city=("city", "first"), graduates=("graduates", "first"), enrollment=("enrollment", "first"),
-        volume=("volume", "first"), estimate=("estimate", "first"), weight=("weight", "sum"),
-        contribution=("supply", "sum"))
-    rows["estimate"] = rows["estimate"].astype(bool)
-    # float sums depend on row order, which may differ between stores: round before ranking
-    rows["weight"] = rows["weight"].round(9)
-    rows["contribution"] = rows["contribution"].round(9)
-    rows = rows.sort_values(["contribution", "institution", "major"], ascending=[False, True, True], kind="mergesort")
+    # grouped and ranked on integer codes whose order is the ids' (a chain nationwide has a hundred thousand rows:
+    # the ids are factorised once, not again by every group-by and sort); the same groups, row order and sums
+    inst_code, inst_ids = _sorted_codes(sr["institution"])
+    major_code, major_ids = _sorted_codes(sr["major"])
+    n_majors = max(len(major_ids), 1)
+    program = inst_code * n_majors + major_code
+    g = sr.groupby(program, sort=True)
+    # a program's city, volume and estimate are alike on each of its rows and never missing: its first row's (what
+    # pandas' "first" gives); its figures, which may be missing, are the first given
+    code, at = np.unique(program, return_index=True)
+    figures = g[["graduates", "enrollment"]].first()
+    rows = pd.DataFrame({
+        "_i": code // n_majors, "institution": inst_ids[code // n_majors], "major": major_ids[code % n_majors],
+        "city": sr["city"].to_numpy(object)[at], "graduates": figures["graduates"].to_numpy(),
+        "enrollment": figures["enrollment"].to_numpy(), "volume": sr["volume"].to_numpy()[at],
+        "estimate": sr["estimate"].to_numpy(bool)[at],
+        # float sums depend on row order, which may differ between stores: round before ranking
+        "weight": g["weight"].sum().round(9).to_numpy(), "contribution": g["supply"].sum().round(9).to_numpy(),
+        "_p": code})
+    # contribution descending, then institution, then major (the codes sort as the ids do; stable)
+    rows = rows.iloc[np.lexsort((code, -rows["contribution"].to_numpy(float)))].reset_index(drop=True)
     cols = ["institution", "institution_name", "city", "city_name", "major", "major_name", "graduates",
             "enrollment", "volume", "estimate", "weight", "contribution", "industries"]
-    by_inst = rows.groupby("institution", as_index=False).agg(
-        city=("city", "first"), majors=("major", "count"), volume=("volume", "sum"),
-        contribution=("contribution", "sum"), estimate=("estimate", "any"))
-    by_inst["contribution"] = by_inst["contribution"].round(9)
-    by_inst = by_inst.sort_values(["contribution", "institution"], ascending=[False, True], kind="mergesort")
+    gi = rows.groupby("_i", sort=True)
+    ikey, iat = np.unique(rows["_i"].to_numpy(np.int64), return_index=True)
+    sums = gi[["volume", "contribution"]].sum()
+    by_inst = pd.DataFrame({
+        "institution": inst_ids[ikey], "city": rows["city"].to_numpy(object)[iat], "majors": gi.size().to_numpy(),
+        "volume": sums["volume"].to_numpy(), "contribution": sums["contribution"].round(9).to_numpy(),
+        "estimate": gi["estimate"].any().to_numpy(bool)})
+    by_inst = by_inst.iloc[np.lexsort((ikey, -by_inst["contribution"].to_numpy(float)))].reset_index(drop=True)
     n_rows, n_inst, total, estimates = len(rows), len(by_inst), float(rows["contribution"].sum()), \
         bool(rows["estimate"].any())
     if limit is not None:  # name and convert only what is shown
         rows, by_inst = rows.head(limit).copy(), by_inst.head(limit).copy()
     # the industries each shown program reaches (joined per program: only for the rows shown)
-    shown = sr.merge(rows[keys], on=keys).drop_duplicates([*keys, "industry"]).sort_values([*keys, "industry"])
+    shown = sr[np.isin(program, rows["_p"].to_numpy(np.int64))]
+    shown = shown.drop_duplicates([*keys, "industry"]).sort_values([*keys, "industry"])
     per_ind = shown.groupby(keys)["industry"].agg(",".join).rename("industries")
     rows = rows.merge(per_ind.reset_index(), on=keys, how="left")
     inst = names_of(store, "Institution", set(rows["institution"]) | set(by_inst["institution"]))
@@ -300,6 +329,11 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
 
 
 # ------------------------------------------------------------------------------------------ who hires
+def _names(store: Store, label: str, ids: pd.Series) -> dict[str, str]:
+    """:func:`names_of`, without a round trip to the store when there is no id (a list often empty here)."""
+    return names_of(store, label, ids) if len(ids) else {}
+
+
 def _demand_frame(store: Store, major: str, industries: Sequence[str], cities: Sequence[str] | None) -> pd.DataFrame:
     """The DEMANDS rows that can concern ``major``, read with the filters pushed to the store: those
     addressed to the major, industry rows naming it as ``major_code``, and industry rows without a
@@ -362,8 +396,10 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
     m = entity_of(store, "Major", major_code, "major")
     code = m.id
     city_list = list(scope_or_all(store, cities, year).cities) if cities else None
-    w = Weights.load(store, majors=[code]).frame
-    w = w[(w["major"] == code) & (w["weight"] > 0)]  # (Weights.load does not filter majors' own weights)
+    # the major's weights cut from every major's, read once per graph version (the industries' demand below reads
+    # them too)
+    w = Weights.of(store, [code]).frame
+    w = w[(w["major"] == code) & (w["weight"] > 0)]
     inds = w.groupby("industry", as_index=False).agg(weight=("weight", "sum"), via=("via", "first"))
     inds["weight"] = inds["weight"].round(9)
     inds = inds.sort_values(["weight", "industry"], ascending=[False, True], kind="mergesort")
@@ -387,8 +423,8 @@ def who_hires(store: Store, major_code: str, *, cities: Sequence[str] | None = N
         d = d[pd.to_numeric(d["year"], errors="coerce") == yr]
     d["weighted"] = d["headcount"] * d["weight"]
     ind_names = names_of(store, "Industry", [*weight_of, *d.loc[d["target_label"] == "Industry", "target"]])
-    src_names = {lab: names_of(store, lab, d.loc[d["src_label"] == lab, "src"]) for lab in ("City", "Enterprise")}
-    tgt_names = {"Industry": ind_names, "Major": names_of(store, "Major", d.loc[d["target_label"] == "Major", "target"])}
+    src_names = {lab: _names(store, lab, d.loc[d["src_label"] == lab, "src"]) for lab in ("City", "Enterprise")}
+    tgt_names = {"Industry": ind_names, "Major": _names(store, "Major", d.loc[d["target_label"] == "Major", "target"])}
     d["src_name"] = [src_names[lab].get(s, s) for lab, s in zip(d["src_label"], d["src"], strict=True)]
     d["target_name"] = [tgt_names[lab].get(t, t) for lab, t in zip(d["target_label"], d["target"], strict=True)]
     d["_edu"] = d["education_level"].fillna("").astype(str)

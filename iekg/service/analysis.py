@@ -11,7 +11,7 @@ from typing import Any
 from iekg.graph.store import Node, Store
 from iekg.queries.scope import Scope, resolve_scope
 from iekg.service.arguments import ArgumentError, city_or_province, exactly_one, gap_types
-from iekg.service.places import all_cities, located, require_cities
+from iekg.service.places import all_cities, require_cities
 from iekg.service.provenance import Answer, answer, is_illustrative, one_version, scope_is_illustrative
 
 
@@ -200,7 +200,8 @@ def readiness_all(store: Store, year: int | None = None, target_year: int | None
     from iekg.queries.readiness import readiness_all as ranked
 
     rows = ranked(store, year)
-    ill = illustrative_cities(store, [row["city"] for row in rows if not row.get("public_only")])  # all at once
+    # every city at once; the answer is illustrative when one of its cities is (what ``answer`` would ask again)
+    ill = illustrative_cities(store, [row["city"] for row in rows])
     for row in rows:
         row["source"] = "public" if row.get("public_only") else "illustrative" if row["city"] in ill else "yours"
         if target_year is not None:
@@ -212,7 +213,7 @@ def readiness_all(store: Store, year: int | None = None, target_year: int | None
                                        "targets_unmeasurable", "conditions_met", "conditions_total", "methods_text")}
                 t["projection"] = True
             row["target"] = t
-    return answer(store, rows, [r["city"] for r in rows])
+    return Answer(rows, lambda: bool(ill), [r["city"] for r in rows])
 
 
 @one_version
@@ -275,7 +276,9 @@ def partners(store: Store, node: Node, limit: int = 10, year: int | None = None)
         raise ValueError(f"{node.uid} is neither an enterprise nor an institution")
 
     def provenance() -> bool:
-        cities = {r.get("city") for r in res.get("results", [])} | {located(store, node.label).get(node.id)}
+        # the entity's own city as the answer found it (the same LOCATED_IN read), not every entity's located
+        own = (res.get("enterprise") or res.get("institution") or {}).get("city")
+        cities = {r.get("city") for r in res.get("results", [])} | {own}
         return is_illustrative(node.props) or scope_is_illustrative(store, [c for c in cities if c])
 
     return Answer(res, provenance)
