@@ -1,18 +1,31 @@
-"""Settings from the environment (``IEKG_*``) and the command line, in one place (pydantic-settings)."""
+"""Settings from the environment (``IEKG_*``) and the command line, in one place.
+
+:class:`Settings` reads the fields below from ``IEKG_<FIELD>`` (any case) and from its keyword arguments, which
+win.  The rules are pydantic-settings' (the model :func:`model` builds from the same fields); the common case —
+every given value plainly of its type (``IEKG_WRITE_WAIT=30``, ``--home DIR``) — is read here without it, which
+spares a fresh ``iekg`` process the import of pydantic and pydantic-settings (a tenth of a second of a city's
+question, issue 20).  Any other value (``yes`` for a flag, ``1e3``, an empty path, a wrong type, an unknown argument) goes
+through the model, so its value and its validation error are pydantic-settings' own, word for word.
+"""
 
 from __future__ import annotations
 
+import copy
+import functools
+import os
+import re
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Any, get_type_hints
 
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="IEKG_", extra="ignore")
+class Settings:
+    """The settings: each field is ``IEKG_<FIELD>`` in the environment, or a keyword argument (which wins).
+
+    ``Settings(**values)`` reads the environment at that moment; a value that is not valid raises pydantic's
+    ``ValidationError`` (the model's, :func:`model`).  ``model_copy(update=…)`` and ``model_dump()`` as on a
+    pydantic model."""
 
     home: Path = Path.home() / ".iekg"  # IEKG_HOME: where the embedded graph lives
     store: str = "sqlite"  # IEKG_STORE: sqlite (embedded; "networkx"/"embedded" are aliases) | neo4j
@@ -39,7 +52,7 @@ class Settings(BaseSettings):
 
     # the API (``iekg serve``)
     api_key: str | None = None  # IEKG_API_KEY: writes (imports) need header X-API-Key with this value; unset → writes off
-    cors_origins: Annotated[list[str], NoDecode] = []  # IEKG_CORS_ORIGINS: comma-separated origins; empty → no CORS
+    cors_origins: list[str] = []  # IEKG_CORS_ORIGINS: comma-separated origins; empty → no CORS
     max_upload_bytes: int = 20 * 1024 * 1024  # IEKG_MAX_UPLOAD_BYTES: largest accepted import upload
     api_key_label: str = "api-key"  # IEKG_API_KEY_LABEL: who API imports are recorded as in the import history
 
@@ -78,12 +91,12 @@ class Settings(BaseSettings):
     neo4j_bulk_min_rows: int = 100_000  # IEKG_NEO4J_BULK_MIN_ROWS: smaller fresh builds use batched UNWIND (the
     #   offline import stops and restarts the server: ~20 s); negative = never the offline importer
 
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            return [o.strip() for o in v.split(",") if o.strip()]
-        return v
+    def __init__(self, **values: Any) -> None:
+        read = _plain(values)
+        if read is None:  # not plainly of its type somewhere: pydantic-settings reads it (or says what is wrong)
+            made = model()(**values)
+            read = {name: getattr(made, name) for name in FIELDS}
+        self.__dict__.update(read)
 
     @property
     def db_file(self) -> Path:
@@ -95,3 +108,132 @@ class Settings(BaseSettings):
         """The embedded graph of earlier versions (one JSON file): only read to migrate it."""
         return self.home / "graph.json"
 
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Settings:
+        """A copy with ``update``'s fields replaced (not validated, as pydantic's ``model_copy``)."""
+        new = copy.deepcopy(self) if deep else copy.copy(self)
+        new.__dict__.update(update or {})
+        return new
+
+    def model_dump(self) -> dict[str, Any]:
+        """The fields and their values."""
+        return {name: copy.deepcopy(self.__dict__[name]) for name in FIELDS}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a pydantic model
+
+    def __repr__(self) -> str:
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+
+def _split_origins(v: Any) -> Any:
+    """``IEKG_CORS_ORIGINS``: comma-separated."""
+    if isinstance(v, str):
+        return [o.strip() for o in v.split(",") if o.strip()]
+    return v
+
+
+HINTS: dict[str, Any] = get_type_hints(Settings)
+FIELDS: tuple[str, ...] = tuple(HINTS)
+DEFAULTS: dict[str, Any] = {name: getattr(Settings, name) for name in FIELDS}
+for _name in FIELDS:  # the class keeps no field values: an instance has them all
+    delattr(Settings, _name)
+
+
+@functools.cache
+def model() -> type:
+    """The pydantic-settings model of :class:`Settings` (the same fields, defaults and rules): what reads any
+    value that is not plainly of its type, and whose ``ValidationError`` names what is wrong."""
+    from typing import Annotated
+
+    from pydantic import field_validator
+    from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+    hints = {**HINTS, "cors_origins": Annotated[list[str], NoDecode]}
+    namespace: dict[str, Any] = {
+        "__module__": __name__, "__qualname__": "Settings", "__annotations__": hints,
+        "model_config": SettingsConfigDict(env_prefix="IEKG_", extra="ignore"),
+        "_split_origins": field_validator("cors_origins", mode="before")(classmethod(
+            lambda cls, v: _split_origins(v))),
+        **DEFAULTS,
+    }
+    return type("Settings", (BaseSettings,), namespace)
+
+
+# ------------------------------------------------------------------------- values read without pydantic
+# Only what pydantic-settings reads to the very same value: anything else goes to the model.
+_INT = re.compile(r"(?:0|-?[1-9][0-9]{0,17})")
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,6})?")
+_BOOL = {"true": True, "false": False, "1": True, "0": False}
+_NOT_GIVEN = object()
+
+
+def _kind(hint: Any) -> tuple[Any, bool]:
+    """A field's type and whether it may be None."""
+    args = getattr(hint, "__args__", ())
+    if type(None) in args:
+        (base,) = (a for a in args if a is not type(None))
+        return base, True
+    return (list if hint == list[str] else hint), False
+
+
+KINDS: dict[str, tuple[Any, bool]] = {name: _kind(hint) for name, hint in HINTS.items()}
+
+
+def _from_env(kind: Any, text: str) -> Any:
+    """An environment value of a field of ``kind``, or ``_NOT_GIVEN`` when it is not plainly one."""
+    if kind is str:
+        return text
+    if kind is float:
+        return float(text) if _FLOAT.fullmatch(text) else _NOT_GIVEN
+    if kind is int:
+        return int(text) if _INT.fullmatch(text) else _NOT_GIVEN
+    if kind is bool:
+        return _BOOL.get(text, _NOT_GIVEN)
+    if kind is Path:
+        return Path(text) if text.strip() == text and text not in ("", ".") else _NOT_GIVEN
+    if kind is list:
+        return _split_origins(text)
+    return _NOT_GIVEN
+
+
+def _from_argument(kind: Any, optional: bool, v: Any) -> Any:
+    """A keyword argument of a field of ``kind``, or ``_NOT_GIVEN`` when it is not plainly one."""
+    if v is None:
+        return None if optional else _NOT_GIVEN
+    if kind is str:
+        return v if type(v) is str else _NOT_GIVEN
+    if kind is float:
+        return float(v) if type(v) in (int, float) else _NOT_GIVEN
+    if kind is int or kind is bool:
+        return v if type(v) is kind else _NOT_GIVEN
+    if kind is Path:
+        if isinstance(v, Path):
+            return v
+        return _from_env(Path, v) if type(v) is str else _NOT_GIVEN
+    if kind is list:
+        if type(v) is str:
+            return _split_origins(v)
+        return list(v) if type(v) is list and all(type(o) is str for o in v) else _NOT_GIVEN
+    return _NOT_GIVEN
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any] | None:
+    """Every field's value when each given one (the arguments, ``IEKG_*`` in any case) is plainly of its type;
+    None otherwise (the model then reads them)."""
+    if any(name not in KINDS for name in values):
+        return None
+    env = {k.lower(): v for k, v in os.environ.items()}
+    read: dict[str, Any] = {}
+    for name, (kind, optional) in KINDS.items():
+        if name in values:
+            v = _from_argument(kind, optional, values[name])
+        elif (text := env.get("iekg_" + name)) is not None:
+            v = _from_env(kind, text)
+        else:
+            v = copy.deepcopy(DEFAULTS[name])
+        if v is _NOT_GIVEN:
+            return None
+        read[name] = v
+    return read

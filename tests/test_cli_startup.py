@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import demo_copy
@@ -37,6 +38,8 @@ print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 HEAVY = ("pandas", "numpy", "networkx", "openpyxl", "fastapi", "starlette", "uvicorn", "scipy", "docx", "neo4j")
 LOADERS = ("iekg.loaders.pipeline", "iekg.loaders.readers", "iekg.loaders.builder", "iekg.loaders.demorows",
            "iekg.loaders.tables", "iekg.loaders.official", "iekg.loaders.limits", "iekg.service.loading")
+# typer's pydantic adapters and pydantic-settings: read without them (iekg.cli.coercion, iekg.settings)
+PYDANTIC = ("pydantic", "pydantic_core", "pydantic_settings", "typer._adapters")
 START_ONLY = ("pydantic_settings", "iekg.settings", "iekg.graph.store", "iekg.graph.sqlitestore", "iekg.queries",
               "iekg.reports", "iekg.takeaway.convert", "iekg.service.drafting", "iekg.service.stores")
 
@@ -58,7 +61,7 @@ def imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
 def test_start_up_imports_no_data_library_settings_or_loaders(argv: tuple[str, ...]) -> None:
     code, out, _, modules = run(*argv)
     assert code == 0
-    assert imported(modules, HEAVY + LOADERS + START_ONLY) == []
+    assert imported(modules, HEAVY + LOADERS + START_ONLY + PYDANTIC) == []
     if argv == ("version",):
         from iekg import __version__
 
@@ -77,6 +80,8 @@ def test_a_city_question_imports_neither_the_loaders_nor_unneeded_libraries(demo
     assert {"iekg.cli.analysis", "iekg.queries.alignment", "pandas"} <= modules  # what the answer needs …
     assert imported(modules, LOADERS + ("networkx", "openpyxl", "fastapi", "starlette", "uvicorn", "docx")) == []
     assert imported(modules, ("iekg.cli.data", "iekg.cli.explore", "iekg.cli.plan", "iekg.cli.export")) == []
+    assert imported(modules, PYDANTIC) == []  # the options and the settings read without pydantic
+    assert imported(modules, ("rich",)) == []  # nothing drawn: JSON
 
 
 def test_every_command_is_in_its_theme() -> None:
@@ -135,3 +140,229 @@ def test_demo_rows_choices_are_the_services() -> None:
 
     assert DEMO_ROWS == service.DEMO_ROWS == ("stop", "replace", "keep")
     assert [m.value for m in DemoRows] == list(DEMO_ROWS)
+
+
+# ------------------------------------------------------------------ settings read without pydantic-settings
+ENV_CASES: list[tuple[str, list[str]]] = [  # (variable, values): plain ones read by iekg.settings, the others by the pydantic-settings model
+    ("IEKG_WRITE_WAIT", ["30", "0", "-1", "1.5", "0.25", "-0", "1e3", " 30", "30 ", "abc", "", "inf", "007", "1_000",
+                         "12345678901234567890"]),
+    ("IEKG_MAX_ROWS", ["5", "0", "-3", "1.0", "1.5", "", "abc", " 5", "007", "1_0", "99999999999999999999"]),
+    ("IEKG_NEO4J_KEEP_ALIVE", ["true", "false", "1", "0", "True", "yes", "no", "on", "off", "", "2", "t", "f"]),
+    ("IEKG_HOME", ["/tmp/x", "", ".", " /tmp/x", "~", "rel/dir", "/tmp/x/"]),
+    ("iekg_home", ["/tmp/y"]), ("Iekg_Store", ["neo4j"]),
+    ("IEKG_PUBLIC_DIR", ["/p", "", " "]),
+    ("IEKG_API_KEY", ["k", "", "null", "None"]),
+    ("IEKG_REFERENCE_SAI", ["0.6", "", "None", "x"]),
+    ("IEKG_CORS_ORIGINS", ["a,b", "", " a , b ,", '["a"]']),
+    ("IEKG_NEO4J_URI", ["bolt://x:1", ""]),
+]
+KWARG_CASES: list[dict[str, Any]] = [
+    {"home": Path("/h")}, {"home": "/h"}, {"home": ""}, {"home": None}, {"store": "neo4j"}, {"store": 1},
+    {"write_wait": 5}, {"write_wait": 5.5}, {"write_wait": True}, {"write_wait": "5"}, {"max_rows": 5},
+    {"max_rows": 5.0}, {"max_rows": 5.5}, {"max_rows": True}, {"max_rows": "5"}, {"neo4j_keep_alive": 1},
+    {"neo4j_keep_alive": False}, {"public_dir": None}, {"public_dir": Path("/p")}, {"public_dir": "/p"},
+    {"cors_origins": ["a"]}, {"cors_origins": "a,b"}, {"cors_origins": ("a",)}, {"api_key": None},
+    {"reference_sai": None}, {"reference_sai": 1}, {"lang": "en"}, {"foo": 1}, {"_env_file": None},
+]
+
+
+def _settings_outcome(make: Any, **kw: Any) -> Any:
+    """Every field's value and type, or the validation error's text."""
+    import pydantic
+
+    from iekg.settings import FIELDS
+
+    try:
+        s = make(**kw)
+    except pydantic.ValidationError as exc:
+        return str(exc)
+    return {k: (type(getattr(s, k)), getattr(s, k)) for k in FIELDS}
+
+
+def test_settings_are_read_as_pydantic_settings_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each value of the environment or the arguments gives the model's value or its very error message; the
+    plain ones are read without the model (``iekg.settings._plain``), the others by it."""
+    from iekg import settings
+
+    for name in list(os.environ):
+        if name.lower().startswith("iekg_"):
+            monkeypatch.delenv(name)
+    model = settings.model()
+    plain = 0
+    for var, values in ENV_CASES:
+        for value in values:
+            with monkeypatch.context() as m:
+                m.setenv(var, value)
+                assert _settings_outcome(settings.Settings) == _settings_outcome(model), (var, value)
+                plain += settings._plain({}) is not None
+    for kw in KWARG_CASES:
+        assert _settings_outcome(settings.Settings, **kw) == _settings_outcome(model, **kw), kw
+        plain += settings._plain(kw) is not None
+    assert plain == 47  # the plain ones never reach the model
+    with monkeypatch.context() as m, \
+            pytest.raises(Exception, match=r"1 validation error for Settings\nwrite_wait\n  Input should be a valid number"):
+        m.setenv("IEKG_WRITE_WAIT", "soon")
+        settings.Settings()
+    s = settings.Settings(home=Path("/h"), lang="en")
+    assert (s.db_file, s.model_copy(update={"store": "neo4j"}).store, s.store) == (Path("/h/graph.sqlite"), "neo4j",
+                                                                                    "sqlite")
+    assert s.model_dump()["lang"] == "en" and s == settings.Settings(home=Path("/h"), lang="en")
+
+
+# -------------------------------------------------------------------- options read without typer's adapters
+OPTION_VALUES = ["410200", "", " 5", "5", "-3", "0", "007", "2000", "1999", "2101", "2050", "1.5", "1e3", "abc",
+                 "json", "JSON", "table", "csv", "xlsx", "/tmp", "/nonexistent/x.json", "-", "x.xlsx", ".", "a//b",
+                 "true", "yes", "1", "0.5", "-0"]
+
+
+def test_options_are_read_as_typers_own_coercion_reads_them() -> None:
+    """Every option and argument of every command, with plain and wrong values: the value (and its type) or the
+    error message of :mod:`iekg.cli.coercion` is typer's own."""
+    from typer import core
+    from typer._click import Context
+    from typer.main import get_command
+
+    from iekg.cli import app, coercion
+
+    assert coercion.install()
+    typers = core.build_runtime_param.typers  # type: ignore[attr-defined]
+
+    def outcome(runtime: Any, value: Any, param: Any, ctx: Any) -> Any:
+        try:
+            v = runtime.coerce(value, param=param, ctx=ctx)
+        except Exception as exc:
+            return type(exc).__name__, str(getattr(exc, "message", exc))
+        return type(v), v
+
+    checked, plain = 0, 0
+
+    def walk(command: Any) -> None:
+        nonlocal checked, plain
+        for sub in (getattr(command, "commands", None) or {}).values():
+            walk(sub)
+        for p in command.params:
+            desc = getattr(p, "type_descriptor", None)
+            if desc is None:
+                continue
+            ctx = Context(command)
+            ours, theirs = core.build_runtime_param(desc), typers(desc)
+            values = OPTION_VALUES + ([p.default] if p.default is not None else [])
+            for v in [tuple(values[:3]), (values[3],)] if (p.multiple or p.nargs == -1) else values:
+                assert outcome(ours, v, p, ctx) == outcome(theirs, v, p, ctx), (command.name, p.name, v)
+                checked += 1
+                plain += coercion.plain_value(desc.annotation, desc.parameter_info, v, p, ctx) is not coercion.NOT_PLAIN
+
+    walk(get_command(app))
+    assert checked > 5000 and plain > checked // 2
+    align = get_command(app).commands["align"]  # type: ignore[attr-defined]
+    ctx = Context(align)
+    given = {"city": ("410200",), "year": "2024", "fmt": "json", "output": "x.json", "target_year": "2100"}
+    for p in align.params:
+        if p.name in given:  # a plain value: read here, with the type typer gives it
+            v = coercion.plain_value(p.type_descriptor.annotation, p.type_descriptor.parameter_info, given[p.name], p,
+                                     ctx)
+            assert v is not coercion.NOT_PLAIN and outcome(core.build_runtime_param(p.type_descriptor), given[p.name],
+                                                           p, ctx) == (type(v), v)
+
+
+# ----------------------------------------------------------------------- tables drawn without rich's layout
+def _draw(table: Any, width: int, soft_wrap: bool, plain: bool, monkeypatch: pytest.MonkeyPatch) -> str:
+    import io
+
+    from rich.console import Console
+
+    from iekg.cli import console
+
+    with monkeypatch.context() as m:
+        if not plain:
+            m.setattr(console, "_plain_table", lambda *a: None)
+        c = Console(file=io.StringIO(), width=width, soft_wrap=soft_wrap)
+        c.print(table)
+        return c.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+def _tables() -> list[Any]:
+    from rich.text import Text
+
+    from iekg.cli.console import RichTable
+
+    long = "一段很长的说明文字，" * 12 + " and some English words that wrap somewhere past the column's width"
+    cells = ["开封市", "[programs] sheet", ":smile: :1st_place_medal:", "a\nb\n", "trailing   ", "", "x" * 90,
+             "é́ combining", "全角　空格　", "两行\n第二行很长很长很长很长很长很长很长很长很长很长", long,
+             Text("styled 短缺 shortage", "red"), "12345.6", "—", "🙂 emoji wide"]
+    out = []
+    for header in (True, False):
+        for title in (None, "开封市 2024 产教匹配 alignment", "t" * 300, Text("两行\n标题", "bold"), ""):
+            t = RichTable(title=title, show_header=header)
+            for h, j, o in [("行业 code", "left", "ellipsis"), ("名称 name", "left", "fold"),
+                            ("供给 supply", "right", "ellipsis"), ("说明\n两行表头", "left", "fold"), ("比 ratio", "right", "crop")]:
+                t.add_column(h, justify=j, overflow=o)  # type: ignore[arg-type]
+            for k in range(len(cells)):
+                t.add_row(*[cells[(k + c) % len(cells)] for c in range(5)])
+            out.append(t)
+    empty = RichTable(title="空 empty")
+    empty.add_column("a")
+    empty.add_column("b", justify="right")
+    small = RichTable(title="小")
+    small.add_column("键")
+    small.add_row("值")
+    sections = RichTable(title="分节 sections", show_header=False)
+    sections.add_column("a")
+    sections.add_column("b", justify="right")
+    for k in range(5):
+        sections.add_row(f"行 {k}", str(k))
+        if k % 2 == 0:
+            sections.add_section()
+    return [*out, empty, small, sections]
+
+
+def test_tables_are_drawn_as_rich_draws_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without colours (a pipe, a file) the plain drawing of a table is rich's, character for character: wide
+    tables narrowed, cells wrapped, folded, cropped, CJK and emoji widths, markup and emoji codes, titles."""
+    from iekg.cli import console
+
+    drawn: list[bool] = []
+    real = console._plain_table
+
+    def counted(*a: Any) -> Any:
+        lines = real(*a)
+        drawn.append(lines is not None)
+        return lines
+
+    monkeypatch.setattr(console, "_plain_table", counted)
+    for table in _tables():
+        for width in (200, 120, 80, 40):
+            for soft_wrap in (True, False):
+                plain = _draw(table, width, soft_wrap, True, monkeypatch)
+                monkeypatch.setattr(console, "_plain_table", real)
+                assert plain == _draw(table, width, soft_wrap, False, monkeypatch), (width, soft_wrap, table.title)
+                monkeypatch.setattr(console, "_plain_table", counted)
+    assert drawn and sum(drawn) > 0.7 * len(drawn)  # most of them drawn plainly, not handed back to rich
+
+
+@pytest.mark.parametrize("argv", [
+    ("align", "--city", "410200"), ("align", "--city", "410200", "--target-year", "2028"), ("gaps", "--city", "410200"),
+    ("readiness", "--city", "410200"), ("readiness", "--all"), ("coupling",), ("trend", "--city", "410200"),
+    ("compare", "--province", "410000"), ("show", "410200"), ("search", "开封"), ("info",),
+])
+def test_the_commands_tables_are_rich_s(argv: tuple[str, ...], demo_graph: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command's whole output (tables, notes) is the same drawn plainly or by rich."""
+    from typer.testing import CliRunner
+
+    from iekg.cli import app, console
+
+    home = demo_copy(demo_graph, tmp_path / "home")
+    real, drawn = console._plain_table, []
+
+    def kept(*a: Any) -> Any:
+        drawn.append(real(*a))
+        return drawn[-1]
+
+    monkeypatch.setattr(console, "_plain_table", kept)
+    plain = CliRunner().invoke(app, ["--home", str(home), *argv])
+    assert drawn and all(lines is not None for lines in drawn)  # every table drawn plainly
+    monkeypatch.setattr(console, "_plain_table", lambda *a: None)
+    by_rich = CliRunner().invoke(app, ["--home", str(home), *argv])
+    assert plain.exit_code == by_rich.exit_code == 0, plain.output
+    assert plain.stdout == by_rich.stdout and "━" in plain.stdout

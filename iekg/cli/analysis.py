@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.text import Text
 
 from iekg import service
 from iekg.cli.console import (
     NO_DATA_CELL,
     Fmt,
     RichTable,
+    Text,
     answers,
     empty_reason,
     figure_cell,

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 
-from iekg.cli.console import answers, err, open_store, out
+from iekg.cli.console import answers, err, escape, open_store, out
 from iekg.cli.root import app
 
 chart_app = typer.Typer(help="Charts as PNG, SVG or Vega-Lite JSON: supply-demand, chain, ranking, trend, compare",

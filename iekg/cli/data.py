@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
-from rich.text import Text
 
 from iekg import __version__, service
 from iekg.cli.console import (
     Fmt,
     RichTable,
     State,
+    Text,
     err,
+    escape,
     import_errors,
+    made,
     open_store,
     out,
     print_json,
@@ -107,7 +108,7 @@ def build(
     stages = {"read": "读取数据 reading", "validate": "校验并写入 validating and writing", "done": "完成 done"}
     try:
         with import_errors(), Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                        console=err, transient=True,
+                                        console=made(err), transient=True,
                                         disable=fmt is Fmt.json or not err.is_terminal) as bar:
             task = bar.add_task("iekg build")
             outcome = service.build(store, State.settings, data, demo=not no_demo, public=public,

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
 
 from iekg import service
 from iekg._lazy import lazy
-from iekg.cli.console import Fmt, answers, open_store, out, render
+from iekg.cli.console import Fmt, answers, escape, open_store, out, render
 from iekg.cli.root import app
 from iekg.service.arguments import city_or_province
 

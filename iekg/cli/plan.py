@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.text import Text
 
 from iekg import service
 from iekg.cli.console import (
     Fmt,
     RichTable,
+    Text,
     answers,
     err,
     open_store,

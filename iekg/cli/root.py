@@ -7,7 +7,10 @@ from typing import Any
 
 import typer
 
+from iekg.cli import coercion
 from iekg.cli.console import State, T
+
+coercion.install()  # options read without typer's pydantic adapters (a fresh process: issue 20)
 
 app = typer.Typer(help="iekg — 产教融合知识图谱 (industry–education integration knowledge graph)",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
