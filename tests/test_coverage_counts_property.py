@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import clean_neo4j_store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_sums_kept import CITIES, YEARS, change, operation, seeded
@@ -123,16 +124,8 @@ def test_the_rows_counted_here_are_not_empty() -> None:
 
 @pytest.fixture(scope="module")
 def neo(neo4j_server: Any):  # type: ignore[no-untyped-def]
-    from neo4j import GraphDatabase
-
-    from iekg.graph.neo4jstore import Neo4jStore
-
-    driver = GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password))
-    store = Neo4jStore(driver)
-    store.clear()
-    yield store
-    store.clear()
-    driver.close()
+    with clean_neo4j_store(neo4j_server) as store:
+        yield store
 
 
 @pytest.mark.neo4j
