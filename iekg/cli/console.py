@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from iekg import service, textsafe
 from iekg.service.arguments import ArgumentError, cli_spelling
 
 if TYPE_CHECKING:
-    from rich.console import Console, ConsoleOptions
+    from rich.console import Console
 
     from iekg.graph.store import Store
     from iekg.settings import Settings
@@ -50,13 +49,12 @@ def escape(markup: str) -> str:
 def RichTable(*columns: Any, title: Any = None, **kwargs: Any) -> Any:  # noqa: N802
     """A table whose plain-string cells are shown literally: user data may contain [brackets], which rich
     would otherwise read as markup (and drop, as it did with "[programs]" sheet names). Styled cells are
-    passed as ``Text``.  Drawn without rich's layout where it can be (:func:`_plain_table`)."""
+    passed as ``Text``."""
     return _rich_table()(*columns, title=title, **kwargs)
 
 
 @functools.cache
 def _rich_table() -> type:
-    from rich.segment import Segment
     from rich.table import Table
 
     class RichTable(Table):
@@ -66,125 +64,7 @@ def _rich_table() -> type:
         def add_row(self, *cells: Any, **kwargs: Any) -> None:
             super().add_row(*(escape(textsafe.terminal(c)) if isinstance(c, str) else c for c in cells), **kwargs)
 
-        def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
-            lines = _plain_table(self, console, options)
-            if lines is None:
-                yield from super().__rich_console__(console, options)
-                return
-            new_line = Segment.line()
-            for line in lines:
-                yield Segment(line)
-                yield new_line
-
     return RichTable
-
-
-# The characters rich does not draw as they are (controls it drops, tabs it expands, the line breaks besides
-# "\n" that its measure splits at): a cell or title with one is drawn by rich itself.
-_NOT_PLAIN = re.compile("[\x00-\x09\x0b-\x1f\x7f\x85\u2028\u2029]")
-
-
-def _plain_table(t: Any, console: Console, options: ConsoleOptions) -> list[str] | None:
-    """The lines rich draws for ``t`` without colours (output to a file or a pipe), drawn here — rich's
-    drawing of a city's alignment takes a tenth of a second (issue 20: a fresh process within half a second) —
-    or None when the table is not one of the plain cases, which rich then draws itself: a console with
-    colours or recording, a cell that is not text, a layout option besides a title, ``show_header`` and a
-    column's ``justify`` (left or right) and ``overflow``.  rich's own rules give the widths (a table wider than
-    the console is narrowed as rich narrows it) and wrap a cell that does not fit its column (``Text.wrap``);
-    ``tests/test_cli_startup.py`` compares both drawings on every table of the commands and on hard cases."""
-    from rich._ratio import ratio_reduce
-    from rich.cells import cell_len
-    from rich.table import Table
-    from rich.text import Text
-
-    if (console.color_system is not None or console.record or options.legacy_windows or t.width is not None
-            or t.min_width is not None or t.expand or t.show_footer or t.show_lines or t.leading or t.caption
-            or t.box is None or not t.show_edge or tuple(t.padding) != (0, 1, 0, 1) or t.collapse_padding
-            or not t.pad_edge or not t.columns):
-        return None  # (without colours no style is drawn: the styles do not matter here)
-    texts: list[list[str]] = []  # per column: the header (when shown) and each cell, as plain text
-    widths: list[int] = []  # per column, its widest line and the padding (at most the room there is)
-    extra = len(t.columns) + 1  # the edges and the lines between columns
-    room = options.max_width - extra
-    if room < 3 * len(t.columns):
-        return None
-    for column in t.columns:
-        if (column.width is not None or column.min_width is not None or column.max_width is not None
-                or column.ratio is not None or column.no_wrap or column.justify not in ("left", "right")
-                or column.vertical != "top" or column.overflow not in ("fold", "crop", "ellipsis")):
-            return None
-        plains = []
-        for cell in ([column.header, *column.cells] if t.show_header else column.cells):
-            if isinstance(cell, Text):
-                if cell.justify or cell.overflow or cell.no_wrap is not None or cell.tab_size is not None:
-                    return None
-                plain = cell.plain
-            elif isinstance(cell, str):
-                plain = cell if "[" not in cell and ":" not in cell else \
-                    console.render_str(cell, markup=options.markup, highlight=False).plain  # markup, emoji codes
-            else:
-                return None
-            if _NOT_PLAIN.search(plain):
-                return None
-            plains.append(plain)
-        texts.append(plains)
-        widths.append(min(room, max((cell_len(line) for plain in plains for line in plain.split("\n")), default=0) + 2))
-    if sum(widths) > room:  # rich's narrowing (Table._calculate_column_widths)
-        widths = Table._collapse_widths(widths, [True] * len(widths), room)
-        if sum(widths) > room:
-            widths = ratio_reduce(sum(widths) - room, [1] * len(widths), widths, widths)
-        if min(widths) < 3:
-            return None
-    table_width = sum(widths) + extra
-    box = t.box.substitute(options, safe=console.safe_box if t.safe_box is None else t.safe_box)
-    if not t.show_header:
-        box = box.get_plain_headed_box()
-    drawn: list[str] = []
-    if t.title:
-        title = t.title if isinstance(t.title, Text) else console.render_str(t.title, highlight=False)
-        if title.justify or title.overflow or title.no_wrap is not None or t.title_justify != "center" or \
-                _NOT_PLAIN.search(title.plain):
-            return None
-        if (options.overflow or "fold") == "ignore":  # ``out``'s soft wrap: rich prints the title as it is
-            drawn.extend(title.plain.split("\n"))
-        else:
-            for line in title.plain.split("\n"):
-                line = line.rstrip()
-                n = cell_len(line)
-                if n > table_width:
-                    return None
-                pad = (table_width - n) // 2
-                drawn.append(" " * pad + line + " " * (table_width - n - pad))
-    drawn.append(box.get_top(widths))
-    rows = min(len(plains) for plains in texts)
-    for r in range(rows):
-        header = t.show_header and r == 0
-        cells: list[list[str]] = []
-        for plains, width, column in zip(texts, widths, t.columns, strict=True):
-            inner = width - 2
-            lines = plains[r].split("\n")
-            if any(cell_len(line) > inner for line in lines):  # rich wraps it (and justifies): its own Text.wrap
-                lines = [line.plain for line in Text(plains[r]).wrap(
-                    console, inner, justify=column.justify, overflow=column.overflow, no_wrap=False)]
-                if any(cell_len(line) > inner for line in lines):
-                    return None
-            elif column.justify == "right":
-                lines = [" " * (inner - cell_len(x := line.rstrip())) + x for line in lines]
-            cells.append([" " + line + " " * (inner - cell_len(line) + 1) for line in lines])
-        height = max(len(drawn_cell) for drawn_cell in cells)
-        for drawn_cell, width in zip(cells, widths, strict=True):
-            blank = [" " * width] * (height - len(drawn_cell))
-            drawn_cell[:] = blank + drawn_cell if header else drawn_cell + blank  # a header at its row's bottom
-        left, between, right = ((box.head_left, box.head_vertical, box.head_right) if r == 0 else
-                                (box.foot_left, box.foot_vertical, box.foot_right) if r == rows - 1 else
-                                (box.mid_left, box.mid_vertical, box.mid_right))
-        drawn.extend(left + between.join(c[i] for c in cells) + right for i in range(height))
-        if header:
-            drawn.append(box.get_row(widths, "head", edge=True))
-        elif r < rows - 1 and t.rows[r - t.show_header].end_section:  # add_section(): a line under the row
-            drawn.append(box.get_row(widths, "row", edge=True))
-    drawn.append(box.get_bottom(widths))
-    return drawn
 
 
 def safe_text(s: Any, style: str = "") -> Any:
