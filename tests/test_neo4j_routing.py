@@ -133,3 +133,23 @@ def test_reads_are_read_transactions(stores: tuple[Neo4jStore, Neo4jStore]) -> N
 def test_unknown_scheme_is_refused(tmp_path: Any) -> None:
     with pytest.raises(StoreError, match="scheme"):
         Neo4jStore.from_settings(Settings(home=tmp_path, store="neo4j", neo4j_uri="http://127.0.0.1:7474"))
+
+
+def test_the_server_s_notices_are_not_printed(stores: tuple[Neo4jStore, Neo4jStore], neo4j_server: Any,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A statement naming a label the graph does not hold (a fresh database has no import log yet) makes the
+    server send a notice, which the driver logs as a warning — printed on a user's terminal when nothing sets up
+    logging (``iekg sync`` into an empty Neo4j printed dozens).  The store's driver asks for none."""
+    from neo4j import GraphDatabase
+
+    absent = "MATCH (n:`NoSuchLabelInThisGraph`) RETURN count(n) AS n"
+    with GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password)) as plain:
+        with caplog.at_level("WARNING", logger="neo4j.notifications"):
+            plain.execute_query(absent)
+    assert any("NoSuchLabelInThisGraph" in r.getMessage() for r in caplog.records)  # the premise: a plain driver does
+    caplog.clear()
+    _, direct = stores
+    with caplog.at_level("DEBUG", logger="neo4j.notifications"):
+        assert direct._read(absent)[0]["n"] == 0
+        assert direct.import_history() is not None
+    assert not [r for r in caplog.records if r.name.startswith("neo4j.notifications")]

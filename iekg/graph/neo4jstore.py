@@ -57,6 +57,10 @@ def driver_options(settings: Any) -> dict[str, Any]:
       every time (one more round trip per transaction: a RESET).
     - ``keep_alive``: TCP keep-alive, for a peer that is gone (a host down, a dropped network).
     - ``max_transaction_retry_time``: how long a failing transaction is retried.
+    - ``notifications_min_severity`` off: the server sends no notifications.  The graph may lack a label or a
+      property a statement names (a fresh database has no import log yet), which is expected here; the driver
+      would log each such notice as a warning, and with no logging set up Python prints them to a user's
+      terminal (``iekg sync`` into an empty Neo4j printed dozens).
     A query under way when the server hangs is bounded by the server's Bolt keep-alive hint
     (``connection.recv_timeout_seconds``; scripts/neo4j-local sets it to 9 s, Neo4j's default is 120 s:
     ``server.bolt.connection_keep_alive`` × ``…_probes``), and by ``IEKG_NEO4J_QUERY_TIMEOUT`` on the server.
@@ -66,7 +70,8 @@ def driver_options(settings: Any) -> dict[str, Any]:
             "connection_acquisition_timeout": float(getattr(settings, "neo4j_acquisition_timeout", 3.0)),
             "liveness_check_timeout": None if live < 0 else live,
             "keep_alive": bool(getattr(settings, "neo4j_keep_alive", True)),
-            "max_transaction_retry_time": float(getattr(settings, "neo4j_retry_time", 1.0))}
+            "max_transaction_retry_time": float(getattr(settings, "neo4j_retry_time", 1.0)),
+            "notifications_min_severity": "OFF"}
 
 
 def _chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
