@@ -90,3 +90,25 @@ def test_chain_enterprises_statement_seeks_through_indexes(store: SqliteStore) -
     assert "SEARCH c USING INDEX rels_in (dst_id=? AND type=? AND dst_label=?)" in plan
     assert any(p.startswith("SEARCH n USING PRIMARY KEY") for p in plan)
     assert not [p for p in plan if p.split()[:2] in (["SCAN", "l"], ["SCAN", "r"], ["SCAN", "c"], ["SCAN", "n"])], plan
+
+
+def test_chain_enterprises_of_many_cities_read_the_cooperations_in_one_pass(store: SqliteStore,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scopes of many cities (``CHAIN_SCAN_CITIES`` or more: the province, compare's cities) read every cooperation
+    in one pass through the index on type, grouped per enterprise: the same rows as the seeks from each enterprise
+    and as the rows read through the interface, with the status words and without."""
+    cities, segments = scopes(store)
+    seeks = {tuple(w): store.chain_enterprises(cities, segments, w) for w in (WORDS, [])}
+    monkeypatch.setattr(sqlite_sums, "CHAIN_SCAN_CITIES", 1)
+    for w in (WORDS, []):
+        got = store.chain_enterprises(cities, segments, w)
+        assert records(got) == records(seeks[tuple(w)]) == records(Store.chain_enterprises(store, cities, segments, w))
+        assert len(got) > 100 and any(len(x) for x in got["left_out"]) == bool(w)
+    con = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)
+    try:
+        params = {"cities": json.dumps([["k", "410200"]]), "segments": json.dumps([["k", "HN-NEV-01-S2"]])}
+        plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sqlite_sums._CHAIN_ENTERPRISES_WIDE, params)]
+    finally:
+        con.close()
+    assert "SEARCH c USING INDEX rels_type (type=?)" in plan, plan  # one pass over the cooperations
+    assert not [p for p in plan if p.startswith("SEARCH c USING") and "rels_type" not in p], plan

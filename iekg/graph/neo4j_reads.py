@@ -378,10 +378,7 @@ class Neo4jReads:
     def cooperation_counts(self, cities: Sequence[str], year: int | None,
                            aligned: Mapping[str, Sequence[str]], inactive: Sequence[str] = ()) -> pd.DataFrame:
         if isinstance(aligned, CrosswalkAligned) and self.sums_ready():  # the aligned cooperations kept
-            if len(set(cities)) >= neo4j_sums.COOP_SCAN_CITIES:
-                return self._coop_counts_wide(sorted(set(cities)), year, sorted(set(inactive)))
-            recs = self._read(neo4j_sums.READ_COOP_COUNTS, cities=sorted(set(cities)), year=year,
-                              rollup=ROLLUP_PATTERN, inactive=sorted(set(inactive)))
+            return self._coops(sorted(set(cities)), year, sorted(set(inactive)))[0].copy()
         else:
             recs = self._read(cy.COOPERATION_COUNTS, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
                               inactive=sorted(set(inactive)),
@@ -394,11 +391,7 @@ class Neo4jReads:
     def cooperation_list(self, cities: Sequence[str], year: int | None,
                          aligned: Mapping[str, Sequence[str]], statuses: Sequence[str]) -> pd.DataFrame:
         if isinstance(aligned, CrosswalkAligned) and self.sums_ready():  # the aligned cooperations kept
-            if len(set(cities)) >= neo4j_sums.COOP_SCAN_CITIES:
-                return self._coop_list_wide(sorted(set(cities)), year, sorted(set(statuses)))
-            rows = self._rows(neo4j_sums.READ_COOP_LIST, cities=sorted(set(cities)), year=year,
-                              rollup=ROLLUP_PATTERN, statuses=sorted(set(statuses)))
-            return pd.DataFrame(rows, columns=list(COOPERATION_LIST_COLUMNS))
+            return self._coops(sorted(set(cities)), year, sorted(set(statuses)))[1].copy()
         recs = self._read(cy.COOPERATION_LIST, cities=sorted(set(cities)), year=year, rollup=ROLLUP_PATTERN,
                           statuses=sorted(set(statuses)), aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
         return pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_LIST_COLUMNS))
@@ -413,34 +406,48 @@ class Neo4jReads:
         got: set[tuple[str, str]] = self.memo(("neo4j-coop-pairs", tuple(cities)), compute)  # type: ignore[attr-defined]
         return got
 
-    def _coop_counts_wide(self, cities: list[str], year: int | None, inactive: list[str]) -> pd.DataFrame:
-        """:meth:`cooperation_counts` of a wide scope: what ``READ_COOP_COUNTS`` counts, joined here."""
-        pairs = self._coop_pairs(cities)
-        tally = {(r[0], r[1]): r[2:] for r in self._rows(neo4j_sums.READ_COOP_YEAR_COUNTS, cities=cities, year=year,
-                                                         inactive=inactive)}
-        out: dict[str, list[int]] = {}  # industry -> enterprises, cooperating, left out, unstated
-        for pair in pairs:
-            o = out.setdefault(pair[1], [0, 0, 0, 0])
-            o[0] += 1
-            got = tally.get(pair)
-            if got is not None:
-                counted, dropped, unstated = got
+    def _coops(self, cities: list[str], year: int | None, words: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The scope's cooperation counts and its cooperations with a status among ``words`` (the left-out ones)
+        from one read of the kept nodes, memoised per cities, year and words until the next write (alignment asks
+        for both, with the same words): a scope of fewer than COOP_SCAN_CITIES cities through the index from its
+        enterprises (:data:`neo4j_sums.READ_COOP_BOTH`), a wider one by one pass over the year's kept nodes
+        (:data:`neo4j_sums.READ_COOP_YEAR_BOTH`) joined here to its (enterprise, industry) pairs."""
+        def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+            out: dict[str, list[int]] = {}  # industry -> enterprises, cooperating, left out, unstated
+            rows: list[list[Any]] = []
+            if len(cities) >= neo4j_sums.COOP_SCAN_CITIES:
+                pairs = self._coop_pairs(cities)
+                for _, code in pairs:
+                    o = out.get(code)
+                    if o is None:
+                        o = out[code] = [0, 0, 0, 0]
+                    o[0] += 1
+                got = [r for r in self._rows(neo4j_sums.READ_COOP_YEAR_BOTH, cities=cities, year=year, inactive=words)
+                       if (r[0], r[1]) in pairs]
+            else:  # (every pair of the scope, those without a cooperation too)
+                got = self._rows(neo4j_sums.READ_COOP_BOTH, cities=cities, year=year, rollup=ROLLUP_PATTERN,
+                                 inactive=words)
+                for _, code, *_rest in got:
+                    o = out.get(code)
+                    if o is None:
+                        o = out[code] = [0, 0, 0, 0]
+                    o[0] += 1
+            for ent, code, counted, dropped, unstated, left in got:
+                o = out[code]
                 o[1] += counted > 0
                 o[2] += counted == 0 and dropped > 0
                 o[3] += unstated
-        frame = pd.DataFrame([[code, *o] for code, o in out.items()], columns=list(COOPERATION_COLUMNS))
-        ints = list(COOPERATION_COLUMNS[1:])
-        frame[ints] = frame[ints].astype(int)
-        return frame.sort_values("industry", kind="mergesort").reset_index(drop=True)
+                rows += [[code, inst, ent, typ, status, since] for inst, typ, status, since in left]
+            counts = pd.DataFrame([[code, *o] for code, o in out.items()], columns=list(COOPERATION_COLUMNS))
+            ints = list(COOPERATION_COLUMNS[1:])
+            counts[ints] = counts[ints].astype(int)
+            rows.sort(key=lambda r: (r[0], r[2], r[1], "" if r[3] is None else str(r[3])))
+            return (counts.sort_values("industry", kind="mergesort").reset_index(drop=True),
+                    pd.DataFrame(rows, columns=list(COOPERATION_LIST_COLUMNS)))
 
-    def _coop_list_wide(self, cities: list[str], year: int | None, statuses: list[str]) -> pd.DataFrame:
-        """:meth:`cooperation_list` of a wide scope, in ``READ_COOP_LIST``'s order."""
-        pairs = self._coop_pairs(cities)
-        rows = [[code, inst, ent, typ, status, since] for ent, code, inst, typ, status, since
-                in self._rows(neo4j_sums.READ_COOP_YEAR_LIST, cities=cities, year=year, statuses=statuses)
-                if (ent, code) in pairs]
-        rows.sort(key=lambda r: (r[0], r[2], r[1], "" if r[3] is None else str(r[3])))
-        return pd.DataFrame(rows, columns=list(COOPERATION_LIST_COLUMNS))
+        got: tuple[pd.DataFrame, pd.DataFrame] = self.memo(  # type: ignore[attr-defined]
+            ("neo4j-coops", tuple(cities), year, tuple(words)), compute)
+        return got
 
     def top_offers(self, cities: Sequence[str], year: int | None,
                    weights: Mapping[str, Sequence[tuple[str, float]]], durations: Mapping[str, float],

@@ -223,34 +223,32 @@ _COOP_SCOPE = (
     "WITH DISTINCT e.id AS ent, CASE WHEN ind.id =~ $rollup THEN left(ind.id, 2) ELSE ind.id END AS code ")
 _COOP_HERE = (f"(s:{COOP_SUM} {{enterprise: ent, year: $year, industry: code}}) "
               "WHERE any(c IN s.inst_cities WHERE c IN $cities) ")
-READ_COOP_COUNTS = (
+# the scope's counts and its left-out cooperations in one pass (alignment asks for both, with the same words), in
+# one record: per (enterprise, industry) of the scope, its kept cooperations from an institution in scope counted —
+# counted (a status missing or not in $inactive), dropped (in $inactive), unstated (missing) — and the dropped ones
+# (institution, type, status, since); the store sums them per industry and orders the list (Neo4jReads._coops)
+READ_COOP_BOTH = (
     _COOP_SCOPE +
     "CALL (ent, code) { OPTIONAL MATCH " + _COOP_HERE +
-    "  RETURN count(CASE WHEN s.status IS NULL OR NOT s.status IN $inactive THEN s END) AS counted, "
-    "    count(CASE WHEN s.status IN $inactive THEN s END) AS dropped, "
-    "    count(CASE WHEN s.status IS NULL THEN s END) AS unstated } "
-    "RETURN code AS industry, count(*) AS enterprises, count(CASE WHEN counted > 0 THEN 1 END) AS cooperating, "
-    "  count(CASE WHEN counted = 0 AND dropped > 0 THEN 1 END) AS left_out_enterprises, sum(unstated) AS unstated")
+    "  WITH s, s.status IN $inactive AS out "
+    "  RETURN count(CASE WHEN s.status IS NULL OR NOT out THEN s END) AS counted, "
+    "    count(CASE WHEN out THEN s END) AS dropped, count(CASE WHEN s.status IS NULL THEN s END) AS unstated, "
+    "    collect(CASE WHEN out THEN [s.institution, s.type, s.status, s.since] END) AS left } "
+    "RETURN collect([ent, code, counted, dropped, unstated, left]) AS rows")
 # A wide scope (at least COOP_SCAN_CITIES cities): the scope's (enterprise, industry) pairs, and the year's kept
-# aligned cooperations with an institution located in $cities (of $statuses, unless null) in one pass over the
-# kept nodes, joined by the store (Neo4jReads.cooperation_counts): 35,000 index seeks from the province's
-# enterprises took 3–5 s, the pass 0.4 s
+# aligned cooperations with an institution located in $cities in one pass over the kept nodes, joined by the store
+# (Neo4jReads._coops): 35,000 index seeks from the province's enterprises took 3–5 s, the pass 0.4 s.  The pass
+# gives per (enterprise, industry) what READ_COOP_BOTH gives, for the pairs that have kept cooperations
 COOP_SCAN_CITIES = 10
 READ_COOP_PAIRS = _COOP_SCOPE + "RETURN collect([ent, code]) AS rows"
 _COOP_YEAR = f"MATCH (s:{COOP_SUM}) WHERE s.year = $year AND any(c IN s.inst_cities WHERE c IN $cities) "
-READ_COOP_YEAR_COUNTS = (  # per (enterprise, industry): counted, dropped, unstated as READ_COOP_COUNTS counts them
-    _COOP_YEAR + "WITH s.enterprise AS ent, s.industry AS code, "
-    "  count(CASE WHEN s.status IS NULL OR NOT s.status IN $inactive THEN s END) AS counted, "
-    "  count(CASE WHEN s.status IN $inactive THEN s END) AS dropped, "
-    "  count(CASE WHEN s.status IS NULL THEN s END) AS unstated "
-    "RETURN collect([ent, code, counted, dropped, unstated]) AS rows")
-READ_COOP_YEAR_LIST = (_COOP_YEAR + "AND s.status IN $statuses "
-                       "RETURN collect([s.enterprise, s.industry, s.institution, s.type, s.status, s.since]) AS rows")
-READ_COOP_LIST = (  # (in one record: rows, in order)
-    _COOP_SCOPE + "MATCH " + _COOP_HERE + "AND s.status IN $statuses "
-    "WITH code AS industry, s.institution AS institution, ent AS enterprise, s.type AS type, "
-    "  s.status AS status, s.since AS since ORDER BY industry, enterprise, institution, coalesce(type, '') "
-    "RETURN collect([industry, institution, enterprise, type, status, since]) AS rows")
+READ_COOP_YEAR_BOTH = (
+    _COOP_YEAR + "WITH s, s.status IN $inactive AS out "
+    "WITH s.enterprise AS ent, s.industry AS code, "
+    "  count(CASE WHEN s.status IS NULL OR NOT out THEN s END) AS counted, count(CASE WHEN out THEN s END) AS dropped, "
+    "  count(CASE WHEN s.status IS NULL THEN s END) AS unstated, "
+    "  collect(CASE WHEN out THEN [s.institution, s.type, s.status, s.since] END) AS left "
+    "RETURN collect([ent, code, counted, dropped, unstated, left]) AS rows")
 
 
 @dataclass

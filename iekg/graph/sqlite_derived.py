@@ -279,34 +279,35 @@ READ_TOP_FEW = (f"SELECT t.institution, t.major, t.year, t.volume FROM {_ASKED}s
                 "AND t.year = :year WHERE t.by_volume{by_inst}")
 READ_TOP_FEW_BY_INST = " OR t.by_inst"
 
-# the aligned cooperations of the asked cities: institution and enterprise both located in them (:cities),
-# in :year; a status among :inactive is left out (a missing status counts)
-_COOP_SCOPE = (
+# the aligned cooperations of the asked cities (institution and enterprise both located in them, :cities) in
+# :year, counted and listed in one statement: a status among :inactive is left out (a missing status counts).
+# Rows tagged 0: per industry the scope's enterprises in it (count_of), cooperating, left_out_enterprises and
+# unstated (Store.cooperation_counts); tagged 1: the left-out cooperations — industry, enterprise, institution,
+# the type's sort key, type, status, since — in cooperation_list's order.  The scope's kept rows are read once
+# for both (h, their row ids kept for the few columns only the left-out ones need): two statements each read
+# them, and the scope's enterprises and institutions, again
+READ_COOPS = (
     "WITH c(cid) AS (SELECT DISTINCT value FROM json_each(:cities)), "
     "e(ent) AS MATERIALIZED (SELECT DISTINCT l.src_id FROM c CROSS JOIN rels l ON l.dst_id = c.cid "
     "  AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Enterprise'), "
     "i(inst) AS MATERIALIZED (SELECT DISTINCT l.src_id FROM c CROSS JOIN rels l ON l.dst_id = c.cid "
     "  AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Institution'), "
-    "h AS MATERIALIZED (SELECT {columns} FROM i "
-    "  CROSS JOIN sum_coops s ON s.institution = i.inst AND s.year = :year "
-    "  WHERE +s.enterprise IN (SELECT ent FROM e)) ")
-READ_COOP_COUNTS = (
-    _COOP_SCOPE.format(columns="s.industry, s.enterprise, s.status") + ", "
+    "w(status) AS MATERIALIZED (SELECT DISTINCT value FROM json_each(:inactive)), "
+    "h AS MATERIALIZED (SELECT s.industry, s.enterprise, s.status, NOT coalesce(s.status IN w, 0) AS counted, "
+    "  s.rowid AS rid FROM i CROSS JOIN sum_coops s ON s.institution = i.inst AND s.year = :year "
+    "  WHERE +s.enterprise IN e), "
     f"ei(ent, industry) AS (SELECT DISTINCT e.ent, {rollup_sql('x.dst_id')} FROM e CROSS JOIN rels x "
     "  ON x.src_id = e.ent AND x.type = 'IN_INDUSTRY' AND x.src_label = 'Enterprise'), "
-    "pe(industry, enterprise, counted, unstated) AS (SELECT industry, enterprise, max(counted), total(unstated) FROM "
-    "  (SELECT industry, enterprise, "
-    "   NOT coalesce(status IN (SELECT value FROM json_each(:inactive)), 0) AS counted, "
-    "   status IS NULL AS unstated FROM h) GROUP BY 1, 2) "
-    "SELECT t.industry, t.n, coalesce(p.cooperating, 0), coalesce(p.left_out, 0), coalesce(p.unstated, 0) FROM "
-    "(SELECT industry, count(*) AS n FROM ei GROUP BY 1) t LEFT JOIN (SELECT industry, sum(counted) AS cooperating, "
-    "  sum(NOT counted) AS left_out, sum(unstated) AS unstated FROM pe GROUP BY 1) p ON p.industry = t.industry "
-    "ORDER BY t.industry")
-READ_COOP_LIST = (
-    _COOP_SCOPE.format(columns="s.industry, s.institution, s.enterprise, s.type, s.status, s.since") +
-    "SELECT industry, institution, enterprise, type, status, since FROM h "
-    "WHERE status IN (SELECT value FROM json_each(:statuses)) "
-    "ORDER BY industry, enterprise, institution, coalesce(type, '')")
+    "pe(industry, enterprise, counted, unstated) AS (SELECT industry, enterprise, max(counted), total(status IS NULL) "
+    "  FROM h GROUP BY 1, 2) "
+    "SELECT 0, t.industry, NULL, NULL, NULL, t.n, coalesce(p.cooperating, 0), coalesce(p.left_out, 0), "
+    "  coalesce(p.unstated, 0) FROM (SELECT industry, count(*) AS n FROM ei GROUP BY 1) t "
+    "  LEFT JOIN (SELECT industry, sum(counted) AS cooperating, sum(NOT counted) AS left_out, "
+    "  sum(unstated) AS unstated FROM pe GROUP BY 1) p ON p.industry = t.industry "
+    "UNION ALL "
+    "SELECT 1, h.industry, h.enterprise, s.institution, coalesce(s.type, ''), s.type, s.status, s.since, NULL "
+    "FROM h CROSS JOIN sum_coops s ON s.rowid = h.rid WHERE NOT h.counted "
+    "ORDER BY 1, 2, 3, 4, 5")
 
 
 def create(con: sqlite3.Connection) -> None:

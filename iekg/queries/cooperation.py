@@ -250,11 +250,27 @@ class CooperationSummary:
     def per_industry(self, code: str) -> dict[str, int]:
         """``cooperations_left_out`` of one industry: ended and in-preparation aligned cooperations, and the
         enterprises that cooperate only through such (so not counted in the density)."""
-        by = self._by_industry()
-        got: dict[Any, Any] = by.loc[str(code)].to_dict() if str(code) in by.index else {}
+        got = self._per_industry().get(str(code), {})
         out = {key: int(got.get(key, 0)) for key in LEFT_OUT.values()}
-        out["enterprises"] = int(self.counts["left_out_enterprises"].get(code, 0))
+        out["enterprises"] = int(self._left_enterprises().get(code, 0))
         return out
+
+    def _per_industry(self) -> dict[str, dict[str, int]]:
+        """:meth:`_by_industry` as plain dicts per industry, once (an answer asks for every industry's)."""
+        if "_per" not in self.__dict__:
+            by = self._by_industry()
+            self.__dict__["_per"] = {str(k): {c: int(v) for c, v in zip(by.columns, row, strict=True)}
+                                     for k, row in zip(by.index, by.to_numpy().tolist(), strict=True)}
+        per: dict[str, dict[str, int]] = self.__dict__["_per"]
+        return per
+
+    def _left_enterprises(self) -> dict[Any, int]:
+        """``left_out_enterprises`` per industry as a plain dict, once."""
+        if "_left_ents" not in self.__dict__:
+            col = self.counts["left_out_enterprises"]
+            self.__dict__["_left_ents"] = dict(zip(col.index.tolist(), col.tolist(), strict=True))
+        left: dict[Any, int] = self.__dict__["_left_ents"]
+        return left
 
     def _by_industry(self) -> pd.DataFrame:
         """The left-out cooperations counted per industry and status key, once (a column per key)."""

@@ -247,8 +247,13 @@ class _Parts:
         joined = join_demand(dem, weights)
         cells = _cells(sup, joined)
         w = weights.frame[["major", "industry", "weight"]]
-        pos = w[w["weight"] > 0]
-        aligned = {str(k): sorted(v.unique()) for k, v in pos.groupby("industry")["major"]}
+        pos = w[(w["weight"] > 0) & w["industry"].notna()]
+        # each industry's distinct majors, sorted, the industries in order: from one sort, as plain lists (a group
+        # per industry cost 0.4 ms each)
+        pairs = pos[["industry", "major"]].drop_duplicates().sort_values(["industry", "major"], kind="mergesort")
+        aligned: dict[str, list[str]] = {}
+        for k, m in zip(pairs["industry"].tolist(), pairs["major"].tolist(), strict=True):
+            aligned.setdefault(str(k), []).append(m)
         names = store.node_frame("Industry", ["name"], ids=cells["industry"].unique())
         return cls(off, dem, weights, joined, cells, aligned, dict(zip(names["id"], names["name"], strict=True)))
 

@@ -111,6 +111,8 @@ class _Names:
     def want(self, label: str, ids: Iterable[Any]) -> None:
         """Read these ids' names with the next look-up of ``label``."""
         asked = self._asked.setdefault(label, set())
+        if isinstance(ids, (pd.Series, pd.Index)):  # (a column: its distinct values as plain ones, not item by item)
+            ids = ids.unique().tolist()
         new = {str(i) for i in ids if i is not None} - asked
         if new:
             asked |= new
