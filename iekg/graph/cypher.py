@@ -163,6 +163,9 @@ NODE_FRAME_IDS = "UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN collect([n
 # after rel_match(…): relationship r from a to b
 REL_FRAME = "RETURN collect([a.id, b.id] + [p IN $props | r[p]]) AS rows"
 SOURCES_WITH = "RETURN DISTINCT a.id AS src"
+# after the MATCH of rel_match(…) anchored on the end ids (its UNWIND taken off): the first relationship found
+# per end id is enough
+TARGETS_WITH = "UNWIND $dst AS did CALL (did) {{ {match}RETURN b.id AS dst LIMIT 1 }} RETURN dst"
 REL_MAX = "WITH r[$prop] AS v WHERE v IS :: INTEGER OR v IS :: FLOAT RETURN max(v) AS m"
 
 
@@ -289,6 +292,9 @@ LOCATED = f"UNWIND $cities AS cid MATCH (:{_CITY} {{{{id: cid}}}})<-[:{_LOCATED}
 LOCATED_COUNTS = "RETURN cid AS city, count(*) AS nodes"
 # (readiness --all / compare: Store.located_nodes) after LOCATED: every link's node with its properties, the city
 LOCATED_NODES = "RETURN collect([n.id] + [p IN $props | n[p]] + [cid]) AS rows"
+# (Store.located_nodes' among) between LOCATED and LOCATED_NODES: the node's value of each property is one of the
+# listed ones (the property names are values here, never query text)
+LOCATED_AMONG = "WITH n, cid WHERE all(k IN keys($among) WHERE n[k] IN $among[k]) "
 # property names are values here (n[p]), never query text
 LOCATED_PROPS = ("UNWIND $props AS p WITH cid, p, n[p] AS v "
                  "RETURN cid AS city, p, sum(CASE WHEN v IS :: INTEGER NOT NULL OR v IS :: FLOAT NOT NULL "

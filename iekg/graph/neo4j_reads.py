@@ -286,6 +286,16 @@ class Neo4jReads:
         match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, None, where)
         return {r["src"] for r in self._read(match + cy.SOURCES_WITH, **params)}
 
+    def targets_with(self, rel_type: str, dst_label: str, dst_ids: Iterable[str], *, src_label: str | None = None,
+                     where: dict[str, Any] | None = None) -> set[str]:
+        """On the server, one subquery per end id that stops at its first relationship: the ids come back, not
+        the relationships."""
+        head = "UNWIND $dst AS did "  # (rel_match anchors the match on the end's ids: each id's match alone)
+        match, params = cy.rel_match(rel_type, src_label, dst_label, None, dst_ids, where)
+        if not match.startswith(head):
+            raise AssertionError(f"not anchored on the end ids: {match}")
+        return {r["dst"] for r in self._read(cy.TARGETS_WITH.format(match=match[len(head):]), **params)}
+
     def rel_max(self, rel_type: str, prop: str, src_label: str | None = None, dst_label: str | None = None, *,
                 src_ids: Iterable[str] | None = None, dst_ids: Iterable[str] | None = None,
                 where: dict[str, Any] | None = None) -> float | None:
@@ -348,13 +358,16 @@ class Neo4jReads:
                                                  cities=sorted({str(c) for c in cities})))
 
     # (readiness --all / compare) the metrics' located nodes with their properties in one round trip
-    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = ()) -> pd.DataFrame:
+    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = (), *,
+                      among: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
         """From the cities along LOCATED_IN (:data:`cy.LOCATED`), each node's properties as :meth:`node_frame`
-        returns them, all rows in one record."""
+        returns them, all rows in one record; ``among`` filtered on the server (only those rows cross Bolt)."""
         props = tuple(props)
-        rows = self._rows(fill(cy.LOCATED, node=label) + cy.LOCATED_NODES, cities=sorted({str(c) for c in cities}),
-                          props=list(props))
-        return pd.DataFrame(rows, columns=["id", *props, "city"])
+        text = fill(cy.LOCATED, node=label) + (cy.LOCATED_AMONG if among else "") + cy.LOCATED_NODES
+        params: dict[str, Any] = {"cities": sorted({str(c) for c in cities}), "props": list(props)}
+        if among:
+            params["among"] = {str(k): [str(v) for v in vs] for k, vs in among.items()}
+        return pd.DataFrame(self._rows(text, **params), columns=["id", *props, "city"])
 
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         match = fill(cy.LOCATED, node=label)

@@ -154,6 +154,10 @@ NODE_FRAME_IDS = f" AND n.id IN {IDS}"
 REL_FRAME = "SELECT r.src_id, r.dst_id{columns} FROM rels r WHERE {cond}"
 SOURCES_WITH = ("SELECT j.value FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM rels r WHERE "
                 "r.src_id = j.value AND {cond})")
+# Store.targets_with: the other end's, through the index rels_in on (dst_id, type, dst_label, …) — the end's label
+# written out, so the start's label seeks too; the first relationship found per id is enough
+TARGETS_WITH = ("SELECT j.value FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM rels r WHERE "
+                "r.dst_id = j.value AND r.dst_label = ? AND {cond})")
 REL_MAX = ("SELECT max(CASE WHEN json_type(r.props, ?) IN ('integer', 'real') "
            "THEN json_extract(r.props, ?) END) FROM rels r WHERE {cond}")
 
@@ -390,6 +394,8 @@ LOCATED_NODES = (
     "SELECT n.id{columns}, l.dst_id FROM (SELECT DISTINCT value AS cid FROM json_each(?)) c CROSS JOIN rels l "
     "ON l.dst_id = c.cid AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = ? "
     "JOIN nodes n ON n.label = l.src_label AND n.id = l.src_id")
+# (Store.located_nodes' among) after LOCATED_NODES, one per property: the node's value is one of the listed texts
+LOCATED_NODES_AMONG = "json_extract(n.props, ?) IN (SELECT value FROM json_each(?))"
 
 
 # Store.offer_year_counts_each from the kept programs per city × year × institution (sqlite_derived's

@@ -461,15 +461,32 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
         return year_counts_each_frame(self._rows(sql.YEAR_COUNTS_EACH, {"cities": jlist(cities)}))
 
     # (readiness --all / compare) the metrics' located nodes with their properties in one read
-    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = ()) -> pd.DataFrame:
+    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = (), *,
+                      among: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
         """One join of the cities' LOCATED_IN links and their nodes (:data:`sql.LOCATED_NODES`), the properties
-        read as :meth:`node_frame` reads them."""
-        from iekg.graph.sqlite_sql import check_label, jlist, select_props
+        read as :meth:`node_frame` reads them; ``among`` filtered in the statement (only those rows come out)."""
+        from iekg.graph.sqlite_sql import check_label, jlist, json_path, select_props
 
         props = tuple(props)
         sel, params, decode = select_props(props, "n")
-        rows = self._rows(sql.LOCATED_NODES.format(columns=sel), [*params, jlist(cities), check_label(label)])
-        return self._frame(rows, ["id", *props, "city"], decode, 1)
+        text = sql.LOCATED_NODES.format(columns=sel)
+        params += [jlist(cities), check_label(label)]
+        if among:
+            text += " WHERE " + " AND ".join([sql.LOCATED_NODES_AMONG] * len(among))
+            for k in sorted(among):
+                params += [json_path(k), json.dumps([str(v) for v in among[k]], ensure_ascii=False)]
+        return self._frame(self._rows(text, params), ["id", *props, "city"], decode, 1)
+
+    # (the illustrative check of compare / readiness --all) which cities end such a relationship, one EXISTS each
+    def targets_with(self, rel_type: str, dst_label: str, dst_ids: Iterable[str], *, src_label: str | None = None,
+                     where: dict[str, Any] | None = None) -> set[str]:
+        """One EXISTS per id through the index on the relationships' end (:data:`sql.TARGETS_WITH`): it stops at
+        the first relationship found, and no row is read out."""
+        from iekg.graph.sqlite_sql import check_label, jlist
+
+        cond, params = sql.rel_filter(rel_type, src_label, dst_label, None, None, where)
+        rows = self._rows(sql.TARGETS_WITH.format(cond=cond), [jlist(dst_ids), check_label(dst_label), *params])
+        return {r[0] for r in rows}
 
 class _NoLock:
     def __enter__(self) -> None:

@@ -353,6 +353,13 @@ class Store(ABC):
         relationships."""
         return set(self.rel_frame(rel_type, (), src_label, dst_label, src_ids=list(src_ids), where=where)["src"])
 
+    def targets_with(self, rel_type: str, dst_label: str, dst_ids: Iterable[str], *, src_label: str | None = None,
+                     where: dict[str, Any] | None = None) -> set[str]:
+        """The ids among ``dst_ids`` that end at least one such relationship (``rel_frame``'s filters), the
+        other end's :meth:`sources_with`: e.g. the cities with an illustrative institution link.  Stores answer
+        it without returning the relationships (on SQLite the first one found per id is enough)."""
+        return set(self.rel_frame(rel_type, (), src_label, dst_label, dst_ids=list(dst_ids), where=where)["dst"])
+
     def links(self, uids: Iterable[str], rel_types: Iterable[str] | None = None) -> dict[str, list[tuple[Rel, str]]]:
         """For each of ``uids``: its relationships in both directions (of ``rel_types`` when given; self-loops
         left out) with the uid of the node at the other end, without that node's properties.  Path search
@@ -448,15 +455,21 @@ class Store(ABC):
         return year_counts_each_frame(rows)
 
     # (readiness --all / compare: the metrics' nodes of every city in one read per label)
-    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = ()) -> pd.DataFrame:
+    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = (), *,
+                      among: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
         """Every LOCATED_IN link of a ``label`` node to one of ``cities``, with the node's ``props`` as
         :meth:`node_frame` gives them: columns ``id``, the props and ``city`` (an entity located in two of the
-        cities twice; no order).  This default joins :meth:`node_frame` and :meth:`rel_frame`; the stores read it
-        at once."""
+        cities twice; no order); with ``among`` (property → text values), only the nodes whose property is one of
+        its values (a few of the cities' enterprises: the stores filter where the data is).  This default joins
+        :meth:`node_frame` and :meth:`rel_frame`; the stores read it at once."""
         props = list(props)
         loc = self.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=sorted({str(c) for c in cities}))
         loc = loc.rename(columns={"src": "id", "dst": "city"})[["id", "city"]]
-        return self.node_frame(label, props).merge(loc, on="id")[["id", *props, "city"]]
+        keys = sorted(among or {})
+        nodes = self.node_frame(label, sorted({*props, *keys}))
+        for k in keys:
+            nodes = nodes[nodes[k].isin([str(v) for v in (among or {})[k]])]
+        return nodes.merge(loc, on="id")[["id", *props, "city"]].reset_index(drop=True)
 
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         """Per city of ``cities`` with any: how many ``label`` nodes are LOCATED_IN it (``nodes``) and, for

@@ -385,8 +385,15 @@ class Overlay:
         return self._store.offer_years(cities)
 
     # the located nodes from the overlay's own frames (the default's join), so a scenario's nodes show
-    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = ()) -> pd.DataFrame:
-        return Store.located_nodes(self, label, cities, props)  # type: ignore[arg-type]
+    def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = (), *,
+                      among: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+        return Store.located_nodes(self, label, cities, props, among=among)  # type: ignore[arg-type]
+
+    # the ends from the overlay's own relationships (the default's read), so a scenario's links count
+    def targets_with(self, rel_type: str, dst_label: str, dst_ids: Iterable[str], *, src_label: str | None = None,
+                     where: dict[str, Any] | None = None) -> set[str]:
+        return Store.targets_with(self, rel_type, dst_label, dst_ids, src_label=src_label,  # type: ignore[arg-type]
+                                  where=where)
 
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         if label == "TrainingBase" and self._base_cities & {str(c) for c in cities}:

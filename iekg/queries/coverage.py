@@ -197,7 +197,9 @@ def institutions_each(store: Store, years: dict[str, int | None]) -> None:
     for all the cities at once — the institutions located in them in one read, those with programs in one read
     per year — and memoised per city as the city's own :func:`data_coverage` looks it up (``readiness --all``)."""
     loc_all = located_links(store, "Institution", years)  # (the links the metrics' located_in reads: read once)
-    by_city = {str(c): g for c, g in loc_all.groupby("city", sort=False)}
+    # each city's institutions once (as located_in: an institution linked twice to a city once), split once
+    by_city = {str(c): g.reset_index(drop=True)
+               for c, g in loc_all.drop_duplicates(["id", "city"]).groupby("city", sort=False)}
     with_prog: dict[int, set[str]] = {}
     for y in sorted({y for y in years.values() if y is not None}):
         group = sorted(c for c, cy in years.items() if cy == y)
@@ -205,7 +207,7 @@ def institutions_each(store: Store, years: dict[str, int | None]) -> None:
         # (as _institutions: the offering institutions of the cities, from the kept sums where the store has them)
         with_prog[y] = store.offering_institutions(group, y) & ids if ids else set()
     for c, cy in years.items():
-        loc = by_city.get(c, loc_all.iloc[0:0]).drop_duplicates("id").reset_index(drop=True)  # (as located_in)
+        loc = by_city[c] if c in by_city else loc_all.iloc[0:0].reset_index(drop=True)  # (as located_in)
         ids = set(loc["id"].tolist())
         got: tuple[pd.DataFrame, set[str]] = (
             loc, with_prog.get(cy, set()) & ids if cy is not None and ids else set())
@@ -229,10 +231,15 @@ def years_each(store: Store, cities: Sequence[str], years: dict[str, int | None]
     own :func:`data_coverage` looks them up (``compare``, ``readiness --all``): one read instead of two per city."""
     wanted = tuple(sorted({str(c) for c in cities}))
     got = store.memo(("year-counts-each", wanted), lambda: store.offer_year_counts_each(list(wanted)))
-    by_city = {str(c): g for c, g in got.groupby("city", sort=False)}
+    # (each city's rows as plain numbers, split in one pass: a handful of years per city, not a frame filtered
+    # for each)
+    rows: dict[str, list[tuple[int, int, int]]] = {}
+    for c, y, p, n in zip(got["city"].tolist(), got["year"].tolist(), got["programs"].tolist(),
+                          got["institutions"].tolist(), strict=True):
+        rows.setdefault(str(c), []).append((int(y), int(p), int(n)))
     for c in wanted:
-        g = by_city.get(c, got.iloc[0:0])
-        have = [int(v) for v in g["year"]]
+        mine = rows.get(c, [])
+        have = [r[0] for r in mine]
         store.memo(("offer-years", (c,)), _kept(have))
         y = None if years is None else years.get(c)
         if y is None or y not in have:
@@ -241,9 +248,8 @@ def years_each(store: Store, cities: Sequence[str], years: dict[str, int | None]
         near = [have[j] for j in (k - 1, k + 1) if 0 <= j < len(have)]
         if not near:
             continue
-        sel = g[g["year"].isin(near) & (g["programs"] > 0)]
-        counts = pd.DataFrame({"year": sel["year"].to_numpy(), "programs": sel["programs"].to_numpy(),
-                               "institutions": sel["institutions"].to_numpy()}).astype("int64")
+        counts = pd.DataFrame([r for r in mine if r[0] in near and r[1] > 0], columns=["year", "programs",
+                                                                                      "institutions"], dtype="int64")
         store.memo(("near-year-counts", (c,), y, tuple(near)), _kept(counts))
 
 
@@ -284,10 +290,18 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
         # without the caller's sums only the counts are read (no crosswalk joined): nothing here needs more
         sm = sums or ScopeSums.counts(store, Scope(cities, year))
         off = sm.offers
-        # (distinct values first: a nation's offer sums have tens of thousands of rows, of a few hundred cities)
-        prog_cities = set(off.loc[off["programs"] > 0, "city"].unique().tolist()) if len(off) else set()
-        fig_cities = set(off.loc[off["programs"] > sm._no_figures(), "city"].unique().tolist()) if len(off) else set()
-        dem_cities = set(sm.demands.loc[sm.demands["rows"] > 0, "city"].unique().tolist()) if len(sm.demands) else set()
+        # the programs without figures per row counted once (the counts below and the listing's check are its sums)
+        none_per_row = sm._no_figures().to_numpy()
+        n_none = int(none_per_row.sum())
+        n_programs = int(off["programs"].sum())
+        # (on the columns' arrays: a city's coverage is asked once per city by readiness --all and compare)
+        if len(off):
+            city_of, programs = off["city"].to_numpy(), off["programs"].to_numpy()
+            prog_cities, fig_cities = set(city_of[programs > 0].tolist()), set(city_of[programs > none_per_row].tolist())
+        else:
+            prog_cities, fig_cities = set(), set()
+        dem = sm.demands
+        dem_cities = set(dem["city"].to_numpy()[dem["rows"].to_numpy() > 0].tolist()) if len(dem) else set()
         loc, with_prog = store.memo(("coverage-institutions", cities, sm.year),
                                     lambda: _institutions(store, cities, sm.year))
         insts = sorted(set(loc["id"].tolist()))
@@ -296,8 +310,7 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
             store, cities, loc, with_prog, prog_cities | dem_cities))
         without = [i for i in insts if i not in with_prog and i not in public_insts]
         yours = set(cities) - public_cities
-        n_none = sm.programs_without_figures
-        listed = programs_without_figures(store, sm)
+        listed = programs_without_figures(store, sm) if n_none > 0 else []  # (none to list: not counted again)
         return {
             "year": sm.year,
             "cities": {"total": len(yours),
@@ -307,7 +320,7 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
             "institutions": {"total": len(insts) - len(public_insts), "with_programs": len(with_prog),
                              "without_programs": without[:LISTED], "without_programs_total": len(without),
                              "public_only": len(public_insts)},
-            "programs": {"total": sm.programs, "with_graduates": int(off["with_graduates"].sum()),
+            "programs": {"total": n_programs, "with_graduates": int(off["with_graduates"].sum()),
                          "estimated": sm.estimated_programs, "without_figures": n_none,
                          "without_figures_listed": listed, "note": _figures_note(n_none, listed)},
             "years": {"programs": list(years), "latest": years[-1] if years else None,

@@ -69,10 +69,15 @@ class Batch:
             self._located[label] = located_in(self.store, label, cities=self.cities)
         return self._located[label]
 
-    def nodes_frame(self, label: str, props: tuple[str, ...]) -> pd.DataFrame:
-        """The ``label`` nodes in the cities (``id``, ``props`` and ``city``), sorted by id, read once."""
+    def nodes_frame(self, label: str, props: tuple[str, ...],
+                    among: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> pd.DataFrame:
+        """The ``label`` nodes in the cities (``id``, ``props`` and ``city``), sorted by id, read once; with
+        ``among`` ((property, values) pairs, the properties among ``props``), only those whose property is one of
+        the values (:meth:`Store.located_nodes`: filtered where the data is)."""
         def read() -> pd.DataFrame:
             if label == "Institution":  # (located for the programs and the data coverage anyway: read once)
+                if among:
+                    raise ValueError("the institutions are read whole")
                 loc = self.located(label)
                 # for many cities (what a batch is for) the whole label, filtered by the merge: most of the
                 # label's nodes are wanted, and reading them all is twice as fast as looking up tens of thousands
@@ -81,11 +86,11 @@ class Batch:
                 return self.store.node_frame(label, list(props), ids=ids).merge(loc, on="id").sort_values("id")
             # the cities' nodes with their properties in one read (not the located ones, then the label's nodes:
             # on Neo4j one round trip and half the rows)
-            f = self.store.located_nodes(label, self.cities, props)
+            f = self.store.located_nodes(label, self.cities, props, among=dict(among) if among else None)
             if f["id"].duplicated().any():  # an entity located in two of the cities: in the one located_in keeps
                 f = f.merge(self.located(label), on=["id", "city"])
             return f.sort_values("id")
-        return self.once(("nodes", label, props), read)  # type: ignore[no-any-return]
+        return self.once(("nodes", label, props, among), read)  # type: ignore[no-any-return]
 
     def nodes(self, label: str, props: tuple[str, ...]) -> dict[str, pd.DataFrame]:
         """The ``label`` nodes of each city (``id`` and ``props``, by id), split once."""
@@ -124,6 +129,14 @@ class Batch:
                                      where={"year": year, "leading": True})
             self._rels[key] = f.merge(loc.rename(columns={"id": "src"}), on="src")
         return self._rels[key]
+
+    def leading_keys(self, year: int | None) -> dict[str, list[str]]:
+        """The keys of the year's OFFERS marked leading, per city, each city's by institution and major: sorted
+        and keyed once for all the cities (not sorted again for each), read once per year."""
+        def keys() -> dict[str, list[str]]:
+            f = self.leading_offers(year).sort_values(["src", "dst"])
+            return _per_city(f, "city", _offer_keys(f, year))
+        return self.once(("leading-keys", year), keys)  # type: ignore[no-any-return]
 
 
 class Context:
@@ -297,8 +310,14 @@ def _integration_industries_each(b: Batch) -> dict[str, Measured]:
     return _counts(b, _per_city(f, "src", keys), "标为产教融合型行业的重点产业链数")
 
 
+# every level an enterprise metric counts: only the enterprises at one of them are read (a fifth of them)
+IEI_LEVELS = ("省级培育", "省级", "国家级")
+
+
 def _enterprises_at(b: Batch, levels: set[str], note: str) -> dict[str, Measured]:
-    e = b.nodes_frame("Enterprise", ("iei_level",))
+    if not levels <= set(IEI_LEVELS):  # (a level outside the read would be counted as none, silently)
+        raise ValueError(f"levels {sorted(levels)} outside IEI_LEVELS")
+    e = b.nodes_frame("Enterprise", ("iei_level",), among=(("iei_level", IEI_LEVELS),))
     e = e[e["iei_level"].isin(levels)]
     return _counts(b, _per_city(e, "city", _uids("Enterprise", e["id"])), note)
 
@@ -347,7 +366,8 @@ def m_training_platforms(ctx: Context) -> Measured:
 
 
 def _training_platforms_each(b: Batch) -> dict[str, Measured]:
-    t, p = b.nodes_frame("TrainingBase", ()), b.nodes_frame("Platform", ())
+    # (the bases as the high-level metric reads them, with their level: one read of the label, not two)
+    t, p = b.nodes_frame("TrainingBase", ("level",)), b.nodes_frame("Platform", ())
     bases, platforms = _per_city(t, "city", _uids("TrainingBase", t["id"])), _per_city(p, "city", _uids("Platform", p["id"]))
     return _counts(b, {c: bases.get(str(c), []) + platforms.get(str(c), []) for c in b.cities}, "实训基地与平台载体数")
 
@@ -380,10 +400,17 @@ def m_leading_majors(ctx: Context) -> Measured:
     year = ctx.year
     if not ctx.sums.offers["leading_known"].any():
         return Measured(None, [], f"本市院校 {year} 年的专业点没有「省级领先」的数据 (programs 表的 leading 列)")
-    f = ctx.leading_offers(year).sort_values(["src", "dst"])
-    return Measured(float(len(f)), [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
-                                    for a, b in zip(f["src"].tolist(), f["dst"].tolist(), strict=True)],
-                    f"{year} 年省级领先专业点数")
+    if ctx.batch is not None and ctx.city in ctx.batch.cities:
+        keys = ctx.batch.leading_keys(year).get(str(ctx.city), [])
+    else:
+        keys = _offer_keys(ctx.leading_offers(year).sort_values(["src", "dst"]), year)
+    return Measured(float(len(keys)), keys, f"{year} 年省级领先专业点数")
+
+
+def _offer_keys(f: pd.DataFrame, year: int | None) -> list[str]:
+    """The OFFERS keys of the programs ``f`` (``src`` institution, ``dst`` major) of ``year``, in its rows' order."""
+    return [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
+            for a, b in zip(f["src"].tolist(), f["dst"].tolist(), strict=True)]
 
 
 def m_relevance(ctx: Context) -> Measured:

@@ -93,11 +93,13 @@ def _illustrative(store: Store, cities: Iterable[str], *, first: bool) -> set[st
 
     institutions: dict[str, str] = {}  # institution -> its city
     for label in LOCATED_LABELS:
-        loc = store.rel_frame("LOCATED_IN", ["source_kind"], src_label=label, dst_label="City", dst_ids=todo)
+        asked = list(todo)
+        # the cities with an illustrative link first: one EXISTS per city, not every link's source read out
+        if settled(store.targets_with("LOCATED_IN", "City", asked, src_label=label, where=only)):
+            return found
+        loc = store.rel_frame("LOCATED_IN", src_label=label, dst_label="City", dst_ids=asked)
         if label == "Institution":
             institutions = dict(zip(loc["src"].astype(str), loc["dst"].astype(str), strict=True))
-        if settled(loc.loc[loc["source_kind"] == ILLUSTRATIVE, "dst"]):
-            return found
         loc = loc[loc["dst"].astype(str).isin(set(todo))]  # the nodes of the cities not found by their links
         if len(loc):
             nodes = store.node_frame(label, ["source_kind"], ids=id_list(loc["src"]))

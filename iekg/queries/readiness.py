@@ -166,8 +166,25 @@ def pilot_status(store: Store, city: str, frame: pd.DataFrame | None = None) -> 
     f = store.node_frame("City", list(PILOT_PROPS)) if frame is None else frame
     known = f["pilot_level"].notna().any() if len(f) else False
     row = f[f["id"] == city]
-    props = {k: (None if row.empty or row[k].iloc[0] is None or row[k].iloc[0] != row[k].iloc[0] else str(row[k].iloc[0]))
-             for k in PILOT_PROPS}
+    return _pilot(None if row.empty else {k: row[k].iloc[0] for k in PILOT_PROPS}, bool(known))
+
+
+def _pilots(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """:func:`pilot_status` of every city of ``frame`` (every City node's pilot fields), from its rows read once
+    (``readiness --all``, compare: not the frame filtered again for each city); a city absent from the frame is
+    absent here."""
+    known = bool(frame["pilot_level"].notna().any()) if len(frame) else False
+    out: dict[str, dict[str, Any]] = {}
+    for rec in frame[["id", *PILOT_PROPS]].to_dict("records"):
+        if rec["id"] not in out:  # (the first row of a city, as the frame filtered by id gives it)
+            out[rec["id"]] = _pilot({str(k): v for k, v in rec.items()}, known)
+    return out
+
+
+def _pilot(row: dict[str, Any] | None, known: bool) -> dict[str, Any]:
+    """A city's pilot status from its City node's pilot fields (``row``; None: no such node) and whether any city
+    has a pilot level (a pilot list is loaded)."""
+    props = {k: (None if row is None or row[k] is None or row[k] != row[k] else str(row[k])) for k in PILOT_PROPS}
     out: dict[str, Any] = {k.removeprefix("pilot_"): v for k, v in props.items()}
     if props["pilot_level"]:
         out["selected"] = True
@@ -267,7 +284,12 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
         settings = Settings()
     ctx = ctx or Context(store, city, year)
     batch = ctx.batch
-    pilot = pilot_status(store, city, None if batch is None else batch.label_nodes("City", PILOT_PROPS))
+    if batch is None:
+        pilot = pilot_status(store, city)
+    else:  # every city's at once, from the City nodes' pilot fields read once
+        every = batch.once(("pilots", PILOT_PROPS), lambda: _pilots(batch.label_nodes("City", PILOT_PROPS)))
+        pilot = dict(every[city]) if city in every else pilot_status(store, city, batch.label_nodes(
+            "City", PILOT_PROPS))
     base = baseline_year(pilot)
     rows = []
     for t in (targets(store, policy) if batch is None else batch.once(("targets", policy), lambda: targets(store, policy))):
