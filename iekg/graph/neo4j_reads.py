@@ -238,8 +238,11 @@ class Neo4jReads:
 
     def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
         props = tuple(props)
+        wanted = None if ids is None else sorted(set(ids))
         q = fill(cy.NODE_FRAME if ids is None else cy.NODE_FRAME_IDS, node=label)
-        rows = self._rows(q, props=list(props), ids=None if ids is None else sorted(set(ids)))
+        if wanted == []:  # (no id asked, no row: no round trip — e.g. the levels of no unlevelled institution)
+            return pd.DataFrame([], columns=["id", *props])
+        rows = self._rows(q, props=list(props), ids=wanted)
         return pd.DataFrame(rows, columns=["id", *props])
 
     def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
@@ -250,6 +253,9 @@ class Neo4jReads:
         relationships through the index (a scan without it), cut to the start ids here, not an expansion of
         every relationship of tens of thousands of nodes."""
         props = tuple(props)
+        src_ids = None if src_ids is None else list(src_ids)
+        dst_ids = None if dst_ids is None else list(dst_ids)
+        none_asked = src_ids == [] or dst_ids == []  # (no id asked at an end: no row, and no round trip below)
         src_keep: set[str] | None = None
         indexed = cy.INDEXED_REL_PROPS.get(rel_type, frozenset())
         if (src_ids is not None and dst_ids is None and indexed
@@ -258,6 +264,8 @@ class Neo4jReads:
             if len(src_ids) > cy.SEEK_MAX:
                 src_keep, src_ids = src_ids, None
         match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, dst_ids, where)
+        if none_asked:
+            return pd.DataFrame([], columns=["src", "dst", *props])
         rows = self._rows(match + cy.REL_FRAME, props=list(props), **params)
         out = pd.DataFrame(rows, columns=["src", "dst", *props])
         if src_keep is not None:
