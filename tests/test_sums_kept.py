@@ -651,6 +651,8 @@ HOT = {  # the statements a planner's questions run on the embedded store, and w
     # who trains / partners nationwide: the programs' figures of every institution (SqliteStore.rel_frame)
     "program figures": (sql.REL_FRAME.format(columns=", r.year, r.graduates, r.enrollment", cond=_FIGURES[0]),
                         _FIGURES[1], set()),
+    # readiness' leading majors of every city: the year's programs marked leading, from their own partial index
+    "leading programs": (sql.LEADING_OFFERS, [2024, '["X1", "X2"]'], set()),
 }
 
 

@@ -248,6 +248,13 @@ class SqliteReads:
             cols = "".join(f", r.{p}" for p in props)
             rows = self._rows(OFFERS_OF_MAJORS.format(columns=cols), [jlist(dst_ids), year])
             return self._frame(rows, ["src", "dst", *props], (), 2)
+        if (rel_type == "OFFERS" and not props and src_ids is not None and dst_ids is None
+                and src_label in (None, "Institution") and dst_label in (None, "Major")
+                and set(where or {}) == {"year", "leading"} and (where or {})["leading"] is True
+                and isinstance(year, int) and not isinstance(year, bool) and self._rows(sql.HAS_LEADING_INDEX)):
+            # the year's programs marked leading of some institutions, from their own small index (a graph
+            # written before it was kept reads them below, through rels_src_year, until its next import)
+            return self._frame(self._rows(sql.LEADING_OFFERS, [year, jlist(src_ids)]), ["src", "dst"], (), 2)
         if rel_type == "OFFERS" and props and set(props) <= sql.OFFER_FIGURES:
             # a program's year and figures from their typed copies in the index on (src_id, type, year, …):
             # no row or JSON is read (the values the kept sums and the volume rule use; a number is the same)

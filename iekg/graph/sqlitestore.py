@@ -273,6 +273,7 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
         with self._use(create=True) as con:
             self._begin(con)
             try:
+                con.execute(sql.LEADING_INDEX)  # (a graph written before the index was kept)
                 n = derived.refresh(con, everything=True)
                 con.execute("COMMIT")
             except BaseException:
@@ -367,6 +368,8 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
                     con.execute(sql.DETACH_SPILL)
                 raise
             try:
+                if not fresh:  # (a fresh graph gets every index with its relationships)
+                    con.execute(sql.LEADING_INDEX)  # a graph written before the index was kept: at its next write
                 res = write_changes(con, changes, fresh, spill)
                 derived.refresh(con, everything=fresh)  # the sums kept with the data, in this transaction
                 if audit is not None:
