@@ -295,3 +295,19 @@ def test_a_new_graph_database_uses_the_stores_page_size_and_an_old_one_keeps_its
     SqliteStore(old).apply(c)
     sizes = [sqlite3.connect(p).execute("PRAGMA page_size").fetchone()[0] for p in (new, old)]
     assert sizes == [PAGE_SIZE, 4096] and PAGE_SIZE != 4096
+
+
+def test_a_filter_equal_to_none_matches_nothing_and_keeps_the_other_filters(demo: SqliteStore) -> None:
+    """``where={prop: None}`` is never true (as in pandas and Cypher), for a typed column and a JSON property alike;
+    the JSON property's path parameter was once added for a condition that takes none, and every statement with
+    another filter after it failed ("Incorrect number of bindings")."""
+    coops = demo.rel_frame("COOPERATES_WITH", ["status", "type"])
+    status = str(coops["status"].dropna().iloc[0])
+    ty = str(coops.loc[coops["status"] == status, "type"].dropna().iloc[0])
+    want = len(coops[(coops["status"] == status) & (coops["type"] == ty)])
+    assert want > 0
+    assert len(demo.rel_frame("COOPERATES_WITH", where={"status": status, "type": ty})) == want
+    for where in ({"status": None}, {"status": None, "type": ty}, {"type": ty, "status": None},
+                  {"year": None, "type": ty}):
+        assert demo.rel_frame("COOPERATES_WITH", ["status"], where=where).empty, where
+        assert demo.sources_with("COOPERATES_WITH", "Institution", list(coops["src"].unique()), where=where) == set()

@@ -374,6 +374,9 @@ def rel_filter(rel_type: str, src_label: str | None, dst_label: str | None, src_
         conds.append(f"r.dst_id IN {IDS}")
         params.append(jlist(dst_ids))
     for k, v in (where or {}).items():
+        if v is None:  # (before any parameter of the property is added: the condition takes none)
+            conds.append("0")  # pandas and Cypher: equal to null is never true
+            continue
         if k in REL_COLUMNS:
             col = f"r.{k}"
         else:
@@ -382,8 +385,6 @@ def rel_filter(rel_type: str, src_label: str | None, dst_label: str | None, src_
         if isinstance(v, (list, tuple, set, frozenset)):
             conds.append(f"{col} IN {IDS}")
             params.append(json.dumps(list(v), ensure_ascii=False, default=str))
-        elif v is None:
-            conds.append("0")  # pandas and Cypher: equal to null is never true
         else:
             conds.append(f"{col} = ?")
             params.append(v)
