@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from iekg._lazy import lazy
@@ -250,38 +251,33 @@ class CooperationSummary:
     def per_industry(self, code: str) -> dict[str, int]:
         """``cooperations_left_out`` of one industry: ended and in-preparation aligned cooperations, and the
         enterprises that cooperate only through such (so not counted in the density)."""
-        got = self._per_industry().get(str(code), {})
+        got = self._per_industry.get(str(code), {})
         out = {key: int(got.get(key, 0)) for key in LEFT_OUT.values()}
-        out["enterprises"] = int(self._left_enterprises().get(code, 0))
+        out["enterprises"] = int(self._left_enterprises.get(code, 0))
         return out
 
+    # (an answer asks for every industry's: each worked out once, as plain values)
+    @cached_property
     def _per_industry(self) -> dict[str, dict[str, int]]:
-        """:meth:`_by_industry` as plain dicts per industry, once (an answer asks for every industry's)."""
-        if "_per" not in self.__dict__:
-            by = self._by_industry()
-            self.__dict__["_per"] = {str(k): {c: int(v) for c, v in zip(by.columns, row, strict=True)}
-                                     for k, row in zip(by.index, by.to_numpy().tolist(), strict=True)}
-        per: dict[str, dict[str, int]] = self.__dict__["_per"]
-        return per
+        """:attr:`_by_industry` as plain dicts per industry."""
+        by = self._by_industry
+        return {str(k): {c: int(v) for c, v in zip(by.columns, row, strict=True)}
+                for k, row in zip(by.index, by.to_numpy().tolist(), strict=True)}
 
+    @cached_property
     def _left_enterprises(self) -> dict[Any, int]:
-        """``left_out_enterprises`` per industry as a plain dict, once."""
-        if "_left_ents" not in self.__dict__:
-            col = self.counts["left_out_enterprises"]
-            self.__dict__["_left_ents"] = dict(zip(col.index.tolist(), col.tolist(), strict=True))
-        left: dict[Any, int] = self.__dict__["_left_ents"]
-        return left
+        """``left_out_enterprises`` per industry as a plain dict."""
+        col = self.counts["left_out_enterprises"]
+        return dict(zip(col.index.tolist(), col.tolist(), strict=True))
 
+    @cached_property
     def _by_industry(self) -> pd.DataFrame:
-        """The left-out cooperations counted per industry and status key, once (a column per key)."""
-        if "_by" not in self.__dict__ and not len(self.left):
-            self.__dict__["_by"] = pd.DataFrame(columns=list(LEFT_OUT.values()), dtype=int)
-        if "_by" not in self.__dict__:
-            kinds = classify(self.left["status"]).map(LEFT_OUT)
-            self.__dict__["_by"] = (pd.crosstab(self.left["industry"].astype(str), kinds)
-                                    .reindex(columns=list(LEFT_OUT.values()), fill_value=0))
-        by: pd.DataFrame = self.__dict__["_by"]
-        return by
+        """The left-out cooperations counted per industry and status key (a column per key)."""
+        if not len(self.left):
+            return pd.DataFrame(columns=list(LEFT_OUT.values()), dtype=int)
+        kinds = classify(self.left["status"]).map(LEFT_OUT)
+        return (pd.crosstab(self.left["industry"].astype(str), kinds)
+                .reindex(columns=list(LEFT_OUT.values()), fill_value=0))
 
     def as_dict(self) -> dict[str, Any]:
         """The scope's ``cooperation`` key: the rule, what was counted and what was left out (listed)."""

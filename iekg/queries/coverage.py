@@ -293,7 +293,6 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
         # the programs without figures per row counted once (the counts below and the listing's check are its sums)
         none_per_row = sm._no_figures().to_numpy()
         n_none = int(none_per_row.sum())
-        n_programs = int(off["programs"].sum())
         # (on the columns' arrays: a city's coverage is asked once per city by readiness --all and compare)
         if len(off):
             city_of, programs = off["city"].to_numpy(), off["programs"].to_numpy()
@@ -320,7 +319,7 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
             "institutions": {"total": len(insts) - len(public_insts), "with_programs": len(with_prog),
                              "without_programs": without[:LISTED], "without_programs_total": len(without),
                              "public_only": len(public_insts)},
-            "programs": {"total": n_programs, "with_graduates": int(off["with_graduates"].sum()),
+            "programs": {"total": sm.programs, "with_graduates": int(off["with_graduates"].sum()),
                          "estimated": sm.estimated_programs, "without_figures": n_none,
                          "without_figures_listed": listed, "note": _figures_note(n_none, listed)},
             "years": {"programs": list(years), "latest": years[-1] if years else None,
