@@ -84,6 +84,17 @@ def test_a_city_question_imports_neither_the_loaders_nor_unneeded_libraries(demo
     assert imported(modules, ("rich",)) == []  # nothing drawn: JSON
 
 
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_the_command_closes_its_store_before_the_process_ends(demo_graph: Path, tmp_path: Path, fmt: str) -> None:
+    """``main()`` freezes what is left at the end (the interpreter's collections at exit skip it), so nothing
+    else would close the graph's connections: it closes them itself.  SQLite removes the write-ahead log and
+    its shared-memory file when the last connection closes; both left behind means a connection was not."""
+    home = demo_copy(demo_graph, tmp_path / "home")
+    code, out, _, _ = run("--home", str(home), "align", "--city", "410200", "--format", fmt)
+    assert code == 0 and "开封市" in out
+    assert sorted(p.name for p in home.iterdir()) == ["graph.sqlite"]
+
+
 def test_every_command_is_in_its_theme() -> None:
     """``main()`` imports only ``COMMANDS[<command>]``: the map names every command and group of the app,
     each with the module that adds it."""

@@ -9,11 +9,12 @@ Exit codes: 0 success, 1 data errors (the report on stdout; JSON with ``--format
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from typing import TYPE_CHECKING, Any
 
-from iekg.cli.console import err
+from iekg.cli.console import close_opened, err
 
 if TYPE_CHECKING:
     from iekg.cli.data import REPORT_ROWS
@@ -99,3 +100,13 @@ def main() -> None:
         # e.g. another import holds the embedded graph past IEKG_WRITE_WAIT
         err.print(str(exc), style="red", markup=False)
         sys.exit(1)
+    finally:
+        _end()
+
+
+def _end() -> None:
+    """The process ends with the command: its stores closed here, explicitly, and what is left of the answer's
+    objects frozen, so that the interpreter's collections at exit do not walk them (0.07–0.1 s of a fresh
+    ``iekg align --city`` at national scale, a sixth of it; the operating system reclaims the memory)."""
+    close_opened()
+    gc.freeze()

@@ -342,10 +342,25 @@ def open_store(name: str | None = None, *, migrate_legacy: bool = True) -> Store
     from iekg.graph.store import StoreError
 
     try:
-        return open_(settings, lambda m: err.print(Text(m, "yellow")), migrate_legacy=migrate_legacy)
+        store = open_(settings, lambda m: err.print(Text(m, "yellow")), migrate_legacy=migrate_legacy)
     except StoreError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
+    OPENED.append(store)
+    return store
+
+
+OPENED: list[Store] = []  # the stores this process opened: :func:`iekg.cli.main` closes them when the command ends
+
+
+def close_opened() -> None:
+    """Close the stores the command opened (their connections and driver), newest first; a store that fails to
+    close does not hide the command's outcome."""
+    while OPENED:
+        try:
+            OPENED.pop().close()
+        except Exception:  # noqa: BLE001,S110 — the command's own result and exit code stand
+            pass
 
 
 @contextmanager
