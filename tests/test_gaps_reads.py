@@ -1,11 +1,13 @@
 """Issue 20 (national latency), the gaps' reads: the chain gaps' findings joined by the store
 (``Store.chain_enterprises``: SQL on SQLite, Cypher on Neo4j) equal the rows-based default read through the
-interface, on the Henan demo graph with cooperations of every status; SQLite's statement seeks every row through
-an index."""
+interface, on the Henan demo graph with cooperations of every status — on SQLite from the kept status counts
+(``sum_ent_coops``) and, for a graph of an older layout, from the cooperations; SQLite's statements seek every row
+through an index (the enterprises' segment links through their own covering index, ``rels_segment``)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,7 @@ from conftest import demo_copy
 
 from iekg.graph import sqlite_sums
 from iekg.graph.sqlitestore import SqliteStore
-from iekg.graph.store import Store
+from iekg.graph.store import ChangeSet, Store
 from iekg.queries import cooperation
 from iekg.queries.alignment import focus_segments
 from iekg.queries.gaps import chain_gaps
@@ -72,24 +74,78 @@ def test_chain_enterprises_equal_the_rows_read_through_the_interface(store: Sqli
     assert all(len(x) == 0 for x in none["left_out"]) and int(none["counted"].sum()) > int(got["counted"].sum())
 
 
+def test_chain_enterprises_from_the_cooperations_equal_the_kept_counts(store: SqliteStore,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A graph of layout 3 (before ``sum_ent_coops``) reads the cooperations themselves: the same rows, for one
+    city's scopes and many, with the status words and without."""
+    cities, segments = scopes(store)
+    assert store._kept_ent_coops()
+    kept = {tuple(w): records(store.chain_enterprises(cities, segments, w)) for w in (WORDS, [])}
+    monkeypatch.setattr(SqliteStore, "_kept_ent_coops", lambda self: False)
+    for wide in (sqlite_sums.CHAIN_SCAN_CITIES, 1):
+        monkeypatch.setattr(sqlite_sums, "CHAIN_SCAN_CITIES", wide)
+        for w in (WORDS, []):
+            assert records(store.chain_enterprises(cities, segments, w)) == kept[tuple(w)]
+
+
 def test_chain_enterprises_of_nothing_are_empty(store: SqliteStore) -> None:
     for s in (store.chain_enterprises({}, {}, WORDS), store.chain_enterprises({"a": ["410200"]}, {"a": []}, WORDS),
               Store.chain_enterprises(store, {"a": ["410200"]}, {}, WORDS)):
         assert s.empty and list(s.columns) == list(Store.CHAIN_ENTERPRISE_COLUMNS)
 
 
-def test_chain_enterprises_statement_seeks_through_indexes(store: SqliteStore) -> None:
-    con = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)
+SEGMENT_SEEK = "SEARCH r USING COVERING INDEX rels_segment (src_id=? AND type=? AND src_label=? AND dst_label=?)"
+
+
+def plan_of(path: Path, statement: str) -> list[str]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        params = {"cities": json.dumps([["k", "410200"]]), "segments": json.dumps([["k", "HN-NEV-01-S2"]])}
-        plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sqlite_sums._CHAIN_ENTERPRISES, params)]
+        params = {"cities": json.dumps([["k", "410200"]]), "segments": json.dumps([["k", "HN-NEV-01-S2"]]),
+                  "inactive": json.dumps(WORDS, ensure_ascii=False)}
+        return [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + statement, params)]
     finally:
         con.close()
+
+
+def test_chain_enterprises_statement_seeks_through_indexes(store: SqliteStore) -> None:
+    plan = plan_of(store.path, sqlite_sums._CHAIN_ENTERPRISES)
     assert "SEARCH l USING COVERING INDEX rels_in (dst_id=? AND type=? AND dst_label=? AND src_label=?)" in plan
-    assert "SEARCH r USING INDEX rels_out (src_id=? AND type=? AND src_label=?)" in plan  # from each enterprise
+    assert SEGMENT_SEEK in plan  # from each enterprise, its links and their roles from the index alone
     assert "SEARCH c USING INDEX rels_in (dst_id=? AND type=? AND dst_label=?)" in plan
     assert any(p.startswith("SEARCH n USING PRIMARY KEY") for p in plan)
     assert not [p for p in plan if p.split()[:2] in (["SCAN", "l"], ["SCAN", "r"], ["SCAN", "c"], ["SCAN", "n"])], plan
+
+
+def test_chain_enterprises_from_the_kept_counts_seek_through_indexes(store: SqliteStore) -> None:
+    plan = plan_of(store.path, sqlite_sums._CHAIN_ENTERPRISES_KEPT)
+    assert "SEARCH l USING COVERING INDEX rels_in (dst_id=? AND type=? AND dst_label=? AND src_label=?)" in plan
+    assert SEGMENT_SEEK in plan
+    assert "SEARCH s USING COVERING INDEX sum_ent_coops_at (enterprise=?)" in plan  # each enterprise's few rows
+    assert any(p.startswith("SEARCH n USING PRIMARY KEY") for p in plan)
+    assert not [p for p in plan if p.split()[:2] in (["SCAN", "l"], ["SCAN", "r"], ["SCAN", "s"], ["SCAN", "n"])], plan
+
+
+def test_a_graph_without_the_segment_index_reads_the_links_through_rels_out(store: SqliteStore,
+                                                                              tmp_path: Path) -> None:
+    """A graph written before ``rels_segment`` was kept (it gets it at its next import or reindex): the planner
+    takes rels_out and the table's rows instead, with the same answer."""
+    path = tmp_path / "graph.sqlite"
+    shutil.copy(store.path, path)
+    con = sqlite3.connect(path)
+    con.execute("DROP INDEX rels_segment")
+    con.commit()
+    con.close()
+    assert "SEARCH r USING INDEX rels_out (src_id=? AND type=? AND src_label=?)" in plan_of(
+        path, sqlite_sums._CHAIN_ENTERPRISES_KEPT)
+    older = SqliteStore(path)
+    try:
+        cities, segments = scopes(store)
+        assert records(older.chain_enterprises(cities, segments, WORDS)) == records(
+            store.chain_enterprises(cities, segments, WORDS))
+        older.apply(ChangeSet())  # its next import makes the index
+        assert SEGMENT_SEEK in plan_of(path, sqlite_sums._CHAIN_ENTERPRISES_KEPT)
+    finally:
+        older.close()
 
 
 def test_chain_enterprises_of_many_cities_read_the_cooperations_in_one_pass(store: SqliteStore,

@@ -40,6 +40,7 @@ ENTS = ("E1", "E2", "E3")
 CATEGORIES = ("MC1", "MC2")
 # stored statuses: ongoing, the left-out terms and a synonym of one, an unknown word, none
 STATUSES = ("进行中", "已结束", "筹建中", "已到期", "其他", None)
+SEGMENTS = ("S1", "S2")
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -88,6 +89,10 @@ def seeded() -> ChangeSet:
         for k, e in enumerate(ENTS):
             cs.add_rel("COOPERATES_WITH", f"Institution:{inst}", f"Enterprise:{e}",
                        {"type": "实习实训", "status": STATUSES[(i + k) % len(STATUSES)], "since": 2018 + i})
+    for seg in SEGMENTS:  # the chain gaps' links: each enterprise in a segment (E1 in both)
+        cs.add_node("ChainSegment", seg, {"name": f"环节{seg}"})
+    for e, seg, role in (("E1", "S1", "链主"), ("E1", "S2", None), ("E2", "S2", "配套"), ("E3", "S1", "配套")):
+        cs.add_rel("IN_SEGMENT", f"Enterprise:{e}", f"ChainSegment:{seg}", {"role": role})
     return cs
 
 
@@ -284,18 +289,46 @@ def assert_sums_equal_rows(store: Store) -> None:
         assert store.sources_with("OFFERS", "Institution", asked, where={"year": year}) == set(rows["src"]), year
 
 
+def chain_records(f: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """``Store.chain_enterprises`` rows in one order (the read promises none), each left-out list sorted."""
+    return sorted((k, e, s, "" if not isinstance(r, str) else r, emp, n, tuple(sorted(left)))
+                  for k, e, s, r, emp, n, left in f[list(Store.CHAIN_ENTERPRISE_COLUMNS)].itertuples(index=False))
+
+
+def assert_enterprise_coops_equal_rows(store: SqliteStore) -> None:
+    """The kept status counts (``sum_ent_coops``) are each enterprise's cooperations counted per status as written,
+    and the chain gaps' read of them (``chain_enterprises``, with the status words and without) equals the
+    interface's default reading the relationships."""
+    from collections import Counter
+
+    from iekg.queries.cooperation import inactive_words
+
+    rows = store.rel_frame("COOPERATES_WITH", ["status"], dst_label="Enterprise")
+    want = Counter((e, st if isinstance(st, str) else None) for e, st in zip(rows["dst"], rows["status"], strict=True))
+    kept = store._rows("SELECT enterprise, status, n FROM sum_ent_coops")
+    assert sorted((e, st or "", n) for e, st, n in kept) == sorted((e, st or "", n) for (e, st), n in want.items())
+    cities = {"one": [CITIES[0]], "other": [CITIES[1]], "all": list(CITIES)}
+    segments = {"one": ["S1"], "other": list(SEGMENTS), "all": list(SEGMENTS)}
+    for words in (sorted(inactive_words()), []):
+        got = store.chain_enterprises(cities, segments, words)
+        assert chain_records(got) == chain_records(Store.chain_enterprises(store, cities, segments, words)), words
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=1, max_size=8))
 def test_kept_sums_equal_the_rows_after_random_imports_sqlite(ops: list[tuple[Any, ...]]) -> None:
     store = SqliteStore()
     store.apply(seeded(), fresh=True)
     assert store.sums_ready()
+    assert_enterprise_coops_equal_rows(store)
     for op in ops:
         store.apply(change(op))
         assert_sums_equal_rows(store)
+        assert_enterprise_coops_equal_rows(store)
     # and the same after a recompute of everything
     store.reindex()
     assert_sums_equal_rows(store)
+    assert_enterprise_coops_equal_rows(store)
 
 
 # each kind of change the kept cooperations follow, at least once (the random sequences above draw some rarely)
@@ -321,6 +354,7 @@ def test_kept_cooperations_follow_each_kind_of_change() -> None:
         for cs in [[c] for c in CITIES] + [list(CITIES)]:
             for year in YEARS:
                 assert_cooperations_equal_rows(store, cs, year)
+        assert_enterprise_coops_equal_rows(store)
 
 
 @pytest.fixture(scope="module")
@@ -418,9 +452,11 @@ def test_neo4j_reads_the_kept_sums_and_falls_back_without_them(neo: Any) -> None
     cs.add_rel("OFFERS", "Institution:I1", "Major:M1", {"year": 2024, "graduates": 40})
     neo.apply(cs, fresh=True)
     assert neo.offer_sums(["410100"], 2024)["graduates"].sum() == 40
-    neo._write(f"MATCH (s:{neo4j_sums.OFFER_SUM}) SET s.graduates = 41.0")
+    neo._write(f"MATCH (s:{neo4j_sums.OFFER_SUM}) SET s.graduates = 41.0")  # (what a few majors' sums read)
+    neo._write(f"MATCH (p:{neo4j_sums.OFFER_PACK}) SET p.graduates = [g IN p.graduates | 41.0]")  # (every major's)
     neo.forget()
     assert neo.offer_sums(["410100"], 2024)["graduates"].sum() == 41
+    assert neo.offer_sums(["410100"], 2024, ["M1"])["graduates"].sum() == 41
     neo._write(f"MATCH (m:{neo4j_sums.META} {{id: 'graph'}}) REMOVE m.sums")
     neo.forget()
     assert not neo.sums_ready() and neo.offer_sums(["410100"], 2024)["graduates"].sum() == 40
@@ -441,6 +477,42 @@ def test_the_kept_sums_are_what_the_reads_use(tmp_path: Path) -> None:
     assert store.offer_sums(["410100"], 2024)["graduates"].sum() == 41
     store.reindex()  # the rows decide again
     assert store.offer_sums(["410100"], 2024)["graduates"].sum() == 40
+    con.close()
+    store.close()
+
+
+def test_the_kept_status_counts_are_what_the_chain_gaps_read(tmp_path: Path) -> None:
+    """The chain gaps' cooperation counts come from ``sum_ent_coops`` (changed behind the store's back, the answer
+    changes); a graph of layout 3 (no such table, nor its triggers) answers from the cooperations, the same; its
+    next import completes the table, and the triggers it got keep it with the imports after."""
+    from iekg.queries.cooperation import inactive_words
+
+    path = tmp_path / "graph.sqlite"
+    store = SqliteStore(path)
+    store.apply(seeded(), fresh=True)
+    cities, segments, words = {"all": list(CITIES)}, {"all": list(SEGMENTS)}, sorted(inactive_words())
+    first = store.chain_enterprises(cities, segments, words)
+    counted = {e: int(n) for e, n in zip(first["enterprise"], first["counted"], strict=True)}
+    assert counted["E3"] == 2  # (其他 and a missing status count; 筹建中 and 已到期 are left out)
+    con = sqlite3.connect(path)
+    con.execute("UPDATE sum_ent_coops SET status = '已结束' WHERE enterprise = 'E3'")
+    con.commit()
+    moved = store.chain_enterprises(cities, segments, words)
+    assert {e: int(n) for e, n in zip(moved["enterprise"], moved["counted"], strict=True)} == {**counted, "E3": 0}
+    assert sorted(moved.loc[moved["enterprise"] == "E3", "left_out"].iloc[0]) == ["已结束"] * 4
+    con.execute("DROP TABLE sum_ent_coops")  # layout 3, as the iekg before it left a graph
+    for t in ("ecoops_rel_ins", "ecoops_rel_del", "ecoops_rel_upd"):
+        con.execute(f"DROP TRIGGER {t}")
+    con.execute("UPDATE meta SET value = 3 WHERE key = 'sums'")
+    con.commit()
+    assert store.sums_ready()
+    assert chain_records(store.chain_enterprises(cities, segments, words)) == chain_records(first)
+    store.apply(change(("coop", [("I1", "E3", "订单班", "已结束", 2020)])))  # the next import: all recomputed
+    assert con.execute("SELECT value FROM meta WHERE key = 'sums'").fetchone()[0] == derived.SUMS_VERSION
+    assert_enterprise_coops_equal_rows(store)
+    store.apply(change(("coop", [("I1", "E3", "订单班", "进行中", 2021), ("I2", "E2", None, "已结束", None)])))
+    assert_enterprise_coops_equal_rows(store)
+    assert con.execute("SELECT sum(n) FROM sum_ent_coops WHERE enterprise = 'E3'").fetchone()[0] == 5
     con.close()
     store.close()
 

@@ -14,16 +14,21 @@ Three tables, each the result of one aggregation of :mod:`iekg.graph.sums` kept 
   (the rule of ``iekg.queries.supply.Weights``: a major's own ALIGNS_WITH weights when it has any, else its
   categories'), with the relationship's type, status and since.  No city in it: the reads keep the rows whose
   institution and enterprise are located in the asked cities, and the status rule (which words are left out:
-  the vocabulary's) is applied when reading.
+  the vocabulary's) is applied when reading;
+* ``sum_ent_coops`` — each enterprise's COOPERATES_WITH relationships counted per status as written (the chain
+  gaps' check, ``Store.chain_enterprises``: which of a focus-chain enterprise's cooperations count); the status
+  rule is applied when reading, as for ``sum_coops``.
 
 How they stay right: triggers on ``rels`` and ``nodes`` note in ``sum_dirty`` what a write touched — the start
 institution of an OFFERS relationship, the city of an institution's LOCATED_IN (old and new), the city code of
 a DEMANDS relationship (old and new), an institution or major node (its level decides durations); for
 ``sum_coops``: the institution of a COOPERATES_WITH relationship, the enterprise of an IN_INDUSTRY, the major or
-category of a crosswalk relationship (ALIGNS_WITH, a major's SUBCLASS_OF) and the institution of an OFFERS — and
+category of a crosswalk relationship (ALIGNS_WITH, a major's SUBCLASS_OF) and the institution of an OFFERS; for
+``sum_ent_coops``: the enterprise of a COOPERATES_WITH relationship — and
 :func:`refresh`, called by ``SqliteStore.apply`` in the same transaction before it commits, recomputes the
 sums of every city those touch (all years of it), the aligned cooperations of every institution and
-enterprise they touch (a crosswalk change: of the institutions offering the majors it touches), and empties
+enterprise they touch (a crosswalk change: of the institutions offering the majors it touches), the status
+counts of every enterprise whose cooperations changed, and empties
 ``sum_dirty``.  A fresh build recomputes
 everything once (the triggers go with the tables it drops and come back with its indexes).  ``iekg reindex``
 recomputes everything.  The rule that the sums equal the rows is tested after random import sequences
@@ -41,10 +46,13 @@ import sqlite3
 from iekg.graph.sqlite_sql import OFFER_AGGREGATES
 from iekg.graph.sums import KEPT_DURATIONS, KEPT_TOP
 
-SUMS_VERSION = 3  # meta.sums: the tables below are complete and of this layout (2: with sum_coops, 3: sum_top)
-# a graph of an older layout still holding complete tables of these: read them (sum_top only at SUMS_VERSION);
-# it is not upgraded when opened (no write to a graph only read), but by its next import or `iekg reindex`
-USABLE_VERSIONS = (2, SUMS_VERSION)
+# meta.sums: the tables below are complete and of this layout (2: with sum_coops, 3: sum_top, 4: sum_ent_coops)
+SUMS_VERSION = 4
+# a graph of an older layout still holding complete tables of these: read them (sum_top from layout 3 on,
+# sum_ent_coops only at SUMS_VERSION); it is not upgraded when opened (no write to a graph only read), but by its
+# next import or `iekg reindex`
+USABLE_VERSIONS = (2, 3, SUMS_VERSION)
+TOP_VERSIONS = (3, SUMS_VERSION)
 # sum_top keeps each city × year × major's first TOP_KEEP programs by volume and by institution (the
 # evidence of a gap shows at most that many, iekg.queries.gaps.EVIDENCE_CAP); volumes with these durations
 TOP_KEEP = KEPT_TOP
@@ -73,6 +81,8 @@ CREATE TABLE IF NOT EXISTS sum_top (city NOT NULL, year, major NOT NULL, institu
 CREATE INDEX IF NOT EXISTS sum_top_vol ON sum_top (year, major, volume DESC, city) WHERE by_volume;
 CREATE INDEX IF NOT EXISTS sum_top_inst ON sum_top (year, major, institution, city) WHERE by_inst;
 CREATE INDEX IF NOT EXISTS sum_top_city ON sum_top (city, year);
+CREATE TABLE IF NOT EXISTS sum_ent_coops (enterprise NOT NULL, status, n INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sum_ent_coops_at ON sum_ent_coops (enterprise, status, n);
 CREATE TABLE IF NOT EXISTS sum_dirty (kind TEXT NOT NULL, id NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
 """
 
@@ -97,6 +107,11 @@ _COOP_MARKS = """
     INSERT OR IGNORE INTO sum_dirty SELECT 'ccat', {row}.src_id WHERE {row}.type = 'ALIGNS_WITH'
         AND {row}.src_label = 'MajorCategory';"""
 _COOP_WATCHED = "('COOPERATES_WITH', 'IN_INDUSTRY', 'ALIGNS_WITH', 'SUBCLASS_OF')"
+# what a change of an enterprise's status counts touches (kind: coent).  Triggers of their own, not a line added
+# to the ones above: a graph of an older layout keeps its triggers (CREATE TRIGGER IF NOT EXISTS), and would
+# otherwise never mark these
+_ENT_COOP_MARK = """
+    INSERT OR IGNORE INTO sum_dirty SELECT 'coent', {row}.dst_id WHERE {row}.type = 'COOPERATES_WITH';"""
 TRIGGERS = (  # one statement each (their bodies hold semicolons)
     f"CREATE TRIGGER IF NOT EXISTS sums_rel_ins AFTER INSERT ON rels WHEN new.type IN {_WATCHED} BEGIN"
     f"{_REL_MARKS.format(row='new')} END",
@@ -117,6 +132,12 @@ TRIGGERS = (  # one statement each (their bodies hold semicolons)
     f"{_COOP_MARKS.format(row='old')} END",
     f"CREATE TRIGGER IF NOT EXISTS coops_rel_upd AFTER UPDATE ON rels WHEN old.type IN {_COOP_WATCHED} "
     f"OR new.type IN {_COOP_WATCHED} BEGIN{_COOP_MARKS.format(row='old')}{_COOP_MARKS.format(row='new')} END",
+    "CREATE TRIGGER IF NOT EXISTS ecoops_rel_ins AFTER INSERT ON rels WHEN new.type = 'COOPERATES_WITH' BEGIN"
+    f"{_ENT_COOP_MARK.format(row='new')} END",
+    "CREATE TRIGGER IF NOT EXISTS ecoops_rel_del AFTER DELETE ON rels WHEN old.type = 'COOPERATES_WITH' BEGIN"
+    f"{_ENT_COOP_MARK.format(row='old')} END",
+    "CREATE TRIGGER IF NOT EXISTS ecoops_rel_upd AFTER UPDATE ON rels WHEN old.type = 'COOPERATES_WITH' "
+    f"OR new.type = 'COOPERATES_WITH' BEGIN{_ENT_COOP_MARK.format(row='old')}{_ENT_COOP_MARK.format(row='new')} END",
 )
 
 # ------------------------------------------------------------------------------------------ refresh
@@ -232,6 +253,14 @@ FILL_COOPS = (
     "  AND o.dst_label = 'Major' AND o.year IS NOT NULL CROSS JOIN temp.sum_aligned al ON al.major = o.dst_id) "
     "SELECT co.inst, sv.year, ei.industry, co.ent, co.k, co.type, co.status, co.since FROM co "
     "CROSS JOIN ei ON ei.ent = co.ent CROSS JOIN sv ON sv.inst = co.inst AND sv.industry = ei.industry")
+# ---- each enterprise's cooperations per status (sum_ent_coops): of every enterprise, or of those touched
+_ENT_COOPS = ("INSERT INTO sum_ent_coops (enterprise, status, n) SELECT c.dst_id, json_extract(c.props, '$.status'), "
+              "count(*) FROM {rows} GROUP BY 1, 2")
+ALL_ENT_COOPS = _ENT_COOPS.format(rows="rels c WHERE c.type = 'COOPERATES_WITH' AND c.dst_label = 'Enterprise'")
+TOUCHED_ENT_COOPS = _ENT_COOPS.format(
+    rows="(SELECT id FROM temp.sum_touched WHERE kind = 'coent') t CROSS JOIN rels c ON c.dst_id = t.id "
+    "AND c.type = 'COOPERATES_WITH' AND c.dst_label = 'Enterprise'")
+DROP_ENT_COOPS = "DELETE FROM sum_ent_coops WHERE enterprise IN (SELECT id FROM temp.sum_touched WHERE kind = 'coent')"
 TOUCHED_TABLE = "CREATE TEMP TABLE IF NOT EXISTS sum_touched (kind TEXT NOT NULL, id NOT NULL)"
 SET_READY = "INSERT INTO meta VALUES ('sums', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 READY = "SELECT value FROM meta WHERE key = 'sums'"
@@ -330,7 +359,7 @@ def ready(con: sqlite3.Connection) -> bool:
 
 
 def current(con: sqlite3.Connection) -> bool:
-    """Whether every table is complete (``meta.sums`` is this layout's: ``sum_top`` too)."""
+    """Whether every table is complete (``meta.sums`` is this layout's: ``sum_top`` and ``sum_ent_coops`` too)."""
     return version(con) == SUMS_VERSION
 
 
@@ -350,6 +379,7 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
         con.execute("DELETE FROM sum_demand")
         con.execute("DELETE FROM sum_coops")
         con.execute("DELETE FROM sum_top")
+        con.execute("DELETE FROM sum_ent_coops")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'city', dst_id FROM ({ALL_CITIES})")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'dcity', city_code FROM ({ALL_DEMAND})")
     else:
@@ -357,6 +387,7 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'dcity', id FROM ({TOUCHED_DEMAND})")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'cinst', id FROM ({TOUCHED_COOP_INSTS})")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'cent', id FROM ({TOUCHED_COOP_ENTS})")
+        con.execute("INSERT INTO temp.sum_touched SELECT 'coent', id FROM sum_dirty WHERE kind = 'coent'")
     cities = "SELECT id FROM temp.sum_touched WHERE kind = 'city'"
     dcities = "SELECT id FROM temp.sum_touched WHERE kind = 'dcity'"
     if not everything:
@@ -369,6 +400,11 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
     con.execute(FILL_INST_YEARS.format(cities=cities))
     con.execute(FILL_DEMAND.format(cities=dcities))
     _refresh_coops(con, everything)
+    if everything:
+        con.execute(ALL_ENT_COOPS)
+    else:
+        con.execute(DROP_ENT_COOPS)
+        con.execute(TOUCHED_ENT_COOPS)
     n = con.execute("SELECT count(CASE WHEN kind = 'city' THEN 1 END), count(CASE WHEN kind = 'dcity' THEN 1 END) "
                     "FROM temp.sum_touched").fetchone()
     con.execute("DELETE FROM sum_dirty")

@@ -80,6 +80,17 @@ _CHAIN_ENTERPRISES_WIDE = (
     _CHAIN_SCOPE + "d(id, st) AS MATERIALIZED (SELECT c.dst_id, count(*) || char(30) || coalesce(group_concat("
     "json_extract(c.props, '$.\"status\"'), char(31)), '') FROM rels c WHERE c.type = 'COOPERATES_WITH' "
     "AND c.dst_label = 'Enterprise' AND +c.dst_id IN (SELECT id FROM i) GROUP BY c.dst_id) " + _CHAIN_ROWS)
+# the same from the kept status counts (sqlite_derived.sum_ent_coops, layout 4), for a scope of any size: per
+# enterprise of i a few rows of (status, n) through the table's covering index, the status rule applied here
+# (:inactive; a missing status counts) — no cooperation row is read, no status parsed from JSON.  ``counted`` the
+# cooperations that count, ``left`` the others as a JSON list of [status, n] (None: none left out)
+_CHAIN_ENTERPRISES_KEPT = (
+    _CHAIN_SCOPE + "w(status) AS MATERIALIZED (SELECT DISTINCT value FROM json_each(:inactive)), "
+    "d(id, counted, left) AS MATERIALIZED (SELECT s.enterprise, sum(s.n) FILTER (WHERE NOT coalesce(s.status IN w, 0)), "
+    "json_group_array(json_array(s.status, s.n)) FILTER (WHERE s.status IN w) "
+    "FROM sum_ent_coops s WHERE s.enterprise IN (SELECT id FROM i) GROUP BY s.enterprise) "
+    "SELECT i.key, i.id, i.seg, i.role, json_extract(n.props, '$.\"employees\"'), d.counted, d.left "
+    "FROM i LEFT JOIN nodes n ON n.label = 'Enterprise' AND n.id = i.id LEFT JOIN d ON d.id = i.id")
 
 
 class SqliteSums:
@@ -95,6 +106,11 @@ class SqliteSums:
 
     def _kept_top(self) -> bool:
         """The kept first programs (``sum_top``, layout 3) are complete."""
+        got = self._rows(derived.READY)
+        return bool(got) and got[0][0] in derived.TOP_VERSIONS
+
+    def _kept_ent_coops(self) -> bool:
+        """The kept status counts of each enterprise's cooperations (``sum_ent_coops``, layout 4) are complete."""
         got = self._rows(derived.READY)
         return bool(got) and got[0][0] == derived.SUMS_VERSION
 
@@ -256,23 +272,40 @@ class SqliteSums:
     def chain_enterprises(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
                           inactive: Sequence[str]) -> pd.DataFrame:
         """One statement: each key's located enterprises, their links into its segments, their staff and their
-        cooperations counted (no row of a cooperation leaves the database)."""
+        cooperations counted (no row of a cooperation leaves the database): from the kept status counts
+        (:data:`_CHAIN_ENTERPRISES_KEPT`) when complete, else from the cooperations."""
         kc = sorted({(str(k), str(c)) for k, cs in cities.items() if segments.get(k) for c in cs})
         ks = sorted({(str(k), str(s)) for k, segs in segments.items() for s in segs})
         columns = list(Store.CHAIN_ENTERPRISE_COLUMNS)
         if not kc or not ks:
             return pd.DataFrame(columns=columns)
+        params = {"cities": json.dumps(kc, ensure_ascii=False), "segments": json.dumps(ks, ensure_ascii=False)}
+        if self._kept_ent_coops():
+            rows = self._rows(_CHAIN_ENTERPRISES_KEPT, {**params, "inactive": jlist(sorted({str(w) for w in inactive}))})
+            out = pd.DataFrame(rows, columns=columns)
+            out["counted"] = out["counted"].fillna(0).astype("int64")  # (None: no cooperation counts)
+            decoded: dict[str, list[Any]] = {}  # (a few distinct lists: each decoded once, a list of its own per row)
+            left_out: list[list[Any]] = []
+            for left in out["left_out"].tolist():
+                if not isinstance(left, str):
+                    left_out.append([])
+                    continue
+                listed = decoded.get(left)
+                if listed is None:
+                    listed = decoded[left] = [st for st, n in json.loads(left) for _ in range(int(n))]
+                left_out.append(list(listed))
+            out["left_out"] = left_out
+            return out
         wide = len({c for _, c in kc}) >= CHAIN_SCAN_CITIES
-        rows = self._rows(_CHAIN_ENTERPRISES_WIDE if wide else _CHAIN_ENTERPRISES,
-                          {"cities": json.dumps(kc, ensure_ascii=False), "segments": json.dumps(ks, ensure_ascii=False)})
+        rows = self._rows(_CHAIN_ENTERPRISES_WIDE if wide else _CHAIN_ENTERPRISES, params)
         dropped = {str(s) for s in inactive}
         coops: dict[str, tuple[int, list[Any]]] = {}  # per enterprise: its cooperations that count, the others' statuses
-        out = []
+        out_rows = []
         for k, e, s, role, emp, statuses in rows:
             got = coops.get(e)
             if got is None:
                 n, _, said = (statuses or "0\x1e").partition("\x1e")
                 left = [x for x in said.split("\x1f") if x in dropped] if said else []
                 got = coops[e] = (int(n) - len(left), left)
-            out.append((k, e, s, role, emp, got[0], list(got[1])))
-        return pd.DataFrame(out, columns=columns)
+            out_rows.append((k, e, s, role, emp, got[0], list(got[1])))
+        return pd.DataFrame(out_rows, columns=columns)

@@ -274,6 +274,7 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
             self._begin(con)
             try:
                 con.execute(sql.LEADING_INDEX)  # (a graph written before the index was kept)
+                con.execute(sql.SEGMENT_INDEX)
                 n = derived.refresh(con, everything=True)
                 con.execute("COMMIT")
             except BaseException:
@@ -370,6 +371,7 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
             try:
                 if not fresh:  # (a fresh graph gets every index with its relationships)
                     con.execute(sql.LEADING_INDEX)  # a graph written before the index was kept: at its next write
+                    con.execute(sql.SEGMENT_INDEX)
                 res = write_changes(con, changes, fresh, spill)
                 derived.refresh(con, everything=fresh)  # the sums kept with the data, in this transaction
                 if audit is not None:
