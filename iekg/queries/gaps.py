@@ -441,15 +441,16 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
 
     ins, lonely = found.ins, found.lonely
     # the statuses of the cooperations left out, each enterprise's once (as the cooperations themselves)
-    left_of = dict(zip(ins["enterprise"].astype(str), ins["left_out"], strict=True))
-    past_ents = {e for e in set(lonely["enterprise"].astype(str)) if left_of.get(e)}  # (their status only: see below)
+    # (columns as plain lists: a province has 27,000 rows, and a pandas string column is slow to walk item by item)
+    left_of = dict(zip(ins["enterprise"].astype(str).tolist(), ins["left_out"].tolist(), strict=True))
+    past_ents = {e for e in set(lonely["enterprise"].astype(str).tolist()) if left_of.get(e)}  # (their status only: see below)
     if info is not None:
         info["cooperation"] = _coop_info(pd.Series([s for v in left_of.values() for s in v], dtype=object), int(
             lonely.loc[lonely["enterprise"].astype(str).isin(past_ents), "enterprise"].nunique()))
     employees = pd.to_numeric(ins["employees"], errors="coerce").fillna(0.0)
     biggest = float(employees.max()) if len(employees) and employees.max() > 0 else 1.0
     staff = {str(k): float(v) for k, v in zip(ins["enterprise"].tolist(), employees.tolist(), strict=True)}
-    rows = sorted(zip(lonely["enterprise"], lonely["segment"], lonely["role"], strict=True))
+    rows = sorted(zip(lonely["enterprise"].tolist(), lonely["segment"].tolist(), lonely["role"].tolist(), strict=True))
     severity = [round(float(max(0.05, 0.5 * staff.get(str(e), 0.0) / biggest)), 10) for e, _, _ in rows]
     full = set(range(len(rows)))
     if limit is not None and len(rows) > limit:  # the first `limit` in the order gaps() ranks them (stable)
