@@ -190,10 +190,12 @@ def label_evidence(store: Store, found: list[dict[str, Any]], names: _Names | No
 
 
 def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
-                     labels: dict[str, str], names: _Names | None = None) -> dict[str, tuple[list[str], int]]:
+                     labels: dict[str, dict[str, str]], names: _Names | None = None) -> dict[str, tuple[list[str], int]]:
     """Per industry: the keys of its largest programs (supply = volume × weight, ties by institution and
     major), at most EVIDENCE_CAP of them, chosen by the store (on Neo4j, ORDER BY … LIMIT on the server),
-    and how many programs feed it in all (from the sums)."""
+    and how many programs feed it in all (from the sums).  ``labels`` receives each industry's labels of its
+    programs: one program feeding two industries brings each its own share (supply and weight), so a label
+    is the industry's, not the program's."""
     w = sums.weights.frame
     w = w[w["industry"].isin(industries)]
     grouped: dict[Any, list[tuple[Any, Any]]] = {}  # per industry, its (major, weight) pairs in the rows' order
@@ -214,13 +216,14 @@ def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
         by_key.setdefault(str(k), []).append(tuple(row))  # type: ignore[arg-type]
     for code in industries:
         keys = []
+        mine = labels.setdefault(str(code), {})
         for a, b, y, sup in by_key.get(str(code), []):
             k = rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": y})
             keys.append(k)
             wt = weight_of.get((code, b), 0.0)
             vol = f"，毕业生（或估算）{_fmt(float(sup) / wt)} 人 × 对应权重 {wt:g}" if wt > 0 else ""
-            labels[k] = (f"{inst_names.get(a, a)} {y} 年 {major_names.get(b, b)} 专业 供给 {_fmt(float(sup))} 人"
-                          f"{vol}")
+            mine[k] = (f"{inst_names.get(a, a)} {y} 年 {major_names.get(b, b)} 专业 供给 {_fmt(float(sup))} 人"
+                       f"{vol}")
         out[code] = (keys, int(n.get(code, 0)))
     return out
 
@@ -246,7 +249,8 @@ def _demand_lists(demand_rows: pd.DataFrame) -> dict[Any, dict[str, list[Any]]]:
 def _demand_evidence(demand_rows: pd.DataFrame | dict[str, list[Any]], industry: str,
                      names: dict[str, dict[str, str]] | None = None,
                      labels: dict[str, str] | None = None) -> list[str]:
-    """The keys of ``industry``'s demand rows, largest first (``labels`` filled when ``names`` are given);
+    """The keys of ``industry``'s demand rows, largest first (``labels`` filled when ``names`` are given: the
+    industry's labels — a row for a major counts toward each industry with that industry's weight);
     ``demand_rows``: every industry's rows (a frame), or that industry's as lists (:func:`_demand_lists`)."""
     rows: Any = demand_rows[demand_rows["industry"] == industry] if isinstance(demand_rows, pd.DataFrame) \
         else demand_rows
@@ -343,7 +347,7 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums,
     """
     out = []
     flagged = [i for i in align["industries"] if i["status"] in ("unmet", "shortage", "surplus")]
-    labels: dict[str, str] = {}
+    labels: dict[str, dict[str, str]] = {}  # per industry: its evidence's labels (a program's share is the industry's)
     known = names or _Names(store)
     codes = [i["code"] for i in flagged]
     demand_rows = join_demand(scope_demand(store, sorted(sums.scope.cities), sums.year), sums.weights)
@@ -364,7 +368,8 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums,
         s, d, code = ind["supply"], ind["demand"], ind["code"]
         status = ind["status"]
         sup, n_sup = supply_ev[code]
-        dem = _demand_evidence(dem_by.get(code, no_rows), code, names_of, labels)
+        mine = labels.setdefault(str(code), {})
+        dem = _demand_evidence(dem_by.get(code, no_rows), code, names_of, mine)
         detail = {"industry": code, "supply": s, "demand": d, "ratio": ind["ratio"], "deviation": ind["deviation"]}
         name = f"{code} {ind['name']}"
         note = ind.get("note")
@@ -380,7 +385,7 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums,
                      f"{ind['name']} 供给 {_fmt(s)} 人，需求 {_fmt(d)} 人，过剩 {_fmt(s - d)} 人", len(dem) + n_sup)
         g.update(extra)
         for item in g["evidence_items"]:
-            item["label"] = labels.get(item["key"])
+            item["label"] = mine.get(item["key"])
         out.append(g)
     return out
 
