@@ -214,8 +214,28 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     -------
     list of dict
         One dict per row, column name → :func:`py_value` of the cell.
+
+    Notes
+    -----
+    Built a column at a time (a chain's programs nationwide are tens of thousands of rows, once looked at cell by
+    cell): numpy integers and booleans become plain values at once (never missing), a float's NaN None, a
+    nullable integer's NA None, text stays as it is, and any other cell goes through :func:`py_value`.
     """
-    return [{str(k): py_value(v) for k, v in row.items()} for row in df.to_dict("records")]
+    if df.shape[1] == 0:
+        return [{} for _ in range(len(df))]
+    columns = []
+    for j in range(df.shape[1]):
+        col = df.iloc[:, j]
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iub":
+            columns.append(col.to_numpy().tolist())
+        elif isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+            columns.append([None if v != v else v for v in col.to_numpy().tolist()])
+        elif isinstance(col.dtype, pd.Int64Dtype):
+            columns.append([None if v is pd.NA else v for v in col.tolist()])
+        else:
+            columns.append([v if type(v) is str else py_value(v) for v in col.tolist()])
+    names = [str(c) for c in df.columns]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def id_list(values: Iterable[Any]) -> list[str]:

@@ -262,7 +262,6 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
     scope = scope_or_all(store, cities, year)
     sr, data_year = program_supply(store, scope.cities, year, majors=aligned_majors(store, codes))
     sr = sr[sr["industry"].isin(codes) & (sr["weight"] > 0)]
-    keys = ["institution", "major"]
     # grouped and ranked on integer codes whose order is the ids' (a chain nationwide has a hundred thousand rows:
     # the ids are factorised once, not again by every group-by and sort); the same groups, row order and sums
     inst_code, inst_ids = _sorted_codes(sr["institution"])
@@ -298,11 +297,11 @@ def who_trains_for(store: Store, *, industry: str | None = None, segment: str | 
         bool(rows["estimate"].any())
     if limit is not None:  # name and convert only what is shown
         rows, by_inst = rows.head(limit).copy(), by_inst.head(limit).copy()
-    # the industries each shown program reaches (joined per program: only for the rows shown)
-    shown = sr[np.isin(program, rows["_p"].to_numpy(np.int64))]
-    shown = shown.drop_duplicates([*keys, "industry"]).sort_values([*keys, "industry"])
-    per_ind = shown.groupby(keys)["industry"].agg(",".join).rename("industries")
-    rows = rows.merge(per_ind.reset_index(), on=keys, how="left")
+    # the industries each shown program reaches: those of its major (a program's rows are its major's weights into
+    # the target industries), joined once per major shown rather than once per program
+    shown = sr[sr["major"].isin(set(rows["major"]))].drop_duplicates(["major", "industry"])
+    per_major = shown.sort_values(["major", "industry"]).groupby("major")["industry"].agg(",".join)
+    rows["industries"] = rows["major"].map(per_major).astype(object)  # (text, also when no row is shown)
     inst = names_of(store, "Institution", set(rows["institution"]) | set(by_inst["institution"]))
     major = names_of(store, "Major", rows["major"])
     city = names_of(store, "City", set(rows["city"]) | set(by_inst["city"]))
