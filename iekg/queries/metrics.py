@@ -408,9 +408,11 @@ def m_leading_majors(ctx: Context) -> Measured:
 
 
 def _offer_keys(f: pd.DataFrame, year: int | None) -> list[str]:
-    """The OFFERS keys of the programs ``f`` (``src`` institution, ``dst`` major) of ``year``, in its rows' order."""
-    return [rel_key("OFFERS", f"Institution:{a}", f"Major:{b}", {"year": year})
-            for a, b in zip(f["src"].tolist(), f["dst"].tolist(), strict=True)]
+    """The OFFERS keys of the programs ``f`` (``src`` institution, ``dst`` major) of ``year``, in its rows' order.
+    The key properties' part is alike for every program of the year: made once by ``rel_key`` (10,000 leading
+    programs of a province keyed one by one took a tenth of a second)."""
+    tail = rel_key("OFFERS", "", "", {"year": year})[len("OFFERS||"):]
+    return [f"OFFERS|Institution:{a}|Major:{b}{tail}" for a, b in zip(f["src"].tolist(), f["dst"].tolist(), strict=True)]
 
 
 def m_relevance(ctx: Context) -> Measured:
