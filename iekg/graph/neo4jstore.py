@@ -490,7 +490,10 @@ class Neo4jStore(Neo4jReads, Store):
         return bool(self._state()[1] in neo4j_sums.USABLE_VERSIONS)
 
     def top_ready(self) -> bool:
-        return bool(self._state()[1] == neo4j_sums.SUMS_VERSION)
+        return bool(self._state()[1] in neo4j_sums.TOP_VERSIONS)
+
+    def packs_ready(self) -> bool:
+        return bool(self._state()[1] in neo4j_sums.PACK_VERSIONS)
 
     def import_history(self, limit: int = 50) -> list[dict[str, Any]]:
         recs = self._read(cy.IMPORTS, limit=max(int(limit), 0))

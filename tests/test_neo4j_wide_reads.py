@@ -1,0 +1,88 @@
+"""Neo4j's reads behind a city's gaps and the nationwide questions' data coverage (issue 20), each the embedded
+store's answer on a small graph:
+
+* a city's kept first programs (``top_offers`` of one city) taken as they are kept, not merged on the server;
+* the years, the year's offering institutions and the near years' counts of a scope from one read of the kept
+  programs per institution and year (memoised until the next write)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from iekg.graph.sqlitestore import SqliteStore
+from iekg.graph.store import ChangeSet, Store
+
+CITIES = ("410100", "410200", "420100")
+MAJORS = ("460104", "460105", "510201", "510202")
+
+
+def _changes(extra: bool = False) -> ChangeSet:
+    """Six institutions in three cities (one in none), four majors, programs in 2023 and 2024 with ties in volume;
+    ``extra``: one more program in 2023 of a new institution in 420100 (an import that changes the counts)."""
+    c = ChangeSet()
+    for code in CITIES:
+        c.add_node("City", code, {"name": f"市{code}"})
+    for k, m in enumerate(MAJORS):
+        c.add_node("Major", m, {"name": f"专业{m}", **({"level": "高职专科"} if k != 1 else {})})
+    insts = {"4141010001": "410200", "4141010002": "410200", "4141010003": "410100", "4242010004": "420100",
+             "4242010005": "420100", "4141010009": None}
+    for ident, city in insts.items():
+        u = c.add_node("Institution", ident, {"name": ident, "level": "本科" if ident.endswith("3") else "高职专科"})
+        if city:
+            c.add_rel("LOCATED_IN", u, f"City:{city}")
+    programs = [("4141010001", "460104", 2024, {"graduates": 300}), ("4141010002", "460104", 2024, {"graduates": 300}),
+                ("4141010001", "460104", 2023, {"graduates": 250}), ("4141010001", "510201", 2024, {"graduates": 90}),
+                ("4141010002", "460105", 2024, {"enrollment": 360}), ("4141010003", "460104", 2024, {"graduates": 120}),
+                ("4141010003", "460105", 2024, {"enrollment": 360}), ("4242010004", "460104", 2024, {"graduates": 70}),
+                ("4242010004", "510202", 2023, {"graduates": 40}), ("4242010005", "510201", 2024, {"graduates": 90}),
+                ("4141010009", "460104", 2024, {"graduates": 5})]
+    if extra:
+        u = c.add_node("Institution", "4242010006", {"name": "4242010006", "level": "高职专科"})
+        c.add_rel("LOCATED_IN", u, "City:420100")
+        programs.append(("4242010006", "510202", 2023, {"graduates": 10}))
+    for inst, major, year, props in programs:
+        c.add_rel("OFFERS", f"Institution:{inst}", f"Major:{major}", {"year": year, **props})
+    return c
+
+
+def _rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    return sorted(tuple(None if v != v else v for v in r) for r in frame.itertuples(index=False, name=None))
+
+
+def _years(store: Store, cities: list[str]) -> list[Any]:
+    return [store.offer_years(cities).to_dict(), _rows(store.offer_year_counts(cities)),
+            _rows(store.offer_year_counts(cities, [2023])), sorted(store.offering_institutions(cities, 2024)),
+            sorted(store.offering_institutions(cities, 2023)), sorted(store.offering_institutions(cities, 2022))]
+
+
+WEIGHTS = {"36": [("460104", 1.0), ("460105", 0.5)], "65": [("510201", 1.0), ("510202", 0.25)]}
+
+
+def _tops(store: Store, cities: list[str], limit: int) -> list[tuple[Any, ...]]:
+    from iekg.queries.supply import DURATION
+
+    return [tuple(r) for r in store.top_offers(cities, 2024, WEIGHTS, DURATION, limit).itertuples(index=False)]
+
+
+@pytest.mark.neo4j
+def test_wide_reads_as_the_embedded_store(neo: Any) -> None:
+    s = SqliteStore()
+    s.apply(_changes())
+    neo.apply(_changes())
+    assert neo.sums_ready() and neo.top_ready()
+    for cities in (["410200"], ["410100", "410200"], list(CITIES)):
+        assert _years(neo, cities) == _years(s, cities)
+        for limit in (1, 2, 5):  # one city's kept lists as they are; two or three cities' merged
+            assert _tops(neo, cities, limit) == _tops(s, cities, limit)
+    assert _years(s, list(CITIES))[:3] == [{2023: 2, 2024: 8}, [(2023, 2, 2), (2024, 8, 5)], [(2023, 2, 2)]]
+    assert _tops(s, ["410200"], 2)[:2] == [("36", "4141010001", "460104", 2024, 300.0),
+                                            ("36", "4141010002", "460104", 2024, 300.0)]
+
+    # the years read once per graph version: an import changes them
+    neo.apply(_changes(extra=True))
+    s.apply(_changes(extra=True))
+    assert _years(neo, list(CITIES)) == _years(s, list(CITIES))
+    assert _years(s, list(CITIES))[:3] == [{2023: 3, 2024: 8}, [(2023, 3, 3), (2024, 8, 5)], [(2023, 3, 3)]]
