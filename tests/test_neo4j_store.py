@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from iekg import service
 from iekg.cli import app
-from iekg.graph.neo4jstore import Neo4jStore
+from iekg.graph.neo4jstore import Neo4jStore, driver_options
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.loaders.pipeline import load
 from iekg.loaders.readers import read_paths
@@ -157,7 +157,10 @@ def test_crash_in_the_middle_of_a_large_load(tmp_path: Path) -> None:
         from neo4j import GraphDatabase
         from neo4j_server import PASSWORD
 
-        driver = GraphDatabase.driver(uri, auth=("neo4j", PASSWORD))
+        # the driver as iekg makes it (driver_options): a transaction the dead server fails is retried for the
+        # configured second, not the driver's default 30 s, before the load gives up
+        options = driver_options(settings)
+        driver = GraphDatabase.driver(uri, auth=("neo4j", PASSWORD), **options)
         store = Neo4jStore(driver)
         service.build(store, settings, demo=False)  # the reference data, then the large load, in small transactions:
         store.batch_size = 1000
@@ -190,7 +193,7 @@ def test_crash_in_the_middle_of_a_large_load(tmp_path: Path) -> None:
         service.import_paths(clean, demo)
         restarting.join()
         assert restarted, "Neo4j did not start again after the kill (the error is above)"
-        driver = GraphDatabase.driver(restarted[0], auth=("neo4j", PASSWORD))
+        driver = GraphDatabase.driver(restarted[0], auth=("neo4j", PASSWORD), **options)
         store = Neo4jStore(driver)
         partial = store.counts()
         service.import_paths(store, demo)  # the same load again completes it
