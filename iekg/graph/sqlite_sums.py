@@ -99,20 +99,22 @@ class SqliteSums:
     def _rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         raise NotImplementedError  # SqliteStore's
 
+    def _layout(self) -> Any:
+        """The layout of the complete kept sums (``meta.sums``), or None while they are not complete."""
+        got = self._rows(derived.READY)
+        return got[0][0] if got else None
+
     def _kept(self) -> bool:
         """The sums kept with the data are complete (:mod:`iekg.graph.sqlite_derived`): read them."""
-        got = self._rows(derived.READY)
-        return bool(got) and got[0][0] in derived.USABLE_VERSIONS
+        return self._layout() in derived.USABLE_VERSIONS
 
     def _kept_top(self) -> bool:
         """The kept first programs (``sum_top``, layout 3) are complete."""
-        got = self._rows(derived.READY)
-        return bool(got) and got[0][0] in derived.TOP_VERSIONS
+        return self._layout() in derived.TOP_VERSIONS
 
     def _kept_ent_coops(self) -> bool:
         """The kept status counts of each enterprise's cooperations (``sum_ent_coops``, layout 4) are complete."""
-        got = self._rows(derived.READY)
-        return bool(got) and got[0][0] == derived.SUMS_VERSION
+        return self._layout() == derived.SUMS_VERSION
 
     def offer_sums(self, cities: Sequence[str], year: int | None,
                    majors: Iterable[str] | None = None) -> pd.DataFrame:
