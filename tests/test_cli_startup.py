@@ -22,7 +22,7 @@ from conftest import demo_copy
 
 # run in a fresh interpreter: iekg's main() with argv, then the modules it imported (JSON on the last line)
 PROBE = """
-import json, sys
+import json, os, sys
 sys.argv = ["iekg", *json.loads(sys.argv[1])]
 from iekg.cli import main
 try:
@@ -32,7 +32,8 @@ except SystemExit as exc:
 else:
     code = 0
 sys.stdout.flush()
-print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else None
+print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules), "threads": threads}))
 """
 # never needed before the first question (nor by ``version`` or any help)
 HEAVY = ("pandas", "numpy", "networkx", "openpyxl", "fastapi", "starlette", "uvicorn", "scipy", "docx", "neo4j")
@@ -44,13 +45,20 @@ START_ONLY = ("pydantic_settings", "iekg.settings", "iekg.graph.store", "iekg.gr
               "iekg.reports", "iekg.takeaway.convert", "iekg.service.drafting", "iekg.service.stores")
 
 
+def probe(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str, dict[str, Any]]:
+    """``iekg argv`` through the console script's ``main()``: exit code, stdout, stderr, and what the process
+    held at the end (its modules, its threads)."""
+    p = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv)], capture_output=True, text=True,
+                       env={**(os.environ if env is None else env), "COLUMNS": "120"}, timeout=300)
+    out, _, last = p.stdout.rstrip("\n").rpartition("\n")
+    held = json.loads(last)
+    return held["code"], out, p.stderr, held
+
+
 def run(*argv: str) -> tuple[int, str, str, set[str]]:
     """``iekg argv`` through the console script's ``main()``: exit code, stdout, stderr, the modules imported."""
-    p = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv)], capture_output=True, text=True,
-                       env={**os.environ, "COLUMNS": "120"}, timeout=300)
-    out, _, last = p.stdout.rstrip("\n").rpartition("\n")
-    probe = json.loads(last)
-    return probe["code"], out, p.stderr, set(probe["modules"])
+    code, out, stderr, held = probe(*argv)
+    return code, out, stderr, set(held["modules"])
 
 
 def imported(modules: set[str], names: tuple[str, ...]) -> list[str]:
@@ -82,6 +90,27 @@ def test_a_city_question_imports_neither_the_loaders_nor_unneeded_libraries(demo
     assert imported(modules, ("iekg.cli.data", "iekg.cli.explore", "iekg.cli.plan", "iekg.cli.export")) == []
     assert imported(modules, PYDANTIC) == []  # the options and the settings read without pydantic
     assert imported(modules, ("rich",)) == []  # nothing drawn: JSON
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="threads are counted from /proc (Linux)")
+def test_a_question_starts_no_blas_threads(demo_graph: Path, tmp_path: Path) -> None:
+    """numpy's OpenBLAS starts a worker thread per core at import unless told otherwise; a command's arithmetic
+    never needs them, and starting them is CPU a fresh process pays on every question.  The command sets
+    ``OPENBLAS_NUM_THREADS`` to 1 unless the user set it: one thread at the end (sqlite3 starts none)."""
+    home = demo_copy(demo_graph, tmp_path / "home")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    code, out, _, held = probe("--home", str(home), "align", "--city", "410200", "--format", "json", env=env)
+    assert code == 0 and json.loads(out)["cities"] == ["410200"]
+    assert "numpy" in held["modules"] and held["threads"] == 1
+    cores = os.cpu_count() or 1
+    if cores > 1:  # the premise: numpy imported without the setting starts a thread per core
+        plain = subprocess.run([sys.executable, "-c", "import os, numpy; print(len(os.listdir('/proc/self/task')))"],
+                               capture_output=True, text=True, env=env, timeout=120, check=True)
+        assert int(plain.stdout) > 1
+        # and a user's own setting wins
+        code, _, _, held = probe("--home", str(home), "align", "--city", "410200", "--format", "json",
+                                 env={**env, "OPENBLAS_NUM_THREADS": "2"})
+        assert code == 0 and held["threads"] == 2
 
 
 @pytest.mark.parametrize("fmt", ["table", "json"])
