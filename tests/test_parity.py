@@ -323,6 +323,23 @@ def test_counts_without_reading_the_rows(stores: tuple[Any, Any]) -> None:
     assert set(by_label) >= {"illustrative", "reference", "document"}
 
 
+def test_chain_lonely_counts(stores: tuple[Any, Any]) -> None:
+    """compare's chain gaps counted by the store (``chain_lonely_counts``): the same counts on both stores, those of
+    the rows of ``chain_enterprises`` with no cooperation that counts, with the status words and without."""
+    embedded, neo = stores
+    every = sorted(n.id for n in embedded.nodes("City"))
+    cities = {**{c: [c] for c in every}, "all": every}
+    segments = {k: sorted(set(al.focus_segments(embedded, qscope.Scope(tuple(cs), 2024))["segment"]))
+                for k, cs in cities.items()}
+    for words in (sorted(WORDS), []):
+        both(stores, lambda s, w=words: s.chain_lonely_counts(cities, segments, w))
+        rows = neo.chain_enterprises(cities, segments, words)
+        want = rows.loc[rows["counted"] == 0, "key"].value_counts()
+        assert neo.chain_lonely_counts(cities, segments, words) == {str(k): int(n) for k, n in want.items()}
+    got = embedded.chain_lonely_counts(cities, segments, sorted(WORDS))
+    assert got["410200"] >= 4 and got["all"] == sum(n for k, n in got.items() if k != "all")
+
+
 def test_drafts(stores: tuple[Any, Any], tmp_path: Path) -> None:
     both(stores, lambda s: reports.attachments(s, "410200"))
     both(stores, lambda s: reports.plan_markdown(s, "410200"))

@@ -53,14 +53,15 @@ _READ_OFFERING = (f"SELECT DISTINCT s.institution FROM {derived._ASKED}sum_inst_
 # keeps SQLite from seeking once per enterprise and segment), and per enterprise once its staff (the nodes' primary
 # key) and its cooperations (rels_in): how many, then char(30), then their statuses joined by char(31) (statuses are
 # vocabulary words: neither character is in one), counted by the status rule in Python
-_CHAIN_SCOPE = (
+_CHAIN_KEYS = (
     "WITH kc(key, cid) AS MATERIALIZED (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') "
     "FROM json_each(:cities) j), "
     "ks(key, seg) AS MATERIALIZED (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') "
     "FROM json_each(:segments) j), "
     "e(key, id) AS MATERIALIZED (SELECT DISTINCT kc.key, l.src_id FROM kc CROSS JOIN rels l "
-    "ON l.dst_id = kc.cid AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Enterprise'), "
-    "i(key, id, seg, role) AS MATERIALIZED (SELECT e.key, e.id, r.dst_id, json_extract(r.props, '$.\"role\"') "
+    "ON l.dst_id = kc.cid AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Enterprise'), ")
+_CHAIN_SCOPE = (
+    _CHAIN_KEYS + "i(key, id, seg, role) AS MATERIALIZED (SELECT e.key, e.id, r.dst_id, json_extract(r.props, '$.\"role\"') "
     "FROM e CROSS JOIN rels r ON r.src_id = e.id AND r.type = 'IN_SEGMENT' AND r.src_label = 'Enterprise' "
     "AND r.dst_label = 'ChainSegment' WHERE EXISTS (SELECT 1 FROM ks WHERE ks.key = e.key AND ks.seg = +r.dst_id)), ")
 _CHAIN_ROWS = ("SELECT i.key, i.id, i.seg, i.role, json_extract(n.props, '$.\"employees\"'), d.st "
@@ -91,6 +92,18 @@ _CHAIN_ENTERPRISES_KEPT = (
     "FROM sum_ent_coops s WHERE s.enterprise IN (SELECT id FROM i) GROUP BY s.enterprise) "
     "SELECT i.key, i.id, i.seg, i.role, json_extract(n.props, '$.\"employees\"'), d.counted, d.left "
     "FROM i LEFT JOIN nodes n ON n.label = 'Enterprise' AND n.id = i.id LEFT JOIN d ON d.id = i.id")
+# Store.chain_lonely_counts from the kept status counts: per key, its links into its segments from located
+# enterprises that have no kept status row that counts (a missing status counts: ``coalesce``), counted.  No role,
+# staff or left-out list is made for rows only counted, and i is not materialised, so each located enterprise is
+# checked once, through sum_ent_coops' covering index, before its segment links are joined (compare's 18 cities:
+# the rows of chain_enterprises 0.22–0.25 s, counted here 0.05 s)
+_CHAIN_LONELY_KEPT = (
+    _CHAIN_KEYS + "i(key, id) AS NOT MATERIALIZED (SELECT e.key, e.id FROM e CROSS JOIN rels r ON r.src_id = e.id "
+    "AND r.type = 'IN_SEGMENT' AND r.src_label = 'Enterprise' AND r.dst_label = 'ChainSegment' "
+    "WHERE EXISTS (SELECT 1 FROM ks WHERE ks.key = e.key AND ks.seg = +r.dst_id)), "
+    "w(status) AS MATERIALIZED (SELECT DISTINCT value FROM json_each(:inactive)) "
+    "SELECT i.key, count(*) FROM i WHERE NOT EXISTS (SELECT 1 FROM sum_ent_coops s WHERE s.enterprise = i.id "
+    "AND s.n > 0 AND NOT coalesce(s.status IN w, 0)) GROUP BY i.key")
 
 
 class SqliteSums:
@@ -311,3 +324,18 @@ class SqliteSums:
                 got = coops[e] = (int(n) - len(left), left)
             out_rows.append((k, e, s, role, emp, got[0], list(got[1])))
         return pd.DataFrame(out_rows, columns=columns)
+
+    def chain_lonely_counts(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
+                            inactive: Sequence[str]) -> dict[str, int]:
+        """Counted in one statement from the kept status counts (:data:`_CHAIN_LONELY_KEPT`) when complete, else
+        the rows of :meth:`chain_enterprises` counted."""
+        kc = sorted({(str(k), str(c)) for k, cs in cities.items() if segments.get(k) for c in cs})
+        ks = sorted({(str(k), str(s)) for k, segs in segments.items() for s in segs})
+        if not kc or not ks:
+            return {}
+        if not self._kept_ent_coops():
+            return Store.chain_lonely_counts(self, cities, segments, inactive)  # type: ignore[arg-type]
+        rows = self._rows(_CHAIN_LONELY_KEPT, {"cities": json.dumps(kc, ensure_ascii=False),
+                                               "segments": json.dumps(ks, ensure_ascii=False),
+                                               "inactive": jlist(sorted({str(w) for w in inactive}))})
+        return {str(k): int(n) for k, n in sorted(rows) if n}

@@ -556,6 +556,16 @@ class Store(ABC):
         return pd.DataFrame([[k, e, s, role, employees.get(e), counted.get(e, 0), left.get(e, [])]
                              for k, e, s, role in rows], columns=columns)
 
+    def chain_lonely_counts(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
+                            inactive: Sequence[str]) -> dict[str, int]:
+        """Per key, how many rows of :meth:`chain_enterprises` (same arguments) have ``counted`` 0 — the
+        no_cooperation gaps a scope has, counted without reading its focus-chain enterprises (compare shows only
+        the counts); a key without any is absent, the keys in order.  This default counts that read's rows; the
+        stores count where the data is."""
+        ins = self.chain_enterprises(cities, segments, inactive)
+        lonely = ins.loc[ins["counted"] == 0, "key"].astype(str).value_counts()
+        return {str(k): int(n) for k, n in sorted(lonely.items())}
+
     def rel_spill(self) -> Any:
         """A mapping for a build's relationships that keeps most of them out of memory and that this store's
         ``apply(fresh=True)`` writes fast, or None (the change set then keeps them in a dict).  It has

@@ -413,6 +413,10 @@ class Overlay:
                           inactive: Sequence[str]) -> pd.DataFrame:
         return Store.chain_enterprises(self, cities, segments, inactive)  # type: ignore[arg-type]
 
+    def chain_lonely_counts(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
+                            inactive: Sequence[str]) -> dict[str, int]:
+        return Store.chain_lonely_counts(self, cities, segments, inactive)  # type: ignore[arg-type]
+
 
 def add_demands(dem: pd.DataFrame, demands: Sequence[DemandChange], cities: Sequence[str]) -> pd.DataFrame:
     """Demand sums (DEMAND_SUM_COLUMNS) with the scenario's added demand of ``cities`` summed in."""

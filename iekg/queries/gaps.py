@@ -525,26 +525,33 @@ class _ChainFindings:
     ins: pd.DataFrame
     lonely: pd.DataFrame  # the rows of ``ins`` whose enterprise has no cooperation that counts: no_cooperation
     unserved: pd.DataFrame  # key, chain: the focus chains no training base in the scope serves (sorted)
+    lonely_counts: dict[str, int]  # per key, its rows in ``lonely`` (a key without any is absent)
 
 
-def _chain_findings(store: Store, scopes: dict[str, Scope]) -> _ChainFindings | None:
+def _chain_findings(store: Store, scopes: dict[str, Scope], *, counted_only: bool = False) -> _ChainFindings | None:
     """The chain gaps' findings of many scopes (key → scope) set at a time: the enterprises in the focus-chain
     segments and their cooperations counted (joined by the store: :meth:`~iekg.graph.store.Store.chain_enterprises`),
     the training bases and what they serve read once for all the scopes, each row marked with its scope's key.  None
     when no scope has focus-chain segments.  An enterprise of a segment in scope, located in scope, is a gap when
     no cooperation of it counts (an ongoing one: iekg.queries.cooperation — one whose only partners have ended or
     not begun is a gap too); a focus chain is a gap when no training base in scope serves it (through a segment or
-    a mapped industry)."""
+    a mapped industry).  ``counted_only``: the enterprises are only counted (``lonely_counts``, by the store:
+    :meth:`~iekg.graph.store.Store.chain_lonely_counts`), ``ins`` and ``lonely`` left empty."""
     segs_of = {k: f for k, sc in scopes.items() if not (f := focus_segments(store, sc)).empty}
     if not segs_of:
         return None
     cities = sorted({c for k in segs_of for c in scopes[k].cities})
     key_of_city = pd.DataFrame([(k, c) for k in segs_of for c in scopes[k].cities], columns=["key", "city"])
     segs = pd.concat([f.assign(key=k) for k, f in segs_of.items()], ignore_index=True)
-    ins = store.chain_enterprises({k: list(scopes[k].cities) for k in segs_of},
-                                  {k: sorted(set(f["segment"])) for k, f in segs_of.items()},
-                                  sorted(cooperation.inactive_words()))
-    lonely = ins[ins["counted"] == 0]
+    asked = ({k: list(scopes[k].cities) for k in segs_of}, {k: sorted(set(f["segment"])) for k, f in segs_of.items()},
+             sorted(cooperation.inactive_words()))
+    if counted_only:
+        ins = lonely = pd.DataFrame(columns=list(store.CHAIN_ENTERPRISE_COLUMNS))
+        lonely_counts = store.chain_lonely_counts(*asked)
+    else:
+        ins = store.chain_enterprises(*asked)
+        lonely = ins[ins["counted"] == 0]
+        lonely_counts = {str(k): int(n) for k, n in lonely["key"].astype(str).value_counts().items()}
     bases = located_in(store, "TrainingBase", cities=cities)
     serves = store.rel_frame("SERVES", src_label="TrainingBase", src_ids=bases["id"])
     served = serves.merge(bases.rename(columns={"id": "src"}), on="src").merge(key_of_city, on="city")
@@ -554,7 +561,7 @@ def _chain_findings(store: Store, scopes: dict[str, Scope]) -> _ChainFindings | 
            | pd.MultiIndex.from_arrays([segs["key"], segs["industry"]]).isin(by_ind))
     chains = segs.assign(hit=hit).groupby(["key", "chain"], sort=True)["hit"].any()
     unserved = chains[~chains].reset_index()[["key", "chain"]]
-    return _ChainFindings(segs, ins, lonely, unserved)
+    return _ChainFindings(segs, ins, lonely, unserved, lonely_counts)
 
 
 def chain_gap_counts(store: Store, scopes: dict[str, Scope], aligns: dict[str, dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -575,14 +582,13 @@ def chain_gap_counts(store: Store, scopes: dict[str, Scope], aligns: dict[str, d
     dict of str to dict of str to int
         Per key: ``uncovered_segment``, ``no_cooperation`` and ``no_training_base`` → count.
     """
-    found = _chain_findings(store, scopes)
+    found = _chain_findings(store, scopes, counted_only=True)
     if found is None:
         return {k: dict.fromkeys(("uncovered_segment", "no_cooperation", "no_training_base"), 0) for k in scopes}
     chained = set(found.segs["key"])  # (a scope without focus-chain segments has none: its uncovered are none too)
-    lonely = found.lonely["key"].value_counts()
     unserved = found.unserved["key"].value_counts()
     return {k: {"uncovered_segment": len(aligns[k]["segments"]["uncovered"]) if k in chained else 0,
-                "no_cooperation": int(lonely.get(k, 0)), "no_training_base": int(unserved.get(k, 0))}
+                "no_cooperation": int(found.lonely_counts.get(str(k), 0)), "no_training_base": int(unserved.get(k, 0))}
             for k in scopes}
 
 
