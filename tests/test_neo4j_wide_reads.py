@@ -86,3 +86,97 @@ def test_wide_reads_as_the_embedded_store(neo: Any) -> None:
     s.apply(_changes(extra=True))
     assert _years(neo, list(CITIES)) == _years(s, list(CITIES))
     assert _years(s, list(CITIES))[:3] == [{2023: 3, 2024: 8}, [(2023, 3, 3), (2024, 8, 5)], [(2023, 3, 3)]]
+
+
+class _Counted:
+    """The driver, with what each read costs the server counted: managed transactions (``execute_query``), auto-commit
+    queries (a session's ``run``) and the statements of explicit transactions (``begin_transaction``, then ``run``)."""
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+        self.calls: dict[str, int] = {"execute_query": 0, "autocommit": 0, "begin": 0, "in_tx": 0}
+
+    def execute_query(self, *a: Any, **kw: Any) -> Any:
+        self.calls["execute_query"] += 1
+        return self._driver.execute_query(*a, **kw)
+
+    def session(self, **kw: Any) -> Any:
+        return _CountedSession(self._driver.session(**kw), self.calls)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._driver, name)
+
+
+class _CountedSession:
+    def __init__(self, session: Any, calls: dict[str, int]) -> None:
+        self._session, self._calls = session, calls
+
+    def __enter__(self) -> _CountedSession:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._session.close()
+
+    def run(self, *a: Any, **kw: Any) -> Any:
+        self._calls["autocommit"] += 1
+        return self._session.run(*a, **kw)
+
+    def begin_transaction(self, *a: Any, **kw: Any) -> Any:
+        self._calls["begin"] += 1
+        tx, calls = self._session.begin_transaction(*a, **kw), self._calls
+
+        class Tx:
+            def run(self, *a: Any, **kw: Any) -> Any:
+                calls["in_tx"] += 1
+                return tx.run(*a, **kw)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(tx, name)
+
+        return Tx()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+@pytest.mark.neo4j
+def test_an_answer_reads_in_one_transaction(neo: Any) -> None:
+    """An answer's reads, the graph version first, are the statements of one read transaction: no managed transaction
+    per read, whose BEGIN, COMMIT and the pooled connection's liveness check are round trips of their own.  The answer is the one read without it (with a read
+    timeout every read is its own query), the embedded store's too; a read that fails ends the transaction and the
+    answer's further reads still answer; a write within an answer is seen by its next read."""
+    import json
+
+    from iekg.graph.neo4jstore import Neo4jStore
+    from iekg.service import analysis
+
+    neo.apply(_changes())
+    s = SqliteStore()
+    s.apply(_changes())
+
+    def answer(store: Store) -> str:
+        got = analysis.alignment(store, cities=["410200"])
+        return json.dumps(got.data, sort_keys=True, ensure_ascii=False, default=str)
+
+    counted = _Counted(neo.driver)
+    store = Neo4jStore(counted, neo.database)
+    got = answer(store)
+    assert counted.calls["execute_query"] == counted.calls["autocommit"] == 0
+    assert counted.calls["begin"] == 1 and counted.calls["in_tx"] > 5
+    alone = Neo4jStore(neo.driver, neo.database)
+    alone.query_timeout = 60.0  # (every read its own query)
+    assert got == answer(alone) == answer(s)
+
+    from neo4j.exceptions import ClientError
+
+    with store.pinned():
+        assert store.get("City:410200") is not None
+        with pytest.raises(ClientError):
+            store._read("RETURN 1 / 0 AS x")
+        assert store.get("City:410100") is not None  # (the transaction that failed is not used again)
+        assert store.get("Zone:Z1") is None
+        z = ChangeSet()
+        z.add_node("Zone", "Z1", {"name": "区"})
+        store.apply(z)
+        assert store.get("Zone:Z1") is not None
+    assert store.get("Zone:Z1") is not None

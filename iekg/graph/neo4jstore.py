@@ -145,14 +145,76 @@ class Neo4jStore(Neo4jReads, Store):
         self.driver.close()
 
     def _read(self, query: str, **params: Any) -> list[Any]:
-        """A read transaction (``routing_="r"``: with a ``neo4j://`` URI the driver sends it to a reader of the
-        cluster), retried by the driver on transient errors, with the read timeout when one is set."""
-        from neo4j import Query
+        """A read: within an answer (:meth:`pinned`) a statement of the answer's read transaction
+        (:meth:`_answer_tx`), else an auto-commit query in a read session; with a ``neo4j://`` URI the driver sends
+        both to a reader of the cluster, and the server refuses a write in either.  Not a managed transaction per
+        read (``execute_query``): its BEGIN and COMMIT ride on one more round trip per read, and with the liveness
+        check of every pooled connection (``IEKG_NEO4J_LIVENESS_CHECK`` 0) a RESET on another; an answer makes
+        20–50 reads, each of a few milliseconds.  With a read timeout (``IEKG_NEO4J_QUERY_TIMEOUT``) every read is
+        its own query, which the timeout bounds.  An error the driver would retry (a transient error, a lost
+        connection) is read again through ``execute_query``, whose managed transaction retries it."""
+        from neo4j import READ_ACCESS, Query
+        from neo4j.exceptions import DriverError, Neo4jError
 
+        try:
+            tx = self._answer_tx()
+            if tx is not None:
+                try:
+                    return list(tx.run(query, params))
+                except BaseException:
+                    self._end_answer_tx(failed=True)  # (a transaction that failed takes no more statements)
+                    raise
+            q = Query(query, timeout=self.query_timeout) if self.query_timeout else query
+            with self.driver.session(database=self.database, default_access_mode=READ_ACCESS,
+                                     bookmark_manager=self.bookmarks) as session:
+                return list(session.run(q, params))
+        except (Neo4jError, DriverError) as exc:
+            if not exc.is_retryable():
+                raise
         q = Query(query, timeout=self.query_timeout) if self.query_timeout else query
         records, _, _ = self.driver.execute_query(q, params, database_=self.database, routing_="r",
                                                   bookmark_manager_=self.bookmarks)
         return list(records)
+
+    def _answer_tx(self) -> Any:
+        """This thread's read transaction for the answer under way (:meth:`pinned`), begun at its first read; None
+        outside an answer, with a read timeout, or after a read of the answer failed (its other reads are then
+        each their own query)."""
+        pins = self._pins
+        if not getattr(pins, "depth", 0) or self.query_timeout:
+            return None
+        tx = getattr(pins, "tx", None)
+        if tx is None:
+            from neo4j import READ_ACCESS
+
+            pins.tx = False  # (until it has begun: a failed begin leaves the answer's reads on their own)
+            session = self.driver.session(database=self.database, default_access_mode=READ_ACCESS,
+                                          bookmark_manager=self.bookmarks)
+            try:
+                tx = session.begin_transaction()
+            except BaseException:
+                session.close()
+                raise
+            pins.session, pins.tx = session, tx
+        return tx or None
+
+    def _end_answer_tx(self, failed: bool = False) -> None:
+        """Close this thread's answer transaction (:meth:`_answer_tx`), if one is open: at the end of the answer, or
+        when it ``failed`` (the answer's further reads are then each their own query) or this thread wrote (its
+        further reads begin a new one, which sees the write)."""
+        pins = self._pins
+        tx, session = getattr(pins, "tx", None), getattr(pins, "session", None)
+        pins.tx = False if failed else None
+        pins.session = None
+        from neo4j.exceptions import DriverError, Neo4jError
+
+        try:  # (a read transaction: nothing to commit; one on a lost connection is gone with it)
+            if tx:
+                tx.close()
+            if session is not None:
+                session.close()
+        except (Neo4jError, DriverError, OSError):
+            pass
 
     def _write(self, query: str, **params: Any) -> list[Any]:
         """A write transaction (``routing_="w"``: the cluster's leader)."""
@@ -238,19 +300,20 @@ class Neo4jStore(Neo4jReads, Store):
         (and memoised computations, :meth:`memo`) share the outermost one's; an import anywhere still drops the
         memoised results at the next block's start (the version it reads is new)."""
         depth = getattr(self._pins, "depth", 0)
-        if depth == 0:
-            state = self._read_state()
-            if state[0] != self._memo_version:
-                super().forget()
-                self._memo_version = state[0]
-            self._pins.state = state
-        self._pins.depth = depth + 1
+        self._pins.depth = depth + 1  # (first: the version is read in the answer's transaction, _answer_tx)
         try:
+            if depth == 0:
+                state = self._read_state()
+                if state[0] != self._memo_version:
+                    super().forget()
+                    self._memo_version = state[0]
+                self._pins.state = state
             yield
         finally:
             self._pins.depth = depth
             if depth == 0:
                 self._pins.state = None
+                self._end_answer_tx()
 
     def version(self) -> str | None:
         return self._read_state()[0]
@@ -259,6 +322,8 @@ class Neo4jStore(Neo4jReads, Store):
         """As :meth:`Store.forget`; this thread's pinned state is read again too (it wrote)."""
         super().forget()
         self._pins.state = None
+        if getattr(self._pins, "tx", None):
+            self._end_answer_tx()
 
     def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """As :meth:`Store.memo`, but valid only while the database's graph version is unchanged: another
