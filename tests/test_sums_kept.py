@@ -1,9 +1,11 @@
 """The sums kept with the data never disagree with the rows: after random import sequences (programs added,
 changed and replaced, institutions moved between cities, levels changed, demand rows with city codes
 changed, cooperations with their statuses and start years added and changed, enterprises moved and their
-industry changed, the crosswalk changed, nodes deleted), every aggregation the measures read from the kept sums
-equals the same aggregation computed from the relationships by the pandas reference of :mod:`iekg.graph.sums`,
-on both stores (the cooperation counts and lists: ``sum_coops`` on SQLite, ``IekgCoopSum`` nodes on Neo4j).
+industry, chain segment and staff changed, the crosswalk changed, nodes deleted), every aggregation the measures
+read from the kept sums equals the same aggregation computed from the relationships by the pandas reference of
+:mod:`iekg.graph.sums`, on both stores (the cooperation counts and lists: ``sum_coops`` on SQLite, ``IekgCoopSum``
+nodes on Neo4j; each enterprise's cooperations per status and chain links: ``sum_ent_coops`` on SQLite,
+``IekgEntPack`` nodes on Neo4j; and on Neo4j each major's programs, ``IekgProgramPack``).
 
 Also: a graph file written before the sums were kept gets them when it is opened; ``reindex`` recomputes
 them; the hot statements of the embedded store use indexes (``EXPLAIN QUERY PLAN``).
@@ -127,7 +129,7 @@ operation = st.one_of(
               st.sampled_from([f"Industry:{i}" for i in INDUSTRIES] + ["Major:M1"]), st.sampled_from(YEARS),
               st.integers(0, 500), st.sampled_from([*CITIES, "419001"]), st.sampled_from(["本科", "专科"])),
     st.tuples(st.just("delete"), st.sampled_from(["Institution:I2", "Major:M2", "City:410300", "Enterprise:E1",
-                                                  "MajorCategory:MC1"])),
+                                                  "MajorCategory:MC1", "ChainSegment:S1"])),
     st.tuples(st.just("coop"), st.lists(st.tuples(
         st.sampled_from(INSTS), st.sampled_from(ENTS), st.sampled_from(["订单班", "实习实训", None]),
         st.sampled_from(STATUSES), st.one_of(st.none(), st.integers(2015, 2026))), min_size=1, max_size=4)),
@@ -137,6 +139,9 @@ operation = st.one_of(
                                                                                    CATEGORIES]),
               st.sampled_from(INDUSTRIES), st.sampled_from([0.0, 0.3, 1.0, -0.5])),
     st.tuples(st.just("category"), st.sampled_from(MAJORS), st.sampled_from(CATEGORIES)),
+    # the chain gaps' links: an enterprise's segment and role, its staff
+    st.tuples(st.just("segment"), st.sampled_from(ENTS), st.sampled_from(SEGMENTS), st.sampled_from(["链主", "配套", None])),
+    st.tuples(st.just("staff"), st.sampled_from(ENTS), st.integers(0, 500)),
 )
 
 
@@ -177,6 +182,11 @@ def change(op: tuple[Any, ...]) -> ChangeSet:
         cs.add_rel("ALIGNS_WITH", op[1], f"Industry:{op[2]}", {"weight": op[3]})
     elif kind == "category":
         cs.add_rel("SUBCLASS_OF", f"Major:{op[1]}", f"MajorCategory:{op[2]}")
+    elif kind == "segment":  # single-valued: the enterprise's segment changes
+        cs.add_node("ChainSegment", op[2], {})
+        cs.add_rel("IN_SEGMENT", f"Enterprise:{op[1]}", f"ChainSegment:{op[2]}", {"role": op[3]})
+    elif kind == "staff":
+        cs.add_node("Enterprise", op[1], {"employees": op[2]})
     return cs
 
 
@@ -340,8 +350,9 @@ def _assert_sums_equal_rows(store: Store) -> None:
 
 
 def chain_records(f: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """``Store.chain_enterprises`` rows in one order (the read promises none), each left-out list sorted."""
-    return sorted((k, e, s, "" if not isinstance(r, str) else r, emp, n, tuple(sorted(left)))
+    """``Store.chain_enterprises`` rows in one order (the read promises none), each left-out list sorted, the staff
+    missing as None (a column with some staff has NaN there, which is not equal to itself)."""
+    return sorted((k, e, s, "" if not isinstance(r, str) else r, None if emp != emp else emp, n, tuple(sorted(left)))
                   for k, e, s, r, emp, n, left in f[list(Store.CHAIN_ENTERPRISE_COLUMNS)].itertuples(index=False))
 
 
@@ -362,6 +373,65 @@ def assert_enterprise_coops_equal_rows(store: SqliteStore) -> None:
     for words in (sorted(inactive_words()), []):
         got = store.chain_enterprises(cities, segments, words)
         assert chain_records(got) == chain_records(Store.chain_enterprises(store, cities, segments, words)), words
+
+
+def assert_neo4j_enterprise_coops_equal_rows(store: Any) -> None:
+    """Neo4j's enterprise packs (``IekgEntPack``, sums version 5) are there for the cities with an enterprise that
+    has a cooperation or a chain link, and hold each enterprise located in it with any cooperation, its
+    cooperations counted and per status that is text the count, as the relationships are; and the chain gaps' reads of them (``chain_enterprises``, ``chain_lonely_counts``, with the
+    status words and without) equal the interface's defaults reading the relationships."""
+    from collections import Counter
+
+    from iekg.graph import neo4j_sums
+    from iekg.queries.cooperation import inactive_words
+
+    assert store.ent_packs_ready()
+    rows = store.rel_frame("COOPERATES_WITH", ["status"], dst_label="Enterprise")
+    loc = store.rel_frame("LOCATED_IN", src_label="Enterprise", dst_label="City")
+    total = Counter(rows["dst"].tolist())
+    said = Counter((e, st) for e, st in zip(rows["dst"], rows["status"], strict=True) if isinstance(st, str))
+    want = sorted([(c, e, "*", total[e]) for e, c in set(zip(loc["src"], loc["dst"], strict=True)) if total[e]]
+                  + [(c, e, st, n) for e, c in set(zip(loc["src"], loc["dst"], strict=True))
+                     for (e2, st), n in said.items() if e2 == e])
+    kept = []
+    for r in store._read(f"MATCH (p:{neo4j_sums.ENT_PACK}) RETURN p.city AS c, p.packed AS packed, "
+                         "p.enterprises AS ents, p.n AS n, p.statuses AS sts, p.at AS at, p.si AS si, p.sn AS sn"):
+        assert r["packed"] and r["at"][-1] == len(r["si"]) == len(r["sn"])
+        kept += [(r["c"], e, "*", n) for e, n in zip(r["ents"], r["n"], strict=True)]
+        for k, status in enumerate(r["sts"]):
+            kept += [(r["c"], r["ents"][j], status, n) for j, n in zip(r["si"][r["at"][k]:r["at"][k + 1]],
+                                                                   r["sn"][r["at"][k]:r["at"][k + 1]], strict=True)]
+    assert sorted(kept) == want
+    linked = set(store.rel_frame("IN_SEGMENT", src_label="Enterprise", dst_label="ChainSegment")["src"])
+    assert {r["c"] for r in store._read(f"MATCH (p:{neo4j_sums.ENT_PACK}) RETURN p.city AS c")} == {
+        c for e, c in zip(loc["src"], loc["dst"], strict=True) if total[e] or e in linked}
+    cities = {"one": [CITIES[0]], "other": [CITIES[1]], "all": list(CITIES)}
+    segments = {"one": ["S1"], "other": list(SEGMENTS), "all": list(SEGMENTS)}
+    for words in (sorted(inactive_words()), []):
+        got = store.chain_enterprises(cities, segments, words)
+        assert chain_records(got) == chain_records(Store.chain_enterprises(store, cities, segments, words)), words
+        assert store.chain_lonely_counts(cities, segments, words) == Store.chain_lonely_counts(
+            store, cities, segments, words), words
+
+
+def assert_neo4j_program_packs_equal_rows(store: Any) -> None:
+    """Neo4j's program packs (``IekgProgramPack``, sums version 5): the programs of some majors in a year, of some
+    institutions or all, read from them (``rel_frame`` of OFFERS with a year and majors) are the frame the
+    relationships give, row for row and type for type."""
+    assert store.programs_ready()
+    asks = [(props, src, dst) for props in (["year", "graduates", "enrollment"], ["enrollment"], [])
+            for src in (None, ["I1", "I3"], ["I9"]) for dst in (list(MAJORS), ["M2"], ["M9", "M1"])]
+    got = [store.rel_frame("OFFERS", props, "Institution", "Major", src_ids=src, dst_ids=dst, where={"year": y})
+           for props, src, dst in asks for y in (*YEARS, 1999)]
+    store.programs_ready = lambda: False  # (this store only: the relationships)
+    try:
+        want = [store.rel_frame("OFFERS", props, "Institution", "Major", src_ids=src, dst_ids=dst, where={"year": y})
+                for props, src, dst in asks for y in (*YEARS, 1999)]
+    finally:
+        del store.programs_ready
+    for a, b in zip(got, want, strict=True):
+        pd.testing.assert_frame_equal(a.sort_values(["src", "dst"]).reset_index(drop=True),
+                                      b.sort_values(["src", "dst"]).reset_index(drop=True), check_exact=True)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -421,11 +491,17 @@ def neo(neo4j_server: Any):  # type: ignore[no-untyped-def]
 def test_kept_sums_equal_the_rows_after_random_imports_neo4j(neo: Any, ops: list[tuple[Any, ...]]) -> None:
     neo.apply(seeded(), fresh=True)
     assert neo.sums_ready()
+    assert_neo4j_enterprise_coops_equal_rows(neo)
+    assert_neo4j_program_packs_equal_rows(neo)
     for op in ops:
         neo.apply(change(op))
         assert_sums_equal_rows(neo)
+        assert_neo4j_enterprise_coops_equal_rows(neo)
+        assert_neo4j_program_packs_equal_rows(neo)
     neo.reindex()
     assert_sums_equal_rows(neo)
+    assert_neo4j_enterprise_coops_equal_rows(neo)
+    assert_neo4j_program_packs_equal_rows(neo)
 
 
 @pytest.mark.neo4j
@@ -449,6 +525,8 @@ def test_neo4j_kept_cooperations_follow_each_kind_of_change(neo: Any) -> None:
         for cs in [[c] for c in CITIES] + [list(CITIES)]:
             for year in YEARS:
                 assert_cooperations_equal_rows(neo, cs, year, ref)
+        assert_neo4j_enterprise_coops_equal_rows(neo)
+        assert_neo4j_program_packs_equal_rows(neo)
         after_import = nodes()
         neo.reindex()
         assert nodes() == after_import, op

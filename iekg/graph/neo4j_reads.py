@@ -284,6 +284,16 @@ class Neo4jReads:
         src_ids = None if src_ids is None else list(src_ids)
         dst_ids = None if dst_ids is None else list(dst_ids)
         none_asked = src_ids == [] or dst_ids == []  # (no id asked at an end: no row, and no round trip below)
+        year = (where or {}).get("year")
+        if (rel_type == "OFFERS" and src_label == "Institution" and dst_label == "Major" and dst_ids
+                and src_ids != [] and set(where or {}) == {"year"} and isinstance(year, int)
+                and not isinstance(year, bool) and set(props) <= neo4j_sums.PROGRAM_PROPS and self.programs_ready()):
+            # some majors' programs of a year: from the majors' program packs (IekgProgramPack)
+            got = neo4j_sums.program_frame(
+                self._rows(neo4j_sums.READ_PROGRAMS, majors=sorted(set(dst_ids)), year=year), props, year,
+                None if src_ids is None else set(src_ids))
+            if got is not None:
+                return got
         src_keep: set[str] | None = None
         indexed = cy.INDEXED_REL_PROPS.get(rel_type, frozenset())
         if (src_ids is not None and dst_ids is None and indexed
@@ -356,6 +366,12 @@ class Neo4jReads:
 
     def packs_ready(self) -> bool:
         raise NotImplementedError  # Neo4jStore's: the packed offer sums (IekgOfferPack) are complete
+
+    def ent_packs_ready(self) -> bool:
+        raise NotImplementedError  # Neo4jStore's: the cities' enterprise packs (IekgEntPack) are complete
+
+    def programs_ready(self) -> bool:
+        raise NotImplementedError  # Neo4jStore's: the majors' program packs (IekgProgramPack) are complete
 
     def _pack_years(self, cities: list[str]) -> list[tuple[str, int, int, list[str]]] | None:
         """Each asked city's integer years with their programs and offering institutions from the packs
@@ -646,8 +662,9 @@ class Neo4jReads:
     # (gaps) the chain gaps' findings joined on the server (cypher.CHAIN_ENTERPRISES)
     def chain_enterprises(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
                           inactive: Sequence[str]) -> pd.DataFrame:
-        """One statement: each key's located enterprises, their links into its segments, their staff and their
-        cooperations counted on the server (no cooperation comes back over Bolt)."""
+        """From the enterprise packs of the keys' cities when complete (:data:`neo4j_sums.READ_CHAIN_PACKS`: 18
+        nodes for a province), joined here; else one statement: each key's located enterprises, their links into
+        its segments, their staff and their cooperations counted on the server (no cooperation comes back)."""
         from iekg.graph.store import Store
 
         pairs = [[str(k), str(c), sorted({str(s) for s in segments[k]})]
@@ -655,6 +672,28 @@ class Neo4jReads:
         columns = list(Store.CHAIN_ENTERPRISE_COLUMNS)
         if not pairs:
             return pd.DataFrame(columns=columns)
-        rows = self._rows(cy.CHAIN_ENTERPRISES, pairs=pairs, inactive=sorted({str(s) for s in inactive}))
+        words = sorted({str(s) for s in inactive})
+        if self.ent_packs_ready():  # the cities' enterprises, their links and cooperations packed (IekgEntPack)
+            packs = self._rows(neo4j_sums.READ_CHAIN_PACKS, cities=sorted({c for _, c, _ in pairs}), inactive=words)
+            joined = neo4j_sums.chain_rows(pairs, packs)
+            if joined is not None:
+                return pd.DataFrame(joined, columns=columns)
+        rows = self._rows(cy.CHAIN_ENTERPRISES, pairs=pairs, inactive=words)
         return pd.DataFrame([[k, e, s, role, emp, int(n), list(left)] for k, e, s, role, emp, n, left in rows],
                             columns=columns)
+
+    def chain_lonely_counts(self, cities: Mapping[str, Sequence[str]], segments: Mapping[str, Sequence[str]],
+                            inactive: Sequence[str]) -> dict[str, int]:
+        """From the enterprise packs of the keys' cities when complete (:data:`neo4j_sums.READ_CHAIN_PACK_LINKS`),
+        else the interface's count of :meth:`chain_enterprises`' rows."""
+        from iekg.graph.store import Store
+
+        pairs = [[str(k), str(c), sorted({str(s) for s in segments[k]})]
+                 for k, cs in sorted(cities.items()) if segments.get(k) for c in sorted({str(c) for c in cs})]
+        if pairs and self.ent_packs_ready():
+            packs = self._rows(neo4j_sums.READ_CHAIN_PACK_LINKS, cities=sorted({c for _, c, _ in pairs}),
+                               inactive=sorted({str(s) for s in inactive}))
+            got = neo4j_sums.lonely_counts(pairs, packs)
+            if got is not None:
+                return got
+        return Store.chain_lonely_counts(self, cities, segments, inactive)  # type: ignore[arg-type]

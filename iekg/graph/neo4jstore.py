@@ -490,6 +490,8 @@ class Neo4jStore(Neo4jReads, Store):
                 if not touched.everything:
                     neo4j_sums.refresh(tx, touched.cities, touched.codes)
                     neo4j_sums.refresh_coops(tx, touched.coop_insts, touched.coop_ents)
+                    neo4j_sums.refresh_ent_packs(tx, touched.ent_cities)
+                    neo4j_sums.refresh_programs(tx, touched.majors)
                 tx.run(neo4j_sums.SET_READY, version=neo4j_sums.SUMS_VERSION).consume()
             if audit is None:
                 return
@@ -517,12 +519,18 @@ class Neo4jStore(Neo4jReads, Store):
         cities = sorted(r["city"] for r in self._read(neo4j_sums.ALL_CITIES))
         codes = [r["code"] for r in self._read(neo4j_sums.ALL_DEMAND_CODES)]
         insts = sorted(r["id"] for r in self._read(neo4j_sums.ALL_COOP_INSTITUTIONS))
+        ent_cities = sorted(r["city"] for r in self._read(neo4j_sums.ALL_ENT_CITIES))
+        majors = sorted(r["id"] for r in self._read(neo4j_sums.ALL_MAJORS))
         jobs: list[Callable[[Any], None]] = [
             *(lambda tx, c=chunk: neo4j_sums.refresh(tx, c, []) for chunk in _chunks(cities, neo4j_sums.CITY_BATCH)),
             *(lambda tx, c=chunk: neo4j_sums.refresh(tx, [], c) for chunk in _chunks(codes, neo4j_sums.DEMAND_BATCH)),
             # (nothing kept to drop: DROP_ALL above)
             *(lambda tx, c=chunk: neo4j_sums.refresh_coops(tx, c, [], drop=False)
-              for chunk in _chunks(insts, neo4j_sums.INST_BATCH))]
+              for chunk in _chunks(insts, neo4j_sums.INST_BATCH)),
+            *(lambda tx, c=chunk: neo4j_sums.refresh_ent_packs(tx, c, drop=False)
+              for chunk in _chunks(ent_cities, neo4j_sums.ENT_CITY_BATCH)),
+            *(lambda tx, c=chunk: neo4j_sums.refresh_programs(tx, c, drop=False)
+              for chunk in _chunks(majors, neo4j_sums.MAJOR_BATCH))]
 
         def run(job: Callable[[Any], None]) -> None:
             with self._session() as session:
@@ -559,6 +567,12 @@ class Neo4jStore(Neo4jReads, Store):
 
     def packs_ready(self) -> bool:
         return bool(self._state()[1] in neo4j_sums.PACK_VERSIONS)
+
+    def ent_packs_ready(self) -> bool:
+        return bool(self._state()[1] in neo4j_sums.ENT_PACK_VERSIONS)
+
+    def programs_ready(self) -> bool:
+        return bool(self._state()[1] in neo4j_sums.PROGRAM_VERSIONS)
 
     def import_history(self, limit: int = 50) -> list[dict[str, Any]]:
         recs = self._read(cy.IMPORTS, limit=max(int(limit), 0))
