@@ -83,7 +83,8 @@ class Settings:
     neo4j_liveness_check: float = 0.0  # IEKG_NEO4J_LIVENESS_CHECK: a pooled connection idle longer than this
     #   (seconds) is checked (RESET) before use, within the acquisition timeout; 0 = always; <0 = never
     neo4j_retry_time: float = 1.0  # IEKG_NEO4J_RETRY_TIME: seconds a failing transaction is retried
-    neo4j_query_timeout: float = 120.0  # IEKG_NEO4J_QUERY_TIMEOUT: seconds a read query may run (0 = no limit)
+    neo4j_query_timeout: float = 120.0  # IEKG_NEO4J_QUERY_TIMEOUT: seconds an answer's reads may run together (its
+    #   read transaction), or a read outside an answer (0 = no limit)
     neo4j_keep_alive: bool = True  # IEKG_NEO4J_KEEP_ALIVE: TCP keep-alive on the driver's sockets (a dead peer)
     # a fresh build (iekg build / sync) into the Neo4j of scripts/neo4j-local uses Neo4j's offline importer
     neo4j_local_data: Path | None = None  # IEKG_NEO4J_LOCAL_DATA: the neo4j-local data folder of the server at

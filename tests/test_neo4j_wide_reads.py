@@ -142,9 +142,10 @@ class _CountedSession:
 @pytest.mark.neo4j
 def test_an_answer_reads_in_one_transaction(neo: Any) -> None:
     """An answer's reads, the graph version first, are the statements of one read transaction: no managed transaction
-    per read, whose BEGIN, COMMIT and the pooled connection's liveness check are round trips of their own.  The answer is the one read without it (with a read
-    timeout every read is its own query), the embedded store's too; a read that fails ends the transaction and the
-    answer's further reads still answer; a write within an answer is seen by its next read."""
+    per read, whose BEGIN, COMMIT and the pooled connection's liveness check are round trips of their own — with the
+    read timeout the settings give by default too, which then bounds the transaction (a read that outlasts it is
+    stopped).  The answer is the one read without it, the embedded store's too; a read that fails ends the
+    transaction and the answer's further reads still answer; a write within an answer is seen by its next read."""
     import json
 
     from iekg.graph.neo4jstore import Neo4jStore
@@ -158,16 +159,28 @@ def test_an_answer_reads_in_one_transaction(neo: Any) -> None:
         got = analysis.alignment(store, cities=["410200"])
         return json.dumps(got.data, sort_keys=True, ensure_ascii=False, default=str)
 
+    from iekg.settings import Settings
+
     counted = _Counted(neo.driver)
     store = Neo4jStore(counted, neo.database)
+    store.query_timeout = Settings().neo4j_query_timeout  # (what the CLI and the API run with)
+    assert store.query_timeout
     got = answer(store)
     assert counted.calls["execute_query"] == counted.calls["autocommit"] == 0
     assert counted.calls["begin"] == 1 and counted.calls["in_tx"] > 5
-    alone = Neo4jStore(neo.driver, neo.database)
-    alone.query_timeout = 60.0  # (every read its own query)
-    assert got == answer(alone) == answer(s)
+
+    class Alone(Neo4jStore):
+        def _answer_tx(self) -> Any:
+            return None  # (every read its own query)
+
+    assert got == answer(Alone(neo.driver, neo.database)) == answer(s)
 
     from neo4j.exceptions import ClientError
+
+    store.query_timeout = 0.5
+    with store.pinned(), pytest.raises(ClientError, match="(?i)timed? ?out|terminated"):
+        store._read("UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b RETURN count(*) AS n")  # (minutes)
+    store.query_timeout = None
 
     with store.pinned():
         assert store.get("City:410200") is not None

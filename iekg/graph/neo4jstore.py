@@ -150,9 +150,10 @@ class Neo4jStore(Neo4jReads, Store):
         both to a reader of the cluster, and the server refuses a write in either.  Not a managed transaction per
         read (``execute_query``): its BEGIN and COMMIT ride on one more round trip per read, and with the liveness
         check of every pooled connection (``IEKG_NEO4J_LIVENESS_CHECK`` 0) a RESET on another; an answer makes
-        20–50 reads, each of a few milliseconds.  With a read timeout (``IEKG_NEO4J_QUERY_TIMEOUT``) every read is
-        its own query, which the timeout bounds.  An error the driver would retry (a transient error, a lost
-        connection) is read again through ``execute_query``, whose managed transaction retries it."""
+        20–50 reads, each of a few milliseconds.  The read timeout (``IEKG_NEO4J_QUERY_TIMEOUT``) bounds the answer's
+        transaction, all its reads together, and each read outside an answer.  An error the driver would retry (a
+        transient error, a lost connection) is read again through ``execute_query``, whose managed transaction
+        retries it."""
         from neo4j import READ_ACCESS, Query
         from neo4j.exceptions import DriverError, Neo4jError
 
@@ -177,11 +178,12 @@ class Neo4jStore(Neo4jReads, Store):
         return list(records)
 
     def _answer_tx(self) -> Any:
-        """This thread's read transaction for the answer under way (:meth:`pinned`), begun at its first read; None
-        outside an answer, with a read timeout, or after a read of the answer failed (its other reads are then
+        """This thread's read transaction for the answer under way (:meth:`pinned`), begun at its first read with the
+        read timeout (a statement of an explicit transaction takes none of its own: the timeout bounds the answer's
+        reads together); None outside an answer, or after a read of the answer failed (its other reads are then
         each their own query)."""
         pins = self._pins
-        if not getattr(pins, "depth", 0) or self.query_timeout:
+        if not getattr(pins, "depth", 0):
             return None
         tx = getattr(pins, "tx", None)
         if tx is None:
@@ -191,7 +193,7 @@ class Neo4jStore(Neo4jReads, Store):
             session = self.driver.session(database=self.database, default_access_mode=READ_ACCESS,
                                           bookmark_manager=self.bookmarks)
             try:
-                tx = session.begin_transaction()
+                tx = session.begin_transaction(timeout=self.query_timeout)
             except BaseException:
                 session.close()
                 raise
