@@ -4,6 +4,12 @@ per graph version — each giving exactly the rows of the plain reads, on a smal
 
 from __future__ import annotations
 
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+
+from iekg.graph import neo4j_sums
 from iekg.graph.sqlitestore import SqliteStore
 from iekg.graph.store import ChangeSet
 from iekg.queries.scope import located_in
@@ -107,3 +113,55 @@ def test_partner_employees_the_same_read_in_one_pass_or_by_id() -> None:
         assert res["candidates"] == 3
     # capacity log(1 + 10) / log(1 + 1000) = 0.347081; score 0.5 + 0.25 + 0.15 × capacity
     assert got[0] == got[1] == [("E0", 1000, 1.0, 0.9), ("E2", 10, 0.347081, 0.802062), ("E1", None, 0.0, 0.75)]
+
+
+def _offer_graph() -> ChangeSet:
+    """Two cities' programs of 2024 with every kind of count: graduates, an enrolment only, no figure, a major
+    without level; and one program of 2023."""
+    c = ChangeSet()
+    for code in ("410100", "410200"):
+        c.add_node("City", code, {"name": code})
+    for ident, level in (("M1", "本科"), ("M2", None), ("M3", "高职专科"), ("M4", "高职专科")):
+        c.add_node("Major", ident, {"name": ident, **({} if level is None else {"level": level})})
+    for ident, city, level in ((A, "410100", "本科"), (B, "410200", "高职专科")):
+        c.add_node("Institution", ident, {"name": ident, "level": level})
+        c.add_rel("LOCATED_IN", f"Institution:{ident}", f"City:{city}")
+    for inst, major, year, props in ((A, "M1", 2024, {"graduates": 50}), (A, "M2", 2024, {"enrollment": 400}),
+                                     (B, "M3", 2024, {"graduates": 30}), (B, "M1", 2024, {"enrollment": 90}),
+                                     (B, "M4", 2024, {}), (B, "M3", 2023, {"graduates": 20})):
+        c.add_rel("OFFERS", f"Institution:{inst}", f"Major:{major}", {"year": year, **props})
+    return c
+
+
+def _count_rows(frame: Any) -> list[tuple[Any, ...]]:
+    return [tuple(None if v is None or v != v else v for v in r) for r in frame.itertuples(index=False, name=None)]
+
+
+# per city × major level × institution level: programs, those with graduates, those with an enrolment only
+OFFER_COUNTS_2024 = [("410100", "本科", "本科", 1, 1, 0), ("410100", None, "本科", 1, 0, 1),
+                     ("410200", "本科", "高职专科", 1, 0, 1), ("410200", "高职专科", "高职专科", 2, 1, 0)]
+
+
+def test_offer_counts_of_the_country_exact() -> None:
+    s = SqliteStore()
+    s.apply(_offer_graph())
+    assert _count_rows(s.offer_counts(["410100", "410200"], 2024)) == OFFER_COUNTS_2024
+    assert _count_rows(s.offer_counts(["410200"], 2023)) == [("410200", "高职专科", "高职专科", 1, 1, 0)]
+
+
+@pytest.mark.neo4j
+def test_neo4j_offer_counts_from_the_packs_as_from_the_sum_nodes(neo: Any) -> None:
+    """Neo4j counts the programs from the cities' packed sums (IekgOfferPack), a city whose pack holds no lists from
+    its sum nodes: the same rows as the sum nodes and the embedded store."""
+    neo.apply(_offer_graph())
+    assert neo.packs_ready()
+    both = ["410100", "410200"]
+    assert _count_rows(neo.offer_counts(both, 2024)) == OFFER_COUNTS_2024
+    assert _count_rows(neo.offer_counts(["410200"], 2023)) == [("410200", "高职专科", "高职专科", 1, 1, 0)]
+    assert neo.offer_counts(both, 2022).empty and neo.offer_counts(["999999"], 2024).empty
+    # a pack without lists (a key that is not text, as the kept sums leave it): that city from its sum nodes
+    neo.driver.execute_query(f"MATCH (p:{neo4j_sums.OFFER_PACK} {{city: $c}}) SET p.packed = false "
+                             "REMOVE p.major, p.programs", c="410100")
+    assert _count_rows(neo.offer_counts(both, 2024)) == OFFER_COUNTS_2024
+    with patch.object(type(neo), "packs_ready", return_value=False):  # the sum nodes only
+        assert _count_rows(neo.offer_counts(both, 2024)) == OFFER_COUNTS_2024

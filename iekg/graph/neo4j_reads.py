@@ -49,6 +49,23 @@ _READ_OFFER_COUNTS = (
     "RETURN s.city AS city, s.major_level AS major_level, s.inst_level AS inst_level, "
     "  sum(s.programs) AS programs, sum(s.with_graduates) AS with_graduates, "
     "  sum(s.enrollment_only_n) AS enrollment_only_n")
+# the same from the cities' packed sums (IekgOfferPack: 18 nodes for a province, not 22,000 sum nodes; the lists
+# walked on the server, a level's position -1 being none), and the cities whose pack holds no lists (``packed``
+# false) from their sum nodes as above
+_READ_PACKED_OFFER_COUNTS = (
+    f"MATCH (p:{neo4j_sums.OFFER_PACK}) WHERE p.city IN $cities AND p.year = $year AND p.packed "
+    "WITH p.city AS city, p.levels + [null] AS lv, p.major_level AS ml, p.inst_level AS il, p.programs AS pr, "
+    "  p.with_graduates AS wg, p.enrollment_only_n AS eo "
+    "UNWIND range(0, size(pr) - 1) AS i "
+    "RETURN city, lv[ml[i]] AS major_level, lv[il[i]] AS inst_level, sum(pr[i]) AS programs, "
+    "  sum(wg[i]) AS with_graduates, sum(eo[i]) AS enrollment_only_n "
+    "UNION ALL "
+    f"MATCH (p:{neo4j_sums.OFFER_PACK}) WHERE p.city IN $cities AND p.year = $year AND NOT p.packed "
+    "WITH collect(p.city) AS rest "
+    f"MATCH (s:{neo4j_sums.OFFER_SUM}) WHERE s.city IN rest AND s.year = $year "
+    "RETURN s.city AS city, s.major_level AS major_level, s.inst_level AS inst_level, "
+    "  sum(s.programs) AS programs, sum(s.with_graduates) AS with_graduates, "
+    "  sum(s.enrollment_only_n) AS enrollment_only_n")
 
 # (compare / readiness --all) Store.offer_year_counts_each from the kept programs per city, year and institution:
 # every integer year of each asked city (as READ_YEARS), with the programs and institutions counted where the
@@ -399,12 +416,13 @@ class Neo4jReads:
         return out.sort_values(list(OFFER_KEYS), na_position="last", kind="mergesort").reset_index(drop=True)
 
     def offer_counts(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
-        """Summed on the server from the kept sum nodes (no row per major sent); else from :meth:`offer_sums`."""
+        """Summed on the server from the kept packs, else the kept sum nodes (no row per major sent); else from
+        :meth:`offer_sums`."""
         if year is None or not self.sums_ready():
             off = self.offer_sums(cities, year)
             return offer_counts_frame(off[[*OFFER_COUNT_KEYS, *OFFER_COUNT_COLUMNS]].itertuples(index=False, name=None))
-        rows = self._rows(cy.collected(_READ_OFFER_COUNTS, [*OFFER_COUNT_KEYS, *OFFER_COUNT_COLUMNS]),
-                          cities=sorted(set(cities)), year=year)
+        rows = self._rows(cy.collected(_READ_PACKED_OFFER_COUNTS if self.packs_ready() else _READ_OFFER_COUNTS,
+                                       [*OFFER_COUNT_KEYS, *OFFER_COUNT_COLUMNS]), cities=sorted(set(cities)), year=year)
         return offer_counts_frame(rows)
 
     def offering_institutions(self, cities: Sequence[str], year: int) -> set[str]:
