@@ -193,3 +193,41 @@ def test_an_answer_reads_in_one_transaction(neo: Any) -> None:
         store.apply(z)
         assert store.get("Zone:Z1") is not None
     assert store.get("Zone:Z1") is not None
+
+
+@pytest.mark.neo4j
+def test_wide_cooperation_pass_as_the_embedded_store(neo: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wide scope's cooperation counts and left-out list, from the pass over the year's kept cooperations (one row
+    per industry with its enterprises) joined to the scope's (enterprise, industry) pairs (read as each industry's
+    enterprises), are the embedded store's and the pandas reference's: with an enterprise in two industries of one
+    大类 (3411 and 34, counted once in 34), cooperations without a status or left out, institutions and enterprises
+    outside a scope."""
+    from test_cooperation_one_read import answers
+    from test_sums_kept import seeded
+
+    from iekg.graph import neo4j_sums
+    from iekg.queries.cooperation import inactive_words
+
+    cs = seeded()
+    cs.add_node("Industry", "34", {"name": "行业34"})
+    cs.add_rel("IN_INDUSTRY", "Enterprise:E3", "Industry:34")
+    cs.add_rel("ALIGNS_WITH", "MajorCategory:MC1", "Industry:34", {"weight": 0.5})
+    s = SqliteStore(tmp_path / "graph.sqlite")
+    s.apply(cs, fresh=True)
+    neo.apply(cs, fresh=True)
+    monkeypatch.setattr(neo4j_sums, "COOP_SCAN_CITIES", 1)  # every scope by the pass over the year's nodes
+    got = answers(neo)
+    assert got == answers(s)
+    every = {(kind, cities, year, said): rows for kind, cities, year, said, rows in got}
+    words = tuple(inactive_words())
+    wide = ("410100", "410200", "410300")
+    # E3 (in 3411 and 34) one enterprise of 34; in 2023 one of its cooperations has no status
+    assert every[("counts", wide, 2023, words)] == [
+        {"industry": "C14", "enterprises": 1, "cooperating": 0, "left_out_enterprises": 1, "unstated": 0},
+        {"industry": "13", "enterprises": 1, "cooperating": 1, "left_out_enterprises": 0, "unstated": 0},
+        {"industry": "34", "enterprises": 1, "cooperating": 1, "left_out_enterprises": 0, "unstated": 1}]
+    assert [(r["industry"], r["institution"], r["enterprise"], r["status"])
+            for r in every[("list", wide, 2024, words)]] == [
+        ("13", "I2", "E1", "已结束"), ("13", "I3", "E1", "筹建中"), ("C14", "I1", "E2", "已结束"),
+        ("34", "I2", "E3", "已到期")]
+    s.close()

@@ -8,7 +8,7 @@ the store module holds the connection and the writes.
 from __future__ import annotations
 
 import heapq
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import islice, repeat
 from operator import neg
@@ -393,13 +393,21 @@ class Neo4jReads:
     def _pack_years(self, cities: list[str]) -> list[tuple[str, int, int, list[str]]] | None:
         """Each asked city's integer years with their programs and offering institutions from the packs
         (:data:`neo4j_sums.READ_PACK_YEARS`: 18 nodes for a province, not 35,000 IekgInstYearSum nodes); None
-        without packs, or when a pack holds no institutions (an id that is not text: the kept nodes are read)."""
+        without packs, or when a pack holds no institutions (an id that is not text: the kept nodes are read).
+        Memoised until the next write: compare asks for them twice (the data coverage's years and every city's
+        year counts)."""
         if not self.packs_ready():
             return None
-        rows = self._rows(neo4j_sums.READ_PACK_YEARS, cities=cities)
-        if any(ids is None for *_, ids in rows):
-            return None
-        return [(str(c), int(y), int(n or 0), list(ids)) for c, y, n, ids in rows]
+
+        def read() -> list[tuple[str, int, int, list[str]]] | None:
+            rows = self._rows(neo4j_sums.READ_PACK_YEARS, cities=cities)
+            if any(ids is None for *_, ids in rows):
+                return None
+            return [(str(c), int(y), int(n or 0), list(ids)) for c, y, n, ids in rows]
+
+        got: list[tuple[str, int, int, list[str]]] | None = self.memo(  # type: ignore[attr-defined]
+            ("neo4j-pack-years", tuple(cities)), read)
+        return got
 
     def _packed_offer_sums(self, cities: list[str], year: int | None) -> pd.DataFrame:
         """:meth:`offer_sums` of every major from the cities' IekgOfferPack nodes (one node per city and year
@@ -501,14 +509,15 @@ class Neo4jReads:
 
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         match = fill(cy.LOCATED, node=label)
-        recs = self._read(match + cy.LOCATED_COUNTS, cities=sorted(set(cities)))
-        out = pd.DataFrame([[r["city"], r["nodes"]] for r in recs], columns=["city", "nodes"]).set_index("city")
-        if props:
-            per = self._read(match + cy.LOCATED_PROPS, cities=sorted(set(cities)), props=list(props))
-            for p in props:
-                got = {r["city"]: (r["total"], r["given"]) for r in per if r["p"] == p}
-                out[f"{p}_sum"] = [float(got.get(c, (0.0, 0))[0]) for c in out.index]
-                out[f"{p}_n"] = [int(got.get(c, (0.0, 0))[1]) for c in out.index]
+        if not props:
+            recs = self._read(match + cy.LOCATED_COUNTS, cities=sorted(set(cities)))
+            out = pd.DataFrame([[r["city"], r["nodes"]] for r in recs], columns=["city", "nodes"]).set_index("city")
+        else:  # (the counts and the sums in one pass over the nodes)
+            recs = self._read(match + cy.located_props(len(props)), cities=sorted(set(cities)), props=list(props))
+            out = pd.DataFrame([[r["city"], r["nodes"]] for r in recs], columns=["city", "nodes"]).set_index("city")
+            for k, p in enumerate(props):
+                out[f"{p}_sum"] = [float(r[f"total_{k}"]) for r in recs]
+                out[f"{p}_n"] = [int(r[f"given_{k}"]) for r in recs]
         return out.reset_index().sort_values("city").reset_index(drop=True)
 
     def demand_sums(self, cities: Sequence[str], year: int | None) -> pd.DataFrame:
@@ -539,14 +548,16 @@ class Neo4jReads:
                           statuses=sorted(set(statuses)), aligned={str(k): sorted(set(v)) for k, v in aligned.items()})
         return pd.DataFrame([r.values() for r in recs], columns=list(COOPERATION_LIST_COLUMNS))
 
-    def _coop_pairs(self, cities: list[str]) -> set[tuple[str, str]]:
-        """A wide scope's (enterprise, industry rolled up) pairs (:data:`neo4j_sums.READ_COOP_PAIRS`), read once
-        for its counts and its list."""
-        def compute() -> set[tuple[str, str]]:
-            rows = self._rows(neo4j_sums.READ_COOP_PAIRS, cities=cities, rollup=ROLLUP_PATTERN)
-            return {(str(e), str(c)) for e, c in rows}
+    def _coop_pairs(self, cities: list[str]) -> dict[str, set[str]]:
+        """A wide scope's (enterprise, industry rolled up) pairs (:data:`neo4j_sums.READ_COOP_PAIRS`) as each
+        industry's enterprises, read once for its counts and its list."""
+        def compute() -> dict[str, set[str]]:
+            pairs: dict[str, set[str]] = {}
+            for code, ents in self._rows(neo4j_sums.READ_COOP_PAIRS, cities=cities, rollup=ROLLUP_PATTERN):
+                pairs.setdefault(str(code), set()).update(str(e) for e in ents)  # (industries rolled up alike)
+            return pairs
 
-        got: set[tuple[str, str]] = self.memo(("neo4j-coop-pairs", tuple(cities)), compute)  # type: ignore[attr-defined]
+        got: dict[str, set[str]] = self.memo(("neo4j-coop-pairs", tuple(cities)), compute)  # type: ignore[attr-defined]
         return got
 
     def _coops(self, cities: list[str], year: int | None, words: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -560,9 +571,13 @@ class Neo4jReads:
             rows: list[list[Any]] = []
             if len(cities) >= neo4j_sums.COOP_SCAN_CITIES:
                 pairs = self._coop_pairs(cities)
-                out = {code: [n, 0, 0, 0] for code, n in Counter(code for _, code in pairs).items()}
-                got = [r for r in self._rows(neo4j_sums.READ_COOP_YEAR_BOTH, cities=cities, year=year, inactive=words)
-                       if (r[0], r[1]) in pairs]
+                out = {code: [len(ents), 0, 0, 0] for code, ents in pairs.items()}
+                got: list[Any] = []
+                for code, ents, ns, stated, lefts in self._rows(neo4j_sums.READ_COOP_YEAR_BOTH, cities=cities,
+                                                                year=year, inactive=words):
+                    here = pairs.get(code, ())  # (the pairs of the scope's enterprises only)
+                    got += [(ent, code, n - len(left), len(left), n - st, left)
+                            for ent, n, st, left in zip(ents, ns, stated, lefts, strict=True) if ent in here]
             else:  # (every pair of the scope, those without a cooperation too)
                 got = self._rows(neo4j_sums.READ_COOP_BOTH, cities=cities, year=year, rollup=ROLLUP_PATTERN,
                                  inactive=words)
@@ -632,7 +647,7 @@ class Neo4jReads:
                 per_vol.setdefault(major, []).append((vi, vv, y))
             return self._merged_top(per_vol, limit), {}
         if not zero:  # (gaps) no weight-0 pair: the lists merged on the server
-            return {str(m): [list(x) for x in got] for m, got in self._rows(
+            return {str(m): got for m, got in self._rows(  # (each [institution, year, volume] read as it came)
                 _READ_TOP_MERGED, cities=sorted({str(c) for c in cities}), year=year,
                 wanted={m: True for m in majors}, limit=int(limit))}, {}
         for major, y, vi, vv, ii in self._rows(

@@ -396,25 +396,28 @@ READ_COOP_BOTH = (
 # gives per (enterprise, industry) what READ_COOP_BOTH gives, for the pairs that have kept cooperations
 COOP_SCAN_CITIES = 10
 # (the pairs, for a set: each industry rolled up once, not once per enterprise, and not made distinct here — the
-# store keeps them as a set; 0.13 → 0.09 s on the server for the province at scale 100)
+# store keeps them as a set; 0.13 → 0.09 s on the server for the province at scale 100; sent as one row per
+# industry with its enterprises, not one per pair: 59 lists instead of 35,000 to decode, 0.12 → 0.07 s)
 READ_COOP_PAIRS = (
     f"UNWIND $cities AS cid MATCH (:{_CITY} {{id: cid}})<-[:{_LOCATED}]-(e:{_ENT})-[:{_IN_INDUSTRY}]->(ind) "
     "WITH ind, collect(e.id) AS ents "
-    "WITH CASE WHEN ind.id =~ $rollup THEN left(ind.id, 2) ELSE ind.id END AS code, ents "
-    "UNWIND ents AS ent RETURN collect([ent, code]) AS rows")
+    "RETURN collect([CASE WHEN ind.id =~ $rollup THEN left(ind.id, 2) ELSE ind.id END, ents]) AS rows")
 # With the enterprise and the industry said to be there, the planner scans the index on (enterprise, year,
 # industry) rather than the label: the three come from the index, not from each node's properties, and the rows
 # arrive grouped by enterprise (0.55 → 0.44 s on the server at scale 100).  Every kept node has both, and a node
 # without them would match no pair of the scope.  (No index hint: a database without the index still answers.)
 _COOP_YEAR = (f"MATCH (s:{COOP_SUM}) WHERE s.enterprise IS NOT NULL AND s.year = $year AND s.industry IS NOT NULL "
               "AND any(c IN s.inst_cities WHERE c IN $cities) ")
+# Per (enterprise, industry) only what the store cannot tell from the rest: the nodes, those with a status, and the
+# dropped ones (a status in $inactive) — counted is the nodes less the dropped, unstated the nodes less those with a
+# status, as READ_COOP_BOTH counts them; and one row per industry with its enterprises' lists, not one per pair
+# (19,700 lists fewer to decode): 0.36 → 0.29 s at scale 100
 READ_COOP_YEAR_BOTH = (
-    _COOP_YEAR + "WITH s, s.status IN $inactive AS out "
-    "WITH s.enterprise AS ent, s.industry AS code, "
-    "  count(CASE WHEN s.status IS NULL OR NOT out THEN s END) AS counted, count(CASE WHEN out THEN s END) AS dropped, "
-    "  count(CASE WHEN s.status IS NULL THEN s END) AS unstated, "
-    "  collect(CASE WHEN out THEN [s.institution, s.type, s.status, s.since] END) AS left "
-    "RETURN collect([ent, code, counted, dropped, unstated, left]) AS rows")
+    _COOP_YEAR +
+    "WITH s.enterprise AS ent, s.industry AS code, count(*) AS n, count(s.status) AS stated, "
+    "  collect(CASE WHEN s.status IN $inactive THEN [s.institution, s.type, s.status, s.since] END) AS left "
+    "WITH code, collect(ent) AS ents, collect(n) AS n, collect(stated) AS stated, collect(left) AS left "
+    "RETURN collect([code, ents, n, stated, left]) AS rows")
 
 
 
