@@ -444,3 +444,30 @@ def test_connections_over_the_cap_get_a_503_problem(demo_graph: Path, tmp_path: 
 
     cls = protocol(3, 7)
     assert issubclass(cls, IekgH11Protocol) and cls.header_timeout == 3.0 and cls.max_connections == 7
+
+
+SETTLED = """
+import gc, json, sys
+import uvicorn
+seen = {}
+def run(app, **kw):  # (instead of serving: what the process holds when uvicorn would start)
+    seen.update(frozen=gc.get_freeze_count(), modules=sorted(m for m in sys.modules if m.startswith(("iekg.queries",
+                "pandas"))), app=type(app).__name__)
+uvicorn.run = run
+from iekg.api.main import serve
+from iekg.settings import Settings
+serve("127.0.0.1", 8765, Settings(home=sys.argv[1]))
+print(json.dumps(seen))
+"""
+
+
+def test_the_server_settles_before_it_serves(tmp_path: Path) -> None:
+    """``iekg serve`` imports what the answers need and freezes what is alive then (``gc.freeze``) before uvicorn
+    takes requests: the full collections a province's answer runs no longer walk the modules' objects.  In a
+    fresh process (the tests' own would stay frozen)."""
+    p = subprocess.run([sys.executable, "-c", SETTLED, str(tmp_path / "home")], capture_output=True, text=True,
+                       timeout=300, check=True)
+    seen = json.loads(p.stdout.strip().splitlines()[-1])
+    assert seen["app"] == "FastAPI"
+    assert {"pandas", "iekg.queries.gaps", "iekg.queries.alignment", "iekg.queries.partners"} <= set(seen["modules"])
+    assert seen["frozen"] > 10_000  # (about 100,000 objects: the modules, their functions and classes)
