@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -343,11 +344,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None =
                 backlog=max(128, min(limit, 2048)))
 
 
-# what the planners' answers import on their first request (each question's module, its libraries)
-ANSWER_MODULES = ("numpy", "pandas", *(f"iekg.queries.{m}" for m in (
-    "alignment", "cooperation", "coupling", "coverage", "demand", "facts", "gaps", "metrics", "partners", "paths",
-    "provenance", "readiness", "scope", "supply", "who")), "iekg.service.analysis", "iekg.service.comparison",
-    "iekg.service.explore")
+# what the planners' answers import on their first request: every question's module (iekg.queries, read from the
+# package: a new one is settled too), the services that call them and the libraries they use
+def answer_modules() -> list[str]:
+    import iekg.queries
+
+    queries = sorted(f"iekg.queries.{m.name}" for m in pkgutil.iter_modules(iekg.queries.__path__))
+    return ["numpy", "pandas", *queries, "iekg.service.analysis", "iekg.service.comparison", "iekg.service.explore"]
 
 
 def settle() -> None:
@@ -356,7 +359,7 @@ def settle() -> None:
     A province's answer allocates enough to run one or two full collections, each of which walked all of them
     again: 0.04–0.07 s of the province's gaps on SQLite, 0.1–0.13 s on Neo4j (0.02–0.05 s frozen).  Not in
     :func:`create_app`: a process that makes many apps (the tests) would freeze each one's objects for good."""
-    for name in ANSWER_MODULES:
+    for name in answer_modules():
         importlib.import_module(name)
     gc.collect()  # (what is garbage now is not frozen)
     gc.freeze()

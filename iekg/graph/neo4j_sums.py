@@ -847,19 +847,19 @@ def refresh_coops(tx: Any, insts: Iterable[str], ents: Iterable[str], *, drop: b
 
 def refresh_ent_packs(tx: Any, cities: Iterable[str], *, drop: bool = True) -> None:
     """Recompute the enterprise packs of ``cities`` in ``tx``."""
-    cities = sorted(set(cities))
-    if not cities:
-        return
-    if drop:
-        tx.run(DROP_ENT_PACKS, cities=cities).consume()
-    tx.run(FILL_ENT_PACKS, cities=cities).consume()
+    _repack(tx, DROP_ENT_PACKS, FILL_ENT_PACKS, "cities", cities, drop)
 
 
 def refresh_programs(tx: Any, majors: Iterable[str], *, drop: bool = True) -> None:
     """Recompute the program packs of ``majors`` in ``tx``."""
-    majors = sorted(set(majors))
-    if not majors:
+    _repack(tx, DROP_PROGRAMS, FILL_PROGRAMS, "majors", majors, drop)
+
+
+def _repack(tx: Any, drop_stmt: str, fill_stmt: str, param: str, keys: Iterable[str], drop: bool) -> None:
+    """Drop (unless told not to) and fill again the packs of ``keys``, passed to both statements as ``$param``."""
+    asked = sorted(set(keys))
+    if not asked:
         return
     if drop:
-        tx.run(DROP_PROGRAMS, majors=majors).consume()
-    tx.run(FILL_PROGRAMS, majors=majors).consume()
+        tx.run(drop_stmt, {param: asked}).consume()
+    tx.run(fill_stmt, {param: asked}).consume()
