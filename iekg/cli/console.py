@@ -209,9 +209,55 @@ def tr(key: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- output
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON text (Chinese kept as it is): what ``json.dumps(data, ensure_ascii=False,
+    indent=2, default=str)`` writes, character for character.
+
+    The standard encoder writes indented JSON in pure Python (its C part has no indent): 23 ms for a city's
+    gaps (700 KB), 24 ms for the readiness of every city, 170 ms for who trains an industry nationwide without
+    a limit.  orjson writes the same text in a fifth of that, the walk over the answer that checks it first
+    included, when the answer holds only what both spell alike — dicts with str keys, lists, tuples, str, int,
+    bool, None and finite floats from 1e-4 up (or zero).  Anything else goes to the standard encoder: NaN and infinities (orjson writes null), floats below 1e-4
+    (orjson writes 0.00001 and 1e-7 where Python writes 1e-05 and 1e-07), non-str keys, subclasses (numpy
+    scalars, enums), the types ``default=str`` turns into text (dates), and whatever orjson refuses (ints beyond
+    64 bits, lone surrogates, deep nesting)."""
+    try:
+        plain = _plain(data)
+    except RecursionError:
+        plain = False
+    if plain:
+        import orjson
+
+        try:
+            return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+        except TypeError:  # (orjson.JSONEncodeError is one)
+            pass
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def _plain(x: Any) -> bool:
+    """Whether orjson writes ``x`` as the standard encoder does (:func:`json_text`)."""
+    t = type(x)
+    if t is str or t is int or t is bool or x is None:
+        return True
+    if t is float:
+        return x == 0.0 or 1e-4 <= abs(x) < float("inf")  # (NaN fails both)
+    if t is dict:
+        for k, v in x.items():
+            if type(k) is not str or not _plain(v):
+                return False
+        return True
+    if t is list or t is tuple:
+        for v in x:
+            if not _plain(v):
+                return False
+        return True
+    return False
+
+
 def print_json(data: Any) -> None:
     """``data`` as indented JSON on stdout (Chinese kept as it is)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(json_text(data) + "\n")
 
 
 class Output:
@@ -261,7 +307,7 @@ def _write_json(o: Output) -> None:
     if o.path is None:
         print_json(o.data)
     else:
-        _emit((json.dumps(o.data, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"), o.path)
+        _emit((json_text(o.data) + "\n").encode("utf-8"), o.path)
 
 
 def _write_csv(o: Output) -> None:
