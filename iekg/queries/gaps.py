@@ -190,12 +190,11 @@ def label_evidence(store: Store, found: list[dict[str, Any]], names: _Names | No
 
 
 def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
-                     labels: dict[str, dict[str, str]], names: _Names | None = None) -> dict[str, tuple[list[str], int]]:
+                     labels: dict[str, dict[str, str]], names: _Names | None = None) -> dict[str, list[str]]:
     """Per industry: the keys of its largest programs (supply = volume × weight, ties by institution and
-    major), at most EVIDENCE_CAP of them, chosen by the store (on Neo4j, ORDER BY … LIMIT on the server),
-    and how many programs feed it in all (from the sums).  ``labels`` receives each industry's labels of its
-    programs: one program feeding two industries brings each its own share (supply and weight), so a label
-    is the industry's, not the program's."""
+    major), at most EVIDENCE_CAP of them, chosen by the store (on Neo4j, ORDER BY … LIMIT on the server).
+    ``labels`` receives each industry's labels of its programs: one program feeding two industries brings each
+    its own share (supply and weight), so a label is the industry's, not the program's."""
     w = sums.weights.frame
     w = w[w["industry"].isin(industries)]
     grouped: dict[Any, list[tuple[Any, Any]]] = {}  # per industry, its (major, weight) pairs in the rows' order
@@ -203,8 +202,7 @@ def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
         grouped.setdefault(code, []).append((m, wt))
     pairs = {str(code): grouped[code] for code in sorted(grouped)}
     top = store.top_offers(sorted(sums.scope.cities), sums.year, pairs, DURATION, EVIDENCE_CAP)
-    n = sums.offers[["major", "programs"]].merge(w[["major", "industry"]], on="major").groupby("industry")["programs"].sum()
-    out: dict[str, tuple[list[str], int]] = {}
+    out: dict[str, list[str]] = {}
     names = names or _Names(store)
     inst_names = names.shown("Institution", top["institution"])
     major_names = names.shown("Major", top["major"])
@@ -224,7 +222,7 @@ def _supply_evidence(store: Store, sums: ScopeSums, industries: list[str],
             vol = f"，毕业生（或估算）{_fmt(float(sup) / wt)} 人 × 对应权重 {wt:g}" if wt > 0 else ""
             mine[k] = (f"{inst_names.get(a, a)} {y} 年 {major_names.get(b, b)} 专业 供给 {_fmt(float(sup))} 人"
                        f"{vol}")
-        out[code] = (keys, int(n.get(code, 0)))
+        out[code] = keys
     return out
 
 
@@ -345,49 +343,87 @@ def supply_gaps(store: Store, align: dict[str, Any], sums: ScopeSums,
         ``unit``, ``severity``, ``message``, ``detail``, ``evidence``, ``evidence_total``,
         ``evidence_items``, ``feeding_majors`` and ``note``.
     """
-    out = []
-    flagged = [i for i in align["industries"] if i["status"] in ("unmet", "shortage", "surplus")]
-    labels: dict[str, dict[str, str]] = {}  # per industry: its evidence's labels (a program's share is the industry's)
-    known = names or _Names(store)
-    codes = [i["code"] for i in flagged]
-    demand_rows = join_demand(scope_demand(store, sorted(sums.scope.cities), sums.year), sums.weights)
-    demand_rows = demand_rows[demand_rows["industry"].isin(codes)]
-    feeding = _feeding_frame(sums, codes)
-    # every name these gaps show, asked for first: one read per label (the programs' names join them below)
-    for lab in ("City", "Enterprise"):
-        known.want(lab, demand_rows.loc[demand_rows["src_label"] == lab, "src"])
-    for lab in ("Industry", "Major"):
-        known.want(lab, demand_rows.loc[demand_rows["target_label"] == lab, "target"])
-    known.want("Major", feeding["major"])
-    supply_ev = _supply_evidence(store, sums, codes, labels, known)
-    names_of = {lab: known.shown(lab) for lab in ("City", "Enterprise", "Industry", "Major")}
-    feeds = feeding_majors(store, sums, codes, names=known, frame=feeding)
-    dem_by = _demand_lists(demand_rows)
-    no_rows: dict[str, list[Any]] = {c: [] for c in _DEMAND_COLS}
-    for ind in flagged:
-        s, d, code = ind["supply"], ind["demand"], ind["code"]
-        status = ind["status"]
-        sup, n_sup = supply_ev[code]
-        mine = labels.setdefault(str(code), {})
-        dem = _demand_evidence(dem_by.get(code, no_rows), code, names_of, mine)
-        detail = {"industry": code, "supply": s, "demand": d, "ratio": ind["ratio"], "deviation": ind["deviation"]}
-        name = f"{code} {ind['name']}"
-        note = ind.get("note")
-        extra = {"feeding_majors": feeds.get(code, []), "note": note}
-        if status == "unmet":
-            g = _gap("unmet_demand", f"Industry:{code}", name, d, 1.0, dem + sup, detail,
-                     f"{ind['name']} 需求 {_fmt(d)} 人，本地无对口专业供给", len(dem) + n_sup)
-        elif status == "shortage":
-            g = _gap("shortage", f"Industry:{code}", name, d - s, 1 - s / d, dem + sup, detail,
-                     f"{ind['name']} 供给 {_fmt(s)} 人，需求 {_fmt(d)} 人，缺口 {_fmt(d - s)} 人", len(dem) + n_sup)
-        else:
-            g = _gap("surplus", f"Industry:{code}", name, s - d, 1 - d / s, sup + dem, detail,
-                     f"{ind['name']} 供给 {_fmt(s)} 人，需求 {_fmt(d)} 人，过剩 {_fmt(s - d)} 人", len(dem) + n_sup)
-        g.update(extra)
-        for item in g["evidence_items"]:
-            item["label"] = mine.get(item["key"])
-        out.append(g)
-    return out
+    found = _SupplyGaps.of(store, align, sums)
+    found.fill(store, found.gaps, names)
+    return found.gaps
+
+
+@dataclass
+class _SupplyGaps:
+    """A scope's supply gaps (:func:`supply_gaps`) in two steps: :meth:`of` makes every gap with what ranks and
+    counts it (type, entity, magnitude, severity, ``evidence_total``), its evidence empty; :meth:`fill` adds the
+    evidence — the demand rows and the largest programs, read from the store —, their labels and the feeding
+    majors to the gaps given.  :func:`gaps` fills only the gaps it shows (a province shows about half of its
+    supply gaps: the other half's first programs were read for nothing)."""
+
+    sums: ScopeSums
+    demand_rows: pd.DataFrame  # the scope's demand spread over the flagged industries
+    gaps: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, store: Store, align: dict[str, Any], sums: ScopeSums) -> _SupplyGaps:
+        flagged = [i for i in align["industries"] if i["status"] in ("unmet", "shortage", "surplus")]
+        codes = [i["code"] for i in flagged]
+        demand_rows = join_demand(scope_demand(store, sorted(sums.scope.cities), sums.year), sums.weights)
+        demand_rows = demand_rows[demand_rows["industry"].isin(codes)]
+        n_dem = Counter(demand_rows["industry"].tolist())  # each industry's demand rows
+        w = sums.weights.frame
+        w = w[w["industry"].isin(codes)]
+        # how many programs feed each industry in all (from the sums)
+        n_sup = sums.offers[["major", "programs"]].merge(w[["major", "industry"]], on="major").groupby(
+            "industry")["programs"].sum()
+        out = []
+        for ind in flagged:
+            s, d, code = ind["supply"], ind["demand"], ind["code"]
+            status = ind["status"]
+            total = n_dem.get(code, 0) + int(n_sup.get(code, 0))
+            detail = {"industry": code, "supply": s, "demand": d, "ratio": ind["ratio"], "deviation": ind["deviation"]}
+            name = f"{code} {ind['name']}"
+            if status == "unmet":
+                g = _gap("unmet_demand", f"Industry:{code}", name, d, 1.0, [], detail,
+                         f"{ind['name']} 需求 {_fmt(d)} 人，本地无对口专业供给", total)
+            elif status == "shortage":
+                g = _gap("shortage", f"Industry:{code}", name, d - s, 1 - s / d, [], detail,
+                         f"{ind['name']} 供给 {_fmt(s)} 人，需求 {_fmt(d)} 人，缺口 {_fmt(d - s)} 人", total)
+            else:
+                g = _gap("surplus", f"Industry:{code}", name, s - d, 1 - d / s, [], detail,
+                         f"{ind['name']} 供给 {_fmt(s)} 人，需求 {_fmt(d)} 人，过剩 {_fmt(s - d)} 人", total)
+            g.update({"feeding_majors": [], "note": ind.get("note")})  # (filled by fill, in this place)
+            out.append(g)
+        return cls(sums, demand_rows, out)
+
+    def fill(self, store: Store, shown: list[dict[str, Any]], names: _Names | None = None) -> None:
+        """The evidence (demand rows first, then the largest programs; a surplus the other way round, at most
+        EVIDENCE_CAP), its labels and the feeding majors of the supply gaps among ``shown`` (changed in place)."""
+        mine_gaps = [g for g in shown if g["type"] in PEOPLE_TYPES]
+        if not mine_gaps:
+            return
+        sums = self.sums
+        codes = [g["detail"]["industry"] for g in mine_gaps]
+        labels: dict[str, dict[str, str]] = {}  # per industry: its evidence's labels (a program's share is the industry's)
+        known = names or _Names(store)
+        demand_rows = self.demand_rows[self.demand_rows["industry"].isin(codes)]
+        feeding = _feeding_frame(sums, codes)
+        # every name these gaps show, asked for first: one read per label (the programs' names join them below)
+        for lab in ("City", "Enterprise"):
+            known.want(lab, demand_rows.loc[demand_rows["src_label"] == lab, "src"])
+        for lab in ("Industry", "Major"):
+            known.want(lab, demand_rows.loc[demand_rows["target_label"] == lab, "target"])
+        known.want("Major", feeding["major"])
+        supply_ev = _supply_evidence(store, sums, codes, labels, known)
+        names_of = {lab: known.shown(lab) for lab in ("City", "Enterprise", "Industry", "Major")}
+        feeds = feeding_majors(store, sums, codes, names=known, frame=feeding)
+        dem_by = _demand_lists(demand_rows)
+        no_rows: dict[str, list[Any]] = {c: [] for c in _DEMAND_COLS}
+        for g in mine_gaps:
+            code = g["detail"]["industry"]
+            sup = supply_ev[code]
+            mine = labels.setdefault(str(code), {})
+            dem = _demand_evidence(dem_by.get(code, no_rows), code, names_of, mine)
+            ev = (sup + dem if g["type"] == "surplus" else dem + sup)[:EVIDENCE_CAP]
+            g["evidence"] = ev
+            g["evidence_items"] = [{"key": k, "label": mine.get(k)} for k in ev]
+            g["feeding_majors"] = feeds.get(code, [])
 
 
 def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
@@ -674,7 +710,8 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     align = alignment(store, scope, thresholds, sums, cooperation=False)
     info: dict[str, Any] = {}
     names = _Names(store)  # every name the answer shows, each read once
-    found = supply_gaps(store, align, sums, names) + chain_gaps(store, scope, align, info, limit=limit, names=names)
+    supply = _SupplyGaps.of(store, align, sums)  # (their evidence added below, to the gaps shown only)
+    found = supply.gaps + chain_gaps(store, scope, align, info, limit=limit, names=names)
     # with a limit, the no_cooperation gaps beyond the first `limit` of them are only counted: every one of them
     # ranks below those (the same order: severity, employees, entity), so none is among the first `limit` gaps
     not_built = info.pop("not_built", 0)
@@ -715,6 +752,7 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
             every = gaps(store, scope, thresholds, types=types, with_targets=with_targets, policy=policy)
             return {**every, "gaps": every["gaps"][:limit]}
         found = found[:limit]
+    supply.fill(store, found, names)
     label_evidence(store, found, names)
     reason = None
     if not total:
