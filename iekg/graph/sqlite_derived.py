@@ -17,18 +17,27 @@ Three tables, each the result of one aggregation of :mod:`iekg.graph.sums` kept 
   the vocabulary's) is applied when reading;
 * ``sum_ent_coops`` — each enterprise's COOPERATES_WITH relationships counted per status as written (the chain
   gaps' check, ``Store.chain_enterprises``: which of a focus-chain enterprise's cooperations count); the status
-  rule is applied when reading, as for ``sum_coops``.
+  rule is applied when reading, as for ``sum_coops``;
+* ``sum_ents`` — each enterprise's LOCATED_IN link to a city with the enterprise's staff and IEI level as
+  ``json_extract`` and ``json_type`` read them from its properties (``Store.located_nodes`` and
+  ``Store.located_sums`` of the enterprises: partners' candidates, the metrics, coupling), and ``sum_ent_segs`` —
+  each located enterprise's IN_SEGMENT link (city, segment, role, staff: the chain gaps' rows).  No rule in them;
+* ``sum_counts`` — ``sum_offers``' program counts summed per city × year × major level × institution level (the data
+  coverage's counts, ``Store.offer_counts``), ``sum_city_years`` — ``sum_inst_years`` per city × year (programs,
+  institutions: the thin-year check's counts) and ``sum_shared`` — the institutions kept under two or more cities
+  there (the only ones a scope's institutions per year, summed over its cities, would count twice).
 
 How they stay right: triggers on ``rels`` and ``nodes`` note in ``sum_dirty`` what a write touched — the start
 institution of an OFFERS relationship, the city of an institution's LOCATED_IN (old and new), the city code of
 a DEMANDS relationship (old and new), an institution or major node (its level decides durations); for
 ``sum_coops``: the institution of a COOPERATES_WITH relationship, the enterprise of an IN_INDUSTRY, the major or
 category of a crosswalk relationship (ALIGNS_WITH, a major's SUBCLASS_OF) and the institution of an OFFERS; for
-``sum_ent_coops``: the enterprise of a COOPERATES_WITH relationship — and
+``sum_ent_coops``: the enterprise of a COOPERATES_WITH relationship; for ``sum_ents`` and ``sum_ent_segs``: an
+enterprise node, the enterprise of a LOCATED_IN or IN_SEGMENT relationship — and
 :func:`refresh`, called by ``SqliteStore.apply`` in the same transaction before it commits, recomputes the
 sums of every city those touch (all years of it), the aligned cooperations of every institution and
 enterprise they touch (a crosswalk change: of the institutions offering the majors it touches), the status
-counts of every enterprise whose cooperations changed, and empties
+counts of every enterprise whose cooperations changed, the located rows of every enterprise touched, and empties
 ``sum_dirty``.  A fresh build recomputes
 everything once (the triggers go with the tables it drops and come back with its indexes).  ``iekg reindex``
 recomputes everything.  The rule that the sums equal the rows is tested after random import sequences
@@ -46,13 +55,15 @@ import sqlite3
 from iekg.graph.sqlite_sql import OFFER_AGGREGATES
 from iekg.graph.sums import KEPT_DURATIONS, KEPT_TOP
 
-# meta.sums: the tables below are complete and of this layout (2: with sum_coops, 3: sum_top, 4: sum_ent_coops)
-SUMS_VERSION = 4
+# meta.sums: the tables below are complete and of this layout (2: with sum_coops, 3: sum_top, 4: sum_ent_coops,
+# 5: sum_ents, sum_ent_segs, sum_counts, sum_city_years and sum_shared)
+SUMS_VERSION = 5
 # a graph of an older layout still holding complete tables of these: read them (sum_top from layout 3 on,
-# sum_ent_coops only at SUMS_VERSION); it is not upgraded when opened (no write to a graph only read), but by its
-# next import or `iekg reindex`
-USABLE_VERSIONS = (2, 3, SUMS_VERSION)
-TOP_VERSIONS = (3, SUMS_VERSION)
+# sum_ent_coops from layout 4 on, sum_ents and sum_ent_segs only at SUMS_VERSION); it is not upgraded when opened
+# (no write to a graph only read), but by its next import or `iekg reindex`
+USABLE_VERSIONS = (2, 3, 4, SUMS_VERSION)
+TOP_VERSIONS = (3, 4, SUMS_VERSION)
+ENT_COOP_VERSIONS = (4, SUMS_VERSION)
 # sum_top keeps each city × year × major's first TOP_KEEP programs by volume and by institution (the
 # evidence of a gap shows at most that many, iekg.queries.gaps.EVIDENCE_CAP); volumes with these durations
 TOP_KEEP = KEPT_TOP
@@ -83,6 +94,21 @@ CREATE INDEX IF NOT EXISTS sum_top_inst ON sum_top (year, major, institution, ci
 CREATE INDEX IF NOT EXISTS sum_top_city ON sum_top (city, year);
 CREATE TABLE IF NOT EXISTS sum_ent_coops (enterprise NOT NULL, status, n INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS sum_ent_coops_at ON sum_ent_coops (enterprise, status, n);
+CREATE TABLE IF NOT EXISTS sum_ents (city NOT NULL, enterprise NOT NULL, node INTEGER NOT NULL, employees, employees_t,
+    iei_level, iei_level_t);
+CREATE INDEX IF NOT EXISTS sum_ents_at ON sum_ents (city, enterprise, node, employees, employees_t, iei_level,
+    iei_level_t);
+CREATE INDEX IF NOT EXISTS sum_ents_ent ON sum_ents (enterprise);
+CREATE TABLE IF NOT EXISTS sum_ent_segs (city NOT NULL, segment NOT NULL, enterprise NOT NULL, role, employees);
+CREATE INDEX IF NOT EXISTS sum_ent_segs_at ON sum_ent_segs (city, enterprise, segment, role, employees);
+CREATE INDEX IF NOT EXISTS sum_ent_segs_ent ON sum_ent_segs (enterprise);
+CREATE TABLE IF NOT EXISTS sum_counts (city NOT NULL, year, major_level, inst_level, programs NOT NULL,
+    with_graduates NOT NULL, enrollment_only_n NOT NULL);
+CREATE INDEX IF NOT EXISTS sum_counts_at ON sum_counts (city, year);
+CREATE TABLE IF NOT EXISTS sum_city_years (city NOT NULL, year, programs NOT NULL, institutions NOT NULL);
+CREATE INDEX IF NOT EXISTS sum_city_years_at ON sum_city_years (city, year, programs, institutions);
+CREATE INDEX IF NOT EXISTS sum_inst_years_inst ON sum_inst_years (institution, year, city);
+CREATE TABLE IF NOT EXISTS sum_shared (institution NOT NULL PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sum_dirty (kind TEXT NOT NULL, id NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
 """
 
@@ -112,6 +138,13 @@ _COOP_WATCHED = "('COOPERATES_WITH', 'IN_INDUSTRY', 'ALIGNS_WITH', 'SUBCLASS_OF'
 # otherwise never mark these
 _ENT_COOP_MARK = """
     INSERT OR IGNORE INTO sum_dirty SELECT 'coent', {row}.dst_id WHERE {row}.type = 'COOPERATES_WITH';"""
+# what a change of an enterprise's located rows touches (kind: ent): the enterprise node, its location, its chain
+# segments.  Triggers of their own, as above
+_ENT_MARK = """
+    INSERT OR IGNORE INTO sum_dirty SELECT 'ent', {row}.src_id WHERE {row}.src_label = 'Enterprise';"""
+_ENT_WATCHED = "('LOCATED_IN', 'IN_SEGMENT')"
+_ENT_NODE_MARK = """
+    INSERT OR IGNORE INTO sum_dirty SELECT 'ent', {row}.id;"""
 TRIGGERS = (  # one statement each (their bodies hold semicolons)
     f"CREATE TRIGGER IF NOT EXISTS sums_rel_ins AFTER INSERT ON rels WHEN new.type IN {_WATCHED} BEGIN"
     f"{_REL_MARKS.format(row='new')} END",
@@ -138,6 +171,18 @@ TRIGGERS = (  # one statement each (their bodies hold semicolons)
     f"{_ENT_COOP_MARK.format(row='old')} END",
     "CREATE TRIGGER IF NOT EXISTS ecoops_rel_upd AFTER UPDATE ON rels WHEN old.type = 'COOPERATES_WITH' "
     f"OR new.type = 'COOPERATES_WITH' BEGIN{_ENT_COOP_MARK.format(row='old')}{_ENT_COOP_MARK.format(row='new')} END",
+    f"CREATE TRIGGER IF NOT EXISTS ents_rel_ins AFTER INSERT ON rels WHEN new.type IN {_ENT_WATCHED} BEGIN"
+    f"{_ENT_MARK.format(row='new')} END",
+    f"CREATE TRIGGER IF NOT EXISTS ents_rel_del AFTER DELETE ON rels WHEN old.type IN {_ENT_WATCHED} BEGIN"
+    f"{_ENT_MARK.format(row='old')} END",
+    f"CREATE TRIGGER IF NOT EXISTS ents_rel_upd AFTER UPDATE ON rels WHEN old.type IN {_ENT_WATCHED} "
+    f"OR new.type IN {_ENT_WATCHED} BEGIN{_ENT_MARK.format(row='old')}{_ENT_MARK.format(row='new')} END",
+    "CREATE TRIGGER IF NOT EXISTS ents_node_ins AFTER INSERT ON nodes WHEN new.label = 'Enterprise' BEGIN"
+    f"{_ENT_NODE_MARK.format(row='new')} END",
+    "CREATE TRIGGER IF NOT EXISTS ents_node_del AFTER DELETE ON nodes WHEN old.label = 'Enterprise' BEGIN"
+    f"{_ENT_NODE_MARK.format(row='old')} END",
+    "CREATE TRIGGER IF NOT EXISTS ents_node_upd AFTER UPDATE ON nodes WHEN old.label = 'Enterprise' "
+    f"OR new.label = 'Enterprise' BEGIN{_ENT_NODE_MARK.format(row='old')}{_ENT_NODE_MARK.format(row='new')} END",
 )
 
 # ------------------------------------------------------------------------------------------ refresh
@@ -197,6 +242,21 @@ FILL_TOP = (
     "  rank() OVER (PARTITION BY city, year, major ORDER BY inst) AS ri FROM o) "
     f"SELECT city, year, major, inst, volume, rv <= {int(TOP_KEEP)}, ri <= {int(TOP_KEEP)} FROM r "
     f"WHERE rv <= {int(TOP_KEEP)} OR ri <= {int(TOP_KEEP)}")
+# the counts of the cities in t from their rows of sum_offers and sum_inst_years (filled just before).  programs of
+# sum_inst_years is a count(*), never 0, so every row of a city and year counts an institution with programs;
+# sum_city_years only for integer years, the ones its reads take (a year 2024.0 would fall into 2024's group)
+FILL_COUNTS = (
+    "INSERT INTO sum_counts SELECT s.city, s.year, s.major_level, s.inst_level, sum(s.programs), "
+    "sum(s.with_graduates), sum(s.enrollment_only_n) FROM ({cities}) t CROSS JOIN sum_offers s ON s.city = t.id "
+    "GROUP BY 1, 2, 3, 4")
+FILL_CITY_YEARS = (
+    "INSERT INTO sum_city_years SELECT s.city, s.year, sum(s.programs), count(*) FROM ({cities}) t "
+    "CROSS JOIN sum_inst_years s ON s.city = t.id WHERE typeof(s.year) = 'integer' GROUP BY 1, 2")
+# every institution kept under two or more cities (through the index on institution: no sort)
+FILL_SHARED = ("INSERT INTO sum_shared SELECT institution FROM sum_inst_years GROUP BY institution "
+               "HAVING count(DISTINCT city) > 1")
+DROP_COUNTS = "DELETE FROM sum_counts WHERE city IN ({cities})"
+DROP_CITY_YEARS = "DELETE FROM sum_city_years WHERE city IN ({cities})"
 DROP_TOP = "DELETE FROM sum_top WHERE city IN ({cities})"
 DROP_OFFERS = "DELETE FROM sum_offers WHERE city IN ({cities})"
 DROP_INST_YEARS = "DELETE FROM sum_inst_years WHERE city IN ({cities})"
@@ -261,6 +321,29 @@ TOUCHED_ENT_COOPS = _ENT_COOPS.format(
     rows="(SELECT id FROM temp.sum_touched WHERE kind = 'coent') t CROSS JOIN rels c ON c.dst_id = t.id "
     "AND c.type = 'COOPERATES_WITH' AND c.dst_label = 'Enterprise'")
 DROP_ENT_COOPS = "DELETE FROM sum_ent_coops WHERE enterprise IN (SELECT id FROM temp.sum_touched WHERE kind = 'coent')"
+# ---- each enterprise's located rows (sum_ents) and its chain-segment links from there (sum_ent_segs): of every
+# enterprise, or of those touched ({links}: their LOCATED_IN links).  The values as the reads took them from
+# the properties (json_extract; json_type tells a number, a text, a JSON null and a missing property apart)
+_EMP, _IEI = "'$.\"employees\"'", "'$.\"iei_level\"'"
+_ENT_LINKS = ("(SELECT src_id, dst_id FROM rels WHERE type = 'LOCATED_IN' AND src_label = 'Enterprise' "
+              "AND dst_label = 'City') l")
+_TOUCHED_LINKS = ("(SELECT id FROM temp.sum_touched WHERE kind = 'ent') t CROSS JOIN rels l ON l.src_id = t.id "
+                  "AND l.type = 'LOCATED_IN' AND l.src_label = 'Enterprise' AND l.dst_label = 'City'")
+_FILL_ENTS = ("INSERT INTO sum_ents (city, enterprise, node, employees, employees_t, iei_level, iei_level_t) "
+              f"SELECT l.dst_id, l.src_id, n.id IS NOT NULL, json_extract(n.props, {_EMP}), json_type(n.props, {_EMP}), "
+              f"json_extract(n.props, {_IEI}), json_type(n.props, {_IEI}) FROM {{links}} "
+              "LEFT JOIN nodes n ON n.label = 'Enterprise' AND n.id = l.src_id")
+_FILL_ENT_SEGS = ("INSERT INTO sum_ent_segs (city, segment, enterprise, role, employees) "
+                  "SELECT l.dst_id, r.dst_id, l.src_id, json_extract(r.props, '$.\"role\"'), json_extract(n.props, "
+                  f"{_EMP}) FROM {{links}} CROSS JOIN rels r ON r.src_id = l.src_id AND r.type = 'IN_SEGMENT' "
+                  "AND r.src_label = 'Enterprise' AND r.dst_label = 'ChainSegment' "
+                  "LEFT JOIN nodes n ON n.label = 'Enterprise' AND n.id = l.src_id")
+ALL_ENTS = _FILL_ENTS.format(links=_ENT_LINKS)
+ALL_ENT_SEGS = _FILL_ENT_SEGS.format(links=_ENT_LINKS)
+TOUCHED_ENTS = _FILL_ENTS.format(links=_TOUCHED_LINKS)
+TOUCHED_ENT_SEGS = _FILL_ENT_SEGS.format(links=_TOUCHED_LINKS)
+DROP_ENTS = "DELETE FROM sum_ents WHERE enterprise IN (SELECT id FROM temp.sum_touched WHERE kind = 'ent')"
+DROP_ENT_SEGS = "DELETE FROM sum_ent_segs WHERE enterprise IN (SELECT id FROM temp.sum_touched WHERE kind = 'ent')"
 TOUCHED_TABLE = "CREATE TEMP TABLE IF NOT EXISTS sum_touched (kind TEXT NOT NULL, id NOT NULL)"
 SET_READY = "INSERT INTO meta VALUES ('sums', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 READY = "SELECT value FROM meta WHERE key = 'sums'"
@@ -271,8 +354,14 @@ _ASKED = "(SELECT DISTINCT value AS cid FROM json_each(:cities)) c CROSS JOIN "
 READ_OFFERS = (f"SELECT s.city, s.major, s.major_level, s.inst_level, {_OFFER_COLS} FROM {_ASKED}sum_offers s "
                "ON s.city = c.cid AND s.year = :year{majors}")
 READ_OFFERS_MAJORS = " WHERE s.major IN (SELECT value FROM json_each(:majors))"
-READ_YEAR_LIST = (f"SELECT DISTINCT s.year FROM {_ASKED}sum_inst_years s ON s.city = c.cid "
-                  "WHERE typeof(s.year) = 'integer' ORDER BY s.year")
+# the years of the asked cities: per city its least year, then the least one above it, each one seek in the index on
+# (city, year, …) — a year has 17,800 rows at scale 100, which the DISTINCT over them all read (0.01 s → 0.1 ms)
+READ_YEAR_LIST = (
+    "WITH RECURSIVE c(cid) AS (SELECT DISTINCT value FROM json_each(:cities)), "
+    "y(cid, year) AS (SELECT c.cid, (SELECT min(s.year) FROM sum_inst_years s WHERE s.city = c.cid "
+    "AND typeof(s.year) = 'integer') FROM c UNION ALL SELECT y.cid, (SELECT min(s.year) FROM sum_inst_years s "
+    "WHERE s.city = y.cid AND s.year > y.year AND typeof(s.year) = 'integer') FROM y WHERE y.year IS NOT NULL) "
+    "SELECT DISTINCT year FROM y WHERE year IS NOT NULL ORDER BY year")
 READ_YEARS = (f"SELECT s.year, sum(s.programs) FROM {_ASKED}sum_inst_years s ON s.city = c.cid "
               "WHERE typeof(s.year) = 'integer' GROUP BY s.year ORDER BY s.year")
 READ_YEAR_COUNTS = (f"SELECT s.year, sum(s.programs), count(DISTINCT s.institution) FROM {_ASKED}sum_inst_years s "
@@ -380,6 +469,10 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
         con.execute("DELETE FROM sum_coops")
         con.execute("DELETE FROM sum_top")
         con.execute("DELETE FROM sum_ent_coops")
+        con.execute("DELETE FROM sum_ents")
+        con.execute("DELETE FROM sum_ent_segs")
+        con.execute("DELETE FROM sum_counts")
+        con.execute("DELETE FROM sum_city_years")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'city', dst_id FROM ({ALL_CITIES})")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'dcity', city_code FROM ({ALL_DEMAND})")
     else:
@@ -388,6 +481,7 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'cinst', id FROM ({TOUCHED_COOP_INSTS})")
         con.execute(f"INSERT INTO temp.sum_touched SELECT 'cent', id FROM ({TOUCHED_COOP_ENTS})")
         con.execute("INSERT INTO temp.sum_touched SELECT 'coent', id FROM sum_dirty WHERE kind = 'coent'")
+        con.execute("INSERT INTO temp.sum_touched SELECT 'ent', id FROM sum_dirty WHERE kind = 'ent'")
     cities = "SELECT id FROM temp.sum_touched WHERE kind = 'city'"
     dcities = "SELECT id FROM temp.sum_touched WHERE kind = 'dcity'"
     if not everything:
@@ -395,16 +489,29 @@ def refresh(con: sqlite3.Connection, everything: bool = False) -> tuple[int, int
         con.execute(DROP_TOP.format(cities=cities))
         con.execute(DROP_INST_YEARS.format(cities=cities))
         con.execute(DROP_DEMAND.format(cities=dcities))
+        con.execute(DROP_COUNTS.format(cities=cities))
+        con.execute(DROP_CITY_YEARS.format(cities=cities))
     con.execute(FILL_OFFERS.format(cities=cities))
     con.execute(FILL_TOP.format(cities=cities))
     con.execute(FILL_INST_YEARS.format(cities=cities))
+    con.execute(FILL_COUNTS.format(cities=cities))
+    con.execute(FILL_CITY_YEARS.format(cities=cities))
+    if everything or con.execute(f"SELECT 1 FROM ({cities}) LIMIT 1").fetchone() is not None:
+        con.execute("DELETE FROM sum_shared")
+        con.execute(FILL_SHARED)
     con.execute(FILL_DEMAND.format(cities=dcities))
     _refresh_coops(con, everything)
     if everything:
         con.execute(ALL_ENT_COOPS)
+        con.execute(ALL_ENTS)
+        con.execute(ALL_ENT_SEGS)
     else:
         con.execute(DROP_ENT_COOPS)
         con.execute(TOUCHED_ENT_COOPS)
+        con.execute(DROP_ENTS)
+        con.execute(DROP_ENT_SEGS)
+        con.execute(TOUCHED_ENTS)
+        con.execute(TOUCHED_ENT_SEGS)
     n = con.execute("SELECT count(CASE WHEN kind = 'city' THEN 1 END), count(CASE WHEN kind = 'dcity' THEN 1 END) "
                     "FROM temp.sum_touched").fetchone()
     con.execute("DELETE FROM sum_dirty")

@@ -33,6 +33,12 @@ OFFERS_OF_MAJORS = ("SELECT DISTINCT r.src_id, r.dst_id{columns} FROM json_each(
                     "CROSS JOIN rels p CROSS JOIN rels r "
                     "WHERE p.dst_id = d.value AND p.type = 'OFFERS' AND r.src_id = p.src_id AND r.type = 'OFFERS' "
                     "AND r.year = ? AND r.dst_id = p.dst_id")
+# the same from the index on the programs' majors and years (sqlite_sql.MAJOR_YEAR_INDEX), where the graph has it,
+# for a year above 0 (the index's condition, stated here): each major's programs of the year are one range of it, in
+# the same order (by major, then institution); DISTINCT as above, so that the same rows come out
+OFFERS_OF_MAJORS_INDEXED = ("SELECT DISTINCT r.src_id, r.dst_id{columns} FROM json_each(?) d "
+                            "CROSS JOIN rels r INDEXED BY rels_major_year "
+                            "WHERE r.dst_id = d.value AND r.type = 'OFFERS' AND r.year > 0 AND r.year = ?")
 
 
 class SqliteReads:
@@ -246,7 +252,8 @@ class SqliteReads:
             # relationships' ends, then each program's year and figures from the index on (src_id, type, year, …)
             # — no row is read (the plain filter reads every program's row of the majors to test its year)
             cols = "".join(f", r.{p}" for p in props)
-            rows = self._rows(OFFERS_OF_MAJORS.format(columns=cols), [jlist(dst_ids), year])
+            text = OFFERS_OF_MAJORS_INDEXED if year > 0 and self._rows(sql.HAS_MAJOR_YEAR_INDEX) else OFFERS_OF_MAJORS
+            rows = self._rows(text.format(columns=cols), [jlist(dst_ids), year])
             return self._frame(rows, ["src", "dst", *props], (), 2)
         if (rel_type == "OFFERS" and not props and src_ids is not None and dst_ids is None
                 and src_label in (None, "Institution") and dst_label in (None, "Major")

@@ -77,6 +77,17 @@ HAS_LEADING_INDEX = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name =
 # next import or `iekg reindex`, is read through rels_out meanwhile.  Type in its columns: see LEADING_INDEX.
 SEGMENT_INDEX = ("CREATE INDEX IF NOT EXISTS rels_segment ON rels (src_id, type, src_label, dst_label, dst_id, props) "
                  "WHERE type = 'IN_SEGMENT'")
+# The programs of a few majors in one year (partners of an enterprise, who trains an industry: Store.rel_frame of
+# OFFERS with majors and a year): each major's programs of the year in one range of this index, with their figures
+# (scale 100, partners of an enterprise's 29 majors: 9,427 programs in 0.02 s of CPU, where from the majors' ends
+# through rels_in to each program of the year through rels_src_year took 0.085-0.11 s).  Read only where it exists
+# (HAS_MAJOR_YEAR_INDEX); a graph written before it was kept gets it at its next import or `iekg reindex`.  Type in
+# its columns: see LEADING_INDEX.  Its condition holds ``year > 0``, which only that statement states, so that no
+# other statement's plan can take it: the planner took it for the programs of a chain's 345 majors at 17,800
+# institutions — 6 million seeks, 3.4 s where rels_src_year answers in 0.5 s.
+MAJOR_YEAR_INDEX = ("CREATE INDEX IF NOT EXISTS rels_major_year ON rels (dst_id, type, year, src_id, graduates, "
+                    "enrollment, employment_rate) WHERE type = 'OFFERS' AND year > 0")
+HAS_MAJOR_YEAR_INDEX = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'rels_major_year'"
 UNIQUE_RELS = "CREATE UNIQUE INDEX IF NOT EXISTS rels_out ON rels (src_id, type, src_label, dst_id, dst_label, k)"
 INDEXES = UNIQUE_RELS + """;
 CREATE INDEX IF NOT EXISTS rels_in ON rels (dst_id, type, dst_label, src_label, src_id);
@@ -84,7 +95,7 @@ CREATE INDEX IF NOT EXISTS rels_src_year ON rels (src_id, type, year, dst_id, gr
     leading);
 CREATE INDEX IF NOT EXISTS rels_type ON rels (type, year, city_code);
 CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (source_kind);
-""" + LEADING_INDEX + ";\n" + SEGMENT_INDEX + ";"
+""" + LEADING_INDEX + ";\n" + SEGMENT_INDEX + ";\n" + MAJOR_YEAR_INDEX + ";"
 EMPTY_GRAPH = SCHEMA + "INSERT INTO meta VALUES ('version', 0)"  # what a home without a graph file reads
 DROP_GRAPH = "DROP TABLE rels; DROP TABLE nodes; DELETE FROM rel_counts;" + SCHEMA  # before a fresh apply
 FILE_PRAGMAS = (  # a graph file (after journal_mode = WAL)

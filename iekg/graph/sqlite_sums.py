@@ -44,8 +44,33 @@ _READ_OFFER_COUNTS = (f"SELECT s.city, s.major_level, s.inst_level, sum(s.progra
                       f"sum(s.enrollment_only_n) FROM {derived._ASKED}sum_offers s ON s.city = c.cid AND s.year = :year "
                       "GROUP BY s.city, s.major_level, s.inst_level")
 
-# Store.offering_institutions from the kept sums: the institutions with programs of the year in the cities
-_READ_OFFERING = (f"SELECT DISTINCT s.institution FROM {derived._ASKED}sum_inst_years s ON s.city = c.cid "
+# the same from the kept counts per city × year × levels (sqlite_derived.sum_counts, layout 5): a few dozen rows for
+# a province's year instead of its 22,000 rows of sum_offers; the same sums
+_READ_COUNTS_KEPT = (f"SELECT s.city, s.major_level, s.inst_level, sum(s.programs), sum(s.with_graduates), "
+                     f"sum(s.enrollment_only_n) FROM {derived._ASKED}sum_counts s ON s.city = c.cid AND s.year = :year "
+                     "GROUP BY s.city, s.major_level, s.inst_level")
+# Store.offer_year_counts from the kept counts per city × year (sum_city_years, layout 5): the cities' programs and
+# institutions summed per year, less what the institutions kept under two of the asked cities (sum_shared: none in
+# the scale-100 graph) add twice — their rows less their number, per year — so that each institution counts once,
+# as count(DISTINCT) over sum_inst_years counts it (derived.READ_YEAR_COUNTS)
+_READ_YEAR_COUNTS_KEPT = (
+    "WITH c(cid) AS MATERIALIZED (SELECT DISTINCT value FROM json_each(:cities)), "
+    "k(year, programs, institutions) AS (SELECT s.year, sum(s.programs), sum(s.institutions) FROM c "
+    "CROSS JOIN sum_city_years s ON s.city = c.cid WHERE typeof(s.year) = 'integer' {years}GROUP BY s.year), "
+    "x(year, twice) AS (SELECT s.year, count(*) - count(DISTINCT s.institution) FROM sum_shared h "
+    "CROSS JOIN sum_inst_years s ON s.institution = h.institution WHERE s.city IN c AND typeof(s.year) = 'integer' "
+    "{years}GROUP BY s.year) "
+    "SELECT k.year, k.programs, k.institutions - coalesce(x.twice, 0) FROM k LEFT JOIN x ON x.year = k.year "
+    "ORDER BY k.year")
+# Store.offer_year_counts_each from sum_city_years (one row per city and year: what sqlite_sql.YEAR_COUNTS_EACH
+# groups sum_inst_years into)
+YEAR_COUNTS_EACH_KEPT = (
+    "SELECT s.city, s.year, s.programs, s.institutions FROM (SELECT DISTINCT value AS cid FROM json_each(:cities)) c "
+    "CROSS JOIN sum_city_years s ON s.city = c.cid WHERE typeof(s.year) = 'integer' ORDER BY s.city, s.year")
+# Store.offering_institutions from the kept sums: the institutions with programs of the year in the cities (one row
+# per city and institution: the caller's set drops an institution's second city, which a DISTINCT over the 17,800 of
+# scale 100 took twice as long to do)
+_READ_OFFERING = (f"SELECT s.institution FROM {derived._ASKED}sum_inst_years s ON s.city = c.cid "
                   "AND s.year = :year WHERE s.programs > 0")
 
 # (gaps) Store.chain_enterprises: the scopes' focus-chain enterprises — each key's located enterprises (rels_in
@@ -104,6 +129,40 @@ _CHAIN_LONELY_KEPT = (
     "w(status) AS MATERIALIZED (SELECT DISTINCT value FROM json_each(:inactive)) "
     "SELECT i.key, count(*) FROM i WHERE NOT EXISTS (SELECT 1 FROM sum_ent_coops s WHERE s.enterprise = i.id "
     "AND s.n > 0 AND NOT coalesce(s.status IN w, 0)) GROUP BY i.key")
+# the two above with each key's links read from the kept located links (sqlite_derived.sum_ent_segs, layout 5): per
+# key, its cities' links with the role and the staff through the table's index on (city, enterprise, segment), those
+# into the key's segments kept — no LOCATED_IN or IN_SEGMENT relationship and no node's JSON is read.  The rows come
+# in the order of the statements above (key and city as asked, then enterprise, then segment); an enterprise located
+# in two of a key's cities has a row in each, and DISTINCT keeps the first, as the located enterprises' DISTINCT of
+# the statements above does (an enterprise has one link to a segment: IN_SEGMENT has no key property)
+_CHAIN_LINKS_KEPT = (
+    "WITH kc(key, cid) AS MATERIALIZED (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') "
+    "FROM json_each(:cities) j), "
+    "ks(key, seg) AS MATERIALIZED (SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') "
+    "FROM json_each(:segments) j), "
+    "i(key, id, seg, role, emp) AS MATERIALIZED (SELECT DISTINCT kc.key, s.enterprise, s.segment, s.role, s.employees "
+    "FROM kc CROSS JOIN sum_ent_segs s ON s.city = kc.cid "
+    "WHERE EXISTS (SELECT 1 FROM ks WHERE ks.key = kc.key AND ks.seg = s.segment)), ")
+_CHAIN_ENTERPRISES_LINKS = (
+    _CHAIN_LINKS_KEPT + "w(status) AS MATERIALIZED (SELECT DISTINCT value FROM json_each(:inactive)), "
+    "d(id, counted, left) AS MATERIALIZED (SELECT s.enterprise, sum(s.n) FILTER (WHERE NOT coalesce(s.status IN w, 0)), "
+    "json_group_array(json_array(s.status, s.n)) FILTER (WHERE s.status IN w) "
+    "FROM sum_ent_coops s WHERE s.enterprise IN (SELECT id FROM i) GROUP BY s.enterprise) "
+    "SELECT i.key, i.id, i.seg, i.role, i.emp, d.counted, d.left FROM i LEFT JOIN d ON d.id = i.id")
+_CHAIN_LONELY_LINKS = (
+    _CHAIN_LINKS_KEPT + "w(status) AS MATERIALIZED (SELECT DISTINCT value FROM json_each(:inactive)) "
+    "SELECT i.key, count(*) FROM i WHERE NOT EXISTS (SELECT 1 FROM sum_ent_coops s WHERE s.enterprise = i.id "
+    "AND s.n > 0 AND NOT coalesce(s.status IN w, 0)) GROUP BY i.key")
+# Store.located_nodes and Store.located_sums of the enterprises from the kept located rows (sum_ents, layout 5),
+# through the index on (city, enterprise, …) that holds every column read: the same values as the statements over
+# the links and the nodes' JSON (sqlite_sql.LOCATED_NODES, LOCATED_SUMS), in the same order
+KEPT_ENT_PROPS = ("employees", "iei_level")
+_ENTS_ASKED = "FROM (SELECT DISTINCT value AS cid FROM json_each(:cities)) c CROSS JOIN sum_ents s ON s.city = c.cid"
+_ENTS_NODES = "SELECT s.enterprise{columns}, s.city " + _ENTS_ASKED + " WHERE s.node"
+_ENTS_NODES_AMONG = " AND s.{prop} IN (SELECT value FROM json_each(:among_{prop}))"
+_ENTS_SUMS = "SELECT s.city, count(*){columns} " + _ENTS_ASKED + " GROUP BY s.city ORDER BY s.city"
+_ENTS_SUM_COLUMN = (", total(CASE WHEN s.{prop}_t IN ('integer', 'real') THEN s.{prop} END), "
+                    "count(s.{prop}_t)")
 
 
 class SqliteSums:
@@ -127,7 +186,34 @@ class SqliteSums:
 
     def _kept_ent_coops(self) -> bool:
         """The kept status counts of each enterprise's cooperations (``sum_ent_coops``, layout 4) are complete."""
+        return self._layout() in derived.ENT_COOP_VERSIONS
+
+    def _kept_ents(self) -> bool:
+        """The kept located enterprises and their segment links (``sum_ents``, ``sum_ent_segs``, layout 5) are
+        complete."""
         return self._layout() == derived.SUMS_VERSION
+
+    def _kept_counts(self) -> bool:
+        """The kept counts per city × year (``sum_counts``, ``sum_city_years``, ``sum_shared``, layout 5) are
+        complete."""
+        return self._layout() == derived.SUMS_VERSION
+
+    def _kept_ent_read(self, label: str, props: Sequence[str], among: Iterable[str] = ()) -> bool:
+        """Whether the enterprises' located rows answer a read of ``label`` nodes' ``props`` (``among``: filtered
+        by those): kept for these properties only, read as ``json_extract`` reads them (plain values)."""
+        wanted = {*props, *among}
+        return (label == "Enterprise" and wanted <= set(KEPT_ENT_PROPS) and wanted <= sql.PLAIN_PROPS
+                and self._kept_ents())
+
+    def _kept_located_nodes(self, props: Sequence[str], cities: Sequence[str],
+                            among: Mapping[str, Sequence[str]] | None) -> list[Any]:
+        """:meth:`Store.located_nodes`' rows of the enterprises from ``sum_ents`` (see :meth:`_kept_ent_read`)."""
+        params: dict[str, Any] = {"cities": jlist(cities)}
+        text = _ENTS_NODES.format(columns="".join(f", s.{p}" for p in props))
+        for k in sorted(among or {}):
+            text += _ENTS_NODES_AMONG.format(prop=k)
+            params[f"among_{k}"] = json.dumps([str(v) for v in (among or {})[k]], ensure_ascii=False)
+        return self._rows(text, params)
 
     def offer_sums(self, cities: Sequence[str], year: int | None,
                    majors: Iterable[str] | None = None) -> pd.DataFrame:
@@ -148,7 +234,8 @@ class SqliteSums:
         if year is None or not self._kept():
             off = self.offer_sums(cities, year)
             return offer_counts_frame(off[[*OFFER_COUNT_KEYS, *OFFER_COUNT_COLUMNS]].itertuples(index=False, name=None))
-        return offer_counts_frame(self._rows(_READ_OFFER_COUNTS, {"cities": jlist(cities), "year": year}))
+        text = _READ_COUNTS_KEPT if self._kept_counts() else _READ_OFFER_COUNTS
+        return offer_counts_frame(self._rows(text, {"cities": jlist(cities), "year": year}))
 
     def offering_institutions(self, cities: Sequence[str], year: int) -> set[str]:
         """From the kept ``sum_inst_years`` through its index on (city, year, institution, programs); else one
@@ -175,7 +262,8 @@ class SqliteSums:
             params = {"cities": jlist(cities)}
             if years is not None:
                 params["years"] = json.dumps(sorted({int(y) for y in years}))
-            text = derived.READ_YEAR_COUNTS.format(years="" if years is None else derived.READ_YEAR_COUNTS_YEARS)
+            read = _READ_YEAR_COUNTS_KEPT if self._kept_counts() else derived.READ_YEAR_COUNTS
+            text = read.format(years="" if years is None else derived.READ_YEAR_COUNTS_YEARS)
             got = [(int(y), int(n), int(k)) for y, n, k in self._rows(text, params) if n]
             return pd.DataFrame(got, columns=list(OFFER_YEAR_COUNT_COLUMNS), dtype="int64")
         wanted = self.offer_year_list(cities) if years is None else sorted({int(y) for y in years})
@@ -187,11 +275,15 @@ class SqliteSums:
         return pd.DataFrame(rows, columns=list(OFFER_YEAR_COUNT_COLUMNS), dtype="int64")
 
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
-        cols, params = [], {"cities": jlist(cities), "label": check_label(label)}
-        for j, p in enumerate(props):
-            params[f"p{j}"] = json_path(p)
-            cols.append(sql.LOCATED_SUM_COLUMN.format(j=j))
-        rows = self._rows(sql.LOCATED_SUMS.format(columns="".join(cols)), params)
+        if self._kept_ent_read(label, props):  # the enterprises' staff and levels: from their kept located rows
+            rows = self._rows(_ENTS_SUMS.format(columns="".join(_ENTS_SUM_COLUMN.format(prop=p) for p in props)),
+                              {"cities": jlist(cities)})
+        else:
+            cols, params = [], {"cities": jlist(cities), "label": check_label(label)}
+            for j, p in enumerate(props):
+                params[f"p{j}"] = json_path(p)
+                cols.append(sql.LOCATED_SUM_COLUMN.format(j=j))
+            rows = self._rows(sql.LOCATED_SUMS.format(columns="".join(cols)), params)
         columns = ["city", "nodes"] + [c for p in props for c in (f"{p}_sum", f"{p}_n")]
         out = pd.DataFrame(rows, columns=columns)
         for p in props:
@@ -296,7 +388,8 @@ class SqliteSums:
             return pd.DataFrame(columns=columns)
         params = {"cities": json.dumps(kc, ensure_ascii=False), "segments": json.dumps(ks, ensure_ascii=False)}
         if self._kept_ent_coops():
-            rows = self._rows(_CHAIN_ENTERPRISES_KEPT, {**params, "inactive": jlist(sorted({str(w) for w in inactive}))})
+            text = _CHAIN_ENTERPRISES_LINKS if self._kept_ents() else _CHAIN_ENTERPRISES_KEPT
+            rows = self._rows(text, {**params, "inactive": jlist(sorted({str(w) for w in inactive}))})
             out = pd.DataFrame(rows, columns=columns)
             out["counted"] = out["counted"].fillna(0).astype("int64")  # (None: no cooperation counts)
             decoded: dict[str, list[Any]] = {}  # (a few distinct lists: each decoded once, a list of its own per row)
@@ -335,7 +428,7 @@ class SqliteSums:
             return {}
         if not self._kept_ent_coops():
             return Store.chain_lonely_counts(self, cities, segments, inactive)  # type: ignore[arg-type]
-        rows = self._rows(_CHAIN_LONELY_KEPT, {"cities": json.dumps(kc, ensure_ascii=False),
-                                               "segments": json.dumps(ks, ensure_ascii=False),
-                                               "inactive": jlist(sorted({str(w) for w in inactive}))})
+        rows = self._rows(_CHAIN_LONELY_LINKS if self._kept_ents() else _CHAIN_LONELY_KEPT,
+                          {"cities": json.dumps(kc, ensure_ascii=False), "segments": json.dumps(ks, ensure_ascii=False),
+                           "inactive": jlist(sorted({str(w) for w in inactive}))})
         return {str(k): int(n) for k, n in sorted(rows) if n}

@@ -275,6 +275,7 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
             try:
                 con.execute(sql.LEADING_INDEX)  # (a graph written before the index was kept)
                 con.execute(sql.SEGMENT_INDEX)
+                con.execute(sql.MAJOR_YEAR_INDEX)
                 n = derived.refresh(con, everything=True)
                 con.execute("COMMIT")
             except BaseException:
@@ -372,6 +373,7 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
                 if not fresh:  # (a fresh graph gets every index with its relationships)
                     con.execute(sql.LEADING_INDEX)  # a graph written before the index was kept: at its next write
                     con.execute(sql.SEGMENT_INDEX)
+                    con.execute(sql.MAJOR_YEAR_INDEX)
                 res = write_changes(con, changes, fresh, spill)
                 derived.refresh(con, everything=fresh)  # the sums kept with the data, in this transaction
                 if audit is not None:
@@ -462,8 +464,10 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
         if not self._kept():
             return Store.offer_year_counts_each(self, cities)
         from iekg.graph.sqlite_sql import jlist
+        from iekg.graph.sqlite_sums import YEAR_COUNTS_EACH_KEPT
 
-        return year_counts_each_frame(self._rows(sql.YEAR_COUNTS_EACH, {"cities": jlist(cities)}))
+        text = YEAR_COUNTS_EACH_KEPT if self._kept_counts() else sql.YEAR_COUNTS_EACH  # (layout 5: one row each)
+        return year_counts_each_frame(self._rows(text, {"cities": jlist(cities)}))
 
     # (readiness --all / compare) the metrics' located nodes with their properties in one read
     def located_nodes(self, label: str, cities: Sequence[str], props: Iterable[str] = (), *,
@@ -473,6 +477,8 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
         from iekg.graph.sqlite_sql import check_label, jlist, json_path, select_props
 
         props = tuple(props)
+        if self._kept_ent_read(label, props, among or ()):  # the enterprises' staff and levels: their kept rows
+            return self._frame(self._kept_located_nodes(props, cities, among), ["id", *props, "city"], (), 1)
         sel, params, decode = select_props(props, "n")
         text = sql.LOCATED_NODES.format(columns=sel)
         params += [jlist(cities), check_label(label)]
