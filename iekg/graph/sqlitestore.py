@@ -277,6 +277,9 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
                 con.execute(sql.SEGMENT_INDEX)
                 con.execute(sql.MAJOR_YEAR_INDEX)
                 n = derived.refresh(con, everything=True)
+                # a new version: answers memoised from the sums as they were (by this process or a server's)
+                # are dropped — a reindex is run when the sums are in doubt
+                con.execute(sql.BUMP_VERSION)
                 con.execute("COMMIT")
             except BaseException:
                 if con.in_transaction:
