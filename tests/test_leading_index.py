@@ -64,7 +64,7 @@ def test_neo4j_reads_them_through_the_index(neo: Any, monkeypatch: pytest.Monkey
     assert _pairs(neo) == anchored == [("I1", "510101"), ("I2", "510101")]
     match, params = cy.rel_match("OFFERS", "Institution", None, None, None, WHERE)
     with neo.driver.session(database=neo.database) as ses:
-        plan = ses.run("EXPLAIN " + match + cy.REL_FRAME, props=[], **params).consume().plan
+        plan = ses.run("EXPLAIN " + match + cy.REL_COLUMNS, props=[], **params).consume().plan
     ops = []
     todo = [plan]
     while todo:

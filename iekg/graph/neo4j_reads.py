@@ -103,6 +103,12 @@ _READ_TOP_FIRST = (
     "RETURN collect([s.major, s.year, s.vi[..$limit], s.vv[..$limit]]) AS rows")
 
 
+def _from_columns(columns: list[list[Any]], names: list[str]) -> pd.DataFrame:
+    """A frame of columns read by column (cypher.NODE_COLUMNS, REL_COLUMNS, LOCATED_COLUMNS) made from its rows, so
+    that pandas types each column as it typed the rows read one list per row (an empty frame's columns too)."""
+    return pd.DataFrame(list(zip(*columns, strict=True)), columns=names)
+
+
 def _typed(values: list[Any]) -> Any:
     """A column's values as the frame would type them, without pandas looking at each: all of them ints (no bool)
     an int64 array, all floats a float64 one; else the list itself, typed by pandas.  (The province's offer sums,
@@ -284,11 +290,11 @@ class Neo4jReads:
     def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
         props = tuple(props)
         wanted = None if ids is None else sorted(set(ids))
-        q = fill(cy.NODE_FRAME if ids is None else cy.NODE_FRAME_IDS, node=label)
+        q = fill(cy.NODE_COLUMNS if ids is None else cy.NODE_COLUMNS_IDS, node=label)
         if wanted == []:  # (no id asked, no row: no round trip — e.g. the levels of no unlevelled institution)
             return pd.DataFrame([], columns=["id", *props])
-        rows = self._rows(q, props=list(props), ids=wanted)
-        return pd.DataFrame(rows, columns=["id", *props])
+        got = self._rows(q, props=list(props), ids=wanted)
+        return _from_columns([got[0], *got[1]], ["id", *props])
 
     def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,
                   dst_label: str | None = None, *, src_ids: Iterable[str] | None = None,
@@ -321,8 +327,8 @@ class Neo4jReads:
         match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, dst_ids, where)
         if none_asked:
             return pd.DataFrame([], columns=["src", "dst", *props])
-        rows = self._rows(match + cy.REL_FRAME, props=list(props), **params)
-        out = pd.DataFrame(rows, columns=["src", "dst", *props])
+        cols = self._rows(match + cy.REL_COLUMNS, props=list(props), **params)
+        out = _from_columns([cols[0], cols[1], *cols[2]], ["src", "dst", *props])
         if src_keep is not None:
             out = out[out["src"].isin(src_keep)].reset_index(drop=True)
         return out
@@ -501,11 +507,20 @@ class Neo4jReads:
         """From the cities along LOCATED_IN (:data:`cy.LOCATED`), each node's properties as :meth:`node_frame`
         returns them, all rows in one record; ``among`` filtered on the server (only those rows cross Bolt)."""
         props = tuple(props)
-        text = fill(cy.LOCATED, node=label) + (cy.LOCATED_AMONG if among else "") + cy.LOCATED_NODES
-        params: dict[str, Any] = {"cities": sorted({str(c) for c in cities}), "props": list(props)}
+        text = fill(cy.LOCATED, node=label) + (cy.LOCATED_AMONG if among else "") + cy.LOCATED_COLUMNS
+        asked = sorted({str(c) for c in cities})
+        params: dict[str, Any] = {"cities": asked, "props": list(props)}
         if among:
             params["among"] = {str(k): [str(v) for v in vs] for k, vs in among.items()}
-        return pd.DataFrame(self._rows(text, **params), columns=["id", *props, "city"])
+        # (the cities in the order asked, each one's nodes in the order they came, as one list per row gave them)
+        place = {c: k for k, c in enumerate(asked)}
+        cols: list[list[Any]] = [[] for _ in range(len(props) + 2)]
+        for cid, ids, values in sorted(self._rows(text, **params), key=lambda r: place.get(r[0], len(place))):
+            cols[0] += ids
+            for k, vs in enumerate(values, start=1):
+                cols[k] += vs
+            cols[-1] += [cid] * len(ids)
+        return _from_columns(cols, ["id", *props, "city"])
 
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
         match = fill(cy.LOCATED, node=label)
