@@ -649,6 +649,9 @@ class Neo4jReads:
     def top_ready(self) -> bool:
         raise NotImplementedError  # Neo4jStore's: the kept first programs (IekgTopSum) are complete
 
+    def top_scopes_ready(self) -> bool:
+        raise NotImplementedError  # Neo4jStore's: the provinces' kept first programs (IekgTopScope) are complete
+
     def _kept_top(self, cities: Sequence[str], year: int | None, majors: list[str], zero: list[str],
                   limit: int) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
         """Each wanted major's first ``limit`` programs by volume (then institution) and, of the weight-0
@@ -661,6 +664,14 @@ class Neo4jReads:
                                                wanted={m: True for m in majors}, limit=int(limit)):
                 per_vol.setdefault(major, []).append((vi, vv, y))
             return self._merged_top(per_vol, limit), {}
+        asked = sorted({str(c) for c in cities})
+        if not zero and self.top_scopes_ready():  # (a province's gaps) its cities' lists merged when it was written
+            recs = self._read(neo4j_sums.READ_TOP_SCOPE, scope=neo4j_sums.scope_key(asked), year=year,
+                              wanted={m: True for m in majors}, limit=int(limit))
+            if recs and recs[0]["known"]:
+                for major, y, vi, vv in recs[0]["rows"]:
+                    per_vol.setdefault(major, []).append((vi, vv, y))
+                return self._merged_top(per_vol, limit), {}
         if not zero:  # (gaps) no weight-0 pair: the lists merged on the server
             return {str(m): got for m, got in self._rows(  # (each [institution, year, volume] read as it came)
                 _READ_TOP_MERGED, cities=sorted({str(c) for c in cities}), year=year,

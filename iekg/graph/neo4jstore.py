@@ -494,6 +494,8 @@ class Neo4jStore(Neo4jReads, Store):
                     neo4j_sums.refresh_coops(tx, touched.coop_insts, touched.coop_ents)
                     neo4j_sums.refresh_ent_packs(tx, touched.ent_cities)
                     neo4j_sums.refresh_programs(tx, touched.majors)
+                    # (after the cities' first programs: the provinces' are merged from them)
+                    neo4j_sums.refresh_top_scopes(tx, touched.cities | touched.scope_cities, touched.provinces)
                 tx.run(neo4j_sums.SET_READY, version=neo4j_sums.SUMS_VERSION).consume()
             if audit is None:
                 return
@@ -541,6 +543,10 @@ class Neo4jStore(Neo4jReads, Store):
         try:
             with ThreadPoolExecutor(neo4j_sums.REFRESH_WORKERS, thread_name_prefix="iekg-sums") as pool:
                 list(pool.map(run, jobs))
+                # then the provinces' first programs, merged from their cities' (all complete now), one a transaction
+                provinces = sorted(r["id"] for r in self._read(neo4j_sums.ALL_PROVINCES))
+                list(pool.map(run, [lambda tx, p=p: neo4j_sums.refresh_top_scopes(tx, [], [p], drop=False)
+                                    for p in provinces]))
         except Exception as exc:
             if "MemoryPoolOutOfMemoryError" not in str(getattr(exc, "code", "") or exc):
                 raise
@@ -575,6 +581,9 @@ class Neo4jStore(Neo4jReads, Store):
 
     def programs_ready(self) -> bool:
         return bool(self._state()[1] in neo4j_sums.PROGRAM_VERSIONS)
+
+    def top_scopes_ready(self) -> bool:
+        return bool(self._state()[1] in neo4j_sums.TOP_SCOPE_VERSIONS)
 
     def import_history(self, limit: int = 50) -> list[dict[str, Any]]:
         recs = self._read(cy.IMPORTS, limit=max(int(limit), 0))
