@@ -94,8 +94,8 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    """The ``iekg`` console script: the asked command's theme only (every theme for help, no command or one
-    not known)."""
+    """The ``iekg`` command (:func:`run`, the console script, calls it): the asked command's theme only (every
+    theme for help, no command or one not known)."""
     theme = COMMANDS.get(command_of(sys.argv[1:]) or "")
     app = load((theme,) if theme else THEMES)
     try:
