@@ -230,6 +230,16 @@ class SqliteReads:
                         r[j] = json.loads(r[j])
         return pd.DataFrame(rows, columns=columns)
 
+    @staticmethod
+    def _by_target_frame(grouped: list[Any]) -> pd.DataFrame:
+        """The frame of :data:`sql.REL_FRAME_BY_DST`'s rows (target, how many, its sources as a JSON list): one row
+        per relationship, in the statement's order, as :meth:`_frame` makes it of :data:`sql.REL_FRAME`'s rows."""
+        import numpy as np
+
+        src = [s for _, _, listed in grouped for s in json.loads(listed)]
+        dst = np.repeat(np.array([d for d, _, _ in grouped], dtype=object), [n for _, n, _ in grouped])
+        return pd.DataFrame({"src": src, "dst": dst})
+
     def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
         props = tuple(props)
         sel, params, decode = sql.select_props(props, "n")
@@ -262,6 +272,13 @@ class SqliteReads:
             # the year's programs marked leading of some institutions, from their own small index (a graph
             # written before it was kept reads them below, through rels_src_year, until its next import)
             return self._frame(self._rows(sql.LEADING_OFFERS, [year, jlist(src_ids)]), ["src", "dst"], (), 2)
+        if not props and dst_ids is not None and src_ids is None and not where:
+            # the ends only, by their targets: grouped per target in SQL, spread out here (REL_FRAME_BY_DST)
+            cond, cparams = sql.rel_filter(rel_type, src_label, dst_label, None, dst_ids, None)
+            grouped = self._rows(sql.REL_FRAME_BY_DST.format(cond=cond), cparams)
+            if grouped:
+                return self._by_target_frame(grouped)
+            return self._frame([], ["src", "dst"], (), 2)
         if rel_type == "OFFERS" and props and set(props) <= sql.OFFER_FIGURES:
             # a program's year and figures from their typed copies in the index on (src_id, type, year, …):
             # no row or JSON is read (the values the kept sums and the volume rule use; a number is the same)

@@ -96,7 +96,8 @@ CREATE INDEX IF NOT EXISTS rels_src_year ON rels (src_id, type, year, dst_id, gr
 CREATE INDEX IF NOT EXISTS rels_type ON rels (type, year, city_code);
 CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (source_kind);
 """ + LEADING_INDEX + ";\n" + SEGMENT_INDEX + ";\n" + MAJOR_YEAR_INDEX + ";"
-EMPTY_GRAPH = SCHEMA + "INSERT INTO meta VALUES ('version', 0)"  # what a home without a graph file reads
+# what a home without a graph file reads: with the indexes, which some reads name (REL_FRAME_BY_DST)
+EMPTY_GRAPH = SCHEMA + INDEXES + "INSERT INTO meta VALUES ('version', 0)"
 DROP_GRAPH = "DROP TABLE rels; DROP TABLE nodes; DELETE FROM rel_counts;" + SCHEMA  # before a fresh apply
 FILE_PRAGMAS = (  # a graph file (after journal_mode = WAL)
     "PRAGMA synchronous = FULL",  # a reported import survives a power cut too
@@ -178,6 +179,13 @@ ALL_RELS = "SELECT type, src_label, src_id, dst_label, dst_id, props FROM rels"
 NODE_FRAME = "SELECT n.id{columns} FROM nodes n WHERE n.label = ?"
 NODE_FRAME_IDS = f" AND n.id IN {IDS}"
 REL_FRAME = "SELECT r.src_id, r.dst_id{columns} FROM rels r WHERE {cond}"
+# Store.rel_frame of the ends alone, asked by their targets (e.g. a province's located institutions, the enterprises
+# of some industries): one row per target with its sources as a JSON list, in the order REL_FRAME gives them — the
+# targets in order (the IN list is walked in order on rels_in), each one's sources in the index's order — so that
+# what leaves the database is a few hundred rows, not one per relationship (26,441 rows of two ids: 21 → 9 ms with
+# the frame).  rels_in named: the order is that index's
+REL_FRAME_BY_DST = ("SELECT r.dst_id, count(*), json_group_array(r.src_id) FROM rels r INDEXED BY rels_in "
+                    "WHERE {cond} GROUP BY r.dst_id")
 # Store.rel_frame of the year's OFFERS marked leading of some institutions, through the index rels_leading: named
 # (the planner, taking the list of ids for a short one, would seek rels_src_year per institution instead) and its
 # condition written as the index's, literally (a bound value cannot match a partial index's WHERE)
@@ -260,11 +268,16 @@ OFFER_YEAR_COUNT = (
     "o.src_id = loc.inst AND o.type = 'OFFERS' AND o.year = :year) "
     "FROM loc) SELECT total(k), count(DISTINCT CASE WHEN k > 0 THEN inst END) FROM n")
 # {columns}: LOCATED_SUM_COLUMN per property, with its JSON path as :p<j>
+# The cities are an IN list: SQLite walks rels_in in their order, so the groups come out in order without a
+# temporary b-tree (the join from the asked cities sorted every link)
 LOCATED_SUMS = (
-    "WITH c(cid) AS (SELECT DISTINCT value FROM json_each(:cities)) "
-    "SELECT l.dst_id, count(*){columns} FROM c CROSS JOIN rels l ON l.dst_id = c.cid AND "
-    "l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = :label "
-    "LEFT JOIN nodes n ON n.label = l.src_label AND n.id = l.src_id GROUP BY l.dst_id ORDER BY l.dst_id")
+    "SELECT l.dst_id, count(*){columns} FROM rels l {nodes}WHERE l.dst_id IN (SELECT value FROM json_each(:cities)) "
+    "AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = :label "
+    "GROUP BY l.dst_id ORDER BY l.dst_id")
+# {nodes}: the nodes joined for their properties; counted only (no property asked), the links alone: a node has one
+# row (its primary key), so the LEFT JOIN changed no count, and rels_in answers without a read of the nodes' rows
+# (compare's located institutions of 18 cities: 13 → 3 ms)
+LOCATED_SUMS_NODES = "LEFT JOIN nodes n ON n.label = l.src_label AND n.id = l.src_id "
 LOCATED_SUM_COLUMN = (", total(CASE WHEN json_type(n.props, :p{j}) IN ('integer', 'real') "
                       "THEN json_extract(n.props, :p{j}) END), count(n.props -> :p{j})")
 DEMAND_SUMS = (

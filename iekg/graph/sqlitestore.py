@@ -535,7 +535,7 @@ class SqliteStore(SqliteReads, SqliteSums, Store):
 
         props = tuple(props)
         if self._kept_ent_read(label, props, among or ()):  # the enterprises' staff and levels: their kept rows
-            return self._frame(self._kept_located_nodes(props, cities, among), ["id", *props, "city"], (), 1)
+            return self._kept_located_nodes(props, cities, among)
         sel, params, decode = select_props(props, "n")
         text = sql.LOCATED_NODES.format(columns=sel)
         params += [jlist(cities), check_label(label)]
