@@ -177,18 +177,19 @@ def public_only(store: Store, scope: Scope, sums: ScopeSums | None = None) -> tu
         The institution ids and the city codes.
     """
     cities = tuple(sorted(scope.cities))
-    data_coverage(store, scope, scope.year, sums)
-    got: tuple[set[str], set[str]] = store.memo(("public-only", cities, scope.year), lambda: (set(), set()))
+    cov = data_coverage(store, scope, scope.year, sums)
+    # (kept by data_coverage under the year it resolved: the sums')
+    got: tuple[set[str], set[str]] = store.memo(("public-only", cities, cov["year"]), lambda: (set(), set()))
     return got
 
 
 def _institutions(store: Store, cities: Sequence[str], year: int | None) -> tuple[pd.DataFrame, set[str]]:
     """The institutions located in ``cities`` (``id``, ``city``) and those of them with programs in ``year``."""
     loc = located_in(store, "Institution", cities=cities)
-    insts = sorted(set(loc["id"].tolist()))
+    insts = set(loc["id"].tolist())  # (a set, not sorted: every city's are 18,000 at scale 100)
     with_prog: set[str] = set()
     if insts and year is not None:
-        with_prog = store.offering_institutions(cities, year) & set(insts)
+        with_prog = store.offering_institutions(cities, year) & insts
     return loc, with_prog
 
 
@@ -303,11 +304,11 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
         dem_cities = set(dem["city"].to_numpy()[dem["rows"].to_numpy() > 0].tolist()) if len(dem) else set()
         loc, with_prog = store.memo(("coverage-institutions", cities, sm.year),
                                     lambda: _institutions(store, cities, sm.year))
-        insts = sorted(set(loc["id"].tolist()))
+        insts = set(loc["id"].tolist())
         years = program_years(store, cities)
-        public_insts, public_cities = store.memo(("public-only", cities, year), lambda: _public_only(
+        public_insts, public_cities = store.memo(("public-only", cities, sm.year), lambda: _public_only(
             store, cities, loc, with_prog, prog_cities | dem_cities))
-        without = [i for i in insts if i not in with_prog and i not in public_insts]
+        without = sorted(i for i in insts if i not in with_prog and i not in public_insts)  # (the few, sorted)
         yours = set(cities) - public_cities
         listed = programs_without_figures(store, sm) if n_none > 0 else []  # (none to list: not counted again)
         return {
@@ -326,7 +327,11 @@ def data_coverage(store: Store, scope: Scope, year: int | None, sums: ScopeSums 
                       **_year_counts(store, cities, list(years), sm, len(with_prog))},
         }
 
-    out: dict[str, Any] = store.memo(("data-coverage", cities, year), compute)
+    # with the scope's sums the year is theirs (year None: the latest, which the sums have resolved): one answer
+    # asking for "the latest" (alignment) and for that year by number (readiness) shares one computation — the
+    # result depends on the sums' year only (the public-only check's own memo is keyed the same way)
+    key_year = sums.year if sums is not None else year
+    out: dict[str, Any] = store.memo(("data-coverage", cities, key_year), compute)
     return out
 
 

@@ -26,10 +26,12 @@ types; then magnitude, type and entity.  Both sizes are our assumptions (setting
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -93,6 +95,7 @@ def _gap(kind: str, entity: str, name: str, magnitude: float, severity: float, e
             "evidence_items": [{"key": k, "label": (labels or {}).get(k)} for k in ev]}
 
 
+@lru_cache(maxsize=8192)  # (a city's answer formats 3,400 figures, most of them a few distinct ones)
 def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.1f}"
 
@@ -107,6 +110,7 @@ class _Names:
         self._raw: dict[str, dict[str, Any]] = {}  # label -> id -> the name as stored (the nodes that exist)
         self._asked: dict[str, set[str]] = {}  # label -> the ids read or to be read
         self._waiting: dict[str, set[str]] = {}  # label -> the ids to be read
+        self._shown: dict[str, dict[str, str]] = {}  # label -> :meth:`shown` of every name read so far (kept up to date)
 
     def want(self, label: str, ids: Iterable[Any]) -> None:
         """Read these ids' names with the next look-up of ``label``."""
@@ -125,12 +129,24 @@ class _Names:
         wait = self._waiting.pop(label, None)
         if wait:
             f = self.store.node_frame(label, ["name"], ids=sorted(wait))
-            got.update(zip(map(str, f["id"].tolist()), f["name"].tolist(), strict=True))
+            new = dict(zip(map(str, f["id"].tolist()), f["name"].tolist(), strict=True))
+            got.update(new)
+            if label in self._shown:  # (the names as shown, of the new ones only: not every name again)
+                self._shown[label].update(_as_shown(new))
         return got
 
     def shown(self, label: str, ids: Iterable[Any] = ()) -> dict[str, str]:
-        """Id → the name as shown (the id when the node has no name), of every node of ``label`` read so far."""
-        return {i: (str(n) if n is not None and n == n else i) for i, n in self.raw(label, ids).items()}
+        """Id → the name as shown (the id when the node has no name), of every node of ``label`` read so far (the
+        same dict each time, grown as names are read: an answer asks for a label's names several times)."""
+        raw = self.raw(label, ids)
+        if label not in self._shown:
+            self._shown[label] = _as_shown(raw)
+        return self._shown[label]
+
+
+def _as_shown(raw: dict[str, Any]) -> dict[str, str]:
+    """Id → the name as shown: the stored name, or the id when the node has none."""
+    return {i: (str(n) if n is not None and n == n else i) for i, n in raw.items()}
 
 
 def label_evidence(store: Store, found: list[dict[str, Any]], names: _Names | None = None) -> None:
@@ -170,10 +186,15 @@ def label_evidence(store: Store, found: list[dict[str, Any]], names: _Names | No
         lab, _, ident = u.partition(":")
         return names_of.get(lab, {}).get(ident, ident)
 
+    node_labels: dict[str, str] = {}  # uid -> its label, made once (an enterprise or a city recurs across the gaps)
+
     def node_label(u: str) -> str:
-        lab = u.partition(":")[0]
-        zh = NODE_TYPES[lab].zh if lab in NODE_TYPES else lab
-        return f"{zh} {name(u)}"
+        got = node_labels.get(u)
+        if got is None:
+            lab = u.partition(":")[0]
+            zh = NODE_TYPES[lab].zh if lab in NODE_TYPES else lab
+            got = node_labels[u] = f"{zh} {name(u)}"
+        return got
 
     for g in found:
         for item in g["evidence_items"]:
@@ -367,11 +388,18 @@ class _SupplyGaps:
         demand_rows = join_demand(scope_demand(store, sorted(sums.scope.cities), sums.year), sums.weights)
         demand_rows = demand_rows[demand_rows["industry"].isin(codes)]
         n_dem = Counter(demand_rows["industry"].tolist())  # each industry's demand rows
+        # how many programs feed each industry in all (from the sums): each major's programs, counted once per weight
+        # row of the major into the industry — as the sums joined to the weights and summed per industry — in plain
+        # dicts (a frame join and grouping of a province's 22,000 sums took twice as long)
+        per_major: dict[Any, Any] = {}
+        for m, n in zip(sums.offers["major"].tolist(), sums.offers["programs"].tolist(), strict=True):
+            per_major[m] = per_major.get(m, 0) + n
+        flagged_codes = set(codes)
+        n_sup: dict[Any, Any] = {}  # (made an int where it is used, as the frame's sum was)
         w = sums.weights.frame
-        w = w[w["industry"].isin(codes)]
-        # how many programs feed each industry in all (from the sums)
-        n_sup = sums.offers[["major", "programs"]].merge(w[["major", "industry"]], on="major").groupby(
-            "industry")["programs"].sum()
+        for m, ind in zip(w["major"].tolist(), w["industry"].tolist(), strict=True):
+            if ind in flagged_codes and m in per_major:
+                n_sup[ind] = n_sup.get(ind, 0) + per_major[m]
         out = []
         for ind in flagged:
             s, d, code = ind["supply"], ind["demand"], ind["code"]
@@ -458,9 +486,9 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
     """
     out: list[dict[str, Any]] = []
     found = _chain_findings(store, {"": scope})
-    if info is not None:
-        info["cooperation"] = _coop_info(pd.Series([], dtype=object), 0)
     if found is None:  # no focus-chain segment in scope
+        if info is not None:
+            info["cooperation"] = _coop_info(pd.Series([], dtype=object), 0)
         return out
     segs = focus_segments(store, scope)
     known = names or _Names(store)
@@ -490,14 +518,20 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
             lonely.loc[lonely["enterprise"].astype(str).isin(past_ents), "enterprise"].nunique()))
     employees = pd.to_numeric(ins["employees"], errors="coerce").fillna(0.0)
     biggest = float(employees.max()) if len(employees) and employees.max() > 0 else 1.0
-    staff = {str(k): float(v) for k, v in zip(ins["enterprise"].tolist(), employees.tolist(), strict=True)}
-    rows = sorted(zip(lonely["enterprise"].tolist(), lonely["segment"].tolist(), lonely["role"].tolist(), strict=True))
-    severity = [round(float(max(0.05, 0.5 * staff.get(str(e), 0.0) / biggest)), 10) for e, _, _ in rows]
+    # each lonely row with its enterprise's staff (a property of the enterprise: alike on all its rows), sorted as
+    # the rows (e, segment, role) are — the staff never decides (rows alike in all three are one enterprise's):
+    # no dict of every enterprise's staff built and looked up again (a province's 27,000 rows)
+    by_row = sorted(zip(lonely["enterprise"].tolist(), lonely["segment"].tolist(), lonely["role"].tolist(),
+                        employees.loc[lonely.index].astype(float).tolist(), strict=True))
+    rows = [(e, seg, role) for e, seg, role, _ in by_row]
+    row_staff = [n for _, _, _, n in by_row]
+    severity = [round(float(max(0.05, 0.5 * n / biggest)), 10) for n in row_staff]
     full = set(range(len(rows)))
     if limit is not None and len(rows) > limit:  # the first `limit` in the order gaps() ranks them (stable)
-        order = sorted(range(len(rows)), key=lambda k: (-severity[k], -staff.get(str(rows[k][0]), 0.0),
-                                                        f"Enterprise:{rows[k][0]}"))
-        full = set(order[:limit])
+        # (heapq.nsmallest is sorted(...)[:limit], ties and all, without sorting a province's 15,000 rows; the entity
+        # "Enterprise:<id>" orders as the id: one prefix for all)
+        full = set(heapq.nsmallest(limit, range(len(rows)), key=lambda k: (-severity[k], -row_staff[k],
+                                                                            str(rows[k][0]))))
     shown = sorted({str(rows[k][0]) for k in full})
     past_ents &= set(shown)
     past_of: dict[str, list[dict[str, Any]]] = {}
@@ -517,11 +551,11 @@ def chain_gaps(store: Store, scope: Scope, align: dict[str, Any],
         if k not in full:
             if info is not None:
                 continue
-            n, name = staff.get(str(e), 0.0), str(ent_names.get(str(e), e))
+            n, name = row_staff[k], str(ent_names.get(str(e), e))
             out.append({"type": "no_cooperation", "entity": f"Enterprise:{e}", "name": name, "magnitude": float(n),
                         "severity": severity[k], "stub": True})
             continue
-        n = staff.get(str(e), 0.0)
+        n = row_staff[k]
         name = str(ent_names.get(str(e), e))
         left = past_of.get(str(e), [])
         who = (f"重点产业链企业「{name}」({_clean(role) or '成员'}，从业 {_fmt(n)} 人)" if n > 0 else
@@ -577,7 +611,10 @@ def _chain_findings(store: Store, scopes: dict[str, Scope], *, counted_only: boo
     if not segs_of:
         return None
     cities = sorted({c for k in segs_of for c in scopes[k].cities})
-    key_of_city = pd.DataFrame([(k, c) for k in segs_of for c in scopes[k].cities], columns=["key", "city"])
+    keys_of_city: dict[Any, list[str]] = {}  # city -> the keys whose scope holds it
+    for k in segs_of:
+        for c in scopes[k].cities:
+            keys_of_city.setdefault(c, []).append(k)
     segs = pd.concat([f.assign(key=k) for k, f in segs_of.items()], ignore_index=True)
     asked = ({k: list(scopes[k].cities) for k in segs_of}, {k: sorted(set(f["segment"])) for k, f in segs_of.items()},
              sorted(cooperation.inactive_words()))
@@ -590,13 +627,26 @@ def _chain_findings(store: Store, scopes: dict[str, Scope], *, counted_only: boo
         lonely_counts = {str(k): int(n) for k, n in lonely["key"].astype(str).value_counts().items()}
     bases = located_in(store, "TrainingBase", cities=cities)
     serves = store.rel_frame("SERVES", src_label="TrainingBase", src_ids=bases["id"])
-    served = serves.merge(bases.rename(columns={"id": "src"}), on="src").merge(key_of_city, on="city")
-    by_seg = pd.MultiIndex.from_arrays([served["key"], served["dst"]])
-    by_ind = pd.MultiIndex.from_arrays([served["key"], rollup(served["dst"])]) if len(served) else by_seg
-    hit = (pd.MultiIndex.from_arrays([segs["key"], segs["segment"]]).isin(by_seg)
-           | pd.MultiIndex.from_arrays([segs["key"], segs["industry"]]).isin(by_ind))
-    chains = segs.assign(hit=hit).groupby(["key", "chain"], sort=True)["hit"].any()
-    unserved = chains[~chains].reset_index()[["key", "chain"]]
+    # what each key's bases serve — (key, segment or industry) — and each key's chains served, in plain sets and
+    # lists: a scope has a few bases and segments, and frame joins and index look-ups cost more than the data
+    cities_of_base: dict[Any, list[Any]] = {}
+    for b, c in zip(bases["id"].tolist(), bases["city"].tolist(), strict=True):
+        cities_of_base.setdefault(b, []).append(c)
+    by_seg: set[tuple[Any, Any]] = set()  # (key, what a base serves as stored: a segment, or an industry)
+    by_ind: set[tuple[Any, Any]] = set()  # (key, that, rolled up to its 大类)
+    if len(serves):
+        for b, dst, ind in zip(serves["src"].tolist(), serves["dst"].tolist(), rollup(serves["dst"]).tolist(),
+                               strict=True):
+            for c in cities_of_base.get(b, ()):
+                for k in keys_of_city.get(c, ()):
+                    by_seg.add((k, dst))
+                    by_ind.add((k, ind))
+    chains: dict[tuple[Any, Any], bool] = {}  # (key, chain) -> whether a base in the key's scope serves it
+    for k, seg, chain, ind in zip(segs["key"].tolist(), segs["segment"].tolist(), segs["chain"].tolist(),
+                                  segs["industry"].tolist(), strict=True):
+        chains[(k, chain)] = chains.get((k, chain), False) or (k, seg) in by_seg or (k, ind) in by_ind
+    left = sorted(kc for kc, hit in chains.items() if not hit)
+    unserved = pd.DataFrame({"key": [k for k, _ in left], "chain": [c for _, c in left]}, dtype=object)
     return _ChainFindings(segs, ins, lonely, unserved, lonely_counts)
 
 
@@ -726,7 +776,8 @@ def gaps(store: Store, scope: Scope, thresholds: Thresholds | None = None, *,
     if with_targets and scope.kind == "city":
         ctx = Context(store, scope.cities[0], align["year"], sums=sums, align=align)
         try:
-            found += target_gaps(readiness(store, scope.cities[0], align["year"], policy, ctx=ctx))
+            # (the targets only: target_gaps reads no condition, so none is measured)
+            found += target_gaps(readiness(store, scope.cities[0], align["year"], policy, ctx=ctx, conditions=False))
         except LookupError:
             pass  # the graph holds no targets of that policy: no target gaps to report
     if types:

@@ -243,7 +243,7 @@ def effective_met(item: dict[str, Any]) -> bool | None:
 
 
 def readiness(store: Store, city: str, year: int | None = None, policy: str = NOTICE,
-              ctx: Context | None = None, settings: Any = None) -> dict[str, Any]:
+              ctx: Context | None = None, settings: Any = None, *, conditions: bool = True) -> dict[str, Any]:
     """Every target and condition with the city's value, threshold, met, shortfall and evidence.
 
     Each threshold says what it rests on (``threshold_basis``: notice — the notice's number, quoted —,
@@ -267,6 +267,10 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
         Frames already read for the city.
     settings : Settings, optional
         The thresholds that are ours (default: read from the environment).
+    conditions : bool
+        False: the conditions are not measured and left out of ``items`` (and of the condition counts) —
+        for a caller that reads only the targets (:func:`iekg.queries.gaps.gaps`' target shortfalls); a
+        condition in an either/or group with a target is kept, so the group's ``group_met`` is unchanged.
 
     Returns
     -------
@@ -292,7 +296,11 @@ def readiness(store: Store, city: str, year: int | None = None, policy: str = NO
             "City", PILOT_PROPS))
     base = baseline_year(pilot)
     rows = []
-    for t in (targets(store, policy) if batch is None else batch.once(("targets", policy), lambda: targets(store, policy))):
+    every = targets(store, policy) if batch is None else batch.once(("targets", policy), lambda: targets(store, policy))
+    if not conditions:  # (the groups a target is in: their conditions still count toward group_met)
+        with_target = {t.get("any_of") for t in every if t.get("kind", "target") != "condition" and t.get("any_of")}
+        every = [t for t in every if t.get("kind", "target") != "condition" or t.get("any_of") in with_target]
+    for t in every:
         fn = METRICS.get(str(t.get("metric")))
         threshold = float(t["value"])
         override = getattr(settings, ASSUMED_METRICS.get(str(t.get("metric")), "-"), None)
