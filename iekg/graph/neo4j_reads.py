@@ -41,6 +41,7 @@ from iekg.graph.sums import (
     TOP_OFFER_COLUMNS,
     CrosswalkAligned,
     kept_top_fits,
+    rank_candidates,
 )
 
 # Store.offer_counts from the kept sum nodes (neo4j_sums.READ_OFFERS' nodes), summed over the majors
@@ -104,9 +105,15 @@ _READ_TOP_FIRST = (
 
 
 def _from_columns(columns: list[list[Any]], names: list[str]) -> pd.DataFrame:
-    """A frame of columns read by column (cypher.NODE_COLUMNS, REL_COLUMNS, LOCATED_COLUMNS) made from its rows, so
-    that pandas types each column as it typed the rows read one list per row (an empty frame's columns too)."""
-    return pd.DataFrame(list(zip(*columns, strict=True)), columns=names)
+    """A frame of columns read by column (cypher.NODE_COLUMNS, REL_COLUMNS, LOCATED_COLUMNS), typed as pandas typed
+    the rows read one list per row.  Given as columns (half the time of a frame made from the rows zipped: each
+    column is inferred alike either way — numbers, text, missing values, temporal values, lists — which
+    tests/test_neo4j_column_reads.py checks); no row, or a name given twice, from the rows as before."""
+    if not columns or not len(columns[0]) or len(set(names)) != len(names):
+        return pd.DataFrame(list(zip(*columns, strict=True)), columns=names)
+    if len(columns) != len(names) or any(len(c) != len(columns[0]) for c in columns):
+        raise ValueError("columns of unequal lengths")  # (as zip(strict=True) refused them)
+    return pd.DataFrame(dict(zip(names, columns, strict=True)))
 
 
 def _typed(values: list[Any]) -> Any:
@@ -122,6 +129,48 @@ def _typed(values: list[Any]) -> Any:
     except OverflowError:  # (an int beyond int64: pandas makes it another type)
         pass
     return values
+
+
+def _top_columns(top: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    """Each major's first programs ([institution, year, volume]) as candidate columns (sums.CANDIDATE_COLUMNS)."""
+    cols: dict[str, list[Any]] = {"institution": [], "major": [], "year": [], "volume": []}
+    for m, got in top.items():
+        for i, y, v in got:
+            cols["institution"].append(i)
+            cols["year"].append(y)
+            cols["volume"].append(v)
+        cols["major"] += [m] * len(got)
+    return cols
+
+
+def _kept_columns(rows: list[list[Any]]) -> dict[str, list[Any]] | None:
+    """Kept first programs, one list per major already in order and cut on the server ([major, year, institutions,
+    volumes]: a city's IekgTopSum, a province's IekgTopScope), as candidate columns without a list per program —
+    what :meth:`Neo4jReads._merged_top` takes of a major's one list; None if a major came twice or a list's
+    institutions and volumes differ in length (read as before then)."""
+    cols: dict[str, list[Any]] = {"institution": [], "major": [], "year": [], "volume": []}
+    seen: set[str] = set()
+    for major, y, vi, vv in rows:
+        if major in seen or len(vi) != len(vv):
+            return None
+        seen.add(major)
+        cols["institution"] += vi
+        cols["volume"] += vv
+        cols["major"] += [major] * len(vi)
+        cols["year"] += [y] * len(vi)
+    return cols
+
+
+def _ranked(cols: dict[str, list[Any]], weights: Mapping[str, Sequence[tuple[str, float]]], limit: int) -> pd.DataFrame:
+    """``top_offers`` of pairs with no weight 0 from the majors' first programs (candidate columns): each key's
+    ranked by :func:`iekg.graph.sums.rank_candidates` — key, supply descending, then institution, then major,
+    the order in which the tuples were sorted per key here before: the same rows and values (the keys are text,
+    so their sorted order is the factorized one)."""
+    pairs = [(k, str(m), float(w)) for k, ps in sorted(weights.items()) for m, w in ps]
+    out = rank_candidates(pd.DataFrame(cols), pairs, limit)
+    if out.empty:  # (typed as the frame of no rows before)
+        return pd.DataFrame([], columns=list(TOP_OFFER_COLUMNS))
+    return out
 
 
 class Neo4jReads:
@@ -327,6 +376,12 @@ class Neo4jReads:
         match, params = cy.rel_match(rel_type, src_label, dst_label, src_ids, dst_ids, where)
         if none_asked:
             return pd.DataFrame([], columns=["src", "dst", *props])
+        if src_keep is not None and len(src_keep) <= cy.KEEP_MAX:
+            # the index's rows cut to the start ids on the server, by a map lookup per row (a city's 1,020
+            # institutions: 602 of the year's 10,291 leading programs cross Bolt, 15 → 9 ms); the same rows in the
+            # same order as cutting the frame here, as below for more ids (sending them costs more than it saves)
+            match, params = match + cy.KEEP_SRC, {**params, "keep_src": dict.fromkeys(sorted(src_keep), True)}
+            src_keep = None
         cols = self._rows(match + cy.REL_COLUMNS, props=list(props), **params)
         out = _from_columns([cols[0], cols[1], *cols[2]], ["src", "dst", *props])
         if src_keep is not None:
@@ -631,10 +686,30 @@ class Neo4jReads:
         zero = sorted({str(m) for ps in weights.values() for m, w in ps if float(w) == 0.0})
         if not majors:
             return pd.DataFrame(columns=list(TOP_OFFER_COLUMNS))
-        if kept_top_fits(durations, limit) and self.top_ready():
-            top, by_inst = self._kept_top(cities, year, majors, zero, int(limit))
+        kept = kept_top_fits(durations, limit) and self.top_ready()
+        ranked = not zero and all(type(k) is str for k in weights)
+        asked = sorted({str(c) for c in cities})
+        scoped = True  # (whether _kept_top may read the province's merged lists: not when read here already)
+        if ranked and kept and len(asked) == 1:  # (a city's gaps) its kept lists as columns
+            got = _kept_columns(self._rows(_READ_TOP_FIRST, cities=asked, year=year,
+                                           wanted={m: True for m in majors}, limit=int(limit)))
+            if got is not None:
+                return _ranked(got, weights, int(limit))
+        elif ranked and kept and self.top_scopes_ready():  # (a province's gaps) its merged lists as columns
+            recs = self._read(neo4j_sums.READ_TOP_SCOPE, scope=neo4j_sums.scope_key(asked), year=year,
+                              wanted={m: True for m in majors}, limit=int(limit))
+            got = _kept_columns(recs[0]["rows"]) if recs and recs[0]["known"] else None
+            if got is not None:
+                return _ranked(got, weights, int(limit))
+            scoped = not (recs and not recs[0]["known"])  # (not a province's cities: merged as before)
+        if kept:
+            top, by_inst = self._kept_top(cities, year, majors, zero, int(limit), scoped=scoped)
         else:
             top, by_inst = self._walked_top(cities, year, majors, zero, durations, int(limit))
+        if ranked:
+            # (gaps: no weight-0 pair) every pair ranks its major's list by supply: the per-key ranking in arrays
+            # (sums.rank_candidates, SQLite's), not a sort of Python tuples per key
+            return _ranked(_top_columns(top), weights, int(limit))
         rows: list[tuple[str, str, str, Any, float]] = []
         for key, ps in sorted(weights.items()):
             cand = []
@@ -653,7 +728,7 @@ class Neo4jReads:
         raise NotImplementedError  # Neo4jStore's: the provinces' kept first programs (IekgTopScope) are complete
 
     def _kept_top(self, cities: Sequence[str], year: int | None, majors: list[str], zero: list[str],
-                  limit: int) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+                  limit: int, *, scoped: bool = True) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
         """Each wanted major's first ``limit`` programs by volume (then institution) and, of the weight-0
         majors, by institution, merged here from the asked cities' kept first programs (neo4j_sums.IekgTopSum:
         the scope's first ones are among its cities' first ones)."""
@@ -665,7 +740,7 @@ class Neo4jReads:
                 per_vol.setdefault(major, []).append((vi, vv, y))
             return self._merged_top(per_vol, limit), {}
         asked = sorted({str(c) for c in cities})
-        if not zero and self.top_scopes_ready():  # (a province's gaps) its cities' lists merged when it was written
+        if not zero and scoped and self.top_scopes_ready():  # (a province's gaps) its cities' lists merged when written
             recs = self._read(neo4j_sums.READ_TOP_SCOPE, scope=neo4j_sums.scope_key(asked), year=year,
                               wanted={m: True for m in majors}, limit=int(limit))
             if recs and recs[0]["known"]:
