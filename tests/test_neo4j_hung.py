@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,11 +62,30 @@ def frozen(server: Any) -> Any:
         pid = pid_of(server.data)
         os.kill(pid, signal.SIGSTOP)
         try:
+            stopped(pid)
             yield pid
         finally:
             os.kill(pid, signal.SIGCONT)
 
     return ctx()
+
+
+def stopped(pid: int, limit: float = 10.0) -> None:
+    """Wait until every thread of ``pid`` is stopped: kill() returns once SIGSTOP is sent, and each thread stops
+    when the kernel next has it (a CI run saw the first request after kill() answered 200, once in many runs)."""
+    def states() -> set[str]:
+        out = set()
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:  # state: the field after the command's closing parenthesis
+                out.add((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+            except (OSError, IndexError):
+                pass  # (a thread that ended meanwhile)
+        return out
+
+    t0 = time.monotonic()
+    while (got := states()) - {"T", "t"}:
+        assert time.monotonic() - t0 < limit, f"the server (pid {pid}) is not stopped after {limit} s: {got}"
+        time.sleep(0.01)
 
 
 def answered(fn: Callable[[], Any], limit: float) -> tuple[bool, float, Any]:
