@@ -178,6 +178,7 @@ ALL_RELS = "SELECT type, src_label, src_id, dst_label, dst_id, props FROM rels"
 # frames: {columns} are ", json_extract(x.props, ?)" / ", x.props -> ?" per property; {cond}: the filters
 NODE_FRAME = "SELECT n.id{columns} FROM nodes n WHERE n.label = ?"
 NODE_FRAME_IDS = f" AND n.id IN {IDS}"
+NODE_GIVEN = " AND n.props -> ? IS NOT NULL"  # (Store.nodes_with: a property present, its value JSON null too)
 REL_FRAME = "SELECT r.src_id, r.dst_id{columns} FROM rels r WHERE {cond}"
 # Store.rel_frame of the ends alone, asked by their targets (e.g. a province's located institutions, the enterprises
 # of some industries): one row per target with its sources as a JSON list, in the order REL_FRAME gives them — the

@@ -246,6 +246,15 @@ def year_counts_each_frame(rows: Iterable[Sequence[Any]]) -> pd.DataFrame:
     return out.sort_values(["city", "year"], kind="mergesort").reset_index(drop=True)
 
 
+def given_frame(frame: pd.DataFrame, prop: str) -> pd.DataFrame:
+    """:meth:`Store.nodes_with`'s frame from :meth:`Store.node_frame`'s rows (every store's, read whole or not): the
+    rows whose ``prop`` is not missing, both columns of Python objects (the values as read; an empty frame typed
+    as one with rows, so that it merges with an id column of text like any other)."""
+    given = frame[frame[prop].notna()]
+    return pd.DataFrame({"id": pd.Series(given["id"].tolist(), dtype=object),
+                         prop: pd.Series(given[prop].tolist(), dtype=object)})
+
+
 class Store(ABC):
     """What every backend offers.  ``uid`` is ``"<Label>:<id>"``."""
 
@@ -334,6 +343,14 @@ class Store(ABC):
     def node_frame(self, label: str, props: Iterable[str] = (), *, ids: Iterable[str] | None = None) -> pd.DataFrame:
         """One row per node of ``label`` (only those in ``ids`` when given): column ``id`` and the requested
         properties (missing → None/NaN)."""
+
+    def nodes_with(self, label: str, prop: str, *, ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """The nodes of ``label`` (only those in ``ids`` when given) whose ``prop`` is given — neither missing nor
+        null: columns ``id`` and ``prop``, in :meth:`node_frame`'s order, the values as it reads them.  For a
+        property few nodes have (the institutions' ``leading``: compare reads 17,800 institutions for it); a store
+        may leave the others out where the data is (SQLite), this version reads them all and drops them."""
+        f = self.node_frame(label, [prop], ids=ids)
+        return given_frame(f, prop)
 
     @abstractmethod
     def rel_frame(self, rel_type: str, props: Iterable[str] = (), src_label: str | None = None,

@@ -296,6 +296,9 @@ class Overlay:
         add = pd.DataFrame(rows, columns=["id", *props])
         return add if not len(f) else pd.concat([f, add], ignore_index=True)
 
+    # the generic version, through node_frame above: a scenario's training bases are among the nodes it reads
+    nodes_with = Store.nodes_with
+
     def get(self, uid: str) -> Node | None:
         label, _, ident = uid.partition(":")
         if label == "TrainingBase" and ident in self._base_nodes:

@@ -92,6 +92,16 @@ class Batch:
             return f.sort_values("id")
         return self.once(("nodes", label, props, among), read)  # type: ignore[no-any-return]
 
+    def given(self, label: str, prop: str) -> pd.DataFrame:
+        """The ``label`` nodes in the cities whose ``prop`` is given (``id``, ``prop`` and ``city``), sorted by id,
+        read once: :meth:`nodes_frame`'s rows without those where it is missing or null, which the store leaves out
+        (:meth:`Store.nodes_with`) — for a property few nodes have."""
+        def read() -> pd.DataFrame:
+            loc = self.located(label)
+            ids = loc["id"] if len(self.cities) == 1 else None  # (as nodes_frame reads them)
+            return self.store.nodes_with(label, prop, ids=ids).merge(loc, on="id").sort_values("id")
+        return self.once(("given", label, prop), read)  # type: ignore[no-any-return]
+
     def nodes(self, label: str, props: tuple[str, ...]) -> dict[str, pd.DataFrame]:
         """The ``label`` nodes of each city (``id`` and ``props``, by id), split once."""
         key = (label, props)
@@ -387,7 +397,7 @@ def m_leading_institutions(ctx: Context) -> Measured:
 
 
 def _leading_institutions_each(b: Batch) -> dict[str, Measured]:
-    here = b.nodes_frame("Institution", ("leading",))
+    here = b.given("Institution", "leading")  # (the institutions that say: most say nothing)
     known = set(here.loc[here["leading"].notna(), "city"].astype(str))  # a city none of whose institutions says
     # (a boolean mask even with no rows: an empty object Series would select columns, not rows)
     here = here.loc[here["leading"].map(lambda v: v in (True, "是", "true", "True")).astype(bool)]
