@@ -235,9 +235,8 @@ class SqliteSums:
         if not grouped:
             return pd.DataFrame([], columns=["id", *props, "city"])
         out: dict[str, Any] = {"id": [e for _, _, listed in grouped for e in json.loads(listed)]}
-        columns = list(zip(*values, strict=True))  # (the same rows as the lists hold, in their order)
-        for j, p in enumerate(props):
-            out[p] = list(columns[j])
+        for j, p in enumerate(props):  # (the same rows as the lists hold, in their order; a column by one pass over
+            out[p] = [r[j] for r in values]  # the rows: zip(*rows) made a tuple of 35,000 arguments first, 4 → 0.5 ms)
         out["city"] = np.repeat(np.array([c for c, _, _ in grouped], dtype=object), [n for _, n, _ in grouped])
         return pd.DataFrame(out)
 
