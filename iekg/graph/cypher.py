@@ -164,8 +164,18 @@ KIND_COUNTS = (f"MATCH (n) WHERE NOT n:{META} AND NOT n:{AUDIT} AND NOT n:{SCENA
 NODE_COLUMNS = "MATCH (n:{label}) WITH collect(n) AS ns RETURN [[x IN ns | x.id], [p IN $props | [x IN ns | x[p]]]] AS rows"
 NODE_COLUMNS_IDS = ("UNWIND $ids AS i MATCH (n:{label} {{id: i}}) WITH collect(n) AS ns "
                     "RETURN [[x IN ns | x.id], [p IN $props | [x IN ns | x[p]]]] AS rows")
+# (node_frame) many ids of a catalogue label — a national list, a few thousand nodes at most (the 1,876 majors, the
+# industries): one pass over the label with a map lookup per node instead of a seek per id (the 1,547 majors of a
+# city's gaps: 6 → 3 ms on the server), from CATALOGUE_SCAN_MIN ids (below, the seeks cost less than the pass); rows
+# in the label's order (the store sorts them as the seeks gave them).  An id that is not text is no map key: skipped
+# (no id asked is other than text)
+CATALOGUE_LABELS = frozenset({"Major", "MajorCategory", "MajorDivision", "Industry"})
+CATALOGUE_SCAN_MIN = 1000
+NODE_COLUMNS_KEEP = ("MATCH (n:{label}) WHERE CASE WHEN n.id IS :: STRING THEN $keep[n.id] IS NOT NULL ELSE false END "
+                     "WITH collect(n) AS ns RETURN [[x IN ns | x.id], [p IN $props | [x IN ns | x[p]]]] AS rows")
 REL_COLUMNS = ("WITH collect(a.id) AS s, collect(b.id) AS d, collect(r) AS rs "
                "RETURN [s, d, [p IN $props | [x IN rs | x[p]]]] AS rows")
+
 SOURCES_WITH = "RETURN DISTINCT a.id AS src"
 # after the MATCH of rel_match(…) anchored on the end ids (its UNWIND taken off): the first relationship found
 # per end id is enough

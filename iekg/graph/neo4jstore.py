@@ -317,6 +317,11 @@ class Neo4jStore(Neo4jReads, Store):
                 self._pins.state = None
                 self._end_answer_tx()
 
+    def _in_answer(self) -> bool:
+        """This thread is within an answer (:meth:`pinned`): what it memoises is checked against the version read at
+        the answer's start, with no read of its own."""
+        return bool(getattr(self._pins, "depth", 0))
+
     def version(self) -> str | None:
         return self._read_state()[0]
 
