@@ -7,6 +7,7 @@ transaction per row — and each query's latency on both stores.
     .venv/bin/python scripts/bench_neo4j.py --scale 10 --loads-only      # fresh-build rows/s only
     .venv/bin/python scripts/bench_neo4j.py --data /tmp/bench100/scale100 --no-demo --loads-only --no-upsert
     .venv/bin/python scripts/bench_neo4j.py --data /tmp/bench100/scale100 --no-demo --bulk-only --repeat 2
+    .venv/bin/python scripts/bench_neo4j.py --data /tmp/bench100/scale100 --no-demo --bulk-only --with-employment
 
 Starts scripts/neo4j-local on a free port with a temporary data folder (or uses IEKG_NEO4J_URI /
 IEKG_NEO4J_PASSWORD when set: then there is no offline importer, the server is not ours) and prints Markdown
@@ -197,7 +198,7 @@ def main() -> None:
     ap.add_argument("--scale", type=int, action="append", default=[])
     ap.add_argument("--data", type=Path, action="append", default=[],
                     help="a folder of the demo's CSV files (e.g. a generated scale-100 one) instead of generating it; "
-                         "its employment.csv is left out, as from the generated ones")
+                         "its employment.csv is left out, as from the generated ones (--with-employment: kept)")
     ap.add_argument("--per-row", type=int, default=20000,
                     help="rows loaded one transaction each (a sample; the whole graph's time is extrapolated)")
     ap.add_argument("--repeat", type=int, default=3)
@@ -210,6 +211,8 @@ def main() -> None:
     ap.add_argument("--bulk-only", action="store_true",
                     help="the offline importer's whole fresh build only (--repeat times), no UNWIND, per-row or queries")
     ap.add_argument("--no-demo", action="store_true", help="only the generated scales, not the demo")
+    ap.add_argument("--with-employment", action="store_true",
+                    help="keep the graphs' employment.csv (the whole scale-100 graph: 3 M relationships, not 1.17 M)")
     args = ap.parse_args()
     args.loads_only = args.loads_only or args.bulk_only
     for k, v in LIMITS.items():
@@ -237,13 +240,14 @@ def main() -> None:
 
             out = tmp / f"scale{k}"
             generate(out, scale=k)
-            (out / "employment.csv").unlink()
+            if not args.with_employment:
+                (out / "employment.csv").unlink()
             graphs.append((f"scale {k}", out))
-        for given in args.data:  # the folder's files but employment.csv, linked (the folder is only read)
+        for given in args.data:  # the folder's files (but employment.csv), linked (the folder is only read)
             out = tmp / f"data{len(graphs)}"
             out.mkdir()
             for f in sorted(given.resolve().iterdir()):
-                if f.is_file() and f.name != "employment.csv":
+                if f.is_file() and (args.with_employment or f.name != "employment.csv"):
                     (out / f.name).symlink_to(f)
             graphs.append((given.name, out))
         sizes = [int(x) for x in args.sizes.split(",")]
