@@ -25,8 +25,7 @@ MAJORS = ("080201", "080202", "460701", "510101", "510102", "660201")
 
 
 def _graph(seed: int = 0) -> ChangeSet:
-    """Cities, enterprises, industries, majors, training bases and their links; demand rows of every label pair, several
-    between the same two nodes (other years, levels, city codes), headcounts that do not sum exactly in floats."""
+    """Cities, industries, majors (a list property among theirs) and enterprises located in the cities."""
     rnd = random.Random(seed)
     ch = ChangeSet()
     for c in CITIES:
@@ -35,26 +34,10 @@ def _graph(seed: int = 0) -> ChangeSet:
         ch.add_node("Industry", i, {"name": f"行业{i}"})
     for m in MAJORS:
         ch.add_node("Major", m, {"name": f"专业{m}", "level": rnd.choice(["本科", "高职"]), "tags": ["a", "b"]})
-    ents = [f"E{k:02d}" for k in range(12)]
-    for e in ents:
+    for k in range(12):
+        e = f"E{k:02d}"
         ch.add_node("Enterprise", e, {"name": f"企业{e}", "employees": rnd.choice([None, 5, 12.5, "多"])})
         ch.add_rel("LOCATED_IN", f"Enterprise:{e}", f"City:{rnd.choice(CITIES)}", {})
-    for k in rnd.sample(range(8), 8):  # (made in no order of their ids: a pass over the label is in another order)
-        b = f"TB{k}"
-        ch.add_node("TrainingBase", b, {"name": f"基地{k}"})
-        ch.add_rel("LOCATED_IN", f"TrainingBase:{b}", f"City:{rnd.choice(CITIES)}", {})
-        for t in rnd.sample(INDUSTRIES, rnd.randint(0, 3)):
-            ch.add_rel("SERVES", f"TrainingBase:{b}", f"Industry:{t}", {"note": rnd.choice([None, "x", "y"])})
-    for k in range(5):
-        ch.add_node("Institution", f"I{k}", {"name": f"院校{k}"})
-        ch.add_rel("LOCATED_IN", f"Institution:I{k}", f"City:{rnd.choice(CITIES)}", {})
-    sources = [f"City:{c}" for c in CITIES] + [f"Enterprise:{e}" for e in ents]
-    targets = [f"Industry:{i}" for i in INDUSTRIES] + [f"Major:{m}" for m in MAJORS]
-    for _ in range(90):
-        props = {"year": rnd.choice([2023, 2024]), "headcount": rnd.choice([1, 3, 7, 0.1, 0.2, 0.7, 13.3]),
-                 "city_code": rnd.choice(CITIES), "education_level": rnd.choice([None, "本科", "专科"]),
-                 "major_code": rnd.choice([None, "080201"])}
-        ch.add_rel("DEMANDS", rnd.choice(sources), rnd.choice(targets), props)
     return ch
 
 
