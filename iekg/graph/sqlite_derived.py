@@ -403,7 +403,9 @@ READ_TOP_FEW_BY_INST = " OR t.by_inst"
 # unstated (Store.cooperation_counts); tagged 1: the left-out cooperations — industry, enterprise, institution,
 # the type's sort key, type, status, since — in cooperation_list's order.  The scope's kept rows are read once
 # for both (h, their row ids kept for the few columns only the left-out ones need): two statements each read
-# them, and the scope's enterprises and institutions, again
+# them, and the scope's enterprises and institutions, again.  h asks ``institution IN i`` rather than joining i:
+# with statistics on the kept tables (an ANALYZE of them) the join was given a Bloom filter and left the covering
+# index (a city's read 15 → 28 ms at scale 100); the IN keeps the covering index with statistics or without
 READ_COOPS = (
     "WITH c(cid) AS (SELECT DISTINCT value FROM json_each(:cities)), "
     "e(ent) AS MATERIALIZED (SELECT DISTINCT l.src_id FROM c CROSS JOIN rels l ON l.dst_id = c.cid "
@@ -412,8 +414,8 @@ READ_COOPS = (
     "  AND l.type = 'LOCATED_IN' AND l.dst_label = 'City' AND l.src_label = 'Institution'), "
     "w(status) AS MATERIALIZED (SELECT DISTINCT value FROM json_each(:inactive)), "
     "h AS MATERIALIZED (SELECT s.industry, s.enterprise, s.status, NOT coalesce(s.status IN w, 0) AS counted, "
-    "  s.rowid AS rid FROM i CROSS JOIN sum_coops s ON s.institution = i.inst AND s.year = :year "
-    "  WHERE +s.enterprise IN e), "
+    "  s.rowid AS rid FROM sum_coops s INDEXED BY sum_coops_at WHERE s.institution IN i AND s.year = :year "
+    "  AND +s.enterprise IN e), "
     f"ei(ent, industry) AS (SELECT DISTINCT e.ent, {rollup_sql('x.dst_id')} FROM e CROSS JOIN rels x "
     "  ON x.src_id = e.ent AND x.type = 'IN_INDUSTRY' AND x.src_label = 'Enterprise'), "
     "pe(industry, enterprise, counted, unstated) AS (SELECT industry, enterprise, max(counted), total(status IS NULL) "
