@@ -31,6 +31,8 @@ class Settings:
     store: str = "sqlite"  # IEKG_STORE: sqlite (embedded; "networkx"/"embedded" are aliases) | neo4j
     write_wait: float = 600.0  # IEKG_WRITE_WAIT: seconds an import waits for another one writing the embedded graph
     lang: str = "zh"  # IEKG_LANG: zh | en (messages and table headers)
+    server: str | None = None  # IEKG_SERVER: ask a running `iekg serve` at this address (http://host:port) the CLI's questions
+    server_timeout: float = 300.0  # IEKG_SERVER_TIMEOUT: seconds a question asked of the server may take
     public_dir: Path | None = None  # IEKG_PUBLIC_DIR: folder of official public lists to load on build
     reference_dir: Path = PACKAGE_DATA / "reference"
     demo_dir: Path = PACKAGE_DATA / "demo"

@@ -38,7 +38,11 @@ COMMANDS = {
     **dict.fromkeys(("compare", "trend"), "compare"),
     "viz": "viz", "export": "export", "chart": "chart", "scenario": "scenario", "plan": "plan",
 }
-GLOBAL_OPTIONS = ("--home", "--store", "--lang")  # the app's own options (iekg.cli.root), each with a value
+GLOBAL_OPTIONS = ("--home", "--store", "--lang", "--server")  # the app's own options (iekg.cli.root), each with a value
+# Read-only questions: once the answer is written and flushed and the stores closed, nothing is left to finish; the
+# commands that may be asked of a server (``--server``, iekg.cli.remote).
+QUICK_EXIT = ("explore", "analysis", "compare")
+QUESTIONS = frozenset(c for c, theme in COMMANDS.items() if theme in QUICK_EXIT)
 
 
 def load(themes: tuple[str, ...] = THEMES) -> Any:
@@ -132,10 +136,6 @@ def main() -> None:
         sys.exit(1)
     finally:
         _end()
-
-
-# Read-only questions: once the answer is written and flushed and the stores closed, nothing is left to finish.
-QUICK_EXIT = ("explore", "analysis", "compare")
 
 
 def run() -> None:

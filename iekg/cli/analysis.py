@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iekg import service
 from iekg.cli.console import (
     NO_DATA_CELL,
     Fmt,
@@ -27,6 +26,7 @@ from iekg.cli.console import (
     takeaway,
     tr,
 )
+from iekg.cli.remote import service  # the service here, or the server's (--server)
 from iekg.cli.root import app
 from iekg.takeaway.coverage import coverage_lines
 from iekg.takeaway.words import STATUS_ZH

@@ -8,7 +8,6 @@ from typing import Any
 
 import typer
 
-from iekg import service
 from iekg.cli.console import (
     NO_DATA_CELL,
     Fmt,
@@ -25,6 +24,7 @@ from iekg.cli.console import (
     safe_text,
     takeaway,
 )
+from iekg.cli.remote import service  # the service here, or the server's (--server)
 from iekg.cli.root import app
 
 SOURCE_CELL = {"yours": "你的数据 yours", "illustrative": "示例 illustrative", "public": "公开 public"}

@@ -383,6 +383,12 @@ def empty_reason(reason: str | None) -> None:
 def open_store(name: str | None = None, *, migrate_legacy: bool = True) -> Store:
     """The configured store (or the store ``name``); a store that cannot be opened is one red line, exit 1."""
     refuse_takeaway_early()
+    if State.settings.server and name is None:  # a question asked of a running server (iekg.cli.remote)
+        from iekg.cli.remote import RemoteStore
+
+        remote = RemoteStore(State.settings.server, State.settings.server_timeout)
+        OPENED.append(remote)  # type: ignore[arg-type]
+        return remote  # type: ignore[return-value]
     settings = State.settings if name is None else State.settings.model_copy(update={"store": name})
     open_ = service.open_store  # imports the store's modules
     from iekg.graph.store import StoreError
@@ -448,7 +454,9 @@ def import_errors() -> Iterator[None]:
 
 def resolve(store: Store, ident: str) -> Any:
     """An entity by id, Label:id or exact name; ``找不到: …`` and exit 1 when there is none."""
-    node = service.resolve(store, ident)
+    from iekg.cli.remote import service as asked  # (the server's, when the store is one)
+
+    node = asked.resolve(store, ident)
     if node is None:
         err.print(safe_text(f"{tr('notfound')}: {ident}", "red"))
         raise typer.Exit(1)

@@ -8,7 +8,6 @@ from typing import Any
 
 import typer
 
-from iekg import service
 from iekg.cli.console import (
     Fmt,
     RichTable,
@@ -23,6 +22,7 @@ from iekg.cli.console import (
     takeaway,
     tr,
 )
+from iekg.cli.remote import service  # the service here, or the server's (--server)
 from iekg.cli.root import app
 from iekg.graph.schema import NODE_TYPES
 

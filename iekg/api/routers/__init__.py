@@ -21,8 +21,10 @@ from iekg.api.routers import (
     relations,
     scenarios,
     search,
+    service_calls,
     training_bases,
 )
 
 ALL = (meta, search, cities, institutions, enterprises, majors, industries, chains, training_bases, alliances,
-       policies, relations, analysis, compare, scenarios, plan, exports, imports, charts)
+       policies, relations, analysis, compare, scenarios, plan, exports, imports, charts,
+       service_calls)  # (the CLI's protocol: not in the OpenAPI document)
