@@ -6,7 +6,8 @@ every ``iekg …`` line in it is parsed against the real command line, so a rena
 * a ```` ```console ```` block holds commands, each on a line starting with ``$ ``, followed by its
   expected output.  ``$ iekg …`` runs the real CLI (typer's runner on ``iekg.cli.app``) and ``$ curl …``
   runs curl (or, without curl, a small stand-in on httpx) against the API of the same graph, served by
-  uvicorn on 127.0.0.1 (``http://127.0.0.1:8000`` in the guide is replaced by the server's address).
+  uvicorn on 127.0.0.1 (``http://127.0.0.1:8000`` in the guide is replaced by the server's address, also in
+  ``$ iekg --server http://127.0.0.1:8000 …``).
   The output is compared like doctest with ELLIPSIS and NORMALIZE_WHITESPACE: ``...`` stands for any
   text (also several lines), runs of spaces and line breaks count as one space.  Without a comment such
   as ``# 退出码 1`` (or ``# exit code 1``) on the command line the command must exit with 0;
@@ -321,6 +322,10 @@ class Session:
         if not argv:
             raise Failed(f"guide.md:{c.line}: empty command")
         if argv[0] == "iekg":
+            if any(GUIDE_URL in a for a in argv):  # a question asked of the running server (iekg --server …)
+                if self.url is None:
+                    self.start_server()
+                argv = [a.replace(GUIDE_URL, str(self.url)) for a in argv]
             res = CliRunner().invoke(app, argv[1:])
             if res.exception is not None and not isinstance(res.exception, SystemExit):
                 tb = "".join(traceback.format_exception(res.exception))
