@@ -12,9 +12,11 @@ the same graph (``iekg --home DIR sync`` copies it there).  For each question it
 * **CLI**: ``iekg <command>`` in a fresh process (imports, opening the store and the answer; wall seconds);
 * **API**: one request to ``iekg serve`` started once per store; before each request the graph version is
   bumped as an import would, so nothing memoised by earlier requests is reused;
+* **server**: ``iekg --server URL <command>`` in a fresh process, asking the running ``iekg serve`` of the API
+  face (the graph version bumped before each, as for the API): the command's own process without a store;
 * **dashboard**: the requests the dashboard makes for its first view of a city, sent at once;
-* **start-up floor** (CLI): a fresh process that only imports the parser, pandas and the store's driver — what
-  every question's process pays before it asks anything.
+* **start-up floor** (CLI, server): a fresh process that only imports what every question's process imports before
+  it asks anything — the parser, pandas and the store's driver (CLI), the parser and the HTTP client (server).
 
 Ids are picked from the graph (the first institution and enterprise of the city, a major and an industry it
 has), so the script runs on any graph with the city.  The aim of issue 20: every query ≤ 1 s, single-city
@@ -109,9 +111,11 @@ def bump(env: dict[str, str]) -> None:
     con.close()
 
 
-def cli(args: list[str], env: dict[str, str], repeat: int) -> tuple[float, int]:
+def cli(args: list[str], env: dict[str, str], repeat: int, *, before: Any = None) -> tuple[float, int]:
     times, rc = [], 0
     for _ in range(repeat):
+        if before is not None:
+            before()
         t = time.perf_counter()
         p = subprocess.run([*IEKG, *args, "--format", "json"],
                            env=env, capture_output=True)
@@ -157,12 +161,14 @@ def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
 FLOOR = "start-up floor (no question)"
 
 
-def floor(env: dict[str, str], repeat: int) -> tuple[float, int]:
+def floor(env: dict[str, str], repeat: int, *, server: bool = False) -> tuple[float, int]:
     """A fresh process that only imports what every question's process imports before it asks anything: the
     CLI's parser (typer), pandas and, for Neo4j, the official driver — which imports numpy and pandas itself
     when they are installed (``neo4j._optional_deps``), so on Neo4j even a question that needs no pandas pays
     for it.  What a question takes beyond it is the question's own."""
     libs = "typer, pandas" + (", neo4j" if env.get("IEKG_STORE") == "neo4j" else "")
+    if server:  # (a question asked of a server: no store, its driver or pandas; the table's rich and HTTP instead)
+        libs = "typer, rich.table, http.client"
     times, rc = [], 0
     for _ in range(repeat):
         t = time.perf_counter()
@@ -184,11 +190,16 @@ def run_store(label: str, env: dict[str, str], qs: list[tuple[str, list[str], st
         for name, args, _, _ in qs:
             out[name]["cli"] = cli(args, env, repeat)
             print(f"{label} CLI {name}: {out[name]['cli'][0]:.2f} s", file=sys.stderr, flush=True)
-    if "api" in only:
+    if "api" in only or "server" in only:
         proc, base = serve(env)
         try:
             get(base, "/version", {})
-            for name, _, path, params in qs:
+            if "server" in only:
+                out[FLOOR] = {**out.get(FLOOR, {}), "server": floor(env, repeat, server=True)}
+                for name, args, _, _ in qs:
+                    out[name]["server"] = cli(["--server", base, *args], env, repeat, before=lambda: bump(env))
+                    print(f"{label} CLI→server {name}: {out[name]['server'][0]:.2f} s", file=sys.stderr, flush=True)
+            for name, _, path, params in (qs if "api" in only else []):
                 times, code = [], 0
                 for _ in range(repeat):
                     bump(env)
@@ -198,7 +209,7 @@ def run_store(label: str, env: dict[str, str], qs: list[tuple[str, list[str], st
                 out[name]["api"] = (statistics.median(times), code)
                 print(f"{label} API {name}: {out[name]['api'][0]:.2f} s ({code})", file=sys.stderr, flush=True)
             first: list[float] = []
-            for _ in range(repeat if dashboard else 0):
+            for _ in range(repeat if dashboard and "api" in only else 0):
                 bump(env)
                 t = time.perf_counter()
                 with ThreadPoolExecutor(4) as pool:
@@ -221,7 +232,8 @@ def main() -> None:
     ap.add_argument("--neo4j-user", default="neo4j")
     ap.add_argument("--neo4j-password", default=os.environ.get("IEKG_NEO4J_PASSWORD", ""))
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", action="append", choices=["cli", "api"], help="only these faces (repeatable)")
+    ap.add_argument("--only", action="append", choices=["cli", "api", "server"],
+                    help="only these faces (repeatable; default: all three)")
     ap.add_argument("--store", action="append", choices=["sqlite", "neo4j"],
                     help="only these stores (repeatable; default: SQLite, and Neo4j with --neo4j-uri). The runs "
                          "bump the graph version of the store they time, so a Neo4j-only run leaves --home as it was")
@@ -231,12 +243,12 @@ def main() -> None:
     wanted = set(args.store or ["sqlite", "neo4j"])
     if wanted == {"neo4j"} and not args.neo4j_uri:
         ap.error("--store neo4j needs --neo4j-uri")
-    only = set(args.only or ["cli", "api"])
+    only = set(args.only or ["cli", "api", "server"])
     ids = pick(args.home)
     qs = [q for q in questions(ids) if not args.question or any(w in q[0] for w in args.question)]
     if not qs:
         ap.error(f"no question's name holds {args.question}")
-    if "cli" in only:  # as an installed package has them: compiled once, not on every fresh process (a shell with
+    if only & {"cli", "server"}:  # as an installed package has them: compiled once, not on every fresh process (a shell with
         import compileall  # PYTHONDONTWRITEBYTECODE=1 would otherwise time the compiling of every module)
 
         compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "iekg"), quiet=1)
@@ -248,10 +260,11 @@ def main() -> None:
     dashboard = not args.question or any(w in "dashboard first view" for w in args.question)
     results = {label: run_store(label, env, qs, args.repeat, only, dashboard) for label, env in stores.items()}
     names = [q[0] for q in qs] + (["dashboard first view"] if "api" in only and dashboard else []) \
-        + ([FLOOR] if "cli" in only else [])
-    cols = [(label, face) for label in stores for face in ("cli", "api") if face in only]
+        + ([FLOOR] if only & {"cli", "server"} else [])
+    cols = [(label, face) for label in stores for face in ("cli", "server", "api") if face in only]
     print(f"ids: {json.dumps(ids, ensure_ascii=False)}; median of {args.repeat}, seconds")
-    print("| question | " + " | ".join(f"{label} {face.upper()}" for label, face in cols) + " |")
+    heads = {"cli": "CLI", "server": "CLI → server", "api": "API"}
+    print("| question | " + " | ".join(f"{label} {heads[face]}" for label, face in cols) + " |")
     print("| --- |" + " ---: |" * len(cols))
     for n in names:
         cells = []
@@ -262,11 +275,12 @@ def main() -> None:
                 continue
             sec, code = got
             ok = code in (0, 200)
-            aim = 0.3 if face == "api" and n in SINGLE_CITY else (0.5 if face == "cli" and n in SINGLE_CITY else 1.0)
+            aim = 0.3 if face == "api" and n in SINGLE_CITY else (0.5 if n in SINGLE_CITY else 1.0)
             over = " ✱" if sec > aim and n != FLOOR else ""  # (the floor is no question: it has no aim)
             cells.append(f"{sec:.2f}" + ("" if ok else f" (exit {code})") + over)
         print(f"| {n} | " + " | ".join(cells) + " |")
-    print("\n✱ over the aim (API: 0.3 s for a single city, else 1 s; CLI: 0.5 s for a single city, else 1 s)")
+    print("\n✱ over the aim (API: 0.3 s for a single city, else 1 s; a fresh process (CLI, CLI → server): 0.5 s "
+          "for a single city, else 1 s)")
 
 
 if __name__ == "__main__":
