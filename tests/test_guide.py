@@ -42,6 +42,7 @@ import typer
 from servers import serving
 from typer.testing import CliRunner
 
+from iekg import cli
 from iekg.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,7 +53,7 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 FENCE = re.compile(r"^```(?P<info>[^`\n]*)\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
 EXIT = re.compile(r"#[^'\"]*?(?:退出码|exit code)\s*(\d+)")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-GLOBAL_OPTIONS = {"--home", "--store", "--lang"}
+GLOBAL_OPTIONS = set(cli.GLOBAL_OPTIONS)  # the app's own options, each with a value (--home, --store, --lang, --server)
 
 
 # ------------------------------------------------------------------------------------ the guide
