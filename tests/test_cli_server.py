@@ -126,6 +126,18 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def test_a_threshold_set_here_is_named_as_not_used(home: Path, url: str) -> None:
+    """A question asked of a server is answered with the server's settings: a threshold the user set here is not
+    dropped without a word. (The server here runs in the test's process, so it reads the same environment: what it
+    answers with is not checked here.)"""
+    code, out, err = ask("--server", url, "align", "--city", "410200", "--format", "json",
+                         env={"IEKG_SHORTAGE_BELOW": "0.7", "iekg_gap_min_people": "10"})
+    assert code == 0 and "thresholds" in json.loads(out)
+    assert "IEKG_SHORTAGE_BELOW, IEKG_GAP_MIN_PEOPLE: set here but not used" in flat(err)
+    code, _, err = ask("--server", url, "align", "--city", "410200", "--format", "json")
+    assert code == 0 and "not used" not in err
+
+
 def test_a_server_that_cannot_answer_is_one_line_not_a_traceback(url: str) -> None:
     from servers import free_port
 

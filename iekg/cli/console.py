@@ -384,8 +384,14 @@ def open_store(name: str | None = None, *, migrate_legacy: bool = True) -> Store
     """The configured store (or the store ``name``); a store that cannot be opened is one red line, exit 1."""
     refuse_takeaway_early()
     if State.settings.server and name is None:  # a question asked of a running server (iekg.cli.remote)
-        from iekg.cli.remote import RemoteStore
+        import os
 
+        from iekg.cli.remote import RemoteStore, unused_settings
+
+        unused = unused_settings(os.environ)
+        if unused:
+            err.print(Text(f"{', '.join(unused)}: set here but not used — a question asked of a server is answered "
+                           f"with the server's settings (leave out --server to use yours)", "yellow"))
         remote = RemoteStore(State.settings.server, State.settings.server_timeout)
         OPENED.append(remote)  # type: ignore[arg-type]
         return remote  # type: ignore[return-value]

@@ -14,6 +14,7 @@ on a graph of its own (``iekg.cli.QUESTIONS``). The server's settings make the a
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -30,6 +31,19 @@ def check_url(url: str) -> str | None:
     except ValueError:
         return f"{url!r}: the port is not a number"
     return None
+
+
+# Settings that shape an answer (thresholds, the user's vocabulary): a server uses its own, so a client that has set one
+# is told it was not used (never dropped without a word).
+ANSWER_SETTINGS = ("shortage_below", "surplus_above", "gap_min_people", "gap_full_people", "reference_sai",
+                   "reference_employment", "vocabulary_file")
+
+
+def unused_settings(environ: Mapping[str, str]) -> list[str]:
+    """The answer-shaping settings ``environ`` sets (``IEKG_<FIELD>``, any case, as the settings read them), which a
+    question asked of a server does not use."""
+    given = {k.lower() for k, v in environ.items() if v != ""}
+    return [f"IEKG_{f.upper()}" for f in ANSWER_SETTINGS if f"iekg_{f}" in given]
 
 
 CONNECT_TIMEOUT = 5.0  # seconds to open the connection (an address that does not answer is not waited on for long)
