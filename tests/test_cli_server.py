@@ -148,6 +148,10 @@ def test_a_server_that_cannot_answer_is_one_line_not_a_traceback(url: str) -> No
     code, _, err = ask("--server", "ftp://example.org", "align", "--city", "410200")
     err = flat(err)
     assert code == 2 and "is not a server's address" in err  # a usage error, as a bad option is
+    for bad in ("http://[bold]x:80", "http://[::1"):  # urlsplit raises on these: still a usage error, shown as given
+        code, _, err = ask("align", "--city", "410200", env={"iekg_server": bad})
+        err = flat(err.replace("│", " "))  # (the error box's sides)
+        assert code == 2 and f"{bad!r} is not a server's address" in err and "IEKG_SERVER" in err
     # a server of another version refuses the call (409), and the command says so
     import iekg
 

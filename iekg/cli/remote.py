@@ -23,8 +23,12 @@ from iekg.service import wire
 
 def check_url(url: str) -> str | None:
     """Why ``url`` is not a server's address (None when it is one)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. a bracketed host that is no IPv6 address
+        ok = False
+    if not ok:
         return f"{url!r} is not a server's address: give one like http://127.0.0.1:8000"
     try:
         parts.port  # noqa: B018 - a port that is not a number raises
