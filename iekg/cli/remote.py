@@ -37,6 +37,13 @@ def check_url(url: str) -> str | None:
     return None
 
 
+def environ_value(environ: Mapping[str, str], field: str) -> str | None:
+    """The setting ``field`` as the environment gives it (``IEKG_<FIELD>`` in any case, as :class:`iekg.settings.
+    Settings` reads it; an empty value is none), read without building the settings."""
+    name = f"iekg_{field}"
+    return next((v for k, v in environ.items() if k.lower() == name and v != ""), None)
+
+
 # Settings that shape an answer (thresholds, the user's vocabulary): a server uses its own, so a client that has set one
 # is told it was not used (never dropped without a word).
 ANSWER_SETTINGS = ("shortage_below", "surplus_above", "gap_min_people", "gap_full_people", "reference_sai",
@@ -46,8 +53,7 @@ ANSWER_SETTINGS = ("shortage_below", "surplus_above", "gap_min_people", "gap_ful
 def unused_settings(environ: Mapping[str, str]) -> list[str]:
     """The answer-shaping settings ``environ`` sets (``IEKG_<FIELD>``, any case, as the settings read them), which a
     question asked of a server does not use."""
-    given = {k.lower() for k, v in environ.items() if v != ""}
-    return [f"IEKG_{f.upper()}" for f in ANSWER_SETTINGS if f"iekg_{f}" in given]
+    return [f"IEKG_{f.upper()}" for f in ANSWER_SETTINGS if environ_value(environ, f) is not None]
 
 
 CONNECT_TIMEOUT = 5.0  # seconds to open the connection (an address that does not answer is not waited on for long)
@@ -61,9 +67,8 @@ class RemoteStore:
         problem = check_url(url)
         if problem:
             raise ValueError(problem)
-        parts = urlsplit(url)
         self.url = url.rstrip("/")
-        self.parts = parts
+        self.parts = urlsplit(url)
         self.timeout = timeout
         self._conn: Any = None
         self._calls = 0

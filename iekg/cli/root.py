@@ -53,10 +53,10 @@ def _server_rules(asked: str | None, where: str) -> None:
     a question goes to it (iekg.cli.remote)."""
     if asked is None or asked in ("version", "serve"):
         return
-    # (read as the settings read it — the option, else IEKG_SERVER in any case — without building them: a command's
-    # --help imports no settings)
-    url = State.overrides["server"] if "server" in State.overrides else \
-        next((v for k, v in os.environ.items() if k.lower() == "iekg_server"), None)
+    from iekg.cli.remote import check_url, environ_value
+
+    # (the option, else IEKG_SERVER, read without building the settings: a command's --help imports none)
+    url = State.overrides["server"] if "server" in State.overrides else environ_value(os.environ, "server")
     if not url:
         return
     if asked not in QUESTIONS:
@@ -64,8 +64,6 @@ def _server_rules(asked: str | None, where: str) -> None:
             f"`iekg {asked}` works on a graph here, not on a server: only questions ({', '.join(sorted(QUESTIONS))}) "
             f"are asked of a server. Leave out {where}, or use the server's API (POST /imports for an import)",
             param_hint=where)
-    from iekg.cli.remote import check_url
-
     problem = check_url(url)
     if problem:
         raise typer.BadParameter(problem, param_hint=where)

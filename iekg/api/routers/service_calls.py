@@ -8,6 +8,7 @@ to the iekg version, so it is not in the OpenAPI document; the planner-facing ro
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 from typing import Any
@@ -19,7 +20,6 @@ from fastapi.responses import Response
 from iekg import __version__, service
 from iekg.api.deps import HEAVY, StoreDep
 from iekg.api.errors import ProblemError
-from iekg.graph.schema import NODE_TYPES
 from iekg.service import wire
 
 router = APIRouter(prefix="/service", tags=["cli"], dependencies=HEAVY, include_in_schema=False)
@@ -45,7 +45,7 @@ async def call(store: StoreDep, name: str = Path(max_length=40),
 
 def _answer(store: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Response:
     try:
-        resolve = _resolver(store)
+        resolve = functools.partial(service.resolve, store)
         a = [wire.read_arg(x, resolve) for x in args]
         kw = {str(k): wire.read_arg(v, resolve) for k, v in kwargs.items()}
         if name == "nodes":
@@ -66,15 +66,8 @@ def _answer(store: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> R
     return Response(content.encode("utf-8"), media_type="application/json")
 
 
-def _resolver(store: Any) -> Any:
-    def resolve(uid: str) -> Any:
-        return service.resolve(store, uid)
-
-    return resolve
-
-
 def _nodes(store: Any, label: str) -> list[Any]:
-    if label not in wire.NODE_LISTS or label not in NODE_TYPES:
+    if label not in wire.NODE_LISTS:
         raise ValueError(f"nodes lists only {', '.join(sorted(wire.NODE_LISTS))}")
     return list(store.nodes(label))
 
