@@ -7,7 +7,10 @@ JSON null or not at all, enterprises added, moved, deleted, their segments chang
 ``reindex``.  Also: the reads use the kept rows (a row changed behind the store's back changes the answer); a graph
 of layout 4 answers through the older statements, the same, until its next import; the programs of a few majors in
 a year come from their own index (``rels_major_year``) with the rows the older statement gives; the kept statements
-seek every table through an index.  Neo4j keeps no such rows (its reads are unchanged): nothing to compare there.
+seek every table through an index.  Neo4j keeps each city's located enterprises with their staff and IEI level in one
+node (``IekgEntCity``, sums version 7): the same reads give the rows its statements over the nodes give, after random
+imports, with values of one type (packed) and of several (read from the nodes); a pack changed behind the store's back
+is what Neo4j answers; a database of layout 6 reads the nodes until its next import.
 """
 
 from __future__ import annotations
@@ -64,12 +67,21 @@ def mine_change(op: tuple[Any, ...]) -> ChangeSet:
     return cs
 
 
-def older(store: SqliteStore) -> Any:
+def older(store: Any) -> Any:
     """The store reading as a graph of layout 4 does (the located rows and the counts not kept): its older
     statements."""
+    if store.name == "neo4j":  # (the city packs of the located enterprises not read: the nodes are)
+        store.ent_cities_ready = lambda: False
+        return store
     store._kept_ents = lambda: False  # type: ignore[method-assign]  # (this store only)
     store._kept_counts = lambda: False  # type: ignore[method-assign]
     return store
+
+
+def newer(store: Any) -> None:
+    """Undo :func:`older`."""
+    for name in ("ent_cities_ready", "_kept_ents", "_kept_counts"):
+        store.__dict__.pop(name, None)
 
 
 def frame_rows(f: pd.DataFrame) -> list[tuple[Any, ...]]:
@@ -77,10 +89,10 @@ def frame_rows(f: pd.DataFrame) -> list[tuple[Any, ...]]:
     return [tuple((type(v).__name__, None if v != v else v) for v in r) for r in f.itertuples(index=False)]
 
 
-def assert_kept_enterprises_equal_rows(store: SqliteStore) -> None:
+def assert_kept_enterprises_equal_rows(store: Any) -> None:
     """Every read the kept located rows answer gives the rows, values, types and order the older statements give
     (and the chain reads what the interface's default gives)."""
-    assert store._kept_ents() and store._kept_counts()
+    assert store.ent_cities_ready() if store.name == "neo4j" else store._kept_ents() and store._kept_counts()
     words = sorted(inactive_words())
     scopes = [[CITIES[0]], [CITIES[1], CITIES[2]], list(CITIES), ["999999"]]
     reads: list[Any] = []
@@ -117,7 +129,7 @@ def assert_kept_enterprises_equal_rows(store: SqliteStore) -> None:
     try:
         want = answers(older(store))
     finally:
-        del store._kept_ents, store._kept_counts
+        newer(store)
     assert got == want
     for cities, segments in keys:  # and the chain reads as the interface's default reads the relationships
         for w in (words, []):
@@ -310,3 +322,93 @@ def test_an_institution_in_two_cities_counts_once_in_a_scope_of_both(tmp_path: P
     assert_kept_enterprises_equal_rows(store)
     con.close()
     store.close()
+
+
+# ------------------------------------------------------------------------------------------ Neo4j (IekgEntCity)
+@pytest.fixture(scope="module")
+def neo(neo4j_server: Any):  # type: ignore[no-untyped-def]
+    from conftest import clean_neo4j_store
+
+    with clean_neo4j_store(neo4j_server) as store:
+        yield store
+
+
+def seeded_of_one_type() -> ChangeSet:
+    """:func:`seeded_with_staff` with each property's values of one type (staff integers, levels text), so that
+    Neo4j can pack every city."""
+    cs = seeded()
+    for k, e in enumerate(ENTS):
+        cs.add_node("Enterprise", e, {"name": f"企业{e}", "employees": (0, 120, 85)[k], "iei_level": IEI_LEVELS[k]})
+    return cs
+
+
+def ent_city_packs(store: Any) -> dict[str, bool]:
+    from iekg.graph import neo4j_sums
+
+    return {r["c"]: r["p"] for r in store._read(f"MATCH (p:{neo4j_sums.ENT_CITY}) RETURN p.city AS c, p.packed AS p")}
+
+
+@pytest.mark.neo4j
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                               HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.one_of(operation, mine), min_size=1, max_size=6))
+def test_neo4j_kept_located_enterprises_equal_the_nodes_after_random_imports(neo: Any,
+                                                                            ops: list[tuple[Any, ...]]) -> None:
+    neo.apply(seeded_of_one_type(), fresh=True)
+    assert ent_city_packs(neo) == {CITIES[0]: True, CITIES[1]: True}  # (E1 and E3 in the first, E2 in the second)
+    assert_kept_enterprises_equal_rows(neo)
+    for op in ops:
+        neo.apply(mine_change(op) if op[0] in ("staff value", "iei", "also located", "new enterprise")
+                  else change(op))
+        assert_kept_enterprises_equal_rows(neo)
+    neo.reindex()
+    assert_kept_enterprises_equal_rows(neo)
+
+
+@pytest.mark.neo4j
+def test_neo4j_city_packs_are_what_it_answers(neo: Any) -> None:
+    """The exact figures, from the packs: a pack changed behind the store's back is the answer; values of two types
+    in a city leave it unpacked (read from the nodes, the same answer); each kind of change repacks; a database of
+    layout 6 reads the nodes until its next import."""
+    from iekg.graph import neo4j_sums
+
+    neo.apply(seeded_of_one_type(), fresh=True)
+    sums = neo.located_sums("Enterprise", list(CITIES), ["employees", "iei_level"])
+    assert sums["employees_sum"].sum() == 205.0 and sums["nodes"].sum() == 3 and sums["iei_level_n"].sum() == 3
+    first = frame_rows(sums)
+    nodes = neo.located_nodes("Enterprise", list(CITIES), ["iei_level"], among={"iei_level": ["国家级", "省级"]})
+    assert sorted(nodes["id"]) == ["E1", "E2"]
+    neo._write(f"MATCH (p:{neo4j_sums.ENT_CITY}) SET p.emp_val = [x IN p.emp_val | x + 1]")
+    neo.forget()
+    assert neo.located_sums("Enterprise", list(CITIES), ["employees"])["employees_sum"].sum() == 208.0
+    neo.reindex()  # the nodes decide again
+    assert frame_rows(neo.located_sums("Enterprise", list(CITIES), ["employees", "iei_level"])) == first
+    # staff as text in the city of E1 beside a number there: that city is read from its nodes
+    cs = ChangeSet()
+    cs.add_node("Enterprise", "E4", {"name": "企业E4", "employees": "很多"})
+    cs.add_rel("LOCATED_IN", "Enterprise:E4", f"City:{CITIES[0]}")
+    neo.apply(cs)
+    packed = ent_city_packs(neo)
+    assert packed[CITIES[0]] is False and packed[CITIES[1]] is True
+    assert_kept_enterprises_equal_rows(neo)
+    assert neo.located_sums("Enterprise", [CITIES[0]], ["employees"])[["nodes", "employees_n"]].values.tolist() == [[3, 3]]
+    for op in [("staff value", "E4", 5), ("iei", "E2", "市级"), ("move enterprise", "E2", CITIES[2]),
+               ("delete", "Enterprise:E3")]:
+        before = sorted((r["c"], r["ids"], r["e"], r["i"]) for r in neo._read(
+            f"MATCH (p:{neo4j_sums.ENT_CITY}) RETURN p.city AS c, p.ids AS ids, p.emp_val AS e, p.iei_val AS i"))
+        neo.apply(mine_change(op) if op[0] in ("staff value", "iei") else change(op))
+        assert all(ent_city_packs(neo).values())
+        assert_kept_enterprises_equal_rows(neo)
+        after = sorted((r["c"], r["ids"], r["e"], r["i"]) for r in neo._read(
+            f"MATCH (p:{neo4j_sums.ENT_CITY}) RETURN p.city AS c, p.ids AS ids, p.emp_val AS e, p.iei_val AS i"))
+        assert after != before, op
+    # layout 6, as the iekg before it left a database: the nodes are read, the same answers; the next import packs
+    want = frame_rows(neo.located_sums("Enterprise", list(CITIES), ["employees", "iei_level"]))
+    neo._write(f"MATCH (p:{neo4j_sums.ENT_CITY}) DETACH DELETE p")
+    neo._write(f"MATCH (m:{neo4j_sums.META} {{id: 'graph'}}) SET m.sums = 6")
+    neo.forget()
+    assert neo.sums_ready() and neo.ent_packs_ready() and not neo.ent_cities_ready()
+    assert frame_rows(neo.located_sums("Enterprise", list(CITIES), ["employees", "iei_level"])) == want
+    neo.apply(mine_change(("staff value", "E1", 7)))
+    assert neo.ent_cities_ready() and set(ent_city_packs(neo)) == {CITIES[0], CITIES[2]}
+    assert_kept_enterprises_equal_rows(neo)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import islice, repeat
+from itertools import compress, islice, repeat
 from operator import neg
 from typing import Any
 
@@ -484,6 +484,9 @@ class Neo4jReads:
     def programs_ready(self) -> bool:
         raise NotImplementedError  # Neo4jStore's: the majors' program packs (IekgProgramPack) are complete
 
+    def ent_cities_ready(self) -> bool:
+        raise NotImplementedError  # Neo4jStore's: the city packs of the located enterprises (IekgEntCity) are complete
+
     def _pack_years(self, cities: list[str]) -> list[tuple[str, int, int, list[str]]] | None:
         """Each asked city's integer years with their programs and offering institutions from the packs
         (:data:`neo4j_sums.READ_PACK_YEARS`: 18 nodes for a province, not 35,000 IekgInstYearSum nodes); None
@@ -595,8 +598,12 @@ class Neo4jReads:
         """From the cities along LOCATED_IN (:data:`cy.LOCATED`), each node's properties as :meth:`node_frame`
         returns them, all rows in one record; ``among`` filtered on the server (only those rows cross Bolt)."""
         props = tuple(props)
-        text = fill(cy.LOCATED, node=label) + (cy.LOCATED_AMONG if among else "") + cy.LOCATED_COLUMNS
         asked = sorted({str(c) for c in cities})
+        if self._kept_ent_read(label, (*props, *(among or {}))):
+            got = self._kept_located_nodes(asked, props, among)
+            if got is not None:
+                return got
+        text = fill(cy.LOCATED, node=label) + (cy.LOCATED_AMONG if among else "") + cy.LOCATED_COLUMNS
         params: dict[str, Any] = {"cities": asked, "props": list(props)}
         if among:
             params["among"] = {str(k): [str(v) for v in vs] for k, vs in among.items()}
@@ -610,7 +617,60 @@ class Neo4jReads:
             cols[-1] += [cid] * len(ids)
         return _from_columns(cols, ["id", *props, "city"])
 
+    def _kept_ent_read(self, label: str, props: Iterable[str]) -> bool:
+        """Whether the city packs of the located enterprises (:data:`neo4j_sums.FILL_ENT_CITIES`) answer a read of
+        ``label`` nodes' ``props``: the enterprises' staff and IEI level, once the packs are complete."""
+        return label == "Enterprise" and set(props) <= set(neo4j_sums.ENT_CITY_PROPS) and self.ent_cities_ready()
+
+    def _kept_located_nodes(self, asked: list[str], props: tuple[str, ...],
+                            among: Mapping[str, Sequence[str]] | None) -> pd.DataFrame | None:
+        """:meth:`located_nodes`' frame of the enterprises from the city packs (None when one is not packed): the
+        same rows in the same order — the cities as asked, each one's enterprises as LOCATED walks them — with the
+        missing values put back, and ``among`` applied as :data:`cy.LOCATED_AMONG` applies it (the node's value
+        equal to one of the values given as text)."""
+        place = {c: k for k, c in enumerate(asked)}
+        if among and set(among) == {"iei_level"} and set(props) <= {"iei_level"}:  # (cut on the server)
+            rows = self._rows(neo4j_sums.READ_ENT_CITY_LEVELS, cities=asked,
+                              levels=sorted({str(v) for v in among["iei_level"]}))
+            if not all(r[1] for r in rows):
+                return None
+            cols: list[list[Any]] = [[] for _ in range(len(props) + 2)]
+            for cid, _, ids, levels in sorted(rows, key=lambda r: place.get(r[0], len(place))):
+                cols[0] += ids
+                if props:
+                    cols[1] += levels
+                cols[-1] += [cid] * len(ids)
+            return _from_columns(cols, ["id", *props, "city"])
+        rows = self._rows(neo4j_sums.READ_ENT_CITY_NODES, cities=asked)
+        if not all(r[1] for r in rows):
+            return None
+        wanted = {str(k): {str(v) for v in vs} for k, vs in (among or {}).items()}
+        cols = [[] for _ in range(len(props) + 2)]
+        for cid, _, ids, emp_pos, emp_val, iei_pos, iei_val in sorted(rows, key=lambda r: place.get(r[0], len(place))):
+            values = {}
+            for prop, pos, val in (("employees", emp_pos, emp_val), ("iei_level", iei_pos, iei_val)):
+                full: list[Any] = [None] * len(ids)
+                for k, v in zip(pos, val, strict=True):
+                    full[k] = v
+                values[prop] = full
+            keep = [all(type(values[k][j]) is str and values[k][j] in vs for k, vs in wanted.items())
+                    for j in range(len(ids))]
+            cols[0] += compress(ids, keep)
+            for k, prop in enumerate(props, start=1):
+                cols[k] += compress(values[prop], keep)
+            cols[-1] += [cid] * sum(keep)
+        return _from_columns(cols, ["id", *props, "city"])
+
     def located_sums(self, label: str, cities: Sequence[str], props: Sequence[str] = ()) -> pd.DataFrame:
+        if self._kept_ent_read(label, props):  # the enterprises' staff and levels: from the cities' packs
+            rows = self._rows(neo4j_sums.READ_ENT_CITY_SUMS, cities=sorted(set(cities)))
+            if all(r[1] for r in rows):
+                at = {"employees": 3, "iei_level": 5}
+                out = pd.DataFrame([[r[0], r[2]] for r in rows], columns=["city", "nodes"])
+                for p in props:
+                    out[f"{p}_sum"] = [float(r[at[p]]) for r in rows]
+                    out[f"{p}_n"] = [int(r[at[p] + 1]) for r in rows]
+                return out.sort_values("city").reset_index(drop=True)
         match = fill(cy.LOCATED, node=label)
         if not props:
             recs = self._read(match + cy.LOCATED_COUNTS, cities=sorted(set(cities)))

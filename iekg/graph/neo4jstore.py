@@ -590,6 +590,9 @@ class Neo4jStore(Neo4jReads, Store):
     def top_scopes_ready(self) -> bool:
         return bool(self._state()[1] in neo4j_sums.TOP_SCOPE_VERSIONS)
 
+    def ent_cities_ready(self) -> bool:
+        return bool(self._state()[1] in neo4j_sums.ENT_CITY_VERSIONS)
+
     def import_history(self, limit: int = 50) -> list[dict[str, Any]]:
         recs = self._read(cy.IMPORTS, limit=max(int(limit), 0))
         out = []
