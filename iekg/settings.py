@@ -14,6 +14,9 @@ import copy
 import functools
 import os
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -95,6 +98,9 @@ class Settings:
     #   offline import stops and restarts the server: ~20 s); negative = never the offline importer
 
     def __init__(self, **values: Any) -> None:
+        given = _ANSWER.get()
+        if given:  # a question asked of this server with the asker's thresholds (answer_settings): below the arguments
+            values = {**given, **values}
         read = _plain(values)
         if read is None:  # not plainly of its type somewhere: pydantic-settings reads it (or says what is wrong)
             made = model()(**values)
@@ -128,6 +134,30 @@ class Settings:
 
     def __repr__(self) -> str:
         return f"Settings({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+
+# The settings that shape an answer and are plain numbers: a question asked of a server (``iekg --server``) brings the
+# asker's values of these, and the server answers with them (:func:`answer_settings`).  The vocabulary file is not
+# among them: it is a file of the asker's machine.
+ANSWER_FIELDS = ("shortage_below", "surplus_above", "gap_min_people", "gap_full_people", "reference_sai",
+                 "reference_employment")
+_ANSWER: ContextVar[dict[str, Any] | None] = ContextVar("iekg_answer_settings", default=None)
+
+
+@contextmanager
+def answer_settings(values: Mapping[str, Any]) -> Iterator[None]:
+    """Within the block, every :class:`Settings` made in this context (this thread, this request) takes ``values``
+    (fields of :data:`ANSWER_FIELDS`, as text or numbers) over the environment's, below its own arguments.  They are
+    checked first: an unknown field is a ``ValueError``, a value not of its type pydantic's ``ValidationError``."""
+    unknown = sorted(set(values) - set(ANSWER_FIELDS))
+    if unknown:
+        raise ValueError(f"not a setting of an answer: {', '.join(unknown)} (they are {', '.join(ANSWER_FIELDS)})")
+    made = Settings(**values) if values else None  # (checked, and read as Settings reads them)
+    token = _ANSWER.set({k: getattr(made, k) for k in values} if made is not None else None)
+    try:
+        yield
+    finally:
+        _ANSWER.reset(token)
 
 
 def _split_origins(v: Any) -> Any:

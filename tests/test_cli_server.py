@@ -126,16 +126,58 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_a_threshold_set_here_is_named_as_not_used(home: Path, url: str) -> None:
-    """A question asked of a server is answered with the server's settings: a threshold the user set here is not
-    dropped without a word. (The server here runs in the test's process, so it reads the same environment: what it
-    answers with is not checked here.)"""
-    code, out, err = ask("--server", url, "align", "--city", "410200", "--format", "json",
-                         env={"IEKG_SHORTAGE_BELOW": "0.7", "iekg_gap_min_people": "10"})
-    assert code == 0 and "thresholds" in json.loads(out)
-    assert "IEKG_SHORTAGE_BELOW, IEKG_GAP_MIN_PEOPLE: set here but not used" in flat(err)
-    code, _, err = ask("--server", url, "align", "--city", "410200", "--format", "json")
-    assert code == 0 and "not used" not in err
+def test_the_askers_thresholds_answer_and_the_vocabulary_file_is_named_as_not_used(home: Path,
+                                                                                    tmp_path: Path) -> None:
+    """A threshold set here (``IEKG_SHORTAGE_BELOW`` … — iekg.settings.ANSWER_FIELDS) goes with the call and the server
+    answers with it: the same bytes as the graph here asked with the same setting, not the server's figures. The
+    server runs in its own process with its own settings (a server in this process would read the test's
+    environment). The vocabulary file is a file of this machine: named in a yellow line as not used."""
+    from servers import free_port, wait_until_serving
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("IEKG_")}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        p = subprocess.Popen([str(Path(sys.executable).with_name("iekg")), "--home", str(home), "serve", "--host", "127.0.0.1",
+                              "--port", str(port)], env={**env, "IEKG_SHORTAGE_BELOW": "0.8"}, stdout=out,
+                             stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(p, base, log)
+        mine = {"IEKG_SHORTAGE_BELOW": "0.97", "iekg_surplus_above": "1.02", "IEKG_GAP_MIN_PEOPLE": "1",
+                "IEKG_REFERENCE_SAI": "0.9"}
+        for q in (["align", "--city", "410200"], ["gaps", "--city", "410200", "--limit", "5"],
+                  ["readiness", "--city", "410200"], ["compare", "--province", "410000"]):
+            here = ask("--home", str(home), *q, "--format", "json", env=mine)
+            there = ask("--server", base, *q, "--format", "json", env=mine)
+            assert there == here and here[0] == 0, q
+            assert there != ask("--server", base, *q, "--format", "json"), q  # (the thresholds move the answer)
+        got = json.loads(ask("--server", base, "align", "--city", "410200", "--format", "json", env=mine)[1])
+        assert got["thresholds"] == {"shortage_below": 0.97, "surplus_above": 1.02}
+        # none set here: the server's own
+        got = json.loads(ask("--server", base, "align", "--city", "410200", "--format", "json")[1])
+        assert got["thresholds"] == {"shortage_below": 0.8, "surplus_above": 1.25}
+        # the vocabulary file cannot travel: named, and the answer is the server's
+        vocab = tmp_path / "vocabularies.csv"
+        vocab.write_text("kind,term,means\n", encoding="utf-8")
+        code, out, err = ask("--server", base, "align", "--city", "410200", "--format", "json",
+                             env={"IEKG_VOCABULARY_FILE": str(vocab), "IEKG_SHORTAGE_BELOW": "0.9"})
+        assert code == 0 and json.loads(out)["thresholds"]["shortage_below"] == 0.9
+        assert "IEKG_VOCABULARY_FILE: set here but not used" in flat(err) and "SHORTAGE" not in err
+        code, _, err = ask("--server", base, "align", "--city", "410200", "--format", "json")
+        assert code == 0 and "not used" not in err
+        # the route checks what it is sent: only these settings, as numbers
+        for bad in ({"home": "/"}, {"shortage_below": "many"}, {"shortage_below": [1]}, [0.9]):
+            r = httpx.post(f"{base}/service/alignment", json={"version": __version__, "args": [],
+                                                              "kwargs": {"cities": {"value": ["410200"]}},
+                                                              "settings": bad})
+            assert r.status_code == 422, (bad, r.text)
+        r = httpx.post(f"{base}/service/alignment", json={"version": __version__, "args": [], "settings": {
+            "shortage_below": 0.5}, "kwargs": {"cities": {"value": ["410200"]}}})
+        assert r.status_code == 200 and r.json()["answer"]["data"]["thresholds"]["shortage_below"] == 0.5
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
 
 
 def test_a_server_that_cannot_answer_is_one_line_not_a_traceback(url: str) -> None:

@@ -386,13 +386,14 @@ def open_store(name: str | None = None, *, migrate_legacy: bool = True) -> Store
     if State.settings.server and name is None:  # a question asked of a running server (iekg.cli.remote)
         import os
 
-        from iekg.cli.remote import RemoteStore, unused_settings
+        from iekg.cli.remote import RemoteStore, given_settings, unused_settings
 
         unused = unused_settings(os.environ)
         if unused:
-            err.print(Text(f"{', '.join(unused)}: set here but not used — a question asked of a server is answered "
-                           f"with the server's settings (leave out --server to use yours)", "yellow"))
-        remote = RemoteStore(State.settings.server, State.settings.server_timeout)
+            err.print(Text(f"{', '.join(unused)}: set here but not used — a server cannot read a file of this machine: "
+                           f"it answers with its own vocabulary (leave out --server to use yours)", "yellow"))
+        remote = RemoteStore(State.settings.server, State.settings.server_timeout,
+                             given_settings(os.environ, State.settings))
         OPENED.append(remote)  # type: ignore[arg-type]
         return remote  # type: ignore[return-value]
     settings = State.settings if name is None else State.settings.model_copy(update={"store": name})

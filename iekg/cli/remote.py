@@ -44,16 +44,24 @@ def environ_value(environ: Mapping[str, str], field: str) -> str | None:
     return next((v for k, v in environ.items() if k.lower() == name and v != ""), None)
 
 
-# Settings that shape an answer (thresholds, the user's vocabulary): a server uses its own, so a client that has set one
-# is told it was not used (never dropped without a word).
-ANSWER_SETTINGS = ("shortage_below", "surplus_above", "gap_min_people", "gap_full_people", "reference_sai",
-                   "reference_employment", "vocabulary_file")
+# Settings that shape an answer.  The thresholds (iekg.settings.ANSWER_FIELDS) set here go with every call and the
+# server answers with them; the user's vocabulary is a file of this machine, which the server cannot read: a client
+# that has set it is told it was not used (never dropped without a word).
+UNUSED_SETTINGS = ("vocabulary_file",)
 
 
 def unused_settings(environ: Mapping[str, str]) -> list[str]:
     """The answer-shaping settings ``environ`` sets (``IEKG_<FIELD>``, any case, as the settings read them), which a
     question asked of a server does not use."""
-    return [f"IEKG_{f.upper()}" for f in ANSWER_SETTINGS if environ_value(environ, f) is not None]
+    return [f"IEKG_{f.upper()}" for f in UNUSED_SETTINGS if environ_value(environ, f) is not None]
+
+
+def given_settings(environ: Mapping[str, str], settings: Any) -> dict[str, Any]:
+    """The thresholds ``environ`` sets (iekg.settings.ANSWER_FIELDS), as ``settings`` read them: what a question
+    asked of a server sends with each call (those not set here are the server's)."""
+    from iekg.settings import ANSWER_FIELDS
+
+    return {f: getattr(settings, f) for f in ANSWER_FIELDS if environ_value(environ, f) is not None}
 
 
 CONNECT_TIMEOUT = 5.0  # seconds to open the connection (an address that does not answer is not waited on for long)
@@ -63,10 +71,11 @@ class RemoteStore:
     """The graph of a running ``iekg serve`` at ``url``, as far as a question's command reads a store: the service
     calls, the cities' names (``nodes("City")``) and the store's kind (``name``, for a take-away's source line)."""
 
-    def __init__(self, url: str, timeout: float = 300.0) -> None:
+    def __init__(self, url: str, timeout: float = 300.0, settings: Mapping[str, Any] | None = None) -> None:
         problem = check_url(url)
         if problem:
             raise ValueError(problem)
+        self.settings = dict(settings or {})  # the asker's thresholds, sent with every call (given_settings)
         self.url = url.rstrip("/")
         self.parts = urlsplit(url)
         self.timeout = timeout
@@ -94,8 +103,10 @@ class RemoteStore:
         """The service function ``name`` on the server's store, with ``args`` and ``kwargs`` (after the store)."""
         from iekg import __version__
 
-        body = {"version": __version__, "args": [wire.arg(a) for a in args],
-                "kwargs": {k: wire.arg(v) for k, v in kwargs.items()}}
+        body: dict[str, Any] = {"version": __version__, "args": [wire.arg(a) for a in args],
+                                "kwargs": {k: wire.arg(v) for k, v in kwargs.items()}}
+        if self.settings:
+            body["settings"] = self.settings
         return wire.read_value(self._request("POST", f"/service/{name}", body))
 
     # ----------------------------------------------------------------------------------------------- HTTP
