@@ -106,6 +106,44 @@ def test_a_take_away_file_and_the_comparison_page_are_the_same(home: Path, url: 
     assert (tmp_path / "here.html").read_bytes() == (tmp_path / "there.html").read_bytes()
 
 
+def test_charts_and_network_pages_are_the_same_files_made_on_the_server(home: Path, url: str,
+                                                                        tmp_path: Path) -> None:
+    """``iekg chart`` and ``iekg viz`` with --server: the spec or page is made over the server's graph
+    (``service.chart_spec``, ``service.network_page``) and the file written here is the file the graph here gives,
+    byte for byte; what the commands print is the same; an unknown city or entity is the same red line."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        import bench_queries
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    ids = bench_queries.pick(home)
+    made = [
+        ["chart", "supply-demand", "--city", "410200", "-o", "{}.svg"],
+        ["chart", "supply-demand", "--city", "410200", "--target-year", "2027", "-o", "{}.json"],
+        ["chart", "chain", "--city", "410200", "-o", "{}.json"],
+        ["chart", "ranking", "--measure", "coupling", "-o", "{}.svg"],
+        ["chart", "trend", "--city", "410200", "-o", "{}.json"],
+        ["chart", "compare", "--province", "410000", "--sort", "coverage", "-o", "{}.png"],
+        ["viz", "city", "410200", "-o", "{}.html"],
+        ["viz", "chain", ids["chain"], "--city", "410200", "-o", "{}.html"],
+        ["viz", "ego", f"Institution:{ids['inst']}", "--hops", "2", "--cap", "40", "-o", "{}.html"],
+        ["viz", "alliance", "DEMO-AL-410100-01", "-o", "{}.html"],
+    ]
+    for k, q in enumerate(made):
+        files = {side: tmp_path / f"{side}{k}" for side in ("here", "there")}
+        here = ask("--home", str(home), *[a.format(files["here"]) for a in q])
+        there = ask("--server", url, *[a.format(files["there"]) for a in q], env={"IEKG_HOME": str(tmp_path / "none")})
+        assert here[0] == there[0] == 0, (q, here, there)
+        assert there[1].replace("there", "here") == here[1], q  # (the messages name the file written)
+        name = q[-1].format("")
+        assert (tmp_path / f"there{k}{name}").read_bytes() == (tmp_path / f"here{k}{name}").read_bytes(), q
+    assert "开封市" in (tmp_path / "there6.html").read_text(encoding="utf-8")  # (a page of the graph, not an error)
+    assert not (tmp_path / "none").exists()  # (no graph of this machine was opened: the server's made them)
+    for q in (["chart", "trend", "--city", "999999", "-o", str(tmp_path / "x.svg")],
+              ["viz", "ego", "Institution:nope", "-o", str(tmp_path / "x.html")]):
+        assert ask("--server", url, *q) == ask("--home", str(home), *q), q
+
+
 def test_only_questions_go_to_a_server(home: Path, url: str, tmp_path: Path) -> None:
     code, _, err = ask("--server", url, "import", str(tmp_path))
     assert code == 2 and "`iekg import` works on a graph here" in flat(err) and "--server" in err

@@ -39,10 +39,12 @@ COMMANDS = {
     "viz": "viz", "export": "export", "chart": "chart", "scenario": "scenario", "plan": "plan",
 }
 GLOBAL_OPTIONS = ("--home", "--store", "--lang", "--server")  # the app's own options (iekg.cli.root), each with a value
-# Read-only questions: once the answer is written and flushed and the stores closed, nothing is left to finish; the
-# commands that may be asked of a server (``--server``, iekg.cli.remote).
+# Read-only questions: once the answer is written and flushed and the stores closed, nothing is left to finish.
 QUICK_EXIT = ("explore", "analysis", "compare")
 QUESTIONS = frozenset(c for c, theme in COMMANDS.items() if theme in QUICK_EXIT)
+# The commands that may be asked of a server (``--server``, iekg.cli.remote): the questions, and the charts and
+# network pages made over the server's graph and written here
+SERVED = QUESTIONS | {"chart", "viz"}
 
 
 def load(themes: tuple[str, ...] = THEMES) -> Any:

@@ -1,10 +1,10 @@
 """``iekg chart …``: the charts as files — PNG and SVG (Chinese text rendered, to paste into a Word report) or
 the Vega-Lite spec (``.json``) — built by :mod:`iekg.charts` from the same answers as ``iekg align``,
-``iekg readiness --all`` and ``iekg coupling``."""
+``iekg readiness --all`` and ``iekg coupling``.  With ``--server`` the spec is made on the server
+(``service.chart_spec``) and drawn here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from iekg.cli.console import answers, err, escape, open_store, out
+from iekg.cli.remote import service  # the service here, or the server's (--server)
 from iekg.cli.root import app
 
 chart_app = typer.Typer(help="Charts as PNG, SVG or Vega-Lite JSON: supply-demand, chain, ranking, trend, compare",
@@ -33,8 +34,9 @@ class Measure(StrEnum):
     coupling = "coupling"
 
 
-def _write(output: Path, fmt: ChartFormat | None, build: Callable[[Any], dict[str, Any]]) -> None:
-    """Check the format before any work, build the spec over the store, write the file."""
+def _write(output: Path, fmt: ChartFormat | None, chart: str, *args: Any) -> None:
+    """Check the format before any work, make chart ``chart``'s spec over the store (the server's with --server:
+    :func:`iekg.service.chart_spec`), draw it, write the file."""
     from iekg.charts import render
 
     try:
@@ -43,7 +45,7 @@ def _write(output: Path, fmt: ChartFormat | None, build: Callable[[Any], dict[st
         raise typer.BadParameter(str(exc), param_hint="--format / -o") from None
     store = open_store()
     with answers():
-        spec = build(store)
+        spec = service.chart_spec(store, chart, *args)
     data = render.render(spec, kind)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -68,9 +70,7 @@ def chart_supply_demand(
     fmt: ChartFormat | None = typer.Option(None, "--format", help=_FORMAT_HELP),
 ) -> None:
     """Supply beside demand per industry, coloured by status (iekg align's figures; --target-year: its projection)."""
-    from iekg.charts import questions
-
-    _write(output, fmt, lambda store: questions.supply_demand(store, city, year, chain, target_year))
+    _write(output, fmt, "supply-demand", city, year, chain, target_year)
 
 
 @chart_app.command("chain")
@@ -82,9 +82,7 @@ def chart_chain(
     fmt: ChartFormat | None = typer.Option(None, "--format", help=_FORMAT_HELP),
 ) -> None:
     """A chain's segments, upstream to downstream, covered or not by the city's programs."""
-    from iekg.charts import questions
-
-    _write(output, fmt, lambda store: questions.chain(store, city, chain, year))
+    _write(output, fmt, "chain", city, chain, year)
 
 
 @chart_app.command("ranking")
@@ -95,9 +93,7 @@ def chart_ranking(
     fmt: ChartFormat | None = typer.Option(None, "--format", help=_FORMAT_HELP),
 ) -> None:
     """Every city ranked by readiness or by the coupling coordination degree; cities without data named apart."""
-    from iekg.charts import questions
-
-    _write(output, fmt, lambda store: questions.ranking(store, measure.value, year))
+    _write(output, fmt, "ranking", measure.value, year)
 
 
 @chart_app.command("trend")
@@ -111,9 +107,7 @@ def chart_trend(
 ) -> None:
     """A city's supply, demand, SAI and coverage over the years (iekg trend's figures); a missing year breaks
     the line."""
-    from iekg.charts import questions
-
-    _write(output, fmt, lambda store: questions.trend(store, city, from_, to, chain))
+    _write(output, fmt, "trend", city, from_, to, chain)
 
 
 @chart_app.command("compare")
@@ -126,6 +120,4 @@ def chart_compare(
     fmt: ChartFormat | None = typer.Option(None, "--format", help=_FORMAT_HELP),
 ) -> None:
     """Cities side by side on one measure (iekg compare's figures); cities without it named apart."""
-    from iekg.charts import questions
-
-    _write(output, fmt, lambda store: questions.compare(store, province, city, year, sort))
+    _write(output, fmt, "compare", province, city, year, sort)

@@ -7,8 +7,9 @@ and memoised reads warm. A fresh process then only starts Python, the command's 
 store driver, no pandas, nothing read from disk but the answer (issue 20: a question on a Neo4j deployment in a
 fresh process was at least 0.35 s before it asked anything).
 
-Only questions go to a server (the explore, analysis and compare commands): an import, a build or an export works
-on a graph of its own (``iekg.cli.QUESTIONS``). The server's settings make the answer (its thresholds, its graph).
+Only questions go to a server (the explore, analysis and compare commands), and the charts and network pages, whose
+spec or page the server makes and the command writes (``iekg.cli.SERVED``): an import, a build or an export works on
+a graph of its own. The server's graph makes the answer, with the asker's thresholds (``given_settings``).
 """
 
 from __future__ import annotations

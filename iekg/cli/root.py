@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from iekg.cli import QUESTIONS, coercion
+from iekg.cli import SERVED, coercion
 from iekg.cli.console import State, T
 
 coercion.install()  # options read without typer's pydantic adapters (a fresh process: issue 20)
@@ -59,10 +59,11 @@ def _server_rules(asked: str | None, where: str) -> None:
     url = State.overrides["server"] if "server" in State.overrides else environ_value(os.environ, "server")
     if not url:
         return
-    if asked not in QUESTIONS:
+    if asked not in SERVED:
         raise typer.BadParameter(
-            f"`iekg {asked}` works on a graph here, not on a server: only questions ({', '.join(sorted(QUESTIONS))}) "
-            f"are asked of a server. Leave out {where}, or use the server's API (POST /imports for an import)",
+            f"`iekg {asked}` works on a graph here, not on a server: only questions, charts and network pages "
+            f"({', '.join(sorted(SERVED))}) are asked of a server. Leave out {where}, or use the server's API "
+            f"(POST /imports for an import)",
             param_hint=where)
     problem = check_url(url)
     if problem:

@@ -1,14 +1,15 @@
-"""``iekg viz city|chain|ego|alliance … -o FILE.html``: the network pages as self-contained files."""
+"""``iekg viz city|chain|ego|alliance … -o FILE.html``: the network pages as self-contained files (with ``--server``
+made on the server, ``service.network_page``, and written here)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from iekg.cli.console import err, open_store, out
+from iekg.cli.remote import service  # the service here, or the server's (--server)
 from iekg.cli.root import app
 
 viz_app = typer.Typer(help="Network pictures as self-contained HTML pages (work offline): "
@@ -21,10 +22,14 @@ def _html_path(output: Path) -> Path:
     return output
 
 
-def _write(build: Callable[[Any], Any], output: Path) -> None:
+def _write(output: Path, kind: str, *args: Any, **kwargs: Any) -> None:
+    """Make network page ``kind`` over the store (the server's with --server: :func:`iekg.service.network_page`) and
+    write it to ``output``."""
+    from iekg.viz.page import Page
+
     store = open_store()
     try:
-        page = build(store)
+        made = service.network_page(store, kind, *args, **kwargs)
     except LookupError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
@@ -32,6 +37,7 @@ def _write(build: Callable[[Any], Any], output: Path) -> None:
         raise typer.BadParameter(str(exc)) from None
     finally:
         store.close()
+    page = Page(made["html"], made["meta"])
     path = page.write(output)
     meta = page.meta
     out.print(f"[green]{path}[/green]: {meta.get('title', '')} — {meta.get('nodes', 0)} nodes, "
@@ -49,9 +55,7 @@ def viz_city(code: str = typer.Argument(..., help="city code, e.g. 410200"),
              max_nodes: int = typer.Option(300, "--max-nodes", min=20, max=2000,
                                            help="at most this many nodes (majors become categories first)")) -> None:
     """A city's institutions → majors → industries ← enterprises, gap industries highlighted."""
-    from iekg.viz import city_network
-
-    _write(lambda s: city_network(s, code, year=year, max_nodes=max_nodes), _html_path(output))
+    _write(_html_path(output), "city", code, year=year, max_nodes=max_nodes)
 
 
 @viz_app.command("chain")
@@ -64,10 +68,7 @@ def viz_chain(chain: str = typer.Argument(..., help="industry chain id, e.g. HN-
                                               help="institutions shown per segment")) -> None:
     """A chain's segments upstream → downstream, coloured by supply–demand status, with the institutions
     that train for each segment."""
-    from iekg.viz import chain_view
-
-    _write(lambda s: chain_view(s, chain, cities=city or None, year=year, per_segment=per_segment),
-           _html_path(output))
+    _write(_html_path(output), "chain", chain, cities=city or None, year=year, per_segment=per_segment)
 
 
 @viz_app.command("ego")
@@ -76,18 +77,14 @@ def viz_ego(ident: str = typer.Argument(..., help="Label:id, an id or an exact n
             hops: int = typer.Option(1, "--hops", min=1, max=2, help="1 or 2"),
             cap: int = typer.Option(150, "--cap", min=10, max=1000, help="at most this many nodes")) -> None:
     """The neighbourhood of one entity, 1 or 2 hops, capped (a note says so)."""
-    from iekg.viz import ego_network
-
-    _write(lambda s: ego_network(s, ident, hops=hops, cap=cap), _html_path(output))
+    _write(_html_path(output), "ego", ident, hops=hops, cap=cap)
 
 
 @viz_app.command("alliance")
 def viz_alliance(alliance: str = typer.Argument(..., help="alliance id"),
                  output: Path = typer.Option(..., "-o", "--output", help="the .html file to write")) -> None:
     """An alliance, its lead and members, their cities and industries."""
-    from iekg.viz import alliance_view
-
-    _write(lambda s: alliance_view(s, alliance), _html_path(output))
+    _write(_html_path(output), "alliance", alliance)
 
 
 app.add_typer(viz_app, name="viz", help="Interactive network pages (offline HTML): city, chain, ego, alliance")

@@ -3,7 +3,8 @@
 For each question: check the arguments (:mod:`~iekg.service.arguments`), resolve the scope, run the query,
 attach provenance and data coverage (:mod:`~iekg.service.provenance`).  Modules: ``stores`` (open, sync,
 history, migrate, export), ``loading`` (build, import), ``explore`` (show, search, neighbours, paths),
-``analysis`` (the measures), ``drafting`` (the application drafts), ``places`` (cities).
+``analysis`` (the measures), ``drafting`` (the application drafts), ``places`` (cities), ``pictures`` (a chart's
+spec, a network page).
 
 A submodule is imported when one of its names is first used (:func:`__getattr__`): a command that needs
 none of the measures (``iekg version``, ``info``) does not import pandas and the queries."""
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
         import_paths,
         read_sources,
     )
+    from iekg.service.pictures import chart_spec, network_page
     from iekg.service.places import all_cities, located, require_cities
     from iekg.service.planning import plan_majors, save_plan
     from iekg.service.provenance import Answer, is_illustrative, scope_is_illustrative
@@ -85,6 +87,7 @@ _WHERE: dict[str, str] = {
     **dict.fromkeys(('compare', 'trend'), 'comparison'),
     **dict.fromkeys(('neighbours', 'paths', 'resolve', 'search', 'search_reason', 'show', 'show_relationship'), 'explore'),
     **dict.fromkeys(('DEMO_ROWS', 'LoadOutcome', 'Progress', 'audit_for', 'build', 'file_facts', 'import_paths', 'read_sources'), 'loading'),
+    **dict.fromkeys(('chart_spec', 'network_page'), 'pictures'),
     **dict.fromkeys(('all_cities', 'located', 'require_cities'), 'places'),
     **dict.fromkeys(('plan_majors', 'save_plan'), 'planning'),
     **dict.fromkeys(('Answer', 'is_illustrative', 'scope_is_illustrative'), 'provenance'),
@@ -100,7 +103,7 @@ __all__ = [
     "open_store", "partners", "paths", "read_sources", "readiness", "readiness_all", "require_cities", "resolve",
     "scope", "scope_is_illustrative", "search", "search_reason", "show", "show_relationship", "sync", "trend", "vocabulary_term",
     "vocabulary_words", "who_hires", "who_trains",
-    "plan_majors", "save_plan",
+    "plan_majors", "save_plan", "chart_spec", "network_page",
     "ScenarioError", "scenario_add", "scenario_compare", "scenario_delete", "scenario_list", "scenario_new",
     "scenario_save", "scenario_show",
 ]

@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from iekg.graph.store import Node
 
 # The service functions a client may ask a server for: every one reads, none writes.  (``nodes`` is the store's
-# own list of a small catalogue label, which coupling's table reads for the cities' names.)
+# own list of a small catalogue label, which coupling's table reads for the cities' names; ``chart_spec`` and
+# ``network_page`` give a chart's spec and a network page's HTML, which the command writes to its file.)
 CALLS = frozenset({
     "alignment", "gaps", "readiness", "readiness_all", "coupling", "partners", "who_trains", "who_hires",
     "compare", "trend", "search", "show", "show_relationship", "resolve", "neighbours", "paths", "nodes",
+    "chart_spec", "network_page",
 })
 NODE_LISTS = frozenset({"City", "Province"})  # the labels ``nodes`` may list (small catalogues)
 SCALARS = (str, int, float, bool, type(None))
