@@ -191,3 +191,42 @@ def test_csv_columns_keep_their_types(tmp_path: Path) -> None:
     for bad in ([], [1, "a"], [None], {"a": 1}, float("inf"), 2 ** 64):
         with pytest.raises(neo4j_bulk.Unsupported):
             neo4j_bulk.write_csv(tmp_path / "bad", [Node("City:1", "City", {"id": "1", "v": bad})], [], [])
+
+
+def test_a_sync_streams_the_graph_in_chunks_on_both_paths(server: Any, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    """``iekg sync`` reads the embedded graph as it writes it (``Store.iter_nodes`` / ``iter_rels`` into
+    ``Neo4jStore.load_fresh``), never as one change set: with chunks of a few hundred rows the importer gets many files per
+    label and type, and UNWIND many small writes — and both give the graph the whole change set gives."""
+    home = tmp_path / "home"
+    src = SqliteStore(home / "graph.sqlite")
+    service.build(src, Settings(home=home))
+    store = open_store(server, bulk_min_rows=-1)
+    try:
+        store.apply(service.copy_graph(src), fresh=True)
+        whole = dump(store)
+
+        def no_copy(_: Any) -> Any:
+            raise AssertionError("sync held the whole graph as one change set")
+
+        monkeypatch.setattr(service.stores, "copy_graph", no_copy)
+        monkeypatch.setattr(neo4j_bulk, "CHUNK", 500)
+        written: list[Any] = []
+        real = neo4j_bulk.write_csv
+        monkeypatch.setattr(neo4j_bulk, "write_csv", lambda *a, **k: written.append(real(*a, **k)) or written[-1])
+        store.bulk_min_rows = 0
+        res = service.sync(src, store)
+        assert store.last_load == "bulk", store.last_load
+        assert dump(store) == whole
+        labels, types = src.counts()
+        assert (res.nodes_created, res.rels_created) == (sum(labels.values()), sum(types.values()))
+        files = [a for a in written[0].args if a.startswith(("--nodes=Institution=", "--relationships=OFFERS="))]
+        assert len(files) >= (labels["Institution"] + types["OFFERS"]) // 500 >= 10  # (chunks of 500 rows, a file each)
+        store.bulk_min_rows, store.batch_size = -1, 250  # UNWIND in writes of 250 rows, held 2,500 at most
+        res = service.sync(src, store)
+        assert store.last_load is not None and store.last_load.startswith("unwind")
+        assert dump(store) == whole
+        assert (res.nodes_created, res.rels_created) == (sum(labels.values()), sum(types.values()))
+    finally:
+        store.close()
+        src.close()

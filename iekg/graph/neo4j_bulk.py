@@ -241,21 +241,31 @@ def _write_columns(path: Path, head: list[str], columns: list[list[str]]) -> Non
             f.write("\n")
 
 
+CHUNK = 100_000  # rows of one label or relationship type held before they are written (a file each)
+
+
 def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]],
-              history: list[dict[str, Any]]) -> Written:
+              history: list[dict[str, Any]], *, chunk: int | None = None) -> Written:
     """The CSV files of a fresh graph in ``folder`` and the importer's arguments for them.
+
+    The nodes and relationships are read once, in any order, and written as they come: each label's (each
+    relationship type × end labels') rows are held until ``chunk`` of them are there, then written as files of
+    their own (one per typing, each with its header), so a graph of millions of relationships streamed from a
+    store is never held whole (``iekg sync``).  The importer reads every file of a label or type as one.
 
     Parameters
     ----------
     folder
         An empty folder (created).
     nodes
-        The change set's nodes (``label``, ``props`` with ``id``).
+        The nodes (``label``, ``props`` with ``id``), every one before the relationships.
     rels
         ``(key, relationship)`` pairs: the key is the relationship's ``_key``, as the UNWIND path writes it.
     history
         The import history's nodes (their properties) to carry over: the importer replaces the database.
         A NaN is no value, as in the UNWIND path (``neo4jstore._clean``); the properties are not copied.
+    chunk
+        Rows of one label or type held at most before they are written (default :data:`CHUNK`).
 
     Raises
     ------
@@ -263,22 +273,20 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
         For a value or property name with no exact CSV form (nothing is imported then).
     """
     folder.mkdir(parents=True, exist_ok=True)
+    chunk = chunk or CHUNK
     args: list[str] = []
     out = Written(folder, args)
     cell = _Cells()
-    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for n in nodes:
-        ident = n.props.get("id")
-        if not isinstance(ident, str):
-            raise Unsupported(f"a node id that is not a text: {n.label} {ident!r}")
-        by_label[n.label].append(n.props)
+    files: dict[str, int] = defaultdict(int)  # (a label's or type's files so far: each file's number)
     # The importer's node ids are the store's own (--id-type=ACTUAL): 0, 1, 2, … numbered here, so that it maps
     # no text ids (no encoding, sorting or lookups of 1 M relationship ends); ``id`` is an ordinary property.
     number: dict[str, int] = {}
-    for label, rows in sorted(by_label.items()):
+
+    def write_nodes(label: str, rows: list[dict[str, Any]]) -> None:
         cy.label(label)  # a schema label, or ValueError
-        for g, (cols, idx) in enumerate(_typed(rows, ("id",))):
-            path = folder / f"n-{label}-{g}.csv"
+        for cols, idx in _typed(rows, ("id",)):
+            path = folder / f"n-{label}-{files[label]}.csv"
+            files[label] += 1
             part = rows if len(idx) == len(rows) else [rows[i] for i in idx]
             first = len(number)
             number.update((f"{label}:{p['id']}", first + i) for i, p in enumerate(part))
@@ -288,6 +296,21 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
                             *[_column([p.get(k) for p in part], kind, cell) for k, kind in cols]])
             args.append(f"--nodes={label}={path}")
             out.nodes += len(idx)
+
+    held: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for n in nodes:
+        ident = n.props.get("id")
+        if not isinstance(ident, str):
+            raise Unsupported(f"a node id that is not a text: {n.label} {ident!r}")
+        rows = held[n.label]
+        rows.append(n.props)
+        if len(rows) >= chunk:
+            write_nodes(n.label, rows)
+            held[n.label] = []
+    for label, rows in sorted(held.items()):
+        if rows:
+            write_nodes(label, rows)
+    held.clear()
     if history:
         first = len(number)
         for g, (cols, idx) in enumerate(_typed(history, ())):
@@ -296,17 +319,15 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
             _write_columns(path, [":ID", *_header(cols)], [[str(first + i) for i in idx],
                                                             *[_column([p.get(k) for p in part], kind, cell) for k, kind in cols]])
             args.append(f"--nodes={AUDIT_LABEL}={path}")
-    by_type: dict[tuple[str, str, str], list[tuple[int, int, str, dict[str, Any]]]] = defaultdict(list)
-    for key, r in rels:
-        si, di = number.get(r.src), number.get(r.dst)
-        if si is None or di is None:
-            raise Unsupported("a relationship to a node the build does not hold")
-        by_type[(r.type, r.src.partition(":")[0], r.dst.partition(":")[0])].append((si, di, key, r.props))
-    for (rel_type, sl, dl), ends in sorted(by_type.items()):
+
+    def write_rels(group: tuple[str, str, str], ends: list[tuple[int, int, str, dict[str, Any]]]) -> None:
+        rel_type, sl, dl = group
         cy.rel_type(rel_type)
+        name = f"{rel_type}-{sl}-{dl}"
         rel_props = [p for *_, p in ends]
-        for g, (cols, idx) in enumerate(_typed(rel_props, (KEY,))):
-            path = folder / f"r-{rel_type}-{sl}-{dl}-{g}.csv"
+        for cols, idx in _typed(rel_props, (KEY,)):
+            path = folder / f"r-{name}-{files[name]}.csv"
+            files[name] += 1
             chosen = ends if len(idx) == len(ends) else [ends[i] for i in idx]
             props = [e[3] for e in chosen]
             _write_columns(path, [":START_ID", ":END_ID", f"{KEY}:string", *_header(cols)],
@@ -315,6 +336,21 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
                             *[_column([p.get(k) for p in props], kind, cell) for k, kind in cols]])
             args.append(f"--relationships={rel_type}={path}")
             out.rels += len(idx)
+
+    by_type: dict[tuple[str, str, str], list[tuple[int, int, str, dict[str, Any]]]] = defaultdict(list)
+    for key, r in rels:
+        si, di = number.get(r.src), number.get(r.dst)
+        if si is None or di is None:
+            raise Unsupported("a relationship to a node the build does not hold")
+        group = (r.type, r.src.partition(":")[0], r.dst.partition(":")[0])
+        ends = by_type[group]
+        ends.append((si, di, key, r.props))
+        if len(ends) >= chunk:
+            write_rels(group, ends)
+            by_type[group] = []
+    for group, ends in sorted(by_type.items()):
+        if ends:
+            write_rels(group, ends)
     args += ["--array-delimiter=U+001F", "--quote=\"", "--delimiter=,", "--id-type=ACTUAL",
              "--skip-bad-relationships=false", "--skip-duplicate-nodes=false", "--bad-tolerance=0",
              f"--multiline-fields={'true' if cell.multiline else 'false'}", "--ignore-empty-strings=false",

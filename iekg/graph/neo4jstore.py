@@ -21,7 +21,7 @@ import logging
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ from iekg.graph.schema import NODE_TYPES, REL_TYPES, split_uid
 from iekg.graph.store import (
     ApplyResult,
     ChangeSet,
+    Node,
+    Rel,
     Store,
     StoreError,
     audit_record,
@@ -353,19 +355,14 @@ class Neo4jStore(Neo4jReads, Store):
         the new graph version (:meth:`_finish`): a load that fails in any batch records nothing.
         """
         if fresh:
-            bulk = self._bulk_load(changes, audit)
-            if bulk is not None:
-                return bulk
+            return self.load_fresh(changes.nodes.values, changes.rels.items, len(changes), audit)
         self.ensure_schema()
         res = ApplyResult()
         # the cities whose kept sums this change touches, read before it is written (iekg.graph.neo4j_sums)
         touched = neo4j_sums.touched_before(self._read, changes, fresh)
-        if fresh:
-            self.clear()  # which changes the version itself
-        else:
-            self._bump()
+        self._bump()
         doomed: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for uid in ([] if fresh else sorted(changes.delete_nodes)):  # before the upserts (ChangeSet.delete_nodes)
+        for uid in sorted(changes.delete_nodes):  # before the upserts (ChangeSet.delete_nodes)
             label, ident = split_uid(uid)
             doomed[label].append({"id": ident})
         for label, rows in sorted(doomed.items()):
@@ -375,7 +372,7 @@ class Neo4jStore(Neo4jReads, Store):
         for n in changes.nodes.values():
             by_label[n.label].append({"id": n.props["id"], "props": {k: _clean(v) for k, v in n.props.items()}})
         for label, rows in sorted(by_label.items()):
-            q = fill(cy.CREATE_NODES if fresh else cy.MERGE_NODES, node=label)
+            q = fill(cy.MERGE_NODES, node=label)
             for rec in self._write_batches(q, rows):
                 res.nodes_created += rec["created"]
                 res.nodes_updated += rec["updated"]
@@ -383,7 +380,7 @@ class Neo4jStore(Neo4jReads, Store):
         for key, r in changes.rels.items():
             kept[(r.src, r.type)].append(key)
         replace: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for src, rel_type in ([] if fresh else changes.replace):  # a fresh database has nothing to replace
+        for src, rel_type in changes.replace:
             label, ident = split_uid(src)
             replace[(label, rel_type)].append({"id": ident, "keep": kept.get((src, rel_type), [])})
         for (label, rel_type), rows in sorted(replace.items()):
@@ -403,7 +400,7 @@ class Neo4jStore(Neo4jReads, Store):
 
             def work(tx: Any, chunk: list[dict[str, Any]], update: str = update, create: str = create,
                      rel_type: str = rel_type) -> tuple[int, int]:
-                found = {} if fresh else {rec["key"]: rec["changed"] for rec in tx.run(update, rows=chunk)}
+                found = {rec["key"]: rec["changed"] for rec in tx.run(update, rows=chunk)}
                 new = [row for row in chunk if row["key"] not in found]
                 made = tx.run(create, rows=new).single()["created"] if new else 0
                 if made != len(new):
@@ -416,6 +413,68 @@ class Neo4jStore(Neo4jReads, Store):
                     res.rels_created += made
                     res.rels_updated += changed
         self._finish(res, audit, touched)
+        return res
+
+    # ----------------------------------------------------------------------------- a fresh load
+    def load_fresh(self, nodes: Callable[[], Iterable[Node]], rels: Callable[[], Iterable[tuple[str, Rel]]],
+                   rows: int, audit: Mapping[str, Any] | None = None) -> ApplyResult:
+        """Replace the graph by ``nodes()`` and ``rels()`` (``(key, relationship)`` pairs), about ``rows`` of them in
+        all: ``apply(changes, fresh=True)``, and ``iekg sync`` streaming another store's graph.  Each is read once
+        per attempt, as it comes: through Neo4j's offline importer when it can be used (:meth:`_bulk_load`), else
+        created by batched ``UNWIND`` (the database emptied first), neither holding the whole graph; then the
+        kept sums and, with ``audit``, the history entry (:meth:`_finish`)."""
+        bulk = self._bulk_load(nodes, rels, rows, audit)
+        if bulk is not None:
+            return bulk
+        self.ensure_schema()
+        res = ApplyResult()
+        self.clear()  # which changes the version itself
+        held: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+        def write_nodes(label: str, rows: list[dict[str, Any]]) -> None:
+            for rec in self._write_batches(fill(cy.CREATE_NODES, node=label), rows):
+                res.nodes_created += rec["created"]
+                res.nodes_updated += rec["updated"]
+
+        size = self.batch_size * 10
+        for n in nodes():
+            got = held[n.label]
+            got.append({"id": n.props["id"], "props": {k: _clean(v) for k, v in n.props.items()}})
+            if len(got) >= size:
+                write_nodes(n.label, got)
+                held[n.label] = []
+        for label, got in sorted(held.items()):
+            if got:
+                write_nodes(label, got)
+        by_type: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+
+        def write_rels(group: tuple[str, str, str], rows: list[dict[str, Any]]) -> None:
+            rel_type, sl, dl = group
+            create = fill(cy.CREATE_RELS, src=sl, rel=rel_type, dst=dl)
+
+            def work(tx: Any, chunk: list[dict[str, Any]]) -> int:
+                made = tx.run(create, rows=chunk).single()["created"]
+                if made != len(chunk):
+                    raise StoreError(f"{len(chunk) - made} {rel_type} relationships refer to missing nodes")
+                return int(made)
+
+            with self._session() as session:
+                for chunk in _chunks(rows, self.batch_size):
+                    res.rels_created += session.execute_write(work, chunk)
+
+        for key, r in rels():
+            sl, si = split_uid(r.src)
+            dl, di = split_uid(r.dst)
+            group = (r.type, sl, dl)
+            got = by_type[group]
+            got.append({"src": si, "dst": di, "key": key, "props": {k: _clean(v) for k, v in r.props.items()}})
+            if len(got) >= size:
+                write_rels(group, got)
+                by_type[group] = []
+        for group, got in sorted(by_type.items()):
+            if got:
+                write_rels(group, got)
+        self._finish(res, audit, neo4j_sums.Touched(everything=True))
         return res
 
     # ----------------------------------------------------------------------- the offline importer
@@ -435,13 +494,14 @@ class Neo4jStore(Neo4jReads, Store):
             return None, f"{self.uri} is not a running scripts/neo4j-local server whose data folder is known"
         return data, "offline importer"
 
-    def _bulk_load(self, changes: ChangeSet, audit: Mapping[str, Any] | None) -> ApplyResult | None:
+    def _bulk_load(self, nodes: Callable[[], Iterable[Node]], rels: Callable[[], Iterable[tuple[str, Rel]]],
+                   rows: int, audit: Mapping[str, Any] | None) -> ApplyResult | None:
         """A fresh load through Neo4j's offline importer, or None when it cannot be used (then the batched
         UNWIND path runs; ``last_load`` says which and why).  The import replaces the database: the import
         history is read first and written back with the graph; the constraints are made afterwards."""
         from iekg.graph import neo4j_bulk
 
-        data, why = self.bulk_target(len(changes))
+        data, why = self.bulk_target(rows)
         self.last_load = f"unwind ({why})"
         if data is None:
             return None
@@ -450,7 +510,7 @@ class Neo4jStore(Neo4jReads, Store):
         folder = neo4j_bulk.scratch(data)
         try:
             try:
-                written = neo4j_bulk.write_csv(folder, changes.nodes.values(), changes.rels.items(), history)
+                written = neo4j_bulk.write_csv(folder, nodes(), rels(), history)
             except neo4j_bulk.Unsupported as exc:
                 self.last_load = f"unwind (not representable in the importer's CSV: {exc})"
                 log.info("fresh Neo4j load with UNWIND: %s", exc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,9 @@ OFFERS_OF_MAJORS = ("SELECT DISTINCT r.src_id, r.dst_id{columns} FROM json_each(
 OFFERS_OF_MAJORS_INDEXED = ("SELECT DISTINCT r.src_id, r.dst_id{columns} FROM json_each(?) d "
                             "CROSS JOIN rels r INDEXED BY rels_major_year "
                             "WHERE r.dst_id = d.value AND r.type = 'OFFERS' AND r.year > 0 AND r.year = ?")
+
+
+ITER_BATCH = 20_000  # relationships read at a time by iter_rels
 
 
 class SqliteReads:
@@ -86,6 +89,19 @@ class SqliteReads:
     def nodes(self, label: str) -> list[Node]:
         return [self._node(label, p) for (p,) in
                 self._rows(sql.NODES_OF, (label,))]
+
+    def iter_rels(self) -> Iterator[Rel]:
+        """Every relationship in batches of :data:`ITER_BATCH` rows, grouped by type through the index on
+        (type, …), all of them in one read transaction (one state of the graph): a copy of the national graph
+        (3 million relationships) holds a batch at a time, not the whole graph."""
+        with self._snapshot() as con:
+            cur = con.execute(sql.ALL_RELS)
+            while True:
+                rows = cur.fetchmany(ITER_BATCH)
+                if not rows:
+                    return
+                for t, sl, si, dl, di, rp in rows:
+                    yield Rel(t, f"{sl}:{si}", f"{dl}:{di}", json.loads(rp))
 
     def neighbours(self, uid: str, rel_types: Iterable[str] | None = None, direction: str = "both",
                    labels: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[Rel, Node]]:

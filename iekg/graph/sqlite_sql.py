@@ -153,6 +153,10 @@ DELETE_SCENARIO = "DELETE FROM scenarios WHERE name = ?"
 NODE = "SELECT props FROM nodes WHERE label = ? AND id = ?"
 NODES_IN = f"SELECT props FROM nodes WHERE label = ? AND id IN {IDS}"
 NODES_OF = "SELECT props FROM nodes WHERE label = ? ORDER BY id"
+# every relationship, grouped by type through the index on (type, year, city_code) (SqliteReads.iter_rels: a copy of
+# the whole graph streams them; the importer's CSV holds one type's rows at a time)
+ALL_RELS = ("SELECT type, src_label, src_id, dst_label, dst_id, props FROM rels "
+            "ORDER BY type")
 # {types}: "" or "AND r.type IN (…)" (TYPES_COND)
 NEIGHBOURS_OUT = ("SELECT r.type, 1, r.dst_label, r.dst_id, r.props, n.props FROM rels r "
                   "JOIN nodes n ON n.label = r.dst_label AND n.id = r.dst_id WHERE r.src_id = ? AND r.src_label = ? {types}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -316,6 +316,19 @@ class Store(ABC):
     def neighbours(self, uid: str, rel_types: Iterable[str] | None = None, direction: str = "both",
                    labels: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[Rel, Node]]:
         """Relationships at ``uid`` (direction ``out``, ``in`` or ``both``) and the node at the other end."""
+
+    def iter_nodes(self) -> Iterator[Node]:
+        """Every node, label after label (a copy of the whole graph: ``iekg sync``)."""
+        for label in NODE_TYPES:
+            yield from self.nodes(label)
+
+    def iter_rels(self) -> Iterator[Rel]:
+        """Every relationship once, from its start node (a copy of the whole graph: ``iekg sync``); a store that
+        can reads them in batches, so that millions of them are never held at once."""
+        for label in NODE_TYPES:
+            for n in self.nodes(label):
+                for r, _ in self.neighbours(n.uid, direction="out"):
+                    yield r
 
     @abstractmethod
     def search(self, text: str, labels: Iterable[str] | None = None, limit: int = 20) -> list[Node]:
