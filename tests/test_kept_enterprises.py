@@ -349,7 +349,7 @@ def ent_city_packs(store: Any) -> dict[str, bool]:
 
 
 @pytest.mark.neo4j
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(st.one_of(operation, mine), min_size=1, max_size=6))
 def test_neo4j_kept_located_enterprises_equal_the_nodes_after_random_imports(neo: Any,

@@ -29,6 +29,8 @@ FORWARDED = {
     "counts": "the graph's size (iekg info), not a measure",
     "source_kind_counts": "the graph's sources (iekg info), not a measure",
     "snapshot": "the stores' parity tests only",
+    "iter_nodes": "a copy of the whole graph (iekg sync), never a measure's read",
+    "iter_rels": "a copy of the whole graph (iekg sync), never a measure's read",
     "import_history": "the import history, not a measure",
     "scenario": "saved scenario documents, not graph data",
     "scenarios": "saved scenario documents, not graph data",
