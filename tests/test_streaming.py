@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iekg import service
 from iekg.graph import spill as spill_module
@@ -262,3 +264,21 @@ def test_a_killed_builds_spill_is_removed_by_the_next_build(tmp_path: Path) -> N
     spill = RelSpill(tmp_path)
     spill.close()
     assert not stale.exists() and mine.exists()
+
+
+@given(items=st.lists(st.tuples(st.sampled_from("abc"), st.integers()), max_size=60),
+       size=st.integers(min_value=1, max_value=9))
+def test_grouped_chunks_hand_on_every_item_once_in_bounded_groups(items: list[tuple[str, int]], size: int) -> None:
+    """A fresh Neo4j load (iekg sync) groups what it streams by label or type with ``grouped_chunks``: every item
+    comes out once, in its group, in the order it came; no chunk holds more than ``size``; only the last chunk of a
+    group is shorter, and those come last, in key order."""
+    from iekg.graph.store import grouped_chunks
+
+    got = list(grouped_chunks(iter(items), lambda x: x[0], size))
+    assert all(0 < len(part) <= size and all(x[0] == k for x in part) for k, part in got)
+    for k in "abc":
+        assert [x for g, part in got if g == k for x in part] == [x for x in items if x[0] == k]
+        sizes = [len(part) for g, part in got if g == k]
+        assert all(n == size for n in sizes[:-1])
+    tails = [k for k, part in got if len(part) < size]
+    assert tails == sorted(tails) and got[len(got) - len(tails):] == [(k, p) for k, p in got if len(p) < size]

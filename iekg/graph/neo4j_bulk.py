@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from iekg.graph import cypher as cy
 from iekg.graph.cypher import KEY
 from iekg.graph.schema import AUDIT_LABEL
+from iekg.graph.store import grouped_chunks
 
 REPO = Path(__file__).resolve().parents[2]
 LAUNCHER = REPO / "scripts" / "neo4j-local" / "neo4j-local"
@@ -297,20 +298,13 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
             args.append(f"--nodes={label}={path}")
             out.nodes += len(idx)
 
-    held: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for n in nodes:
-        ident = n.props.get("id")
-        if not isinstance(ident, str):
-            raise Unsupported(f"a node id that is not a text: {n.label} {ident!r}")
-        rows = held[n.label]
-        rows.append(n.props)
-        if len(rows) >= chunk:
-            write_nodes(n.label, rows)
-            held[n.label] = []
-    for label, rows in sorted(held.items()):
-        if rows:
-            write_nodes(label, rows)
-    held.clear()
+    def checked(n: Any) -> Any:
+        if not isinstance(n.props.get("id"), str):
+            raise Unsupported(f"a node id that is not a text: {n.label} {n.props.get('id')!r}")
+        return n
+
+    for label, part in grouped_chunks(map(checked, nodes), lambda n: n.label, chunk):
+        write_nodes(label, [n.props for n in part])
     if history:
         first = len(number)
         for g, (cols, idx) in enumerate(_typed(history, ())):
@@ -337,20 +331,15 @@ def write_csv(folder: Path, nodes: Iterable[Any], rels: Iterable[tuple[str, Any]
             args.append(f"--relationships={rel_type}={path}")
             out.rels += len(idx)
 
-    by_type: dict[tuple[str, str, str], list[tuple[int, int, str, dict[str, Any]]]] = defaultdict(list)
-    for key, r in rels:
+    def ends(pair: tuple[str, Any]) -> tuple[tuple[str, str, str], tuple[int, int, str, dict[str, Any]]]:
+        key, r = pair  # (numbered after every node is: read as the relationships come)
         si, di = number.get(r.src), number.get(r.dst)
         if si is None or di is None:
             raise Unsupported("a relationship to a node the build does not hold")
-        group = (r.type, r.src.partition(":")[0], r.dst.partition(":")[0])
-        ends = by_type[group]
-        ends.append((si, di, key, r.props))
-        if len(ends) >= chunk:
-            write_rels(group, ends)
-            by_type[group] = []
-    for group, ends in sorted(by_type.items()):
-        if ends:
-            write_rels(group, ends)
+        return (r.type, r.src.partition(":")[0], r.dst.partition(":")[0]), (si, di, key, r.props)
+
+    for group, part in grouped_chunks(map(ends, rels), lambda e: e[0], chunk):
+        write_rels(group, [e[1] for e in part])
     args += ["--array-delimiter=U+001F", "--quote=\"", "--delimiter=,", "--id-type=ACTUAL",
              "--skip-bad-relationships=false", "--skip-duplicate-nodes=false", "--bad-tolerance=0",
              f"--multiline-fields={'true' if cell.multiline else 'false'}", "--ignore-empty-strings=false",

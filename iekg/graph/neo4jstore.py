@@ -40,6 +40,7 @@ from iekg.graph.store import (
     Store,
     StoreError,
     audit_record,
+    grouped_chunks,
     scenario_text,
 )
 
@@ -429,51 +430,27 @@ class Neo4jStore(Neo4jReads, Store):
         self.ensure_schema()
         res = ApplyResult()
         self.clear()  # which changes the version itself
-        held: dict[str, list[dict[str, Any]]] = defaultdict(list)
-
-        def write_nodes(label: str, rows: list[dict[str, Any]]) -> None:
-            for rec in self._write_batches(fill(cy.CREATE_NODES, node=label), rows):
+        size = self.batch_size * 10  # (a label's or type's rows held at most)
+        for label, part in grouped_chunks(nodes(), lambda n: n.label, size):
+            made = [{"id": n.props["id"], "props": {k: _clean(v) for k, v in n.props.items()}} for n in part]
+            for rec in self._write_batches(fill(cy.CREATE_NODES, node=label), made):
                 res.nodes_created += rec["created"]
                 res.nodes_updated += rec["updated"]
-
-        size = self.batch_size * 10
-        for n in nodes():
-            got = held[n.label]
-            got.append({"id": n.props["id"], "props": {k: _clean(v) for k, v in n.props.items()}})
-            if len(got) >= size:
-                write_nodes(n.label, got)
-                held[n.label] = []
-        for label, got in sorted(held.items()):
-            if got:
-                write_nodes(label, got)
-        by_type: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-
-        def write_rels(group: tuple[str, str, str], rows: list[dict[str, Any]]) -> None:
-            rel_type, sl, dl = group
+        for (rel_type, sl, dl), pairs in grouped_chunks(
+                rels(), lambda kr: (kr[1].type, split_uid(kr[1].src)[0], split_uid(kr[1].dst)[0]), size):
             create = fill(cy.CREATE_RELS, src=sl, rel=rel_type, dst=dl)
+            made = [{"src": split_uid(r.src)[1], "dst": split_uid(r.dst)[1], "key": key,
+                     "props": {k: _clean(v) for k, v in r.props.items()}} for key, r in pairs]
 
-            def work(tx: Any, chunk: list[dict[str, Any]]) -> int:
+            def work(tx: Any, chunk: list[dict[str, Any]], create: str = create, rel_type: str = rel_type) -> int:
                 made = tx.run(create, rows=chunk).single()["created"]
                 if made != len(chunk):
                     raise StoreError(f"{len(chunk) - made} {rel_type} relationships refer to missing nodes")
                 return int(made)
 
             with self._session() as session:
-                for chunk in _chunks(rows, self.batch_size):
+                for chunk in _chunks(made, self.batch_size):
                     res.rels_created += session.execute_write(work, chunk)
-
-        for key, r in rels():
-            sl, si = split_uid(r.src)
-            dl, di = split_uid(r.dst)
-            group = (r.type, sl, dl)
-            got = by_type[group]
-            got.append({"src": si, "dst": di, "key": key, "props": {k: _clean(v) for k, v in r.props.items()}})
-            if len(got) >= size:
-                write_rels(group, got)
-                by_type[group] = []
-        for group, got in sorted(by_type.items()):
-            if got:
-                write_rels(group, got)
         self._finish(res, audit, neo4j_sums.Touched(everything=True))
         return res
 

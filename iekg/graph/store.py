@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from iekg._lazy import lazy
 from iekg.graph import sums
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 else:
     np = lazy("numpy")
     pd = lazy("pandas")
+
+_T = TypeVar("_T")
+_K = TypeVar("_K")
 
 
 @dataclass
@@ -131,6 +134,24 @@ class ChangeSet:
 
     def __len__(self) -> int:
         return len(self.nodes) + len(self.rels) + len(self.delete_nodes)
+
+
+def grouped_chunks(items: Iterable[_T], key: Callable[[_T], _K], size: int) -> Iterator[tuple[_K, list[_T]]]:
+    """``items`` read once and handed on in groups by ``key``: a group's chunk as soon as it holds ``size`` items,
+    then what is left of every group, in key order.  At most ``size`` items of a group are held at a time (a fresh
+    load of millions of relationships streamed from a store: :meth:`iekg.graph.neo4jstore.Neo4jStore.load_fresh`,
+    :func:`iekg.graph.neo4j_bulk.write_csv`)."""
+    held: dict[_K, list[_T]] = {}
+    for x in items:
+        k = key(x)
+        got = held.setdefault(k, [])
+        got.append(x)
+        if len(got) >= size:
+            yield k, got
+            held[k] = []
+    for k, got in sorted(held.items(), key=lambda kv: kv[0]):  # type: ignore[arg-type,return-value]
+        if got:
+            yield k, got
 
 
 def id_values(ids: Iterable[str]) -> Any:
