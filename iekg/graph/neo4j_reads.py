@@ -665,11 +665,11 @@ class Neo4jReads:
         if self._kept_ent_read(label, props):  # the enterprises' staff and levels: from the cities' packs
             rows = self._rows(neo4j_sums.READ_ENT_CITY_SUMS, cities=sorted(set(cities)))
             if all(r[1] for r in rows):
-                at = {"employees": 3, "iei_level": 5}
                 out = pd.DataFrame([[r[0], r[2]] for r in rows], columns=["city", "nodes"])
                 for p in props:
-                    out[f"{p}_sum"] = [float(r[at[p]]) for r in rows]
-                    out[f"{p}_n"] = [int(r[at[p] + 1]) for r in rows]
+                    at = neo4j_sums.ENT_CITY_PROPS[p]
+                    out[f"{p}_sum"] = [float(r[3][at][0]) for r in rows]
+                    out[f"{p}_n"] = [int(r[3][at][1]) for r in rows]
                 return out.sort_values("city").reset_index(drop=True)
         match = fill(cy.LOCATED, node=label)
         if not props:

@@ -485,25 +485,24 @@ FILL_ENT_CITIES = (
     "WITH cid, collect([e.id, e.employees, e.iei_level]) AS es "
     "WITH cid, [x IN es | x[0]] AS ids, [x IN es | x[1]] AS emp, [x IN es | x[2]] AS iei "
     f"CREATE (p:{META}:{ENT_CITY}) SET p.city = cid, p.packed = all(i IN ids WHERE i IS :: STRING NOT NULL) "
-    + "".join(f"AND (all(v IN {v} WHERE v IS NULL OR v IS :: INTEGER) OR all(v IN {v} WHERE v IS NULL OR v IS :: FLOAT) "
-              f"OR all(v IN {v} WHERE v IS NULL OR v IS :: STRING) OR all(v IN {v} WHERE v IS NULL OR v IS :: BOOLEAN)) "
-              for v in ("emp", "iei")) +
+    "  AND all(vs IN [emp, iei] WHERE all(v IN vs WHERE v IS NULL OR v IS :: INTEGER) "
+    "  OR all(v IN vs WHERE v IS NULL OR v IS :: FLOAT) OR all(v IN vs WHERE v IS NULL OR v IS :: STRING) "
+    "  OR all(v IN vs WHERE v IS NULL OR v IS :: BOOLEAN)) "
     "WITH p, ids, emp, iei WHERE p.packed "
     "SET p.ids = ids, p.emp_pos = [k IN range(0, size(emp) - 1) WHERE emp[k] IS NOT NULL], "
     "  p.emp_val = [v IN emp WHERE v IS NOT NULL], p.iei_pos = [k IN range(0, size(iei) - 1) WHERE iei[k] IS NOT NULL], "
     "  p.iei_val = [v IN iei WHERE v IS NOT NULL], p.iei_ids = [k IN range(0, size(iei) - 1) WHERE iei[k] IS NOT NULL "
     "  | ids[k]]")
-# which enterprises' properties the city packs keep (the property → its lists' prefix)
-ENT_CITY_PROPS = {"employees": "emp", "iei_level": "iei"}
+# which enterprises' properties the city packs keep (the property → its place in READ_ENT_CITY_SUMS' pairs)
+ENT_CITY_PROPS = {"employees": 0, "iei_level": 1}
 # Store.located_sums of the enterprises from the city packs of the asked $cities: per city (in one record) whether it
-# is packed, its links, and per kept property the sum of its number values and how many are present, summed as
-# cypher.located_props sums them (one after the other, in the same order)
+# is packed, its links, and per kept property (staff, level) the sum of its number values and how many are present,
+# summed as cypher.located_props sums them (one after the other, in the same order)
 READ_ENT_CITY_SUMS = (
     f"MATCH (p:{ENT_CITY}) WHERE p.city IN $cities "
-    "RETURN collect([p.city, p.packed, size(p.ids), "
-    + ", ".join(f"reduce(t = 0.0, v IN coalesce(p.{v}_val, []) | t + CASE WHEN v IS :: INTEGER NOT NULL "
-                f"OR v IS :: FLOAT NOT NULL THEN toFloat(v) ELSE 0.0 END), size(p.{v}_val)" for v in ("emp", "iei"))
-    + "]) AS rows")
+    "RETURN collect([p.city, p.packed, size(p.ids), [vs IN [coalesce(p.emp_val, []), coalesce(p.iei_val, [])] | "
+    "  [reduce(t = 0.0, v IN vs | t + CASE WHEN v IS :: INTEGER NOT NULL OR v IS :: FLOAT NOT NULL THEN toFloat(v) "
+    "  ELSE 0.0 END), size(vs)]]]) AS rows")
 # Store.located_nodes of the enterprises from the city packs: per city its ids and the lists of both properties (the
 # store puts the missing back and filters by ``among``), in one record
 READ_ENT_CITY_NODES = (f"MATCH (p:{ENT_CITY}) WHERE p.city IN $cities "
