@@ -360,7 +360,7 @@ class Neo4jStore(Neo4jReads, Store):
         self.ensure_schema()
         res = ApplyResult()
         # the cities whose kept sums this change touches, read before it is written (iekg.graph.neo4j_sums)
-        touched = neo4j_sums.touched_before(self._read, changes, fresh)
+        touched = neo4j_sums.touched_before(self._read, changes, False)
         self._bump()
         doomed: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for uid in sorted(changes.delete_nodes):  # before the upserts (ChangeSet.delete_nodes)
@@ -443,10 +443,10 @@ class Neo4jStore(Neo4jReads, Store):
                      "props": {k: _clean(v) for k, v in r.props.items()}} for key, r in pairs]
 
             def work(tx: Any, chunk: list[dict[str, Any]], create: str = create, rel_type: str = rel_type) -> int:
-                made = tx.run(create, rows=chunk).single()["created"]
-                if made != len(chunk):
-                    raise StoreError(f"{len(chunk) - made} {rel_type} relationships refer to missing nodes")
-                return int(made)
+                created = tx.run(create, rows=chunk).single()["created"]
+                if created != len(chunk):
+                    raise StoreError(f"{len(chunk) - created} {rel_type} relationships refer to missing nodes")
+                return int(created)
 
             with self._session() as session:
                 for chunk in _chunks(made, self.batch_size):
