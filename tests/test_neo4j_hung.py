@@ -112,7 +112,9 @@ def test_api_answers_503_while_neo4j_hangs(server: Any, scheme: str) -> None:
     from iekg.api.main import create_app
 
     uri = server.uri.replace("bolt://", f"{scheme}://")
-    settings = settings_for(server, uri)
+    # shorter waits than the defaults (3 s each; the store's test below keeps them): what is tested is that each
+    # request is bounded by them, and the eleven requests here then take about a third of the time
+    settings = settings_for(server, uri, neo4j_connection_timeout=1.5, neo4j_acquisition_timeout=1.5)
     store = Neo4jStore.from_settings(settings)
     store.apply(small_graph(), fresh=True)
     store.close()
