@@ -455,7 +455,9 @@ def assert_neo4j_program_packs_equal_rows(store: Any, every_ask: bool = False) -
                                       b.sort_values(["src", "dst"]).reset_index(drop=True), check_exact=True)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# (10 random sequences a run on SQLite, 4 on Neo4j, each checked after every import: 2 s a check on SQLite; every
+# kind of change is also run in order, SCRIPTED, on both stores)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=1, max_size=8))
 def test_kept_sums_equal_the_rows_after_random_imports_sqlite(ops: list[tuple[Any, ...]]) -> None:
     store = SqliteStore()
@@ -506,7 +508,7 @@ def neo(neo4j_server: Any):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.neo4j
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(operation, min_size=1, max_size=6))
 def test_kept_sums_equal_the_rows_after_random_imports_neo4j(neo: Any, ops: list[tuple[Any, ...]]) -> None:
