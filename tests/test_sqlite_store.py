@@ -311,3 +311,28 @@ def test_a_filter_equal_to_none_matches_nothing_and_keeps_the_other_filters(demo
                   {"year": None, "type": ty}):
         assert demo.rel_frame("COOPERATES_WITH", ["status"], where=where).empty, where
         assert demo.sources_with("COOPERATES_WITH", "Institution", list(coops["src"].unique()), where=where) == set()
+
+
+def test_an_import_finds_updates_and_replaces_its_relationships_at_once(tmp_path: Path) -> None:
+    """An import's relationships are looked up with one statement (not one each), and the pairs it replaces too:
+    created, changed, unchanged and replaced counted as before, and two of one change set that share a key (held
+    under two names) give one relationship, the later one's properties."""
+    s = SqliteStore(tmp_path / "g.sqlite")
+    c = ChangeSet()
+    city = c.add_node("City", "410200", {"name": "开封市"})
+    ps = [c.add_node("Problem", f"410200-{i}", {"problem": str(i)}) for i in range(4)]
+    for p in ps[:3]:
+        c.add_rel("RAISES", city, p, {"note": "a"})
+    assert s.apply(c).rels_created == 3
+    d = ChangeSet()
+    d.add_rel("RAISES", city, ps[0], {"note": "a"})  # unchanged
+    d.add_rel("RAISES", city, ps[1], {"note": "b"})  # changed
+    d.add_rel("RAISES", city, ps[3], {"note": "c"})  # new
+    twin = Rel("RAISES", city, ps[3], {"note": "d"})  # the same key again, later: it stays
+    d.rels["another name"] = twin
+    d.replace = {(city, "RAISES")}  # ps[2]'s relationship is not in d: deleted
+    res = s.apply(d)
+    assert (res.rels_created, res.rels_updated, res.rels_deleted) == (1, 2, 1)
+    got = {o.uid: r.props.get("note") for r, o in s.neighbours(city, ["RAISES"], "out")}
+    assert got == {ps[0]: "a", ps[1]: "b", ps[3]: "d"}
+    assert s.counts()[1] == {"RAISES": 3}

@@ -123,10 +123,25 @@ DELETE_NODE_RELS = ("DELETE FROM rels WHERE (src_id = ? AND src_label = ?) OR (d
 DELETE_NODE = "DELETE FROM nodes WHERE label = ? AND id = ?"
 NODE_PROPS_IN = f"SELECT id, props FROM nodes WHERE label = ? AND id IN {IDS}"
 NODE_IDS_IN = f"SELECT id FROM nodes WHERE label = ? AND id IN {IDS}"
-RELS_OF_START = "SELECT rowid, dst_label, dst_id, k FROM rels WHERE src_id = ? AND type = ? AND src_label = ?"
 DELETE_REL = "DELETE FROM rels WHERE rowid = ?"
 FIND_REL = ("SELECT rowid, props FROM rels WHERE src_id = ? AND type = ? AND src_label = ? "
             "AND dst_id = ? AND dst_label = ? AND k = ?")
+# an import's relationships found at once: their keys in a temporary table, joined to the unique index of keys
+# (CROSS JOIN: the incoming rows are the outer loop, each looked up through rels_out)
+INCOMING_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS incoming_rels (seq INTEGER PRIMARY KEY, src_id, type, src_label, "
+                  "dst_id, dst_label, k)")
+ADD_INCOMING = "INSERT INTO temp.incoming_rels VALUES (?, ?, ?, ?, ?, ?, ?)"
+FIND_INCOMING = ("SELECT i.seq, r.rowid, r.props FROM temp.incoming_rels i CROSS JOIN rels r "
+                 "ON r.src_id = i.src_id AND r.type = i.type AND r.src_label = i.src_label AND r.dst_id = i.dst_id "
+                 "AND r.dst_label = i.dst_label AND r.k = i.k")
+CLEAR_INCOMING = "DELETE FROM temp.incoming_rels"
+# the relationships of the (start, type) pairs an import replaces, found at once in the same way
+STARTS_TABLE = "CREATE TEMP TABLE IF NOT EXISTS replaced_starts (src_id, type, src_label)"
+ADD_STARTS = "INSERT INTO temp.replaced_starts VALUES (?, ?, ?)"
+RELS_OF_STARTS = ("SELECT r.rowid, s.src_label, s.src_id, s.type, r.dst_label, r.dst_id, r.k "
+                  "FROM temp.replaced_starts s CROSS JOIN rels r "
+                  "ON r.src_id = s.src_id AND r.type = s.type AND r.src_label = s.src_label")
+CLEAR_STARTS = "DELETE FROM temp.replaced_starts"
 # a build's relationships, in the import's order into the unique index of keys: of two with one key, the later stays
 COPY_SPILL = (f"INSERT INTO rels (type, src_label, src_id, dst_label, dst_id, k, props, {_REL_COLS}) "
               f"SELECT type, src_label, src_id, dst_label, dst_id, k, props, {_REL_COLS} "

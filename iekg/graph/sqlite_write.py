@@ -90,12 +90,15 @@ def write_changes(con: sqlite3.Connection, changes: ChangeSet, fresh: bool,
         for r in changes.rels.values():
             keep.add((r.src, r.type, r.dst, key_part(r.type, r.props)))
         doomed = []
-        for src, rel_type in sorted(changes.replace):
-            label, ident = split_uid(src)
-            for rowid, dl, di, k in con.execute(sql.RELS_OF_START, (ident, rel_type, label)):
-                if (src, rel_type, f"{dl}:{di}", k) not in keep:
-                    doomed.append((rowid,))
-                    delta[rel_type] -= 1
+        con.execute(sql.STARTS_TABLE)  # (one statement for all the pairs, not one each: 60,000 enterprises replace
+        con.execute(sql.CLEAR_STARTS)  # 120,000)
+        con.executemany(sql.ADD_STARTS, ((ident, rel_type, label) for label, ident, rel_type in
+                                         ((*split_uid(src), rel_type) for src, rel_type in changes.replace)))
+        for rowid, label, ident, rel_type, dl, di, k in con.execute(sql.RELS_OF_STARTS).fetchall():
+            if (f"{label}:{ident}", rel_type, f"{dl}:{di}", k) not in keep:
+                doomed.append((rowid,))
+                delta[rel_type] -= 1
+        con.execute(sql.CLEAR_STARTS)
         con.executemany(sql.DELETE_REL, doomed)
         res.rels_deleted += len(doomed)
     # relationships: their ends must exist
@@ -145,19 +148,40 @@ def _write_rels(con: sqlite3.Connection, changes: ChangeSet, fresh: bool, res: A
                 yield rel_row(r.type, r.src, r.dst, r.props)
         res.rels_created += con.executemany(sql.INSERT_REL, rows()).rowcount
     else:
-        for r in changes.rels.values():
+        # the ones already there found with one statement (a lookup per relationship took 9 of the 13 s of
+        # writing 60,000 enterprises), then inserted and updated in two batches
+        keys = []
+        for seq, r in enumerate(changes.rels.values()):
             sl, si = split_uid(r.src)
             dl, di = split_uid(r.dst)
-            k = key_part(r.type, r.props)
+            keys.append((seq, si, r.type, sl, di, dl, key_part(r.type, r.props)))
+        con.execute(sql.INCOMING_TABLE)
+        con.execute(sql.CLEAR_INCOMING)
+        con.executemany(sql.ADD_INCOMING, keys)
+        there = {seq: (rowid, props) for seq, rowid, props in con.execute(sql.FIND_INCOMING)}
+        con.execute(sql.CLEAR_INCOMING)
+        inserts: list[tuple[Any, ...]] = []
+        pending: dict[tuple[str, ...], int] = {}  # a key inserted by this batch -> its row in inserts
+        updates = []
+        for (seq, si, t, sl, di, dl, k), r in zip(keys, changes.rels.values(), strict=True):
             p = clean(r.props)
-            row = con.execute(sql.FIND_REL, (si, r.type, sl, di, dl, k)).fetchone()
-            if row is None:
-                con.execute(sql.INSERT_REL, (r.type, sl, si, dl, di, k, dumps(p), *typed_rel(p)))
-                delta[r.type] += 1
+            row = (t, sl, si, dl, di, k, dumps(p), *typed_rel(p))
+            hit = there.get(seq)
+            if hit is not None:
+                if json.loads(hit[1]) != p:
+                    updates.append((dumps(p), *typed_rel(p), hit[0]))
+                    res.rels_updated += 1
+            elif (at := pending.get((si, t, sl, di, dl, k))) is not None:  # two of this change set, one key
+                if inserts[at][6] != row[6]:
+                    inserts[at] = row  # (the later one stays, as an update of the first would have made it)
+                    res.rels_updated += 1
+            else:
+                pending[(si, t, sl, di, dl, k)] = len(inserts)
+                inserts.append(row)
+                delta[t] += 1
                 res.rels_created += 1
-            elif json.loads(row[1]) != p:
-                con.execute(sql.UPDATE_REL, (dumps(p), *typed_rel(p), row[0]))
-                res.rels_updated += 1
+        con.executemany(sql.INSERT_REL, inserts)
+        con.executemany(sql.UPDATE_REL, updates)
 
 def record_import(con: sqlite3.Connection, entry: Mapping[str, Any], res: ApplyResult) -> None:
     """Add ``entry`` (``Store.apply(audit=…)``) with ``res`` to the import history, in ``con``'s transaction."""
