@@ -92,18 +92,18 @@ def find_demo_rows(store: Store, cities: Iterable[str], changes: ChangeSet | Non
             srcs = sorted(set(frame["src"]))
             # the relationships of all these nodes in one call (Neo4j: one query, where a read per node took 9.7 s
             # of a re-import of the demo): first their keys only, and the properties only of the nodes with one
-            # relationship the import does not write again (none when the same file is imported again); `links`
-            # leaves self-loops out, so a node with one is read by itself
-            loops = set(frame["src"][frame["src"] == frame["dst"]]) if (label, label) in spec.pairs else set()
+            # relationship the import does not write again (none when the same file is imported again).  `links`
+            # leaves self-loops out, so a type that can join a label to itself is read node by node, as before
+            loops = set(srcs) if (label, label) in spec.pairs else set()
             keys = store.link_keys([f"{label}:{src}" for src in srcs if src not in loops], [rel_type])
             srcs = [src for src in srcs if src in loops or any(
                 lk.src == f"{label}:{src}" and lk.key not in again_rels for lk, _o in keys[f"{label}:{src}"])]
             linked = store.links([f"{label}:{src}" for src in srcs if src not in loops], [rel_type])
             for src in srcs:
                 u = f"{label}:{src}"
-                rels = (store.neighbours(u, [rel_type], "out") if src in loops
+                rels = ([(r, o.uid) for r, o in store.neighbours(u, [rel_type], "out")] if src in loops
                         else [(r, o) for r, o in linked[u] if r.src == u])
-                n = sum(1 for r, o in rels if demo(r) and (o if isinstance(o, str) else o.uid) not in doomed)
+                n = sum(1 for r, o in rels if demo(r) and o not in doomed)
                 if n:
                     d = found[owner[u]]
                     d.replace[(u, rel_type)] = [r for r, _ in rels if not demo(r)]
