@@ -14,6 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from iekg.cli import app
@@ -150,6 +151,8 @@ def test_codes_are_text_and_rates_percentages(wb: Any) -> None:
             fmt = number_format(c.kind)
             for r in (EXAMPLE_ROW, EXAMPLE_ROW + 1, EXAMPLE_ROW + DATA_ROWS - 1):
                 assert ws.cell(r, i).number_format == fmt, (name, c.key, r)
+            # below the formatted rows the column's own style carries the format (a cell typed there gets it)
+            assert ws.column_dimensions[get_column_letter(i)].number_format == fmt, (name, c.key)
             if c.kind in CODE_KINDS or c.kind.startswith("list:"):
                 assert fmt == "@"
                 checked += 1
